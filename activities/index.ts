@@ -1,0 +1,28 @@
+import type { MikroORM } from '@mikro-orm/core';
+import type { Inventory } from '../inventory/inventory';
+import type { PaymentsClient } from '../payments/client';
+import { createInventoryActivities } from './inventory';
+import { createNotifyActivities, type Notifier } from './notify';
+import { createOrderRecordActivities } from './order-record';
+import { createPaymentActivities } from './payment';
+import { createStockActivities } from './stock';
+
+export interface ActivityDeps {
+  inventory: Inventory;
+  orm: MikroORM;
+  payments: PaymentsClient;
+  notifier: Notifier;
+}
+
+/** Every activity of the order saga, built on injected clients so tests can hand in real or stand-in ones. */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createInventoryActivities(deps.inventory),
+    ...createPaymentActivities(deps.payments),
+    ...createStockActivities(deps.orm),
+    ...createOrderRecordActivities(deps.orm),
+    ...createNotifyActivities(deps.orm, deps.notifier),
+  };
+}
+
+export type OrderActivities = ReturnType<typeof createActivities>;

@@ -1,0 +1,93 @@
+/**
+ * Keeps the durable order record in MySQL in step with the workflow: the workflow calls saveOrder
+ * with its whole view at every status transition. The record serves queries (the API's order
+ * lists) and the rebuild of Redis availability; the workflow stays the truth for an order in flight.
+ */
+import type { MikroORM } from '@mikro-orm/core';
+import type { OrderLine, OrderView } from '../workflows/order-types';
+import { forkSql, placeholders, run, type Sql } from '../db/sql';
+import { orderStatusNotBehind, paymentStatusNotBehind } from '../db/status-rank';
+
+export type OrderRecordActivities = ReturnType<typeof createOrderRecordActivities>;
+
+export function createOrderRecordActivities(orm: MikroORM) {
+  return {
+    /**
+     * Upserts the order, its lines (inserted once, never changed) and its current payment, in one
+     * transaction. Idempotent, and a late replay of an older view never moves the record backwards.
+     */
+    async saveOrder(view: OrderView): Promise<void> {
+      await forkSql(orm).transactional(async (em) => {
+        await upsertOrder(em, view);
+        await insertLinesOnce(em, view.id, view.items);
+        const payment = view.payment;
+        if (payment?.authorizationId) {
+          await upsertPayment(em, view.id, { ...payment, authorizationId: payment.authorizationId });
+        }
+      });
+    },
+  };
+}
+
+/**
+ * customer_id and request_hash are fixed when the order is placed, so an update leaves them be.
+ * MySQL applies the assignments left to right and later ones see earlier results: status must come
+ * last, or the other columns' conditions would compare against the status just written.
+ */
+function upsertOrder(em: Sql, view: OrderView) {
+  const newer = orderStatusNotBehind();
+  return run(
+    em,
+    `INSERT INTO orders (id, customer_id, status, total_cents, reserved_until, failure_reason, request_hash)
+     VALUES (?, ?, ?, ?, ?, ?, ?)
+     ON DUPLICATE KEY UPDATE
+       total_cents = IF(${newer}, VALUES(total_cents), total_cents),
+       reserved_until = IF(${newer}, VALUES(reserved_until), reserved_until),
+       failure_reason = IF(${newer}, VALUES(failure_reason), failure_reason),
+       status = IF(${newer}, VALUES(status), status)`,
+    [
+      view.id,
+      view.customerId,
+      view.status,
+      view.totalCents,
+      view.reservedUntil ? new Date(view.reservedUntil) : null,
+      view.failureReason ?? null,
+      view.requestHash,
+    ],
+  );
+}
+
+/** Lines never change after the order is placed; the unique key (order, product) turns a repeat into a no-op. */
+function insertLinesOnce(em: Sql, orderId: string, items: OrderLine[]) {
+  const lines = mergeByProduct(items);
+  if (lines.length === 0) return;
+  return run(
+    em,
+    `INSERT INTO order_line (order_id, product_id, sku, quantity, unit_price_cents) VALUES ${placeholders(lines.length, 5)}
+     ON DUPLICATE KEY UPDATE order_id = order_id`,
+    lines.flatMap((line) => [orderId, line.productId, line.sku, line.quantity, line.unitPriceCents]),
+  );
+}
+
+function upsertPayment(em: Sql, orderId: string, payment: NonNullable<OrderView['payment']> & { authorizationId: string }) {
+  const newer = paymentStatusNotBehind();
+  return run(
+    em,
+    `INSERT INTO payment (id, order_id, status, amount_cents, decline_code) VALUES (?, ?, ?, ?, ?)
+     ON DUPLICATE KEY UPDATE
+       amount_cents = IF(${newer}, VALUES(amount_cents), amount_cents),
+       decline_code = IF(${newer}, VALUES(decline_code), decline_code),
+       status = IF(${newer}, VALUES(status), status)`,
+    [payment.authorizationId, orderId, payment.status, payment.amountCents, payment.declineCode ?? null],
+  );
+}
+
+/** The record keeps one line per product (its unique key); a product listed twice is summed, as the stock ledger does. */
+function mergeByProduct(items: OrderLine[]): OrderLine[] {
+  const byProduct = new Map<number, OrderLine>();
+  for (const item of items) {
+    const seen = byProduct.get(item.productId);
+    byProduct.set(item.productId, seen ? { ...seen, quantity: seen.quantity + item.quantity } : { ...item });
+  }
+  return [...byProduct.values()];
+}

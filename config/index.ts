@@ -1,0 +1,44 @@
+import { z } from 'zod';
+
+/** Durations like "30m", "90s", "1500ms" or "2h"; a bare number is milliseconds. */
+export function parseDuration(text: string): number {
+  const match = /^(\d+)(ms|s|m|h)?$/.exec(text.trim());
+  if (!match) throw new Error(`not a duration: "${text}" (use e.g. 30m, 90s, 1500ms)`);
+  const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[(match[2] ?? 'ms') as 'ms' | 's' | 'm' | 'h'];
+  return Number(match[1]) * unit;
+}
+
+const duration = z.string().transform((text, ctx) => {
+  try {
+    return parseDuration(text);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    return z.NEVER;
+  }
+});
+
+const schema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PAYMENTS_PORT: z.coerce.number().int().min(0).max(65535).default(4010),
+  PAYMENTS_URL: z.url().default('http://127.0.0.1:4010'),
+  DATABASE_URL: z.string().default('mysql://root@127.0.0.1:3306/test'),
+  REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
+  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_UI_PORT: z.coerce.number().int().default(8233),
+  TEMPORAL_DATA_DIR: z.string().default('data/temporal'),
+  RESERVATION_TTL: duration.default(30 * 60_000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Config = z.infer<typeof schema>;
+
+/** Reads the environment once; a bad value stops the process with the variable's name and the reason. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new Error(`invalid configuration: ${problems.join('; ')}`);
+  }
+  return parsed.data;
+}

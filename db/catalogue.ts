@@ -1,0 +1,87 @@
+/** Product queries and stock changes made by operators (the API's catalogue endpoints). */
+import type { MikroORM } from '@mikro-orm/core';
+import { ProductEntity, type ProductRow } from './entities';
+import { isDuplicateKey } from './errors';
+import { forkSql, run, select } from './sql';
+
+export interface Product {
+  id: number;
+  sku: string;
+  name: string;
+  priceCents: number;
+  stock: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface NewProduct {
+  sku: string;
+  name: string;
+  priceCents: number;
+  stock: number;
+}
+
+export class SkuTakenError extends Error {
+  constructor(readonly sku: string) {
+    super(`a product with sku "${sku}" already exists`);
+    this.name = 'SkuTakenError';
+  }
+}
+
+export class ProductNotFoundError extends Error {
+  constructor(readonly productId: number) {
+    super(`product ${productId} does not exist`);
+    this.name = 'ProductNotFoundError';
+  }
+}
+
+/** Inserts a product; the unique key on sku (not a prior lookup) decides, so two racing creates cannot both win. */
+export async function createProduct(orm: MikroORM, input: NewProduct): Promise<Product> {
+  const em = forkSql(orm);
+  const row = em.create(ProductEntity, { sku: input.sku, name: input.name, priceCents: input.priceCents, stock: input.stock });
+  try {
+    await em.flush();
+  } catch (error) {
+    if (isDuplicateKey(error)) throw new SkuTakenError(input.sku);
+    throw error;
+  }
+  return toProduct(row);
+}
+
+export async function listProducts(orm: MikroORM): Promise<Product[]> {
+  const rows = await forkSql(orm).find(ProductEntity, {}, { orderBy: { id: 'asc' } });
+  return rows.map(toProduct);
+}
+
+export async function getProduct(orm: MikroORM, productId: number): Promise<Product | null> {
+  const row = await forkSql(orm).findOne(ProductEntity, { id: productId });
+  return row ? toProduct(row) : null;
+}
+
+/** The products among `productIds` that exist, in id order, in one query; the caller spots missing ids. */
+export async function getProducts(orm: MikroORM, productIds: readonly number[]): Promise<Product[]> {
+  if (productIds.length === 0) return [];
+  const rows = await forkSql(orm).find(ProductEntity, { id: { $in: [...new Set(productIds)] } }, { orderBy: { id: 'asc' } });
+  return rows.map(toProduct);
+}
+
+/**
+ * Adds units to a product and records a RESTOCK movement, atomically; returns the new stock.
+ * The increment is done by the database (`stock = stock + ?`) so it cannot lose a concurrent sale.
+ * Restocks are not deduplicated: the caller (the API, behind its Idempotency-Key) calls it once.
+ */
+export async function restock(orm: MikroORM, productId: number, quantity: number): Promise<number> {
+  if (!Number.isInteger(quantity) || quantity <= 0) throw new RangeError(`restock quantity must be a positive integer, got ${quantity}`);
+  return forkSql(orm).transactional(async (em) => {
+    const update = await run(em, 'UPDATE product SET stock = stock + ? WHERE id = ?', [quantity, productId]);
+    if (update.affectedRows === 0) throw new ProductNotFoundError(productId);
+    await run(em, "INSERT INTO stock_movement (order_id, product_id, kind, delta) VALUES (NULL, ?, 'RESTOCK', ?)", [productId, quantity]);
+    // Read inside the transaction: the row is locked by the update, so this is the stock it produced.
+    const [{ stock }] = await select<{ stock: number }>(em, 'SELECT stock FROM product WHERE id = ?', [productId]);
+    return stock;
+  });
+}
+
+function toProduct(row: ProductRow): Product {
+  return { id: row.id, sku: row.sku, name: row.name, priceCents: row.priceCents, stock: row.stock, createdAt: row.createdAt, updatedAt: row.updatedAt };
+}

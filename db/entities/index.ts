@@ -1,0 +1,16 @@
+export * from './product';
+export * from './order';
+export * from './order-line';
+export * from './payment';
+export * from './stock-movement';
+export * from './notification';
+
+import { ProductEntity } from './product';
+import { OrderEntity } from './order';
+import { OrderLineEntity } from './order-line';
+import { PaymentEntity } from './payment';
+import { StockMovementEntity } from './stock-movement';
+import { NotificationEntity } from './notification';
+
+/** Every entity, for the ORM configuration. */
+export const ALL_ENTITIES = [ProductEntity, OrderEntity, OrderLineEntity, PaymentEntity, StockMovementEntity, NotificationEntity];

@@ -1,0 +1,40 @@
+import { EntitySchema, type Opt } from '@mikro-orm/core';
+import type { OrderStatus } from '../../workflows/order-types';
+
+/**
+ * The durable record of one order. The id is the order id, which is also the workflow id, so the
+ * record and the workflow can always be matched without a lookup table.
+ */
+export interface OrderRow {
+  id: string;
+  customerId: string;
+  status: OrderStatus;
+  totalCents: number;
+  reservedUntil: Date | null;
+  failureReason: string | null;
+  requestHash: string;
+  createdAt: Date & Opt;
+  updatedAt: Date & Opt;
+}
+
+export const OrderEntity = new EntitySchema<OrderRow>({
+  name: 'Order',
+  // `order` is a reserved word in SQL; a plural name spares every raw query from quoting it.
+  tableName: 'orders',
+  indexes: [
+    { name: 'orders_customer_created_idx', properties: ['customerId', 'createdAt'] },
+    { name: 'orders_status_created_idx', properties: ['status', 'createdAt'] },
+    { name: 'orders_created_idx', properties: ['createdAt'] },
+  ],
+  properties: {
+    id: { type: 'string', length: 64, primary: true },
+    customerId: { type: 'string', length: 255 },
+    status: { type: 'string', length: 16 },
+    totalCents: { type: 'integer' },
+    reservedUntil: { type: 'datetime', length: 3, nullable: true },
+    failureReason: { type: 'text', nullable: true },
+    requestHash: { type: 'string', length: 128 },
+    createdAt: { type: 'datetime', length: 3, onCreate: () => new Date() },
+    updatedAt: { type: 'datetime', length: 3, onCreate: () => new Date(), onUpdate: () => new Date() },
+  },
+});

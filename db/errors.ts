@@ -1,0 +1,17 @@
+import { CheckConstraintViolationException, DriverException, UniqueConstraintViolationException } from '@mikro-orm/core';
+
+/** True when a write hit a unique key: in this layer that always means "this was done before". */
+export function isDuplicateKey(error: unknown): boolean {
+  return error instanceof UniqueConstraintViolationException;
+}
+
+/** MySQL reports a failed CHECK as 3819; MariaDB as 4025, which MikroORM leaves as a plain DriverException. */
+const CHECK_FAILED_ERRNOS = new Set([3819, 4025]);
+
+/** True when a write broke a CHECK constraint, e.g. `product_stock_not_negative`. */
+export function isCheckViolation(error: unknown): boolean {
+  return (
+    error instanceof CheckConstraintViolationException ||
+    (error instanceof DriverException && error.errno !== undefined && CHECK_FAILED_ERRNOS.has(error.errno))
+  );
+}

@@ -1,0 +1,11 @@
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261121000000InitialSchema } from './Migration20261121000000_initial_schema';
+
+/**
+ * Every migration, oldest first, listed explicitly instead of found by a file glob: a glob would
+ * need `.ts` under tsx and ts-jest but `.js` in a build, and would miss files a bundler moved.
+ * The name is what the migrator records in mikro_orm_migrations, so never rename one.
+ */
+export const ALL_MIGRATIONS: MigrationObject[] = [
+  { name: 'Migration20261121000000_initial_schema', class: Migration20261121000000InitialSchema },
+];

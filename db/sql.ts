@@ -1,0 +1,36 @@
+/**
+ * Thin helpers for the few statements the ORM's unit of work cannot express: conditional updates
+ * (`stock = stock - ? WHERE stock >= ?`), multi-row inserts and upserts. Parameters are always bound.
+ * They run on the given EntityManager, so inside `em.transactional` they join its transaction.
+ */
+import type { MikroORM, QueryResult } from '@mikro-orm/core';
+import { SqlEntityManager } from '@mikro-orm/mysql';
+
+export type Sql = SqlEntityManager;
+
+/**
+ * A fresh EntityManager for one unit of work (never the global one: its identity map would be
+ * shared by concurrent activities). Takes the driver-neutral MikroORM type so callers may hold
+ * either; checks at run time that it really is the SQL driver these raw statements need.
+ */
+export function forkSql(orm: MikroORM): Sql {
+  const em = orm.em.fork();
+  if (!(em instanceof SqlEntityManager)) throw new TypeError('the db layer needs MikroORM with the MySQL driver (see db/orm.ts)');
+  return em;
+}
+
+/** A write; affectedRows counts matched rows (the driver sets CLIENT_FOUND_ROWS). */
+export function run(em: Sql, sql: string, params: unknown[] = []): Promise<QueryResult> {
+  return em.execute<QueryResult>(sql, params, 'run');
+}
+
+/** A read; DATETIME columns come back as UTC strings here, so prefer entities when dates matter. */
+export function select<Row extends object>(em: Sql, sql: string, params: unknown[] = []): Promise<Row[]> {
+  return em.execute<Row[]>(sql, params, 'all');
+}
+
+/** `(?, ?, ?), (?, ?, ?)` for a multi-row insert of `rowCount` rows of `columnCount` values. */
+export function placeholders(rowCount: number, columnCount: number): string {
+  const row = `(${Array.from({ length: columnCount }, () => '?').join(', ')})`;
+  return Array.from({ length: rowCount }, () => row).join(', ');
+}

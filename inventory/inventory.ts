@@ -1,0 +1,86 @@
+import type { Redis } from 'ioredis';
+import { availabilityKey, holdKey } from './keys';
+import { RELEASE_SCRIPT, RESERVE_SCRIPT, SETTLE_SCRIPT } from './scripts';
+
+export interface StockRequest {
+  productId: number;
+  quantity: number;
+}
+
+export type ReserveResult =
+  | { outcome: 'RESERVED' }
+  | { outcome: 'OUT_OF_STOCK'; productId: number }
+  | { outcome: 'NOT_LOADED'; productId: number };
+
+/** A day covers every retry of a reserve that could still arrive after its order finished. */
+const TOMBSTONE_TTL_SECONDS = 24 * 60 * 60;
+
+type InventoryRedis = Redis & {
+  reserveStock(...keysAndArgs: (string | number)[]): Promise<[number, number]>;
+  releaseStock(...keysAndArgs: (string | number)[]): Promise<number>;
+  settleStock(...keysAndArgs: (string | number)[]): Promise<number>;
+};
+
+/** Live availability per product in Redis: the fast, atomic gate in front of MySQL's durable stock. */
+export class Inventory {
+  private readonly redis: InventoryRedis;
+
+  constructor(redis: Redis) {
+    redis.defineCommand('reserveStock', { lua: RESERVE_SCRIPT });
+    redis.defineCommand('releaseStock', { lua: RELEASE_SCRIPT });
+    redis.defineCommand('settleStock', { lua: SETTLE_SCRIPT });
+    this.redis = redis as InventoryRedis;
+  }
+
+  /** Takes every line or none; running it again for the same order changes nothing. */
+  async reserve(orderId: string, lines: StockRequest[]): Promise<ReserveResult> {
+    const encodedLines = lines.map((line) => `${line.productId}:${line.quantity}`).join(',');
+    const [code, lineNumber] = await this.redis.reserveStock(
+      lines.length + 1,
+      holdKey(orderId),
+      ...lines.map((line) => availabilityKey(line.productId)),
+      ...lines.map((line) => line.quantity),
+      encodedLines,
+    );
+    if (code === 1) return { outcome: 'RESERVED' };
+    const productId = lineNumber > 0 ? lines[lineNumber - 1].productId : lines[0].productId;
+    return code === -1 ? { outcome: 'NOT_LOADED', productId } : { outcome: 'OUT_OF_STOCK', productId };
+  }
+
+  /** Returns the units of a held reservation; a no-op for one already released, settled or never made. */
+  async release(orderId: string, lines: StockRequest[]): Promise<boolean> {
+    const returned = await this.redis.releaseStock(
+      lines.length + 1,
+      holdKey(orderId),
+      ...lines.map((line) => availabilityKey(line.productId)),
+      ...lines.map((line) => line.quantity),
+      TOMBSTONE_TTL_SECONDS,
+    );
+    return returned === 1;
+  }
+
+  /** Keeps the units of a held reservation taken for good, once MySQL has committed the sale. */
+  async settle(orderId: string): Promise<boolean> {
+    return (await this.redis.settleStock(1, holdKey(orderId), TOMBSTONE_TTL_SECONDS)) === 1;
+  }
+
+  async available(productId: number): Promise<number | null> {
+    const value = await this.redis.get(availabilityKey(productId));
+    return value === null ? null : Number(value);
+  }
+
+  async availableMany(productIds: number[]): Promise<(number | null)[]> {
+    if (productIds.length === 0) return [];
+    const values = await this.redis.mget(productIds.map(availabilityKey));
+    return values.map((value) => (value === null ? null : Number(value)));
+  }
+
+  /** Loads a product's availability unless it is already there (a live count must never be overwritten). */
+  async load(productId: number, units: number): Promise<boolean> {
+    return (await this.redis.set(availabilityKey(productId), units, 'NX')) === 'OK';
+  }
+
+  async add(productId: number, units: number): Promise<number> {
+    return this.redis.incrby(availabilityKey(productId), units);
+  }
+}

@@ -1,0 +1,6 @@
+/**
+ * Every inventory key carries the hash tag {inv}, so in Redis Cluster all of them live in one slot and the Lua
+ * scripts, which touch one order's hold and several products' availability at once, stay legal.
+ */
+export const availabilityKey = (productId: number): string => `{inv}:available:${productId}`;
+export const holdKey = (orderId: string): string => `{inv}:hold:${orderId}`;

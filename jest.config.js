@@ -1,0 +1,9 @@
+/** Tests talk to real MariaDB, Redis and Temporal: they run serially (see package.json) and get generous timeouts. */
+module.exports = {
+  preset: 'ts-jest',
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  testTimeout: 60_000,
+  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
+};

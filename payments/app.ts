@@ -1,0 +1,93 @@
+import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import type { Logger } from 'pino';
+import { IdempotencyStore } from './idempotency-store';
+import { idempotentRoute } from './idempotent-route';
+import { Ledger } from './ledger';
+import { authorize, capture, refund, voidAuthorization } from './operations';
+import { apiError, fromZodError, notFound, send } from './responses';
+import { current, listQuery, prepareAction, prepareAuthorize } from './validation';
+
+export interface PaymentsAppOptions {
+  /** How long a `tok_timeout` answer is held before its connection is dropped; longer than any client timeout. */
+  lostAnswerDelayMs?: number;
+  logger?: Logger;
+}
+
+export const DEFAULT_LOST_ANSWER_DELAY_MS = 10_000;
+
+function requestLog(logger: Logger): RequestHandler {
+  return (req, res, next) => {
+    const started = process.hrtime.bigint();
+    res.on('close', () => {
+      logger.info(
+        {
+          method: req.method,
+          path: req.path,
+          status: res.headersSent ? res.statusCode : undefined,
+          idempotencyKey: req.get('Idempotency-Key'),
+          replayed: res.getHeader('Idempotent-Replayed') === 'true',
+          answered: res.writableFinished,
+          ms: Number(process.hrtime.bigint() - started) / 1e6,
+        },
+        'payments request',
+      );
+    });
+    next();
+  };
+}
+
+/** Body-parser failures (bad JSON, too large) are the client's; anything else is our bug, still answered as JSON. */
+function errorHandler(logger: Logger | undefined): ErrorRequestHandler {
+  return (error, _req, res, _next) => {
+    const status = typeof error?.status === 'number' && error.status >= 400 && error.status < 500 ? error.status : 500;
+    if (status < 500) {
+      return send(res, apiError(status, 'invalid_request_error', 'parameter_invalid', `Invalid request body: ${error.message}`));
+    }
+    logger?.error({ err: error }, 'payments stand-in failed');
+    return send(res, apiError(500, 'api_error', 'internal_error', 'The payments stand-in failed unexpectedly.'));
+  };
+}
+
+/** A payment provider with Stripe's semantics, in memory: one instance is one provider's books. */
+export function createPaymentsApp(options: PaymentsAppOptions = {}): Express {
+  const ledger = new Ledger();
+  const routeOptions = {
+    store: new IdempotencyStore(),
+    lostAnswerDelayMs: options.lostAnswerDelayMs ?? DEFAULT_LOST_ANSWER_DELAY_MS,
+  };
+  const action = prepareAction(ledger);
+
+  const app = express();
+  app.disable('x-powered-by');
+  if (options.logger) app.use(requestLog(options.logger));
+  app.use(express.json({ limit: '16kb' }));
+
+  app.get('/health', (_req, res) => {
+    res.json({ ok: true });
+  });
+
+  app.post('/v1/authorizations', idempotentRoute(routeOptions, prepareAuthorize, (params, tryNumber) => authorize(ledger, params, tryNumber)));
+  app.post('/v1/authorizations/:id/capture', idempotentRoute(routeOptions, action, ({ id }) => capture(ledger, current(ledger, id))));
+  app.post('/v1/authorizations/:id/void', idempotentRoute(routeOptions, action, ({ id }) => voidAuthorization(ledger, current(ledger, id))));
+  app.post('/v1/authorizations/:id/refund', idempotentRoute(routeOptions, action, ({ id }) => refund(ledger, current(ledger, id))));
+
+  app.get('/v1/authorizations/:id', (req, res) => {
+    const authorization = ledger.get(req.params.id);
+    if (!authorization) return send(res, notFound(req.params.id));
+    res.json(authorization);
+  });
+  app.get('/v1/authorizations', (req, res) => {
+    const query = listQuery.safeParse(req.query);
+    if (!query.success) return send(res, fromZodError(query.error, 'query'));
+    res.json({ data: ledger.byReference(query.data.reference) });
+  });
+  app.get('/v1/ledger', (_req, res) => {
+    res.json({ authorizations: ledger.all() });
+  });
+
+  app.use((req, res) => {
+    send(res, apiError(404, 'invalid_request_error', 'resource_missing', `Unrecognized request URL (${req.method}: ${req.path}).`));
+  });
+  app.use(errorHandler(options.logger));
+  return app;
+}

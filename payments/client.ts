@@ -1,0 +1,126 @@
+import type { Authorization } from './types';
+
+/**
+ * What the payment activities need from a provider. The HTTP client below talks to the stand-in;
+ * a real adapter (Stripe, Toss Payments) would implement the same interface and error kinds.
+ */
+export interface PaymentsClient {
+  authorize(input: AuthorizeRequest, idempotencyKey: string): Promise<Authorization>;
+  capture(authorizationId: string, idempotencyKey: string): Promise<Authorization>;
+  void(authorizationId: string, idempotencyKey: string): Promise<Authorization>;
+  refund(authorizationId: string, idempotencyKey: string): Promise<Authorization>;
+  /** Null when the provider has no such authorization. */
+  get(authorizationId: string): Promise<Authorization | null>;
+  listByReference(reference: string): Promise<Authorization[]>;
+}
+
+export interface AuthorizeRequest {
+  amountCents: number;
+  currency?: string;
+  paymentToken: string;
+  reference: string;
+}
+
+/**
+ * declined: the card said no, asking again will not help. retryable: the outcome is unknown or the
+ * provider is briefly unavailable; the same request with the same key is safe to repeat.
+ * invalid_state: the authorization is not in a state that allows the action. rejected: the request
+ * itself is wrong; repeating it will not help.
+ */
+export type PaymentsErrorKind = 'declined' | 'retryable' | 'invalid_state' | 'rejected';
+
+export class PaymentsError extends Error {
+  override readonly name = 'PaymentsError';
+  constructor(
+    readonly kind: PaymentsErrorKind,
+    readonly code: string,
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}
+
+export interface PaymentsClientOptions {
+  baseUrl: string;
+  /** Per request, body included; past it the outcome is unknown and the error retryable. */
+  timeoutMs: number;
+}
+
+interface ErrorPayload {
+  error?: { code?: string; message?: string };
+}
+
+function kindOf(status: number, code: string | undefined): PaymentsErrorKind {
+  if (status === 402) return 'declined';
+  if (status >= 500 || status === 429 || code === 'idempotency_key_in_use') return 'retryable';
+  if (code === 'invalid_state') return 'invalid_state';
+  return 'rejected';
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+export function createPaymentsClient(options: PaymentsClientOptions): PaymentsClient {
+  const baseUrl = options.baseUrl.replace(/\/+$/, '');
+
+  async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown, idempotencyKey?: string): Promise<T> {
+    const what = `${method} ${path}`;
+    let response: Response;
+    let text: string;
+    try {
+      response = await fetch(baseUrl + path, {
+        method,
+        headers: {
+          accept: 'application/json',
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(idempotencyKey === undefined ? {} : { 'idempotency-key': idempotencyKey }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(options.timeoutMs),
+      });
+      text = await response.text();
+    } catch (error) {
+      const timedOut = (error as Error).name === 'TimeoutError';
+      const code = timedOut ? 'timeout' : 'network_error';
+      const reason = timedOut ? `no answer within ${options.timeoutMs} ms` : (error as Error).message;
+      throw new PaymentsError('retryable', code, `${what}: ${reason}`);
+    }
+    const payload = parseJson(text);
+    if (response.ok) {
+      // A success we cannot read leaves the outcome unknown: repeating it under the same key is the safe move.
+      if (payload === undefined) throw new PaymentsError('retryable', 'bad_response', `${what}: unreadable success body`, response.status);
+      return payload as T;
+    }
+    const error = (payload as ErrorPayload | undefined)?.error;
+    const code = error?.code ?? `http_${response.status}`;
+    throw new PaymentsError(kindOf(response.status, error?.code), code, `${what}: ${error?.message ?? `HTTP ${response.status}`}`, response.status);
+  }
+
+  const action = (name: string) => (authorizationId: string, idempotencyKey: string) =>
+    call<Authorization>('POST', `/v1/authorizations/${encodeURIComponent(authorizationId)}/${name}`, {}, idempotencyKey);
+
+  return {
+    authorize: (input, idempotencyKey) => call<Authorization>('POST', '/v1/authorizations', input, idempotencyKey),
+    capture: action('capture'),
+    void: action('void'),
+    refund: action('refund'),
+    async get(authorizationId) {
+      try {
+        return await call<Authorization>('GET', `/v1/authorizations/${encodeURIComponent(authorizationId)}`);
+      } catch (error) {
+        if (error instanceof PaymentsError && error.status === 404) return null;
+        throw error;
+      }
+    },
+    async listByReference(reference) {
+      const page = await call<{ data: Authorization[] }>('GET', `/v1/authorizations?reference=${encodeURIComponent(reference)}`);
+      return page.data;
+    },
+  };
+}

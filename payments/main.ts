@@ -1,0 +1,36 @@
+import { createServer } from 'node:http';
+import pino from 'pino';
+import { loadConfig } from '../config';
+import { createPaymentsApp } from './app';
+
+const config = loadConfig();
+const logger = pino({ name: 'payments', level: config.LOG_LEVEL });
+const server = createServer(createPaymentsApp({ logger }));
+
+server.on('error', (error) => {
+  logger.fatal({ err: error }, 'payments stand-in could not start');
+  process.exit(1);
+});
+
+server.listen(config.PAYMENTS_PORT, '127.0.0.1', () => {
+  logger.info({ address: server.address() }, 'payments stand-in listening');
+});
+
+let stopping = false;
+function stop(signal: NodeJS.Signals): void {
+  if (stopping) {
+    logger.warn({ signal }, 'second signal: exiting now');
+    process.exit(1);
+  }
+  stopping = true;
+  logger.info({ signal }, 'payments stand-in stopping');
+  server.close(() => {
+    logger.info('payments stand-in stopped');
+    process.exit(0);
+  });
+  // Held lost-answer requests would keep close() waiting; their answers are meant to be lost anyway.
+  server.closeAllConnections();
+}
+
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);

@@ -1,0 +1,59 @@
+import type { Ledger } from './ledger';
+import { apiError, ok, type Outcome } from './responses';
+import { findTestToken, UNKNOWN_TOKEN_DECLINE } from './test-tokens';
+import type { Authorization, AuthorizationStatus } from './types';
+
+export interface AuthorizeParams {
+  amountCents: number;
+  currency: string;
+  paymentToken: string;
+  reference: string;
+}
+
+function cardError(code: string, message: string): Outcome {
+  return apiError(402, 'card_error', code, message);
+}
+
+/** `tryNumber` counts the executions of this Idempotency-Key, for behaviours that fail the first tries. */
+export function authorize(ledger: Ledger, params: AuthorizeParams, tryNumber: number): Outcome {
+  const behaviour = findTestToken(params.paymentToken)?.authorize ?? UNKNOWN_TOKEN_DECLINE;
+  switch (behaviour.kind) {
+    case 'decline':
+      return cardError(behaviour.code, behaviour.message);
+    case 'fail_transiently':
+      if (tryNumber <= behaviour.times) {
+        return apiError(503, 'api_error', 'temporarily_unavailable', 'The payment network is temporarily unavailable.');
+      }
+      return ok(201, ledger.create(params));
+    case 'lose_answer':
+      return { ...ok(201, ledger.create(params)), loseAnswer: true };
+    case 'approve':
+      return ok(201, ledger.create(params));
+  }
+}
+
+function invalidState(authorization: Authorization, action: string, allowed: AuthorizationStatus): Outcome {
+  return apiError(
+    409,
+    'invalid_request_error',
+    'invalid_state',
+    `Cannot ${action} authorization ${authorization.id}: it is ${authorization.status}, and only a ${allowed} one can be.`,
+  );
+}
+
+export function capture(ledger: Ledger, authorization: Authorization): Outcome {
+  if (authorization.status !== 'authorized') return invalidState(authorization, 'capture', 'authorized');
+  const behaviour = findTestToken(ledger.paymentTokenOf(authorization.id) ?? '')?.capture;
+  if (behaviour?.kind === 'decline') return cardError(behaviour.code, behaviour.message);
+  return ok(200, ledger.update(authorization.id, { status: 'captured', capturedAmountCents: authorization.amountCents }));
+}
+
+export function voidAuthorization(ledger: Ledger, authorization: Authorization): Outcome {
+  if (authorization.status !== 'authorized') return invalidState(authorization, 'void', 'authorized');
+  return ok(200, ledger.update(authorization.id, { status: 'voided' }));
+}
+
+export function refund(ledger: Ledger, authorization: Authorization): Outcome {
+  if (authorization.status !== 'captured') return invalidState(authorization, 'refund', 'captured');
+  return ok(200, ledger.update(authorization.id, { status: 'refunded', refundedAmountCents: authorization.capturedAmountCents }));
+}

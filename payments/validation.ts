@@ -1,0 +1,46 @@
+import type { Request } from 'express';
+import { z } from 'zod';
+import type { Prepared } from './idempotent-route';
+import type { Ledger } from './ledger';
+import type { AuthorizeParams } from './operations';
+import { fromZodError, notFound } from './responses';
+import type { Authorization } from './types';
+
+const authorizeBody = z.strictObject({
+  amountCents: z.number().int().positive().max(99_999_999),
+  currency: z.string().regex(/^[A-Z]{3}$/, 'expected an upper-case ISO 4217 code such as EUR').default('EUR'),
+  paymentToken: z.string().min(1).max(255),
+  reference: z.string().min(1).max(255),
+});
+
+/** Capture, void and refund take no parameters; an empty body or `{}` is fine, anything else is not. */
+const emptyBody = z.strictObject({});
+
+/** Express leaves the body undefined when there is none or it is not JSON. */
+function bodyOf(req: Request): unknown {
+  return req.body === undefined ? {} : req.body;
+}
+
+export function prepareAuthorize(req: Request): Prepared<AuthorizeParams> {
+  const parsed = authorizeBody.safeParse(bodyOf(req));
+  return parsed.success ? { params: parsed.data } : { reject: fromZodError(parsed.error, 'request body') };
+}
+
+/** For the actions on one authorization: it must exist, and the body must be empty. */
+export function prepareAction(ledger: Ledger) {
+  return (req: Request): Prepared<{ id: string }> => {
+    const parsed = emptyBody.safeParse(bodyOf(req));
+    if (!parsed.success) return { reject: fromZodError(parsed.error, 'request body') };
+    const id = String(req.params.id);
+    return ledger.get(id) ? { params: { id } } : { reject: notFound(id) };
+  };
+}
+
+/** The current state, read when the operation runs, not when the request was validated. */
+export function current(ledger: Ledger, id: string): Authorization {
+  const authorization = ledger.get(id);
+  if (!authorization) throw new Error(`authorization ${id} vanished`);
+  return authorization;
+}
+
+export const listQuery = z.object({ reference: z.string().min(1).max(255) });

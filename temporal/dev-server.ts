@@ -1,0 +1,53 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { requireBinary, TEMPORAL_CLI } from './binaries';
+import { ORDER_SEARCH_ATTRIBUTES } from './names';
+
+export interface DevServerOptions {
+  host: string;
+  port: number;
+  uiPort: number;
+  namespace: string;
+  /** Folder of the SQLite file; the server's state (and every order in flight) survives a restart. */
+  dataDir: string;
+}
+
+/** Starts `temporal server start-dev` with its SQLite file, Web UI and the order search attributes registered. */
+export async function startDevServer(options: DevServerOptions): Promise<ChildProcess> {
+  mkdirSync(options.dataDir, { recursive: true });
+  const searchAttributeArgs = ORDER_SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=Keyword`]);
+  const server = spawn(
+    requireBinary(TEMPORAL_CLI),
+    [
+      'server', 'start-dev',
+      '--ip', options.host,
+      '--port', String(options.port),
+      '--ui-port', String(options.uiPort),
+      '--namespace', options.namespace,
+      '--db-filename', path.join(options.dataDir, 'temporal.sqlite'),
+      '--log-level', 'warn',
+      ...searchAttributeArgs,
+    ],
+    { stdio: ['ignore', 'inherit', 'inherit'] },
+  );
+  await waitUntilReachable(`${options.host}:${options.port}`, server);
+  return server;
+}
+
+async function waitUntilReachable(address: string, server: ChildProcess, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (server.exitCode !== null) throw new Error(`Temporal dev server exited with code ${server.exitCode}`);
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 1_000 });
+      await connection.healthService.check({});
+      await connection.close();
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw new Error(`Temporal dev server not reachable at ${address}: ${(error as Error).message}`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}

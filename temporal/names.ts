@@ -1,0 +1,12 @@
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+/** The one task queue order workflows and their activities run on. */
+export const ORDER_TASK_QUEUE = 'orders';
+
+/** Typed search attributes: operators find orders in the Web UI with `OrderStatus = "RESERVED"` or `CustomerId = "…"`. */
+export const orderStatusKey = defineSearchAttributeKey('OrderStatus', SearchAttributeType.KEYWORD);
+export const customerIdKey = defineSearchAttributeKey('CustomerId', SearchAttributeType.KEYWORD);
+export const ORDER_SEARCH_ATTRIBUTES = [orderStatusKey, customerIdKey];
+
+/** The workflow id is the order id, so the Web UI, the API and MySQL all name an order the same way. */
+export const orderWorkflowId = (orderId: string): string => orderId;

@@ -1,0 +1,100 @@
+import {
+  WithStartWorkflowOperation,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+} from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { cancelOrderUpdate, getOrderQuery, ORDER_NOT_CANCELLABLE, ORDER_NOT_PAYABLE, payOrderUpdate, placeOrderUpdate } from '../workflows/messages';
+import { PAYMENT_DECLINED, PAYMENT_UNAVAILABLE, type OrderInput, type OrderView } from '../workflows/order-types';
+import type { orderWorkflow } from '../workflows';
+import { customerIdKey, ORDER_TASK_QUEUE, orderStatusKey, orderWorkflowId } from './names';
+import {
+  OrderNotCancellableError,
+  OrderNotFoundError,
+  OrderNotPayableError,
+  PaymentDeclinedError,
+  PaymentUnavailableError,
+} from './order-errors';
+
+/** The API's one door to order workflows: it speaks in orders and order errors, not in Temporal's types. */
+export class OrderClient {
+  constructor(
+    private readonly client: Client,
+    private readonly taskQueue: string = ORDER_TASK_QUEUE,
+  ) {}
+
+  /** Starts the order's workflow and waits for its reservation in one round trip (Update-with-Start). */
+  async place(input: OrderInput): Promise<OrderView> {
+    const startWorkflowOperation = new WithStartWorkflowOperation<typeof orderWorkflow>('orderWorkflow', {
+      workflowId: orderWorkflowId(input.orderId),
+      taskQueue: this.taskQueue,
+      args: [input],
+      // A retried request (same Idempotency-Key, same order id) joins the running workflow instead of starting another.
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      typedSearchAttributes: [
+        { key: orderStatusKey, value: 'PENDING' },
+        { key: customerIdKey, value: input.customerId },
+      ],
+      staticSummary: `Order of ${input.lines.length} line(s), ${input.totalCents} cents, for customer ${input.customerId}`,
+    });
+    try {
+      return await this.client.workflow.executeUpdateWithStart(placeOrderUpdate, { startWorkflowOperation });
+    } catch (error) {
+      // The same order id finished earlier: a replay of a completed request answers with that order.
+      if (error instanceof WorkflowExecutionAlreadyStartedError) return this.get(input.orderId);
+      throw error;
+    }
+  }
+
+  async pay(orderId: string, paymentToken: string): Promise<OrderView> {
+    try {
+      return await this.handle(orderId).executeUpdate(payOrderUpdate, { args: [{ paymentToken }] });
+    } catch (error) {
+      throw translate(error, orderId, () => new OrderNotPayableError(`order ${orderId} is finished and cannot be paid`));
+    }
+  }
+
+  async cancel(orderId: string): Promise<OrderView> {
+    try {
+      return await this.handle(orderId).executeUpdate(cancelOrderUpdate);
+    } catch (error) {
+      throw translate(error, orderId, () => new OrderNotCancellableError(`order ${orderId} is finished and cannot be cancelled`));
+    }
+  }
+
+  async get(orderId: string): Promise<OrderView> {
+    try {
+      return await this.handle(orderId).query(getOrderQuery);
+    } catch (error) {
+      throw translate(error, orderId, () => error as Error);
+    }
+  }
+
+  private handle(orderId: string) {
+    return this.client.workflow.getHandle<typeof orderWorkflow>(orderWorkflowId(orderId));
+  }
+}
+
+function translate(error: unknown, orderId: string, whenFinished: () => Error): unknown {
+  // The server answers an update to a closed workflow with NOT_FOUND "already completed": the order is terminal.
+  if (error instanceof Error && /already completed/i.test(error.message)) return whenFinished();
+  if (error instanceof WorkflowNotFoundError) return new OrderNotFoundError(orderId);
+  if (!(error instanceof WorkflowUpdateFailedError)) return error;
+  const failure = error.cause;
+  if (!(failure instanceof ApplicationFailure)) return error;
+  switch (failure.type) {
+    case ORDER_NOT_PAYABLE:
+      return new OrderNotPayableError(failure.message);
+    case ORDER_NOT_CANCELLABLE:
+      return new OrderNotCancellableError(failure.message);
+    case PAYMENT_DECLINED:
+      return new PaymentDeclinedError(String(failure.details?.[0] ?? 'card_declined'), failure.message);
+    case PAYMENT_UNAVAILABLE:
+      return new PaymentUnavailableError(failure.message);
+    default:
+      return error;
+  }
+}

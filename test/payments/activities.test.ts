@@ -1,0 +1,157 @@
+import type { Logger } from '@temporalio/common';
+import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createPaymentActivities, PAYMENT_REQUEST_REJECTED, type PaymentActivities } from '../../activities/payment';
+import { createPaymentsClient, PaymentsError } from '../../payments/client';
+import { CAPTURE_DECLINED, PAYMENT_DECLINED } from '../../workflows/order-types';
+import { ledger, sleep, startStandIn, type StandIn } from './stand-in';
+
+const quiet: Logger = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+const HOLD_MS = 400;
+
+let standIn: StandIn;
+let activities: PaymentActivities;
+const env = new MockActivityEnvironment(undefined, { logger: quiet });
+
+beforeEach(async () => {
+  standIn = await startStandIn({ lostAnswerDelayMs: HOLD_MS });
+  activities = createPaymentActivities(createPaymentsClient({ baseUrl: standIn.baseUrl, timeoutMs: 150 }));
+});
+afterEach(() => standIn.close());
+
+/** Runs inside a mock activity context, since the activities log through it; run() cannot infer the result type. */
+const inActivity = <T>(fn: () => Promise<T>): Promise<T> => env.run(fn) as Promise<T>;
+const authorize = (orderId: string, paymentToken: string, attempt = 1) =>
+  inActivity(() => activities.authorizePayment({ orderId, attempt, amountCents: 4200, paymentToken }));
+const capture = (orderId: string, authorizationId: string) => inActivity(() => activities.capturePayment({ orderId, authorizationId }));
+const reverse = (orderId: string, authorizationId?: string) => inActivity(() => activities.reversePayment({ orderId, authorizationId }));
+
+/** Temporal retries any thrown error except a non-retryable ApplicationFailure. */
+async function expectRetryable(promise: Promise<unknown>, code: string): Promise<void> {
+  const error = await promise.then(
+    () => undefined,
+    (thrown: unknown) => thrown,
+  );
+  expect(error).toBeInstanceOf(PaymentsError);
+  expect(error).toMatchObject({ kind: 'retryable', code });
+}
+
+async function expectNonRetryable(promise: Promise<unknown>, type: string, code: string): Promise<void> {
+  const error = await promise.then(
+    () => undefined,
+    (thrown: unknown) => thrown,
+  );
+  expect(error).toBeInstanceOf(ApplicationFailure);
+  expect(error).toMatchObject({ type, nonRetryable: true, details: [expect.objectContaining({ code })] });
+}
+
+describe('authorizePayment', () => {
+  it('authorises the order amount under its id', async () => {
+    const { authorizationId } = await authorize('o1', 'tok_visa');
+    expect(await ledger(standIn.baseUrl)).toEqual([
+      expect.objectContaining({ id: authorizationId, status: 'authorized', amountCents: 4200, reference: 'o1' }),
+    ]);
+    expect(await authorize('o1', 'tok_visa')).toEqual({ authorizationId });
+  });
+
+  it('turns declines into non-retryable PaymentDeclined failures', async () => {
+    await expectNonRetryable(authorize('o1', 'tok_chargeDeclined'), PAYMENT_DECLINED, 'card_declined');
+    await expectNonRetryable(authorize('o1', 'tok_insufficientFunds', 2), PAYMENT_DECLINED, 'insufficient_funds');
+  });
+
+  it('throws retryable errors for transient failures, then succeeds under the same key', async () => {
+    await expectRetryable(authorize('o1', 'tok_flaky'), 'temporarily_unavailable');
+    await expectRetryable(authorize('o1', 'tok_flaky'), 'temporarily_unavailable');
+    await authorize('o1', 'tok_flaky');
+    expect(await ledger(standIn.baseUrl)).toHaveLength(1);
+  });
+
+  it('recovers a lost answer: the retry gets the same authorization and only one exists', async () => {
+    await expectRetryable(authorize('o1', 'tok_timeout'), 'timeout');
+    await expectRetryable(authorize('o1', 'tok_timeout'), 'idempotency_key_in_use');
+    await sleep(HOLD_MS + 100);
+    const { authorizationId } = await authorize('o1', 'tok_timeout');
+    const books = await ledger(standIn.baseUrl);
+    expect(books).toHaveLength(1);
+    expect(books[0]?.id).toBe(authorizationId);
+  });
+
+  it('treats an unreachable provider as retryable', async () => {
+    const offline = createPaymentActivities(createPaymentsClient({ baseUrl: 'http://127.0.0.1:1', timeoutMs: 500 }));
+    const attempt = inActivity(() => offline.authorizePayment({ orderId: 'o1', attempt: 1, amountCents: 1, paymentToken: 'tok_visa' }));
+    await expectRetryable(attempt, 'network_error');
+  });
+
+  it('refuses a reused attempt key with other parameters without retrying', async () => {
+    await authorize('o1', 'tok_visa');
+    await expectNonRetryable(authorize('o1', 'tok_flaky'), PAYMENT_REQUEST_REJECTED, 'idempotency_key_reused');
+  });
+});
+
+describe('capturePayment', () => {
+  it('captures once, however often it runs', async () => {
+    const { authorizationId } = await authorize('o1', 'tok_visa');
+    await capture('o1', authorizationId);
+    await capture('o1', authorizationId);
+    expect(await ledger(standIn.baseUrl)).toEqual([expect.objectContaining({ status: 'captured', capturedAmountCents: 4200 })]);
+  });
+
+  it('turns a capture decline into a non-retryable CaptureDeclined failure', async () => {
+    const { authorizationId } = await authorize('o1', 'tok_captureFails');
+    await expectNonRetryable(capture('o1', authorizationId), CAPTURE_DECLINED, 'capture_declined');
+  });
+
+  it('does not retry a capture of something already voided', async () => {
+    const { authorizationId } = await authorize('o1', 'tok_visa');
+    await reverse('o1', authorizationId);
+    await expectNonRetryable(capture('o1', authorizationId), PAYMENT_REQUEST_REJECTED, 'invalid_state');
+  });
+});
+
+describe('reversePayment', () => {
+  it('voids an authorized payment, and a second run changes nothing', async () => {
+    const { authorizationId } = await authorize('o1', 'tok_visa');
+    expect(await reverse('o1', authorizationId)).toBe('VOIDED');
+    const after = await ledger(standIn.baseUrl);
+    expect(after).toEqual([expect.objectContaining({ status: 'voided' })]);
+    expect(await reverse('o1', authorizationId)).toBe('VOIDED');
+    expect(await ledger(standIn.baseUrl)).toEqual(after);
+  });
+
+  it('refunds a captured payment, and a second run changes nothing', async () => {
+    const { authorizationId } = await authorize('o1', 'tok_visa');
+    await capture('o1', authorizationId);
+    expect(await reverse('o1', authorizationId)).toBe('REFUNDED');
+    const after = await ledger(standIn.baseUrl);
+    expect(after).toEqual([expect.objectContaining({ status: 'refunded', refundedAmountCents: 4200 })]);
+    expect(await reverse('o1', authorizationId)).toBe('REFUNDED');
+    expect(await ledger(standIn.baseUrl)).toEqual(after);
+  });
+
+  it('voids an authorization whose answer was lost, found by order id', async () => {
+    await expectRetryable(authorize('o1', 'tok_timeout'), 'timeout');
+    expect(await reverse('o1')).toBe('VOIDED');
+    expect(await ledger(standIn.baseUrl)).toEqual([expect.objectContaining({ reference: 'o1', status: 'voided' })]);
+  });
+
+  it('voids the authorization left by a declined capture', async () => {
+    const { authorizationId } = await authorize('o1', 'tok_captureFails');
+    await expectNonRetryable(capture('o1', authorizationId), CAPTURE_DECLINED, 'capture_declined');
+    expect(await reverse('o1', authorizationId)).toBe('VOIDED');
+  });
+
+  it('reverses every authorization of the order, not only the known one', async () => {
+    await expectRetryable(authorize('o1', 'tok_timeout', 1), 'timeout');
+    const { authorizationId } = await authorize('o1', 'tok_visa', 2);
+    await capture('o1', authorizationId);
+    expect(await reverse('o1', authorizationId)).toBe('REFUNDED');
+    expect((await ledger(standIn.baseUrl)).map((found) => found.status).sort()).toEqual(['refunded', 'voided']);
+  });
+
+  it('has nothing to reverse when no authorization was made', async () => {
+    await expectNonRetryable(authorize('o1', 'tok_chargeDeclined'), PAYMENT_DECLINED, 'card_declined');
+    expect(await reverse('o1')).toBe('NOTHING_TO_REVERSE');
+    expect(await reverse('o1', 'auth_unknown')).toBe('NOTHING_TO_REVERSE');
+    expect(await reverse('o2')).toBe('NOTHING_TO_REVERSE');
+  });
+});

@@ -1,0 +1,62 @@
+import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
+import { createPaymentsApp, type PaymentsAppOptions } from '../../payments/app';
+import type { Authorization } from '../../payments/types';
+
+export interface StandIn {
+  baseUrl: string;
+  close(): Promise<void>;
+}
+
+/** A fresh stand-in (empty books) on an ephemeral port of 127.0.0.1. */
+export async function startStandIn(options: PaymentsAppOptions = {}): Promise<StandIn> {
+  const server = createServer(createPaymentsApp(options));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+export interface Answer {
+  status: number;
+  body: any;
+  replayed: boolean;
+}
+
+export async function request(
+  baseUrl: string,
+  method: string,
+  path: string,
+  options: { body?: unknown; rawBody?: string; key?: string; contentType?: string; timeoutMs?: number } = {},
+): Promise<Answer> {
+  const headers: Record<string, string> = {};
+  if (options.key !== undefined) headers['idempotency-key'] = options.key;
+  const body = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
+  if (body !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
+  const response = await fetch(baseUrl + path, {
+    method,
+    headers,
+    body,
+    signal: options.timeoutMs === undefined ? undefined : AbortSignal.timeout(options.timeoutMs),
+  });
+  const text = await response.text();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = text;
+  }
+  return { status: response.status, body: parsed, replayed: response.headers.get('idempotent-replayed') === 'true' };
+}
+
+export async function ledger(baseUrl: string): Promise<Authorization[]> {
+  return (await request(baseUrl, 'GET', '/v1/ledger')).body.authorizations;
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,86 @@
+import { activityInfo } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import type { OrderActivities } from '../../activities';
+import { CAPTURE_DECLINED, INSUFFICIENT_STOCK, PAYMENT_DECLINED } from '../../workflows/order-types';
+
+type Behaviour = 'ok' | 'declined' | 'fails' | 'unreachable';
+
+/**
+ * Stand-ins for the saga's activities that record every call, with one switch per step to make it misbehave.
+ * The payment fake keeps the provider's state, so a reversal voids or refunds as the real provider would.
+ */
+export class FakeActivities {
+  readonly calls: string[] = [];
+  stockAvailable = true;
+  authorize: Behaviour[] = [];
+  commit: Behaviour = 'ok';
+  capture: Behaviour = 'ok';
+  notify: Behaviour = 'ok';
+  providerState: 'none' | 'authorized' | 'captured' | 'voided' | 'refunded' = 'none';
+
+  /** A capture whose charge happens at the provider although every answer is lost. */
+  captureChargesButAnswerIsLost = false;
+
+  /** Server time at which the release was scheduled: when the hold really ended. */
+  releaseScheduledAtMs?: number;
+
+  readonly activities: OrderActivities = {
+    saveOrder: async (view) => this.record(`saveOrder:${view.status}`),
+    reserveStock: async () => {
+      this.record('reserveStock');
+      return this.stockAvailable ? { reserved: true } : { reserved: false, productId: 1 };
+    },
+    releaseReservation: async () => {
+      this.record('releaseReservation');
+      this.releaseScheduledAtMs ??= activityInfo().scheduledTimestampMs;
+    },
+    settleReservation: async () => this.record('settleReservation'),
+    authorizePayment: async ({ attempt }) => {
+      this.record(`authorizePayment:${attempt}`);
+      const behaviour = this.authorize[attempt - 1] ?? 'ok';
+      if (behaviour === 'declined') throw ApplicationFailure.nonRetryable('card declined', PAYMENT_DECLINED, { code: 'card_declined' });
+      if (behaviour === 'unreachable') throw new Error('provider unreachable');
+      this.providerState = 'authorized';
+      return { authorizationId: `auth_${attempt}` };
+    },
+    commitStock: async () => {
+      this.record('commitStock');
+      if (this.commit === 'fails') throw ApplicationFailure.nonRetryable('stock ran out in MySQL', INSUFFICIENT_STOCK);
+    },
+    restoreStock: async () => this.record('restoreStock'),
+    capturePayment: async () => {
+      this.record('capturePayment');
+      if (this.captureChargesButAnswerIsLost) {
+        this.providerState = 'captured';
+        throw new Error('socket hang up');
+      }
+      if (this.capture === 'declined') throw ApplicationFailure.nonRetryable('capture declined', CAPTURE_DECLINED);
+      this.providerState = 'captured';
+    },
+    reversePayment: async () => {
+      this.record('reversePayment');
+      if (this.providerState === 'authorized') {
+        this.providerState = 'voided';
+        return 'VOIDED' as const;
+      }
+      if (this.providerState === 'captured') {
+        this.providerState = 'refunded';
+        return 'REFUNDED' as const;
+      }
+      return 'NOTHING_TO_REVERSE' as const;
+    },
+    notifyCustomer: async ({ kind }) => {
+      this.record(`notifyCustomer:${kind}`);
+      if (this.notify === 'fails') throw new Error('mail server down');
+    },
+  } as OrderActivities;
+
+  /** The calls, without the retries of one step. */
+  distinctCalls(): string[] {
+    return this.calls.filter((call, index) => call !== this.calls[index - 1]);
+  }
+
+  private record(call: string): void {
+    this.calls.push(call);
+  }
+}

@@ -1,0 +1,228 @@
+import { randomUUID } from 'node:crypto';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { OrderClient } from '../../temporal/order-client';
+import { PaymentDeclinedError } from '../../temporal/order-errors';
+import { getOrderQuery } from '../../workflows/messages';
+import type { OrderInput, OrderView } from '../../workflows/order-types';
+import { createTimeSkippingEnv } from '../support/temporal-env';
+import { FakeActivities } from './fake-activities';
+
+const HOLD_MS = 30 * 60_000;
+
+let env: TestWorkflowEnvironment;
+
+beforeAll(async () => {
+  env = await createTimeSkippingEnv();
+});
+
+afterAll(async () => {
+  await env?.teardown();
+});
+
+function orderInput(): OrderInput {
+  return {
+    orderId: `ord_${randomUUID()}`,
+    customerId: 'cus_wf',
+    lines: [{ productId: 1, sku: 'SKU-1', quantity: 2, unitPriceCents: 1500 }],
+    totalCents: 3000,
+    holdMs: HOLD_MS,
+    requestHash: 'hash',
+  };
+}
+
+/**
+ * Runs `scenario` for one order with a worker whose activities are the given fakes, and returns the order as its
+ * workflow finished. Waiting for the end matters: a workflow left running would stop the test server's clock.
+ */
+async function runOrder(fake: FakeActivities, input: OrderInput, scenario: (orders: OrderClient) => Promise<void>): Promise<OrderView> {
+  const taskQueue = `orders-${randomUUID()}`;
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowsPath: require.resolve('../../workflows'),
+    activities: fake.activities,
+  });
+  return worker.runUntil(async () => {
+    await scenario(new OrderClient(env.client, taskQueue));
+    return env.client.workflow.getHandle(input.orderId).result();
+  });
+}
+
+/** Retries an assertion for a few seconds of real time (queries do not move the test server's clock). */
+async function eventually(assertion: () => Promise<void>, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await assertion();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
+
+
+describe('order workflow', () => {
+  test('a paid order is committed, captured, confirmed and then notified', async () => {
+    const fake = new FakeActivities();
+    const input = orderInput();
+    const finished = await runOrder(fake, input, async (orders) => {
+      const placed = await orders.place(input);
+      expect(placed.status).toBe('RESERVED');
+      expect(Date.parse(placed.reservedUntil!)).toBeGreaterThan(Date.now());
+      const paid = await orders.pay(input.orderId, 'tok_visa');
+      expect(paid).toMatchObject({ status: 'CONFIRMED', payment: { status: 'CAPTURED', authorizationId: 'auth_1' } });
+    });
+    expect(finished.notifications).toEqual(['ORDER_CONFIRMED']);
+    expect(fake.calls).toEqual([
+      'saveOrder:PENDING',
+      'reserveStock',
+      'saveOrder:RESERVED',
+      'authorizePayment:1',
+      'commitStock',
+      'capturePayment',
+      'settleReservation',
+      'saveOrder:CONFIRMED',
+      'notifyCustomer:ORDER_CONFIRMED',
+    ]);
+  });
+
+  test('an order for stock that is gone is rejected and holds nothing', async () => {
+    const fake = new FakeActivities();
+    fake.stockAvailable = false;
+    const input = orderInput();
+    await runOrder(fake, input, async (orders) => {
+      const placed = await orders.place(input);
+      expect(placed.status).toBe('REJECTED');
+      expect(placed.failureReason).toMatch(/out of stock/);
+    });
+    expect(fake.calls).toEqual(['saveOrder:PENDING', 'reserveStock', 'saveOrder:REJECTED']);
+  });
+
+  test('a declined payment leaves the order reserved, and another method can still pay it', async () => {
+    const fake = new FakeActivities();
+    fake.authorize = ['declined', 'ok'];
+    const input = orderInput();
+    await runOrder(fake, input, async (orders) => {
+      await orders.place(input);
+      const declined = orders.pay(input.orderId, 'tok_chargeDeclined');
+      await expect(declined).rejects.toBeInstanceOf(PaymentDeclinedError);
+      await expect(declined).rejects.toMatchObject({ declineCode: 'card_declined' });
+      const afterDecline = await orders.get(input.orderId);
+      expect(afterDecline).toMatchObject({ status: 'RESERVED', payment: { status: 'DECLINED', declineCode: 'card_declined' } });
+      const paid = await orders.pay(input.orderId, 'tok_visa');
+      expect(paid.status).toBe('CONFIRMED');
+    });
+    expect(fake.calls.filter((call) => call.startsWith('authorizePayment'))).toEqual(['authorizePayment:1', 'authorizePayment:2']);
+  });
+
+  test('an unpaid order expires exactly when its hold ends and its reservation is released', async () => {
+    const fake = new FakeActivities();
+    const input = orderInput();
+    let placedAt = 0;
+    const finished = await runOrder(fake, input, async (orders) => {
+      await orders.place(input);
+      placedAt = await env.currentTimeMs();
+      await env.sleep(HOLD_MS - 1_000);
+      expect((await orders.get(input.orderId)).status).toBe('RESERVED');
+      await env.sleep(2_000);
+      await eventually(async () => expect((await orders.get(input.orderId)).status).toBe('EXPIRED'));
+    });
+    expect(finished).toMatchObject({ status: 'EXPIRED', notifications: ['ORDER_EXPIRED'] });
+    const heldFor = fake.releaseScheduledAtMs! - placedAt;
+    expect(heldFor).toBeGreaterThanOrEqual(HOLD_MS);
+    expect(heldFor).toBeLessThan(HOLD_MS + 60_000);
+    expect(fake.calls).toContain('releaseReservation');
+    expect(fake.calls).not.toContain('commitStock');
+  });
+
+  test('a cancelled order releases its reservation without touching the payment provider', async () => {
+    const fake = new FakeActivities();
+    const input = orderInput();
+    await runOrder(fake, input, async (orders) => {
+      await orders.place(input);
+      expect((await orders.cancel(input.orderId)).status).toBe('CANCELLED');
+    });
+    expect(fake.calls).toContain('releaseReservation');
+    expect(fake.calls).not.toContain('authorizePayment:1');
+  });
+
+  test('a stock commit that fails after authorisation voids the payment, then releases the reservation', async () => {
+    const fake = new FakeActivities();
+    fake.commit = 'fails';
+    const input = orderInput();
+    await runOrder(fake, input, async (orders) => {
+      await orders.place(input);
+      const failed = await orders.pay(input.orderId, 'tok_visa');
+      expect(failed).toMatchObject({ status: 'FAILED', payment: { status: 'VOIDED' } });
+      expect(failed.failureReason).toMatch(/stock ran out/);
+    });
+    expect(fake.calls.slice(fake.calls.indexOf('commitStock'))).toEqual([
+      'commitStock',
+      'reversePayment',
+      'releaseReservation',
+      'saveOrder:FAILED',
+      'notifyCustomer:ORDER_FAILED',
+    ]);
+    expect(fake.providerState).toBe('voided');
+  });
+
+  test('a capture that fails after the stock commit voids, restores the MySQL stock and releases, newest first', async () => {
+    const fake = new FakeActivities();
+    fake.capture = 'declined';
+    const input = orderInput();
+    await runOrder(fake, input, async (orders) => {
+      await orders.place(input);
+      expect((await orders.pay(input.orderId, 'tok_captureFails')).status).toBe('FAILED');
+    });
+    expect(fake.calls.slice(fake.calls.indexOf('capturePayment'))).toEqual([
+      'capturePayment',
+      'restoreStock',
+      'reversePayment',
+      'releaseReservation',
+      'saveOrder:FAILED',
+      'notifyCustomer:ORDER_FAILED',
+    ]);
+    expect(fake.providerState).toBe('voided');
+  });
+
+  test('a capture whose outcome stays unknown after its retries is refunded once the provider says it was charged', async () => {
+    const fake = new FakeActivities();
+    fake.captureChargesButAnswerIsLost = true;
+    const input = orderInput();
+    await runOrder(fake, input, async (orders) => {
+      await orders.place(input);
+      const failed = await orders.pay(input.orderId, 'tok_timeout');
+      expect(failed).toMatchObject({ status: 'FAILED', payment: { status: 'REFUNDED' } });
+    });
+    expect(fake.calls.filter((call) => call === 'capturePayment')).toHaveLength(5);
+    expect(fake.providerState).toBe('refunded');
+    expect(fake.distinctCalls()).toContain('restoreStock');
+  });
+
+  test('a notification that keeps failing never undoes a confirmed order', async () => {
+    const fake = new FakeActivities();
+    fake.notify = 'fails';
+    const input = orderInput();
+    const finished = await runOrder(fake, input, async (orders) => {
+      await orders.place(input);
+      expect((await orders.pay(input.orderId, 'tok_visa')).status).toBe('CONFIRMED');
+    });
+    expect(finished).toMatchObject({ status: 'CONFIRMED', payment: { status: 'CAPTURED' }, notifications: [] });
+    expect(fake.calls.filter((call) => call.startsWith('notifyCustomer')).length).toBeGreaterThan(1);
+    expect(fake.calls).not.toContain('reversePayment');
+    expect(fake.calls).not.toContain('restoreStock');
+  });
+
+  test('the order can be read while it waits for payment', async () => {
+    const fake = new FakeActivities();
+    const input = orderInput();
+    await runOrder(fake, input, async (orders) => {
+      await orders.place(input);
+      const viewed = await env.client.workflow.getHandle(input.orderId).query(getOrderQuery);
+      expect(viewed).toMatchObject({ id: input.orderId, status: 'RESERVED', totalCents: 3000, payment: null });
+      await orders.cancel(input.orderId);
+    });
+  });
+});

@@ -1,0 +1,40 @@
+import pino from 'pino';
+import { createActivities } from '../activities';
+import { logNotifier } from '../activities/notify';
+import { loadConfig } from '../config';
+import { openOrm } from '../db/orm';
+import { Inventory } from '../inventory/inventory';
+import { connectRedis } from '../inventory/redis';
+import { createPaymentsClient } from '../payments/client';
+import { createOrderWorker } from './worker';
+
+/** `npm run worker`: one order worker against TEMPORAL_ADDRESS; SIGINT/SIGTERM drain it before exit. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = pino({ level: config.LOG_LEVEL, base: { service: 'worker' } });
+  const orm = await openOrm(config.DATABASE_URL);
+  const redis = await connectRedis(config.REDIS_URL);
+  const activities = createActivities({
+    inventory: new Inventory(redis),
+    orm,
+    payments: createPaymentsClient({ baseUrl: config.PAYMENTS_URL, timeoutMs: 5_000 }),
+    notifier: logNotifier(logger),
+  });
+  const { worker, connection } = await createOrderWorker({
+    address: config.TEMPORAL_ADDRESS,
+    namespace: config.TEMPORAL_NAMESPACE,
+    activities,
+  });
+  logger.info({ temporal: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE }, 'order worker running');
+  // The SDK stops polling on SIGINT/SIGTERM and lets in-flight activities finish within shutdownGraceTime.
+  await worker.run();
+  await connection.close();
+  redis.disconnect();
+  await orm.close();
+  logger.info('order worker stopped');
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

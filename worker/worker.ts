@@ -1,0 +1,26 @@
+import type { Duration } from '@temporalio/common';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import type { OrderActivities } from '../activities';
+import { ORDER_TASK_QUEUE } from '../temporal/names';
+
+export interface OrderWorkerOptions {
+  address: string;
+  namespace: string;
+  activities: OrderActivities;
+  /** Time in-flight activities get to finish when the worker is told to stop (SIGTERM on a deploy). */
+  shutdownGraceTime?: Duration;
+}
+
+/** A stateless worker on the order task queue: run as many as the load needs. */
+export async function createOrderWorker(options: OrderWorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
+  const connection = await NativeConnection.connect({ address: options.address });
+  const worker = await Worker.create({
+    connection,
+    namespace: options.namespace,
+    taskQueue: ORDER_TASK_QUEUE,
+    workflowsPath: require.resolve('../workflows'),
+    activities: options.activities,
+    shutdownGraceTime: options.shutdownGraceTime ?? '20s',
+  });
+  return { worker, connection };
+}

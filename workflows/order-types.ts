@@ -1,0 +1,54 @@
+/** The order's domain types, shared by the workflow, the activities and the API (types only: safe in workflow code). */
+
+export const ORDER_STATUSES = ['PENDING', 'RESERVED', 'CONFIRMED', 'REJECTED', 'CANCELLED', 'EXPIRED', 'FAILED'] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+export const TERMINAL_STATUSES: readonly OrderStatus[] = ['CONFIRMED', 'REJECTED', 'CANCELLED', 'EXPIRED', 'FAILED'];
+
+export interface OrderLine {
+  productId: number;
+  sku: string;
+  quantity: number;
+  unitPriceCents: number;
+}
+
+/** What the API hands the workflow when it starts; the hold length comes from configuration, never from the buyer. */
+export interface OrderInput {
+  orderId: string;
+  customerId: string;
+  lines: OrderLine[];
+  totalCents: number;
+  holdMs: number;
+  /** Fingerprint of the placing request, so a reused Idempotency-Key with another body can be told apart. */
+  requestHash: string;
+}
+
+export type PaymentStatus = 'AUTHORIZED' | 'CAPTURED' | 'VOIDED' | 'REFUNDED' | 'DECLINED';
+
+export interface PaymentView {
+  status: PaymentStatus;
+  amountCents: number;
+  authorizationId?: string;
+  declineCode?: string;
+}
+
+export type NotificationKind = 'ORDER_CONFIRMED' | 'ORDER_EXPIRED' | 'ORDER_FAILED' | 'ORDER_CANCELLED';
+
+export interface OrderView {
+  id: string;
+  customerId: string;
+  status: OrderStatus;
+  items: OrderLine[];
+  totalCents: number;
+  /** ISO time the hold ends; null before the stock is reserved or once the order is terminal without a hold. */
+  reservedUntil: string | null;
+  payment: PaymentView | null;
+  notifications: NotificationKind[];
+  failureReason?: string;
+  requestHash: string;
+}
+
+/** Errors the workflow raises as ApplicationFailure types; the API maps them to problem codes. */
+export const PAYMENT_DECLINED = 'PaymentDeclined';
+export const PAYMENT_UNAVAILABLE = 'PaymentUnavailable';
+export const INSUFFICIENT_STOCK = 'InsufficientStock';
+export const CAPTURE_DECLINED = 'CaptureDeclined';
