@@ -19,6 +19,12 @@ export interface CapturePaymentInput {
   authorizationId: string;
 }
 
+export interface VoidStrayAuthorizationsInput {
+  orderId: string;
+  /** The authorization the order was paid with; every other one of the order is a stray. */
+  keepAuthorizationId: string;
+}
+
 export interface ReversePaymentInput {
   orderId: string;
   /** May be unknown (the answer was lost); the provider is asked by order id in any case. */
@@ -115,6 +121,19 @@ export function createPaymentActivities(payments: PaymentsClient) {
         log.warn('payment reversal failed', { orderId, authorizationId, error: (error as Error).message });
         throw toFailure(error, PAYMENT_REQUEST_REJECTED);
       }
+    },
+
+    /**
+     * After a successful capture: an earlier attempt whose answer was lost may have authorised too. Such strays
+     * are released (voided, or refunded if somehow captured), so every hold on the buyer's card ends.
+     */
+    async voidStrayAuthorizations({ orderId, keepAuthorizationId }: VoidStrayAuthorizationsInput): Promise<number> {
+      const strays = (await payments.listByReference(orderId)).filter(
+        (authorization) => authorization.id !== keepAuthorizationId && (authorization.status === 'authorized' || authorization.status === 'captured'),
+      );
+      for (const stray of strays) await reverseOne(orderId, stray.id);
+      if (strays.length > 0) log.warn('stray authorizations released', { orderId, authorizationIds: strays.map((stray) => stray.id) });
+      return strays.length;
     },
   };
 }

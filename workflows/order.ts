@@ -213,6 +213,9 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
     });
     await step(PAYMENT_STEP, `Capture ${totalCents} cents`).capturePayment({ orderId, authorizationId });
     payment = { ...payment!, status: 'CAPTURED' };
+    if (paymentAttempts > 1) {
+      await step(REVERSAL_STEP, 'Void authorisations of earlier attempts').voidStrayAuthorizations({ orderId, keepAuthorizationId: authorizationId });
+    }
     await step(STORE_STEP, 'Settle the Redis reservation').settleReservation({ orderId });
   }
 

@@ -155,3 +155,21 @@ describe('reversePayment', () => {
     expect(await reverse('o2')).toBe('NOTHING_TO_REVERSE');
   });
 });
+
+describe('voidStrayAuthorizations', () => {
+  const voidStrays = (orderId: string, keepAuthorizationId: string) =>
+    inActivity(() => activities.voidStrayAuthorizations({ orderId, keepAuthorizationId }));
+
+  it('voids an earlier attempt whose answer was lost and keeps the captured one, once however often it runs', async () => {
+    await expect(authorize('o-stray', 'tok_timeout', 1)).rejects.toBeInstanceOf(PaymentsError);
+    const { authorizationId } = await authorize('o-stray', 'tok_visa', 2);
+    await capture('o-stray', authorizationId);
+
+    expect(await voidStrays('o-stray', authorizationId)).toBe(1);
+    expect(await voidStrays('o-stray', authorizationId)).toBe(0);
+
+    const statuses = Object.fromEntries((await ledger(standIn.baseUrl)).map((a: { id: string; status: string }) => [a.id, a.status]));
+    expect(statuses[authorizationId]).toBe('captured');
+    expect(Object.values(statuses).sort()).toEqual(['captured', 'voided']);
+  });
+});

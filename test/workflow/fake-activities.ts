@@ -69,6 +69,10 @@ export class FakeActivities {
       }
       return 'NOTHING_TO_REVERSE' as const;
     },
+    voidStrayAuthorizations: async () => {
+      this.record('voidStrayAuthorizations');
+      return 0;
+    },
     notifyCustomer: async ({ kind }) => {
       this.record(`notifyCustomer:${kind}`);
       if (this.notify === 'fails') throw new Error('mail server down');

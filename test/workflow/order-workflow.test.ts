@@ -115,6 +115,7 @@ describe('order workflow', () => {
       expect(paid.status).toBe('CONFIRMED');
     });
     expect(fake.calls.filter((call) => call.startsWith('authorizePayment'))).toEqual(['authorizePayment:1', 'authorizePayment:2']);
+    expect(fake.calls).toContain('voidStrayAuthorizations');
   });
 
   test('an unpaid order expires exactly when its hold ends and its reservation is released', async () => {
