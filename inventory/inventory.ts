@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { availabilityKey, holdKey } from './keys';
-import { RELEASE_SCRIPT, RESERVE_SCRIPT, SETTLE_SCRIPT } from './scripts';
+import { ADD_SCRIPT, RELEASE_SCRIPT, RESERVE_SCRIPT, SETTLE_SCRIPT } from './scripts';
 
 export interface StockRequest {
   productId: number;
@@ -19,7 +19,20 @@ type InventoryRedis = Redis & {
   reserveStock(...keysAndArgs: (string | number)[]): Promise<[number, number]>;
   releaseStock(...keysAndArgs: (string | number)[]): Promise<number>;
   settleStock(...keysAndArgs: (string | number)[]): Promise<number>;
+  addStock(key: string, units: number): Promise<number | null>;
 };
+
+/**
+ * Units must be positive whole numbers before they reach Lua: a negative one would make DECRBY invent stock, and
+ * a fraction makes DECRBY fail midway through the script, after earlier lines were taken (Redis does not roll a
+ * failed script back), leaving those units taken by no hold.
+ */
+function requireUnits(units: number, what: string): void {
+  if (!Number.isSafeInteger(units) || units <= 0) throw new RangeError(`${what} must be a positive whole number, got ${units}`);
+}
+
+const requireLineQuantities = (lines: StockRequest[]): void =>
+  lines.forEach((line) => requireUnits(line.quantity, `quantity of product ${line.productId}`));
 
 /** Live availability per product in Redis: the fast, atomic gate in front of MySQL's durable stock. */
 export class Inventory {
@@ -29,11 +42,13 @@ export class Inventory {
     redis.defineCommand('reserveStock', { lua: RESERVE_SCRIPT });
     redis.defineCommand('releaseStock', { lua: RELEASE_SCRIPT });
     redis.defineCommand('settleStock', { lua: SETTLE_SCRIPT });
+    redis.defineCommand('addStock', { lua: ADD_SCRIPT, numberOfKeys: 1 });
     this.redis = redis as InventoryRedis;
   }
 
   /** Takes every line or none; running it again for the same order changes nothing. */
   async reserve(orderId: string, lines: StockRequest[]): Promise<ReserveResult> {
+    requireLineQuantities(lines);
     const encodedLines = lines.map((line) => `${line.productId}:${line.quantity}`).join(',');
     const [code, lineNumber] = await this.redis.reserveStock(
       lines.length + 1,
@@ -49,6 +64,7 @@ export class Inventory {
 
   /** Returns the units of a held reservation; a no-op for one already released, settled or never made. */
   async release(orderId: string, lines: StockRequest[]): Promise<boolean> {
+    requireLineQuantities(lines);
     const returned = await this.redis.releaseStock(
       lines.length + 1,
       holdKey(orderId),
@@ -80,7 +96,12 @@ export class Inventory {
     return (await this.redis.set(availabilityKey(productId), units, 'NX')) === 'OK';
   }
 
-  async add(productId: number, units: number): Promise<number> {
-    return this.redis.incrby(availabilityKey(productId), units);
+  /**
+   * Adds restocked units to a loaded availability and returns the new count. A product whose availability is not
+   * loaded stays unloaded (null): its count is rebuilt from MySQL, which already includes the restock.
+   */
+  async add(productId: number, units: number): Promise<number | null> {
+    requireUnits(units, 'restocked units');
+    return this.redis.addStock(availabilityKey(productId), units);
   }
 }

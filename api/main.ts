@@ -1,0 +1,41 @@
+import pino from 'pino';
+import { loadConfig } from '../config';
+import { openOrm } from '../db/orm';
+import { loadMissingAvailability } from '../inventory/availability-sync';
+import { Inventory } from '../inventory/inventory';
+import { connectRedis } from '../inventory/redis';
+import { connectClient } from '../temporal/connection';
+import { createApp } from './app';
+
+/** `npm run api`: the REST API on PORT; SIGINT/SIGTERM stop taking connections and finish the requests in flight. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = pino({ level: config.LOG_LEVEL, base: { service: 'api' } });
+  const orm = await openOrm(config.DATABASE_URL);
+  const redis = await connectRedis(config.REDIS_URL);
+  const temporal = await connectClient(config);
+  const inventory = new Inventory(redis);
+  const loaded = await loadMissingAvailability(orm, inventory);
+  if (loaded.length > 0) logger.info({ products: loaded }, 'availability loaded from MySQL');
+
+  const app = createApp({ orm, redis, inventory, temporal, holdMs: config.RESERVATION_TTL, logger });
+  const server = app.listen(config.PORT, () => logger.info(`API listening on http://localhost:${config.PORT}`));
+
+  const stop = () => {
+    logger.info('API stopping: draining requests in flight');
+    server.close(async () => {
+      await temporal.connection.close();
+      redis.disconnect();
+      await orm.close();
+      process.exit(0);
+    });
+    server.closeIdleConnections();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

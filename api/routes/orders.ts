@@ -1,0 +1,114 @@
+import { Router, type Response } from 'express';
+import type { MikroORM } from '@mikro-orm/core';
+import { getProducts } from '../../db/catalogue';
+import { getOrderRecord, listOrders } from '../../db/order-queries';
+import type { Inventory } from '../../inventory/inventory';
+import type { OrderClient } from '../../temporal/order-client';
+import type { OrderView } from '../../workflows/order-types';
+import { buildOrderInput, orderIdFor, requestHashOf } from '../order-placement';
+import { Problem } from '../problem';
+import { idempotencyKeySchema, newOrderSchema, orderIdSchema, orderListQuerySchema, parse, paymentSchema } from '../validation';
+
+export interface OrdersRouterDeps {
+  orm: MikroORM;
+  inventory: Inventory;
+  orders: OrderClient;
+  /** The hold every reservation gets: configuration (RESERVATION_TTL), never the client's choice. */
+  holdMs: number;
+}
+
+const toOrderResponse = ({ requestHash: _requestHash, ...order }: OrderView) => order;
+
+function sendOrder(res: Response, status: number, order: OrderView): void {
+  res.status(status).location(`/orders/${order.id}`).json(toOrderResponse(order));
+}
+
+export function ordersRouter({ orm, inventory, orders, holdMs }: OrdersRouterDeps): Router {
+  const router = Router();
+
+  router.post('/', async (req, res) => {
+    const rawKey = req.get('Idempotency-Key');
+    const idempotencyKey = rawKey === undefined ? undefined : parse(idempotencyKeySchema, rawKey, 'header', 'header.Idempotency-Key');
+    const order = parse(newOrderSchema, req.body, 'body');
+    const orderId = orderIdFor(idempotencyKey);
+
+    if (idempotencyKey !== undefined) {
+      const earlier = await getOrderRecord(orm, orderId);
+      if (earlier && earlier.status !== 'PENDING') {
+        assertSameRequest(earlier, requestHashOf(order));
+        res.set('Idempotent-Replayed', 'true');
+        return answerPlacement(res, earlier);
+      }
+    }
+
+    const products = await getProducts(orm, order.items.map((item) => item.productId));
+    const input = buildOrderInput(orderId, order, products, holdMs);
+    await refuseWhenSoldOut(inventory, input.lines);
+    const placed = await orders.place(input);
+    assertSameRequest(placed, input.requestHash);
+    answerPlacement(res, placed);
+  });
+
+  router.get('/', async (req, res) => {
+    const filter = parse(orderListQuerySchema, req.query, 'query');
+    res.json({ data: (await listOrders(orm, filter)).map(toOrderResponse) });
+  });
+
+  router.get('/:id', async (req, res) => {
+    const orderId = parse(orderIdSchema, req.params.id, 'path', 'id');
+    const order = await getOrderRecord(orm, orderId);
+    if (!order) throw new Problem(404, 'ORDER_NOT_FOUND', `order ${orderId} does not exist`, { field: 'path.id' });
+    res.json(toOrderResponse(order));
+  });
+
+  router.post('/:id/payment', async (req, res) => {
+    const orderId = parse(orderIdSchema, req.params.id, 'path', 'id');
+    const { paymentToken } = parse(paymentSchema, req.body, 'body');
+    const order = await orders.pay(orderId, paymentToken);
+    if (order.status !== 'CONFIRMED') {
+      throw new Problem(402, 'PAYMENT_FAILED', order.failureReason ?? 'the payment could not be completed', { order: toOrderResponse(order) });
+    }
+    sendOrder(res, 200, order);
+  });
+
+  router.post('/:id/cancel', async (req, res) => {
+    const orderId = parse(orderIdSchema, req.params.id, 'path', 'id');
+    sendOrder(res, 200, await orders.cancel(orderId));
+  });
+
+  return router;
+}
+
+/**
+ * The sold-out gate: a buyer who cannot get stock is answered from Redis without starting a workflow. It only sheds
+ * load that cannot succeed; the reservation itself stays the workflow's atomic step.
+ */
+async function refuseWhenSoldOut(inventory: Inventory, lines: { productId: number; quantity: number }[]): Promise<void> {
+  const available = await inventory.availableMany(lines.map((line) => line.productId));
+  const short = lines.findIndex((line, index) => available[index] !== null && available[index]! < line.quantity);
+  if (short >= 0) throw outOfStock(lines[short].productId, short);
+}
+
+function outOfStock(productId: number, lineIndex: number): Problem {
+  return new Problem(409, 'OUT_OF_STOCK', `product ${productId} does not have enough stock left`, {
+    productId,
+    field: `body.items.${lineIndex}.quantity`,
+  });
+}
+
+function assertSameRequest(order: OrderView, requestHash: string): void {
+  if (order.requestHash !== requestHash) {
+    throw new Problem(422, 'IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used for a different order', {
+      field: 'header.Idempotency-Key',
+      orderId: order.id,
+    });
+  }
+}
+
+/** A reservation refused by the workflow is answered like the gate's refusal, naming the order it was recorded as. */
+function answerPlacement(res: Response, order: OrderView): void {
+  if (order.status === 'REJECTED') {
+    throw new Problem(409, 'OUT_OF_STOCK', order.failureReason ?? 'not enough stock left', { orderId: order.id, field: 'body.items' });
+  }
+  sendOrder(res, 201, order);
+}

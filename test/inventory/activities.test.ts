@@ -1,0 +1,131 @@
+/**
+ * The inventory activities the order workflow calls, over the real Redis. They never touch the activity
+ * Context, so they are called directly: what is pinned here is what the workflow sees, and what Temporal
+ * does with a failure (retry it or not).
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import type { Redis } from 'ioredis';
+import { createInventoryActivities } from '../../activities/inventory';
+import { Inventory } from '../../inventory/inventory';
+import { openTestRedis, TestInventoryKeys } from '../support/redis';
+
+let redis: Redis;
+let inventory: Inventory;
+let activities: ReturnType<typeof createInventoryActivities>;
+const ids = new TestInventoryKeys();
+
+beforeAll(async () => {
+  redis = await openTestRedis();
+  inventory = new Inventory(redis);
+  activities = createInventoryActivities(inventory);
+});
+afterEach(() => ids.cleanup(redis));
+afterAll(() => redis.quit());
+
+async function productWith(units: number): Promise<number> {
+  const productId = ids.productId();
+  await inventory.load(productId, units);
+  return productId;
+}
+
+describe('reserveStock', () => {
+  it('answers {reserved: true} and takes the units', async () => {
+    const productId = await productWith(5);
+
+    expect(await activities.reserveStock({ orderId: ids.orderId(), lines: [{ productId, quantity: 2 }] })).toEqual({ reserved: true });
+    expect(await inventory.available(productId)).toBe(3);
+  });
+
+  it('answers {reserved: false} naming the short product, and takes nothing', async () => {
+    const [plenty, scarce] = [await productWith(5), await productWith(1)];
+    const lines = [{ productId: plenty, quantity: 1 }, { productId: scarce, quantity: 2 }];
+
+    // A plain answer, not a failure: out of stock is a business outcome the workflow turns into a rejection.
+    expect(await activities.reserveStock({ orderId: ids.orderId(), lines })).toEqual({ reserved: false, productId: scarce });
+    expect(await inventory.availableMany([plenty, scarce])).toEqual([5, 1]);
+  });
+
+  it('takes stock once when the activity is retried for the same order', async () => {
+    const productId = await productWith(5);
+    const input = { orderId: ids.orderId(), lines: [{ productId, quantity: 2 }] };
+
+    expect(await activities.reserveStock(input)).toEqual({ reserved: true });
+    expect(await activities.reserveStock(input)).toEqual({ reserved: true });
+    expect(await inventory.available(productId)).toBe(3);
+  });
+
+  it('throws a retryable AvailabilityNotLoaded failure when a product is not loaded, taking nothing', async () => {
+    const loaded = await productWith(5);
+    const missing = ids.productId();
+    const input = { orderId: ids.orderId(), lines: [{ productId: loaded, quantity: 1 }, { productId: missing, quantity: 1 }] };
+
+    const failure = await activities.reserveStock(input).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+
+    // Retryable, so Temporal tries again after the recovery path has loaded the availability from MySQL.
+    expect(failure).toBeInstanceOf(ApplicationFailure);
+    expect(failure).toMatchObject({ type: 'AvailabilityNotLoaded', nonRetryable: false });
+    expect((failure as ApplicationFailure).message).toContain(String(missing));
+    expect(await inventory.available(loaded)).toBe(5);
+
+    // ... and that retry succeeds once the count is there.
+    await inventory.load(missing, 3);
+    expect(await activities.reserveStock(input)).toEqual({ reserved: true });
+    expect(await inventory.availableMany([loaded, missing])).toEqual([4, 2]);
+  });
+});
+
+describe('releaseReservation', () => {
+  it('gives the units back once, however often it runs (a retried compensation)', async () => {
+    const productId = await productWith(5);
+    const input = { orderId: ids.orderId(), lines: [{ productId, quantity: 2 }] };
+    await activities.reserveStock(input);
+
+    await activities.releaseReservation(input);
+    await activities.releaseReservation(input);
+
+    expect(await inventory.available(productId)).toBe(5);
+  });
+
+  it('is a harmless no-op for an order whose reserve never ran', async () => {
+    const productId = await productWith(5);
+
+    await expect(activities.releaseReservation({ orderId: ids.orderId(), lines: [{ productId, quantity: 2 }] })).resolves.toBeUndefined();
+    expect(await inventory.available(productId)).toBe(5);
+  });
+
+  it('keeps a late duplicate reserveStock from taking the units again after release', async () => {
+    const productId = await productWith(5);
+    const input = { orderId: ids.orderId(), lines: [{ productId, quantity: 2 }] };
+    await activities.reserveStock(input);
+    await activities.releaseReservation(input);
+
+    expect(await activities.reserveStock(input)).toEqual({ reserved: false, productId });
+    expect(await inventory.available(productId)).toBe(5);
+  });
+});
+
+describe('settleReservation', () => {
+  it('keeps the units taken, however often it runs, and a later release does not give them back', async () => {
+    const productId = await productWith(5);
+    const input = { orderId: ids.orderId(), lines: [{ productId, quantity: 2 }] };
+    await activities.reserveStock(input);
+
+    await activities.settleReservation({ orderId: input.orderId });
+    await activities.settleReservation({ orderId: input.orderId });
+    await activities.releaseReservation(input);
+
+    expect(await inventory.available(productId)).toBe(3);
+  });
+
+  it('is a harmless no-op for an order whose reserve never ran', async () => {
+    const orderId = ids.orderId();
+
+    await expect(activities.settleReservation({ orderId })).resolves.toBeUndefined();
+    // It must not leave a tombstone that would later refuse this order's genuine reserve.
+    const productId = await productWith(5);
+    expect(await activities.reserveStock({ orderId, lines: [{ productId, quantity: 1 }] })).toEqual({ reserved: true });
+  });
+});

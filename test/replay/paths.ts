@@ -1,0 +1,29 @@
+import path from 'node:path';
+import type { OrderStatus } from '../../workflows/order-types';
+
+/** Where recorded order histories live: one JSON file per path, `<name>.json` (see record-histories.ts). */
+export const HISTORIES_DIR = path.join(__dirname, 'histories');
+
+export interface RecordedPath {
+  /** File name without `.json`. */
+  name: string;
+  /** The status the order must finish in for the recording to count. */
+  status: OrderStatus;
+  /** How it got there, when the status alone does not say. */
+  detail?: string;
+}
+
+/** Every terminal path of the order saga; the replay test fails when one of their histories is missing. */
+export const RECORDED_PATHS: readonly RecordedPath[] = [
+  { name: 'confirmed', status: 'CONFIRMED' },
+  { name: 'confirmed-after-decline', status: 'CONFIRMED', detail: 'paid after a declined payment' },
+  { name: 'rejected', status: 'REJECTED', detail: 'more than the stock' },
+  { name: 'cancelled', status: 'CANCELLED' },
+  { name: 'expired', status: 'EXPIRED', detail: 'hold ran out' },
+  { name: 'failed', status: 'FAILED', detail: 'capture declined' },
+];
+
+/** "CONFIRMED order (paid after a declined payment)". */
+export function describeRecordedPath(recorded: RecordedPath): string {
+  return `${recorded.status} order${recorded.detail ? ` (${recorded.detail})` : ''}`;
+}

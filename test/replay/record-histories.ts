@@ -1,0 +1,168 @@
+/**
+ * `npm run record-histories`: drives one order down each terminal path of the saga, on the real dev server with the
+ * real activities (MariaDB, Redis, the payments stand-in), and writes each finished workflow's event history to
+ * test/replay/histories/<path>.json. The replay test (replay.test.ts) replays them against the current workflow code,
+ * so a change that would break orders already running fails the build.
+ *
+ * Re-record only when a change to the workflow is meant to be incompatible (and old workflows are drained or
+ * patched); otherwise keep the old files, that is the point of them. Needs MariaDB and Redis (DATABASE_URL, REDIS_URL).
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { createActivities } from '../../activities';
+import { logNotifier } from '../../activities/notify';
+import { loadConfig } from '../../config';
+import { Inventory } from '../../inventory/inventory';
+import { connectRedis } from '../../inventory/redis';
+import { createPaymentsClient } from '../../payments/client';
+import { PaymentDeclinedError } from '../../temporal/order-errors';
+import { OrderClient } from '../../temporal/order-client';
+import type { OrderInput, OrderView } from '../../workflows/order-types';
+import { startStandIn } from '../payments/stand-in';
+import { createTestProduct, openTestOrm } from '../support/db';
+import { startDevServerEnv } from '../support/dev-server';
+import { describeRecordedPath, HISTORIES_DIR, RECORDED_PATHS, type RecordedPath } from './paths';
+
+const STOCK = 20;
+const QUANTITY = 2;
+const PRICE_CENTS = 1_500;
+/** Long enough for every scripted step; the EXPIRED path uses EXPIRY_HOLD_MS instead. */
+const HOLD_MS = 60_000;
+const EXPIRY_HOLD_MS = 2_000;
+
+interface Product {
+  id: number;
+  sku: string;
+}
+
+/** What to do with one order, through the API's own client: each resolves once the order has been driven to its end. */
+type Scenario = (orders: OrderClient, input: OrderInput) => Promise<void>;
+
+async function expectStatus(promise: Promise<OrderView>, status: OrderView['status']): Promise<void> {
+  const order = await promise;
+  if (order.status !== status) throw new Error(`expected order ${order.id} to be ${status}, it is ${order.status}`);
+}
+
+const SCENARIOS: Record<string, { quantity?: number; holdMs?: number; drive: Scenario }> = {
+  confirmed: {
+    drive: async (orders, input) => {
+      await expectStatus(orders.place(input), 'RESERVED');
+      await expectStatus(orders.pay(input.orderId, 'tok_visa'), 'CONFIRMED');
+    },
+  },
+  'confirmed-after-decline': {
+    drive: async (orders, input) => {
+      await expectStatus(orders.place(input), 'RESERVED');
+      const declined = await orders.pay(input.orderId, 'tok_chargeDeclined').then(
+        () => new Error('tok_chargeDeclined was not declined'),
+        (error: unknown) => (error instanceof PaymentDeclinedError ? undefined : error),
+      );
+      if (declined) throw declined;
+      await expectStatus(orders.pay(input.orderId, 'tok_visa'), 'CONFIRMED');
+    },
+  },
+  rejected: {
+    quantity: STOCK + 1,
+    drive: async (orders, input) => {
+      await expectStatus(orders.place(input), 'REJECTED');
+    },
+  },
+  cancelled: {
+    drive: async (orders, input) => {
+      await expectStatus(orders.place(input), 'RESERVED');
+      await expectStatus(orders.cancel(input.orderId), 'CANCELLED');
+    },
+  },
+  expired: {
+    holdMs: EXPIRY_HOLD_MS,
+    drive: async (orders, input) => {
+      await expectStatus(orders.place(input), 'RESERVED');
+      // Nothing more: the hold runs out and the workflow releases the stock by itself.
+    },
+  },
+  failed: {
+    drive: async (orders, input) => {
+      await expectStatus(orders.place(input), 'RESERVED');
+      // Authorised, then the capture is declined: stock restored, authorisation voided, reservation released.
+      await expectStatus(orders.pay(input.orderId, 'tok_captureFails'), 'FAILED');
+    },
+  },
+};
+
+/** The OrderInput as the API builds it. */
+function orderInput(product: Product, quantity: number, holdMs: number): OrderInput {
+  return {
+    orderId: `ord_${randomUUID()}`,
+    customerId: 'cus_recorded',
+    lines: [{ productId: product.id, sku: product.sku, quantity, unitPriceCents: PRICE_CENTS }],
+    totalCents: quantity * PRICE_CENTS,
+    holdMs,
+    requestHash: 'recorded',
+  };
+}
+
+async function main(): Promise<void> {
+  // Workflow and worker logs at WARN, so the output is what was recorded.
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const config = loadConfig();
+
+  const env = await startDevServerEnv();
+  const standIn = await startStandIn();
+  const orm = await openTestOrm();
+  const redis = await connectRedis(config.REDIS_URL);
+  try {
+    const inventory = new Inventory(redis);
+    const product = await createTestProduct(orm, { label: 'replay', stock: STOCK, priceCents: PRICE_CENTS });
+    await inventory.load(product.id, product.stock);
+
+    const taskQueue = `record-histories-${randomUUID()}`;
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      namespace: env.namespace,
+      taskQueue,
+      workflowsPath: require.resolve('../../workflows'),
+      activities: createActivities({
+        inventory,
+        orm,
+        payments: createPaymentsClient({ baseUrl: standIn.baseUrl, timeoutMs: 5_000 }),
+        notifier: logNotifier({ info: (_fields, message) => console.log(`  notifier: ${message}`) }),
+      }),
+    });
+    const orders = new OrderClient(env.client, taskQueue);
+
+    mkdirSync(HISTORIES_DIR, { recursive: true });
+    await worker.runUntil(async () => {
+      for (const recorded of RECORDED_PATHS) await record(recorded, product);
+    });
+
+    async function record(recorded: RecordedPath, product: Product): Promise<void> {
+      const scenario = SCENARIOS[recorded.name];
+      if (!scenario) throw new Error(`no scenario for the recorded path "${recorded.name}"`);
+      const input = orderInput(product, scenario.quantity ?? QUANTITY, scenario.holdMs ?? HOLD_MS);
+      await scenario.drive(orders, input);
+      const handle = env.client.workflow.getHandle(input.orderId);
+      const finished = (await handle.result()) as OrderView;
+      if (finished.status !== recorded.status) {
+        throw new Error(`${recorded.name}: order ${input.orderId} finished ${finished.status}, expected ${recorded.status}`);
+      }
+      const history = await handle.fetchHistory();
+      const file = path.join(HISTORIES_DIR, `${recorded.name}.json`);
+      writeFileSync(file, `${historyToJSON(history)}\n`);
+      const relative = path.relative(process.cwd(), file);
+      console.log(`${relative}: ${describeRecordedPath(recorded)}, order ${input.orderId}, ${history.events?.length ?? 0} events`);
+    }
+  } finally {
+    redis.disconnect();
+    await orm.close();
+    await standIn.close();
+    await env.teardown();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
