@@ -1,0 +1,218 @@
+/**
+ * Small helpers the benchmarks share: arguments, percentiles, a keep-alive HTTP client for bounded load loops,
+ * CPU accounting per process (from /proc), result files and the printed table.
+ */
+import { mkdirSync, readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** `--name=value` on the command line wins over the environment variable, which wins over the default. */
+export function numberArg(name: string, envName: string, fallback: number): number {
+  const flag = process.argv.find((arg) => arg.startsWith(`--${name}=`));
+  const text = flag ? flag.slice(name.length + 3) : process.env[envName];
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value < 0) throw new Error(`--${name} / ${envName} must be a non-negative number, got "${text}"`);
+  return value;
+}
+
+export function listArg(name: string, envName: string, fallback: number[]): number[] {
+  const flag = process.argv.find((arg) => arg.startsWith(`--${name}=`));
+  const text = flag ? flag.slice(name.length + 3) : process.env[envName];
+  if (!text) return fallback;
+  return text.split(',').map((part) => {
+    const value = Number(part.trim());
+    if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} / ${envName}: "${part}" is not a positive integer`);
+    return value;
+  });
+}
+
+export interface Percentiles {
+  count: number;
+  mean: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
+
+/** Exact percentiles (nearest rank) of latencies in milliseconds. */
+export function percentiles(values: number[]): Percentiles {
+  if (values.length === 0) return { count: 0, mean: 0, p50: 0, p95: 0, p99: 0, max: 0 };
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+  const mean = sorted.reduce((sum, value) => sum + value, 0) / sorted.length;
+  return { count: sorted.length, mean: round(mean), p50: round(at(0.5)), p95: round(at(0.95)), p99: round(at(0.99)), max: round(sorted[sorted.length - 1]) };
+}
+
+export { round };
+
+export interface HttpAnswer {
+  status: number;
+  body: string;
+  ms: number;
+}
+
+/** A keep-alive HTTP/1.1 client with at most `maxSockets` connections; every request has a timeout. */
+export function httpClient(baseUrl: string, maxSockets: number, timeoutMs = 60_000) {
+  const url = new URL(baseUrl);
+  const agent = new http.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets });
+  function request(method: string, requestPath: string, body?: unknown): Promise<HttpAnswer> {
+    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    const started = performance.now();
+    return new Promise((resolve, reject) => {
+      const req = http.request(
+        {
+          host: url.hostname,
+          port: url.port,
+          method,
+          path: requestPath,
+          agent,
+          timeout: timeoutMs,
+          headers: payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {},
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString(), ms: performance.now() - started }));
+          res.on('error', reject);
+        },
+      );
+      req.on('timeout', () => req.destroy(new Error(`${method} ${requestPath}: no answer within ${timeoutMs} ms`)));
+      req.on('error', reject);
+      req.end(payload);
+    });
+  }
+  return { request, close: () => agent.destroy() };
+}
+
+/** For the few setup calls: JSON in, JSON out, and a clear error on an unexpected status. */
+export async function jsonRequest<T>(method: string, url: string, body: unknown, expected: number): Promise<T> {
+  const response = await fetch(url, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (response.status !== expected) throw new Error(`${method} ${url}: expected ${expected}, got ${response.status}: ${text.slice(0, 300)}`);
+  return JSON.parse(text) as T;
+}
+
+/** Runs `task(i)` for i in [0, count) with at most `concurrency` at once; stops issuing new ones after `deadlineMs`. */
+export async function boundedPool(count: number, concurrency: number, deadlineMs: number, task: (index: number) => Promise<void>): Promise<{ issued: number }> {
+  const stopAt = Date.now() + deadlineMs;
+  let next = 0;
+  const runner = async () => {
+    while (next < count && Date.now() < stopAt) {
+      const index = next++;
+      await task(index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, runner));
+  return { issued: next };
+}
+
+export async function pollUntil<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number, intervalMs = 200): Promise<{ value: T; met: boolean }> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return { value, met: true };
+    if (Date.now() > deadline) return { value, met: false };
+    await sleep(intervalMs);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// CPU time per process, from /proc: evidence of where the machine's two cores went during a phase.
+
+const CLOCK_TICKS = 100;
+
+interface ProcStat {
+  pid: number;
+  ppid: number;
+  comm: string;
+  cpuSeconds: number;
+}
+
+function readProcStat(pid: number): ProcStat | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const close = text.lastIndexOf(')');
+    const comm = text.slice(text.indexOf('(') + 1, close);
+    const fields = text.slice(close + 2).split(' ');
+    // fields[0] is state (field 3); utime is field 14 and stime field 15 → indexes 11 and 12 here.
+    return { pid, ppid: Number(fields[1]), comm, cpuSeconds: (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS };
+  } catch {
+    return undefined;
+  }
+}
+
+function allProcesses(): ProcStat[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .map((name) => readProcStat(Number(name)))
+    .filter((stat): stat is ProcStat => stat !== undefined);
+}
+
+/**
+ * CPU seconds used so far by each named process tree (a root pid and its descendants), plus the shared MariaDB and
+ * Redis servers (found by command name) and this process. Subtract two snapshots to get a phase's share.
+ */
+export function cpuSnapshot(roots: Record<string, number | undefined>): Record<string, number> {
+  const processes = allProcesses();
+  const children = new Map<number, ProcStat[]>();
+  for (const stat of processes) children.set(stat.ppid, [...(children.get(stat.ppid) ?? []), stat]);
+  const byPid = new Map(processes.map((stat) => [stat.pid, stat]));
+  const treeSeconds = (pid: number): number => {
+    const own = byPid.get(pid)?.cpuSeconds ?? 0;
+    return own + (children.get(pid) ?? []).reduce((sum, child) => sum + treeSeconds(child.pid), 0);
+  };
+  const snapshot: Record<string, number> = {};
+  for (const [name, pid] of Object.entries(roots)) if (pid !== undefined) snapshot[name] = treeSeconds(pid);
+  snapshot.mariadbd = processes.filter((stat) => stat.comm === 'mariadbd' || stat.comm === 'mysqld').reduce((sum, stat) => sum + stat.cpuSeconds, 0);
+  snapshot['redis-server'] = processes.filter((stat) => stat.comm === 'redis-server').reduce((sum, stat) => sum + stat.cpuSeconds, 0);
+  const own = process.cpuUsage();
+  snapshot['bench (load generator)'] = (own.user + own.system) / 1e6;
+  return snapshot;
+}
+
+/** CPU seconds per process between two snapshots, and the share of the machine's cores over the wall time. */
+export function cpuDelta(before: Record<string, number>, after: Record<string, number>, wallSeconds: number) {
+  const cores = 2;
+  const rows = Object.keys(after).map((name) => {
+    const seconds = round(after[name] - (before[name] ?? 0));
+    return { process: name, cpuSeconds: seconds, coresUsed: round(seconds / wallSeconds) };
+  });
+  const total = round(rows.reduce((sum, row) => sum + row.cpuSeconds, 0));
+  return { wallSeconds: round(wallSeconds), machineCores: cores, totalCpuSeconds: total, machineBusy: round(total / (wallSeconds * cores)), byProcess: rows };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Output.
+
+export const RESULTS_DIR = path.join(__dirname, 'results');
+
+/** Writes bench/results/<name>-<timestamp>.json (the folder's .gitignore keeps results out of git). */
+export function writeResults(name: string, summary: unknown): string {
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const gitignore = path.join(RESULTS_DIR, '.gitignore');
+  if (!existsSync(gitignore)) writeFileSync(gitignore, '# Results depend on the machine and its load; they are reported, not committed.\n*.json\n');
+  const stamp = new Date().toISOString().replaceAll(':', '-').replace(/\.\d+Z$/, 'Z');
+  const file = path.join(RESULTS_DIR, `${name}-${stamp}.json`);
+  writeFileSync(file, `${JSON.stringify(summary, null, 2)}\n`);
+  return file;
+}
+
+/** A two-or-more-column table, left column padded. */
+export function printTable(title: string, rows: Array<[string, ...Array<string | number>]>): void {
+  const widths = rows[0].map((_cell, column) => Math.max(...rows.map((row) => String(row[column] ?? '').length)));
+  console.log(`\n${title}`);
+  console.log('-'.repeat(widths.reduce((sum, width) => sum + width + 3, 0)));
+  for (const row of rows) console.log(row.map((cell, column) => String(cell).padEnd(widths[column])).join(' | '));
+}
+
+export const verdict = (ok: boolean) => (ok ? 'MET' : 'NOT MET');

@@ -1,0 +1,254 @@
+/**
+ * A fresh stack for one benchmark, on ports of its own: a Temporal dev server with a throwaway SQLite file under /tmp
+ * (every run starts empty), then the payment stand-in, N order workers and the API as separate processes, the way
+ * they run in production (`tsx payments/main.ts`, `tsx worker/main.ts`, `tsx api/main.ts`).
+ *
+ * MySQL and Redis are the shared servers of the machine: the stack migrates the schema, and every benchmark makes its
+ * own products (unique sku), so it never needs to clear anything.
+ *
+ * Environment overrides: BENCH_API_PORT (3400), BENCH_PAYMENTS_PORT (4400), BENCH_TEMPORAL_PORT (7400),
+ * BENCH_UI_PORT (8400), BENCH_WORKERS (1), BENCH_LOG_LEVEL (warn), BENCH_CPU_PROF ("api,worker": write
+ * .cpuprofile files of those parts into the log folder), BENCH_KEEP_LOGS=1 (also keep the logs of a good run).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { loadConfig } from '../config';
+import { migrateUp } from '../db/migrate';
+import { openOrm } from '../db/orm';
+import { ORDER_TASK_QUEUE } from '../temporal/names';
+import { startDevServer } from '../temporal/dev-server';
+import { numberArg, sleep } from './lib';
+
+const root = path.resolve(__dirname, '..');
+const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
+
+export type PartName = 'payments' | 'worker' | 'api';
+
+export interface StackOptions {
+  /** Names the log folder. */
+  name: string;
+  apiPort?: number;
+  paymentsPort?: number;
+  temporalPort?: number;
+  uiPort?: number;
+  /** Order worker processes on the order task queue (default 1). */
+  workers?: number;
+  logLevel?: string;
+  /** Parts to run under `node --cpu-prof` (profiles land in the log folder). */
+  cpuProf?: PartName[];
+  /** Extra environment for every part (e.g. RESERVATION_TTL). */
+  env?: Record<string, string>;
+}
+
+export interface RunningPart {
+  name: string;
+  child: ChildProcess;
+  logFile: string;
+}
+
+export interface Stack {
+  apiUrl: string;
+  paymentsUrl: string;
+  temporalAddress: string;
+  namespace: string;
+  dataDir: string;
+  logDir: string;
+  workers: number;
+  cpuProfiled: PartName[];
+  /** Root pids of each part (tsx wrapper; its node child is a descendant), for CPU accounting. */
+  pids: Record<string, number | undefined>;
+  stop(options?: { keepLogs?: boolean }): Promise<void>;
+}
+
+async function assertPortFree(port: number): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) =>
+      reject(new Error(error.code === 'EADDRINUSE' ? `port ${port} is in use: is another benchmark running? (override with BENCH_*_PORT)` : error.message)),
+    );
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve()));
+  });
+}
+
+function exited(child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null;
+}
+
+async function stopChild(child: ChildProcess, graceMs = 30_000): Promise<void> {
+  if (exited(child)) return;
+  const done = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const inTime = await Promise.race([done.then(() => true), sleep(graceMs).then(() => false)]);
+  if (!inTime && child.pid !== undefined) {
+    // The tsx wrapper leads its own process group (detached), so its node child goes with it.
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+    await done;
+  }
+}
+
+function tail(file: string, lines = 30): string {
+  try {
+    return readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+/** Waits until the task queue has `count` pollers of both kinds (workflow and activity): the workers are really polling. */
+async function waitForPollers(address: string, namespace: string, taskQueue: string, count: number, timeoutMs: number, parts: RunningPart[]): Promise<void> {
+  const connection = await Connection.connect({ address });
+  try {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      for (const part of parts) {
+        if (exited(part.child)) throw new Error(`${part.name} exited with code ${part.child.exitCode} while starting:\n${tail(part.logFile)}`);
+      }
+      // TaskQueueType: 1 = workflow, 2 = activity (temporal.api.enums.v1.TaskQueueType).
+      const [workflowPollers, activityPollers] = await Promise.all(
+        [1, 2].map(async (taskQueueType) => {
+          const answer = await connection.workflowService.describeTaskQueue({ namespace, taskQueue: { name: taskQueue }, taskQueueType });
+          return new Set((answer.pollers ?? []).map((poller) => poller.identity)).size;
+        }),
+      );
+      if (workflowPollers >= count && activityPollers >= count) return;
+      if (Date.now() > deadline) throw new Error(`only ${workflowPollers}/${activityPollers} worker(s) polling ${taskQueue} after ${timeoutMs} ms`);
+      await sleep(250);
+    }
+  } finally {
+    await connection.close();
+  }
+}
+
+async function waitForReady(url: string, parts: RunningPart[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  for (;;) {
+    for (const part of parts) {
+      if (exited(part.child)) throw new Error(`${part.name} exited with code ${part.child.exitCode} while starting:\n${tail(part.logFile)}`);
+    }
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(3_000) });
+      last = `${response.status} ${await response.text()}`;
+      if (response.status === 200) return;
+    } catch (error) {
+      last = (error as Error).message;
+    }
+    if (Date.now() > deadline) throw new Error(`${url} not ready after ${timeoutMs} ms: ${last}`);
+    await sleep(250);
+  }
+}
+
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const base = loadConfig();
+  const apiPort = options.apiPort ?? numberArg('api-port', 'BENCH_API_PORT', 3400);
+  const paymentsPort = options.paymentsPort ?? numberArg('payments-port', 'BENCH_PAYMENTS_PORT', 4400);
+  const temporalPort = options.temporalPort ?? numberArg('temporal-port', 'BENCH_TEMPORAL_PORT', 7400);
+  const uiPort = options.uiPort ?? numberArg('ui-port', 'BENCH_UI_PORT', 8400);
+  const workers = options.workers ?? numberArg('workers', 'BENCH_WORKERS', 1);
+  const logLevel = options.logLevel ?? process.env.BENCH_LOG_LEVEL ?? 'warn';
+  const cpuProf = options.cpuProf ?? ((process.env.BENCH_CPU_PROF ?? '').split(',').filter(Boolean) as PartName[]);
+  for (const port of [apiPort, paymentsPort, temporalPort, uiPort]) await assertPortFree(port);
+
+  // The schema must be current before the API and workers open their pools.
+  const orm = await openOrm(base.DATABASE_URL);
+  try {
+    await migrateUp(orm);
+  } finally {
+    await orm.close();
+  }
+
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), `bench-temporal-${options.name}-`));
+  const logDir = mkdtempSync(path.join(os.tmpdir(), `bench-logs-${options.name}-`));
+  const host = '127.0.0.1';
+  const temporalAddress = `${host}:${temporalPort}`;
+  const temporal = await startDevServer({ host, port: temporalPort, uiPort, namespace: base.TEMPORAL_NAMESPACE, dataDir });
+
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: String(apiPort),
+    PAYMENTS_PORT: String(paymentsPort),
+    PAYMENTS_URL: `http://${host}:${paymentsPort}`,
+    TEMPORAL_ADDRESS: temporalAddress,
+    TEMPORAL_UI_PORT: String(uiPort),
+    TEMPORAL_DATA_DIR: dataDir,
+    LOG_LEVEL: logLevel,
+    ...options.env,
+  };
+
+  const parts: RunningPart[] = [];
+  const startPart = (name: string, entry: string, profile: boolean) => {
+    const logFile = path.join(logDir, `${name}.log`);
+    const fd = openSync(logFile, 'a');
+    const partEnv = { ...env };
+    if (profile) partEnv.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${path.join(logDir, `prof-${name}`)}`.trim();
+    const child = spawn(tsx, [entry], { cwd: root, env: partEnv, stdio: ['ignore', fd, fd], detached: true });
+    closeSync(fd);
+    parts.push({ name, child, logFile });
+  };
+
+  let stopping = false;
+  const stop = async ({ keepLogs = process.env.BENCH_KEEP_LOGS === '1' || cpuProf.length > 0 } = {}) => {
+    if (stopping) return;
+    stopping = true;
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    // Newest first: the API stops taking orders, then the workers drain, then the provider, then Temporal.
+    for (const part of [...parts].reverse()) await stopChild(part.child);
+    await stopChild(temporal, 15_000);
+    rmSync(dataDir, { recursive: true, force: true });
+    if (!keepLogs) rmSync(logDir, { recursive: true, force: true });
+  };
+  const onSignal = () => {
+    console.error('[stack] interrupted: stopping the benchmark stack');
+    void stop({ keepLogs: true }).finally(() => process.exit(130));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  try {
+    startPart('payments', 'payments/main.ts', cpuProf.includes('payments'));
+    for (let i = 1; i <= workers; i += 1) startPart(workers === 1 ? 'worker' : `worker-${i}`, 'worker/main.ts', cpuProf.includes('worker'));
+    startPart('api', 'api/main.ts', cpuProf.includes('api'));
+    await waitForReady(`http://${host}:${apiPort}/readyz`, parts, 90_000);
+    await waitForReady(`http://${host}:${paymentsPort}/health`, parts, 30_000);
+    await waitForPollers(temporalAddress, base.TEMPORAL_NAMESPACE, ORDER_TASK_QUEUE, workers, 90_000, parts);
+  } catch (error) {
+    await stop({ keepLogs: true });
+    throw new Error(`${(error as Error).message}\n(logs kept in ${logDir})`);
+  }
+
+  const pids: Record<string, number | undefined> = { temporal: temporal.pid };
+  for (const part of parts) pids[part.name] = part.child.pid;
+  return {
+    apiUrl: `http://${host}:${apiPort}`,
+    paymentsUrl: `http://${host}:${paymentsPort}`,
+    temporalAddress,
+    namespace: base.TEMPORAL_NAMESPACE,
+    dataDir,
+    logDir,
+    workers,
+    cpuProfiled: cpuProf,
+    pids,
+    stop,
+  };
+}
+
+/** `tsx bench/stack.ts`: starts a stack and keeps it up until Ctrl-C (for poking at it by hand). */
+if (require.main === module) {
+  startStack({ name: 'manual' })
+    .then((stack) => {
+      console.log(`[stack] up: API ${stack.apiUrl}, payments ${stack.paymentsUrl}, Temporal ${stack.temporalAddress}; logs ${stack.logDir}. Ctrl-C stops it.`);
+    })
+    .catch((error: unknown) => {
+      console.error(error instanceof Error ? error.message : error);
+      process.exit(1);
+    });
+}

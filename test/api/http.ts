@@ -1,0 +1,118 @@
+/** Small helpers the API tests share: requests with global fetch, the problem document check, polling, MySQL reads. */
+import { randomUUID } from 'node:crypto';
+import type { MikroORM } from '@mikro-orm/core';
+import { forkSql, select } from '../../db/sql';
+import type { Authorization } from '../../payments/types';
+
+export interface Answer {
+  status: number;
+  headers: Headers;
+  /** Parsed JSON, or the raw text when the body is not JSON. */
+  body: any;
+  contentType: string;
+}
+
+export interface RequestOptions {
+  /** Sent as JSON. */
+  json?: unknown;
+  /** Sent as is (with content-type application/json unless told otherwise). */
+  raw?: string | Uint8Array;
+  headers?: Record<string, string>;
+  idempotencyKey?: string;
+}
+
+export async function call(baseUrl: string, method: string, path: string, options: RequestOptions = {}): Promise<Answer> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  let body: string | Uint8Array | undefined;
+  if (options.json !== undefined) body = JSON.stringify(options.json);
+  if (options.raw !== undefined) body = options.raw;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (options.idempotencyKey !== undefined) headers['idempotency-key'] = options.idempotencyKey;
+  Object.assign(headers, options.headers);
+  const response = await fetch(baseUrl + path, { method, headers, body, signal: AbortSignal.timeout(30_000) });
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status: response.status, headers: response.headers, body: parsed, contentType: response.headers.get('content-type') ?? '' };
+}
+
+/** A client bound to one service's base URL. */
+export function apiClient(baseUrl: string) {
+  return {
+    get: (path: string, options?: RequestOptions) => call(baseUrl, 'GET', path, options),
+    post: (path: string, json?: unknown, options: RequestOptions = {}) => call(baseUrl, 'POST', path, { json, ...options }),
+    call: (method: string, path: string, options?: RequestOptions) => call(baseUrl, method, path, options),
+  };
+}
+export type ApiClient = ReturnType<typeof apiClient>;
+
+/** An RFC 9457 problem document as this API writes it: the media type, a stable code, a detail, the status echoed. */
+export function expectProblem(answer: Answer, status: number, code?: string): void {
+  const summary = `${answer.status} ${JSON.stringify(answer.body)}`;
+  expect({ status: answer.status, summary }).toEqual({ status, summary });
+  expect(answer.contentType).toMatch(/^application\/problem\+json\b/);
+  expect(answer.body).toEqual(
+    expect.objectContaining({
+      status,
+      code: code ?? expect.stringMatching(/^[A-Z][A-Z_]+$/),
+      detail: expect.any(String),
+      type: expect.any(String),
+      title: expect.any(String),
+    }),
+  );
+}
+
+/** Retries an assertion until it passes or `timeoutMs` is up (then its last failure is thrown). */
+export async function eventually<T>(assertion: () => Promise<T>, timeoutMs = 10_000, intervalMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await assertion();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await sleep(intervalMs);
+    }
+  }
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A name no other test or run uses: for skus and customer ids. */
+export const unique = (label: string) => `${label}-${randomUUID().slice(0, 12)}`;
+
+/** Rows in `orders`, read straight from MySQL (past any identity map). */
+export async function countOrderRows(orm: MikroORM, where: { id?: string; customerId?: string; customerIdPrefix?: string }): Promise<number> {
+  const clauses: string[] = [];
+  const params: unknown[] = [];
+  if (where.id !== undefined) {
+    clauses.push('id = ?');
+    params.push(where.id);
+  }
+  if (where.customerId !== undefined) {
+    clauses.push('customer_id = ?');
+    params.push(where.customerId);
+  }
+  if (where.customerIdPrefix !== undefined) {
+    clauses.push('customer_id LIKE ?');
+    params.push(`${where.customerIdPrefix.replace(/[\\%_]/g, '\\$&')}%`);
+  }
+  const [row] = await select<{ n: number | string }>(forkSql(orm), `SELECT COUNT(*) AS n FROM orders WHERE ${clauses.join(' AND ') || '1 = 1'}`, params);
+  return Number(row.n);
+}
+
+export async function countProductRows(orm: MikroORM, skuPrefix: string): Promise<number> {
+  const [row] = await select<{ n: number | string }>(forkSql(orm), 'SELECT COUNT(*) AS n FROM product WHERE sku LIKE ?', [
+    `${skuPrefix.replace(/[\\%_]/g, '\\$&')}%`,
+  ]);
+  return Number(row.n);
+}
+
+/** Every authorization the payments stand-in has made. */
+export async function ledger(paymentsBaseUrl: string): Promise<Authorization[]> {
+  const response = await fetch(`${paymentsBaseUrl}/v1/ledger`);
+  return ((await response.json()) as { authorizations: Authorization[] }).authorizations;
+}

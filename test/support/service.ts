@@ -1,0 +1,181 @@
+/**
+ * The whole order service, for end-to-end API tests: the REAL Temporal dev server, the payments stand-in, MariaDB,
+ * Redis, one worker with the real activities on a task queue of its own, and the Express app from createApp on an
+ * ephemeral port of 127.0.0.1. One service per test file (beforeAll/afterAll): it takes about ten seconds to start.
+ *
+ * The dev server is private to the service, so every workflow in it was started by the tests of that file. MySQL and
+ * Redis are shared with other suites, so tests name their products and customers uniquely. Before the dev server goes
+ * (and its workflows with it), stop() cancels every order still holding stock, so MySQL and Redis are left at rest:
+ * no order stays RESERVED in MySQL and every product's Redis availability equals its MySQL stock.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { MikroORM } from '@mikro-orm/core';
+import type { Client } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import type { Redis } from 'ioredis';
+import pino from 'pino';
+import { createActivities } from '../../activities';
+import type { NotificationMessage, Notifier } from '../../activities/notify';
+import { createApp } from '../../api/app';
+import { Inventory } from '../../inventory/inventory';
+import { createPaymentsClient } from '../../payments/client';
+import { OrderClient } from '../../temporal/order-client';
+import { startStandIn, type StandIn } from '../payments/stand-in';
+import { openTestOrm } from './db';
+import { startDevServerEnv } from './dev-server';
+import { openTestRedis } from './redis';
+
+export interface ServiceOptions {
+  /** The reservation hold every order gets (RESERVATION_TTL in production). */
+  holdMs: number;
+  /**
+   * How long the stand-in holds a `tok_timeout` answer before dropping the connection. Must exceed paymentsTimeoutMs
+   * (the answer is lost only if the client gave up first), and stay short, so a retry soon replays the stored success.
+   */
+  lostAnswerDelayMs?: number;
+  /** The worker's payments client timeout per request (5 s in worker/main.ts; shorter here, see lostAnswerDelayMs). */
+  paymentsTimeoutMs?: number;
+}
+
+export interface Service {
+  /** The API, e.g. http://127.0.0.1:41234 (no trailing slash). */
+  baseUrl: string;
+  /** The payments stand-in; GET /v1/ledger lists every authorization it made. */
+  paymentsBaseUrl: string;
+  orm: MikroORM;
+  redis: Redis;
+  inventory: Inventory;
+  /** A client of the service's own dev server. */
+  temporalClient: Client;
+  taskQueue: string;
+  holdMs: number;
+  /** Every notification the worker's notifier accepted, in order. */
+  notifications: NotificationMessage[];
+  stop(): Promise<void>;
+}
+
+const DEFAULT_PAYMENTS_TIMEOUT_MS = 2_000;
+const DEFAULT_LOST_ANSWER_DELAY_MS = 3_000;
+
+
+export async function startService(options: ServiceOptions): Promise<Service> {
+  const paymentsTimeoutMs = options.paymentsTimeoutMs ?? DEFAULT_PAYMENTS_TIMEOUT_MS;
+  const lostAnswerDelayMs = options.lostAnswerDelayMs ?? DEFAULT_LOST_ANSWER_DELAY_MS;
+  if (lostAnswerDelayMs <= paymentsTimeoutMs) throw new Error('lostAnswerDelayMs must exceed paymentsTimeoutMs, or no answer is ever lost');
+
+  quietTemporalRuntime();
+  const stops: Array<() => Promise<unknown>> = [];
+  const stop = async () => {
+    // Newest first, and every step even when one fails: a half-stopped service would keep jest alive.
+    const errors: unknown[] = [];
+    for (const step of stops.reverse()) await step().catch((error: unknown) => errors.push(error));
+    stops.length = 0;
+    if (errors.length > 0) throw errors[0];
+  };
+
+  try {
+    const env: TestWorkflowEnvironment = await startDevServerEnv();
+    stops.push(() => env.teardown());
+    const standIn: StandIn = await startStandIn({ lostAnswerDelayMs });
+    stops.push(() => standIn.close());
+    const orm = await openTestOrm();
+    stops.push(() => orm.close());
+    const redis = await openTestRedis();
+    stops.push(async () => redis.quit());
+    const inventory = new Inventory(redis);
+
+    const notifications: NotificationMessage[] = [];
+    const notifier: Notifier = {
+      channel: 'test',
+      async send(message) {
+        notifications.push(message);
+      },
+    };
+
+    const taskQueue = `api-test-${randomUUID()}`;
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      namespace: env.namespace,
+      taskQueue,
+      workflowsPath: require.resolve('../../workflows'),
+      activities: createActivities({
+        inventory,
+        orm,
+        payments: createPaymentsClient({ baseUrl: standIn.baseUrl, timeoutMs: paymentsTimeoutMs }),
+        notifier,
+      }),
+      shutdownGraceTime: '2s',
+    });
+    const running = worker.run();
+    stops.push(async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+    });
+    stops.push(() => settleOpenOrders(env.client, taskQueue));
+
+    const app = createApp({
+      orm,
+      redis,
+      inventory,
+      temporal: env.client,
+      holdMs: options.holdMs,
+      logger: pino({ level: 'silent' }),
+      taskQueue,
+    });
+    const server: Server = createServer(app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    stops.push(
+      () =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        }),
+    );
+    const { port } = server.address() as AddressInfo;
+
+    return {
+      baseUrl: `http://127.0.0.1:${port}`,
+      paymentsBaseUrl: standIn.baseUrl,
+      orm,
+      redis,
+      inventory,
+      temporalClient: env.client,
+      taskQueue,
+      holdMs: options.holdMs,
+      notifications,
+      stop,
+    };
+  } catch (error) {
+    await stop().catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
+ * The Temporal runtime logs every worker state change and activity warning (each decline, each retry) at INFO/WARN;
+ * errors are what a test run needs to see. It can be configured only before its first use in this module registry.
+ */
+function quietTemporalRuntime(): void {
+  try {
+    Runtime.install({ logger: new DefaultLogger('ERROR') });
+  } catch {
+    // Already installed (a second service in the same test file): keep it.
+  }
+}
+
+/** Cancels every order workflow still running (best effort) and waits a little for each to finish its compensations. */
+async function settleOpenOrders(client: Client, taskQueue: string): Promise<void> {
+  const orders = new OrderClient(client, taskQueue);
+  const open: string[] = [];
+  for await (const workflow of client.workflow.list({ query: 'ExecutionStatus = "Running"' })) open.push(workflow.workflowId);
+  await Promise.all(
+    open.map(async (orderId) => {
+      await orders.cancel(orderId).catch(() => undefined);
+      const finished = client.workflow.getHandle(orderId).result().catch(() => undefined);
+      await Promise.race([finished, new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
+    }),
+  );
+}
