@@ -4,7 +4,9 @@ import {
   allHandlersFinished,
   condition,
   log,
+  patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
   type ActivityOptions,
@@ -59,6 +61,12 @@ const NOTIFY_STEP: ActivityOptions = {
 
 const step = (options: ActivityOptions, summary: string) => proxyActivities<OrderActivities>({ ...options, summary });
 
+/**
+ * Version marker: from here on the short Redis and MySQL steps run as local activities, in the worker that runs the
+ * workflow, without a server round trip each. Orders started before keep their scheduled activities on replay.
+ */
+export const STORE_STEPS_RUN_LOCALLY = 'store-steps-run-locally';
+
 type HoldOutcome = 'PAID' | 'CANCELLED' | 'EXPIRED';
 
 /** One order, from reservation to a terminal status; compensations run newest first when a step fails. */
@@ -66,6 +74,9 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
   const { orderId, customerId, lines, totalCents } = input;
   const stockLines = lines.map(({ productId, quantity }) => ({ productId, quantity }));
   const units = lines.reduce((sum, line) => sum + line.quantity, 0);
+  const storeStepsRunLocally = patched(STORE_STEPS_RUN_LOCALLY);
+  const storeStep = (summary: string) =>
+    storeStepsRunLocally ? proxyLocalActivities<OrderActivities>({ ...STORE_STEP, summary }) : step(STORE_STEP, summary);
 
   let status: OrderStatus = 'PENDING';
   let reservedUntil: string | null = null;
@@ -137,15 +148,15 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
 
   /** The new status is recorded in MySQL before callers see it, so a read right after an answer agrees with it. */
   async function moveTo(next: OrderStatus): Promise<void> {
-    await step(STORE_STEP, `Record order ${next}`).saveOrder({ ...view(), status: next });
+    await storeStep(`Record order ${next}`).saveOrder({ ...view(), status: next });
     status = next;
     upsertSearchAttributes([{ key: orderStatusKey, value: next }]);
   }
 
   async function reserveStock(): Promise<boolean> {
     // The order is durable in MySQL before its hold exists in Redis, so availability can always be rebuilt from MySQL.
-    await step(STORE_STEP, 'Record order PENDING').saveOrder(view());
-    const reservation = await step(STORE_STEP, `Reserve ${units} unit(s) in Redis`).reserveStock({ orderId, lines: stockLines });
+    await storeStep('Record order PENDING').saveOrder(view());
+    const reservation = await storeStep(`Reserve ${units} unit(s) in Redis`).reserveStock({ orderId, lines: stockLines });
     if (!reservation.reserved) {
       failureReason = `product ${reservation.productId} is out of stock`;
       await moveTo('REJECTED');
@@ -153,7 +164,7 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
     }
     compensations.push({
       summary: 'Release the Redis reservation',
-      run: () => step(STORE_STEP, 'Release the Redis reservation').releaseReservation({ orderId, lines: stockLines }),
+      run: () => storeStep('Release the Redis reservation').releaseReservation({ orderId, lines: stockLines }),
     });
     reservedUntil = new Date(Date.now() + input.holdMs).toISOString();
     await moveTo('RESERVED');
@@ -185,7 +196,7 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
         throw ApplicationFailure.create({ type: PAYMENT_UNAVAILABLE, message: `payment provider unavailable: ${messageOf(error)}` });
       }
       payment = { status: 'DECLINED', amountCents: totalCents, declineCode };
-      await step(STORE_STEP, 'Record the declined payment').saveOrder(view());
+      await storeStep('Record the declined payment').saveOrder(view());
       throw ApplicationFailure.create({ type: PAYMENT_DECLINED, message: `payment declined: ${declineCode}`, details: [declineCode] });
     } finally {
       paymentInFlight = false;
@@ -206,17 +217,17 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
 
   async function completeSale(): Promise<void> {
     const authorizationId = payment!.authorizationId!;
-    await step(STORE_STEP, 'Commit the stock decrement in MySQL').commitStock({ orderId, lines: stockLines });
+    await storeStep('Commit the stock decrement in MySQL').commitStock({ orderId, lines: stockLines });
     compensations.push({
       summary: 'Restore the MySQL stock',
-      run: () => step(STORE_STEP, 'Restore the MySQL stock').restoreStock({ orderId }),
+      run: () => storeStep('Restore the MySQL stock').restoreStock({ orderId }),
     });
     await step(PAYMENT_STEP, `Capture ${totalCents} cents`).capturePayment({ orderId, authorizationId });
     payment = { ...payment!, status: 'CAPTURED' };
     if (paymentAttempts > 1) {
       await step(REVERSAL_STEP, 'Void authorisations of earlier attempts').voidStrayAuthorizations({ orderId, keepAuthorizationId: authorizationId });
     }
-    await step(STORE_STEP, 'Settle the Redis reservation').settleReservation({ orderId });
+    await storeStep('Settle the Redis reservation').settleReservation({ orderId });
   }
 
   /** Runs every compensation newest first; nothing cancels it, since a half-undone order is the one outcome we refuse. */

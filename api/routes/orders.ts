@@ -7,7 +7,7 @@ import type { OrderClient } from '../../temporal/order-client';
 import type { OrderView } from '../../workflows/order-types';
 import { buildOrderInput, orderIdFor, requestHashOf } from '../order-placement';
 import { Problem } from '../problem';
-import { idempotencyKeySchema, newOrderSchema, orderIdSchema, orderListQuerySchema, parse, paymentSchema } from '../validation';
+import { idempotencyKeySchema, newOrderSchema, orderIdSchema, orderListQuerySchema, parse, paymentSchema, type NewOrder } from '../validation';
 
 export interface OrdersRouterDeps {
   orm: MikroORM;
@@ -41,9 +41,9 @@ export function ordersRouter({ orm, inventory, orders, holdMs }: OrdersRouterDep
       }
     }
 
+    await refuseWhenSoldOut(inventory, order.items);
     const products = await getProducts(orm, order.items.map((item) => item.productId));
     const input = buildOrderInput(orderId, order, products, holdMs);
-    await refuseWhenSoldOut(inventory, input.lines);
     const placed = await orders.place(input);
     assertSameRequest(placed, input.requestHash);
     answerPlacement(res, placed);
@@ -83,7 +83,7 @@ export function ordersRouter({ orm, inventory, orders, holdMs }: OrdersRouterDep
  * The sold-out gate: a buyer who cannot get stock is answered from Redis without starting a workflow. It only sheds
  * load that cannot succeed; the reservation itself stays the workflow's atomic step.
  */
-async function refuseWhenSoldOut(inventory: Inventory, lines: { productId: number; quantity: number }[]): Promise<void> {
+async function refuseWhenSoldOut(inventory: Inventory, lines: NewOrder['items']): Promise<void> {
   const available = await inventory.availableMany(lines.map((line) => line.productId));
   const short = lines.findIndex((line, index) => available[index] !== null && available[index]! < line.quantity);
   if (short >= 0) throw outOfStock(lines[short].productId, short);

@@ -1,8 +1,15 @@
 import path from 'node:path';
 import type { OrderStatus } from '../../workflows/order-types';
 
-/** Where recorded order histories live: one JSON file per path, `<name>.json` (see record-histories.ts). */
+/**
+ * Where recorded order histories live: `histories/<generation>/<name>.json`, one folder per generation of the workflow
+ * code that orders may still be running on. Every generation is replayed; a new one is recorded after each `patched()`.
+ */
 export const HISTORIES_DIR = path.join(__dirname, 'histories');
+
+/** The generation `npm run record-histories` records: name it after the newest patch in workflows/order.ts. */
+export const CURRENT_GENERATION = 'v2-store-steps-run-locally';
+export const currentGenerationDir = (): string => path.join(HISTORIES_DIR, CURRENT_GENERATION);
 
 export interface RecordedPath {
   /** File name without `.json`. */

@@ -24,7 +24,7 @@ import type { OrderInput, OrderView } from '../../workflows/order-types';
 import { startStandIn } from '../payments/stand-in';
 import { createTestProduct, openTestOrm } from '../support/db';
 import { startDevServerEnv } from '../support/dev-server';
-import { describeRecordedPath, HISTORIES_DIR, RECORDED_PATHS, type RecordedPath } from './paths';
+import { currentGenerationDir, describeRecordedPath, RECORDED_PATHS, type RecordedPath } from './paths';
 
 const STOCK = 20;
 const QUANTITY = 2;
@@ -133,7 +133,7 @@ async function main(): Promise<void> {
     });
     const orders = new OrderClient(env.client, taskQueue);
 
-    mkdirSync(HISTORIES_DIR, { recursive: true });
+    mkdirSync(currentGenerationDir(), { recursive: true });
     await worker.runUntil(async () => {
       for (const recorded of RECORDED_PATHS) await record(recorded, product);
     });
@@ -149,7 +149,7 @@ async function main(): Promise<void> {
         throw new Error(`${recorded.name}: order ${input.orderId} finished ${finished.status}, expected ${recorded.status}`);
       }
       const history = await handle.fetchHistory();
-      const file = path.join(HISTORIES_DIR, `${recorded.name}.json`);
+      const file = path.join(currentGenerationDir(), `${recorded.name}.json`);
       writeFileSync(file, `${historyToJSON(history)}\n`);
       const relative = path.relative(process.cwd(), file);
       console.log(`${relative}: ${describeRecordedPath(recorded)}, order ${input.orderId}, ${history.events?.length ?? 0} events`);

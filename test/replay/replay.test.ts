@@ -7,9 +7,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { describeRecordedPath, HISTORIES_DIR, RECORDED_PATHS } from './paths';
+import { CURRENT_GENERATION, describeRecordedPath, HISTORIES_DIR, RECORDED_PATHS } from './paths';
 
-const historyFiles = readdirSync(HISTORIES_DIR)
+/** `generation/name.json` for every history of every generation of the workflow code. */
+const historyFiles = readdirSync(HISTORIES_DIR, { recursive: true, encoding: 'utf8' })
   .filter((file) => file.endsWith('.json'))
   .sort();
 
@@ -34,16 +35,18 @@ function loadHistory(file: string): { history: unknown; workflowId: string | und
 }
 
 describe('replaying recorded order histories against the current workflow code', () => {
-  test('a history is recorded for every terminal path of the order saga', () => {
-    const recorded = historyFiles.map((file) => path.basename(file, '.json'));
+  test('a history is recorded for every terminal path of the order saga on the current workflow code', () => {
+    const recorded = historyFiles.filter((file) => path.dirname(file) === CURRENT_GENERATION).map((file) => path.basename(file, '.json'));
     expect(recorded).toEqual(expect.arrayContaining(RECORDED_PATHS.map((recordedPath) => recordedPath.name)));
   });
 
   for (const file of historyFiles) {
     const name = path.basename(file, '.json');
-    test(`replays the recorded ${label(name)}`, async () => {
+    const generation = path.dirname(file);
+    test(`replays the recorded ${label(name)} of ${generation}`, async () => {
       const { history, workflowId } = loadHistory(file);
-      await expect(Worker.runReplayHistory({ workflowBundle, replayName: `replay-${name}` }, history, workflowId)).resolves.toBeUndefined();
+      const replayName = `replay-${generation}-${name}`;
+      await expect(Worker.runReplayHistory({ workflowBundle, replayName }, history, workflowId)).resolves.toBeUndefined();
     });
   }
 });

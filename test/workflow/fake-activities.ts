@@ -1,4 +1,3 @@
-import { activityInfo } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { OrderActivities } from '../../activities';
 import { CAPTURE_DECLINED, INSUFFICIENT_STOCK, PAYMENT_DECLINED } from '../../workflows/order-types';
@@ -21,19 +20,13 @@ export class FakeActivities {
   /** A capture whose charge happens at the provider although every answer is lost. */
   captureChargesButAnswerIsLost = false;
 
-  /** Server time at which the release was scheduled: when the hold really ended. */
-  releaseScheduledAtMs?: number;
-
   readonly activities: OrderActivities = {
     saveOrder: async (view) => this.record(`saveOrder:${view.status}`),
     reserveStock: async () => {
       this.record('reserveStock');
       return this.stockAvailable ? { reserved: true } : { reserved: false, productId: 1 };
     },
-    releaseReservation: async () => {
-      this.record('releaseReservation');
-      this.releaseScheduledAtMs ??= activityInfo().scheduledTimestampMs;
-    },
+    releaseReservation: async () => this.record('releaseReservation'),
     settleReservation: async () => this.record('settleReservation'),
     authorizePayment: async ({ attempt }) => {
       this.record(`authorizePayment:${attempt}`);

@@ -121,19 +121,16 @@ describe('order workflow', () => {
   test('an unpaid order expires exactly when its hold ends and its reservation is released', async () => {
     const fake = new FakeActivities();
     const input = orderInput();
-    let placedAt = 0;
     const finished = await runOrder(fake, input, async (orders) => {
       await orders.place(input);
-      placedAt = await env.currentTimeMs();
+      // The test server's clock only moves in env.sleep: the expiry is bracketed to the second around the hold's end.
       await env.sleep(HOLD_MS - 1_000);
       expect((await orders.get(input.orderId)).status).toBe('RESERVED');
+      expect(fake.calls).not.toContain('releaseReservation');
       await env.sleep(2_000);
       await eventually(async () => expect((await orders.get(input.orderId)).status).toBe('EXPIRED'));
     });
     expect(finished).toMatchObject({ status: 'EXPIRED', notifications: ['ORDER_EXPIRED'] });
-    const heldFor = fake.releaseScheduledAtMs! - placedAt;
-    expect(heldFor).toBeGreaterThanOrEqual(HOLD_MS);
-    expect(heldFor).toBeLessThan(HOLD_MS + 60_000);
     expect(fake.calls).toContain('releaseReservation');
     expect(fake.calls).not.toContain('commitStock');
   });
