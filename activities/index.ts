@@ -1,4 +1,5 @@
 import type { MikroORM } from '@mikro-orm/core';
+import { rebuildAvailability } from '../inventory/availability-sync';
 import type { Inventory } from '../inventory/inventory';
 import type { PaymentsClient } from '../payments/client';
 import { createInventoryActivities } from './inventory';
@@ -17,7 +18,7 @@ export interface ActivityDeps {
 /** Every activity of the order saga, built on injected clients so tests can hand in real or stand-in ones. */
 export function createActivities(deps: ActivityDeps) {
   return {
-    ...createInventoryActivities(deps.inventory),
+    ...createInventoryActivities(deps.inventory, (productId) => rebuildAvailability(deps.orm, deps.inventory, productId)),
     ...createPaymentActivities(deps.payments),
     ...createStockActivities(deps.orm),
     ...createOrderRecordActivities(deps.orm),

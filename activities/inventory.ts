@@ -8,14 +8,22 @@ export interface ReserveStockInput {
 
 export type ReservationOutcome = { reserved: true } | { reserved: false; productId: number };
 
-export function createInventoryActivities(inventory: Inventory) {
+/** Rebuilds a product's availability from MySQL after Redis lost it (see inventory/availability-sync.ts). */
+export type RebuildAvailability = (productId: number) => Promise<unknown>;
+
+export function createInventoryActivities(inventory: Inventory, rebuildAvailability: RebuildAvailability) {
   return {
     async reserveStock({ orderId, lines }: ReserveStockInput): Promise<ReservationOutcome> {
-      const result = await nonRetryableOnBadInput(() => inventory.reserve(orderId, lines));
+      let result = await nonRetryableOnBadInput(() => inventory.reserve(orderId, lines));
+      for (let rebuilt = 0; result.outcome === 'NOT_LOADED' && rebuilt < lines.length; rebuilt += 1) {
+        // Redis lost the count (it keeps nothing on disk): rebuild it from MySQL, then try once more.
+        await rebuildAvailability(result.productId);
+        result = await inventory.reserve(orderId, lines);
+      }
       if (result.outcome === 'RESERVED') return { reserved: true };
       if (result.outcome === 'OUT_OF_STOCK') return { reserved: false, productId: result.productId };
-      // Retryable: availability is (re)loaded from MySQL by the recovery path, then this attempt's retry proceeds.
-      throw ApplicationFailure.retryable(`availability of product ${result.productId} is not loaded in Redis`, 'AvailabilityNotLoaded');
+      // A product MySQL does not know either: retried, since the catalogue is the API's to check, not ours.
+      throw ApplicationFailure.retryable(`availability of product ${result.productId} could not be loaded`, 'AvailabilityNotLoaded');
     },
 
     async releaseReservation({ orderId, lines }: ReserveStockInput): Promise<void> {

@@ -1,18 +1,25 @@
 import type { MikroORM } from '@mikro-orm/core';
-import { listProducts } from '../db/catalogue';
-import { unitsHeldByOpenOrders } from '../db/holds';
+import { getProduct, listProducts } from '../db/catalogue';
+import { recordedHoldsOfProduct } from '../db/holds';
 import type { Inventory } from './inventory';
 
 /**
- * Loads Redis availability for every product that has none (a fresh Redis, or one that lost its data), from
- * MySQL: stock minus the units open orders hold. Counts already in Redis are live and are never overwritten.
+ * Rebuilds a product's availability in Redis from MySQL when Redis has lost it (it keeps nothing on disk):
+ * stock minus the units of reserved orders not yet sold, recreating their holds. A live count is never touched.
  */
+export async function rebuildAvailability(orm: MikroORM, inventory: Inventory, productId: number): Promise<boolean> {
+  const product = await getProduct(orm, productId);
+  if (!product) return false;
+  return inventory.rebuild(productId, product.stock, await recordedHoldsOfProduct(orm, productId));
+}
+
+/** At start-up: every product whose availability is missing gets it rebuilt. Returns the ids rebuilt. */
 export async function loadMissingAvailability(orm: MikroORM, inventory: Inventory): Promise<number[]> {
-  const [products, held] = await Promise.all([listProducts(orm), unitsHeldByOpenOrders(orm)]);
-  const loaded: number[] = [];
-  for (const product of products) {
-    const units = Math.max(0, product.stock - (held.get(product.id) ?? 0));
-    if (await inventory.load(product.id, units)) loaded.push(product.id);
+  const products = await listProducts(orm);
+  const present = await inventory.availableMany(products.map((product) => product.id));
+  const rebuilt: number[] = [];
+  for (const [index, product] of products.entries()) {
+    if (present[index] === null && (await rebuildAvailability(orm, inventory, product.id))) rebuilt.push(product.id);
   }
-  return loaded;
+  return rebuilt;
 }

@@ -1,10 +1,21 @@
 import type { Redis } from 'ioredis';
 import { availabilityKey, holdKey } from './keys';
-import { ADD_SCRIPT, RELEASE_SCRIPT, RESERVE_SCRIPT, SETTLE_SCRIPT } from './scripts';
+import { ADD_SCRIPT, REBUILD_SCRIPT, RELEASE_SCRIPT, RESERVE_SCRIPT, SETTLE_SCRIPT } from './scripts';
 
 export interface StockRequest {
   productId: number;
   quantity: number;
+}
+
+/** An order MySQL records as holding stock of the product being rebuilt. */
+export interface RecordedHold {
+  orderId: string;
+  /** Its units of the product being rebuilt. */
+  units: number;
+  /** Whether its sale is already subtracted from MySQL's stock (committed and not restored). */
+  sold: boolean;
+  /** All of its lines, to recreate a lost hold whole. */
+  lines: StockRequest[];
 }
 
 export type ReserveResult =
@@ -20,7 +31,10 @@ type InventoryRedis = Redis & {
   releaseStock(...keysAndArgs: (string | number)[]): Promise<number>;
   settleStock(...keysAndArgs: (string | number)[]): Promise<number>;
   addStock(key: string, units: number): Promise<number | null>;
+  rebuildStock(...keysAndArgs: (string | number)[]): Promise<number>;
 };
+
+const encodeLines = (lines: StockRequest[]): string => lines.map((line) => `${line.productId}:${line.quantity}`).join(',');
 
 /**
  * Units must be positive whole numbers before they reach Lua: a negative one would make DECRBY invent stock, and
@@ -43,13 +57,14 @@ export class Inventory {
     redis.defineCommand('releaseStock', { lua: RELEASE_SCRIPT });
     redis.defineCommand('settleStock', { lua: SETTLE_SCRIPT });
     redis.defineCommand('addStock', { lua: ADD_SCRIPT, numberOfKeys: 1 });
+    redis.defineCommand('rebuildStock', { lua: REBUILD_SCRIPT });
     this.redis = redis as InventoryRedis;
   }
 
   /** Takes every line or none; running it again for the same order changes nothing. */
   async reserve(orderId: string, lines: StockRequest[]): Promise<ReserveResult> {
     requireLineQuantities(lines);
-    const encodedLines = lines.map((line) => `${line.productId}:${line.quantity}`).join(',');
+    const encodedLines = encodeLines(lines);
     const [code, lineNumber] = await this.redis.reserveStock(
       lines.length + 1,
       holdKey(orderId),
@@ -89,6 +104,21 @@ export class Inventory {
     if (productIds.length === 0) return [];
     const values = await this.redis.mget(productIds.map(availabilityKey));
     return values.map((value) => (value === null ? null : Number(value)));
+  }
+
+  /**
+   * Rebuilds a product's lost availability from MySQL's view (stock and the orders holding it) in one atomic step;
+   * a no-op when the availability is there. Returns whether this call rebuilt it.
+   */
+  async rebuild(productId: number, stock: number, holds: RecordedHold[]): Promise<boolean> {
+    const rebuilt = await this.redis.rebuildStock(
+      holds.length + 1,
+      availabilityKey(productId),
+      ...holds.map((hold) => holdKey(hold.orderId)),
+      stock,
+      ...holds.flatMap((hold) => [hold.units, hold.sold ? 1 : 0, encodeLines(hold.lines)]),
+    );
+    return rebuilt === 1;
   }
 
   /** Loads a product's availability unless it is already there (a live count must never be overwritten). */

@@ -27,20 +27,56 @@ redis.call('HSET', KEYS[1], 'state', 'held', 'lines', ARGV[#KEYS])
 return {1, 0}
 `;
 
-/** Gives a held reservation back; ARGV[n] is the tombstone TTL in seconds. Returns 1 if units were returned. */
+/**
+ * Gives a held reservation back; ARGV[n] is the tombstone TTL in seconds. Returns 1 if units were returned.
+ * A hold that is gone (Redis lost its data) leaves a 'released' tombstone, so a rebuild from MySQL that runs before
+ * the order's status is recorded does not count it as held again. Only loaded availability is raised: a missing one
+ * is rebuilt from MySQL, and the tombstone keeps this order out of it.
+ */
 export const RELEASE_SCRIPT = `
-if redis.call('HGET', KEYS[1], 'state') ~= 'held' then return 0 end
-for i = 2, #KEYS do redis.call('INCRBY', KEYS[i], ARGV[i - 1]) end
+local state = redis.call('HGET', KEYS[1], 'state')
+if state == 'released' or state == 'settled' then return 0 end
+local returned = 0
+if state == 'held' then
+  for i = 2, #KEYS do
+    if redis.call('EXISTS', KEYS[i]) == 1 then redis.call('INCRBY', KEYS[i], ARGV[i - 1]) end
+  end
+  returned = 1
+end
 redis.call('HSET', KEYS[1], 'state', 'released')
 redis.call('EXPIRE', KEYS[1], ARGV[#KEYS])
-return 1
+return returned
 `;
 
-/** Marks a held reservation as sold: the units stay taken. ARGV[1] is the tombstone TTL in seconds. */
+/** Marks a reservation as sold: the units stay taken. ARGV[1] is the tombstone TTL in seconds; a lost hold leaves one too. */
 export const SETTLE_SCRIPT = `
-if redis.call('HGET', KEYS[1], 'state') ~= 'held' then return 0 end
+local state = redis.call('HGET', KEYS[1], 'state')
+if state == 'released' or state == 'settled' then return 0 end
 redis.call('HSET', KEYS[1], 'state', 'settled')
 redis.call('EXPIRE', KEYS[1], ARGV[1])
+return state == 'held' and 1 or 0
+`;
+
+/**
+ * Rebuilds one product's availability after Redis lost it, unless another rebuild got there first. KEYS[1] is the
+ * availability, KEYS[2..n] the holds of the orders MySQL records as RESERVED with this product. ARGV[1] is MySQL's
+ * stock, then per order: its units of this product, 1 if its sale is already in MySQL's stock (else 0), its lines.
+ * A lost hold is recreated, so the order's release or settle still balances; a held, unsold one is subtracted;
+ * a tombstone means the order has already let go, so it is not.
+ */
+export const REBUILD_SCRIPT = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+local available = tonumber(ARGV[1])
+for i = 2, #KEYS do
+  local at = (i - 2) * 3 + 2
+  local state = redis.call('HGET', KEYS[i], 'state')
+  if not state then
+    redis.call('HSET', KEYS[i], 'state', 'held', 'lines', ARGV[at + 2])
+    state = 'held'
+  end
+  if state == 'held' and ARGV[at + 1] == '0' then available = available - tonumber(ARGV[at]) end
+end
+redis.call('SET', KEYS[1], available)
 return 1
 `;
 

@@ -13,11 +13,16 @@ let redis: Redis;
 let inventory: Inventory;
 let activities: ReturnType<typeof createInventoryActivities>;
 const ids = new TestInventoryKeys();
+/** Products whose availability the activity asked to rebuild; this stand-in for MySQL knows 3 units of each. */
+const rebuilt: number[] = [];
 
 beforeAll(async () => {
   redis = await openTestRedis();
   inventory = new Inventory(redis);
-  activities = createInventoryActivities(inventory);
+  activities = createInventoryActivities(inventory, async (productId) => {
+    rebuilt.push(productId);
+    await inventory.rebuild(productId, 3, []);
+  });
 });
 afterEach(() => ids.cleanup(redis));
 afterAll(() => redis.quit());
@@ -54,26 +59,32 @@ describe('reserveStock', () => {
     expect(await inventory.available(productId)).toBe(3);
   });
 
-  it('throws a retryable AvailabilityNotLoaded failure when a product is not loaded, taking nothing', async () => {
+  it('rebuilds a lost availability from the system of record, then reserves against it', async () => {
     const loaded = await productWith(5);
     const missing = ids.productId();
     const input = { orderId: ids.orderId(), lines: [{ productId: loaded, quantity: 1 }, { productId: missing, quantity: 1 }] };
 
-    const failure = await activities.reserveStock(input).then(
+    expect(await activities.reserveStock(input)).toEqual({ reserved: true });
+
+    expect(rebuilt).toEqual([missing]);
+    expect(await inventory.availableMany([loaded, missing])).toEqual([4, 2]);
+  });
+
+  it('throws a retryable AvailabilityNotLoaded failure when even a rebuild finds no product, taking nothing', async () => {
+    const loaded = await productWith(5);
+    const unknown = ids.productId();
+    const noRebuild = createInventoryActivities(inventory, async () => undefined);
+    const input = { orderId: ids.orderId(), lines: [{ productId: loaded, quantity: 1 }, { productId: unknown, quantity: 1 }] };
+
+    const failure = await noRebuild.reserveStock(input).then(
       () => undefined,
       (error: unknown) => error,
     );
 
-    // Retryable, so Temporal tries again after the recovery path has loaded the availability from MySQL.
     expect(failure).toBeInstanceOf(ApplicationFailure);
     expect(failure).toMatchObject({ type: 'AvailabilityNotLoaded', nonRetryable: false });
-    expect((failure as ApplicationFailure).message).toContain(String(missing));
+    expect((failure as ApplicationFailure).message).toContain(String(unknown));
     expect(await inventory.available(loaded)).toBe(5);
-
-    // ... and that retry succeeds once the count is there.
-    await inventory.load(missing, 3);
-    expect(await activities.reserveStock(input)).toEqual({ reserved: true });
-    expect(await inventory.availableMany([loaded, missing])).toEqual([4, 2]);
   });
 });
 

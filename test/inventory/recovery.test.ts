@@ -1,0 +1,127 @@
+/**
+ * I5: Redis keeps nothing on disk. When it loses a product's availability and the holds of orders in flight, the
+ * next reservation rebuilds them from MySQL (stock minus reserved, unsold units) with no manual step, and the
+ * releases and settles that run afterwards still balance: at rest, availability equals MySQL's stock again.
+ */
+import type { MikroORM } from '@mikro-orm/core';
+import type { Redis } from 'ioredis';
+import { createActivities, type OrderActivities } from '../../activities';
+import { unitsHeldByOpenOrders } from '../../db/holds';
+import { availabilityKey, holdKey } from '../../inventory/keys';
+import { Inventory } from '../../inventory/inventory';
+import type { PaymentsClient } from '../../payments/client';
+import type { OrderInput, OrderStatus, OrderView } from '../../workflows/order-types';
+import { createTestProduct, openTestOrm, readStock, uniqueOrderId } from '../support/db';
+import { openTestRedis } from '../support/redis';
+
+let orm: MikroORM;
+let redis: Redis;
+let inventory: Inventory;
+let activities: OrderActivities;
+
+beforeAll(async () => {
+  orm = await openTestOrm();
+  redis = await openTestRedis();
+  inventory = new Inventory(redis);
+  // Only the store activities run here; the payment client is never called.
+  activities = createActivities({ orm, inventory, payments: {} as PaymentsClient, notifier: { send: async () => undefined } });
+});
+afterAll(async () => {
+  await redis.quit();
+  await orm.close();
+});
+
+function orderOf(productId: number, sku: string, quantity: number): OrderInput {
+  return {
+    orderId: uniqueOrderId('recovery'),
+    customerId: 'cus_recovery',
+    lines: [{ productId, sku, quantity, unitPriceCents: 100 }],
+    totalCents: 100 * quantity,
+    holdMs: 60_000,
+    requestHash: 'recovery',
+  };
+}
+
+const viewOf = (input: OrderInput, status: OrderStatus): OrderView => ({
+  id: input.orderId,
+  customerId: input.customerId,
+  status,
+  items: input.lines,
+  totalCents: input.totalCents,
+  reservedUntil: null,
+  payment: null,
+  notifications: [],
+  requestHash: input.requestHash,
+});
+
+const stockLines = (input: OrderInput) => input.lines.map(({ productId, quantity }) => ({ productId, quantity }));
+
+/** The workflow's first steps: recorded PENDING, reserved in Redis, recorded RESERVED. */
+async function reserve(input: OrderInput): Promise<void> {
+  await activities.saveOrder(viewOf(input, 'PENDING'));
+  expect(await activities.reserveStock({ orderId: input.orderId, lines: stockLines(input) })).toEqual({ reserved: true });
+  await activities.saveOrder(viewOf(input, 'RESERVED'));
+}
+
+/** What FLUSHALL does to this product's keys (the other suites share this Redis, so only ours are dropped). */
+async function loseRedisData(productId: number, orders: OrderInput[]): Promise<void> {
+  await redis.del(availabilityKey(productId), ...orders.map((order) => holdKey(order.orderId)));
+}
+
+async function expectConserved(productId: number): Promise<void> {
+  const held = (await unitsHeldByOpenOrders(orm)).get(productId) ?? 0;
+  expect(await inventory.available(productId)).toBe((await readStock(orm, productId)) - held);
+}
+
+test('a lost availability is rebuilt from MySQL by the next reservation, and later releases and settles balance', async () => {
+  const product = await createTestProduct(orm, { stock: 10 });
+  await inventory.load(product.id, 10);
+  const cancelled = orderOf(product.id, product.sku, 2);
+  const sold = orderOf(product.id, product.sku, 3);
+  await reserve(cancelled);
+  await reserve(sold);
+  await activities.commitStock({ orderId: sold.orderId, lines: stockLines(sold) });
+
+  await loseRedisData(product.id, [cancelled, sold]);
+  const latecomer = orderOf(product.id, product.sku, 1);
+  await reserve(latecomer);
+
+  // MySQL stock 7 (the sale is in), minus 2 held by the unsold order, minus the latecomer's 1.
+  expect(await inventory.available(product.id)).toBe(4);
+
+  await activities.releaseReservation({ orderId: cancelled.orderId, lines: stockLines(cancelled) });
+  await activities.saveOrder(viewOf(cancelled, 'CANCELLED'));
+  await activities.settleReservation({ orderId: sold.orderId });
+  await activities.saveOrder(viewOf(sold, 'CONFIRMED'));
+  await activities.releaseReservation({ orderId: latecomer.orderId, lines: stockLines(latecomer) });
+  await activities.saveOrder(viewOf(latecomer, 'EXPIRED'));
+
+  expect(await inventory.available(product.id)).toBe(7);
+  expect(await readStock(orm, product.id)).toBe(7);
+  await expectConserved(product.id);
+});
+
+test('an order that lets go while Redis is empty is not counted as held by the rebuild that follows', async () => {
+  const product = await createTestProduct(orm, { stock: 5 });
+  await inventory.load(product.id, 5);
+  const cancelled = orderOf(product.id, product.sku, 2);
+  await reserve(cancelled);
+
+  await loseRedisData(product.id, [cancelled]);
+  // Released before its CANCELLED status reaches MySQL: the tombstone tells the rebuild to leave it out.
+  await activities.releaseReservation({ orderId: cancelled.orderId, lines: stockLines(cancelled) });
+  const next = orderOf(product.id, product.sku, 5);
+  await reserve(next);
+  await activities.saveOrder(viewOf(cancelled, 'CANCELLED'));
+
+  expect(await inventory.available(product.id)).toBe(0);
+  await expectConserved(product.id);
+});
+
+test('rebuilding never overwrites a live count', async () => {
+  const product = await createTestProduct(orm, { stock: 9 });
+  await inventory.load(product.id, 4);
+
+  expect(await inventory.rebuild(product.id, 9, [])).toBe(false);
+  expect(await inventory.available(product.id)).toBe(4);
+});
