@@ -5,7 +5,7 @@ import { migrateUp } from '../db/migrate';
 import { DatabaseUnreachableError, openOrm } from '../db/orm';
 import { seedDemoProducts } from '../db/seed';
 import { connectRedis } from '../inventory/redis';
-import { startDevServer } from '../temporal/dev-server';
+import { devServerOptionsFrom, startDevServer } from '../temporal/dev-server';
 
 /**
  * `npm start`: the whole service in one terminal — Temporal dev server (Web UI on TEMPORAL_UI_PORT), migrations,
@@ -51,14 +51,7 @@ async function main(): Promise<void> {
   await prepareDatabase(config.DATABASE_URL);
   (await connectRedis(config.REDIS_URL)).disconnect();
 
-  const [host, port] = config.TEMPORAL_ADDRESS.split(':');
-  const temporal = await startDevServer({
-    host,
-    port: Number(port),
-    uiPort: config.TEMPORAL_UI_PORT,
-    namespace: config.TEMPORAL_NAMESPACE,
-    dataDir: path.resolve(root, config.TEMPORAL_DATA_DIR),
-  });
+  const temporal = await startDevServer(devServerOptionsFrom(config));
   console.log(`[start] Temporal on ${config.TEMPORAL_ADDRESS}, Web UI on http://localhost:${config.TEMPORAL_UI_PORT}`);
 
   const parts = [

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
+import type { Config } from '../config';
 import { requireBinary, TEMPORAL_CLI } from './binaries';
 import { ORDER_SEARCH_ATTRIBUTES } from './names';
 
@@ -12,6 +13,18 @@ export interface DevServerOptions {
   namespace: string;
   /** Folder of the SQLite file; the server's state (and every order in flight) survives a restart. */
   dataDir: string;
+}
+
+/** The dev server the configuration describes; a relative data folder is taken from the project root. */
+export function devServerOptionsFrom(config: Config): DevServerOptions {
+  const [host, port] = config.TEMPORAL_ADDRESS.split(':');
+  return {
+    host,
+    port: Number(port),
+    uiPort: config.TEMPORAL_UI_PORT,
+    namespace: config.TEMPORAL_NAMESPACE,
+    dataDir: path.resolve(__dirname, '..', config.TEMPORAL_DATA_DIR),
+  };
 }
 
 /** Starts `temporal server start-dev` with its SQLite file, Web UI and the order search attributes registered. */
