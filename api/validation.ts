@@ -47,12 +47,13 @@ export const orderListQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(50),
 });
 
-/** Parses `value`, or throws a 400 problem naming the first offending field (and listing them all). */
+/** Parses `value`, or throws a 400 problem naming the first offending field, as `where.name.path` (and listing them all). */
 export function parse<T>(schema: z.ZodType<T>, value: unknown, where: 'body' | 'path' | 'query' | 'header', name?: string): T {
-  const result = schema.safeParse(value);
+  // reportInput keeps each issue's input, so a wrong type is told apart from a missing field.
+  const result = schema.safeParse(value, { reportInput: true });
   if (result.success) return result.data;
   const errors = result.error.issues.map((issue) => ({
-    field: [name ?? where, ...issue.path.map(String)].join('.'),
+    field: [where, ...(name ? [name] : []), ...issue.path.map(String)].join('.'),
     reason: reasonOf(issue),
   }));
   throw new Problem(400, 'VALIDATION_FAILED', `${errors[0].field} ${errors[0].reason}`, { field: errors[0].field, errors });

@@ -79,8 +79,9 @@ export class OrderClient {
 }
 
 function translate(error: unknown, orderId: string, whenFinished: () => Error): unknown {
-  // The server answers an update to a closed workflow with NOT_FOUND "already completed": the order is terminal.
-  if (error instanceof Error && /already completed/i.test(error.message)) return whenFinished();
+  // An update sent to a closed workflow ("already completed"), or accepted just as it closed ("aborted by closing
+  // workflow", e.g. a payment racing a cancel), comes back as NOT_FOUND: the order exists and is terminal.
+  if (error instanceof Error && /already completed|aborted by closing workflow/i.test(error.message)) return whenFinished();
   if (error instanceof WorkflowNotFoundError) return new OrderNotFoundError(orderId);
   if (!(error instanceof WorkflowUpdateFailedError)) return error;
   const failure = error.cause;

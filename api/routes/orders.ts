@@ -28,7 +28,7 @@ export function ordersRouter({ orm, inventory, orders, holdMs }: OrdersRouterDep
 
   router.post('/', async (req, res) => {
     const rawKey = req.get('Idempotency-Key');
-    const idempotencyKey = rawKey === undefined ? undefined : parse(idempotencyKeySchema, rawKey, 'header', 'header.Idempotency-Key');
+    const idempotencyKey = rawKey === undefined ? undefined : parse(idempotencyKeySchema, rawKey, 'header', 'Idempotency-Key');
     const order = parse(newOrderSchema, req.body, 'body');
     const orderId = orderIdFor(idempotencyKey);
 

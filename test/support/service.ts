@@ -1,7 +1,8 @@
 /**
  * The whole order service, for end-to-end API tests: the REAL Temporal dev server, the payments stand-in, MariaDB,
  * Redis, one worker with the real activities on a task queue of its own, and the Express app from createApp on an
- * ephemeral port of 127.0.0.1. One service per test file (beforeAll/afterAll): it takes about ten seconds to start.
+ * ephemeral port of 127.0.0.1. One service per test file (beforeAll/afterAll): it starts in a few seconds, most of
+ * them spent bundling the workflow code.
  *
  * The dev server is private to the service, so every workflow in it was started by the tests of that file. MySQL and
  * Redis are shared with other suites, so tests name their products and customers uniquely. Before the dev server goes
