@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
-import { availabilityKey, holdKey } from './keys';
-import { ADD_SCRIPT, REBUILD_SCRIPT, RELEASE_SCRIPT, RESERVE_SCRIPT, SETTLE_SCRIPT } from './scripts';
+import { admissionKey, availabilityKey, holdKey } from './keys';
+import { ADD_SCRIPT, ADMIT_SCRIPT, REBUILD_SCRIPT, RELEASE_SCRIPT, RESERVE_SCRIPT, SETTLE_SCRIPT } from './scripts';
 
 export interface StockRequest {
   productId: number;
@@ -32,7 +32,15 @@ type InventoryRedis = Redis & {
   settleStock(...keysAndArgs: (string | number)[]): Promise<number>;
   addStock(key: string, units: number): Promise<number | null>;
   rebuildStock(...keysAndArgs: (string | number)[]): Promise<number>;
+  admitBuyer(...keysAndArgs: (string | number)[]): Promise<[number, number, number]>;
 };
+
+export type AdmissionResult = { admitted: true } | { admitted: false; productId: number; reason: 'SOLD_OUT' | 'ALL_CLAIMED' };
+
+/** Admitted buyers may outnumber the units left by this factor, so failed reservations are covered. */
+const ADMISSION_SLACK = 2;
+/** A claim lives this long unless answered: an API that died mid-request cannot narrow the gate for good. */
+const ADMISSION_CLAIM_MS = 30_000;
 
 const encodeLines = (lines: StockRequest[]): string => lines.map((line) => `${line.productId}:${line.quantity}`).join(',');
 
@@ -58,6 +66,7 @@ export class Inventory {
     redis.defineCommand('settleStock', { lua: SETTLE_SCRIPT });
     redis.defineCommand('addStock', { lua: ADD_SCRIPT, numberOfKeys: 1 });
     redis.defineCommand('rebuildStock', { lua: REBUILD_SCRIPT });
+    redis.defineCommand('admitBuyer', { lua: ADMIT_SCRIPT });
     this.redis = redis as InventoryRedis;
   }
 
@@ -104,6 +113,32 @@ export class Inventory {
     if (productIds.length === 0) return [];
     const values = await this.redis.mget(productIds.map(availabilityKey));
     return values.map((value) => (value === null ? null : Number(value)));
+  }
+
+  /**
+   * Decides, in one atomic step, whether a buyer may start an order: refused when a product is sold out, or when
+   * buyers already admitted claim every unit left twice over. Admission only sheds load; the reservation decides.
+   */
+  async admit(orderId: string, lines: StockRequest[]): Promise<AdmissionResult> {
+    requireLineQuantities(lines);
+    const [admitted, lineNumber, code] = await this.redis.admitBuyer(
+      lines.length * 2,
+      ...lines.flatMap((line) => [availabilityKey(line.productId), admissionKey(line.productId)]),
+      Date.now(),
+      orderId,
+      ADMISSION_CLAIM_MS,
+      ADMISSION_SLACK,
+      ...lines.map((line) => line.quantity),
+    );
+    if (admitted === 1) return { admitted: true };
+    return { admitted: false, productId: lines[lineNumber - 1].productId, reason: code === 1 ? 'SOLD_OUT' : 'ALL_CLAIMED' };
+  }
+
+  /** The admitted buyer has had the workflow's answer: their claim no longer counts against the gate. */
+  async answered(orderId: string, productIds: number[]): Promise<void> {
+    const pipeline = this.redis.pipeline();
+    for (const productId of productIds) pipeline.zrem(admissionKey(productId), orderId);
+    await pipeline.exec();
   }
 
   /**

@@ -4,3 +4,5 @@
  */
 export const availabilityKey = (productId: number): string => `{inv}:available:${productId}`;
 export const holdKey = (orderId: string): string => `{inv}:hold:${orderId}`;
+/** Buyers admitted to a product's reservation and not yet answered: a sorted set of order ids by admission time. */
+export const admissionKey = (productId: number): string => `{inv}:admitting:${productId}`;

@@ -90,3 +90,30 @@ export const ADD_SCRIPT = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
 return redis.call('INCRBY', KEYS[1], ARGV[1])
 `;
+
+/**
+ * The admission gate in front of the workflows. KEYS are, per line, the product's availability then its admission
+ * set; ARGV[1] is now (ms), ARGV[2] the order id, ARGV[3] how long a claim lives (ms), ARGV[4] the slack, then the
+ * quantities. A buyer is admitted while the product has the units and the buyers already admitted and unanswered
+ * are fewer than slack × the units left: enough to cover reservations that fail, few enough that the workflows
+ * started stay a small multiple of the units, not of the buyers. Returns {1} admitted, or {0, i, code} for line i:
+ * code 1 sold out, code 2 every unit left is already claimed by buyers ahead. Unknown availability is admitted
+ * (the workflow's reservation rebuilds it).
+ */
+export const ADMIT_SCRIPT = `
+local now, orderId, ttl, slack = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local lines = #KEYS / 2
+for i = 1, lines do
+  local available = redis.call('GET', KEYS[2 * i - 1])
+  if available then
+    available = tonumber(available)
+    if available < tonumber(ARGV[4 + i]) then return {0, i, 1} end
+    redis.call('ZREMRANGEBYSCORE', KEYS[2 * i], '-inf', now - ttl)
+    if redis.call('ZSCORE', KEYS[2 * i], orderId) == false and redis.call('ZCARD', KEYS[2 * i]) >= available * slack then
+      return {0, i, 2}
+    end
+  end
+end
+for i = 1, lines do redis.call('ZADD', KEYS[2 * i], now, orderId) end
+return {1, 0, 0}
+`;

@@ -41,11 +41,16 @@ export function ordersRouter({ orm, inventory, orders, holdMs }: OrdersRouterDep
       }
     }
 
-    await refuseWhenSoldOut(inventory, order.items);
-    const products = await getProducts(orm, order.items.map((item) => item.productId));
-    const input = buildOrderInput(orderId, order, products, holdMs);
-    const placed = await orders.place(input);
-    assertSameRequest(placed, input.requestHash);
+    // Sold-out answers come from Redis alone: admission is decided before anything else is read.
+    await admitOrRefuse(inventory, orderId, order.items);
+    let placed: OrderView;
+    try {
+      const products = await getProducts(orm, order.items.map((item) => item.productId));
+      placed = await orders.place(buildOrderInput(orderId, order, products, holdMs));
+    } finally {
+      await inventory.answered(orderId, order.items.map((item) => item.productId));
+    }
+    assertSameRequest(placed, requestHashOf(order));
     answerPlacement(res, placed);
   });
 
@@ -80,20 +85,19 @@ export function ordersRouter({ orm, inventory, orders, holdMs }: OrdersRouterDep
 }
 
 /**
- * The sold-out gate: a buyer who cannot get stock is answered from Redis without starting a workflow. It only sheds
- * load that cannot succeed; the reservation itself stays the workflow's atomic step.
+ * The admission gate: a buyer who cannot get stock is answered from Redis without starting a workflow, and while
+ * units remain, buyers are admitted only up to twice the units left (see Inventory.admit). It only sheds load that
+ * cannot succeed; the reservation itself stays the workflow's atomic step.
  */
-async function refuseWhenSoldOut(inventory: Inventory, lines: NewOrder['items']): Promise<void> {
-  const available = await inventory.availableMany(lines.map((line) => line.productId));
-  const short = lines.findIndex((line, index) => available[index] !== null && available[index]! < line.quantity);
-  if (short >= 0) throw outOfStock(lines[short].productId, short);
-}
-
-function outOfStock(productId: number, lineIndex: number): Problem {
-  return new Problem(409, 'OUT_OF_STOCK', `product ${productId} does not have enough stock left`, {
-    productId,
-    field: `body.items.${lineIndex}.quantity`,
-  });
+async function admitOrRefuse(inventory: Inventory, orderId: string, lines: NewOrder['items']): Promise<void> {
+  const admission = await inventory.admit(orderId, lines);
+  if (admission.admitted) return;
+  const lineIndex = lines.findIndex((line) => line.productId === admission.productId);
+  const detail =
+    admission.reason === 'SOLD_OUT'
+      ? `product ${admission.productId} does not have enough stock left`
+      : `every unit of product ${admission.productId} left is being reserved by buyers ahead; units may come back if they do not pay`;
+  throw new Problem(409, 'OUT_OF_STOCK', detail, { productId: admission.productId, field: `body.items.${lineIndex}.quantity` });
 }
 
 function assertSameRequest(order: OrderView, requestHash: string): void {

@@ -5,7 +5,7 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { loadConfig } from '../../config';
-import { availabilityKey, holdKey } from '../../inventory/keys';
+import { admissionKey, availabilityKey, holdKey } from '../../inventory/keys';
 import { connectRedis } from '../../inventory/redis';
 
 /** Connects to REDIS_URL; close it with quit() in afterAll. */
@@ -53,9 +53,9 @@ export class TestInventoryKeys {
     return Array.from({ length: count }, () => this.orderId(label));
   }
 
-  /** Deletes the availability and hold keys of every id handed out so far, and forgets them. */
+  /** Deletes the availability, admission and hold keys of every id handed out so far, and forgets them. */
   async cleanup(redis: Redis): Promise<void> {
-    const keys = [...[...this.productIds].map(availabilityKey), ...[...this.orderIds].map(holdKey)];
+    const keys = [...[...this.productIds].flatMap((id) => [availabilityKey(id), admissionKey(id)]), ...[...this.orderIds].map(holdKey)];
     for (let start = 0; start < keys.length; start += 500) await redis.del(...keys.slice(start, start + 500));
     this.productIds.clear();
     this.orderIds.clear();
