@@ -32,7 +32,11 @@ export class FakeActivities {
       this.record(`authorizePayment:${attempt}`);
       const behaviour = this.authorize[attempt - 1] ?? 'ok';
       if (behaviour === 'declined') throw ApplicationFailure.nonRetryable('card declined', PAYMENT_DECLINED, { code: 'card_declined' });
-      if (behaviour === 'unreachable') throw new Error('provider unreachable');
+      if (behaviour === 'unreachable') {
+        // The charge went through, but no answer ever reached us.
+        this.providerState = 'authorized';
+        throw new Error('provider unreachable');
+      }
       this.providerState = 'authorized';
       return { authorizationId: `auth_${attempt}` };
     },

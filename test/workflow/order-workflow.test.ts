@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { OrderClient } from '../../temporal/order-client';
-import { PaymentDeclinedError } from '../../temporal/order-errors';
+import { PaymentDeclinedError, PaymentUnavailableError } from '../../temporal/order-errors';
 import { getOrderQuery } from '../../workflows/messages';
 import type { OrderInput, OrderView } from '../../workflows/order-types';
 import { createTimeSkippingEnv } from '../support/temporal-env';
@@ -197,6 +197,21 @@ describe('order workflow', () => {
     expect(fake.calls.filter((call) => call === 'capturePayment')).toHaveLength(5);
     expect(fake.providerState).toBe('refunded');
     expect(fake.distinctCalls()).toContain('restoreStock');
+  });
+
+  test('an authorisation whose answer never arrived is voided when the hold ends unpaid', async () => {
+    const fake = new FakeActivities();
+    fake.authorize = ['unreachable'];
+    const input = orderInput();
+    const finished = await runOrder(fake, input, async (orders) => {
+      await orders.place(input);
+      await expect(orders.pay(input.orderId, 'tok_timeout')).rejects.toBeInstanceOf(PaymentUnavailableError);
+      expect((await orders.get(input.orderId)).status).toBe('RESERVED');
+      await env.sleep(HOLD_MS);
+    });
+    expect(finished.status).toBe('EXPIRED');
+    expect(fake.providerState).toBe('voided');
+    expect(fake.calls.indexOf('reversePayment')).toBeLessThan(fake.calls.indexOf('releaseReservation'));
   });
 
   test('a notification that keeps failing never undoes a confirmed order', async () => {
