@@ -1,4 +1,4 @@
-import { log } from '@temporalio/activity';
+import { activityInfo, log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { PaymentsError, type PaymentsClient } from '../payments/client';
 import { CAPTURE_DECLINED, PAYMENT_DECLINED } from '../workflows/order-types';
@@ -93,6 +93,12 @@ export function createPaymentActivities(payments: PaymentsClient) {
 
     async capturePayment({ orderId, authorizationId }: CapturePaymentInput): Promise<void> {
       try {
+        // A retry first asks whether an earlier attempt's capture went through with its answer lost: the provider
+        // holds that key busy (409) for a while, and the sale must not be refunded just because the answer was.
+        if (activityInfo().attempt > 1 && (await payments.get(authorizationId))?.status === 'captured') {
+          log.info('payment capture found done by an earlier attempt', { orderId, authorizationId });
+          return;
+        }
         await payments.capture(authorizationId, `${orderId}:capture`);
         log.info('payment captured', { orderId, authorizationId });
       } catch (error) {

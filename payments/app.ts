@@ -1,5 +1,6 @@
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
+import { FaultInjector, type PaymentFaults } from './faults';
 import { IdempotencyStore } from './idempotency-store';
 import { idempotentRoute } from './idempotent-route';
 import { Ledger } from './ledger';
@@ -11,6 +12,8 @@ export interface PaymentsAppOptions {
   /** How long a `tok_timeout` answer is held before its connection is dropped; longer than any client timeout. */
   lostAnswerDelayMs?: number;
   logger?: Logger;
+  /** Opt-in fault mode for fault runs (payments/faults.ts): latency, transient 503s and lost answers on every token. */
+  faults?: PaymentFaults;
 }
 
 export const DEFAULT_LOST_ANSWER_DELAY_MS = 10_000;
@@ -36,6 +39,22 @@ function requestLog(logger: Logger): RequestHandler {
   };
 }
 
+/**
+ * The fault mode's front door: added latency, then a share of requests refused with a transient 503 before anything
+ * is looked up or stored (a retry with the same key runs for real).
+ */
+function injectFaults(injector: FaultInjector): RequestHandler {
+  return (_req, res, next) => {
+    const proceed = () => {
+      if (!injector.fail()) return next();
+      send(res, apiError(503, 'api_error', 'temporarily_unavailable', 'The payment network is temporarily unavailable.'));
+    };
+    const delay = injector.latency();
+    if (delay > 0) setTimeout(proceed, delay);
+    else proceed();
+  };
+}
+
 /** Body-parser failures (bad JSON, too large) are the client's; anything else is our bug, still answered as JSON. */
 function errorHandler(logger: Logger | undefined): ErrorRequestHandler {
   return (error, _req, res, _next) => {
@@ -51,9 +70,11 @@ function errorHandler(logger: Logger | undefined): ErrorRequestHandler {
 /** A payment provider with Stripe's semantics, in memory: one instance is one provider's books. */
 export function createPaymentsApp(options: PaymentsAppOptions = {}): Express {
   const ledger = new Ledger();
+  const injector = options.faults ? new FaultInjector(options.faults) : undefined;
   const routeOptions = {
     store: new IdempotencyStore(),
     lostAnswerDelayMs: options.lostAnswerDelayMs ?? DEFAULT_LOST_ANSWER_DELAY_MS,
+    faults: injector,
   };
   const action = prepareAction(ledger);
 
@@ -65,6 +86,13 @@ export function createPaymentsApp(options: PaymentsAppOptions = {}): Express {
   app.get('/health', (_req, res) => {
     res.json({ ok: true });
   });
+  if (injector) {
+    // The faults' own counts, for the fault run's report; the operator's views (/health, /v1/ledger) stay unfaulted.
+    app.get('/v1/faults', (_req, res) => {
+      res.json({ faults: injector.faults, injected: injector.counts });
+    });
+    app.use('/v1/authorizations', injectFaults(injector));
+  }
 
   app.post('/v1/authorizations', idempotentRoute(routeOptions, prepareAuthorize, (params, tryNumber) => authorize(ledger, params, tryNumber)));
   app.post('/v1/authorizations/:id/capture', idempotentRoute(routeOptions, action, ({ id }) => capture(ledger, current(ledger, id))));

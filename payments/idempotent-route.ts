@@ -1,4 +1,5 @@
 import type { Request, RequestHandler, Response } from 'express';
+import type { FaultInjector } from './faults';
 import type { IdempotencyStore } from './idempotency-store';
 import { apiError, invalidParameter, send, type Outcome } from './responses';
 
@@ -9,6 +10,8 @@ export interface IdempotentRouteOptions {
   store: IdempotencyStore;
   /** How long a lost answer keeps its key in flight before the connection is dropped. */
   lostAnswerDelayMs: number;
+  /** The opt-in fault mode (payments/faults.ts): may lose the answer of an executed request. */
+  faults?: FaultInjector;
 }
 
 const MAX_KEY_LENGTH = 255;
@@ -76,7 +79,7 @@ export function idempotentRoute<P extends object>(
       return send(res, outcome);
     }
     const stored = { status: outcome.status, body: outcome.body };
-    if (!outcome.loseAnswer) {
+    if (!outcome.loseAnswer && !options.faults?.loseAnswer()) {
       options.store.finish(scope, stored);
       return send(res, stored);
     }

@@ -2,10 +2,20 @@ import { createServer } from 'node:http';
 import pino from 'pino';
 import { loadConfig } from '../config';
 import { createPaymentsApp } from './app';
+import { parsePaymentFaults, type PaymentFaults } from './faults';
 
 const config = loadConfig();
 const logger = pino({ name: 'payments', level: config.LOG_LEVEL });
-const server = createServer(createPaymentsApp({ logger }));
+let faults: PaymentFaults | undefined;
+try {
+  // Opt-in fault mode for fault runs (see payments/faults.ts); unset means a well-behaved provider.
+  faults = parsePaymentFaults(process.env.PAYMENTS_FAULTS);
+} catch (error) {
+  logger.fatal((error as Error).message);
+  process.exit(1);
+}
+if (faults) logger.warn({ faults }, 'payments stand-in in FAULT MODE: slow, flaky and losing answers on every token');
+const server = createServer(createPaymentsApp({ logger, faults }));
 
 server.on('error', (error) => {
   logger.fatal({ err: error }, 'payments stand-in could not start');

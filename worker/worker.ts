@@ -13,7 +13,7 @@ export interface OrderWorkerOptions {
 
 /** A stateless worker on the order task queue: run as many as the load needs. */
 export async function createOrderWorker(options: OrderWorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
-  const connection = await NativeConnection.connect({ address: options.address });
+  const connection = await connectWhenReachable(options.address);
   const worker = await Worker.create({
     connection,
     namespace: options.namespace,
@@ -23,4 +23,17 @@ export async function createOrderWorker(options: OrderWorkerOptions): Promise<{ 
     shutdownGraceTime: options.shutdownGraceTime ?? '20s',
   });
   return { worker, connection };
+}
+
+/** A worker started while Temporal restarts (a deploy, a fault) waits for it for a minute instead of exiting. */
+async function connectWhenReachable(address: string, patienceMs = 60_000): Promise<NativeConnection> {
+  const deadline = Date.now() + patienceMs;
+  for (let delayMs = 250; ; delayMs = Math.min(delayMs * 2, 5_000)) {
+    try {
+      return await NativeConnection.connect({ address });
+    } catch (error) {
+      if (Date.now() + delayMs > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
+  }
 }

@@ -173,3 +173,28 @@ describe('voidStrayAuthorizations', () => {
     expect(Object.values(statuses).sort()).toEqual(['captured', 'voided']);
   });
 });
+
+describe('capturePayment after a lost answer', () => {
+  it('finds on its retry that the capture went through, while the provider still holds the key busy', async () => {
+    const lossy = await startStandIn({ lostAnswerDelayMs: 2_000, faults: { latencyMs: { min: 0, max: 0 }, failRate: 0, loseAnswerRate: 1 } });
+    try {
+      const client = createPaymentsClient({ baseUrl: lossy.baseUrl, timeoutMs: 150 });
+      const lossyActivities = createPaymentActivities(client);
+      const authorization = await client
+        .authorize({ amountCents: 4200, currency: 'EUR', paymentToken: 'tok_visa', reference: 'o-lost-capture' }, 'o-lost-capture:authorize:1')
+        .catch(() => undefined);
+      expect(authorization).toBeUndefined();
+      const [{ id: authorizationId }] = await client.listByReference('o-lost-capture');
+      const input = { orderId: 'o-lost-capture', authorizationId };
+
+      await expect(env.run(() => lossyActivities.capturePayment(input))).rejects.toBeInstanceOf(PaymentsError);
+      const retry = new MockActivityEnvironment({ attempt: 2 }, { logger: quiet });
+      await expect(retry.run(() => lossyActivities.capturePayment(input))).resolves.toBeUndefined();
+
+      const captured = (await ledger(lossy.baseUrl)).filter((a: { status: string }) => a.status === 'captured');
+      expect(captured).toHaveLength(1);
+    } finally {
+      await lossy.close();
+    }
+  });
+});

@@ -1,0 +1,126 @@
+/** The fault run's summary for people: a few tables, then the verdict. The JSON is the summary object itself. */
+import { OUTCOMES, type ChaosSummary } from './verdict';
+
+function table(header: string[], rows: string[][], right: Set<number> = new Set()): string[] {
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
+  const line = (row: string[]) =>
+    row
+      .map((cell, column) => (right.has(column) ? cell.padStart(widths[column]) : cell.padEnd(widths[column])))
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...rows.map(line)].map((text) => `  ${text}`);
+}
+
+const s = (ms: number) => `${Math.round(ms / 1000)}s`;
+
+export function formatSummary(summary: ChaosSummary): string {
+  const out: string[] = [];
+  const { options, orders, faults, verdict } = summary;
+  out.push(
+    `Fault run (seed ${summary.seed}): ${orders.buyers} buyers over ${s(options.durationMs)}, concurrency ${options.concurrency}, ` +
+      `${options.workers} workers, ${options.products} products × ${options.stockPerProduct} units, hold ${s(options.holdMs)}`,
+  );
+  out.push(
+    `phases: setup ${s(summary.phasesMs.setup)}, load ${s(summary.phasesMs.load)}, quiet ${s(summary.phasesMs.quiet)}, ` +
+      `verdict ${s(summary.phasesMs.verdict)}, total ${s(summary.phasesMs.total)}`,
+  );
+
+  out.push('', 'Orders');
+  out.push(
+    ...table(
+      ['placed', 'answered RESERVED', 'refused at gate', '(yet placed)', 'placement gave up', 'requests retried'],
+      [[orders.placed, orders.reservedAnswers, orders.refusedAtGate, orders.refusedButPlaced, orders.placementGaveUp, orders.retriedRequests].map(String)],
+      new Set([0, 1, 2, 3, 4, 5]),
+    ),
+  );
+
+  out.push('', 'Outcomes (final status of each buyer\'s order)');
+  const shown = OUTCOMES.filter((outcome) => summary.outcomes[outcome] > 0 || ['CONFIRMED', 'REJECTED', 'CANCELLED', 'EXPIRED', 'FAILED'].includes(outcome));
+  out.push(...table(shown, [shown.map((outcome) => String(summary.outcomes[outcome]))], new Set(shown.map((_, i) => i))));
+
+  out.push('', 'Paying buyers by first token');
+  const tokenOutcomes = ['CONFIRMED', 'FAILED', 'EXPIRED', 'CANCELLED', 'REJECTED', 'UNKNOWN'] as const;
+  out.push(
+    ...table(
+      ['token', ...tokenOutcomes],
+      Object.entries(summary.outcomesByToken).map(([token, counts]) => [token, ...tokenOutcomes.map((outcome) => String(counts[outcome] ?? 0))]),
+      new Set(tokenOutcomes.map((_, i) => i + 1)),
+    ),
+  );
+
+  out.push('', 'Faults injected');
+  const payment = faults.payment;
+  out.push(
+    ...table(
+      ['worker kills', 'Temporal restarts', 'Redis flushes', 'API kills', 'payment: delayed', '503s', 'answers lost', 'skipped'],
+      [
+        [
+          faults.injected['worker-kill'],
+          faults.injected['temporal-restart'],
+          faults.injected['redis-flush'],
+          faults.injected['api-kill'],
+          payment?.delayed ?? 0,
+          payment?.failed ?? 0,
+          payment?.lostAnswers ?? 0,
+          faults.skipped,
+        ].map(String),
+      ],
+      new Set([0, 1, 2, 3, 4, 5, 6, 7]),
+    ),
+  );
+  for (const fault of faults.log) out.push(`    ${fault.atS.toFixed(1).padStart(6)}s  ${fault.detail}`);
+  const exits = Object.entries(faults.unexpectedExits).filter(([, count]) => count > 0);
+  if (exits.length > 0) out.push(`  unexpected exits (restarted): ${exits.map(([name, count]) => `${name} ${count}`).join(', ')}`);
+
+  out.push('', 'Products');
+  out.push(
+    ...table(
+      ['sku', 'initial', 'sold', 'final stock', 'available', 'oversold', 'drift'],
+      summary.products.map((product) => [
+        product.sku,
+        String(product.initialStock),
+        String(product.soldUnits),
+        String(product.finalStock),
+        product.available === null ? '-' : String(product.available),
+        String(product.oversoldUnits),
+        String(product.stockDrift),
+      ]),
+      new Set([1, 2, 3, 4, 5, 6]),
+    ),
+  );
+
+  const byStatus = Object.entries(summary.money.byStatus).map(([status, count]) => `${count} ${status}`).join(', ');
+  out.push('', `Money: ${summary.money.authorizations} authorization(s) (${byStatus || 'none'}); double captures ${summary.money.doubleCaptures}`);
+  out.push(`Quiet: ${summary.quiet.reached ? 'reached' : 'NOT reached'} after ${summary.quiet.waitedS}s; ${summary.checker.summary}`);
+
+  const breaches = summary.checker.findings.filter((finding) => finding.severity === 'breach');
+  if (breaches.length > 0) {
+    out.push('', 'Checker breaches');
+    out.push(...table(['inv', 'subject', 'problem'], breaches.map((f) => [f.invariant, f.orderId ? `${f.orderId} (${f.orderStatus})` : `product ${f.productId}`, f.message])));
+  }
+  if (summary.contradictions.length > 0) {
+    out.push('', 'Answers the final state contradicts');
+    for (const c of summary.contradictions) out.push(`  ${c.orderId} (buyer ${c.buyer}): ${c.problem}\n      ${c.events.join(' → ')}`);
+  }
+  if (summary.stuckOrders.length > 0) {
+    out.push('', 'Stuck orders');
+    out.push(...table(['order', 'status', 'reserved until', 'created'], summary.stuckOrders.map((o) => [o.id, o.status, o.reservedUntil ?? '-', o.createdAt])));
+  }
+
+  if (summary.unexplainedFailures.length > 0) {
+    out.push('', 'FAILED orders the token does not explain (compensated, not a breach)');
+    out.push(...table(['order', 'tokens', 'failure reason'], summary.unexplainedFailures.map((f) => [f.orderId, f.tokens.join(','), f.failureReason])));
+  }
+
+  out.push('', 'Verdict');
+  out.push(
+    ...table(
+      ['breaches', 'orders stuck', 'double captures', '(checker', 'oversold', 'stock drift', 'contradicted answers)'],
+      [[verdict.breaches, verdict.stuck, verdict.doubleCaptures, verdict.checkerBreaches, verdict.oversoldUnits, verdict.stockDrift, verdict.contradictions].map(String)],
+      new Set([0, 1, 2, 3, 4, 5, 6]),
+    ),
+  );
+  const logs = summary.logsKept ? `logs in ${summary.logDir}` : 'logs removed';
+  out.push(`result: ${summary.ok ? 'ok' : 'FAILED'}   (${logs}; database ${summary.database} ${options.keep ? 'kept' : 'dropped'})`);
+  return out.join('\n');
+}

@@ -1,0 +1,82 @@
+/**
+ * One fault run, start to end: stack up, buyers and faults together over the load window, wait for quiet, judge,
+ * tear down. Used by `npm run chaos` (chaos/main.ts) and by the smaller run in `npm test` (test/chaos).
+ */
+import { ApiClient, planBuyers, runBuyers, type BuyerRecord } from './buyers';
+import { planFaults, runFaults, type FaultRecord } from './faults';
+import type { ChaosOptions } from './options';
+import { waitForQuiet } from './quiet';
+import { Rng } from './random';
+import { startChaosStack, type ChaosStack } from './stack';
+import { judge, type ChaosSummary } from './verdict';
+
+/** Buyers may finish their last requests this long after the load window (their retries are bounded anyway). */
+const BUYER_GRACE_MS = 90_000;
+
+export interface RunHooks {
+  log(line: string): void;
+  /** Called once the stack is up, with it (e.g. to stop it from a signal handler). */
+  onStack?(stack: ChaosStack): void;
+}
+
+export async function runChaos(options: ChaosOptions, hooks: RunHooks): Promise<ChaosSummary> {
+  const startedAt = Date.now();
+  const log = (line: string) => hooks.log(`[chaos ${((Date.now() - startedAt) / 1000).toFixed(1).padStart(5)}s] ${line}`);
+  const rng = new Rng(options.seed);
+  const faultPlan = planFaults(rng.fork('faults'), options);
+  log(`seed ${options.seed}: ${options.orders} buyers over ${options.durationMs / 1000}s; ${faultPlan.length} faults planned`);
+
+  const stack = await startChaosStack(options, log);
+  hooks.onStack?.(stack);
+  let summary: ChaosSummary | undefined;
+  try {
+    const setupMs = Date.now() - startedAt;
+    const plans = planBuyers(rng.fork('buyers'), {
+      orders: options.orders,
+      durationMs: options.durationMs,
+      holdMs: options.holdMs,
+      productIds: stack.products.map((product) => product.id),
+    });
+    const api = new ApiClient(stack.apiUrl);
+    const loadStartedAt = Date.now();
+    let done = 0;
+    const progress = setInterval(() => log(`load: ${done}/${plans.length} buyers done, ${api.inFlight} request(s) open`), 10_000);
+    let records: BuyerRecord[];
+    let faultRecords: FaultRecord[];
+    try {
+      const context = { api, loadStartedAt, deadline: loadStartedAt + options.durationMs + BUYER_GRACE_MS };
+      [records, faultRecords] = await Promise.all([
+        runBuyers(plans, context, options.concurrency, () => (done += 1)),
+        runFaults(faultPlan, stack, loadStartedAt, { apiRequestsInFlight: () => api.inFlight, log }),
+      ]);
+    } finally {
+      clearInterval(progress);
+    }
+    const loadMs = Date.now() - loadStartedAt;
+    log(`load done in ${(loadMs / 1000).toFixed(1)}s; waiting for quiet (at most ${options.quietTimeoutMs / 1000}s)`);
+
+    const quietStarted = Date.now();
+    const quiet = await waitForQuiet(stack, options.quietTimeoutMs, log);
+    const quietMs = Date.now() - quietStarted;
+    log(quiet.reached ? `quiet after ${(quietMs / 1000).toFixed(1)}s` : `NOT quiet after ${(quietMs / 1000).toFixed(1)}s: ${quiet.openOrders.length} order(s) open`);
+
+    summary = await judge({
+      options,
+      stack,
+      records,
+      faultRecords,
+      quiet,
+      answers: api.statusCounts,
+      startedAt,
+      phasesMs: { setup: setupMs, load: loadMs, quiet: quietMs },
+    });
+    return summary;
+  } finally {
+    const keepLogs = options.keep || !summary?.ok;
+    await stack.teardown({ keep: options.keep, keepLogs });
+    if (summary) {
+      summary.logsKept = keepLogs;
+      summary.phasesMs.total = Date.now() - startedAt;
+    }
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * The fault run of `npm run chaos`, smaller: 60 buyers over 25 s with at least one fault of each kind (worker SIGKILL,
+ * Temporal dev server stop/restart on its SQLite file, Redis FLUSHALL, API SIGKILL mid-request) and a slow, flaky,
+ * answer-losing payment provider throughout. Everything runs on its own ports, Redis, database and Temporal data.
+ */
+import { defaultOptions } from '../../chaos/options';
+import { formatSummary } from '../../chaos/report';
+import { runChaos } from '../../chaos/run';
+
+jest.setTimeout(240_000);
+
+it('keeps every invariant through worker kills, Temporal restarts, Redis flushes, API kills and a faulty provider', async () => {
+  const lines: string[] = [];
+  const summary = await runChaos(
+    defaultOptions({
+      orders: 60,
+      durationMs: 25_000,
+      seed: 20261121,
+      workerKills: 2,
+      temporalRestarts: 1,
+      redisFlushes: 2,
+      apiKills: 1,
+      quietTimeoutMs: 100_000,
+      stuckAfterMs: 60_000,
+      resultsFile: null,
+    }),
+    { log: (line) => lines.push(line) },
+  );
+  const report = `${lines.join('\n')}\n\n${formatSummary(summary)}`;
+  if (!summary.ok) throw new Error(`the fault run found problems:\n${report}`);
+
+  expect(summary.faults.injected['worker-kill']).toBeGreaterThanOrEqual(1);
+  expect(summary.faults.injected['temporal-restart']).toBeGreaterThanOrEqual(1);
+  expect(summary.faults.injected['redis-flush']).toBeGreaterThanOrEqual(1);
+  expect(summary.faults.injected['api-kill']).toBeGreaterThanOrEqual(1);
+  expect(summary.faults.payment?.delayed).toBeGreaterThan(0);
+  expect(summary.verdict).toEqual({ breaches: 0, checkerBreaches: 0, oversoldUnits: 0, stockDrift: 0, contradictions: 0, stuck: 0, doubleCaptures: 0 });
+  expect(summary.quiet.reached).toBe(true);
+  expect(summary.checker.exitCode).toBe(0);
+  // Every buyer's order was settled one way or another, and the mix produced more than one kind of ending.
+  expect(summary.outcomes.PENDING + summary.outcomes.RESERVED + summary.outcomes.UNKNOWN).toBe(0);
+  expect(summary.outcomes.CONFIRMED).toBeGreaterThan(0);
+  expect(summary.outcomes.EXPIRED + summary.outcomes.CANCELLED + summary.outcomes.FAILED).toBeGreaterThan(0);
+});
