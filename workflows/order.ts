@@ -88,7 +88,7 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
   let cancelRequested = false;
   let holdEnded = false;
   /** Undo steps of what has been done so far; run newest first. */
-  const compensations: Array<{ summary: string; run: () => Promise<unknown> }> = [];
+  const compensations: Array<() => Promise<unknown>> = [];
 
   const isTerminal = () => TERMINAL_STATUSES.includes(status);
   /** Payment and cancellation are open only while the hold runs and nothing else is deciding the order. */
@@ -162,10 +162,7 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
       await moveTo('REJECTED');
       return false;
     }
-    compensations.push({
-      summary: 'Release the Redis reservation',
-      run: () => storeStep('Release the Redis reservation').releaseReservation({ orderId, lines: stockLines }),
-    });
+    compensations.push(() => storeStep('Release the Redis reservation').releaseReservation({ orderId, lines: stockLines }));
     reservedUntil = new Date(Date.now() + input.holdMs).toISOString();
     await moveTo('RESERVED');
     return true;
@@ -176,10 +173,7 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
     const attempt = ++paymentAttempts;
     if (attempt === 1) {
       // Registered before the first call: an authorisation whose answer was lost is still found (by order) and voided.
-      compensations.push({
-        summary: 'Void or refund the payment',
-        run: () => step(REVERSAL_STEP, 'Void or refund the payment').reversePayment({ orderId, authorizationId: payment?.authorizationId }),
-      });
+      compensations.push(() => step(REVERSAL_STEP, 'Void or refund the payment').reversePayment({ orderId, authorizationId: payment?.authorizationId }));
     }
     try {
       const { authorizationId } = await step(PAYMENT_STEP, `Authorise ${totalCents} cents`).authorizePayment({
@@ -218,10 +212,7 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
   async function completeSale(): Promise<void> {
     const authorizationId = payment!.authorizationId!;
     await storeStep('Commit the stock decrement in MySQL').commitStock({ orderId, lines: stockLines });
-    compensations.push({
-      summary: 'Restore the MySQL stock',
-      run: () => storeStep('Restore the MySQL stock').restoreStock({ orderId }),
-    });
+    compensations.push(() => storeStep('Restore the MySQL stock').restoreStock({ orderId }));
     await step(PAYMENT_STEP, `Capture ${totalCents} cents`).capturePayment({ orderId, authorizationId });
     payment = { ...payment!, status: 'CAPTURED' };
     if (paymentAttempts > 1) {
@@ -234,7 +225,7 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
   async function compensate(): Promise<void> {
     await CancellationScope.nonCancellable(async () => {
       for (const compensation of compensations.reverse()) {
-        const result = await compensation.run();
+        const result = await compensation();
         if (result === 'VOIDED' || result === 'REFUNDED') payment = payment ? { ...payment, status: result } : payment;
       }
     });
