@@ -2,9 +2,12 @@
  * Small helpers the benchmarks share: arguments, percentiles, a keep-alive HTTP client for bounded load loops,
  * CPU accounting per process (from /proc), result files and the printed table.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
+import autocannon from 'autocannon';
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -61,7 +64,19 @@ export interface HttpAnswer {
 export function httpClient(baseUrl: string, maxSockets: number, timeoutMs = 60_000) {
   const url = new URL(baseUrl);
   const agent = new http.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets });
-  function request(method: string, requestPath: string, body?: unknown): Promise<HttpAnswer> {
+  /**
+   * A request on a kept-alive socket the server closed meanwhile fails with ECONNRESET before the server saw it; as
+   * Node's documentation advises, such a request (reusedSocket, reset) is sent once more on a fresh socket.
+   */
+  async function request(method: string, requestPath: string, body?: unknown): Promise<HttpAnswer> {
+    try {
+      return await once(method, requestPath, body);
+    } catch (error) {
+      if ((error as { reusedSocket?: boolean }).reusedSocket && (error as NodeJS.ErrnoException).code === 'ECONNRESET') return once(method, requestPath, body);
+      throw error;
+    }
+  }
+  function once(method: string, requestPath: string, body?: unknown): Promise<HttpAnswer> {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     const started = performance.now();
     return new Promise((resolve, reject) => {
@@ -83,7 +98,7 @@ export function httpClient(baseUrl: string, maxSockets: number, timeoutMs = 60_0
         },
       );
       req.on('timeout', () => req.destroy(new Error(`${method} ${requestPath}: no answer within ${timeoutMs} ms`)));
-      req.on('error', reject);
+      req.on('error', (error) => reject(Object.assign(error, { reusedSocket: req.reusedSocket })));
       req.end(payload);
     });
   }
@@ -124,6 +139,17 @@ export async function pollUntil<T>(read: () => Promise<T>, done: (value: T) => b
     if (Date.now() > deadline) return { value, met: false };
     await sleep(intervalMs);
   }
+}
+
+/** One autocannon run; `onResponse` sees every response's status and latency (ms, from request write to last byte). */
+export function runAutocannon(
+  options: autocannon.Options,
+  onResponse?: (statusCode: number, responseTimeMs: number) => void,
+): Promise<autocannon.Result> {
+  return new Promise((resolve, reject) => {
+    const instance = autocannon(options, (error: unknown, result: autocannon.Result) => (error ? reject(error) : resolve(result)));
+    if (onResponse) instance.on('response', (_client, statusCode, _bytes, responseTime) => onResponse(statusCode, responseTime));
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -177,18 +203,60 @@ export function cpuSnapshot(roots: Record<string, number | undefined>): Record<s
   snapshot['redis-server'] = processes.filter((stat) => stat.comm === 'redis-server').reduce((sum, stat) => sum + stat.cpuSeconds, 0);
   const own = process.cpuUsage();
   snapshot['bench (load generator)'] = (own.user + own.system) / 1e6;
+  snapshot[MACHINE] = machineBusySeconds();
   return snapshot;
+}
+
+const MACHINE = '__machine_busy__';
+
+/** Busy CPU seconds of the whole machine (all cores), from the first line of /proc/stat. */
+function machineBusySeconds(): number {
+  try {
+    const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
+    const [user, nice, system, _idle, _iowait, irq, softirq, steal] = fields.map(Number);
+    return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
 }
 
 /** CPU seconds per process between two snapshots, and the share of the machine's cores over the wall time. */
 export function cpuDelta(before: Record<string, number>, after: Record<string, number>, wallSeconds: number) {
-  const cores = 2;
-  const rows = Object.keys(after).map((name) => {
-    const seconds = round(after[name] - (before[name] ?? 0));
-    return { process: name, cpuSeconds: seconds, coresUsed: round(seconds / wallSeconds) };
-  });
-  const total = round(rows.reduce((sum, row) => sum + row.cpuSeconds, 0));
-  return { wallSeconds: round(wallSeconds), machineCores: cores, totalCpuSeconds: total, machineBusy: round(total / (wallSeconds * cores)), byProcess: rows };
+  const cores = os.cpus().length;
+  const rows = Object.keys(after)
+    .filter((name) => name !== MACHINE)
+    .map((name) => {
+      const seconds = round(after[name] - (before[name] ?? 0));
+      return { process: name, cpuSeconds: seconds, coresUsed: round(seconds / wallSeconds) };
+    });
+  const ours = round(rows.reduce((sum, row) => sum + row.cpuSeconds, 0));
+  const machine = round(after[MACHINE] - before[MACHINE]);
+  // Whatever else ran on the machine meanwhile (other people's tests, the kernel): it competed for the same cores.
+  rows.push({ process: 'everything else on the machine', cpuSeconds: round(machine - ours), coresUsed: round((machine - ours) / wallSeconds) });
+  return { wallSeconds: round(wallSeconds), machineCores: cores, cpuSecondsOfTheseProcesses: ours, machineBusyCpuSeconds: machine, machineBusy: round(machine / (wallSeconds * cores)), byProcess: rows };
+}
+
+/**
+ * Other people's work shares this machine (test runs take a whole core): before a measured phase, wait — at most
+ * BENCH_IDLE_WAIT seconds (default 180) — until the machine was less than `threshold` busy for two seconds running.
+ * Returns what was seen, for the summary; the run goes on either way.
+ */
+export async function waitForQuietMachine(threshold = 0.25): Promise<{ waitedSeconds: number; busyWhenStarted: number; quiet: boolean }> {
+  const maxWaitMs = numberArg('idle-wait', 'BENCH_IDLE_WAIT', 180) * 1000;
+  const cores = os.cpus().length;
+  const started = Date.now();
+  for (;;) {
+    const before = machineBusySeconds();
+    await sleep(2_000);
+    const busy = round((machineBusySeconds() - before) / (2 * cores));
+    const waited = round((Date.now() - started) / 1000, 1);
+    if (busy < threshold) return { waitedSeconds: waited, busyWhenStarted: busy, quiet: true };
+    if (Date.now() - started > maxWaitMs) {
+      console.log(`[bench] the machine is still ${Math.round(busy * 100)}% busy after ${waited}s; measuring anyway`);
+      return { waitedSeconds: waited, busyWhenStarted: busy, quiet: false };
+    }
+    if (Date.now() - started < 2_500) console.log(`[bench] the machine is ${Math.round(busy * 100)}% busy with other work; waiting up to ${maxWaitMs / 1000}s for it to calm down`);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -216,3 +284,18 @@ export function printTable(title: string, rows: Array<[string, ...Array<string |
 }
 
 export const verdict = (ok: boolean) => (ok ? 'MET' : 'NOT MET');
+
+/** The code measured: HEAD and the files changed since (outside bench/), for reading a result later. */
+export function codeVersion(): { commit: string; uncommittedOutsideBench: string[] } {
+  try {
+    const root = path.resolve(__dirname, '..');
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+    const changed = execFileSync('git', ['status', '--porcelain'], { cwd: root, encoding: 'utf8' })
+      .split('\n')
+      .map((line) => line.slice(3).trim())
+      .filter((file) => file && !file.startsWith('bench/'));
+    return { commit, uncommittedOutsideBench: changed };
+  } catch {
+    return { commit: 'unknown', uncommittedOutsideBench: [] };
+  }
+}

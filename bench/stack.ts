@@ -8,7 +8,8 @@
  *
  * Environment overrides: BENCH_API_PORT (3400), BENCH_PAYMENTS_PORT (4400), BENCH_TEMPORAL_PORT (7400),
  * BENCH_UI_PORT (8400), BENCH_WORKERS (1), BENCH_LOG_LEVEL (warn), BENCH_CPU_PROF ("api,worker": write
- * .cpuprofile files of those parts into the log folder), BENCH_KEEP_LOGS=1 (also keep the logs of a good run).
+ * .cpuprofile files of those parts into the log folder), BENCH_KEEP_LOGS=1 (also keep the logs of a good run),
+ * BENCH_TEMPORAL_DYNAMIC_CONFIG (experiments: extra `--dynamic-config-value key=value` settings for the dev server).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
@@ -19,8 +20,9 @@ import { Connection } from '@temporalio/client';
 import { loadConfig } from '../config';
 import { migrateUp } from '../db/migrate';
 import { openOrm } from '../db/orm';
-import { ORDER_TASK_QUEUE } from '../temporal/names';
-import { startDevServer } from '../temporal/dev-server';
+import { requireBinary, TEMPORAL_CLI } from '../temporal/binaries';
+import { startDevServer, type DevServerOptions } from '../temporal/dev-server';
+import { ORDER_SEARCH_ATTRIBUTES, ORDER_TASK_QUEUE } from '../temporal/names';
 import { numberArg, sleep } from './lib';
 
 const root = path.resolve(__dirname, '..');
@@ -146,6 +148,42 @@ async function waitForReady(url: string, parts: RunningPart[], timeoutMs: number
   }
 }
 
+/**
+ * For experiments only (BENCH_TEMPORAL_DYNAMIC_CONFIG=key=value,...): the same dev server as startDevServer, plus
+ * `--dynamic-config-value` settings, to measure what a server setting changes. The benchmarks use startDevServer.
+ */
+async function startDevServerWithDynamicConfig(options: DevServerOptions, settings: string[]): Promise<ChildProcess> {
+  const server = spawn(
+    requireBinary(TEMPORAL_CLI),
+    [
+      'server', 'start-dev',
+      '--ip', options.host,
+      '--port', String(options.port),
+      '--ui-port', String(options.uiPort),
+      '--namespace', options.namespace,
+      '--db-filename', path.join(options.dataDir, 'temporal.sqlite'),
+      '--log-level', 'warn',
+      ...ORDER_SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=Keyword`]),
+      ...settings.flatMap((setting) => ['--dynamic-config-value', setting]),
+    ],
+    { stdio: ['ignore', 'inherit', 'inherit'] },
+  );
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (exited(server)) throw new Error(`Temporal dev server exited with code ${server.exitCode}`);
+    try {
+      const connection = await Connection.connect({ address: `${options.host}:${options.port}`, connectTimeout: 1_000 });
+      await connection.healthService.check({});
+      await connection.close();
+      console.log(`[stack] Temporal dev server with dynamic config: ${settings.join(', ')}`);
+      return server;
+    } catch (error) {
+      if (Date.now() > deadline) throw new Error(`Temporal dev server not reachable: ${(error as Error).message}`);
+      await sleep(250);
+    }
+  }
+}
+
 export async function startStack(options: StackOptions): Promise<Stack> {
   const base = loadConfig();
   const apiPort = options.apiPort ?? numberArg('api-port', 'BENCH_API_PORT', 3400);
@@ -169,7 +207,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const logDir = mkdtempSync(path.join(os.tmpdir(), `bench-logs-${options.name}-`));
   const host = '127.0.0.1';
   const temporalAddress = `${host}:${temporalPort}`;
-  const temporal = await startDevServer({ host, port: temporalPort, uiPort, namespace: base.TEMPORAL_NAMESPACE, dataDir });
+  const devServer = { host, port: temporalPort, uiPort, namespace: base.TEMPORAL_NAMESPACE, dataDir };
+  const dynamicConfig = (process.env.BENCH_TEMPORAL_DYNAMIC_CONFIG ?? '').split(',').filter(Boolean);
+  const temporal = dynamicConfig.length > 0 ? await startDevServerWithDynamicConfig(devServer, dynamicConfig) : await startDevServer(devServer);
 
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -187,9 +227,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const startPart = (name: string, entry: string, profile: boolean) => {
     const logFile = path.join(logDir, `${name}.log`);
     const fd = openSync(logFile, 'a');
-    const partEnv = { ...env };
-    if (profile) partEnv.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${path.join(logDir, `prof-${name}`)}`.trim();
-    const child = spawn(tsx, [entry], { cwd: root, env: partEnv, stdio: ['ignore', fd, fd], detached: true });
+    // --cpu-prof is not allowed in NODE_OPTIONS: a profiled part runs as `node --cpu-prof --import tsx <entry>`.
+    const [command, args] = profile
+      ? [process.execPath, ['--cpu-prof', `--cpu-prof-dir=${path.join(logDir, `prof-${name}`)}`, '--import', 'tsx', entry]]
+      : [tsx, [entry]];
+    const child = spawn(command, args, { cwd: root, env, stdio: ['ignore', fd, fd], detached: true });
     closeSync(fd);
     parts.push({ name, child, logFile });
   };

@@ -1,3 +1,4 @@
+import { Runtime } from '@temporalio/worker';
 import pino from 'pino';
 import { createActivities } from '../activities';
 import { logNotifier } from '../activities/notify';
@@ -6,12 +7,14 @@ import { openOrm } from '../db/orm';
 import { Inventory } from '../inventory/inventory';
 import { connectRedis } from '../inventory/redis';
 import { createPaymentsClient } from '../payments/client';
+import { sdkLoggerFrom } from './sdk-logger';
 import { createOrderWorker } from './worker';
 
 /** `npm run worker`: one order worker against TEMPORAL_ADDRESS; SIGINT/SIGTERM drain it before exit. */
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = pino({ level: config.LOG_LEVEL, base: { service: 'worker' } });
+  Runtime.install({ logger: sdkLoggerFrom(logger.child({ component: 'temporal-sdk' }, { level: sdkLevel(config.LOG_LEVEL) })) });
   const orm = await openOrm(config.DATABASE_URL);
   const redis = await connectRedis(config.REDIS_URL);
   const activities = createActivities({
@@ -32,6 +35,11 @@ async function main(): Promise<void> {
   redis.disconnect();
   await orm.close();
   logger.info('order worker stopped');
+}
+
+/** Per-activity SDK lines are INFO: they show at LOG_LEVEL=debug and below, not at the default info. */
+function sdkLevel(level: string): string {
+  return level === 'info' ? 'warn' : level;
 }
 
 main().catch((error: unknown) => {

@@ -1,0 +1,347 @@
+/**
+ * `npm run bench:saga`: sustained orders with ample stock, at several concurrency levels, beside a no-op baseline.
+ *
+ *   --levels=10,50,100 (SAGA_LEVELS)   --count=500 orders per level (SAGA_COUNT)   --level-timeout=300 s (SAGA_LEVEL_TIMEOUT)
+ *
+ * One saga = POST /orders (201 RESERVED) then POST /orders/:id/payment tok_visa (200 CONFIRMED), through the API
+ * process, closed loop: C clients each start their next order when the last one is CONFIRMED. End-to-end latency is
+ * from the first request to the CONFIRMED answer.
+ *
+ * Baseline: bench/noop-workflow.ts, on its own task queue, run by a worker inside this process against the same dev
+ * server, with as many activities as a CONFIRMED order's history shows (split the same way around the two Updates),
+ * driven by the Temporal client directly (Update-with-Start, then the pay Update) at the same concurrency and count.
+ * The levels run one after the other (orders, then no-op), each after the previous one's workflows have closed.
+ *
+ * Ends with the invariant check and writes bench/results/saga-<timestamp>.json.
+ */
+import { Client, Connection, WithStartWorkflowOperation } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { loadConfig } from '../config';
+import { openOrm } from '../db/orm';
+import { connectRedis } from '../inventory/redis';
+import { checkBenchInvariants, printInvariants } from './invariants';
+import { boundedPool, codeVersion, cpuDelta, cpuSnapshot, httpClient, jsonRequest, listArg, numberArg, percentiles, pollUntil, printTable, round, verdict, waitForQuietMachine, writeResults } from './lib';
+import { createNoopActivities } from './noop-activities';
+import { NOOP_TASK_QUEUE, noopWorkflow, payNoopUpdate, placeNoopUpdate, type NoopShape, type StepKind } from './noop-workflow';
+import { startStack } from './stack';
+import { findMetricsUrl, perUnit, scrape } from './temporal-metrics';
+
+interface LevelResult {
+  concurrency: number;
+  attempted: number;
+  completed: number;
+  failures: Record<string, number>;
+  failureSamples: string[];
+  seconds: number;
+  perSecond: number;
+  endToEndMs: ReturnType<typeof percentiles>;
+  placeMs: ReturnType<typeof percentiles>;
+  payMs: ReturnType<typeof percentiles>;
+  drainSeconds: number;
+  machineBefore: Awaited<ReturnType<typeof waitForQuietMachine>>;
+  cpu: ReturnType<typeof cpuDelta>;
+  /** The dev server's persistence operations and gRPC requests per completed saga (its Prometheus counters). */
+  temporalPerSaga: ReturnType<typeof perUnit>;
+}
+
+interface HistoryFacts {
+  workflowId: string;
+  totalEvents: number;
+  /** ActivityTaskScheduled events: activities that go through the server. */
+  activitiesScheduled: number;
+  /** core_local_activity markers: activities run inside the workflow task. */
+  localActivities: number;
+  /** Other markers (e.g. core_patch of patched()). */
+  otherMarkers: number;
+  steps: string[];
+  workflowTasks: number;
+  timers: number;
+  searchAttributeUpserts: number;
+  updates: number;
+  shape: NoopShape;
+}
+
+async function main(): Promise<void> {
+  const levels = listArg('levels', 'SAGA_LEVELS', [10, 50, 100]);
+  const count = numberArg('count', 'SAGA_COUNT', 500);
+  const levelTimeoutMs = numberArg('level-timeout', 'SAGA_LEVEL_TIMEOUT', 300) * 1000;
+  const warmCount = 20;
+  // The code the stack runs is the code on disk when it starts.
+  const code = codeVersion();
+  const config = loadConfig();
+
+  console.log('[saga] starting a fresh stack…');
+  const stack = await startStack({ name: 'saga' });
+  const orm = await openOrm(config.DATABASE_URL);
+  const redis = await connectRedis(config.REDIS_URL);
+  const connection = await Connection.connect({ address: stack.temporalAddress });
+  const temporal = new Client({ connection, namespace: stack.namespace });
+  const api = httpClient(stack.apiUrl, Math.max(...levels));
+  const noopConnection = await NativeConnection.connect({ address: stack.temporalAddress });
+  const noopWorker = await Worker.create({
+    connection: noopConnection,
+    namespace: stack.namespace,
+    taskQueue: NOOP_TASK_QUEUE,
+    workflowsPath: require.resolve('./noop-workflow'),
+    activities: createNoopActivities(),
+  });
+  const noopRun = noopWorker.run();
+  const metricsUrl = await findMetricsUrl(stack.pids.temporal);
+  let failed = false;
+
+  try {
+    const tag = Date.now().toString(36);
+    const stock = Math.min(10_000_000, (levels.length * count + warmCount) * 2 + 1_000);
+    const product = await jsonRequest<{ id: number }>('POST', `${stack.apiUrl}/products`, { sku: `saga-${tag}`, name: 'Saga bench', priceCents: 2_500, stock }, 201);
+
+    // One saga through the API: place, then pay; returns the latencies or throws with what went wrong.
+    let orderSeq = 0;
+    const orderIds: string[] = [];
+    const placeAndPay = async () => {
+      const started = performance.now();
+      const placed = await api.request('POST', '/orders', { customerId: `saga-${tag}-${++orderSeq}`, items: [{ productId: product.id, quantity: 1 }] });
+      if (placed.status !== 201) throw new Error(`place ${placed.status}: ${placed.body.slice(0, 200)}`);
+      const orderId = JSON.parse(placed.body).id as string;
+      orderIds.push(orderId);
+      const paid = await api.request('POST', `/orders/${orderId}/payment`, { paymentToken: 'tok_visa' });
+      const status = paid.status === 200 ? (JSON.parse(paid.body).status as string) : undefined;
+      if (status !== 'CONFIRMED') throw new Error(`pay ${paid.status} ${status ?? ''}: ${paid.body.slice(0, 200)}`);
+      return { endToEnd: performance.now() - started, place: placed.ms, pay: paid.ms };
+    };
+
+    let noopSeq = 0;
+    const noopSaga = (shape: NoopShape) => async () => {
+      const started = performance.now();
+      const workflowId = `noop-${tag}-${++noopSeq}`;
+      const startWorkflowOperation = new WithStartWorkflowOperation(noopWorkflow, {
+        workflowId,
+        taskQueue: NOOP_TASK_QUEUE,
+        args: [shape],
+        workflowIdConflictPolicy: 'FAIL',
+      });
+      const placed = await temporal.workflow.executeUpdateWithStart(placeNoopUpdate, { startWorkflowOperation });
+      const placeMs = performance.now() - started;
+      const handle = await startWorkflowOperation.workflowHandle();
+      const paid = await handle.executeUpdate(payNoopUpdate);
+      if (placed !== 'RESERVED' || paid !== 'CONFIRMED') throw new Error(`no-op answered ${placed} / ${paid}`);
+      const endToEnd = performance.now() - started;
+      return { endToEnd, place: placeMs, pay: endToEnd - placeMs };
+    };
+
+    const drain = async () => {
+      const started = performance.now();
+      await pollUntil(async () => (await temporal.workflow.count('ExecutionStatus="Running"')).count, (running) => running === 0, 120_000, 250);
+      return round((performance.now() - started) / 1000);
+    };
+
+    const runLevel = async (concurrency: number, total: number, saga: () => Promise<{ endToEnd: number; place: number; pay: number }>): Promise<LevelResult> => {
+      const endToEnd: number[] = [];
+      const place: number[] = [];
+      const pay: number[] = [];
+      const failures: Record<string, number> = {};
+      const failureSamples: string[] = [];
+      const machineBefore = await waitForQuietMachine();
+      const countersBefore = await scrape(metricsUrl);
+      const cpuBefore = cpuSnapshot(stack.pids);
+      const started = performance.now();
+      const { issued } = await boundedPool(total, concurrency, levelTimeoutMs, async () => {
+        try {
+          const result = await saga();
+          endToEnd.push(result.endToEnd);
+          place.push(result.place);
+          pay.push(result.pay);
+        } catch (error) {
+          const message = (error as Error).message;
+          const key = message.split(':')[0];
+          failures[key] = (failures[key] ?? 0) + 1;
+          if (failureSamples.length < 5) failureSamples.push(message);
+        }
+      });
+      const seconds = (performance.now() - started) / 1000;
+      const cpu = cpuDelta(cpuBefore, cpuSnapshot(stack.pids), seconds);
+      const drainSeconds = await drain();
+      // After the drain, so the tails (notifications, workflow completion) are in.
+      const temporalPerSaga = perUnit(countersBefore, await scrape(metricsUrl), endToEnd.length);
+      return {
+        concurrency,
+        attempted: issued,
+        completed: endToEnd.length,
+        failures,
+        failureSamples,
+        seconds: round(seconds),
+        perSecond: round(endToEnd.length / seconds),
+        endToEndMs: percentiles(endToEnd),
+        placeMs: percentiles(place),
+        payMs: percentiles(pay),
+        drainSeconds,
+        machineBefore,
+        cpu,
+        temporalPerSaga,
+      };
+    };
+
+    // Warm-up (not measured), then one CONFIRMED order's history decides the no-op's shape.
+    console.log(`[saga] warm-up: ${warmCount} orders`);
+    const warmOrders = await runLevel(10, warmCount, placeAndPay);
+    if (warmOrders.completed === 0) throw new Error(`warm-up orders all failed: ${warmOrders.failureSamples.join('; ')}`);
+    const history = await historyFacts(temporal, orderIds[0]);
+    console.log(
+      `[saga] a CONFIRMED order's history: ${history.totalEvents} events, ${history.activitiesScheduled} scheduled + ${history.localActivities} local activities, ` +
+        `${history.workflowTasks} workflow tasks; no-op shape ${JSON.stringify(history.shape)}`,
+    );
+    const warmNoop = await runLevel(10, warmCount, noopSaga(history.shape));
+    const noopHistory = await historyFacts(temporal, `noop-${tag}-1`);
+
+    const results: Array<{ concurrency: number; orders: LevelResult; noop: LevelResult; ratio: number }> = [];
+    for (const concurrency of levels) {
+      console.log(`[saga] level ${concurrency}: ${count} orders`);
+      const orders = await runLevel(concurrency, count, placeAndPay);
+      console.log(`[saga]   orders: ${orders.perSecond}/s, p50 ${orders.endToEndMs.p50} ms, p99 ${orders.endToEndMs.p99} ms; no-op…`);
+      const noop = await runLevel(concurrency, count, noopSaga(history.shape));
+      console.log(`[saga]   no-op: ${noop.perSecond}/s, p50 ${noop.endToEndMs.p50} ms, p99 ${noop.endToEndMs.p99} ms`);
+      results.push({ concurrency, orders, noop, ratio: round(orders.perSecond / noop.perSecond, 3) });
+    }
+
+    const invariants = await checkBenchInvariants({
+      orm,
+      redis,
+      paymentsUrl: stack.paymentsUrl,
+      temporal: { address: stack.temporalAddress, namespace: stack.namespace },
+      stocked: new Map([[product.id, stock]]),
+    });
+    const best = results.reduce((a, b) => (b.orders.perSecond > a.orders.perSecond ? b : a));
+    const summary = {
+      benchmark: 'saga',
+      at: new Date().toISOString(),
+      code,
+      machine: { cores: 2, note: 'API, order worker, payments, Temporal dev server (SQLite), MariaDB, Redis, the no-op worker and the load generator share the machine' },
+      parameters: { levels, countPerLevel: count, productId: product.id, stock, warmUp: { orders: warmOrders, noop: warmNoop } },
+      stack: { api: stack.apiUrl, temporal: stack.temporalAddress, workers: stack.workers, logs: stack.logDir, cpuProfiled: stack.cpuProfiled },
+      orderHistory: history,
+      noopHistory,
+      levels: results,
+      targets: {
+        throughput: { target: '>= 100 orders/s', measured: best.orders.perSecond, atConcurrency: best.concurrency, met: best.orders.perSecond >= 100 },
+        vsNoop: {
+          target: '>= 0.8 of no-op',
+          measured: results.map((row) => ({ concurrency: row.concurrency, ratio: row.ratio })),
+          met: results.every((row) => row.ratio >= 0.8),
+        },
+      },
+      invariants,
+    };
+    failed = !invariants.ok || results.some((row) => row.orders.completed < count);
+
+    console.log(JSON.stringify(summary, null, 2));
+    printTable(
+      `Saga: ${count} per level; a CONFIRMED order = ${history.activitiesScheduled} scheduled + ${history.localActivities} local activities, ` +
+        `${history.totalEvents} history events, ${history.workflowTasks} workflow tasks ` +
+        `(no-op: ${noopHistory.activitiesScheduled} + ${noopHistory.localActivities}, ${noopHistory.totalEvents} events, ${noopHistory.workflowTasks} workflow tasks)`,
+      [
+        ['concurrency', 'orders/s', 'e2e p50', 'e2e p95', 'e2e p99', 'no-op/s', 'no-op p50', 'no-op p99', 'ratio', 'failures'],
+        ...results.map((row): [string, ...Array<string | number>] => [
+          String(row.concurrency),
+          row.orders.perSecond,
+          row.orders.endToEndMs.p50,
+          row.orders.endToEndMs.p95,
+          row.orders.endToEndMs.p99,
+          row.noop.perSecond,
+          row.noop.endToEndMs.p50,
+          row.noop.endToEndMs.p99,
+          row.ratio,
+          JSON.stringify(row.orders.failures) + JSON.stringify(row.noop.failures),
+        ]),
+      ],
+    );
+    printTable('CPU cores used per process (orders | no-op), per level', [
+      ['process', ...results.map((row) => `c=${row.concurrency}`)],
+      ...results[0].orders.cpu.byProcess.map((entry): [string, ...string[]] => [
+        entry.process,
+        ...results.map((row) => `${row.orders.cpu.byProcess.find((one) => one.process === entry.process)?.coresUsed ?? '-'} | ${row.noop.cpu.byProcess.find((one) => one.process === entry.process)?.coresUsed ?? '-'}`),
+      ]),
+    ]);
+    printTable('Temporal dev server work per saga (its Prometheus counters; orders | no-op)', [
+      ['concurrency', 'persistence ops', 'persistence ms', 'gRPC requests', 'top persistence ops per order'],
+      ...results.map((row): [string, ...string[]] => [
+        String(row.concurrency),
+        `${row.orders.temporalPerSaga?.persistenceOpsPerUnit ?? '-'} | ${row.noop.temporalPerSaga?.persistenceOpsPerUnit ?? '-'}`,
+        `${row.orders.temporalPerSaga?.persistenceMsPerUnit ?? '-'} | ${row.noop.temporalPerSaga?.persistenceMsPerUnit ?? '-'}`,
+        `${row.orders.temporalPerSaga?.serviceRequestsPerUnit ?? '-'} | ${row.noop.temporalPerSaga?.serviceRequestsPerUnit ?? '-'}`,
+        (row.orders.temporalPerSaga?.topPersistenceOps ?? []).slice(0, 4).map((op) => `${op.operation} ${op.perUnit}`).join(', '),
+      ]),
+    ]);
+    printTable('Targets', [
+      ['target', 'measured', 'verdict'],
+      [`throughput ${summary.targets.throughput.target}`, `${best.orders.perSecond} (c=${best.concurrency})`, verdict(summary.targets.throughput.met)],
+      [`vs no-op ${summary.targets.vsNoop.target}`, results.map((row) => `c=${row.concurrency}: ${row.ratio}`).join(', '), verdict(summary.targets.vsNoop.met)],
+    ]);
+    printInvariants(invariants);
+    console.log(`\nresults: ${writeResults('saga', summary)}`);
+  } catch (error) {
+    failed = true;
+    throw error;
+  } finally {
+    api.close();
+    noopWorker.shutdown();
+    await noopRun.catch(() => undefined);
+    await noopConnection.close();
+    await connection.close();
+    redis.disconnect();
+    await orm.close();
+    await stack.stop({ keepLogs: failed || stack.cpuProfiled.length > 0 || process.env.BENCH_KEEP_LOGS === '1' });
+    if (failed) process.exitCode = 1;
+  }
+}
+
+/**
+ * Counts what a finished workflow's history holds, and splits its steps around its two Updates: before the pay Update
+ * is accepted (placement), from then until its answer (payment), and after the answer (notification). A local
+ * activity shows as a `core_local_activity` marker, recorded when the workflow task that ran it completes; a scheduled
+ * activity as ActivityTaskScheduled, issued by the workflow task it is in (one scheduled in the same task that answers
+ * the pay Update runs after the answer).
+ */
+async function historyFacts(temporal: Client, workflowId: string): Promise<HistoryFacts> {
+  const handle = temporal.workflow.getHandle(workflowId);
+  await Promise.race([handle.result(), new Promise((_resolve, reject) => setTimeout(() => reject(new Error(`${workflowId} did not finish in 60 s`)), 60_000))]);
+  const events = (await handle.fetchHistory()).events ?? [];
+  const accepted = events.flatMap((event, index) => (event.workflowExecutionUpdateAcceptedEventAttributes ? [index] : []));
+  const completed = events.flatMap((event, index) => (event.workflowExecutionUpdateCompletedEventAttributes ? [index] : []));
+  const payAccepted = accepted[1] ?? events.length;
+  const payAnswered = completed[1] ?? events.length;
+  // The workflow task whose completion answered the pay Update: everything after its WorkflowTaskCompleted event.
+  let answeringTask = payAnswered;
+  while (answeringTask > 0 && !events[answeringTask].workflowTaskCompletedEventAttributes) answeringTask -= 1;
+
+  const shape: NoopShape = { beforePlace: [], beforePaid: [], afterPaid: [] };
+  const steps: string[] = [];
+  let markers = 0;
+  events.forEach((event, index) => {
+    const scheduled = event.activityTaskScheduledEventAttributes;
+    const marker = event.markerRecordedEventAttributes;
+    if (marker) markers += 1;
+    const kind: StepKind | undefined = scheduled ? 'activity' : marker?.markerName === 'core_local_activity' ? 'local' : undefined;
+    if (!kind) return;
+    steps.push(scheduled ? `${scheduled.activityType?.name ?? '?'} (scheduled)` : 'local activity');
+    if (index < payAccepted) shape.beforePlace.push(kind);
+    else if (kind === 'local' ? index < payAnswered : index < answeringTask) shape.beforePaid.push(kind);
+    else shape.afterPaid.push(kind);
+  });
+  return {
+    workflowId,
+    totalEvents: events.length,
+    activitiesScheduled: events.filter((event) => event.activityTaskScheduledEventAttributes).length,
+    localActivities: steps.filter((step) => step === 'local activity').length,
+    otherMarkers: markers - steps.filter((step) => step === 'local activity').length,
+    steps,
+    workflowTasks: events.filter((event) => event.workflowTaskCompletedEventAttributes).length,
+    timers: events.filter((event) => event.timerStartedEventAttributes).length,
+    searchAttributeUpserts: events.filter((event) => event.upsertWorkflowSearchAttributesEventAttributes).length,
+    updates: accepted.length,
+    shape,
+  };
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.stack : error);
+  process.exit(1);
+});

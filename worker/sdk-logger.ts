@@ -1,0 +1,21 @@
+import type { LogLevel, LogMetadata, Logger } from '@temporalio/common';
+import type { Logger as Pino } from 'pino';
+
+/**
+ * The SDK's own log lines (workflow and activity logs, worker state) go through the service's pino logger, so
+ * LOG_LEVEL governs them too: at the default level the per-activity INFO lines cost nothing.
+ */
+export function sdkLoggerFrom(pino: Pino): Logger {
+  const log = (level: LogLevel, message: string, meta?: LogMetadata) => {
+    const method = level.toLowerCase() as 'trace' | 'debug' | 'info' | 'warn' | 'error';
+    pino[method](meta ?? {}, message);
+  };
+  return {
+    log,
+    trace: (message, meta) => log('TRACE', message, meta),
+    debug: (message, meta) => log('DEBUG', message, meta),
+    info: (message, meta) => log('INFO', message, meta),
+    warn: (message, meta) => log('WARN', message, meta),
+    error: (message, meta) => log('ERROR', message, meta),
+  };
+}
