@@ -38,11 +38,12 @@ export function planFaults(rng: Rng, options: Pick<ChaosOptions, 'durationMs' | 
   const span = options.durationMs * (WINDOW.to - WINDOW.from);
   const times = (count: number) => Array.from({ length: count }, (_, i) => Math.round(start + (span / count) * (i + rng.between(0.1, 0.9))));
   const plan: PlannedFault[] = [
-    ...times(options.workerKills).map((atMs): PlannedFault => ({
+    ...times(options.workerKills).map((atMs, i): PlannedFault => ({
       kind: 'worker-kill',
       atMs,
       downMs: rng.int(1_000, 3_000),
-      signal: 'SIGKILL',
+      // Crashes and deploys alternate: SIGKILL loses the worker outright, SIGTERM lets it drain its activities.
+      signal: i % 2 === 0 ? 'SIGKILL' : 'SIGTERM',
       worker: rng.int(0, options.workers - 1),
     })),
     ...times(options.temporalRestarts).map((atMs, i): PlannedFault => ({
@@ -53,7 +54,9 @@ export function planFaults(rng: Rng, options: Pick<ChaosOptions, 'durationMs' | 
       signal: i === 0 || rng.chance(0.5) ? 'SIGKILL' : 'SIGTERM',
     })),
     ...times(options.redisFlushes).map((atMs): PlannedFault => ({ kind: 'redis-flush', atMs, downMs: 0 })),
-    ...times(options.apiKills).map((atMs): PlannedFault => ({ kind: 'api-kill', atMs, downMs: rng.int(500, 2_000), signal: 'SIGKILL' })),
+    ...times(options.apiKills).map(
+      (atMs, i): PlannedFault => ({ kind: 'api-kill', atMs, downMs: rng.int(500, 2_000), signal: i % 2 === 0 ? 'SIGKILL' : 'SIGTERM' }),
+    ),
   ];
   return plan.sort((a, b) => a.atMs - b.atMs);
 }
@@ -90,8 +93,10 @@ export async function runFaults(plan: PlannedFault[], stack: ChaosStack, loadSta
           return;
         }
         const part = stack.supervisor.get(name);
-        await part.stop('SIGKILL');
-        record(name, `SIGKILL ${name} (pid ${part.child?.pid}); restart in ${fmt(fault.downMs)}`);
+        const signal = fault.signal ?? 'SIGKILL';
+        const pid = part.child?.pid;
+        await part.stop(signal);
+        record(name, `${signal} ${name} (pid ${pid}); restart in ${fmt(fault.downMs)}`);
         await sleep(fault.downMs);
         part.start();
         return;
@@ -122,8 +127,9 @@ export async function runFaults(plan: PlannedFault[], stack: ChaosStack, loadSta
           return;
         }
         const cut = hooks.apiRequestsInFlight();
-        await part.stop('SIGKILL');
-        record('api', `SIGKILL API with ${cut} buyer request(s) open; restart in ${fmt(fault.downMs)}`);
+        const signal = fault.signal ?? 'SIGKILL';
+        await part.stop(signal);
+        record('api', `${signal} API with ${cut} buyer request(s) open; restart in ${fmt(fault.downMs)}`);
         await sleep(fault.downMs);
         part.start();
         return;

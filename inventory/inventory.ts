@@ -37,8 +37,11 @@ type InventoryRedis = Redis & {
 
 export type AdmissionResult = { admitted: true } | { admitted: false; productId: number; reason: 'SOLD_OUT' | 'ALL_CLAIMED' };
 
-/** Admitted buyers may outnumber the units left by this factor, so failed reservations are covered. */
-const ADMISSION_SLACK = 2;
+/**
+ * Buyers admitted and not yet reserved may number this many times the units left. Claims end atomically when the
+ * reservation is made (RESERVE_SCRIPT), so 1 admits exactly the buyers the unreserved units can serve.
+ */
+const ADMISSION_SLACK = 1;
 /** A claim lives this long unless answered: an API that died mid-request cannot narrow the gate for good. */
 const ADMISSION_CLAIM_MS = 30_000;
 
@@ -75,11 +78,13 @@ export class Inventory {
     requireLineQuantities(lines);
     const encodedLines = encodeLines(lines);
     const [code, lineNumber] = await this.redis.reserveStock(
-      lines.length + 1,
+      lines.length * 2 + 1,
       holdKey(orderId),
       ...lines.map((line) => availabilityKey(line.productId)),
+      ...lines.map((line) => admissionKey(line.productId)),
       ...lines.map((line) => line.quantity),
       encodedLines,
+      orderId,
     );
     if (code === 1) return { outcome: 'RESERVED' };
     const productId = lineNumber > 0 ? lines[lineNumber - 1].productId : lines[0].productId;
@@ -117,7 +122,7 @@ export class Inventory {
 
   /**
    * Decides, in one atomic step, whether a buyer may start an order: refused when a product is sold out, or when
-   * buyers already admitted claim every unit left twice over. Admission only sheds load; the reservation decides.
+   * buyers admitted ahead and not yet reserved claim every unit left. Admission only sheds load; the reservation decides.
    */
   async admit(orderId: string, lines: StockRequest[]): Promise<AdmissionResult> {
     requireLineQuantities(lines);

@@ -3,27 +3,37 @@
  *   held → released (units given back) | settled (units sold for good).
  * Finished holds stay as tombstones for a while so that a late duplicate of a reserve cannot take stock again.
  *
- * KEYS[1] is the hold, KEYS[2..n] the availability of each line's product; ARGV[1..n-1] the quantities.
+ * Unless a script says otherwise, KEYS[1] is the hold, KEYS[2..n] the availability of each line's product, and
+ * ARGV[1..n-1] the quantities.
  */
 
 /**
- * Returns {1} reserved (now or before), {0, i} line i is short, {-1, i} line i's availability is not loaded.
- * Lines naming the same product are checked against their sum, or each could fit alone while together they
- * drive the availability below zero.
+ * KEYS: the hold, then each line's availability, then each line's admission set; ARGV: the quantities, the encoded
+ * lines, the order id. Returns {1} reserved (now or before), {0, i} line i is short, {-1, i} line i's availability
+ * is not loaded. Lines naming the same product are checked against their sum, or each could fit alone while
+ * together they drive the availability below zero. A reservation made ends the order's admission claims in the
+ * same step, so the gate never counts a unit both as claimed and as reserved.
  */
 export const RESERVE_SCRIPT = `
+local lines = (#KEYS - 1) / 2
+local orderId = ARGV[lines + 2]
+local function endClaims()
+  for i = 1, lines do redis.call('ZREM', KEYS[1 + lines + i], orderId) end
+end
 local state = redis.call('HGET', KEYS[1], 'state')
-if state == 'held' or state == 'settled' then return {1, 0} end
+if state == 'held' or state == 'settled' then endClaims() return {1, 0} end
 if state == 'released' then return {0, 0} end
 local needed = {}
-for i = 2, #KEYS do
-  local available = redis.call('GET', KEYS[i])
-  if not available then return {-1, i - 1} end
-  needed[KEYS[i]] = (needed[KEYS[i]] or 0) + tonumber(ARGV[i - 1])
-  if tonumber(available) < needed[KEYS[i]] then return {0, i - 1} end
+for i = 1, lines do
+  local key = KEYS[1 + i]
+  local available = redis.call('GET', key)
+  if not available then return {-1, i} end
+  needed[key] = (needed[key] or 0) + tonumber(ARGV[i])
+  if tonumber(available) < needed[key] then return {0, i} end
 end
-for i = 2, #KEYS do redis.call('DECRBY', KEYS[i], ARGV[i - 1]) end
-redis.call('HSET', KEYS[1], 'state', 'held', 'lines', ARGV[#KEYS])
+for i = 1, lines do redis.call('DECRBY', KEYS[1 + i], ARGV[i]) end
+redis.call('HSET', KEYS[1], 'state', 'held', 'lines', ARGV[lines + 1])
+endClaims()
 return {1, 0}
 `;
 
@@ -94,9 +104,9 @@ return redis.call('INCRBY', KEYS[1], ARGV[1])
 /**
  * The admission gate in front of the workflows. KEYS are, per line, the product's availability then its admission
  * set; ARGV[1] is now (ms), ARGV[2] the order id, ARGV[3] how long a claim lives (ms), ARGV[4] the slack, then the
- * quantities. A buyer is admitted while the product has the units and the buyers already admitted and unanswered
- * are fewer than slack × the units left: enough to cover reservations that fail, few enough that the workflows
- * started stay a small multiple of the units, not of the buyers. Returns {1} admitted, or {0, i, code} for line i:
+ * quantities. A buyer is admitted while the product has the units and the buyers admitted but not yet reserved are
+ * fewer than slack × the units left: with a slack of 1, a buyer is refused only when every unreserved unit is
+ * already claimed by a buyer ahead, and the workflows started stay close to the units, not the buyers. Returns {1} admitted, or {0, i, code} for line i:
  * code 1 sold out, code 2 every unit left is already claimed by buyers ahead. Unknown availability is admitted
  * (the workflow's reservation rebuilds it).
  */

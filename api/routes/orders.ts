@@ -86,7 +86,7 @@ export function ordersRouter({ orm, inventory, orders, holdMs }: OrdersRouterDep
 
 /**
  * The admission gate: a buyer who cannot get stock is answered from Redis without starting a workflow, and while
- * units remain, buyers are admitted only up to twice the units left (see Inventory.admit). It only sheds load that
+ * units remain, buyers are admitted only while some unreserved unit is unclaimed (see Inventory.admit). It only sheds load that
  * cannot succeed; the reservation itself stays the workflow's atomic step.
  */
 async function admitOrRefuse(inventory: Inventory, orderId: string, lines: NewOrder['items']): Promise<void> {

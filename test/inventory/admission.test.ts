@@ -1,7 +1,8 @@
 /**
  * The admission gate in front of the order workflows: sold-out buyers are answered from Redis alone, and while
- * units remain, no more than twice the units left are being reserved at once, so a stampede of buyers starts a
- * small multiple of the units in workflows, not one per buyer.
+ * units remain, a buyer is admitted only while some unreserved unit is not yet claimed by a buyer ahead, so a
+ * stampede of buyers starts about as many workflows as there are units, not one per buyer, and nobody who could
+ * still get a unit is turned away.
  */
 import type { Redis } from 'ioredis';
 import { Inventory } from '../../inventory/inventory';
@@ -32,33 +33,52 @@ test('a sold-out product refuses every buyer', async () => {
   expect(await redis.zcard(admissionKey(productId))).toBe(0);
 });
 
-test('while units remain, buyers are admitted up to twice the units left, and an answered buyer frees a place', async () => {
+test('while units remain, buyers are admitted up to the units left, and an answered buyer frees a place', async () => {
   const productId = await productWith(3);
-  const buyers = ids.orderIdList(7);
+  const buyers = ids.orderIdList(4);
 
   const admissions = await Promise.all(buyers.map((orderId) => inventory.admit(orderId, [{ productId, quantity: 1 }])));
 
-  expect(admissions.filter((admission) => admission.admitted)).toHaveLength(6);
-  expect(admissions[6]).toEqual({ admitted: false, productId, reason: 'ALL_CLAIMED' });
+  expect(admissions.filter((admission) => admission.admitted)).toHaveLength(3);
+  expect(admissions[3]).toEqual({ admitted: false, productId, reason: 'ALL_CLAIMED' });
   await inventory.answered(buyers[0], [productId]);
-  expect(await inventory.admit(buyers[6], [{ productId, quantity: 1 }])).toEqual({ admitted: true });
+  expect(await inventory.admit(buyers[3], [{ productId, quantity: 1 }])).toEqual({ admitted: true });
 });
 
-test('the gate follows the units left: as reservations take units, fewer buyers are admitted', async () => {
+test('a reservation ends its claim at once: a unit is never counted both as claimed and as reserved', async () => {
   const productId = await productWith(2);
-  const [first, second, third] = ids.orderIdList(3);
+  const [first, second] = ids.orderIdList(2);
   await inventory.admit(first, [{ productId, quantity: 1 }]);
-  await inventory.admit(second, [{ productId, quantity: 1 }]);
   await inventory.reserve(first, [{ productId, quantity: 1 }]);
-  await inventory.answered(first, [productId]);
 
-  // One unit left, one buyer (second) still being reserved: one more place remains, then none.
-  expect(await inventory.admit(third, [{ productId, quantity: 1 }])).toEqual({ admitted: true });
+  // One unit left and no buyer pending for it (the first is reserved, even before the API has had its answer).
+  expect(await redis.zscore(admissionKey(productId), first)).toBeNull();
+  expect(await inventory.admit(second, [{ productId, quantity: 1 }])).toEqual({ admitted: true });
   expect(await inventory.admit(ids.orderId(), [{ productId, quantity: 1 }])).toMatchObject({ admitted: false, reason: 'ALL_CLAIMED' });
 });
 
+test('nobody is refused while a unit is unreserved and unclaimed: a stampede sells every unit to admitted buyers', async () => {
+  const productId = await productWith(10);
+  const buyers = ids.orderIdList(200);
+  let sold = 0;
+
+  await Promise.all(
+    buyers.map(async (orderId) => {
+      const admission = await inventory.admit(orderId, [{ productId, quantity: 1 }]);
+      if (!admission.admitted) return;
+      const reserved = await inventory.reserve(orderId, [{ productId, quantity: 1 }]);
+      await inventory.answered(orderId, [productId]);
+      if (reserved.outcome === 'RESERVED') sold += 1;
+    }),
+  );
+
+  expect(sold).toBe(10);
+  expect(await inventory.available(productId)).toBe(0);
+  expect(await redis.zcard(admissionKey(productId))).toBe(0);
+});
+
 test('a buyer retrying the same order is not counted twice', async () => {
-  const productId = await productWith(1);
+  const productId = await productWith(2);
   const [buyer, other] = ids.orderIdList(2);
 
   expect(await inventory.admit(buyer, [{ productId, quantity: 1 }])).toEqual({ admitted: true });
