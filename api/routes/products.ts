@@ -3,6 +3,7 @@ import type { MikroORM } from '@mikro-orm/core';
 import { createProduct, getProduct, listProducts, restock, type Product } from '../../db/catalogue';
 import type { Inventory } from '../../inventory/inventory';
 import { Problem } from '../problem';
+import { singleFlight } from '../single-flight';
 import { newProductSchema, parse, productIdSchema, restockSchema } from '../validation';
 
 /** stock is MySQL's durable count; available is what Redis can still reserve right now. */
@@ -17,6 +18,7 @@ const toProductResponse = (product: Product, available: number | null) => ({
 
 export function productsRouter({ orm, inventory }: { orm: MikroORM; inventory: Inventory }): Router {
   const router = Router();
+  const readProduct = singleFlight((productId: number) => Promise.all([getProduct(orm, productId), inventory.available(productId)]));
 
   router.post('/', async (req, res) => {
     const product = await createProduct(orm, parse(newProductSchema, req.body, 'body'));
@@ -32,7 +34,7 @@ export function productsRouter({ orm, inventory }: { orm: MikroORM; inventory: I
 
   router.get('/:id', async (req, res) => {
     const productId = parse(productIdSchema, req.params.id, 'path', 'id');
-    const [product, available] = await Promise.all([getProduct(orm, productId), inventory.available(productId)]);
+    const [product, available] = await readProduct(productId);
     if (!product) throw new Problem(404, 'PRODUCT_NOT_FOUND', `product ${productId} does not exist`, { field: 'path.id' });
     res.json(toProductResponse(product, available));
   });
