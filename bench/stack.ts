@@ -20,9 +20,8 @@ import { Connection } from '@temporalio/client';
 import { loadConfig } from '../config';
 import { migrateUp } from '../db/migrate';
 import { openOrm } from '../db/orm';
-import { requireBinary, TEMPORAL_CLI } from '../temporal/binaries';
-import { startDevServer, type DevServerOptions } from '../temporal/dev-server';
-import { ORDER_SEARCH_ATTRIBUTES, ORDER_TASK_QUEUE } from '../temporal/names';
+import { startDevServer } from '../temporal/dev-server';
+import { ORDER_TASK_QUEUE } from '../temporal/names';
 import { numberArg, sleep } from './lib';
 
 const root = path.resolve(__dirname, '..');
@@ -148,42 +147,6 @@ async function waitForReady(url: string, parts: RunningPart[], timeoutMs: number
   }
 }
 
-/**
- * For experiments only (BENCH_TEMPORAL_DYNAMIC_CONFIG=key=value,...): the same dev server as startDevServer, plus
- * `--dynamic-config-value` settings, to measure what a server setting changes. The benchmarks use startDevServer.
- */
-async function startDevServerWithDynamicConfig(options: DevServerOptions, settings: string[]): Promise<ChildProcess> {
-  const server = spawn(
-    requireBinary(TEMPORAL_CLI),
-    [
-      'server', 'start-dev',
-      '--ip', options.host,
-      '--port', String(options.port),
-      '--ui-port', String(options.uiPort),
-      '--namespace', options.namespace,
-      '--db-filename', path.join(options.dataDir, 'temporal.sqlite'),
-      '--log-level', 'warn',
-      ...ORDER_SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=Keyword`]),
-      ...settings.flatMap((setting) => ['--dynamic-config-value', setting]),
-    ],
-    { stdio: ['ignore', 'inherit', 'inherit'] },
-  );
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (exited(server)) throw new Error(`Temporal dev server exited with code ${server.exitCode}`);
-    try {
-      const connection = await Connection.connect({ address: `${options.host}:${options.port}`, connectTimeout: 1_000 });
-      await connection.healthService.check({});
-      await connection.close();
-      console.log(`[stack] Temporal dev server with dynamic config: ${settings.join(', ')}`);
-      return server;
-    } catch (error) {
-      if (Date.now() > deadline) throw new Error(`Temporal dev server not reachable: ${(error as Error).message}`);
-      await sleep(250);
-    }
-  }
-}
-
 export async function startStack(options: StackOptions): Promise<Stack> {
   const base = loadConfig();
   const apiPort = options.apiPort ?? numberArg('api-port', 'BENCH_API_PORT', 3400);
@@ -209,7 +172,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const temporalAddress = `${host}:${temporalPort}`;
   const devServer = { host, port: temporalPort, uiPort, namespace: base.TEMPORAL_NAMESPACE, dataDir };
   const dynamicConfig = (process.env.BENCH_TEMPORAL_DYNAMIC_CONFIG ?? '').split(',').filter(Boolean);
-  const temporal = dynamicConfig.length > 0 ? await startDevServerWithDynamicConfig(devServer, dynamicConfig) : await startDevServer(devServer);
+  // BENCH_TEMPORAL_DYNAMIC_CONFIG (experiments only) adds server settings, to measure what one changes.
+  const temporal = await startDevServer({ ...devServer, dynamicConfig });
 
   const env: NodeJS.ProcessEnv = {
     ...process.env,
