@@ -30,8 +30,8 @@ export function createInventoryActivities(inventory: Inventory, rebuildAvailabil
       await nonRetryableOnBadInput(() => inventory.release(orderId, lines));
     },
 
-    async settleReservation({ orderId }: { orderId: string }): Promise<void> {
-      await inventory.settle(orderId);
+    async settleReservation({ orderId, lines }: ReserveStockInput): Promise<void> {
+      await nonRetryableOnBadInput(() => inventory.settle(orderId, lines));
     },
   };
 }

@@ -105,8 +105,16 @@ export class Inventory {
   }
 
   /** Keeps the units of a held reservation taken for good, once MySQL has committed the sale. */
-  async settle(orderId: string): Promise<boolean> {
-    return (await this.redis.settleStock(1, holdKey(orderId), TOMBSTONE_TTL_SECONDS)) === 1;
+  async settle(orderId: string, lines: StockRequest[]): Promise<boolean> {
+    requireLineQuantities(lines);
+    const settled = await this.redis.settleStock(
+      lines.length + 1,
+      holdKey(orderId),
+      ...lines.map((line) => availabilityKey(line.productId)),
+      ...lines.map((line) => line.quantity),
+      TOMBSTONE_TTL_SECONDS,
+    );
+    return settled === 1;
   }
 
   async available(productId: number): Promise<number | null> {

@@ -58,12 +58,23 @@ redis.call('EXPIRE', KEYS[1], ARGV[#KEYS])
 return returned
 `;
 
-/** Marks a reservation as sold: the units stay taken. ARGV[1] is the tombstone TTL in seconds; a lost hold leaves one too. */
+/**
+ * Marks a reservation as sold: the units stay taken. KEYS[1] is the hold, KEYS[2..n] each line's availability,
+ * ARGV[1..n-1] the quantities, ARGV[n] the tombstone TTL in seconds. Returns 1 if a held reservation was settled.
+ * A hold that is gone was lost in a flush before its order was recorded RESERVED, and a rebuild recreates the holds
+ * of every RESERVED order: so an availability rebuilt since never counted this order, and the sale takes its units
+ * now. A missing availability is left to the rebuild, which reads the sale from MySQL's stock.
+ */
 export const SETTLE_SCRIPT = `
 local state = redis.call('HGET', KEYS[1], 'state')
 if state == 'released' or state == 'settled' then return 0 end
+if not state then
+  for i = 2, #KEYS do
+    if redis.call('EXISTS', KEYS[i]) == 1 then redis.call('DECRBY', KEYS[i], ARGV[i - 1]) end
+  end
+end
 redis.call('HSET', KEYS[1], 'state', 'settled')
-redis.call('EXPIRE', KEYS[1], ARGV[1])
+redis.call('EXPIRE', KEYS[1], ARGV[#KEYS])
 return state == 'held' and 1 or 0
 `;
 

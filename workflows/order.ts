@@ -218,7 +218,7 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
     if (paymentAttempts > 1) {
       await step(REVERSAL_STEP, 'Void authorisations of earlier attempts').voidStrayAuthorizations({ orderId, keepAuthorizationId: authorizationId });
     }
-    await storeStep('Settle the Redis reservation').settleReservation({ orderId });
+    await storeStep('Settle the Redis reservation').settleReservation({ orderId, lines: stockLines });
   }
 
   /** Runs every compensation newest first; nothing cancels it, since a half-undone order is the one outcome we refuse. */

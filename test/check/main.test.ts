@@ -115,7 +115,7 @@ describe('npm run check against the real stores', () => {
     await stock().commitStock({ orderId, lines });
     if (outcome === 'CONFIRMED') {
       await payments.capture(authorization.id, `${orderId}:capture`);
-      await inventory.settle(orderId);
+      await inventory.settle(orderId, lines);
       await record().saveOrder(view(orderId, 'CONFIRMED', quantity, { status: 'CAPTURED', amountCents, authorizationId: authorization.id }, hold));
       await notify().notifyCustomer({ orderId, customerId: 'check-test', kind: 'ORDER_CONFIRMED' });
     } else {

@@ -100,12 +100,6 @@ describe('releaseReservation', () => {
     expect(await inventory.available(productId)).toBe(5);
   });
 
-  it('is a harmless no-op for an order whose reserve never ran', async () => {
-    const productId = await productWith(5);
-
-    await expect(activities.releaseReservation({ orderId: ids.orderId(), lines: [{ productId, quantity: 2 }] })).resolves.toBeUndefined();
-    expect(await inventory.available(productId)).toBe(5);
-  });
 
   it('keeps a late duplicate reserveStock from taking the units again after release', async () => {
     const productId = await productWith(5);
@@ -124,19 +118,10 @@ describe('settleReservation', () => {
     const input = { orderId: ids.orderId(), lines: [{ productId, quantity: 2 }] };
     await activities.reserveStock(input);
 
-    await activities.settleReservation({ orderId: input.orderId });
-    await activities.settleReservation({ orderId: input.orderId });
+    await activities.settleReservation(input);
+    await activities.settleReservation(input);
     await activities.releaseReservation(input);
 
     expect(await inventory.available(productId)).toBe(3);
-  });
-
-  it('is a harmless no-op for an order whose reserve never ran', async () => {
-    const orderId = ids.orderId();
-
-    await expect(activities.settleReservation({ orderId })).resolves.toBeUndefined();
-    // It must not leave a tombstone that would later refuse this order's genuine reserve.
-    const productId = await productWith(5);
-    expect(await activities.reserveStock({ orderId, lines: [{ productId, quantity: 1 }] })).toEqual({ reserved: true });
   });
 });

@@ -172,26 +172,47 @@ describe('idempotency and the hold lifecycle', () => {
     const lines = [{ productId, quantity: 4 }];
     await inventory.reserve(orderId, lines);
 
-    expect(await inventory.settle(orderId)).toBe(true);
-    expect(await inventory.settle(orderId)).toBe(false);
+    expect(await inventory.settle(orderId, lines)).toBe(true);
+    expect(await inventory.settle(orderId, lines)).toBe(false);
     expect(await inventory.release(orderId, lines)).toBe(false);
 
     expect(await inventory.available(productId)).toBe(6);
     expect(await holdState(orderId)).toBe('settled');
   });
 
-  it('does not settle an order that was never reserved, or one already released', async () => {
+  it('does not settle an order already released', async () => {
     const productId = await productWith(10);
     const released = ids.orderId();
     const lines = [{ productId, quantity: 4 }];
     await inventory.reserve(released, lines);
     await inventory.release(released, lines);
 
-    expect(await inventory.settle(ids.orderId())).toBe(false);
-    expect(await inventory.settle(released)).toBe(false);
+    expect(await inventory.settle(released, lines)).toBe(false);
 
     expect(await inventory.available(productId)).toBe(10);
     expect(await holdState(released)).toBe('released');
+  });
+
+  it('takes the units of a sale whose hold Redis lost: the rebuilt availability never counted that order', async () => {
+    const productId = await productWith(10);
+    const orderId = ids.orderId();
+    const lines = [{ productId, quantity: 4 }];
+
+    expect(await inventory.settle(orderId, lines)).toBe(false);
+
+    expect(await inventory.available(productId)).toBe(6);
+    expect(await holdState(orderId)).toBe('settled');
+    expect(await inventory.settle(orderId, lines)).toBe(false);
+    expect(await inventory.available(productId)).toBe(6);
+  });
+
+  it('leaves a missing availability to the rebuild when a sale settles a lost hold', async () => {
+    const productId = ids.productId();
+    const orderId = ids.orderId();
+
+    await inventory.settle(orderId, [{ productId, quantity: 4 }]);
+
+    expect(await inventory.available(productId)).toBeNull();
   });
 
   it('does not take stock again for a reserve arriving after its order was released (a late duplicate)', async () => {
@@ -214,7 +235,7 @@ describe('idempotency and the hold lifecycle', () => {
     const orderId = ids.orderId();
     const lines = [{ productId, quantity: 4 }];
     await inventory.reserve(orderId, lines);
-    await inventory.settle(orderId);
+    await inventory.settle(orderId, lines);
 
     expect(await inventory.reserve(orderId, lines)).toEqual({ outcome: 'RESERVED' });
     expect(await inventory.available(productId)).toBe(6);
@@ -226,7 +247,7 @@ describe('idempotency and the hold lifecycle', () => {
     const lines = [{ productId, quantity: 1 }];
     for (const orderId of [held, released, settled]) await inventory.reserve(orderId, lines);
     await inventory.release(released, lines);
-    await inventory.settle(settled);
+    await inventory.settle(settled, lines);
 
     // -1: the key exists without expiry. An active hold must never vanish, or its units would be lost for good.
     expect(await redis.ttl(holdKey(held))).toBe(-1);
