@@ -1,0 +1,100 @@
+/**
+ * A deploy replaces a worker: SIGTERM stops it polling, the activity it is running finishes (it is not abandoned to
+ * time out and retry), the process exits cleanly, and the replacement worker carries the order on to CONFIRMED.
+ * The worker runs as its real entry point (`tsx worker/main.ts`) against a real dev server, MariaDB and Redis.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import type { MikroORM } from '@mikro-orm/core';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Redis } from 'ioredis';
+import { Inventory } from '../../inventory/inventory';
+import { OrderClient } from '../../temporal/order-client';
+import type { OrderInput } from '../../workflows/order-types';
+import { createTestProduct, openTestOrm } from '../support/db';
+import { startDevServerEnv } from '../support/dev-server';
+import { openTestRedis } from '../support/redis';
+import { startStandIn, type StandIn } from '../payments/stand-in';
+
+/** Every provider call takes this long, so the authorisation is surely in flight when the worker is told to stop. */
+const PROVIDER_LATENCY_MS = 3_000;
+const root = path.resolve(__dirname, '..', '..');
+
+let env: TestWorkflowEnvironment;
+let standIn: StandIn;
+let orm: MikroORM;
+let redis: Redis;
+const workers: ChildProcess[] = [];
+
+beforeAll(async () => {
+  env = await startDevServerEnv();
+  standIn = await startStandIn({ faults: { latencyMs: { min: PROVIDER_LATENCY_MS, max: PROVIDER_LATENCY_MS }, failRate: 0, loseAnswerRate: 0 } });
+  orm = await openTestOrm();
+  redis = await openTestRedis();
+}, 120_000);
+
+afterAll(async () => {
+  for (const worker of workers) if (worker.exitCode === null) worker.kill('SIGKILL');
+  await redis?.quit();
+  await orm?.close();
+  await standIn?.close();
+  await env?.teardown();
+}, 60_000);
+
+/** The production entry point, configured like an operator would, waiting until it polls. */
+async function startWorker(): Promise<ChildProcess> {
+  const worker = spawn(path.join(root, 'node_modules', '.bin', 'tsx'), ['worker/main.ts'], {
+    cwd: root,
+    env: { ...process.env, TEMPORAL_ADDRESS: env.address, PAYMENTS_URL: standIn.baseUrl, LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  workers.push(worker);
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('order worker running')) resolve();
+    };
+    worker.stdout!.on('data', onData);
+    worker.stderr!.on('data', onData);
+    worker.once('exit', (code) => reject(new Error(`worker exited early (${code}): ${output}`)));
+  });
+  return worker;
+}
+
+const exitOf = (worker: ChildProcess) => new Promise<number | null>((resolve) => worker.once('exit', (code) => resolve(code)));
+
+test('a worker stopped by SIGTERM finishes its in-flight activity, exits cleanly, and its replacement completes the order', async () => {
+  const product = await createTestProduct(orm, { stock: 3 });
+  await new Inventory(redis).load(product.id, 3);
+  const input: OrderInput = {
+    orderId: `ord_deploy_${randomUUID().replaceAll('-', '')}`,
+    customerId: 'cus_deploy',
+    lines: [{ productId: product.id, sku: product.sku, quantity: 1, unitPriceCents: product.priceCents }],
+    totalCents: product.priceCents,
+    holdMs: 60_000,
+    requestHash: 'deploy',
+  };
+  const orders = new OrderClient(env.client);
+  const outgoing = await startWorker();
+  expect((await orders.place(input)).status).toBe('RESERVED');
+
+  const paid = orders.pay(input.orderId, 'tok_visa');
+  await new Promise((resolve) => setTimeout(resolve, PROVIDER_LATENCY_MS / 3));
+  const exited = exitOf(outgoing);
+  outgoing.kill('SIGTERM');
+  await startWorker();
+
+  expect(await exited).toBe(0);
+  expect((await paid).status).toBe('CONFIRMED');
+  // Drained, not abandoned: the authorisation that was running at SIGTERM completed on its first attempt.
+  const history = await env.client.workflow.getHandle(input.orderId).fetchHistory();
+  const authorizationStarts = (history.events ?? []).filter(
+    (event) =>
+      event.activityTaskStartedEventAttributes &&
+      (history.events ?? []).find((scheduled) => Number(scheduled.eventId) === Number(event.activityTaskStartedEventAttributes!.scheduledEventId))
+        ?.activityTaskScheduledEventAttributes?.activityType?.name === 'authorizePayment',
+  );
+  expect(authorizationStarts.map((event) => event.activityTaskStartedEventAttributes!.attempt)).toEqual([1]);
+}, 120_000);
