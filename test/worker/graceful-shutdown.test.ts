@@ -35,7 +35,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  for (const worker of workers) if (worker.exitCode === null) worker.kill('SIGKILL');
+  await Promise.all(workers.map(stopGroup));
   await redis?.quit();
   await orm?.close();
   await standIn?.close();
@@ -48,6 +48,8 @@ async function startWorker(): Promise<ChildProcess> {
     cwd: root,
     env: { ...process.env, TEMPORAL_ADDRESS: env.address, PAYMENTS_URL: standIn.baseUrl, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group: tsx runs the worker in a child process, and the whole group must stop with it.
+    detached: true,
   });
   workers.push(worker);
   let output = '';
@@ -64,6 +66,16 @@ async function startWorker(): Promise<ChildProcess> {
 }
 
 const exitOf = (worker: ChildProcess) => new Promise<number | null>((resolve) => worker.once('exit', (code) => resolve(code)));
+
+/** SIGTERM to the worker's process group, SIGKILL if it has not gone within the grace period. */
+async function stopGroup(worker: ChildProcess): Promise<void> {
+  if (worker.exitCode !== null || worker.signalCode !== null) return;
+  const exited = exitOf(worker);
+  process.kill(-worker.pid!, 'SIGTERM');
+  const timer = setTimeout(() => process.kill(-worker.pid!, 'SIGKILL'), 25_000);
+  await exited;
+  clearTimeout(timer);
+}
 
 test('a worker stopped by SIGTERM finishes its in-flight activity, exits cleanly, and its replacement completes the order', async () => {
   const product = await createTestProduct(orm, { stock: 3 });
