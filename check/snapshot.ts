@@ -12,6 +12,7 @@ import type { MikroORM } from '@mikro-orm/core';
 import { IsolationLevel } from '@mikro-orm/core';
 import { Client, Connection } from '@temporalio/client';
 import type { Redis } from 'ioredis';
+import { LINE_IS_SOLD } from '../db/holds';
 import { forkSql, select, type Sql } from '../db/sql';
 import { availabilityKey, holdKey } from '../inventory/keys';
 import { createPaymentsClient } from '../payments/client';
@@ -212,14 +213,7 @@ async function readTables(em: Sql, scope: SnapshotScope): Promise<MysqlView> {
   // Every in-flight order of the product scope, whatever --orders-since says: they hold stock and explain I2 mismatches.
   const inFlightRows = await select<{ id: string; status: OrderStatus; product_id: number; quantity: number; sold: number | string }>(
     em,
-    `SELECT o.id, o.status, line.product_id, line.quantity,
-            EXISTS (
-              SELECT 1 FROM stock_movement sale
-               WHERE sale.order_id = line.order_id AND sale.product_id = line.product_id AND sale.kind = 'SALE'
-                 AND NOT EXISTS (
-                   SELECT 1 FROM stock_movement restore
-                    WHERE restore.order_id = sale.order_id AND restore.product_id = sale.product_id AND restore.kind = 'RESTORE')
-            ) AS sold
+    `SELECT o.id, o.status, line.product_id, line.quantity, ${LINE_IS_SOLD} AS sold
        FROM orders o JOIN order_line line ON line.order_id = o.id
       WHERE o.status IN ('PENDING', 'RESERVED')
         ${productIds ? `AND EXISTS (SELECT 1 FROM order_line sl WHERE sl.order_id = o.id AND ${productFilter('sl.product_id')})` : ''}

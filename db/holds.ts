@@ -2,6 +2,17 @@ import type { MikroORM } from '@mikro-orm/core';
 import { forkSql, select } from './sql';
 
 /**
+ * SQL condition on an `order_line` aliased `line`: its sale is in MySQL's stock, i.e. it has a SALE movement not
+ * undone by a RESTORE. Recovery, the holds it subtracts and the invariant checker all need this one rule.
+ */
+export const LINE_IS_SOLD = `EXISTS (
+  SELECT 1 FROM stock_movement sale
+   WHERE sale.order_id = line.order_id AND sale.product_id = line.product_id AND sale.kind = 'SALE'
+     AND NOT EXISTS (
+       SELECT 1 FROM stock_movement restore
+        WHERE restore.order_id = sale.order_id AND restore.product_id = sale.product_id AND restore.kind = 'RESTORE'))`;
+
+/**
  * Units each product has promised to orders still holding stock (PENDING or RESERVED) whose sale is not yet in
  * MySQL's stock (no SALE movement, or one already undone by a RESTORE). Availability = stock − these units.
  */
@@ -12,12 +23,7 @@ export async function unitsHeldByOpenOrders(orm: MikroORM): Promise<Map<number, 
        FROM order_line line
        JOIN orders o ON o.id = line.order_id
       WHERE o.status IN ('PENDING', 'RESERVED')
-        AND NOT EXISTS (
-          SELECT 1 FROM stock_movement sale
-           WHERE sale.order_id = line.order_id AND sale.product_id = line.product_id AND sale.kind = 'SALE'
-             AND NOT EXISTS (
-               SELECT 1 FROM stock_movement restore
-                WHERE restore.order_id = sale.order_id AND restore.product_id = sale.product_id AND restore.kind = 'RESTORE'))
+        AND NOT ${LINE_IS_SOLD}
       GROUP BY line.product_id`,
   );
   return new Map(rows.map((row) => [Number(row.product_id), Number(row.units)]));
@@ -39,13 +45,7 @@ export async function recordedHoldsOfProduct(orm: MikroORM, productId: number): 
   const rows = await select<{ order_id: string; product_id: number; quantity: number; sold: number }>(
     forkSql(orm),
     `SELECT line.order_id, line.product_id, line.quantity,
-            EXISTS (
-              SELECT 1 FROM stock_movement sale
-               WHERE sale.order_id = line.order_id AND sale.product_id = line.product_id AND sale.kind = 'SALE'
-                 AND NOT EXISTS (
-                   SELECT 1 FROM stock_movement restore
-                    WHERE restore.order_id = sale.order_id AND restore.product_id = sale.product_id AND restore.kind = 'RESTORE')
-            ) AS sold
+            ${LINE_IS_SOLD} AS sold
        FROM order_line line
        JOIN orders o ON o.id = line.order_id AND o.status = 'RESERVED'
       WHERE line.order_id IN (SELECT order_id FROM order_line WHERE product_id = ?)
