@@ -8,7 +8,7 @@ import { Inventory } from '../inventory/inventory';
 import { connectRedis } from '../inventory/redis';
 import { createPaymentsClient } from '../payments/client';
 import { sdkLoggerFrom } from './sdk-logger';
-import { createOrderWorker } from './worker';
+import { connectWhenReachable, createOrderWorker } from './worker';
 
 /** `npm run worker`: one order worker against TEMPORAL_ADDRESS; SIGINT/SIGTERM drain it before exit. */
 async function main(): Promise<void> {
@@ -23,11 +23,8 @@ async function main(): Promise<void> {
     payments: createPaymentsClient({ baseUrl: config.PAYMENTS_URL, timeoutMs: 5_000 }),
     notifier: logNotifier(logger),
   });
-  const { worker, connection } = await createOrderWorker({
-    address: config.TEMPORAL_ADDRESS,
-    namespace: config.TEMPORAL_NAMESPACE,
-    activities,
-  });
+  const connection = await connectWhenReachable(config.TEMPORAL_ADDRESS);
+  const worker = await createOrderWorker({ connection, namespace: config.TEMPORAL_NAMESPACE, activities });
   logger.info({ temporal: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE }, 'order worker running');
   // The SDK stops polling on SIGINT/SIGTERM and lets in-flight activities finish within shutdownGraceTime.
   await worker.run();

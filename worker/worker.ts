@@ -4,29 +4,30 @@ import type { OrderActivities } from '../activities';
 import { ORDER_TASK_QUEUE } from '../temporal/names';
 
 export interface OrderWorkerOptions {
-  address: string;
-  namespace: string;
+  connection: NativeConnection;
+  /** Defaults to the SDK's 'default', as the dev server's. */
+  namespace?: string;
   activities: OrderActivities;
+  /** The order task queue in production; tests give each run a queue of its own. */
+  taskQueue?: string;
   /** Time in-flight activities get to finish when the worker is told to stop (SIGTERM on a deploy). */
   shutdownGraceTime?: Duration;
 }
 
 /** A stateless worker on the order task queue: run as many as the load needs. */
-export async function createOrderWorker(options: OrderWorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
-  const connection = await connectWhenReachable(options.address);
-  const worker = await Worker.create({
-    connection,
+export function createOrderWorker(options: OrderWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: options.connection,
     namespace: options.namespace,
-    taskQueue: ORDER_TASK_QUEUE,
+    taskQueue: options.taskQueue ?? ORDER_TASK_QUEUE,
     workflowsPath: require.resolve('../workflows'),
     activities: options.activities,
     shutdownGraceTime: options.shutdownGraceTime ?? '20s',
   });
-  return { worker, connection };
 }
 
 /** A worker started while Temporal restarts (a deploy, a fault) waits for it for a minute instead of exiting. */
-async function connectWhenReachable(address: string, patienceMs = 60_000): Promise<NativeConnection> {
+export async function connectWhenReachable(address: string, patienceMs = 60_000): Promise<NativeConnection> {
   const deadline = Date.now() + patienceMs;
   for (let delayMs = 250; ; delayMs = Math.min(delayMs * 2, 5_000)) {
     try {

@@ -11,7 +11,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { createOrderWorker } from '../../worker/worker';
 import { createActivities } from '../../activities';
 import { logNotifier } from '../../activities/notify';
 import { loadConfig } from '../../config';
@@ -119,11 +120,10 @@ async function main(): Promise<void> {
     await inventory.load(product.id, product.stock);
 
     const taskQueue = `record-histories-${randomUUID()}`;
-    const worker = await Worker.create({
+    const worker = await createOrderWorker({
       connection: env.nativeConnection,
       namespace: env.namespace,
       taskQueue,
-      workflowsPath: require.resolve('../../workflows'),
       activities: createActivities({
         inventory,
         orm,

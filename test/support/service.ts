@@ -15,7 +15,8 @@ import type { AddressInfo } from 'node:net';
 import type { MikroORM } from '@mikro-orm/core';
 import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { createOrderWorker } from '../../worker/worker';
 import type { Redis } from 'ioredis';
 import pino from 'pino';
 import { createActivities } from '../../activities';
@@ -97,11 +98,10 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     };
 
     const taskQueue = `api-test-${randomUUID()}`;
-    const worker = await Worker.create({
+    const worker = await createOrderWorker({
       connection: env.nativeConnection,
       namespace: env.namespace,
       taskQueue,
-      workflowsPath: require.resolve('../../workflows'),
       activities: createActivities({
         inventory,
         orm,
