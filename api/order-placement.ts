@@ -36,6 +36,6 @@ export function priceOrder(order: NewOrder, products: Product[]): { lines: Order
   return { lines, totalCents };
 }
 
-export function buildOrderInput(orderId: string, order: NewOrder, products: Product[], holdMs: number): OrderInput {
-  return { orderId, customerId: order.customerId, ...priceOrder(order, products), holdMs, requestHash: requestHashOf(order) };
+export function buildOrderInput(orderId: string, order: NewOrder, products: Product[], holdMs: number, requestHash: string): OrderInput {
+  return { orderId, customerId: order.customerId, ...priceOrder(order, products), holdMs, requestHash };
 }

@@ -31,11 +31,12 @@ export function ordersRouter({ orm, inventory, orders, holdMs }: OrdersRouterDep
     const idempotencyKey = rawKey === undefined ? undefined : parse(idempotencyKeySchema, rawKey, 'header', 'Idempotency-Key');
     const order = parse(newOrderSchema, req.body, 'body');
     const orderId = orderIdFor(idempotencyKey);
+    const requestHash = requestHashOf(order);
 
     if (idempotencyKey !== undefined) {
       const earlier = await getOrderRecord(orm, orderId);
       if (earlier && earlier.status !== 'PENDING') {
-        assertSameRequest(earlier, requestHashOf(order));
+        assertSameRequest(earlier, requestHash);
         res.set('Idempotent-Replayed', 'true');
         return answerPlacement(res, earlier);
       }
@@ -46,11 +47,11 @@ export function ordersRouter({ orm, inventory, orders, holdMs }: OrdersRouterDep
     let placed: OrderView;
     try {
       const products = await getProducts(orm, order.items.map((item) => item.productId));
-      placed = await orders.place(buildOrderInput(orderId, order, products, holdMs));
+      placed = await orders.place(buildOrderInput(orderId, order, products, holdMs, requestHash));
     } finally {
       await inventory.answered(orderId, order.items.map((item) => item.productId));
     }
-    assertSameRequest(placed, requestHashOf(order));
+    assertSameRequest(placed, requestHash);
     answerPlacement(res, placed);
   });
 
