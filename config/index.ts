@@ -21,7 +21,7 @@ const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   PAYMENTS_PORT: z.coerce.number().int().min(0).max(65535).default(4010),
   PAYMENTS_URL: z.url().default('http://127.0.0.1:4010'),
-  DATABASE_URL: z.string().default('mysql://root@127.0.0.1:3306/test'),
+  DATABASE_URL: z.string().default('mysql://root@127.0.0.1:3306/order_saga'),
   REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
