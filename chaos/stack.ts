@@ -17,6 +17,7 @@ import { forkSql, run } from '../db/sql';
 import { connectRedis } from '../inventory/redis';
 import { requireBinary, TEMPORAL_CLI } from '../temporal/binaries';
 import { ORDER_SEARCH_ATTRIBUTES, ORDER_TASK_QUEUE } from '../temporal/names';
+import { SQLITE_WAL_PRAGMA_ARGS } from '../temporal/dev-server';
 import type { ChaosOptions } from './options';
 import { freePort, Supervisor, waitUntil, type Part } from './supervisor';
 
@@ -136,6 +137,7 @@ export async function startChaosStack(options: ChaosOptions, log: (line: string)
       '--headless',
       '--namespace', NAMESPACE,
       '--db-filename', path.join(dataDir, 'temporal.sqlite'),
+      ...SQLITE_WAL_PRAGMA_ARGS,
       '--log-level', 'warn',
       ...ORDER_SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=Keyword`]),
     ],

@@ -29,6 +29,18 @@ export function devServerOptionsFrom(config: Config): DevServerOptions {
   };
 }
 
+/**
+ * The dev server's SQLite in write-ahead-log mode with `synchronous=normal`: a commit appends to the log and is
+ * synced at checkpoints, not on every write. Measured on the saga benchmark it doubles orders per second. The
+ * trade-off: a crash of the dev server process loses nothing (the log is in the OS's page cache and replayed on
+ * start); a crash of the machine (power, kernel) may lose the last commits. Every dev server the project starts
+ * (npm start, tests, benchmarks, the fault run) uses these pragmas. In-memory servers accept and ignore them.
+ */
+export const SQLITE_WAL_PRAGMA_ARGS: readonly string[] = [
+  '--sqlite-pragma', 'journal_mode=wal',
+  '--sqlite-pragma', 'synchronous=normal',
+];
+
 /** Starts `temporal server start-dev` with its SQLite file, Web UI and the order search attributes registered. */
 export async function startDevServer(options: DevServerOptions): Promise<ChildProcess> {
   mkdirSync(options.dataDir, { recursive: true });
@@ -42,6 +54,7 @@ export async function startDevServer(options: DevServerOptions): Promise<ChildPr
       '--ui-port', String(options.uiPort),
       '--namespace', options.namespace,
       '--db-filename', path.join(options.dataDir, 'temporal.sqlite'),
+      ...SQLITE_WAL_PRAGMA_ARGS,
       '--log-level', 'warn',
       // The search attributes are registered at start, so reading them need not refresh the cache each time:
       // measured on the saga benchmark, persistence operations per order fall from 52 to 24.
