@@ -5,6 +5,6 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   testTimeout: 60_000,
-  setupFiles: ['<rootDir>/test/support/test-env.ts'],
-  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
+  setupFiles: ['<rootDir>/test/support/test-env.ts', '<rootDir>/test/support/quiet-temporal-runtime.ts'],
+  transform: { '^.+\\.ts$': 'ts-jest' },
 };

@@ -15,7 +15,6 @@ import type { AddressInfo } from 'node:net';
 import type { MikroORM } from '@mikro-orm/core';
 import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createOrderWorker } from '../../worker/worker';
 import type { Redis } from 'ioredis';
 import pino from 'pino';
@@ -68,7 +67,6 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   const lostAnswerDelayMs = options.lostAnswerDelayMs ?? DEFAULT_LOST_ANSWER_DELAY_MS;
   if (lostAnswerDelayMs <= paymentsTimeoutMs) throw new Error('lostAnswerDelayMs must exceed paymentsTimeoutMs, or no answer is ever lost');
 
-  quietTemporalRuntime();
   const stops: Array<() => Promise<unknown>> = [];
   const stop = async () => {
     // Newest first, and every step even when one fails: a half-stopped service would keep jest alive.
@@ -152,18 +150,6 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   } catch (error) {
     await stop().catch(() => undefined);
     throw error;
-  }
-}
-
-/**
- * The Temporal runtime logs every worker state change and activity warning (each decline, each retry) at INFO/WARN;
- * errors are what a test run needs to see. It can be configured only before its first use in this module registry.
- */
-function quietTemporalRuntime(): void {
-  try {
-    Runtime.install({ logger: new DefaultLogger('ERROR') });
-  } catch {
-    // Already installed (a second service in the same test file): keep it.
   }
 }
 
