@@ -1,5 +1,5 @@
 /**
- * The invariants of DESIGN.md §3 as pure functions: given a snapshot of MySQL, Redis, the payment
+ * The invariants of docs/DESIGN.md §3 as pure functions: given a snapshot of MySQL, Redis, the payment
  * provider's books and Temporal (see snapshot.ts), they return findings. No I/O here, so every rule
  * is unit-tested on hand-made snapshots (test/check/invariants.test.ts).
  *

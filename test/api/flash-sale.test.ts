@@ -1,6 +1,6 @@
 /**
  * A flash sale through the REST API, end to end: many buyers at once for a few units, with the real worker, dev
- * server, MariaDB, Redis and payments stand-in. Checks the invariants of DESIGN.md §3 at the end:
+ * server, MariaDB, Redis and payments stand-in. Checks the invariants of docs/DESIGN.md §3 at the end:
  * I1 no oversell, I2 Redis availability equals MySQL stock at rest, I3 one capture per confirmed order and no
  * authorization left open.
  */
