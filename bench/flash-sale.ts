@@ -15,6 +15,7 @@
  *
  * Ends with the invariant check (bench/invariants.ts) and writes bench/results/flash-sale-<timestamp>.json.
  */
+import './databases';
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../config';
 import { openOrm } from '../db/orm';

@@ -8,6 +8,7 @@
  * endpoint runs alone for a short while (READ_SOLO_SECONDS, 3) as context. Ends with the invariant check on the
  * product (nothing changes it) and writes bench/results/read-<timestamp>.json.
  */
+import './databases';
 import { loadConfig } from '../config';
 import { openOrm } from '../db/orm';
 import { connectRedis } from '../inventory/redis';

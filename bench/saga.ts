@@ -14,6 +14,7 @@
  *
  * Ends with the invariant check and writes bench/results/saga-<timestamp>.json.
  */
+import './databases';
 import { Client, Connection, WithStartWorkflowOperation } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { loadConfig } from '../config';

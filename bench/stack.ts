@@ -3,14 +3,16 @@
  * (every run starts empty), then the payment stand-in, N order workers and the API as separate processes, the way
  * they run in production (`tsx payments/main.ts`, `tsx worker/main.ts`, `tsx api/main.ts`).
  *
- * MySQL and Redis are the shared servers of the machine: the stack migrates the schema, and every benchmark makes its
- * own products (unique sku), so it never needs to clear anything.
+ * MySQL and Redis are the shared servers of the machine, in the benchmarks' own databases (bench/databases.ts): the
+ * stack migrates the schema, and every benchmark makes its own products (unique sku), so it never needs to clear
+ * anything.
  *
  * Environment overrides: BENCH_API_PORT (3400), BENCH_PAYMENTS_PORT (4400), BENCH_TEMPORAL_PORT (7400),
  * BENCH_UI_PORT (8400), BENCH_WORKERS (1), BENCH_LOG_LEVEL (warn), BENCH_CPU_PROF ("api,worker": write
  * .cpuprofile files of those parts into the log folder), BENCH_KEEP_LOGS=1 (also keep the logs of a good run),
  * BENCH_TEMPORAL_DYNAMIC_CONFIG (experiments: extra `--dynamic-config-value key=value` settings for the dev server).
  */
+import './databases';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
