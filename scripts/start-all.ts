@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { loadConfig } from '../config';
 import { migrateUp } from '../db/migrate';
@@ -6,14 +6,15 @@ import { DatabaseUnreachableError, openOrm } from '../db/orm';
 import { seedDemoProducts } from '../db/seed';
 import { connectRedis } from '../inventory/redis';
 import { devServerOptionsFrom, startDevServer } from '../temporal/dev-server';
+import { type PartLauncher, SupervisedPart } from './supervised-part';
 
 /**
  * `npm start`: the whole service in one terminal — Temporal dev server (Web UI on TEMPORAL_UI_PORT), migrations,
- * demo products, the payment stand-in, the API and a worker. Ctrl-C stops every part, newest first.
+ * demo products, the payment stand-in, the API and a worker. A part that exits unexpectedly is restarted with backoff
+ * (scripts/supervised-part.ts) while the others keep serving; Ctrl-C stops every part, newest first.
  */
 const START_MARIADB = 'start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd';
 const root = path.resolve(__dirname, '..');
-const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
 
 async function prepareDatabase(databaseUrl: string): Promise<void> {
   const orm = await openOrm(databaseUrl).catch((error: unknown) => {
@@ -29,21 +30,25 @@ async function prepareDatabase(databaseUrl: string): Promise<void> {
   }
 }
 
-function startPart(name: string, entry: string): ChildProcess {
-  const child = spawn(tsx, [entry], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
-  for (const stream of [child.stdout!, child.stderr!]) {
-    let pending = '';
-    stream.on('data', (chunk: Buffer) => {
-      const lines = (pending + chunk.toString()).split('\n');
-      pending = lines.pop() ?? '';
-      for (const line of lines) console.log(`[${name}] ${line}`);
-    });
-  }
-  return child;
+/** A part as one Node process running its TypeScript entry through tsx's loader (one pid: a signal reaches the part itself). */
+function nodePart(name: string, entry: string): PartLauncher {
+  return {
+    name,
+    launch: async () => {
+      const child = spawn(process.execPath, ['--import', 'tsx', entry], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+      for (const stream of [child.stdout!, child.stderr!]) prefixLines(stream, name);
+      return child;
+    },
+  };
 }
 
-function stopped(child: ChildProcess): Promise<void> {
-  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', () => resolve()));
+function prefixLines(stream: NodeJS.ReadableStream, name: string): void {
+  let pending = '';
+  stream.on('data', (chunk: Buffer) => {
+    const lines = (pending + chunk.toString()).split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) console.log(`[${name}] ${line}`);
+  });
 }
 
 async function main(): Promise<void> {
@@ -51,44 +56,31 @@ async function main(): Promise<void> {
   await prepareDatabase(config.DATABASE_URL);
   (await connectRedis(config.REDIS_URL)).disconnect();
 
-  const temporal = await startDevServer(devServerOptionsFrom(config));
-  console.log(`[start] Temporal on ${config.TEMPORAL_ADDRESS}, Web UI on http://localhost:${config.TEMPORAL_UI_PORT}`);
+  const log = (line: string) => console.log(`[start] ${line}`);
+  const temporal = new SupervisedPart({ name: 'temporal', launch: () => startDevServer(devServerOptionsFrom(config)) }, log);
+  await temporal.start();
+  log(`Temporal on ${config.TEMPORAL_ADDRESS}, Web UI on http://localhost:${config.TEMPORAL_UI_PORT}`);
 
-  const parts = [
-    { name: 'payments', child: startPart('payments', 'payments/main.ts') },
-    { name: 'worker', child: startPart('worker', 'worker/main.ts') },
-    { name: 'api', child: startPart('api', 'api/main.ts') },
-  ];
+  // A part that crashes is restarted with backoff while the others keep serving: an order reserved before a worker
+  // crash is paid and confirmed once the worker is back (its workflow waits in Temporal meanwhile).
+  const parts = [nodePart('payments', 'payments/main.ts'), nodePart('worker', 'worker/main.ts'), nodePart('api', 'api/main.ts')].map(
+    (launcher) => new SupervisedPart(launcher, log),
+  );
+  for (const part of parts) await part.start();
 
   let stopping = false;
-  const stopAll = async (exitCode: number) => {
+  const stopAll = async () => {
     if (stopping) return;
     stopping = true;
-    console.log('[start] stopping…');
-    for (const { child } of [...parts].reverse()) {
-      child.kill('SIGTERM');
-      await stopped(child);
-    }
-    temporal.kill('SIGTERM');
-    await stopped(temporal);
-    process.exit(exitCode);
+    log('stopping…');
+    for (const part of [...parts, temporal]) part.keepDown();
+    // Newest first: the API stops taking orders, the worker drains its activities, then payments and Temporal go.
+    for (const part of [...parts].reverse()) await part.stop();
+    await temporal.stop();
+    process.exit(0);
   };
-  process.on('SIGINT', () => void stopAll(0));
-  process.on('SIGTERM', () => void stopAll(0));
-  for (const { name, child } of parts) {
-    child.once('exit', (code) => {
-      if (!stopping) {
-        console.error(`[start] ${name} exited with code ${code}; stopping the rest`);
-        void stopAll(1);
-      }
-    });
-  }
-  temporal.once('exit', (code) => {
-    if (!stopping) {
-      console.error(`[start] Temporal dev server exited with code ${code}; stopping the rest`);
-      void stopAll(1);
-    }
-  });
+  process.on('SIGINT', () => void stopAll());
+  process.on('SIGTERM', () => void stopAll());
 }
 
 main().catch((error: unknown) => {
