@@ -13,12 +13,18 @@ export interface ActivityDeps {
   orm: MikroORM;
   payments: PaymentsClient;
   notifier: Notifier;
+  /** Told when a reserve step found a product's Redis availability lost and rebuilt it from MySQL (for metrics). */
+  onAvailabilityRebuilt?: (productId: number) => void;
 }
 
 /** Every activity of the order saga, built on injected clients so tests can hand in real or stand-in ones. */
 export function createActivities(deps: ActivityDeps) {
   return {
-    ...createInventoryActivities(deps.inventory, (productId) => rebuildAvailability(deps.orm, deps.inventory, productId)),
+    ...createInventoryActivities(deps.inventory, async (productId) => {
+      const rebuilt = await rebuildAvailability(deps.orm, deps.inventory, productId);
+      if (rebuilt) deps.onAvailabilityRebuilt?.(productId);
+      return rebuilt;
+    }),
     ...createPaymentActivities(deps.payments),
     ...createStockActivities(deps.orm),
     ...createOrderRecordActivities(deps.orm),

@@ -5,6 +5,9 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Inventory } from '../inventory/inventory';
 import { OrderClient } from '../temporal/order-client';
+import { createApiMetrics, type ApiMetrics } from '../telemetry/api-metrics';
+import { meteredInventory, meteredOrderClient } from '../telemetry/api-observers';
+import { requestTelemetry } from '../telemetry/request-telemetry';
 import { notFound, problemHandler } from './errors';
 import { healthRouter } from './routes/health';
 import { ordersRouter } from './routes/orders';
@@ -19,6 +22,8 @@ export interface AppDeps {
   logger: Logger;
   /** Task queue of the order workflows (one per test run in the tests). */
   taskQueue?: string;
+  /** Where the API counts requests and orders (served on METRICS_PORT by main.ts); null: no metrics at all. */
+  metrics?: ApiMetrics | null;
 }
 
 /** The REST API: it holds no order state of its own (workflows and MySQL do). */
@@ -26,10 +31,14 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  const metrics = deps.metrics === null ? undefined : (deps.metrics ?? createApiMetrics());
+  app.use(requestTelemetry(metrics, deps.logger));
+  const inventory = metrics ? meteredInventory(deps.inventory, metrics) : deps.inventory;
+  const orderClient = new OrderClient(deps.temporal, deps.taskQueue);
   app.use(express.json({ limit: '16kb', strict: true }));
   app.use(healthRouter({ orm: deps.orm, redis: deps.redis, temporal: deps.temporal }));
-  app.use('/products', productsRouter(deps));
-  app.use('/orders', ordersRouter({ ...deps, orders: new OrderClient(deps.temporal, deps.taskQueue) }));
+  app.use('/products', productsRouter({ ...deps, inventory }));
+  app.use('/orders', ordersRouter({ ...deps, inventory, orders: metrics ? meteredOrderClient(orderClient, metrics) : orderClient }));
   app.use(notFound);
   app.use(problemHandler(deps.logger));
   return app;

@@ -8,6 +8,7 @@ import {
   PaymentDeclinedError,
   PaymentUnavailableError,
 } from '../temporal/order-errors';
+import { PROBLEM_CODE } from '../telemetry/request-telemetry';
 import { Problem, TITLES } from './problem';
 
 /** The domain's errors, each with the one status and code the API answers it with. */
@@ -46,6 +47,7 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
         ? new Problem(503, 'SERVICE_UNAVAILABLE', 'a backing service is unavailable; try again shortly')
         : new Problem(500, 'INTERNAL_ERROR', 'the request failed unexpectedly; it has been logged');
     }
+    res.locals[PROBLEM_CODE] = problem.code;
     res
       .status(problem.status)
       .type('application/problem+json')

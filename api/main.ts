@@ -5,6 +5,7 @@ import { loadMissingAvailability } from '../inventory/availability-sync';
 import { Inventory } from '../inventory/inventory';
 import { connectRedis } from '../inventory/redis';
 import { connectClient } from '../temporal/connection';
+import { serveApiMetrics } from '../telemetry/api-endpoint';
 import { createApp } from './app';
 
 /** `npm run api`: the REST API on PORT; SIGINT/SIGTERM stop taking connections and finish the requests in flight. */
@@ -18,7 +19,8 @@ async function main(): Promise<void> {
   const loaded = await loadMissingAvailability(orm, inventory);
   if (loaded.length > 0) logger.info({ products: loaded }, 'availability loaded from MySQL');
 
-  const app = createApp({ orm, redis, inventory, temporal, holdMs: config.RESERVATION_TTL, logger });
+  const metrics = await serveApiMetrics(config, { orm, inventory }, logger);
+  const app = createApp({ orm, redis, inventory, temporal, holdMs: config.RESERVATION_TTL, logger, metrics });
   const server = app.listen(config.PORT, () => logger.info(`API listening on http://localhost:${config.PORT}`));
 
   const stop = () => {

@@ -17,6 +17,8 @@ const duration = z.string().transform((text, ctx) => {
   }
 });
 
+const metricsPort = z.union([z.literal('off'), z.coerce.number().int().min(0).max(65535)]);
+
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   PAYMENTS_PORT: z.coerce.number().int().min(0).max(65535).default(4010),
@@ -28,6 +30,9 @@ const schema = z.object({
   TEMPORAL_UI_PORT: z.coerce.number().int().default(8233),
   TEMPORAL_DATA_DIR: z.string().default('data/temporal'),
   RESERVATION_TTL: duration.default(30 * 60_000),
+  /** Prometheus endpoints (GET /metrics) of the API and of each worker; `off` serves none. */
+  METRICS_PORT: metricsPort.default(9464),
+  WORKER_METRICS_PORT: metricsPort.default(9465),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

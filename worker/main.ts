@@ -7,6 +7,7 @@ import { openOrm } from '../db/orm';
 import { Inventory } from '../inventory/inventory';
 import { connectRedis } from '../inventory/redis';
 import { createPaymentsClient } from '../payments/client';
+import { workerMetrics } from '../telemetry/worker-endpoint';
 import { sdkLoggerFrom } from './sdk-logger';
 import { connectWhenReachable, createOrderWorker } from './worker';
 
@@ -14,7 +15,12 @@ import { connectWhenReachable, createOrderWorker } from './worker';
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = pino({ level: config.LOG_LEVEL, base: { service: 'worker' } });
-  Runtime.install({ logger: sdkLoggerFrom(logger.child({ component: 'temporal-sdk' }, { level: sdkLevel(config.LOG_LEVEL) })) });
+  const metrics = await workerMetrics(config, logger);
+  Runtime.install({
+    logger: sdkLoggerFrom(logger.child({ component: 'temporal-sdk' }, { level: sdkLevel(config.LOG_LEVEL) })),
+    telemetryOptions: metrics?.runtimeTelemetry,
+  });
+  await metrics?.serve();
   const orm = await openOrm(config.DATABASE_URL);
   const redis = await connectRedis(config.REDIS_URL);
   const activities = createActivities({
@@ -22,9 +28,15 @@ async function main(): Promise<void> {
     orm,
     payments: createPaymentsClient({ baseUrl: config.PAYMENTS_URL, timeoutMs: 5_000 }),
     notifier: logNotifier(logger),
+    onAvailabilityRebuilt: () => metrics?.saga.availabilityRebuilds.inc(),
   });
   const connection = await connectWhenReachable(config.TEMPORAL_ADDRESS);
-  const worker = await createOrderWorker({ connection, namespace: config.TEMPORAL_NAMESPACE, activities });
+  const worker = await createOrderWorker({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    activities,
+    telemetry: metrics?.workerOptions,
+  });
   logger.info({ temporal: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE }, 'order worker running');
   // The SDK stops polling on SIGINT/SIGTERM and lets in-flight activities finish within shutdownGraceTime.
   await worker.run();

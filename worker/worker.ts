@@ -1,5 +1,5 @@
 import type { Duration } from '@temporalio/common';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { OrderActivities } from '../activities';
 import { ORDER_TASK_QUEUE } from '../temporal/names';
 
@@ -12,6 +12,8 @@ export interface OrderWorkerOptions {
   taskQueue?: string;
   /** Time in-flight activities get to finish when the worker is told to stop (SIGTERM on a deploy). */
   shutdownGraceTime?: Duration;
+  /** Telemetry (telemetry/): metric sinks, tracing plugins and interceptors; none by default. */
+  telemetry?: Pick<WorkerOptions, 'sinks' | 'interceptors' | 'plugins'>;
 }
 
 /** A stateless worker on the order task queue: run as many as the load needs. */
@@ -23,6 +25,7 @@ export function createOrderWorker(options: OrderWorkerOptions): Promise<Worker> 
     workflowsPath: require.resolve('../workflows'),
     activities: options.activities,
     shutdownGraceTime: options.shutdownGraceTime ?? '20s',
+    ...options.telemetry,
   });
 }
 

@@ -24,6 +24,9 @@ import { createApp } from '../../api/app';
 import { Inventory } from '../../inventory/inventory';
 import { createPaymentsClient } from '../../payments/client';
 import { OrderClient } from '../../temporal/order-client';
+import { createApiMetrics, type ApiMetrics } from '../../telemetry/api-metrics';
+import { createSagaMetrics, sagaMetricsSinks, type SagaMetrics } from '../../telemetry/saga-metrics';
+import { registerStockGauges } from '../../telemetry/stock-gauges';
 import { startStandIn, type StandIn } from '../payments/stand-in';
 import { openTestOrm } from './db';
 import { startDevServerEnv } from './dev-server';
@@ -39,6 +42,8 @@ export interface ServiceOptions {
   lostAnswerDelayMs?: number;
   /** The worker's payments client timeout per request (5 s in worker/main.ts; shorter here, see lostAnswerDelayMs). */
   paymentsTimeoutMs?: number;
+  /** Metrics as in production (telemetry/): the API's registry and the worker's saga sinks, returned in `metrics`. */
+  metrics?: boolean;
 }
 
 export interface Service {
@@ -55,6 +60,8 @@ export interface Service {
   holdMs: number;
   /** Every notification the worker's notifier accepted, in order. */
   notifications: NotificationMessage[];
+  /** With `metrics: true`: the registries the API and the worker count in. */
+  metrics?: { api: ApiMetrics; saga: SagaMetrics };
   stop(): Promise<void>;
 }
 
@@ -95,6 +102,8 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       },
     };
 
+    const metrics = options.metrics ? { api: createApiMetrics(), saga: createSagaMetrics() } : undefined;
+    if (metrics) registerStockGauges(metrics.api.registry, { orm, inventory });
     const taskQueue = `api-test-${randomUUID()}`;
     const worker = await createOrderWorker({
       connection: env.nativeConnection,
@@ -105,8 +114,13 @@ export async function startService(options: ServiceOptions): Promise<Service> {
         orm,
         payments: createPaymentsClient({ baseUrl: standIn.baseUrl, timeoutMs: paymentsTimeoutMs }),
         notifier,
+        onAvailabilityRebuilt: () => metrics?.saga.availabilityRebuilds.inc(),
       }),
       shutdownGraceTime: '2s',
+      telemetry: metrics && {
+        sinks: sagaMetricsSinks(metrics.saga),
+        interceptors: { workflowModules: [require.resolve('../../telemetry/workflow-interceptors')] },
+      },
     });
     const running = worker.run();
     stops.push(async () => {
@@ -123,6 +137,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       holdMs: options.holdMs,
       logger: pino({ level: 'silent' }),
       taskQueue,
+      metrics: metrics?.api,
     });
     const server: Server = createServer(app);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -145,6 +160,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       taskQueue,
       holdMs: options.holdMs,
       notifications,
+      metrics,
       stop,
     };
   } catch (error) {

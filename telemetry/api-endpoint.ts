@@ -1,0 +1,21 @@
+import type { MikroORM } from '@mikro-orm/core';
+import type { Logger } from 'pino';
+import type { Config } from '../config';
+import type { Inventory } from '../inventory/inventory';
+import { createApiMetrics, type ApiMetrics } from './api-metrics';
+import { serveMetrics } from './metrics-endpoint';
+import { registerStockGauges } from './stock-gauges';
+
+/** The API's metrics with the stock gauges, served on METRICS_PORT; null when METRICS_PORT=off. */
+export async function serveApiMetrics(
+  config: Pick<Config, 'METRICS_PORT'>,
+  stores: { orm: MikroORM; inventory: Inventory },
+  logger: Logger,
+): Promise<ApiMetrics | null> {
+  if (config.METRICS_PORT === 'off') return null;
+  const metrics = createApiMetrics({ processMetrics: true });
+  registerStockGauges(metrics.registry, stores);
+  const endpoint = await serveMetrics(config.METRICS_PORT, [() => metrics.registry.metrics()]);
+  logger.info(`API metrics on http://localhost:${endpoint.port}/metrics`);
+  return metrics;
+}

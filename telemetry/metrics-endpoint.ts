@@ -1,0 +1,40 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** One text source of the Prometheus exposition format (a prom-client registry, or the Temporal Core's exporter). */
+export type MetricsSource = () => Promise<string>;
+
+export interface MetricsEndpoint {
+  port: number;
+  close(): Promise<void>;
+}
+
+const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
+/**
+ * `GET /metrics` on a port of its own, apart from the API's, so scrapes never queue behind orders and the port can be
+ * kept off the public network. Several sources are concatenated: their metric names must not overlap.
+ */
+export async function serveMetrics(port: number, sources: MetricsSource[], host = '0.0.0.0'): Promise<MetricsEndpoint> {
+  const server: Server = createServer(async (req, res) => {
+    if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('metrics are at GET /metrics\n');
+      return;
+    }
+    try {
+      const texts = await Promise.all(sources.map((source) => source()));
+      res.writeHead(200, { 'content-type': CONTENT_TYPE }).end(texts.map((text) => (text.endsWith('\n') ? text : `${text}\n`)).join(''));
+    } catch (error) {
+      res.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics unavailable: ${(error as Error).message}\n`);
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  server.unref();
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

@@ -1,0 +1,96 @@
+import type { InjectedSinks } from '@temporalio/worker';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { SagaMetricsSinks } from './saga-sinks';
+
+/** Seconds from placement to a terminal status: a paid order takes seconds, an expired one the whole hold (30 min). */
+const SAGA_DURATION_BUCKETS = [0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 1800, 3600, 7200];
+
+/** The undo steps of the saga, by activity type (workflows/order.ts registers them as compensations). */
+export const COMPENSATION_STEPS: Record<string, string> = {
+  releaseReservation: 'release_reservation',
+  restoreStock: 'restore_stock',
+  reversePayment: 'reverse_payment',
+};
+
+/** Calls to the payment provider, by activity type. */
+export const PAYMENT_CALLS: Record<string, string> = {
+  authorizePayment: 'authorize',
+  capturePayment: 'capture',
+  reversePayment: 'reverse',
+  voidStrayAuthorizations: 'void_strays',
+};
+
+const DECLINES = new Set(['PaymentDeclined', 'CaptureDeclined']);
+
+/** The worker's business metrics: what became of orders and of each step of their sagas. */
+export function createSagaMetrics(options: { processMetrics?: boolean } = {}) {
+  const registry = new Registry();
+  if (options.processMetrics) collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    ordersFinished: new Counter({
+      name: 'orders_finished_total',
+      help: 'Order sagas that reached a terminal status (CONFIRMED, REJECTED, CANCELLED, EXPIRED, FAILED)',
+      labelNames: ['status'] as const,
+      registers: [registry],
+    }),
+    sagaDuration: new Histogram({
+      name: 'order_saga_duration_seconds',
+      help: 'Time from the placement of an order (its workflow start) to its terminal status, by status',
+      labelNames: ['status'] as const,
+      buckets: SAGA_DURATION_BUCKETS,
+      registers: [registry],
+    }),
+    compensations: new Counter({
+      name: 'saga_compensations_total',
+      help: 'Compensations run, by step and result: ok, or failed (it failed for good, after its retries)',
+      labelNames: ['step', 'result'] as const,
+      registers: [registry],
+    }),
+    paymentCalls: new Counter({
+      name: 'payment_calls_total',
+      help: 'Calls to the payment provider after their retries, by call and outcome: ok, declined or failed',
+      labelNames: ['call', 'outcome'] as const,
+      registers: [registry],
+    }),
+    notifications: new Counter({
+      name: 'notifications_total',
+      help: 'Customer notifications by kind and result: sent, or given_up after its retries',
+      labelNames: ['kind', 'result'] as const,
+      registers: [registry],
+    }),
+    availabilityRebuilds: new Counter({
+      name: 'availability_rebuilds_total',
+      help: "A product's Redis availability found missing and rebuilt from MySQL by a reserve step (drift repaired)",
+      registers: [registry],
+    }),
+  };
+}
+
+export type SagaMetrics = ReturnType<typeof createSagaMetrics>;
+
+/** The worker's side of the saga sink: turns what the workflow interceptors report into the counters above. */
+export function sagaMetricsSinks(metrics: SagaMetrics): InjectedSinks<SagaMetricsSinks> {
+  return {
+    sagaMetrics: {
+      finished: {
+        fn(_info, status, durationMs) {
+          metrics.ordersFinished.inc({ status });
+          metrics.sagaDuration.observe({ status }, durationMs / 1000);
+        },
+      },
+      stepEnded: {
+        fn(_info, activityType, failureType, kind) {
+          const compensation = COMPENSATION_STEPS[activityType];
+          if (compensation) metrics.compensations.inc({ step: compensation, result: failureType === undefined ? 'ok' : 'failed' });
+          const call = PAYMENT_CALLS[activityType];
+          if (call) {
+            const outcome = failureType === undefined ? 'ok' : DECLINES.has(failureType) ? 'declined' : 'failed';
+            metrics.paymentCalls.inc({ call, outcome });
+          }
+          if (activityType === 'notifyCustomer') metrics.notifications.inc({ kind: kind ?? 'unknown', result: failureType === undefined ? 'sent' : 'given_up' });
+        },
+      },
+    },
+  };
+}
