@@ -1,9 +1,11 @@
 import { ApplicationFailure } from '@temporalio/common';
-import type { Inventory, StockRequest } from '../inventory/inventory';
+import type { Inventory } from '../inventory/inventory';
+import { AVAILABILITY_NOT_LOADED, INVALID_STOCK_REQUEST } from '../workflows/failures';
+import type { StockLine } from '../workflows/order-types';
 
 export interface ReserveStockInput {
   orderId: string;
-  lines: StockRequest[];
+  lines: StockLine[];
 }
 
 export type ReservationOutcome = { reserved: true } | { reserved: false; productId: number };
@@ -23,7 +25,7 @@ export function createInventoryActivities(inventory: Inventory, rebuildAvailabil
       if (result.outcome === 'RESERVED') return { reserved: true };
       if (result.outcome === 'OUT_OF_STOCK') return { reserved: false, productId: result.productId };
       // A product MySQL does not know either: retried, since the catalogue is the API's to check, not ours.
-      throw ApplicationFailure.retryable(`availability of product ${result.productId} could not be loaded`, 'AvailabilityNotLoaded');
+      throw ApplicationFailure.retryable(`availability of product ${result.productId} could not be loaded`, AVAILABILITY_NOT_LOADED);
     },
 
     async releaseReservation({ orderId, lines }: ReserveStockInput): Promise<void> {
@@ -41,7 +43,7 @@ async function nonRetryableOnBadInput<T>(step: () => Promise<T>): Promise<T> {
   try {
     return await step();
   } catch (error) {
-    if (error instanceof RangeError) throw ApplicationFailure.nonRetryable(error.message, 'InvalidStockRequest');
+    if (error instanceof RangeError) throw ApplicationFailure.nonRetryable(error.message, INVALID_STOCK_REQUEST);
     throw error;
   }
 }

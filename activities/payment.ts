@@ -1,10 +1,7 @@
 import { activityInfo, log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { PaymentsError, type PaymentsClient } from '../payments/client';
-import { CAPTURE_DECLINED, PAYMENT_DECLINED } from '../workflows/order-types';
-
-/** A request the provider refuses for reasons other than the card (a bug, or a state it cannot be in): retrying will not help. */
-export const PAYMENT_REQUEST_REJECTED = 'PaymentRequestRejected';
+import { CAPTURE_DECLINED, PAYMENT_DECLINED, PAYMENT_REQUEST_REJECTED } from '../workflows/failures';
 
 export interface AuthorizePaymentInput {
   orderId: string;

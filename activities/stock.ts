@@ -6,15 +6,11 @@
  */
 import type { MikroORM } from '@mikro-orm/core';
 import { ApplicationFailure } from '@temporalio/common';
-import { INSUFFICIENT_STOCK } from '../workflows/order-types';
+import { INSUFFICIENT_STOCK, INVALID_STOCK_REQUEST } from '../workflows/failures';
+import type { StockLine } from '../workflows/order-types';
 import { isDuplicateKey } from '../db/errors';
 import { forkSql, placeholders, run, select, type Sql } from '../db/sql';
 import { STOCK_TRANSACTION } from '../db/transactions';
-
-export interface StockLine {
-  productId: number;
-  quantity: number;
-}
 
 export interface CommitStockInput {
   orderId: string;
@@ -24,9 +20,6 @@ export interface CommitStockInput {
 export interface RestoreStockInput {
   orderId: string;
 }
-
-/** Failure type for a request no retry can fix (a non-positive quantity, a commit that contradicts an earlier one). */
-export const INVALID_STOCK_REQUEST = 'InvalidStockRequest';
 
 export interface StockShortage {
   productId: number;

@@ -1,11 +1,7 @@
 import type { Redis } from 'ioredis';
+import type { StockLine } from '../workflows/order-types';
 import { admissionKey, availabilityKey, holdKey } from './keys';
 import { ADD_SCRIPT, ADMIT_SCRIPT, REBUILD_SCRIPT, RELEASE_SCRIPT, RESERVE_SCRIPT, SETTLE_SCRIPT } from './scripts';
-
-export interface StockRequest {
-  productId: number;
-  quantity: number;
-}
 
 /** An order MySQL records as holding stock of the product being rebuilt. */
 export interface RecordedHold {
@@ -15,7 +11,7 @@ export interface RecordedHold {
   /** Whether its sale is already subtracted from MySQL's stock (committed and not restored). */
   sold: boolean;
   /** All of its lines, to recreate a lost hold whole. */
-  lines: StockRequest[];
+  lines: StockLine[];
 }
 
 export type ReserveResult =
@@ -45,7 +41,7 @@ const ADMISSION_SLACK = 1;
 /** A claim lives this long unless answered: an API that died mid-request cannot narrow the gate for good. */
 const ADMISSION_CLAIM_MS = 30_000;
 
-const encodeLines = (lines: StockRequest[]): string => lines.map((line) => `${line.productId}:${line.quantity}`).join(',');
+const encodeLines = (lines: StockLine[]): string => lines.map((line) => `${line.productId}:${line.quantity}`).join(',');
 
 /**
  * Units must be positive whole numbers before they reach Lua: a negative one would make DECRBY invent stock, and
@@ -56,7 +52,7 @@ function requireUnits(units: number, what: string): void {
   if (!Number.isSafeInteger(units) || units <= 0) throw new RangeError(`${what} must be a positive whole number, got ${units}`);
 }
 
-const requireLineQuantities = (lines: StockRequest[]): void =>
+const requireLineQuantities = (lines: StockLine[]): void =>
   lines.forEach((line) => requireUnits(line.quantity, `quantity of product ${line.productId}`));
 
 /** Live availability per product in Redis: the fast, atomic gate in front of MySQL's durable stock. */
@@ -74,7 +70,7 @@ export class Inventory {
   }
 
   /** Takes every line or none; running it again for the same order changes nothing. */
-  async reserve(orderId: string, lines: StockRequest[]): Promise<ReserveResult> {
+  async reserve(orderId: string, lines: StockLine[]): Promise<ReserveResult> {
     requireLineQuantities(lines);
     const encodedLines = encodeLines(lines);
     const [code, lineNumber] = await this.redis.reserveStock(
@@ -92,7 +88,7 @@ export class Inventory {
   }
 
   /** Returns the units of a held reservation; a no-op for one already released, settled or never made. */
-  async release(orderId: string, lines: StockRequest[]): Promise<boolean> {
+  async release(orderId: string, lines: StockLine[]): Promise<boolean> {
     requireLineQuantities(lines);
     const returned = await this.redis.releaseStock(
       lines.length + 1,
@@ -105,7 +101,7 @@ export class Inventory {
   }
 
   /** Keeps the units of a held reservation taken for good, once MySQL has committed the sale. */
-  async settle(orderId: string, lines: StockRequest[]): Promise<boolean> {
+  async settle(orderId: string, lines: StockLine[]): Promise<boolean> {
     requireLineQuantities(lines);
     const settled = await this.redis.settleStock(
       lines.length + 1,
@@ -132,7 +128,7 @@ export class Inventory {
    * Decides, in one atomic step, whether a buyer may start an order: refused when a product is sold out, or when
    * buyers admitted ahead and not yet reserved claim every unit left. Admission only sheds load; the reservation decides.
    */
-  async admit(orderId: string, lines: StockRequest[]): Promise<AdmissionResult> {
+  async admit(orderId: string, lines: StockLine[]): Promise<AdmissionResult> {
     requireLineQuantities(lines);
     const [admitted, lineNumber, code] = await this.redis.admitBuyer(
       lines.length * 2,

@@ -5,9 +5,9 @@ import {
   WorkflowUpdateFailedError,
   type Client,
 } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
-import { cancelOrderUpdate, getOrderQuery, ORDER_NOT_CANCELLABLE, ORDER_NOT_PAYABLE, payOrderUpdate, placeOrderUpdate } from '../workflows/messages';
-import { PAYMENT_DECLINED, PAYMENT_UNAVAILABLE, type OrderInput, type OrderView } from '../workflows/order-types';
+import { applicationFailureOf, ORDER_NOT_CANCELLABLE, ORDER_NOT_PAYABLE, PAYMENT_DECLINED, PAYMENT_UNAVAILABLE } from '../workflows/failures';
+import { cancelOrderUpdate, getOrderQuery, payOrderUpdate, placeOrderUpdate } from '../workflows/messages';
+import type { OrderInput, OrderView } from '../workflows/order-types';
 import type { orderWorkflow } from '../workflows';
 import { customerIdKey, ORDER_TASK_QUEUE, orderStatusKey, orderWorkflowId } from './names';
 import {
@@ -53,7 +53,7 @@ export class OrderClient {
     try {
       return await this.handle(orderId).executeUpdate(payOrderUpdate, { args: [{ paymentToken }] });
     } catch (error) {
-      throw translate(error, orderId, () => new OrderNotPayableError(`order ${orderId} is finished and cannot be paid`));
+      throw await this.translate(error, orderId, () => new OrderNotPayableError(`order ${orderId} is finished and cannot be paid`));
     }
   }
 
@@ -61,7 +61,7 @@ export class OrderClient {
     try {
       return await this.handle(orderId).executeUpdate(cancelOrderUpdate);
     } catch (error) {
-      throw translate(error, orderId, () => new OrderNotCancellableError(`order ${orderId} is finished and cannot be cancelled`));
+      throw await this.translate(error, orderId, () => new OrderNotCancellableError(`order ${orderId} is finished and cannot be cancelled`));
     }
   }
 
@@ -69,33 +69,44 @@ export class OrderClient {
     try {
       return await this.handle(orderId).query(getOrderQuery);
     } catch (error) {
-      throw translate(error, orderId, () => error as Error);
+      throw await this.translate(error, orderId, () => error as Error);
     }
   }
 
   private handle(orderId: string) {
     return this.client.workflow.getHandle<typeof orderWorkflow>(orderWorkflowId(orderId));
   }
-}
 
-function translate(error: unknown, orderId: string, whenFinished: () => Error): unknown {
-  // An update sent to a closed workflow ("already completed"), or accepted just as it closed ("aborted by closing
-  // workflow", e.g. a payment racing a cancel), comes back as NOT_FOUND: the order exists and is terminal.
-  if (error instanceof Error && /already completed|aborted by closing workflow/i.test(error.message)) return whenFinished();
-  if (error instanceof WorkflowNotFoundError) return new OrderNotFoundError(orderId);
-  if (!(error instanceof WorkflowUpdateFailedError)) return error;
-  const failure = error.cause;
-  if (!(failure instanceof ApplicationFailure)) return error;
-  switch (failure.type) {
-    case ORDER_NOT_PAYABLE:
-      return new OrderNotPayableError(failure.message);
-    case ORDER_NOT_CANCELLABLE:
-      return new OrderNotCancellableError(failure.message);
-    case PAYMENT_DECLINED:
-      return new PaymentDeclinedError(String(failure.details?.[0] ?? 'card_declined'), failure.message);
-    case PAYMENT_UNAVAILABLE:
-      return new PaymentUnavailableError(failure.message);
-    default:
-      return error;
+  /** The order's terms for what Temporal answered: by failure type and error class, never by message text. */
+  private async translate(error: unknown, orderId: string, whenFinished: () => Error): Promise<unknown> {
+    if (error instanceof WorkflowNotFoundError) {
+      // Temporal answers NOT_FOUND both for an order that never existed and for an update sent to a closed workflow
+      // (or accepted just as it closed, e.g. a payment racing a cancel): the order's own record tells them apart.
+      return (await this.exists(orderId)) ? whenFinished() : new OrderNotFoundError(orderId);
+    }
+    if (!(error instanceof WorkflowUpdateFailedError)) return error;
+    const failure = applicationFailureOf(error.cause);
+    switch (failure?.type) {
+      case ORDER_NOT_PAYABLE:
+        return new OrderNotPayableError(failure.message);
+      case ORDER_NOT_CANCELLABLE:
+        return new OrderNotCancellableError(failure.message);
+      case PAYMENT_DECLINED:
+        return new PaymentDeclinedError(String(failure.details?.[0] ?? 'card_declined'), failure.message);
+      case PAYMENT_UNAVAILABLE:
+        return new PaymentUnavailableError(failure.message);
+      default:
+        return error;
+    }
+  }
+
+  private async exists(orderId: string): Promise<boolean> {
+    try {
+      await this.handle(orderId).describe();
+      return true;
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return false;
+      throw error;
+    }
   }
 }

@@ -4,7 +4,7 @@ import type { OrderView } from './order-types';
 /** Sent with the workflow's start (Update-with-Start): answers once the stock is reserved or refused. */
 export const placeOrderUpdate = defineUpdate<OrderView>('placeOrder');
 
-/** Pays a reserved order: answers with the confirmed (or failed) order, or is rejected with PaymentDeclined. */
+/** Pays a reserved order: answers with the confirmed (or failed) order, or is rejected with PAYMENT_DECLINED (workflows/failures.ts). */
 export const payOrderUpdate = defineUpdate<OrderView, [PayOrderRequest]>('payOrder');
 export interface PayOrderRequest {
   paymentToken: string;
@@ -14,7 +14,3 @@ export interface PayOrderRequest {
 export const cancelOrderUpdate = defineUpdate<OrderView>('cancelOrder');
 
 export const getOrderQuery = defineQuery<OrderView>('getOrder');
-
-/** Failure types of rejected updates, mapped to problem codes by the API. */
-export const ORDER_NOT_PAYABLE = 'OrderNotPayable';
-export const ORDER_NOT_CANCELLABLE = 'OrderNotCancellable';

@@ -4,10 +4,14 @@ export const ORDER_STATUSES = ['PENDING', 'RESERVED', 'CONFIRMED', 'REJECTED', '
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 export const TERMINAL_STATUSES: readonly OrderStatus[] = ['CONFIRMED', 'REJECTED', 'CANCELLED', 'EXPIRED', 'FAILED'];
 
-export interface OrderLine {
+/** Units of one product: what Redis holds, MySQL commits and restores, for one line of an order. */
+export interface StockLine {
   productId: number;
-  sku: string;
   quantity: number;
+}
+
+export interface OrderLine extends StockLine {
+  sku: string;
   unitPriceCents: number;
 }
 
@@ -46,9 +50,3 @@ export interface OrderView {
   failureReason?: string;
   requestHash: string;
 }
-
-/** Errors the workflow raises as ApplicationFailure types; the API maps them to problem codes. */
-export const PAYMENT_DECLINED = 'PaymentDeclined';
-export const PAYMENT_UNAVAILABLE = 'PaymentUnavailable';
-export const INSUFFICIENT_STOCK = 'InsufficientStock';
-export const CAPTURE_DECLINED = 'CaptureDeclined';

@@ -1,65 +1,14 @@
-import {
-  ApplicationFailure,
-  CancellationScope,
-  allHandlersFinished,
-  condition,
-  log,
-  patched,
-  proxyActivities,
-  proxyLocalActivities,
-  setHandler,
-  upsertSearchAttributes,
-  type ActivityOptions,
-} from '@temporalio/workflow';
-import type { OrderActivities } from '../activities';
+/**
+ * The order saga: one durable workflow per order, from reservation to a terminal status. The process reads top-down
+ * in `orderWorkflow`; below it, `Order` holds the state and the named steps, each beside its undo; then the messages
+ * the order answers (query, place, pay, cancel); then helpers. Deterministic code only.
+ */
+import { ApplicationFailure, CancellationScope, allHandlersFinished, condition, log, patched, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import { orderStatusKey } from '../temporal/names';
-import {
-  cancelOrderUpdate,
-  getOrderQuery,
-  ORDER_NOT_CANCELLABLE,
-  ORDER_NOT_PAYABLE,
-  payOrderUpdate,
-  placeOrderUpdate,
-  type PayOrderRequest,
-} from './messages';
-import {
-  CAPTURE_DECLINED,
-  INSUFFICIENT_STOCK,
-  PAYMENT_DECLINED,
-  PAYMENT_UNAVAILABLE,
-  TERMINAL_STATUSES,
-  type NotificationKind,
-  type OrderInput,
-  type OrderStatus,
-  type OrderView,
-  type PaymentView,
-} from './order-types';
-
-/** Redis and MySQL steps: idempotent and bound to succeed once the store is back, so they retry until they do. */
-const STORE_STEP: ActivityOptions = {
-  startToCloseTimeout: '10s',
-  retry: { initialInterval: '100ms', backoffCoefficient: 2, maximumInterval: '10s', nonRetryableErrorTypes: [INSUFFICIENT_STOCK] },
-};
-
-/** Provider calls: a few retries for transient failures (same idempotency key), declines are final. */
-const PAYMENT_STEP: ActivityOptions = {
-  startToCloseTimeout: '15s',
-  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '5s', maximumAttempts: 5, nonRetryableErrorTypes: [PAYMENT_DECLINED, CAPTURE_DECLINED] },
-};
-
-/** Undoing a payment must happen eventually, whatever the provider's mood: no attempt limit. */
-const REVERSAL_STEP: ActivityOptions = {
-  startToCloseTimeout: '15s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
-};
-
-/** Notification comes after the pivot: retried for about an hour, never compensated. */
-const NOTIFY_STEP: ActivityOptions = {
-  startToCloseTimeout: '10s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5m', maximumAttempts: 15 },
-};
-
-const step = (options: ActivityOptions, summary: string) => proxyActivities<OrderActivities>({ ...options, summary });
+import { applicationFailureOf, ORDER_NOT_CANCELLABLE, ORDER_NOT_PAYABLE, PAYMENT_DECLINED, PAYMENT_UNAVAILABLE } from './failures';
+import { cancelOrderUpdate, getOrderQuery, payOrderUpdate, placeOrderUpdate, type PayOrderRequest } from './messages';
+import { TERMINAL_STATUSES, type NotificationKind, type OrderInput, type OrderStatus, type OrderView, type PaymentView, type StockLine } from './order-types';
+import { local, NOTIFY_STEP, PAYMENT_STEP, REVERSAL_STEP, scheduled, STORE_STEP } from './step-options';
 
 /**
  * Version marker: from here on the short Redis and MySQL steps run as local activities, in the worker that runs the
@@ -67,212 +16,301 @@ const step = (options: ActivityOptions, summary: string) => proxyActivities<Orde
  */
 export const STORE_STEPS_RUN_LOCALLY = 'store-steps-run-locally';
 
+/** One order: reserve, hold until paid, cancelled or expired, then sell or release; undo newest first on failure. */
+export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
+  const order = new Order(input, patched(STORE_STEPS_RUN_LOCALLY));
+  order.answerMessages(); // the payOrder update authorises the payment; cancelOrder asks for a release
+
+  await order.recordPending(); // durable in MySQL before its hold exists in Redis
+  if (!(await order.reserveStock())) {
+    await order.moveTo('REJECTED');
+  } else {
+    await order.moveTo('RESERVED');
+    const outcome = await order.holdUntilPaidOrReleased();
+    if (outcome === 'PAID') {
+      try {
+        await order.commitStock();
+        await order.capturePayment();
+        await order.voidStrayAuthorizations();
+        await order.settleReservation();
+        await order.moveTo('CONFIRMED');
+        await order.notify('ORDER_CONFIRMED');
+      } catch (error) {
+        order.failedAt(error);
+        await order.undoAll();
+        await order.moveTo('FAILED');
+        await order.notify('ORDER_FAILED');
+      }
+    } else {
+      await order.undoAll();
+      await order.moveTo(outcome);
+      if (outcome === 'EXPIRED') await order.notify('ORDER_EXPIRED');
+    }
+  }
+  await condition(allHandlersFinished);
+  return order.view();
+}
+
 type HoldOutcome = 'PAID' | 'CANCELLED' | 'EXPIRED';
 
-/** One order, from reservation to a terminal status; compensations run newest first when a step fails. */
-export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
-  const { orderId, customerId, lines, totalCents } = input;
-  const stockLines = lines.map(({ productId, quantity }) => ({ productId, quantity }));
-  const units = lines.reduce((sum, line) => sum + line.quantity, 0);
-  const storeStepsRunLocally = patched(STORE_STEPS_RUN_LOCALLY);
-  const storeStep = (summary: string) =>
-    storeStepsRunLocally ? proxyLocalActivities<OrderActivities>({ ...STORE_STEP, summary }) : step(STORE_STEP, summary);
+/** The name a step fails under: `failureReason` reads "<step> failed: <why>". */
+type StepName = 'commit stock' | 'capture payment' | 'void stray authorisations' | 'settle reservation' | 'record CONFIRMED';
 
-  let status: OrderStatus = 'PENDING';
-  let reservedUntil: string | null = null;
-  let payment: PaymentView | null = null;
-  let failureReason: string | undefined;
-  const notifications: NotificationKind[] = [];
-  let paymentAttempts = 0;
-  let paymentInFlight = false;
-  let cancelRequested = false;
-  let holdEnded = false;
-  /** Undo steps of what has been done so far; run newest first. */
-  const compensations: Array<() => Promise<unknown>> = [];
+/** Undo steps of what has been done so far, each closing over what its action produced; run newest first. */
+interface Undo {
+  step: string;
+  run: () => Promise<void>;
+}
 
-  const isTerminal = () => TERMINAL_STATUSES.includes(status);
-  /** Payment and cancellation are open only while the hold runs and nothing else is deciding the order. */
-  const isOpenForDecision = () =>
-    status === 'RESERVED' && !holdEnded && !paymentInFlight && !cancelRequested && payment?.status !== 'AUTHORIZED';
-  const view = (): OrderView => ({
-    id: orderId,
-    customerId,
-    status,
-    items: lines,
-    totalCents,
-    reservedUntil,
-    payment,
-    notifications: [...notifications],
-    requestHash: input.requestHash,
-    ...(failureReason ? { failureReason } : {}),
-  });
+class Order {
+  private status: OrderStatus = 'PENDING';
+  private reservedUntil: string | null = null;
+  private payment: PaymentView | null = null;
+  private failureReason: string | undefined;
+  private readonly notifications: NotificationKind[] = [];
+  private paymentAttempts = 0;
+  private paymentInFlight = false;
+  private cancelRequested = false;
+  private holdEnded = false;
+  private readonly undos: Undo[] = [];
+  private readonly stockLines: StockLine[];
+  private readonly units: number;
 
-  setHandler(getOrderQuery, view);
-
-  setHandler(placeOrderUpdate, async () => {
-    await condition(() => status !== 'PENDING');
-    return view();
-  });
-
-  setHandler(
-    payOrderUpdate,
-    async ({ paymentToken }: PayOrderRequest) => {
-      await authorize(paymentToken);
-      await condition(isTerminal);
-      return view();
-    },
-    {
-      validator: (_request: PayOrderRequest) => {
-        if (!isOpenForDecision()) {
-          throw ApplicationFailure.create({ type: ORDER_NOT_PAYABLE, message: `order ${orderId} is ${status} and cannot be paid now` });
-        }
-      },
-    },
-  );
-
-  setHandler(
-    cancelOrderUpdate,
-    async () => {
-      cancelRequested = true;
-      await condition(isTerminal);
-      return view();
-    },
-    {
-      validator: () => {
-        if (!isOpenForDecision()) {
-          throw ApplicationFailure.create({ type: ORDER_NOT_CANCELLABLE, message: `order ${orderId} is ${status} and cannot be cancelled` });
-        }
-      },
-    },
-  );
-
-  /** The new status is recorded in MySQL before callers see it, so a read right after an answer agrees with it. */
-  async function moveTo(next: OrderStatus): Promise<void> {
-    await storeStep(`Record order ${next}`).saveOrder({ ...view(), status: next });
-    status = next;
-    upsertSearchAttributes([{ key: orderStatusKey, value: next }]);
+  constructor(
+    private readonly input: OrderInput,
+    private readonly storeStepsRunLocally: boolean,
+  ) {
+    this.stockLines = input.lines.map(({ productId, quantity }) => ({ productId, quantity }));
+    this.units = input.lines.reduce((sum, line) => sum + line.quantity, 0);
   }
 
-  async function reserveStock(): Promise<boolean> {
-    // The order is durable in MySQL before its hold exists in Redis, so availability can always be rebuilt from MySQL.
-    await storeStep('Record order PENDING').saveOrder(view());
-    const reservation = await storeStep(`Reserve ${units} unit(s) in Redis`).reserveStock({ orderId, lines: stockLines });
+  // ── Steps, each beside its undo ───────────────────────────────────────────────────────────────────────────────
+
+  async recordPending(): Promise<void> {
+    await this.store('Record order PENDING').saveOrder(this.view());
+  }
+
+  /** Holds the units in Redis (one atomic script); false when a product is short. Undo: release exactly that hold. */
+  async reserveStock(): Promise<boolean> {
+    const hold = { orderId: this.input.orderId, lines: this.stockLines };
+    const reservation = await this.store(`Reserve ${this.units} unit(s) in Redis`).reserveStock(hold);
     if (!reservation.reserved) {
-      failureReason = `product ${reservation.productId} is out of stock`;
-      await moveTo('REJECTED');
+      this.failureReason = `product ${reservation.productId} is out of stock`;
       return false;
     }
-    compensations.push(() => storeStep('Release the Redis reservation').releaseReservation({ orderId, lines: stockLines }));
-    reservedUntil = new Date(Date.now() + input.holdMs).toISOString();
-    await moveTo('RESERVED');
+    this.undos.push({ step: 'release reservation', run: () => this.store('Release the Redis reservation').releaseReservation(hold) });
+    this.reservedUntil = new Date(Date.now() + this.input.holdMs).toISOString();
     return true;
   }
 
-  async function authorize(paymentToken: string): Promise<void> {
-    paymentInFlight = true;
-    const attempt = ++paymentAttempts;
-    if (attempt === 1) {
-      // Registered before the first call: an authorisation whose answer was lost is still found (by order) and voided.
-      compensations.push(() => step(REVERSAL_STEP, 'Void or refund the payment').reversePayment({ orderId, authorizationId: payment?.authorizationId }));
-    }
+  /**
+   * Authorises the payment (run by the payOrder update). Undo: void or refund. The undo is registered before the
+   * first call, so an authorisation whose answer was lost is still found (the provider is asked by order) and voided.
+   */
+  async authorise(paymentToken: string): Promise<void> {
+    const { orderId, totalCents } = this.input;
+    this.paymentInFlight = true;
+    const attempt = ++this.paymentAttempts;
+    if (attempt === 1) this.undos.push({ step: 'reverse payment', run: () => this.reversePayment() });
     try {
-      const { authorizationId } = await step(PAYMENT_STEP, `Authorise ${totalCents} cents`).authorizePayment({
+      const { authorizationId } = await scheduled(PAYMENT_STEP, `Authorise ${totalCents} cents`).authorizePayment({
         orderId,
         attempt,
         amountCents: totalCents,
         paymentToken,
       });
-      payment = { status: 'AUTHORIZED', amountCents: totalCents, authorizationId };
+      this.payment = { status: 'AUTHORIZED', amountCents: totalCents, authorizationId };
     } catch (error) {
       const declineCode = declineCodeOf(error);
       if (declineCode === undefined) {
         // Retries spent without an answer: the buyer may try again; a charge that did happen is voided at release.
         throw ApplicationFailure.create({ type: PAYMENT_UNAVAILABLE, message: `payment provider unavailable: ${messageOf(error)}` });
       }
-      payment = { status: 'DECLINED', amountCents: totalCents, declineCode };
-      await storeStep('Record the declined payment').saveOrder(view());
+      this.payment = { status: 'DECLINED', amountCents: totalCents, declineCode };
+      await this.store('Record the declined payment').saveOrder(this.view());
       throw ApplicationFailure.create({ type: PAYMENT_DECLINED, message: `payment declined: ${declineCode}`, details: [declineCode] });
     } finally {
-      paymentInFlight = false;
+      this.paymentInFlight = false;
     }
   }
 
-  async function holdUntilPaidOrReleased(): Promise<HoldOutcome> {
-    const isDecided = () => payment?.status === 'AUTHORIZED' || cancelRequested;
-    const decided = await condition(isDecided, input.holdMs, { summary: `Hold the reservation for ${input.holdMs / 1000}s` });
-    holdEnded = true;
-    if (!decided) {
-      // The hold ended while a payment may be under way: its answer decides.
-      await condition(() => !paymentInFlight);
-    }
-    if (payment?.status === 'AUTHORIZED') return 'PAID';
+  /** Undo of authorise (and of capture): every authorisation of the order is voided or refunded; records which. */
+  private async reversePayment(): Promise<void> {
+    const result = await scheduled(REVERSAL_STEP, 'Void or refund the payment').reversePayment({
+      orderId: this.input.orderId,
+      authorizationId: this.payment?.authorizationId,
+    });
+    if (result !== 'NOTHING_TO_REVERSE' && this.payment) this.payment = { ...this.payment, status: result };
+  }
+
+  /** Waits for a payment's authorisation or a cancel, at most the hold; a payment under way when it ends decides. */
+  async holdUntilPaidOrReleased(): Promise<HoldOutcome> {
+    const isDecided = () => this.payment?.status === 'AUTHORIZED' || this.cancelRequested;
+    const decided = await condition(isDecided, this.input.holdMs, { summary: `Hold the reservation for ${this.input.holdMs / 1000}s` });
+    this.holdEnded = true;
+    if (!decided) await condition(() => !this.paymentInFlight);
+    if (this.payment?.status === 'AUTHORIZED') return 'PAID';
     return decided ? 'CANCELLED' : 'EXPIRED';
   }
 
-  async function completeSale(): Promise<void> {
-    const authorizationId = payment!.authorizationId!;
-    await storeStep('Commit the stock decrement in MySQL').commitStock({ orderId, lines: stockLines });
-    compensations.push(() => storeStep('Restore the MySQL stock').restoreStock({ orderId }));
-    await step(PAYMENT_STEP, `Capture ${totalCents} cents`).capturePayment({ orderId, authorizationId });
-    payment = { ...payment!, status: 'CAPTURED' };
-    if (paymentAttempts > 1) {
-      await step(REVERSAL_STEP, 'Void authorisations of earlier attempts').voidStrayAuthorizations({ orderId, keepAuthorizationId: authorizationId });
-    }
-    await storeStep('Settle the Redis reservation').settleReservation({ orderId, lines: stockLines });
+  /** The durable decrement in MySQL, once per order. Undo: restore the units that commit took. */
+  async commitStock(): Promise<void> {
+    const { orderId } = this.input;
+    await this.step('commit stock', () => this.store('Commit the stock decrement in MySQL').commitStock({ orderId, lines: this.stockLines }));
+    this.undos.push({ step: 'restore stock', run: () => this.store('Restore the MySQL stock').restoreStock({ orderId }) });
   }
 
-  /** Runs every compensation newest first; nothing cancels it, since a half-undone order is the one outcome we refuse. */
-  async function compensate(): Promise<void> {
+  /** Takes the money. No undo of its own: the payment's undo refunds a capture. */
+  async capturePayment(): Promise<void> {
+    const { orderId, totalCents } = this.input;
+    const authorizationId = this.payment!.authorizationId!;
+    await this.step('capture payment', () => scheduled(PAYMENT_STEP, `Capture ${totalCents} cents`).capturePayment({ orderId, authorizationId }));
+    this.payment = { ...this.payment!, status: 'CAPTURED' };
+  }
+
+  /** After a decline and a second attempt, an earlier attempt whose answer was lost may hold the card too. */
+  async voidStrayAuthorizations(): Promise<void> {
+    if (this.paymentAttempts <= 1) return;
+    const { orderId } = this.input;
+    const keepAuthorizationId = this.payment!.authorizationId!;
+    await this.step('void stray authorisations', () =>
+      scheduled(REVERSAL_STEP, 'Void authorisations of earlier attempts').voidStrayAuthorizations({ orderId, keepAuthorizationId }),
+    );
+  }
+
+  /** The hold becomes a sale in Redis: the units stay out of availability for good. */
+  async settleReservation(): Promise<void> {
+    const hold = { orderId: this.input.orderId, lines: this.stockLines };
+    await this.step('settle reservation', () => this.store('Settle the Redis reservation').settleReservation(hold));
+  }
+
+  /** Runs every undo newest first; nothing cancels it, since a half-undone order is the one outcome we refuse. */
+  async undoAll(): Promise<void> {
     await CancellationScope.nonCancellable(async () => {
-      for (const compensation of compensations.reverse()) {
-        const result = await compensation();
-        if (result === 'VOIDED' || result === 'REFUNDED') payment = payment ? { ...payment, status: result } : payment;
-      }
+      for (const undo of this.undos.reverse()) await undo.run();
     });
   }
 
-  async function notify(kind: NotificationKind): Promise<void> {
+  /** The new status is recorded in MySQL before callers see it, so a read right after an answer agrees with it. */
+  async moveTo(next: OrderStatus): Promise<void> {
+    const record = () => this.store(`Record order ${next}`).saveOrder({ ...this.view(), status: next });
+    await (next === 'CONFIRMED' ? this.step('record CONFIRMED', record) : record());
+    this.status = next;
+    upsertSearchAttributes([{ key: orderStatusKey, value: next }]);
+  }
+
+  /** After the pivot a notification is retried for about an hour and never undoes the order; a lost one is logged. */
+  async notify(kind: NotificationKind): Promise<void> {
+    const { orderId, customerId } = this.input;
     try {
-      await step(NOTIFY_STEP, `Notify the customer: ${kind}`).notifyCustomer({ orderId, customerId, kind });
-      notifications.push(kind);
+      await scheduled(NOTIFY_STEP, `Notify the customer: ${kind}`).notifyCustomer({ orderId, customerId, kind });
+      this.notifications.push(kind);
     } catch (error) {
-      // After the pivot a lost notification never undoes the order: it is logged for follow-up.
       log.warn('notification gave up', { orderId, kind, error: String(error) });
     }
   }
 
-  if (await reserveStock()) {
-    const outcome = await holdUntilPaidOrReleased();
-    if (outcome === 'PAID') {
-      try {
-        await completeSale();
-        await moveTo('CONFIRMED');
-        await notify('ORDER_CONFIRMED');
-      } catch (error) {
-        failureReason = `payment failed after authorisation: ${messageOf(error)}`;
-        await compensate();
-        await moveTo('FAILED');
-        await notify('ORDER_FAILED');
-      }
-    } else {
-      await compensate();
-      await moveTo(outcome);
-      if (outcome === 'EXPIRED') await notify('ORDER_EXPIRED');
+  /** Records which step failed and why, for `failureReason`. */
+  failedAt(error: unknown): void {
+    const step = error instanceof StepFailure ? `${error.step} failed` : 'failed';
+    this.failureReason = `${step}: ${messageOf(error instanceof StepFailure ? error.cause : error)}`;
+  }
+
+  // ── Messages the order answers ────────────────────────────────────────────────────────────────────────────────
+
+  answerMessages(): void {
+    setHandler(getOrderQuery, () => this.view());
+
+    setHandler(placeOrderUpdate, async () => {
+      await condition(() => this.status !== 'PENDING');
+      return this.view();
+    });
+
+    setHandler(
+      payOrderUpdate,
+      async ({ paymentToken }: PayOrderRequest) => {
+        await this.authorise(paymentToken);
+        await condition(() => this.isTerminal());
+        return this.view();
+      },
+      { validator: (_request: PayOrderRequest) => this.refuseUnlessOpen(ORDER_NOT_PAYABLE, 'paid now') },
+    );
+
+    setHandler(
+      cancelOrderUpdate,
+      async () => {
+        this.cancelRequested = true;
+        await condition(() => this.isTerminal());
+        return this.view();
+      },
+      { validator: () => this.refuseUnlessOpen(ORDER_NOT_CANCELLABLE, 'cancelled') },
+    );
+  }
+
+  /** Payment and cancellation are open only while the hold runs and nothing else is deciding the order. */
+  private refuseUnlessOpen(type: typeof ORDER_NOT_PAYABLE | typeof ORDER_NOT_CANCELLABLE, what: string): void {
+    const open =
+      this.status === 'RESERVED' && !this.holdEnded && !this.paymentInFlight && !this.cancelRequested && this.payment?.status !== 'AUTHORIZED';
+    if (!open) throw ApplicationFailure.create({ type, message: `order ${this.input.orderId} is ${this.status} and cannot be ${what}` });
+  }
+
+  // ── Helpers ───────────────────────────────────────────────────────────────────────────────────────────────────
+
+  view(): OrderView {
+    const { orderId, customerId, lines, totalCents, requestHash } = this.input;
+    return {
+      id: orderId,
+      customerId,
+      status: this.status,
+      items: lines,
+      totalCents,
+      reservedUntil: this.reservedUntil,
+      payment: this.payment,
+      notifications: [...this.notifications],
+      requestHash,
+      ...(this.failureReason ? { failureReason: this.failureReason } : {}),
+    };
+  }
+
+  private isTerminal(): boolean {
+    return TERMINAL_STATUSES.includes(this.status);
+  }
+
+  /** A Redis or MySQL step: local (in this worker) for orders started after STORE_STEPS_RUN_LOCALLY, else scheduled. */
+  private store(summary: string) {
+    return this.storeStepsRunLocally ? local(STORE_STEP, summary) : scheduled(STORE_STEP, summary);
+  }
+
+  /** Runs a step of the sale; its failure carries the step's name. */
+  private async step<T>(name: StepName, action: () => Promise<T>): Promise<T> {
+    try {
+      return await action();
+    } catch (error) {
+      throw new StepFailure(name, error);
     }
   }
-  await condition(allHandlersFinished);
-  return view();
+}
+
+/** A step of the sale failed: which one, and the failure it raised. */
+class StepFailure extends Error {
+  constructor(
+    readonly step: StepName,
+    override readonly cause: unknown,
+  ) {
+    super(`${step} failed`);
+  }
 }
 
 /** The provider's decline code when the activity failed with a hard decline, else undefined. */
 function declineCodeOf(error: unknown): string | undefined {
-  const failure = (error as { cause?: unknown }).cause;
-  if (!(failure instanceof ApplicationFailure) || failure.type !== PAYMENT_DECLINED) return undefined;
+  const failure = applicationFailureOf(error);
+  if (failure?.type !== PAYMENT_DECLINED) return undefined;
   const [detail] = failure.details ?? [];
   if (typeof detail === 'object' && detail !== null && 'code' in detail) return String((detail as { code: unknown }).code);
   return 'card_declined';
 }
 
+/** The reason an activity gave (its failure's message), else the error's own. */
 function messageOf(error: unknown): string {
   const cause = (error as { cause?: { message?: string } }).cause;
   return cause?.message ?? (error as Error).message ?? String(error);

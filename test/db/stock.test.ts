@@ -1,7 +1,7 @@
 import type { MikroORM } from '@mikro-orm/core';
 import { ApplicationFailure } from '@temporalio/common';
-import { createStockActivities, INVALID_STOCK_REQUEST, type StockActivities } from '../../activities/stock';
-import { INSUFFICIENT_STOCK } from '../../workflows/order-types';
+import { createStockActivities, type StockActivities } from '../../activities/stock';
+import { INSUFFICIENT_STOCK, INVALID_STOCK_REQUEST } from '../../workflows/failures';
 import { createTestProduct, openTestOrm, readMovements, readStock, uniqueOrderId } from '../support/db';
 
 /** The failure a rejected promise carried, for asserting on its type and flags. */

@@ -7,6 +7,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Redis } from 'ioredis';
 import { createInventoryActivities } from '../../activities/inventory';
 import { Inventory } from '../../inventory/inventory';
+import { AVAILABILITY_NOT_LOADED } from '../../workflows/failures';
 import { openTestRedis, TestInventoryKeys } from '../support/redis';
 
 let redis: Redis;
@@ -82,7 +83,7 @@ describe('reserveStock', () => {
     );
 
     expect(failure).toBeInstanceOf(ApplicationFailure);
-    expect(failure).toMatchObject({ type: 'AvailabilityNotLoaded', nonRetryable: false });
+    expect(failure).toMatchObject({ type: AVAILABILITY_NOT_LOADED, nonRetryable: false });
     expect((failure as ApplicationFailure).message).toContain(String(unknown));
     expect(await inventory.available(loaded)).toBe(5);
   });

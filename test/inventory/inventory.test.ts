@@ -3,7 +3,8 @@
  * release/settle with tombstones, and no overselling when many buyers race for the last units.
  */
 import type { Redis } from 'ioredis';
-import { Inventory, type ReserveResult, type StockRequest } from '../../inventory/inventory';
+import { Inventory, type ReserveResult } from '../../inventory/inventory';
+import type { StockLine } from '../../workflows/order-types';
 import { availabilityKey, holdKey } from '../../inventory/keys';
 import { closeAll, openTestRedis, openTestRedisPool, TestInventoryKeys } from '../support/redis';
 
@@ -400,7 +401,7 @@ describe('the race for the last units', () => {
       lines: [
         { productId: a, quantity: (index % 2) + 1 },
         { productId: b, quantity: (index % 3) + 1 },
-      ] as StockRequest[],
+      ] as StockLine[],
     }));
 
     const watcher = watchLowest([a, b]);
@@ -420,7 +421,7 @@ describe('the race for the last units', () => {
   it('with reserves and releases racing, ends at the initial stock minus the units still held', async () => {
     const STOCK = 100;
     const productId = await productWith(STOCK);
-    const lineFor = (quantity: number): StockRequest[] => [{ productId, quantity }];
+    const lineFor = (quantity: number): StockLine[] => [{ productId, quantity }];
 
     // 40 orders already hold 2 units each (80 of 100).
     const earlier = ids.orderIdList(40, 'held').map((orderId, index) => ({ orderId, quantity: 2, index }));

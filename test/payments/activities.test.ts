@@ -1,9 +1,9 @@
 import type { Logger } from '@temporalio/common';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { createPaymentActivities, PAYMENT_REQUEST_REJECTED, type PaymentActivities } from '../../activities/payment';
+import { createPaymentActivities, type PaymentActivities } from '../../activities/payment';
 import { createPaymentsClient, PaymentsError } from '../../payments/client';
-import { CAPTURE_DECLINED, PAYMENT_DECLINED } from '../../workflows/order-types';
+import { CAPTURE_DECLINED, PAYMENT_DECLINED, PAYMENT_REQUEST_REJECTED } from '../../workflows/failures';
 import { ledger, sleep, startStandIn, type StandIn } from './stand-in';
 
 const quiet: Logger = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };

@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { OrderActivities } from '../../activities';
-import { CAPTURE_DECLINED, INSUFFICIENT_STOCK, PAYMENT_DECLINED } from '../../workflows/order-types';
+import { CAPTURE_DECLINED, INSUFFICIENT_STOCK, PAYMENT_DECLINED } from '../../workflows/failures';
 
 type Behaviour = 'ok' | 'declined' | 'fails' | 'unreachable';
 
@@ -20,7 +20,8 @@ export class FakeActivities {
   /** A capture whose charge happens at the provider although every answer is lost. */
   captureChargesButAnswerIsLost = false;
 
-  readonly activities: OrderActivities = {
+  /** Typed with `satisfies`: an activity added to the saga without a fake here fails to compile. */
+  readonly activities = {
     saveOrder: async (view) => this.record(`saveOrder:${view.status}`),
     reserveStock: async () => {
       this.record('reserveStock');
@@ -74,7 +75,7 @@ export class FakeActivities {
       this.record(`notifyCustomer:${kind}`);
       if (this.notify === 'fails') throw new Error('mail server down');
     },
-  } as OrderActivities;
+  } satisfies OrderActivities;
 
   /** The calls, without the retries of one step. */
   distinctCalls(): string[] {

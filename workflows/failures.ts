@@ -1,0 +1,53 @@
+/**
+ * The order saga's failure types, defined once. Activities throw them as `ApplicationFailure` types, the workflow
+ * raises them to update callers and names them as non-retryable, the order client turns them into the API's errors
+ * (and the API renders its problem codes from those). Nothing recognises a failure by its message or class name:
+ * only by these types. Plain constants and one pure function: safe in workflow code.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+
+/** MySQL has fewer units than the order holds in Redis (a drift): the sale cannot be committed. */
+export const INSUFFICIENT_STOCK = 'InsufficientStock';
+/** A stock request no retry can fix: a non-positive quantity, or a commit that contradicts an earlier one. */
+export const INVALID_STOCK_REQUEST = 'InvalidStockRequest';
+/** Redis has no availability for a product and MySQL does not know it either; retried (the API checks the catalogue). */
+export const AVAILABILITY_NOT_LOADED = 'AvailabilityNotLoaded';
+/** The provider declined the authorisation (a hard decline: another payment method may work). */
+export const PAYMENT_DECLINED = 'PaymentDeclined';
+/** The provider declined the capture of an authorisation. */
+export const CAPTURE_DECLINED = 'CaptureDeclined';
+/** The provider refused a request for reasons other than the card (a bug, or a state it cannot be in). */
+export const PAYMENT_REQUEST_REJECTED = 'PaymentRequestRejected';
+/** The provider did not answer within the payment step's retries; the buyer may try again. */
+export const PAYMENT_UNAVAILABLE = 'PaymentUnavailable';
+/** An update refused: the order is not open for payment (terminal, expired, or another payment is deciding it). */
+export const ORDER_NOT_PAYABLE = 'OrderNotPayable';
+/** An update refused: the order is not open for cancellation. */
+export const ORDER_NOT_CANCELLABLE = 'OrderNotCancellable';
+
+export type FailureType =
+  | typeof INSUFFICIENT_STOCK
+  | typeof INVALID_STOCK_REQUEST
+  | typeof AVAILABILITY_NOT_LOADED
+  | typeof PAYMENT_DECLINED
+  | typeof CAPTURE_DECLINED
+  | typeof PAYMENT_REQUEST_REJECTED
+  | typeof PAYMENT_UNAVAILABLE
+  | typeof ORDER_NOT_PAYABLE
+  | typeof ORDER_NOT_CANCELLABLE;
+
+/**
+ * The first `ApplicationFailure` in an error's cause chain (an activity's failure arrives wrapped in an
+ * ActivityFailure, an update's in a WorkflowUpdateFailedError), or undefined when there is none.
+ */
+export function applicationFailureOf(error: unknown): ApplicationFailure | undefined {
+  for (let current = error; current instanceof Error; current = (current as { cause?: unknown }).cause) {
+    if (current instanceof ApplicationFailure) return current;
+  }
+  return undefined;
+}
+
+/** Whether an error is, or wraps, a failure of the given type. */
+export function isFailureOfType(error: unknown, type: FailureType): boolean {
+  return applicationFailureOf(error)?.type === type;
+}
