@@ -8,6 +8,12 @@ import { OrderClient } from '../temporal/order-client';
 import { createApiMetrics, type ApiMetrics } from '../telemetry/api-metrics';
 import { meteredInventory, meteredOrderClient } from '../telemetry/api-observers';
 import { requestTelemetry } from '../telemetry/request-telemetry';
+import { loadAuthConfig, type AuthConfig } from '../config/auth';
+import { loadLimitsConfig, type LimitsConfig } from '../config/limits';
+import { authenticate } from './auth/middleware';
+import { policyRouter } from './auth/policy';
+import { createTokenVerifier } from './auth/verify';
+import { orderIdSecretOf } from './order-ids';
 import { notFound, problemHandler } from './errors';
 import { healthRouter } from './routes/health';
 import { ordersRouter } from './routes/orders';
@@ -24,6 +30,10 @@ export interface AppDeps {
   taskQueue?: string;
   /** Where the API counts requests and orders (served on METRICS_PORT by main.ts); null: no metrics at all. */
   metrics?: ApiMetrics | null;
+  /** Token verification and the order-id secret; read from the environment (AUTH_*) when not given. */
+  auth?: AuthConfig;
+  /** Limits for a drop; read from the environment (LIMIT_*, RATE_*) when not given. */
+  limits?: LimitsConfig;
 }
 
 /** The REST API: it holds no order state of its own (workflows and MySQL do). */
@@ -35,10 +45,14 @@ export function createApp(deps: AppDeps): Express {
   app.use(requestTelemetry(metrics, deps.logger));
   const inventory = metrics ? meteredInventory(deps.inventory, metrics) : deps.inventory;
   const orderClient = new OrderClient(deps.temporal, deps.taskQueue);
+  const auth = deps.auth ?? loadAuthConfig();
+  const limits = deps.limits ?? loadLimitsConfig();
   app.use(express.json({ limit: '16kb', strict: true }));
+  app.use(authenticate(createTokenVerifier(auth)));
   app.use(healthRouter({ orm: deps.orm, redis: deps.redis, temporal: deps.temporal }));
+  app.use(policyRouter());
   app.use('/products', productsRouter({ ...deps, inventory }));
-  app.use('/orders', ordersRouter({ ...deps, inventory, orders: metrics ? meteredOrderClient(orderClient, metrics) : orderClient }));
+  app.use('/orders', ordersRouter({ ...deps, inventory, orders: metrics ? meteredOrderClient(orderClient, metrics) : orderClient, orderIdSecret: orderIdSecretOf(auth), limits }));
   app.use(notFound);
   app.use(problemHandler(deps.logger));
   return app;

@@ -1,20 +1,14 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { OrderInput, OrderLine } from '../workflows/order-types';
 import type { Product } from '../db/catalogue';
 import { Problem } from './problem';
 import type { NewOrder } from './validation';
 
-/**
- * An Idempotency-Key names the order: the same key always maps to the same order (and workflow) id, so a retried
- * request can never start a second order, even when two copies race.
- */
-export function orderIdFor(idempotencyKey: string | undefined): string {
-  if (idempotencyKey === undefined) return `ord_${randomUUID().replaceAll('-', '')}`;
-  return `ord_k${createHash('sha256').update(idempotencyKey).digest('base64url').slice(0, 40)}`;
-}
+/** An order as placed: the customer is the authenticated buyer. */
+export type BuyerOrder = NewOrder & { customerId: string };
 
 /** A fingerprint of what was asked, to tell a retry (same body) from a key reused for another order. */
-export function requestHashOf(order: NewOrder): string {
+export function requestHashOf(order: BuyerOrder): string {
   const canonical = JSON.stringify({
     customerId: order.customerId,
     items: order.items.map(({ productId, quantity }) => [productId, quantity]),
@@ -36,6 +30,6 @@ export function priceOrder(order: NewOrder, products: Product[]): { lines: Order
   return { lines, totalCents };
 }
 
-export function buildOrderInput(orderId: string, order: NewOrder, products: Product[], holdMs: number, requestHash: string): OrderInput {
+export function buildOrderInput(orderId: string, order: BuyerOrder, products: Product[], holdMs: number, requestHash: string): OrderInput {
   return { orderId, customerId: order.customerId, ...priceOrder(order, products), holdMs, requestHash };
 }

@@ -13,7 +13,9 @@ export class Problem extends Error {
 
 export const TITLES: Record<number, string> = {
   400: 'Bad Request',
+  401: 'Unauthorized',
   402: 'Payment Required',
+  403: 'Forbidden',
   404: 'Not Found',
   405: 'Method Not Allowed',
   409: 'Conflict',

@@ -19,7 +19,8 @@ export const restockSchema = z.strictObject({
 });
 
 export const newOrderSchema = z.strictObject({
-  customerId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,63}$/, 'must be 1–64 letters, digits or ._:@-'),
+  /** Optional: the customer is the caller's token `sub`; a customerId that differs is refused (403). */
+  customerId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,63}$/, 'must be 1–64 letters, digits or ._:@-').optional(),
   items: z
     .array(
       z.strictObject({

@@ -4,7 +4,9 @@
  * the SAME request when the API is unreachable or answers 5xx (that is how a storefront survives an API restart),
  * with backoff and a bounded number of tries.
  */
-import { orderIdFor } from '../api/order-placement';
+import { signToken } from '../api/auth/sign-token';
+import type { Role } from '../api/auth/roles';
+import { orderIdFor } from '../api/order-ids';
 import type { OrderStatus } from '../workflows/order-types';
 import type { Rng } from './random';
 
@@ -25,7 +27,7 @@ export type Intent = keyof typeof INTENT_MIX;
 export interface BuyerPlan {
   index: number;
   idempotencyKey: string;
-  /** Derived from the key the way the API does: known even when the placement's answer is lost. */
+  /** Derived from the buyer and key the way the API does (the run holds the secret): known even when the placement's answer is lost. */
   orderId: string;
   customerId: string;
   items: Array<{ productId: number; quantity: number }>;
@@ -56,7 +58,10 @@ export interface BuyerRecord {
   finishedAtMs: number;
 }
 
-export function planBuyers(rng: Rng, options: { orders: number; durationMs: number; holdMs: number; productIds: number[] }): BuyerPlan[] {
+export function planBuyers(
+  rng: Rng,
+  options: { orders: number; durationMs: number; holdMs: number; productIds: number[]; orderIdSecret: string },
+): BuyerPlan[] {
   const spacing = (options.durationMs * 0.9) / options.orders;
   return Array.from({ length: options.orders }, (_, index): BuyerPlan => {
     const idempotencyKey = `chaos-${rng.seed}-${index}`;
@@ -72,11 +77,12 @@ export function planBuyers(rng: Rng, options: { orders: number; durationMs: numb
     const tokens: PaymentToken[] = declines && rng.chance(0.6) ? [firstToken, rng.chance(0.8) ? 'tok_visa' : 'tok_flaky'] : [firstToken];
     // Most pay quickly; some dawdle until the hold is nearly over, racing the expiry.
     const thinkMs = rng.chance(0.08) ? Math.round(options.holdMs * rng.between(0.8, 1.05)) : rng.int(0, 2_000);
+    const customerId = `chaos-buyer-${index}`;
     return {
       index,
       idempotencyKey,
-      orderId: orderIdFor(idempotencyKey),
-      customerId: `chaos-buyer-${index}`,
+      orderId: orderIdFor(idempotencyKey, { secret: options.orderIdSecret, callerId: customerId }),
+      customerId,
       items,
       intent,
       tokens,
@@ -98,10 +104,25 @@ export class ApiClient {
   inFlight = 0;
   readonly statusCounts = new Map<string, number>();
 
+  private readonly tokens = new Map<string, Promise<string>>();
+
   constructor(
     private readonly baseUrl: string,
+    /** AUTH_JWT_SECRET of the run's API: every buyer is a distinct customer with a token of their own. */
+    private readonly authSecret: string,
     private readonly timeoutMs = 45_000,
   ) {}
+
+  /** `Authorization` for a buyer (customer role, sub = their customer id) or for staff (operator). */
+  async authorization(who: { customerId: string } | 'operator'): Promise<Record<string, string>> {
+    const [sub, roles]: [string, Role[]] = who === 'operator' ? ['chaos-operator', ['operator']] : [who.customerId, ['customer']];
+    let token = this.tokens.get(sub);
+    if (!token) {
+      token = signToken(this.authSecret, { sub, roles, ttlSeconds: 24 * 3_600 });
+      this.tokens.set(sub, token);
+    }
+    return { authorization: `Bearer ${await token}` };
+  }
 
   /** An answer, or the network failure as a string (ECONNREFUSED, socket hang up, timeout). */
   async request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer | string> {
@@ -184,8 +205,9 @@ export async function runBuyer(plan: BuyerPlan, context: BuyerContext): Promise<
 }
 
 async function visit(plan: BuyerPlan, record: BuyerRecord, api: ApiClient, deadline: number): Promise<void> {
+  const auth = await api.authorization(plan);
   const placed = await withRetries(record, 'POST /orders', 8, deadline, () =>
-    api.request('POST', '/orders', { customerId: plan.customerId, items: plan.items }, { 'idempotency-key': plan.idempotencyKey }),
+    api.request('POST', '/orders', { items: plan.items }, { 'idempotency-key': plan.idempotencyKey, ...auth }),
   );
   if (typeof placed === 'string' || placed.status >= 500) {
     record.placement = 'GAVE_UP';
@@ -210,7 +232,7 @@ async function visit(plan: BuyerPlan, record: BuyerRecord, api: ApiClient, deadl
   const orderPath = `/orders/${plan.orderId}`;
 
   if (plan.intent === 'cancel') {
-    const answer = await withRetries(record, 'POST /orders/:id/cancel', 6, deadline, () => api.request('POST', `${orderPath}/cancel`));
+    const answer = await withRetries(record, 'POST /orders/:id/cancel', 6, deadline, () => api.request('POST', `${orderPath}/cancel`, undefined, auth));
     record.cancel = describe(answer);
     if (typeof answer !== 'string' && answer.status === 200) record.answeredStatus = answer.body.status;
     return;
@@ -228,7 +250,7 @@ async function visit(plan: BuyerPlan, record: BuyerRecord, api: ApiClient, deadl
       pause = Math.min(Math.max(pause * 2, 500), 4_000);
       sends += 1;
       if (unanswered) record.retries += 1;
-      const answer = await api.request('POST', `${orderPath}/payment`, { paymentToken: token });
+      const answer = await api.request('POST', `${orderPath}/payment`, { paymentToken: token }, auth);
       record.events.push(`POST /orders/:id/payment ${token} ${describe(answer)}`);
       record.payments.push({ token, answer: describe(answer) });
       if (typeof answer === 'string' || (answer.status >= 500 && answer.body?.code !== 'PAYMENT_PROVIDER_UNAVAILABLE')) {

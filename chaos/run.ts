@@ -2,6 +2,7 @@
  * One fault run, start to end: stack up, buyers and faults together over the load window, wait for quiet, judge,
  * tear down. Used by `npm run chaos` (chaos/main.ts) and by the smaller run in `npm test` (test/chaos).
  */
+import { orderIdSecretOf } from '../api/order-ids';
 import { ApiClient, planBuyers, runBuyers, type BuyerRecord } from './buyers';
 import { planFaults, runFaults, type FaultRecord } from './faults';
 import type { ChaosOptions } from './options';
@@ -36,8 +37,9 @@ export async function runChaos(options: ChaosOptions, hooks: RunHooks): Promise<
       durationMs: options.durationMs,
       holdMs: options.holdMs,
       productIds: stack.products.map((product) => product.id),
+      orderIdSecret: orderIdSecretOf({ AUTH_JWT_SECRET: stack.env.AUTH_JWT_SECRET }),
     });
-    const api = new ApiClient(stack.apiUrl);
+    const api = new ApiClient(stack.apiUrl, stack.env.AUTH_JWT_SECRET!);
     const loadStartedAt = Date.now();
     let done = 0;
     const progress = setInterval(() => log(`load: ${done}/${plans.length} buyers done, ${api.inFlight} request(s) open`), 10_000);

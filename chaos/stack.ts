@@ -4,6 +4,7 @@
  * file under /tmp (kept across its restarts), and the payment stand-in, the order workers and the API as child
  * processes, all on free ports of 127.0.0.1.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -118,6 +119,8 @@ export async function startChaosStack(options: ChaosOptions, log: (line: string)
     TEMPORAL_DATA_DIR: dataDir,
     RESERVATION_TTL: `${options.holdMs}ms`,
     LOG_LEVEL: 'warn',
+    // The run's own signing secret: its buyers and verdict mint tokens with it.
+    AUTH_JWT_SECRET: randomBytes(32).toString('base64url'),
   };
   delete env.PAYMENTS_FAULTS;
 

@@ -102,7 +102,8 @@ export interface ChaosSummary {
 }
 
 async function finalStatuses(stack: ChaosStack, records: BuyerRecord[]): Promise<{ statuses: Map<string, Outcome>; reasons: Map<string, string> }> {
-  const api = new ApiClient(stack.apiUrl, 10_000);
+  const api = new ApiClient(stack.apiUrl, stack.env.AUTH_JWT_SECRET!, 10_000);
+  const staff = await api.authorization('operator');
   const statuses = new Map<string, Outcome>();
   const reasons = new Map<string, string>();
   let next = 0;
@@ -112,7 +113,7 @@ async function finalStatuses(stack: ChaosStack, records: BuyerRecord[]): Promise
       if (!record) return;
       let outcome: Outcome = 'UNKNOWN';
       for (let attempt = 0; attempt < 5; attempt += 1) {
-        const answer = await api.request('GET', `/orders/${record.plan.orderId}`);
+        const answer = await api.request('GET', `/orders/${record.plan.orderId}`, undefined, staff);
         if (typeof answer !== 'string' && answer.status === 200) {
           outcome = answer.body.status as Outcome;
           if (answer.body.failureReason) reasons.set(record.plan.orderId, String(answer.body.failureReason));

@@ -7,6 +7,7 @@ import { seedDemoProducts } from '../db/seed';
 import { connectRedis } from '../inventory/redis';
 import { devServerOptionsFrom, startDevServer } from '../temporal/dev-server';
 import { type PartLauncher, SupervisedPart } from './supervised-part';
+import { applyLocalSecrets, LOCAL_SECRETS_FILE } from './local-secrets';
 
 /**
  * `npm start`: the whole service in one terminal — Temporal dev server (Web UI on TEMPORAL_UI_PORT), migrations,
@@ -52,6 +53,9 @@ function prefixLines(stream: NodeJS.ReadableStream, name: string): void {
 }
 
 async function main(): Promise<void> {
+  // With no AUTH_JWKS_URL, a local signing secret (and codec key) are made once and kept; the parts inherit them.
+  const applied = process.env.AUTH_JWKS_URL ? [] : applyLocalSecrets();
+  if (applied.length > 0) console.log(`[start] ${applied.join(', ')} from ${path.relative(root, LOCAL_SECRETS_FILE)} (tokens: npm run --silent token -- --role customer --sub cus_42)`);
   const config = loadConfig();
   await prepareDatabase(config.DATABASE_URL);
   (await connectRedis(config.REDIS_URL)).disconnect();

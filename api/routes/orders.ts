@@ -5,7 +5,14 @@ import { getOrderRecord, listOrders } from '../../db/order-queries';
 import type { Inventory } from '../../inventory/inventory';
 import type { OrderClient } from '../../temporal/order-client';
 import type { OrderView } from '../../workflows/order-types';
-import { buildOrderInput, orderIdFor, requestHashOf } from '../order-placement';
+import type { LimitsConfig } from '../../config/limits';
+import { attemptsOf } from '../../db/payment-attempts';
+import { payRecorded } from '../recorded-payment';
+import { callerOf } from '../auth/middleware';
+import { assertOrderAccess, mayAccess, orderNotFound, presentOrder } from '../auth/order-access';
+import { isOperator, type Caller } from '../auth/roles';
+import { orderIdFor } from '../order-ids';
+import { buildOrderInput, requestHashOf } from '../order-placement';
 import { Problem } from '../problem';
 import { idempotencyKeySchema, newOrderSchema, orderIdSchema, orderListQuerySchema, parse, paymentSchema, type NewOrder } from '../validation';
 
@@ -15,22 +22,31 @@ export interface OrdersRouterDeps {
   orders: OrderClient;
   /** The hold every reservation gets: configuration (RESERVATION_TTL), never the client's choice. */
   holdMs: number;
+  /** Keys order ids derived from Idempotency-Keys (see order-ids.ts). */
+  orderIdSecret: string;
+  limits: LimitsConfig;
 }
 
-const toOrderResponse = ({ requestHash: _requestHash, ...order }: OrderView) => order;
+const toOrderResponse = ({ requestHash: _requestHash, ...order }: OrderView, caller: Caller) => presentOrder(order, caller);
 
 function sendOrder(res: Response, status: number, order: OrderView): void {
-  res.status(status).location(`/orders/${order.id}`).json(toOrderResponse(order));
+  res.status(status).location(`/orders/${order.id}`).json(toOrderResponse(order, callerOf(res)));
 }
 
-export function ordersRouter({ orm, inventory, orders, holdMs }: OrdersRouterDeps): Router {
+export function ordersRouter({ orm, inventory, orders, holdMs, orderIdSecret, limits }: OrdersRouterDeps): Router {
   const router = Router();
 
   router.post('/', async (req, res) => {
     const rawKey = req.get('Idempotency-Key');
     const idempotencyKey = rawKey === undefined ? undefined : parse(idempotencyKeySchema, rawKey, 'header', 'Idempotency-Key');
-    const order = parse(newOrderSchema, req.body, 'body');
-    const orderId = orderIdFor(idempotencyKey);
+    const body = parse(newOrderSchema, req.body, 'body');
+    const caller = callerOf(res);
+    // The customer is who the token says; a body naming someone else is refused, not silently rewritten.
+    if (body.customerId !== undefined && body.customerId !== caller.sub) {
+      throw new Problem(403, 'CUSTOMER_MISMATCH', "customerId must be the caller's own id (the token's sub), or be left out", { field: 'body.customerId' });
+    }
+    const order = { ...body, customerId: caller.sub };
+    const orderId = orderIdFor(idempotencyKey, { secret: orderIdSecret, callerId: caller.sub });
     const requestHash = requestHashOf(order);
 
     if (idempotencyKey !== undefined) {
@@ -57,28 +73,41 @@ export function ordersRouter({ orm, inventory, orders, holdMs }: OrdersRouterDep
 
   router.get('/', async (req, res) => {
     const filter = parse(orderListQuerySchema, req.query, 'query');
-    res.json({ data: (await listOrders(orm, filter)).map(toOrderResponse) });
+    const caller = callerOf(res);
+    if (!isOperator(caller)) {
+      // A buyer lists their own orders; only staff filter by customer.
+      if (filter.customerId !== undefined && filter.customerId !== caller.sub) {
+        throw new Problem(403, 'FORBIDDEN', 'a buyer lists only their own orders', { field: 'query.customerId' });
+      }
+      filter.customerId = caller.sub;
+    }
+    res.json({ data: (await listOrders(orm, filter)).map((order) => toOrderResponse(order, caller)) });
   });
 
   router.get('/:id', async (req, res) => {
     const orderId = parse(orderIdSchema, req.params.id, 'path', 'id');
     const order = await getOrderRecord(orm, orderId);
-    if (!order) throw new Problem(404, 'ORDER_NOT_FOUND', `order ${orderId} does not exist`, { field: 'path.id' });
-    res.json(toOrderResponse(order));
+    const caller = callerOf(res);
+    if (!order || !mayAccess(caller, order.customerId)) throw orderNotFound(orderId);
+    // Staff also see every payment attempt with the provider's reason.
+    res.json(isOperator(caller) ? { ...toOrderResponse(order, caller), paymentAttempts: await attemptsOf(orm, orderId) } : toOrderResponse(order, caller));
   });
 
   router.post('/:id/payment', async (req, res) => {
     const orderId = parse(orderIdSchema, req.params.id, 'path', 'id');
     const { paymentToken } = parse(paymentSchema, req.body, 'body');
-    const order = await orders.pay(orderId, paymentToken);
+    const caller = callerOf(res);
+    await assertOrderAccess(orm, caller, orderId);
+    const order = await payRecorded(orm, orders, caller, orderId, paymentToken, limits.LIMIT_PAYMENT_ATTEMPTS);
     if (order.status !== 'CONFIRMED') {
-      throw new Problem(402, 'PAYMENT_FAILED', order.failureReason ?? 'the payment could not be completed', { order: toOrderResponse(order) });
+      throw new Problem(402, 'PAYMENT_FAILED', 'the payment could not be completed; the order was undone', { order: toOrderResponse(order, callerOf(res)) });
     }
     sendOrder(res, 200, order);
   });
 
   router.post('/:id/cancel', async (req, res) => {
     const orderId = parse(orderIdSchema, req.params.id, 'path', 'id');
+    await assertOrderAccess(orm, callerOf(res), orderId);
     sendOrder(res, 200, await orders.cancel(orderId));
   });
 

@@ -1,5 +1,6 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261121000000InitialSchema } from './Migration20261121000000_initial_schema';
+import { Migration20261128020000PaymentAttempts } from './Migration20261128020000_payment_attempts';
 
 /**
  * Every migration, oldest first, listed explicitly instead of found by a file glob: a glob would
@@ -8,4 +9,5 @@ import { Migration20261121000000InitialSchema } from './Migration20261121000000_
  */
 export const ALL_MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261121000000_initial_schema', class: Migration20261121000000InitialSchema },
+  { name: 'Migration20261128020000_payment_attempts', class: Migration20261128020000PaymentAttempts },
 ];

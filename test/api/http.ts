@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { MikroORM } from '@mikro-orm/core';
 import { forkSql, select } from '../../db/sql';
 import type { Authorization } from '../../payments/types';
+import { ADMIN, buyer, OPERATOR, tokenFor, type As } from '../support/auth';
 
 export interface Answer {
   status: number;
@@ -19,6 +20,55 @@ export interface RequestOptions {
   raw?: string | Uint8Array;
   headers?: Record<string, string>;
   idempotencyKey?: string;
+  /**
+   * Who calls: a caller (a token is signed for it), 'anonymous' (no Authorization header), or by default 'auto':
+   * the caller the route is meant for. Catalogue writes: admin. POST /orders: the buyer its body's customerId names.
+   * An order's routes: the buyer who placed it (learned from earlier answers), else an operator. Anything else: an
+   * operator. So every test runs authenticated as the right role unless it says otherwise.
+   */
+  as?: As | 'anonymous' | 'auto';
+}
+
+/** Order id → the customer who placed it, from every answer seen (any test file's requests in this process). */
+const owners = new Map<string, string>();
+const DEFAULT_BUYER = 'test-buyer';
+
+function customerIdIn(body: unknown): string | undefined {
+  let value = body;
+  if (typeof value === 'string' || value instanceof Uint8Array) {
+    try {
+      value = JSON.parse(typeof value === 'string' ? value : Buffer.from(value).toString('utf8'));
+    } catch {
+      return undefined;
+    }
+  }
+  const customerId = (value as { customerId?: unknown } | null)?.customerId;
+  // Only an id a token can carry: a malformed customerId is for the validation tests, sent by the default buyer.
+  return typeof customerId === 'string' && /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,63}$/.test(customerId) ? customerId : undefined;
+}
+
+/** The caller 'auto' picks for a request (see RequestOptions.as). */
+export function autoCaller(method: string, path: string, body: unknown): As {
+  const [pathname, query = ''] = path.split('?');
+  if (pathname.startsWith('/products')) return method === 'GET' ? buyer(DEFAULT_BUYER) : ADMIN;
+  if (pathname === '/orders' || pathname === '/orders/') {
+    if (method === 'POST') return buyer(customerIdIn(body) ?? DEFAULT_BUYER);
+    const customerId = new URLSearchParams(query).get('customerId');
+    return customerId ? buyer(customerId) : OPERATOR;
+  }
+  const orderId = /^\/orders\/([^/]+)/.exec(pathname)?.[1];
+  const owner = orderId === undefined ? undefined : owners.get(orderId);
+  if (owner !== undefined) return buyer(owner);
+  // Only buyers pay: an order the helper has not seen is paid by the default buyer (who gets 404 unless it is theirs).
+  return method === 'POST' && pathname.endsWith('/payment') ? buyer(DEFAULT_BUYER) : OPERATOR;
+}
+
+function learnOwners(body: unknown): void {
+  const orders = [body, (body as { order?: unknown } | null)?.order, ...(((body as { data?: unknown } | null)?.data as unknown[] | undefined) ?? [])];
+  for (const order of orders) {
+    const { id, customerId } = (order ?? {}) as { id?: unknown; customerId?: unknown };
+    if (typeof id === 'string' && id.startsWith('ord_') && typeof customerId === 'string') owners.set(id, customerId);
+  }
 }
 
 export async function call(baseUrl: string, method: string, path: string, options: RequestOptions = {}): Promise<Answer> {
@@ -28,6 +78,11 @@ export async function call(baseUrl: string, method: string, path: string, option
   if (options.raw !== undefined) body = options.raw;
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (options.idempotencyKey !== undefined) headers['idempotency-key'] = options.idempotencyKey;
+  const as = options.as ?? 'auto';
+  if (as !== 'anonymous') {
+    const caller = as === 'auto' ? autoCaller(method, path, options.json ?? options.raw) : as;
+    headers.authorization = `Bearer ${await tokenFor(caller)}`;
+  }
   Object.assign(headers, options.headers);
   const response = await fetch(baseUrl + path, { method, headers, body, signal: AbortSignal.timeout(30_000) });
   const text = await response.text();
@@ -37,6 +92,7 @@ export async function call(baseUrl: string, method: string, path: string, option
   } catch {
     // not JSON: keep the text
   }
+  learnOwners(parsed);
   return { status: response.status, headers: response.headers, body: parsed, contentType: response.headers.get('content-type') ?? '' };
 }
 

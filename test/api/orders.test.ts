@@ -4,6 +4,7 @@
  * is in the shared database.
  */
 import { readStock } from '../support/db';
+import { OPERATOR } from '../support/auth';
 import { startService, type Service } from '../support/service';
 import { apiClient, countOrderRows, eventually, expectProblem, ledger, unique, type Answer, type ApiClient } from './http';
 
@@ -242,7 +243,6 @@ describe('placing an order', () => {
   });
 
   test.each([
-    ['no customerId', { items: [{ productId: 1, quantity: 1 }] }, 'body.customerId'],
     ['no items', { customerId: 'cus-1', items: [] }, 'body.items'],
     ['a zero quantity', { customerId: 'cus-1', items: [{ productId: 1, quantity: 0 }] }, 'body.items.0.quantity'],
     ['a quantity as a string', { customerId: 'cus-1', items: [{ productId: 1, quantity: '1' }] }, 'body.items.0.quantity'],
@@ -410,8 +410,14 @@ describe('paying an order', () => {
 
     const declined = await pay(orderId, paymentToken);
     expectProblem(declined, 402, 'PAYMENT_DECLINED');
-    expect(declined.body).toMatchObject({ declineCode, field: 'body.paymentToken' });
+    // The buyer is told one code; the provider's reason is for staff.
+    expect(declined.body.field).toBe('body.paymentToken');
+    expect(declined.body).not.toHaveProperty('declineCode');
     expect((await api.get(`/orders/${orderId}`)).body.status).toBe('RESERVED');
+    expect((await api.get(`/orders/${orderId}`)).body).not.toHaveProperty('paymentAttempts');
+    expect((await api.get(`/orders/${orderId}`, { as: OPERATOR })).body.paymentAttempts).toEqual([
+      { outcome: 'DECLINED', reason: declineCode, at: expect.any(String) },
+    ]);
     expect(await available(product.id)).toBe(8);
     expect(await readStock(service.orm, product.id)).toBe(10);
 
@@ -426,7 +432,7 @@ describe('paying an order', () => {
     const { orderId } = await reservedOrder();
     const answer = await pay(orderId, 'tok_doesNotExist');
     expectProblem(answer, 402, 'PAYMENT_DECLINED');
-    expect(answer.body.declineCode).toBe('invalid_payment_token');
+    expect((await api.get(`/orders/${orderId}`, { as: OPERATOR })).body.paymentAttempts).toMatchObject([{ outcome: 'DECLINED', reason: 'invalid_payment_token' }]);
   });
 
   test('tok_captureFails answers 402 PAYMENT_FAILED; the order is FAILED, stock restored, availability released, authorization voided', async () => {

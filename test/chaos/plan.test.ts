@@ -50,7 +50,7 @@ describe('chaos plans', () => {
   });
 
   it('draws the same buyers from the same seed, with a mix of intents and tokens', () => {
-    const draw = () => planBuyers(new Rng(3), { orders: 300, durationMs: 90_000, holdMs: 8_000, productIds: [1, 2, 3] });
+    const draw = () => planBuyers(new Rng(3), { orders: 300, durationMs: 90_000, holdMs: 8_000, productIds: [1, 2, 3], orderIdSecret: 'plan-test-secret' });
     const buyers = draw();
     expect(draw()).toEqual(buyers);
     expect(new Set(buyers.map((buyer) => buyer.intent))).toEqual(new Set(['pay', 'cancel', 'abandon']));

@@ -28,6 +28,8 @@ import { createApiMetrics, type ApiMetrics } from '../../telemetry/api-metrics';
 import { createSagaMetrics, sagaMetricsSinks, type SagaMetrics } from '../../telemetry/saga-metrics';
 import { registerStockGauges } from '../../telemetry/stock-gauges';
 import { startStandIn, type StandIn } from '../payments/stand-in';
+import { TEST_AUTH_SECRET } from './auth';
+import { NO_LIMITS, type LimitsConfig } from '../../config/limits';
 import { openTestOrm } from './db';
 import { startDevServerEnv } from './dev-server';
 import { openTestRedis } from './redis';
@@ -44,6 +46,8 @@ export interface ServiceOptions {
   paymentsTimeoutMs?: number;
   /** Metrics as in production (telemetry/): the API's registry and the worker's saga sinks, returned in `metrics`. */
   metrics?: boolean;
+  /** Limits for a drop; none unless given (tests about limits set the ones they pin). */
+  limits?: Partial<LimitsConfig>;
 }
 
 export interface Service {
@@ -138,6 +142,8 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       logger: pino({ level: 'silent' }),
       taskQueue,
       metrics: metrics?.api,
+      auth: { AUTH_JWT_SECRET: TEST_AUTH_SECRET },
+      limits: { ...NO_LIMITS, ...options.limits },
     });
     const server: Server = createServer(app);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -5,3 +5,5 @@
  */
 process.env.DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/order_saga_test';
 process.env.REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/1';
+// Every app a test starts verifies tokens signed with the tests' secret (test/support/auth.ts).
+process.env.AUTH_JWT_SECRET = 'test-secret-for-jest-only-0123456789abcdef';

@@ -1,0 +1,40 @@
+import { Router } from 'express';
+import { allow } from './middleware';
+import type { Role } from './roles';
+
+export interface RoutePolicy {
+  method: 'GET' | 'POST';
+  path: string;
+  /** Who may call it; 'any' is any authenticated caller. Ownership (a buyer's own orders) is checked by the route. */
+  roles: readonly Role[] | 'any';
+}
+
+/**
+ * Who may call what, in one table (the tests walk it as a route × role matrix). Buyers (customer) place, pay and
+ * cancel their own orders; admin keeps the catalogue; operator reads and cancels any order. /healthz and /readyz
+ * are open.
+ */
+export const ROUTE_POLICY: readonly RoutePolicy[] = [
+  { method: 'GET', path: '/products', roles: 'any' },
+  { method: 'GET', path: '/products/:id', roles: 'any' },
+  { method: 'POST', path: '/products', roles: ['admin'] },
+  { method: 'POST', path: '/products/:id/restock', roles: ['admin'] },
+  { method: 'POST', path: '/orders', roles: ['customer'] },
+  { method: 'GET', path: '/orders', roles: ['customer', 'operator'] },
+  { method: 'GET', path: '/orders/:id', roles: ['customer', 'operator'] },
+  { method: 'POST', path: '/orders/:id/payment', roles: ['customer'] },
+  { method: 'POST', path: '/orders/:id/cancel', roles: ['customer', 'operator'] },
+];
+
+/** Prefixes that are never open: a route added under them without a policy line still needs an authenticated caller. */
+const PROTECTED_PREFIXES = ['/products', '/orders'];
+
+export function policyRouter(): Router {
+  const router = Router();
+  for (const { method, path, roles } of ROUTE_POLICY) {
+    if (method === 'GET') router.get(path, allow(roles));
+    else router.post(path, allow(roles));
+  }
+  for (const prefix of PROTECTED_PREFIXES) router.use(prefix, allow('any'));
+  return router;
+}

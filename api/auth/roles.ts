@@ -1,0 +1,15 @@
+/** What a caller may do; a token's `roles` claim lists any of these (others are ignored). */
+export const ROLES = ['customer', 'admin', 'operator'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** The authenticated caller: `sub` is the caller's id (a buyer's customer id), `roles` what they may do. */
+export interface Caller {
+  sub: string;
+  roles: Role[];
+}
+
+/** Staff who read and cancel any order and see internal detail (decline reasons, failure detail, readiness). */
+export const isOperator = (caller: Caller | undefined): boolean => caller?.roles.includes('operator') ?? false;
+
+/** A caller who sees only their own orders: a buyer who is not also an operator. */
+export const isBuyerOnly = (caller: Caller): boolean => !isOperator(caller);

@@ -1,0 +1,73 @@
+import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import type { AuthConfig } from '../../config/auth';
+import { ROLES, type Caller, type Role } from './roles';
+
+/** Tokens minted a little in the future or expired a moment ago still pass: clocks of issuer and API drift. */
+export const CLOCK_TOLERANCE_SECONDS = 30;
+
+/** A token that does not prove who the caller is; `reason` is safe to tell the caller (RFC 6750 error_description). */
+export class InvalidTokenError extends Error {}
+
+export type VerifyToken = (token: string) => Promise<Caller>;
+
+/** The `sub` a token may carry: it becomes the customer id of a buyer's orders (an opaque id, never an e-mail). */
+const SUBJECT = /^[A-Za-z0-9][A-Za-z0-9._:@|-]{0,127}$/;
+
+/**
+ * Verifies a bearer JWT: signature (HS256 with AUTH_JWT_SECRET, or any asymmetric key of AUTH_JWKS_URL), expiry and
+ * not-before with a small clock tolerance, issuer and audience when configured.
+ */
+export function createTokenVerifier(config: Pick<AuthConfig, 'AUTH_JWT_SECRET' | 'AUTH_JWKS_URL' | 'AUTH_ISSUER' | 'AUTH_AUDIENCE'>): VerifyToken {
+  const secret = config.AUTH_JWT_SECRET === undefined ? undefined : new TextEncoder().encode(config.AUTH_JWT_SECRET);
+  const jwks: JWTVerifyGetKey | undefined = config.AUTH_JWKS_URL === undefined ? undefined : createRemoteJWKSet(new URL(config.AUTH_JWKS_URL));
+  const options = {
+    issuer: config.AUTH_ISSUER,
+    audience: config.AUTH_AUDIENCE,
+    clockTolerance: CLOCK_TOLERANCE_SECONDS,
+    requiredClaims: ['sub', 'exp'],
+  };
+
+  return async (token) => {
+    let payload: JWTPayload;
+    try {
+      const { alg } = decodeProtectedHeader(token);
+      if (alg === 'HS256' && secret) {
+        ({ payload } = await jwtVerify(token, secret, { ...options, algorithms: ['HS256'] }));
+      } else if (jwks && alg !== undefined && !alg.startsWith('HS') && alg !== 'none') {
+        ({ payload } = await jwtVerify(token, jwks, options));
+      } else {
+        throw new InvalidTokenError(`tokens signed with ${alg ?? 'no algorithm'} are not accepted`);
+      }
+    } catch (error) {
+      if (error instanceof InvalidTokenError) throw error;
+      throw new InvalidTokenError(describe(error));
+    }
+    if (typeof payload.sub !== 'string' || !SUBJECT.test(payload.sub)) throw new InvalidTokenError('the sub claim is not an opaque id');
+    return { sub: payload.sub, roles: rolesOf(payload.roles) };
+  };
+}
+
+function rolesOf(claim: unknown): Role[] {
+  if (!Array.isArray(claim)) return [];
+  return ROLES.filter((role) => claim.includes(role));
+}
+
+/** jose's codes, in words a client can act on; nothing about keys or internals. */
+function describe(error: unknown): string {
+  const code = (error as { code?: string }).code;
+  const claim = (error as { claim?: string }).claim;
+  switch (code) {
+    case 'ERR_JWT_EXPIRED':
+      return 'the token has expired';
+    case 'ERR_JWT_CLAIM_VALIDATION_FAILED':
+      return `the token's ${claim ?? 'claims'} claim is not accepted`;
+    case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
+      return 'the token signature is not valid';
+    case 'ERR_JWKS_NO_MATCHING_KEY':
+      return 'the token was signed with an unknown key';
+    case 'ERR_JOSE_ALG_NOT_ALLOWED':
+      return "the token's algorithm is not accepted";
+    default:
+      return 'the token is malformed or cannot be verified';
+  }
+}

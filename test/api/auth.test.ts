@@ -1,0 +1,211 @@
+/**
+ * Who may do what, end to end: every route of the policy table against every kind of caller (anonymous, the buyer
+ * who owns the order, another buyer, admin, operator); tokens that must not pass; buyers' orders kept apart, including
+ * their Idempotency-Keys.
+ */
+import { createHash } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import pino from 'pino';
+import { ROUTE_POLICY } from '../../api/auth/policy';
+import { createApp } from '../../api/app';
+import { NO_LIMITS } from '../../config/limits';
+import { ADMIN, buyer, customToken, OPERATOR, TEST_AUTH_SECRET, type As } from '../support/auth';
+import { startService, type Service } from '../support/service';
+import { apiClient, call, expectProblem, unique, type ApiClient } from './http';
+
+let service: Service;
+let api: ApiClient;
+let productId: number;
+
+beforeAll(async () => {
+  service = await startService({ holdMs: 60_000 });
+  api = apiClient(service.baseUrl);
+  const product = await api.post('/products', { sku: unique('auth-sku'), name: 'Auth test product', priceCents: 500, stock: 1_000 }, { as: ADMIN });
+  expect(product.status).toBe(201);
+  productId = product.body.id;
+}, 120_000);
+
+afterAll(async () => {
+  await service?.stop();
+}, 60_000);
+
+type Who = 'anonymous' | 'owner' | 'other buyer' | 'admin' | 'operator';
+const WHO: Who[] = ['anonymous', 'owner', 'other buyer', 'admin', 'operator'];
+
+/** A fresh RESERVED order of a fresh buyer, for routes that change it. */
+async function orderOfNewBuyer(): Promise<{ orderId: string; owner: string }> {
+  const owner = unique('cus-auth');
+  const placed = await api.post('/orders', { items: [{ productId, quantity: 1 }] }, { as: buyer(owner) });
+  expect(placed.status).toBe(201);
+  return { orderId: placed.body.id, owner };
+}
+
+function caller(who: Who, owner: string): As | 'anonymous' {
+  switch (who) {
+    case 'anonymous':
+      return 'anonymous';
+    case 'owner':
+      return buyer(owner);
+    case 'other buyer':
+      return buyer(unique('cus-other'));
+    case 'admin':
+      return ADMIN;
+    case 'operator':
+      return OPERATOR;
+  }
+}
+
+/** The matrix: what each route answers each caller. 404 for another buyer's order: its existence does not leak. */
+const EXPECTED: Record<string, Record<Who, number>> = {
+  'GET /products': { anonymous: 401, owner: 200, 'other buyer': 200, admin: 200, operator: 200 },
+  'GET /products/:id': { anonymous: 401, owner: 200, 'other buyer': 200, admin: 200, operator: 200 },
+  'POST /products': { anonymous: 401, owner: 403, 'other buyer': 403, admin: 201, operator: 403 },
+  'POST /products/:id/restock': { anonymous: 401, owner: 403, 'other buyer': 403, admin: 200, operator: 403 },
+  'POST /orders': { anonymous: 401, owner: 201, 'other buyer': 201, admin: 403, operator: 403 },
+  'GET /orders': { anonymous: 401, owner: 200, 'other buyer': 200, admin: 403, operator: 200 },
+  'GET /orders/:id': { anonymous: 401, owner: 200, 'other buyer': 404, admin: 403, operator: 200 },
+  'POST /orders/:id/payment': { anonymous: 401, owner: 200, 'other buyer': 404, admin: 403, operator: 403 },
+  'POST /orders/:id/cancel': { anonymous: 401, owner: 200, 'other buyer': 404, admin: 403, operator: 200 },
+};
+
+function request(route: string, orderId: string): { method: string; path: string; json?: unknown } {
+  const [method, template] = route.split(' ');
+  const path = template.replace(':id', template.startsWith('/orders') ? orderId : String(productId));
+  const bodies: Record<string, unknown> = {
+    'POST /products': { sku: unique('auth-sku'), name: 'Matrix product', priceCents: 100, stock: 5 },
+    'POST /products/:id/restock': { quantity: 1 },
+    'POST /orders': { items: [{ productId, quantity: 1 }] },
+    'POST /orders/:id/payment': { paymentToken: 'tok_visa' },
+  };
+  return { method, path, json: bodies[route] };
+}
+
+describe('route × role matrix', () => {
+  test('the matrix covers every route of the policy table', () => {
+    expect(Object.keys(EXPECTED).sort()).toEqual(ROUTE_POLICY.map(({ method, path }) => `${method} ${path}`).sort());
+  });
+
+  const cases = Object.keys(EXPECTED).flatMap((route) => WHO.map((who) => [route, who, EXPECTED[route][who]] as const));
+  test.each(cases)('%s as %s answers %i', async (route, who, status) => {
+    const { orderId, owner } = await orderOfNewBuyer();
+    const { method, path, json } = request(route, orderId);
+    const answer = await call(service.baseUrl, method, path, { json, as: caller(who, owner) });
+    if (status >= 400) {
+      expectProblem(answer, status);
+      if (status === 401) expect(answer.headers.get('www-authenticate')).toBe('Bearer realm="order-saga"');
+      if (status === 404) expect(answer.body.code).toBe('ORDER_NOT_FOUND');
+    } else {
+      expect({ status: answer.status, body: answer.body }).toEqual({ status, body: expect.anything() });
+    }
+  });
+
+  test('/healthz and /readyz stay open', async () => {
+    expect((await api.get('/healthz', { as: 'anonymous' })).status).toBe(200);
+    expect((await api.get('/readyz', { as: 'anonymous' })).status).toBe(200);
+  });
+
+  test('a buyer lists only their own orders; staff list anyone and filter by customer', async () => {
+    const mine = await orderOfNewBuyer();
+    const theirs = await orderOfNewBuyer();
+    const listed = await api.get('/orders?limit=100', { as: buyer(mine.owner) });
+    expect(listed.body.data.map((order: { id: string }) => order.id)).toEqual([mine.orderId]);
+    expectProblem(await api.get(`/orders?customerId=${theirs.owner}`, { as: buyer(mine.owner) }), 403, 'FORBIDDEN');
+    const filtered = await api.get(`/orders?customerId=${theirs.owner}`, { as: OPERATOR });
+    expect(filtered.body.data.map((order: { id: string }) => order.id)).toEqual([theirs.orderId]);
+  });
+});
+
+describe('POST /orders takes the customer from the token', () => {
+  test('the order belongs to the token sub; a body naming another customer is refused with 403 CUSTOMER_MISMATCH', async () => {
+    const me = unique('cus-me');
+    const placed = await api.post('/orders', { customerId: me, items: [{ productId, quantity: 1 }] }, { as: buyer(me) });
+    expect(placed.body.customerId).toBe(me);
+    const refused = await api.post('/orders', { customerId: unique('cus-victim'), items: [{ productId, quantity: 1 }] }, { as: buyer(me) });
+    expectProblem(refused, 403, 'CUSTOMER_MISMATCH');
+    expect(refused.body.field).toBe('body.customerId');
+  });
+});
+
+describe('Idempotency-Keys are scoped to their caller', () => {
+  test('two buyers using the same key get two orders, and neither answer names the other order', async () => {
+    const key = unique('shared-key');
+    const [alice, bob] = [unique('cus-alice'), unique('cus-bob')];
+    const first = await api.post('/orders', { items: [{ productId, quantity: 1 }] }, { as: buyer(alice), idempotencyKey: key });
+    // Bob reuses Alice's key with another body: no 422 and no trace of Alice's order, just his own new order.
+    const second = await api.post('/orders', { items: [{ productId, quantity: 2 }] }, { as: buyer(bob), idempotencyKey: key });
+    expect([first.status, second.status]).toEqual([201, 201]);
+    expect(second.body.id).not.toBe(first.body.id);
+    expect(JSON.stringify(second.body)).not.toContain(first.body.id);
+    // Alice's own retry still replays her order; her key with another body is refused naming only her order.
+    const replay = await api.post('/orders', { items: [{ productId, quantity: 1 }] }, { as: buyer(alice), idempotencyKey: key });
+    expect(replay.body.id).toBe(first.body.id);
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    const reused = await api.post('/orders', { items: [{ productId, quantity: 3 }] }, { as: buyer(alice), idempotencyKey: key });
+    expectProblem(reused, 422, 'IDEMPOTENCY_KEY_REUSED');
+    expect(reused.body.orderId).toBe(first.body.id);
+  });
+
+  test('an order id cannot be computed from the key (it was ord_k + sha256(key))', async () => {
+    const key = unique('guessable');
+    const placed = await api.post('/orders', { items: [{ productId, quantity: 1 }] }, { as: buyer(unique('cus-k')), idempotencyKey: key });
+    const oldScheme = `ord_k${createHash('sha256').update(key).digest('base64url').slice(0, 40)}`;
+    expect(placed.body.id).not.toBe(oldScheme);
+    expect(placed.body.id).toMatch(/^ord_[A-Za-z0-9_-]{20,}$/);
+  });
+});
+
+describe('tokens that do not pass', () => {
+  const strict = { AUTH_JWT_SECRET: TEST_AUTH_SECRET, AUTH_ISSUER: 'https://issuer.example', AUTH_AUDIENCE: 'order-saga-api' };
+  let server: Server;
+  let strictUrl: string;
+
+  beforeAll(async () => {
+    const app = createApp({
+      orm: service.orm,
+      redis: service.redis,
+      inventory: service.inventory,
+      temporal: service.temporalClient,
+      holdMs: 60_000,
+      logger: pino({ level: 'silent' }),
+      taskQueue: service.taskQueue,
+      auth: strict,
+      limits: NO_LIMITS,
+    });
+    server = createServer(app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    strictUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  const good = { sub: 'cus-token', roles: ['customer' as const], issuer: strict.AUTH_ISSUER, audience: strict.AUTH_AUDIENCE };
+  const listWith = (token: string) => call(strictUrl, 'GET', '/orders', { as: 'anonymous', headers: { authorization: `Bearer ${token}` } });
+
+  test('a token with the right issuer and audience passes', async () => {
+    expect((await listWith(await customToken(good))).status).toBe(200);
+  });
+
+  test.each([
+    ['expired', () => customToken({ ...good, ttlSeconds: -120 }), 'the token has expired'],
+    ['forged (signed with another secret)', () => customToken(good, 'another-secret-another-secret-0123456789'), 'the token signature is not valid'],
+    ['of another issuer', () => customToken({ ...good, issuer: 'https://evil.example' }), "the token's iss claim is not accepted"],
+    ['for another audience', () => customToken({ ...good, audience: 'another-api' }), "the token's aud claim is not accepted"],
+    ['without issuer and audience', () => customToken({ sub: 'cus-token', roles: ['customer'] }), "the token's iss claim is not accepted"],
+    ['not a JWT', async () => 'not-a-jwt', 'the token is malformed or cannot be verified'],
+  ])('a token %s answers 401 with WWW-Authenticate invalid_token', async (_what, token, reason) => {
+    const answer = await listWith(await token());
+    expectProblem(answer, 401, 'UNAUTHENTICATED');
+    expect(answer.body.detail).toBe(reason);
+    expect(answer.headers.get('www-authenticate')).toBe(`Bearer realm="order-saga", error="invalid_token", error_description="${reason}"`);
+  });
+
+  test('an Authorization header that is not Bearer answers 401', async () => {
+    const answer = await call(strictUrl, 'GET', '/orders', { as: 'anonymous', headers: { authorization: 'Basic dXNlcjpwYXNz' } });
+    expectProblem(answer, 401, 'UNAUTHENTICATED');
+  });
+
+  test('a token whose roles claim names none of ours is authenticated but forbidden', async () => {
+    const answer = await listWith(await customToken({ ...good, roles: ['superuser' as never] }));
+    expectProblem(answer, 403, 'FORBIDDEN');
+  });
+});
