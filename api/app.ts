@@ -10,6 +10,8 @@ import { meteredInventory, meteredOrderClient } from '../telemetry/api-observers
 import { requestTelemetry } from '../telemetry/request-telemetry';
 import { loadAuthConfig, type AuthConfig } from '../config/auth';
 import { loadLimitsConfig, type LimitsConfig } from '../config/limits';
+import { loadHttpConfig, type HttpConfig } from '../config/http';
+import { corsFor, requestId, securityHeaders } from './http-hygiene';
 import { authenticate } from './auth/middleware';
 import { policyRouter } from './auth/policy';
 import { createTokenVerifier } from './auth/verify';
@@ -34,6 +36,8 @@ export interface AppDeps {
   auth?: AuthConfig;
   /** Limits for a drop; read from the environment (LIMIT_*, RATE_*) when not given. */
   limits?: LimitsConfig;
+  /** CORS origins; read from the environment (CORS_ORIGINS) when not given. */
+  http?: HttpConfig;
 }
 
 /** The REST API: it holds no order state of its own (workflows and MySQL do). */
@@ -41,6 +45,9 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  app.use(requestId());
+  app.use(securityHeaders());
+  app.use(corsFor((deps.http ?? loadHttpConfig()).CORS_ORIGINS));
   const metrics = deps.metrics === null ? undefined : (deps.metrics ?? createApiMetrics());
   app.use(requestTelemetry(metrics, deps.logger));
   const inventory = metrics ? meteredInventory(deps.inventory, metrics) : deps.inventory;

@@ -7,11 +7,12 @@ import { connectRedis } from '../inventory/redis';
 import { connectClient } from '../temporal/connection';
 import { serveApiMetrics } from '../telemetry/api-endpoint';
 import { createApp } from './app';
+import { requestIdMixin } from './http-hygiene';
 
 /** `npm run api`: the REST API on PORT; SIGINT/SIGTERM stop taking connections and finish the requests in flight. */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = pino({ level: config.LOG_LEVEL, base: { service: 'api' } });
+  const logger = pino({ level: config.LOG_LEVEL, base: { service: 'api' }, mixin: requestIdMixin });
   const orm = await openOrm(config.DATABASE_URL);
   const redis = await connectRedis(config.REDIS_URL);
   const temporal = await connectClient(config);

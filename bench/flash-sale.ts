@@ -26,6 +26,7 @@ import { checkBenchInvariants, printInvariants } from './invariants';
 import { boundedPool, codeVersion, cpuDelta, cpuSnapshot, httpClient, jsonRequest, numberArg, percentiles, pollUntil, printTable, round, runAutocannon, sleep, verdict, waitForQuietMachine, writeResults } from './lib';
 import { startStack } from './stack';
 import { findMetricsUrl, perUnit, scrape } from './temporal-metrics';
+import { buyerAuth } from './tokens';
 
 interface Sample {
   t: number;
@@ -64,16 +65,23 @@ async function main(): Promise<void> {
     const warmUnits = 20;
     const warm = await createProduct(`flash-warm-${tag}`, warmUnits);
     await boundedPool(warmUnits, 10, 60_000, async (i) => {
-      const placed = await api.request('POST', '/orders', { customerId: `warm-${tag}-${i}`, items: [{ productId: warm.id, quantity: 1 }] });
+      const auth = buyerAuth(`warm-${tag}-${i}`);
+      const placed = await api.request('POST', '/orders', { items: [{ productId: warm.id, quantity: 1 }] }, auth);
       if (placed.status !== 201) throw new Error(`warm-up order answered ${placed.status}: ${placed.body}`);
-      const paid = await api.request('POST', `/orders/${JSON.parse(placed.body).id}/payment`, { paymentToken: 'tok_visa' });
+      const paid = await api.request('POST', `/orders/${JSON.parse(placed.body).id}/payment`, { paymentToken: 'tok_visa' }, auth);
       if (paid.status !== 200) throw new Error(`warm-up payment answered ${paid.status}: ${paid.body}`);
     });
 
     const machineBeforeRace = await waitForQuietMachine();
     const product = await createProduct(`flash-${tag}`, units);
     const productId = product.id;
-    const orderBody = (customer: string) => JSON.stringify({ customerId: customer, items: [{ productId, quantity: 1 }] });
+    // Every buyer is a distinct customer with a token of their own (the body names no customer: the token does).
+    const orderBody = JSON.stringify({ items: [{ productId, quantity: 1 }] });
+    const buyerRequest = <R extends { headers?: object }>(request: R, customer: string): R => ({
+      ...request,
+      body: orderBody,
+      headers: { ...request.headers, ...buyerAuth(customer) },
+    });
     const readSample = async (t: number): Promise<Sample> => {
       const [[row], available] = await Promise.all([
         select<{ confirmed: string | null; rows: number }>(
@@ -102,9 +110,9 @@ async function main(): Promise<void> {
     let placed = 0;
     let lastPaymentMs: number | undefined;
 
-    const pay = async (orderId: string) => {
+    const pay = async (orderId: string, customerId: string) => {
       try {
-        const answer = await api.request('POST', `/orders/${orderId}/payment`, { paymentToken: 'tok_visa' });
+        const answer = await api.request('POST', `/orders/${orderId}/payment`, { paymentToken: 'tok_visa' }, buyerAuth(customerId));
         payLatencies.push(answer.ms);
         lastPaymentMs = performance.now() - t0;
         const status = answer.status === 200 ? `${answer.status} ${JSON.parse(answer.body).status}` : `${answer.status}`;
@@ -140,11 +148,12 @@ async function main(): Promise<void> {
             method: 'POST',
             path: '/orders',
             headers: { 'content-type': 'application/json' },
-            setupRequest: (request) => ({ ...request, body: orderBody(`flash-${tag}-${++placed}`) }),
+            setupRequest: (request) => buyerRequest(request, `flash-${tag}-${++placed}`),
             onResponse: (status, body) => {
               if (status === 201) {
                 soldAtMs.push(performance.now() - t0);
-                payments.push(pay(JSON.parse(body).id));
+                const order = JSON.parse(body) as { id: string; customerId: string };
+                payments.push(pay(order.id, order.customerId));
               } else if (status === 409) {
                 firstRejectMs ??= performance.now() - t0;
                 const code = String(JSON.parse(body).code);
@@ -218,7 +227,7 @@ async function main(): Promise<void> {
               method: 'POST',
               path: '/orders',
               headers: { 'content-type': 'application/json' },
-              setupRequest: (request) => ({ ...request, body: orderBody(`late-${tag}-${++soldOutSeq}`) }),
+              setupRequest: (request) => buyerRequest(request, `late-${tag}-${++soldOutSeq}`),
             },
           ],
         },
@@ -241,7 +250,7 @@ async function main(): Promise<void> {
             method: 'POST',
             path: '/orders',
             headers: { 'content-type': 'application/json' },
-            setupRequest: (request) => ({ ...request, body: orderBody(`late-${tag}-${++soldOutSeq}`) }),
+            setupRequest: (request) => buyerRequest(request, `late-${tag}-${++soldOutSeq}`),
           },
         ],
       },

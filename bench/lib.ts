@@ -8,6 +8,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
+import { adminAuth } from './tokens';
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -68,15 +69,15 @@ export function httpClient(baseUrl: string, maxSockets: number, timeoutMs = 60_0
    * A request on a kept-alive socket the server closed meanwhile fails with ECONNRESET before the server saw it; as
    * Node's documentation advises, such a request (reusedSocket, reset) is sent once more on a fresh socket.
    */
-  async function request(method: string, requestPath: string, body?: unknown): Promise<HttpAnswer> {
+  async function request(method: string, requestPath: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpAnswer> {
     try {
-      return await once(method, requestPath, body);
+      return await once(method, requestPath, body, headers);
     } catch (error) {
-      if ((error as { reusedSocket?: boolean }).reusedSocket && (error as NodeJS.ErrnoException).code === 'ECONNRESET') return once(method, requestPath, body);
+      if ((error as { reusedSocket?: boolean }).reusedSocket && (error as NodeJS.ErrnoException).code === 'ECONNRESET') return once(method, requestPath, body, headers);
       throw error;
     }
   }
-  function once(method: string, requestPath: string, body?: unknown): Promise<HttpAnswer> {
+  function once(method: string, requestPath: string, body: unknown, headers: Record<string, string>): Promise<HttpAnswer> {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     const started = performance.now();
     return new Promise((resolve, reject) => {
@@ -88,7 +89,7 @@ export function httpClient(baseUrl: string, maxSockets: number, timeoutMs = 60_0
           path: requestPath,
           agent,
           timeout: timeoutMs,
-          headers: payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {},
+          headers: { ...headers, ...(payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {}) },
         },
         (res) => {
           const chunks: Buffer[] = [];
@@ -105,11 +106,11 @@ export function httpClient(baseUrl: string, maxSockets: number, timeoutMs = 60_0
   return { request, close: () => agent.destroy() };
 }
 
-/** For the few setup calls: JSON in, JSON out, and a clear error on an unexpected status. */
+/** For the few setup calls (catalogue writes, as admin): JSON in, JSON out, and a clear error on an unexpected status. */
 export async function jsonRequest<T>(method: string, url: string, body: unknown, expected: number): Promise<T> {
   const response = await fetch(url, {
     method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    headers: { ...adminAuth(), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();

@@ -15,6 +15,7 @@ import { connectRedis } from '../inventory/redis';
 import { checkBenchInvariants, printInvariants } from './invariants';
 import { codeVersion, cpuDelta, cpuSnapshot, jsonRequest, numberArg, percentiles, printTable, round, runAutocannon, verdict, waitForQuietMachine, writeResults } from './lib';
 import { startStack } from './stack';
+import { buyerAuth } from './tokens';
 
 interface EndpointResult {
   requestsPerSecond: number;
@@ -26,7 +27,8 @@ interface EndpointResult {
 async function measure(url: string, connections: number, seconds: number): Promise<EndpointResult> {
   const latencies: number[] = [];
   const statuses: Record<string, number> = {};
-  const result = await runAutocannon({ url, connections, duration: seconds }, (statusCode, responseTime) => {
+  // A buyer's token on every request (the catalogue needs an authenticated caller; /healthz ignores it).
+  const result = await runAutocannon({ url, connections, duration: seconds, headers: buyerAuth('bench-reader') }, (statusCode, responseTime) => {
     statuses[statusCode] = (statuses[statusCode] ?? 0) + 1;
     latencies.push(responseTime);
   });

@@ -26,6 +26,7 @@ import { createNoopActivities } from './noop-activities';
 import { NOOP_TASK_QUEUE, noopWorkflow, payNoopUpdate, placeNoopUpdate, type NoopShape, type StepKind } from './noop-workflow';
 import { startStack } from './stack';
 import { findMetricsUrl, perUnit, scrape } from './temporal-metrics';
+import { buyerAuth } from './tokens';
 
 interface LevelResult {
   concurrency: number;
@@ -100,11 +101,12 @@ async function main(): Promise<void> {
     const orderIds: string[] = [];
     const placeAndPay = async () => {
       const started = performance.now();
-      const placed = await api.request('POST', '/orders', { customerId: `saga-${tag}-${++orderSeq}`, items: [{ productId: product.id, quantity: 1 }] });
+      const auth = buyerAuth(`saga-${tag}-${++orderSeq}`);
+      const placed = await api.request('POST', '/orders', { items: [{ productId: product.id, quantity: 1 }] }, auth);
       if (placed.status !== 201) throw new Error(`place ${placed.status}: ${placed.body.slice(0, 200)}`);
       const orderId = JSON.parse(placed.body).id as string;
       orderIds.push(orderId);
-      const paid = await api.request('POST', `/orders/${orderId}/payment`, { paymentToken: 'tok_visa' });
+      const paid = await api.request('POST', `/orders/${orderId}/payment`, { paymentToken: 'tok_visa' }, auth);
       const status = paid.status === 200 ? (JSON.parse(paid.body).status as string) : undefined;
       if (status !== 'CONFIRMED') throw new Error(`pay ${paid.status} ${status ?? ''}: ${paid.body.slice(0, 200)}`);
       return { endToEnd: performance.now() - started, place: placed.ms, pay: paid.ms };

@@ -25,6 +25,7 @@ import { openOrm } from '../db/orm';
 import { startDevServer } from '../temporal/dev-server';
 import { ORDER_TASK_QUEUE } from '../temporal/names';
 import { numberArg, sleep } from './lib';
+import { BENCH_AUTH_SECRET } from './tokens';
 
 const root = path.resolve(__dirname, '..');
 const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
@@ -186,6 +187,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     TEMPORAL_UI_PORT: String(uiPort),
     TEMPORAL_DATA_DIR: dataDir,
     LOG_LEVEL: logLevel,
+    // The benchmarks' tokens are signed with this secret (bench/tokens.ts).
+    AUTH_JWT_SECRET: BENCH_AUTH_SECRET,
     ...options.env,
   };
 
