@@ -13,8 +13,4 @@ function oneLine({ level, message, meta }: LogEntry): void {
   process.stderr.write(`[temporal ${level}] ${message}${where ? ` (${where})` : ''}${why}\n`);
 }
 
-// Core's own (native) log lines are forwarded to the same logger, so they too are one line each.
-Runtime.install({
-  logger: new DefaultLogger('WARN', oneLine),
-  telemetryOptions: { logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} } },
-});
+Runtime.install({ logger: new DefaultLogger('WARN', oneLine) });
