@@ -6,6 +6,7 @@
 import type { MikroORM } from '@mikro-orm/core';
 import type { NotificationKind } from '../workflows/order-types';
 import { NotificationEntity } from '../db/entities';
+import { findOrderEmail } from '../db/order-contact';
 import { forkSql, run } from '../db/sql';
 
 export interface NotificationMessage {
@@ -13,13 +14,16 @@ export interface NotificationMessage {
   customerId: string;
   kind: NotificationKind;
   text: string;
+  /** The buyer's address when the order has one. Personal data: a channel may send to it, never log it. */
+  email?: string;
 }
 
 /** A delivery channel (e-mail, SMS, push...). `send` resolves once the channel has accepted the message. */
 export interface Notifier {
   /** Recorded with each notification; "default" when a notifier does not name itself. */
   readonly channel?: string;
-  send(message: NotificationMessage): Promise<void>;
+  /** May resolve to the name of the channel that took the message, when it handed it on to another. */
+  send(message: NotificationMessage): Promise<string | void>;
 }
 
 /** The smallest logger both pino and a test double satisfy. */
@@ -49,13 +53,15 @@ export function createNotifyActivities(orm: MikroORM, notifier: Notifier) {
     async notifyCustomer({ orderId, customerId, kind }: NotifyCustomerInput): Promise<void> {
       const em = forkSql(orm);
       if ((await em.count(NotificationEntity, { orderId, kind })) > 0) return;
+      // Read here, not carried by the workflow: the address never enters Temporal's history.
+      const email = await findOrderEmail(orm, orderId);
       // A notifier error propagates before anything is recorded, so Temporal retries the send.
-      await notifier.send({ orderId, customerId, kind, text: notificationText(orderId, kind) });
+      const usedChannel = await notifier.send({ orderId, customerId, kind, text: notificationText(orderId, kind), ...(email ? { email } : {}) });
       // Two attempts running at once can both send; the unique key keeps the record single.
       await run(em, 'INSERT INTO notification (order_id, kind, channel) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE id = id', [
         orderId,
         kind,
-        notifier.channel ?? 'default',
+        usedChannel || notifier.channel || 'default',
       ]);
     },
   };

@@ -12,6 +12,8 @@ export function requestHashOf(order: BuyerOrder): string {
   const canonical = JSON.stringify({
     customerId: order.customerId,
     items: order.items.map(({ productId, quantity }) => [productId, quantity]),
+    // Only when given, so the fingerprints of orders placed without an address stay what they were.
+    ...(order.email !== undefined ? { email: order.email } : {}),
   });
   return createHash('sha256').update(canonical).digest('hex');
 }

@@ -31,6 +31,8 @@ export const newOrderSchema = z.strictObject({
     .min(1)
     .max(MAX_LINES_PER_ORDER)
     .refine((items) => new Set(items.map((item) => item.productId)).size === items.length, 'lists a product twice; use quantity'),
+  /** Where the buyer's notifications go (personal data: stored apart from the order, never logged). */
+  email: z.email('must be an e-mail address').max(254).optional(),
 });
 export type NewOrder = z.infer<typeof newOrderSchema>;
 

@@ -33,6 +33,12 @@ const schema = z.object({
   /** Prometheus endpoints (GET /metrics) of the API and of each worker; `off` serves none. */
   METRICS_PORT: metricsPort.default(9464),
   WORKER_METRICS_PORT: metricsPort.default(9465),
+  /** Buyers are e-mailed through this SMTP server when set; without it each notification is a log line. */
+  SMTP_URL: z
+    .url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' })
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+  SMTP_FROM: z.string().min(3).default('Order service <orders@localhost>'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -14,6 +14,7 @@ async function main(): Promise<void> {
     options: {
       role: { type: 'string', multiple: true },
       sub: { type: 'string' },
+      email: { type: 'string' },
       ttl: { type: 'string', default: '3600' },
     },
   });
@@ -33,6 +34,7 @@ async function main(): Promise<void> {
     ttlSeconds,
     issuer: config.AUTH_ISSUER,
     audience: config.AUTH_AUDIENCE,
+    ...(values.email !== undefined ? { email: values.email } : {}),
   });
   process.stdout.write(`${token}\n`);
 }

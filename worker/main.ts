@@ -1,7 +1,8 @@
 import { Runtime } from '@temporalio/worker';
 import pino from 'pino';
 import { createActivities } from '../activities';
-import { logNotifier } from '../activities/notify';
+import { emailNotifier } from '../activities/email-notifier';
+import { logNotifier, type Notifier } from '../activities/notify';
 import { loadConfig } from '../config';
 import { openOrm } from '../db/orm';
 import { Inventory } from '../inventory/inventory';
@@ -23,11 +24,14 @@ async function main(): Promise<void> {
   await metrics?.serve();
   const orm = await openOrm(config.DATABASE_URL);
   const redis = await connectRedis(config.REDIS_URL);
+  const notifier: Notifier = config.SMTP_URL
+    ? emailNotifier({ smtpUrl: config.SMTP_URL, from: config.SMTP_FROM, fallback: logNotifier(logger) })
+    : logNotifier(logger);
   const activities = createActivities({
     inventory: new Inventory(redis),
     orm,
     payments: createPaymentsClient({ baseUrl: config.PAYMENTS_URL, timeoutMs: 5_000 }),
-    notifier: logNotifier(logger),
+    notifier,
     onAvailabilityRebuilt: () => metrics?.saga.availabilityRebuilds.inc(),
   });
   const connection = await connectWhenReachable(config.TEMPORAL_ADDRESS);
@@ -37,7 +41,7 @@ async function main(): Promise<void> {
     activities,
     telemetry: metrics?.workerOptions,
   });
-  logger.info({ temporal: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE }, 'order worker running');
+  logger.info({ temporal: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, notifications: notifier.channel }, 'order worker running');
   // The SDK stops polling on SIGINT/SIGTERM and lets in-flight activities finish within shutdownGraceTime.
   await worker.run();
   await connection.close();

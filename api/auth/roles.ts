@@ -6,6 +6,8 @@ export type Role = (typeof ROLES)[number];
 export interface Caller {
   sub: string;
   roles: Role[];
+  /** The token's `email` claim when it holds an address: where a buyer's notifications go (personal data). */
+  email?: string;
 }
 
 /** Staff who read and cancel any order and see internal detail (decline reasons, failure detail, readiness). */

@@ -8,6 +8,8 @@ export interface TokenClaims {
   ttlSeconds?: number;
   issuer?: string;
   audience?: string;
+  /** The buyer's e-mail address (the `email` claim of OIDC providers). */
+  email?: string;
 }
 
 /**
@@ -15,7 +17,7 @@ export interface TokenClaims {
  * run send. Production tokens come from the OIDC provider instead.
  */
 export function signToken(secret: string, claims: TokenClaims): Promise<string> {
-  const jwt = new SignJWT({ roles: claims.roles })
+  const jwt = new SignJWT({ roles: claims.roles, ...(claims.email !== undefined ? { email: claims.email } : {}) })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(claims.sub)
     .setIssuedAt()

@@ -43,8 +43,14 @@ export function createTokenVerifier(config: Pick<AuthConfig, 'AUTH_JWT_SECRET' |
       throw new InvalidTokenError(describe(error));
     }
     if (typeof payload.sub !== 'string' || !SUBJECT.test(payload.sub)) throw new InvalidTokenError('the sub claim is not an opaque id');
-    return { sub: payload.sub, roles: rolesOf(payload.roles) };
+    const email = emailOf(payload.email);
+    return { sub: payload.sub, roles: rolesOf(payload.roles), ...(email ? { email } : {}) };
   };
+}
+
+/** An `email` claim that is not a plausible address is ignored (the token stays valid; no mail is sent to it). */
+function emailOf(claim: unknown): string | undefined {
+  return typeof claim === 'string' && claim.length <= 254 && /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(claim) ? claim : undefined;
 }
 
 function rolesOf(claim: unknown): Role[] {

@@ -1,6 +1,7 @@
 import { Router, type Response } from 'express';
 import type { MikroORM } from '@mikro-orm/core';
 import { getProducts } from '../../db/catalogue';
+import { saveOrderEmail } from '../../db/order-contact';
 import { getOrderRecord, listOrders } from '../../db/order-queries';
 import type { Inventory } from '../../inventory/inventory';
 import type { OrderClient } from '../../temporal/order-client';
@@ -45,7 +46,9 @@ export function ordersRouter({ orm, inventory, orders, holdMs, orderIdSecret, li
     if (body.customerId !== undefined && body.customerId !== caller.sub) {
       throw new Problem(403, 'CUSTOMER_MISMATCH', "customerId must be the caller's own id (the token's sub), or be left out", { field: 'body.customerId' });
     }
-    const order = { ...body, customerId: caller.sub };
+    // The token's e-mail claim, when it has one, is where the buyer's mail goes; the body's `email` is the fallback.
+    const email = caller.email ?? body.email;
+    const order = { ...body, customerId: caller.sub, ...(email !== undefined ? { email } : {}) };
     const orderId = orderIdFor(idempotencyKey, { secret: orderIdSecret, callerId: caller.sub });
     const requestHash = requestHashOf(order);
 
@@ -53,6 +56,7 @@ export function ordersRouter({ orm, inventory, orders, holdMs, orderIdSecret, li
       const earlier = await getOrderRecord(orm, orderId);
       if (earlier && earlier.status !== 'PENDING') {
         assertSameRequest(earlier, requestHash);
+        await rememberEmail(orm, earlier, order.email);
         res.set('Idempotent-Replayed', 'true');
         return answerPlacement(res, earlier);
       }
@@ -68,6 +72,7 @@ export function ordersRouter({ orm, inventory, orders, holdMs, orderIdSecret, li
       await inventory.answered(orderId, order.items.map((item) => item.productId));
     }
     assertSameRequest(placed, requestHash);
+    await rememberEmail(orm, placed, order.email);
     answerPlacement(res, placed);
   });
 
@@ -128,6 +133,15 @@ async function admitOrRefuse(inventory: Inventory, orderId: string, lines: NewOr
       ? `product ${admission.productId} does not have enough stock left`
       : `every unit of product ${admission.productId} left is being reserved by buyers ahead; units may come back if they do not pay`;
   throw new Problem(409, 'OUT_OF_STOCK', detail, { productId: admission.productId, field: `body.items.${lineIndex}.quantity` });
+}
+
+/**
+ * Stored only once the order is known to be this request's (a reused key with another address stops at the check
+ * above), and before the answer, so every notification, which follows a later payment, cancel or expiry, finds it.
+ * A replayed request stores it again, which mends a crash between placing and storing.
+ */
+async function rememberEmail(orm: MikroORM, order: OrderView, email: string | undefined): Promise<void> {
+  if (email !== undefined && order.status !== 'REJECTED') await saveOrderEmail(orm, order.id, email);
 }
 
 function assertSameRequest(order: OrderView, requestHash: string): void {

@@ -33,7 +33,7 @@ describe('migrations', () => {
       expect(await migrateUp(scratch)).toEqual(ALL_MIGRATIONS.map((migration) => migration.name));
       expect(await migrateUp(scratch)).toEqual([]);
       expect(await tableNames(scratch)).toEqual(
-        expect.arrayContaining(['notification', 'order_line', 'orders', 'payment', 'payment_attempt', 'product', 'stock_movement']),
+        expect.arrayContaining(['notification', 'order_contact', 'order_line', 'orders', 'payment', 'payment_attempt', 'product', 'stock_movement']),
       );
     });
   });

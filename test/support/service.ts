@@ -48,6 +48,8 @@ export interface ServiceOptions {
   metrics?: boolean;
   /** Limits for a drop; none unless given (tests about limits set the ones they pin). */
   limits?: Partial<LimitsConfig>;
+  /** The worker's notification channel; by default one that records into `notifications`. */
+  notifier?: Notifier;
 }
 
 export interface Service {
@@ -99,7 +101,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     const inventory = new Inventory(redis);
 
     const notifications: NotificationMessage[] = [];
-    const notifier: Notifier = {
+    const notifier: Notifier = options.notifier ?? {
       channel: 'test',
       async send(message) {
         notifications.push(message);
