@@ -1,6 +1,9 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { ConnectionException, DeadlockException, DriverException, LockWaitTimeoutException } from '@mikro-orm/core';
+import { ServiceError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
+import { MaxRetriesPerRequestError } from 'ioredis/built/errors';
 import type { Logger } from 'pino';
-import { ProductNotFoundError, SkuTakenError } from '../db/catalogue';
+import { ProductNotFoundError, SkuTakenError, StockLimitError } from '../db/catalogue';
 import {
   OrderNotCancellableError,
   OrderNotFoundError,
@@ -9,51 +12,87 @@ import {
   PaymentUnavailableError,
 } from '../temporal/order-errors';
 import { PROBLEM_CODE } from '../telemetry/request-telemetry';
-import { Problem, TITLES } from './problem';
+import { Problem } from './problem';
+import { problemTypeOf, STATUS_TITLES } from './problem-codes';
 
-/** The domain's errors, each with the one status and code the API answers it with. */
-function toProblem(error: unknown): Problem | undefined {
-  if (error instanceof Problem) return error;
-  if (error instanceof SkuTakenError) return new Problem(409, 'SKU_TAKEN', error.message, { field: 'body.sku' });
-  if (error instanceof ProductNotFoundError) return new Problem(404, 'PRODUCT_NOT_FOUND', error.message);
-  if (error instanceof OrderNotFoundError) return new Problem(404, 'ORDER_NOT_FOUND', error.message);
-  if (error instanceof OrderNotPayableError) return new Problem(409, 'ORDER_NOT_PAYABLE', error.message);
-  if (error instanceof OrderNotCancellableError) return new Problem(409, 'ORDER_NOT_CANCELLABLE', error.message);
-  if (error instanceof PaymentDeclinedError) {
-    return new Problem(402, 'PAYMENT_DECLINED', error.message, { declineCode: error.declineCode, field: 'body.paymentToken' });
+type ErrorClass<E> = abstract new (...args: never[]) => E;
+/** A domain error class and its problem: answers for errors of that class, undefined for others. */
+type Mapping = (error: unknown) => Problem | undefined;
+const mapping =
+  <E>(type: ErrorClass<E>, toProblem: (error: E) => Problem): Mapping =>
+  (error) =>
+    error instanceof type ? toProblem(error) : undefined;
+
+/** The domain's errors, each with the one problem the API answers it with. Every route that can meet one names it by `path.id`. */
+const DOMAIN_ERRORS: Mapping[] = [
+  mapping(SkuTakenError, (error) => new Problem('SKU_TAKEN', error.message, { field: 'body.sku' })),
+  mapping(ProductNotFoundError, (error) => new Problem('PRODUCT_NOT_FOUND', error.message, { field: 'path.id' })),
+  mapping(StockLimitError, (error) => new Problem('STOCK_LIMIT_EXCEEDED', error.message, { field: 'body.quantity', maxStock: error.maxStock })),
+  mapping(OrderNotFoundError, (error) => new Problem('ORDER_NOT_FOUND', error.message, { field: 'path.id' })),
+  mapping(OrderNotPayableError, (error) => new Problem('ORDER_NOT_PAYABLE', error.message)),
+  mapping(OrderNotCancellableError, (error) => new Problem('ORDER_NOT_CANCELLABLE', error.message)),
+  mapping(PaymentDeclinedError, (error) => new Problem('PAYMENT_DECLINED', error.message, { declineCode: error.declineCode, field: 'body.paymentToken' })),
+  mapping(PaymentUnavailableError, (error) => new Problem('PAYMENT_PROVIDER_UNAVAILABLE', error.message)),
+];
+
+/** Seconds a client is told to wait before retrying a 503. */
+const RETRY_AFTER_SECONDS = '1';
+
+/** Body-parser's refusals carry a `type` (its documented error contract) and a 4xx `status`. */
+function bodyParserProblem(error: { type?: unknown; status?: unknown }): Problem | undefined {
+  if (error.type === 'entity.parse.failed') return new Problem('MALFORMED_JSON', 'the body is not valid JSON', { field: 'body' });
+  if (error.type === 'entity.too.large') return new Problem('BODY_TOO_LARGE', 'the body is larger than 16 KiB', { field: 'body' });
+  if ((typeof error.type === 'string' && error.type.startsWith('encoding.')) || error.type === 'charset.unsupported') {
+    return new Problem('UNSUPPORTED_ENCODING', 'send the body as UTF-8 JSON', { field: 'body' });
   }
-  if (error instanceof PaymentUnavailableError) return new Problem(503, 'PAYMENT_PROVIDER_UNAVAILABLE', error.message);
-  const bodyError = error as { type?: string; status?: number };
-  if (bodyError.type === 'entity.parse.failed') return new Problem(400, 'MALFORMED_JSON', 'the body is not valid JSON', { field: 'body' });
-  if (bodyError.type === 'entity.too.large') return new Problem(413, 'BODY_TOO_LARGE', 'the body is larger than 16 KiB', { field: 'body' });
-  if (bodyError.type?.startsWith('encoding.') || bodyError.type === 'charset.unsupported') {
-    return new Problem(415, 'UNSUPPORTED_ENCODING', 'send the body as UTF-8 JSON', { field: 'body' });
-  }
-  if (typeof bodyError.status === 'number' && bodyError.status >= 400 && bodyError.status < 500) {
-    return new Problem(400, 'BAD_REQUEST', 'the request could not be read', { field: 'body' });
+  if (typeof error.status === 'number' && error.status >= 400 && error.status < 500) {
+    return new Problem('BAD_REQUEST', 'the request could not be read', { field: 'body' });
   }
   return undefined;
 }
 
-/** Failures of a dependency (Temporal, MySQL, Redis unreachable or timing out): the client may retry. */
-const UNAVAILABLE_ERRORS = new Set(['ServiceError', 'ConnectionException', 'DriverException', 'MaxRetriesPerRequestError', 'WorkflowUpdateRPCTimeoutOrCancelledError']);
+/** A dependency (Temporal, MySQL, Redis) unreachable or timing out: the client may retry. */
+function isUnavailable(error: unknown): boolean {
+  return (
+    error instanceof ServiceError ||
+    error instanceof WorkflowUpdateRPCTimeoutOrCancelledError ||
+    error instanceof ConnectionException ||
+    error instanceof LockWaitTimeoutException ||
+    error instanceof DeadlockException ||
+    // The driver's errors it could not classify (a closed pool, a dropped socket); its subclasses are data errors.
+    (error instanceof DriverException && Object.getPrototypeOf(error) === DriverException.prototype) ||
+    error instanceof MaxRetriesPerRequestError
+  );
+}
 
+function toProblem(error: unknown, logger: Logger, where: { method: string; path: string }): Problem {
+  if (error instanceof Problem) return error;
+  for (const map of DOMAIN_ERRORS) {
+    const problem = map(error);
+    if (problem) return problem;
+  }
+  if (typeof error === 'object' && error !== null) {
+    const refused = bodyParserProblem(error);
+    if (refused) return refused;
+  }
+  logger.error({ err: error, ...where }, 'request failed');
+  return isUnavailable(error)
+    ? new Problem('SERVICE_UNAVAILABLE', 'a backing service is unavailable; try again shortly', {}, { 'Retry-After': RETRY_AFTER_SECONDS })
+    : new Problem('INTERNAL_ERROR', 'the request failed unexpectedly; it has been logged');
+}
+
+/** The one place a failed request becomes a problem+json answer. */
 export function problemHandler(logger: Logger): ErrorRequestHandler {
   return (error, req, res, _next) => {
-    let problem = toProblem(error);
-    if (!problem) {
-      logger.error({ err: error, method: req.method, path: req.path }, 'request failed');
-      problem = UNAVAILABLE_ERRORS.has((error as Error)?.constructor?.name)
-        ? new Problem(503, 'SERVICE_UNAVAILABLE', 'a backing service is unavailable; try again shortly')
-        : new Problem(500, 'INTERNAL_ERROR', 'the request failed unexpectedly; it has been logged');
-    }
+    const problem = toProblem(error, logger, { method: req.method, path: req.path });
     res.locals[PROBLEM_CODE] = problem.code;
     res
       .status(problem.status)
+      .set(problem.headers)
       .type('application/problem+json')
       .json({
-        type: `urn:order-saga:problem:${problem.code.toLowerCase().replaceAll('_', '-')}`,
-        title: TITLES[problem.status] ?? 'Error',
+        type: problemTypeOf(problem.code),
+        title: STATUS_TITLES[problem.status] ?? 'Error',
         status: problem.status,
         code: problem.code,
         detail: problem.message,
@@ -64,5 +103,5 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
 }
 
 export const notFound: RequestHandler = (req, _res, next) => {
-  next(new Problem(404, 'ROUTE_NOT_FOUND', `no route for ${req.method} ${req.path}`));
+  next(new Problem('ROUTE_NOT_FOUND', `no route for ${req.method} ${req.path}`));
 };

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { OrderInput, OrderLine } from '../workflows/order-types';
+import { MAX_ORDER_TOTAL_CENTS, MIN_ORDER_TOTAL_CENTS } from '../config/bounds';
 import type { Product } from '../db/catalogue';
 import { Problem } from './problem';
 import type { NewOrder } from './validation';
@@ -18,17 +19,27 @@ export function requestHashOf(order: BuyerOrder): string {
   return createHash('sha256').update(canonical).digest('hex');
 }
 
-/** Prices come from the catalogue at placement, never from the client. */
+/**
+ * Prices come from the catalogue at placement, never from the client. The total must be payable in one payment
+ * (config/bounds.ts), checked here, before any workflow starts: an order the provider must refuse is never reserved.
+ */
 export function priceOrder(order: NewOrder, products: Product[]): { lines: OrderLine[]; totalCents: number } {
   const byId = new Map(products.map((product) => [product.id, product]));
   const lines = order.items.map(({ productId, quantity }, index) => {
     const product = byId.get(productId);
     if (!product) {
-      throw new Problem(404, 'PRODUCT_NOT_FOUND', `product ${productId} does not exist`, { field: `body.items.${index}.productId` });
+      throw new Problem('PRODUCT_NOT_FOUND', `product ${productId} does not exist`, { field: `body.items.${index}.productId` });
     }
     return { productId, sku: product.sku, quantity, unitPriceCents: product.priceCents };
   });
   const totalCents = lines.reduce((sum, line) => sum + line.quantity * line.unitPriceCents, 0);
+  if (totalCents < MIN_ORDER_TOTAL_CENTS || totalCents > MAX_ORDER_TOTAL_CENTS) {
+    throw new Problem(
+      'ORDER_TOTAL_OUT_OF_RANGE',
+      `the order totals ${totalCents} cents at catalogue prices; a payment takes ${MIN_ORDER_TOTAL_CENTS} to ${MAX_ORDER_TOTAL_CENTS} cents`,
+      { field: 'body.items', totalCents, minTotalCents: MIN_ORDER_TOTAL_CENTS, maxTotalCents: MAX_ORDER_TOTAL_CENTS },
+    );
+  }
   return { lines, totalCents };
 }
 

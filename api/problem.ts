@@ -1,27 +1,22 @@
-/** An error the API answers with as application/problem+json (RFC 9457), with a stable `code` clients can branch on. */
+import { statusOf, type ProblemCode } from './problem-codes';
+
+/**
+ * A refusal the API itself decides (validation, idempotency, admission), answered as application/problem+json
+ * (RFC 9457) with its stable `code`; its status comes from the code's one definition in problem-codes.ts.
+ * Errors of the domain (catalogue, orders, payments) stay domain errors: api/errors.ts maps them.
+ */
 export class Problem extends Error {
+  readonly status: number;
+
   constructor(
-    readonly status: number,
-    readonly code: string,
+    readonly code: ProblemCode,
     message: string,
     /** Extra members of the problem document: the offending `field`, `errors`, `productId`, … */
     readonly extensions: Record<string, unknown> = {},
+    /** Extra response headers, e.g. Allow on a 405 or Retry-After on a 503. */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
+    this.status = statusOf(code);
   }
 }
-
-export const TITLES: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  402: 'Payment Required',
-  403: 'Forbidden',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  409: 'Conflict',
-  413: 'Content Too Large',
-  415: 'Unsupported Media Type',
-  422: 'Unprocessable Content',
-  500: 'Internal Server Error',
-  503: 'Service Unavailable',
-};

@@ -14,7 +14,7 @@ import { Problem } from './problem';
 export async function payRecorded(orm: MikroORM, orders: OrderClient, caller: Caller, orderId: string, paymentToken: string, cap: number): Promise<OrderView> {
   const attempt = await startAttempt(orm, orderId, caller.sub, cap > 0 ? cap : Number.MAX_SAFE_INTEGER);
   if (!attempt.allowed) {
-    throw new Problem(409, 'ORDER_NOT_PAYABLE', `order ${orderId} has had its ${cap} payment attempts; place a new order`, { field: 'path.id' });
+    throw new Problem('ORDER_NOT_PAYABLE', `order ${orderId} has had its ${cap} payment attempts; place a new order`, { field: 'path.id' });
   }
   let order: OrderView;
   try {
@@ -23,7 +23,7 @@ export async function payRecorded(orm: MikroORM, orders: OrderClient, caller: Ca
     const [outcome, reason] = outcomeOf(error);
     await finishAttempt(orm, attempt.id, outcome, reason);
     if (error instanceof PaymentDeclinedError) {
-      throw new Problem(402, 'PAYMENT_DECLINED', 'the payment was declined; the order stays reserved: pay with another method', { field: 'body.paymentToken' });
+      throw new Problem('PAYMENT_DECLINED', 'the payment was declined; the order stays reserved: pay with another method', { field: 'body.paymentToken' });
     }
     throw error;
   }

@@ -1,21 +1,19 @@
 import { z } from 'zod';
+import { MAX_LINES_PER_ORDER, MAX_PRICE_CENTS, MAX_PRODUCT_ID, MAX_STOCK_PER_REQUEST, MAX_UNITS_PER_LINE, MIN_PRICE_CENTS } from '../config/bounds';
 import { ORDER_STATUSES } from '../workflows/order-types';
 import { Problem } from './problem';
 
-/** Every body, parameter and header the API accepts: bounded, and with unknown fields rejected. */
-
-const MAX_UNITS_PER_LINE = 100;
-const MAX_LINES_PER_ORDER = 50;
+/** Every body, parameter and header the API accepts: bounded by config/bounds.ts, and with unknown fields rejected. */
 
 export const newProductSchema = z.strictObject({
   sku: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1–64 letters, digits, dots, dashes or underscores'),
   name: z.string().trim().min(1).max(200),
-  priceCents: z.int().min(0).max(100_000_000),
-  stock: z.int().min(0).max(10_000_000),
+  priceCents: z.int().min(MIN_PRICE_CENTS).max(MAX_PRICE_CENTS),
+  stock: z.int().min(0).max(MAX_STOCK_PER_REQUEST),
 });
 
 export const restockSchema = z.strictObject({
-  quantity: z.int().min(1).max(10_000_000),
+  quantity: z.int().min(1).max(MAX_STOCK_PER_REQUEST),
 });
 
 export const newOrderSchema = z.strictObject({
@@ -24,7 +22,7 @@ export const newOrderSchema = z.strictObject({
   items: z
     .array(
       z.strictObject({
-        productId: z.int().min(1).max(2 ** 31 - 1),
+        productId: z.int().min(1).max(MAX_PRODUCT_ID),
         quantity: z.int().min(1).max(MAX_UNITS_PER_LINE),
       }),
     )
@@ -40,7 +38,12 @@ export const paymentSchema = z.strictObject({
   paymentToken: z.string().regex(/^[A-Za-z0-9_]{1,100}$/, 'must be a payment token such as tok_visa'),
 });
 
-export const productIdSchema = z.coerce.number().int().min(1).max(2 ** 31 - 1);
+/** Decimal digits only, no sign, no leading zero: `0x1`, `1e0`, `+1` and `01` are not product 1. */
+export const productIdSchema = z
+  .string()
+  .regex(/^[1-9][0-9]{0,9}$/, 'must be a positive integer in decimal digits, without sign or leading zeros')
+  .transform(Number)
+  .pipe(z.int().max(MAX_PRODUCT_ID));
 export const orderIdSchema = z.string().regex(/^ord_[A-Za-z0-9_-]{1,60}$/, 'is not an order id');
 export const idempotencyKeySchema = z.string().regex(/^[\x21-\x7e]{1,255}$/, 'must be 1–255 visible ASCII characters');
 
@@ -59,7 +62,7 @@ export function parse<T>(schema: z.ZodType<T>, value: unknown, where: 'body' | '
     field: [where, ...(name ? [name] : []), ...issue.path.map(String)].join('.'),
     reason: reasonOf(issue),
   }));
-  throw new Problem(400, 'VALIDATION_FAILED', `${errors[0].field} ${errors[0].reason}`, { field: errors[0].field, errors });
+  throw new Problem('VALIDATION_FAILED', `${errors[0].field} ${errors[0].reason}`, { field: errors[0].field, errors });
 }
 
 function reasonOf(issue: z.core.$ZodIssue): string {

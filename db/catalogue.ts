@@ -1,5 +1,6 @@
 /** Product queries and stock changes made by operators (the API's catalogue endpoints). */
 import type { MikroORM } from '@mikro-orm/core';
+import { MAX_STOCK } from '../config/bounds';
 import { ProductEntity, type ProductRow } from './entities';
 import { isDuplicateKey } from './errors';
 import { forkSql, run, select } from './sql';
@@ -32,6 +33,17 @@ export class ProductNotFoundError extends Error {
   constructor(readonly productId: number) {
     super(`product ${productId} does not exist`);
     this.name = 'ProductNotFoundError';
+  }
+}
+
+/** A restock that would take the stock past MAX_STOCK, the largest count product.stock holds. */
+export class StockLimitError extends Error {
+  constructor(
+    readonly productId: number,
+    readonly maxStock: number = MAX_STOCK,
+  ) {
+    super(`product ${productId} cannot hold more than ${maxStock} units; restock fewer`);
+    this.name = 'StockLimitError';
   }
 }
 
@@ -104,8 +116,12 @@ export async function getProducts(orm: MikroORM, productIds: readonly number[]):
 export async function restock(orm: MikroORM, productId: number, quantity: number): Promise<number> {
   if (!Number.isInteger(quantity) || quantity <= 0) throw new RangeError(`restock quantity must be a positive integer, got ${quantity}`);
   return forkSql(orm).transactional(async (em) => {
-    const update = await run(em, 'UPDATE product SET stock = stock + ? WHERE id = ?', [quantity, productId]);
-    if (update.affectedRows === 0) throw new ProductNotFoundError(productId);
+    // The bound is part of the update, so two racing restocks cannot pass it together.
+    const update = await run(em, 'UPDATE product SET stock = stock + ? WHERE id = ? AND stock <= ? - ?', [quantity, productId, MAX_STOCK, quantity]);
+    if (update.affectedRows === 0) {
+      const [exists] = await select<{ id: number }>(em, 'SELECT id FROM product WHERE id = ?', [productId]);
+      throw exists ? new StockLimitError(productId) : new ProductNotFoundError(productId);
+    }
     await run(em, "INSERT INTO stock_movement (order_id, product_id, kind, delta) VALUES (NULL, ?, 'RESTOCK', ?)", [productId, quantity]);
     // Read inside the transaction: the row is locked by the update, so this is the stock it produced.
     const [{ stock }] = await select<{ stock: number }>(em, 'SELECT stock FROM product WHERE id = ?', [productId]);

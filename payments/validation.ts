@@ -1,5 +1,6 @@
 import type { Request } from 'express';
 import { z } from 'zod';
+import { MAX_PAYMENT_CENTS } from '../config/bounds';
 import type { Prepared } from './idempotent-route';
 import type { Ledger } from './ledger';
 import type { AuthorizeParams } from './operations';
@@ -7,7 +8,7 @@ import { fromZodError, notFound } from './responses';
 import type { Authorization } from './types';
 
 const authorizeBody = z.strictObject({
-  amountCents: z.number().int().positive().max(99_999_999),
+  amountCents: z.number().int().positive().max(MAX_PAYMENT_CENTS),
   currency: z.string().regex(/^[A-Z]{3}$/, 'expected an upper-case ISO 4217 code such as EUR').default('EUR'),
   paymentToken: z.string().min(1).max(255),
   reference: z.string().min(1).max(255),

@@ -37,10 +37,10 @@ export function allow(roles: readonly Role[] | 'any'): RequestHandler {
       const failure = res.locals.authError as InvalidTokenError | undefined;
       // RFC 6750 §3: a missing token gets the bare challenge; a bad one says invalid_token and why.
       res.set('WWW-Authenticate', failure ? `Bearer realm="${REALM}", error="invalid_token", error_description="${failure.message}"` : `Bearer realm="${REALM}"`);
-      throw new Problem(401, 'UNAUTHENTICATED', failure ? failure.message : 'send Authorization: Bearer <token>', { field: 'header.Authorization' });
+      throw new Problem('UNAUTHENTICATED', failure ? failure.message : 'send Authorization: Bearer <token>', { field: 'header.Authorization' });
     }
     if (roles !== 'any' && !roles.some((role) => caller.roles.includes(role))) {
-      throw new Problem(403, 'FORBIDDEN', `this needs the role ${roles.join(' or ')}`, { field: 'header.Authorization' });
+      throw new Problem('FORBIDDEN', `this needs the role ${roles.join(' or ')}`, { field: 'header.Authorization' });
     }
     next();
   };

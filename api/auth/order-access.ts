@@ -1,11 +1,11 @@
 import type { MikroORM } from '@mikro-orm/core';
 import { forkSql, select } from '../../db/sql';
 import type { OrderView } from '../../workflows/order-types';
-import { Problem } from '../problem';
+import { OrderNotFoundError } from '../../temporal/order-errors';
 import { isOperator, type Caller } from './roles';
 
 /** The one answer for an order the caller may not see and for one that does not exist: nothing leaks. */
-export const orderNotFound = (orderId: string) => new Problem(404, 'ORDER_NOT_FOUND', `order ${orderId} does not exist`, { field: 'path.id' });
+export const orderNotFound = (orderId: string) => new OrderNotFoundError(orderId);
 
 /** May this caller see (and act on) an order of this customer? Operators: any; buyers: their own. */
 export const mayAccess = (caller: Caller, customerId: string | undefined): boolean => isOperator(caller) || customerId === caller.sub;

@@ -44,7 +44,7 @@ export function ordersRouter({ orm, inventory, orders, holdMs, orderIdSecret, li
     const caller = callerOf(res);
     // The customer is who the token says; a body naming someone else is refused, not silently rewritten.
     if (body.customerId !== undefined && body.customerId !== caller.sub) {
-      throw new Problem(403, 'CUSTOMER_MISMATCH', "customerId must be the caller's own id (the token's sub), or be left out", { field: 'body.customerId' });
+      throw new Problem('CUSTOMER_MISMATCH', "customerId must be the caller's own id (the token's sub), or be left out", { field: 'body.customerId' });
     }
     // The token's e-mail claim, when it has one, is where the buyer's mail goes; the body's `email` is the fallback.
     const email = caller.email ?? body.email;
@@ -82,7 +82,7 @@ export function ordersRouter({ orm, inventory, orders, holdMs, orderIdSecret, li
     if (!isOperator(caller)) {
       // A buyer lists their own orders; only staff filter by customer.
       if (filter.customerId !== undefined && filter.customerId !== caller.sub) {
-        throw new Problem(403, 'FORBIDDEN', 'a buyer lists only their own orders', { field: 'query.customerId' });
+        throw new Problem('FORBIDDEN', 'a buyer lists only their own orders', { field: 'query.customerId' });
       }
       filter.customerId = caller.sub;
     }
@@ -105,7 +105,7 @@ export function ordersRouter({ orm, inventory, orders, holdMs, orderIdSecret, li
     await assertOrderAccess(orm, caller, orderId);
     const order = await payRecorded(orm, orders, caller, orderId, paymentToken, limits.LIMIT_PAYMENT_ATTEMPTS);
     if (order.status !== 'CONFIRMED') {
-      throw new Problem(402, 'PAYMENT_FAILED', 'the payment could not be completed; the order was undone', { order: toOrderResponse(order, callerOf(res)) });
+      throw new Problem('PAYMENT_FAILED', 'the payment could not be completed; the order was undone', { order: toOrderResponse(order, callerOf(res)) });
     }
     sendOrder(res, 200, order);
   });
@@ -132,7 +132,7 @@ async function admitOrRefuse(inventory: Inventory, orderId: string, lines: NewOr
     admission.reason === 'SOLD_OUT'
       ? `product ${admission.productId} does not have enough stock left`
       : `every unit of product ${admission.productId} left is being reserved by buyers ahead; units may come back if they do not pay`;
-  throw new Problem(409, 'OUT_OF_STOCK', detail, { productId: admission.productId, field: `body.items.${lineIndex}.quantity` });
+  throw new Problem('OUT_OF_STOCK', detail, { productId: admission.productId, field: `body.items.${lineIndex}.quantity` });
 }
 
 /**
@@ -146,7 +146,7 @@ async function rememberEmail(orm: MikroORM, order: OrderView, email: string | un
 
 function assertSameRequest(order: OrderView, requestHash: string): void {
   if (order.requestHash !== requestHash) {
-    throw new Problem(422, 'IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used for a different order', {
+    throw new Problem('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used for a different order', {
       field: 'header.Idempotency-Key',
       orderId: order.id,
     });
@@ -156,7 +156,7 @@ function assertSameRequest(order: OrderView, requestHash: string): void {
 /** A reservation refused by the workflow is answered like the gate's refusal, naming the order it was recorded as. */
 function answerPlacement(res: Response, order: OrderView): void {
   if (order.status === 'REJECTED') {
-    throw new Problem(409, 'OUT_OF_STOCK', order.failureReason ?? 'not enough stock left', { orderId: order.id, field: 'body.items' });
+    throw new Problem('OUT_OF_STOCK', order.failureReason ?? 'not enough stock left', { orderId: order.id, field: 'body.items' });
   }
   sendOrder(res, 201, order);
 }

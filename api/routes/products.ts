@@ -1,8 +1,7 @@
 import { Router } from 'express';
 import type { MikroORM } from '@mikro-orm/core';
-import { createProduct, getProduct, listProducts, restock, type Product } from '../../db/catalogue';
+import { createProduct, getProduct, listProducts, ProductNotFoundError, restock, type Product } from '../../db/catalogue';
 import type { Inventory } from '../../inventory/inventory';
-import { Problem } from '../problem';
 import { singleFlight } from '../single-flight';
 import { newProductSchema, parse, productIdSchema, restockSchema } from '../validation';
 
@@ -35,7 +34,7 @@ export function productsRouter({ orm, inventory }: { orm: MikroORM; inventory: I
   router.get('/:id', async (req, res) => {
     const productId = parse(productIdSchema, req.params.id, 'path', 'id');
     const [product, available] = await readProduct(productId);
-    if (!product) throw new Problem(404, 'PRODUCT_NOT_FOUND', `product ${productId} does not exist`, { field: 'path.id' });
+    if (!product) throw new ProductNotFoundError(productId);
     res.json(toProductResponse(product, available));
   });
 

@@ -30,6 +30,8 @@ export const OrderEntity = new EntitySchema<OrderRow>({
     id: { type: 'string', length: 64, primary: true },
     customerId: { type: 'string', length: 255 },
     status: { type: 'string', length: 16 },
+    // BIGINT in MySQL, like every money column; mapped as a JS number (the ORM's bigint type would hand out BigInts),
+    // exact because config/bounds.ts keeps every amount far below 2^53.
     totalCents: { type: 'integer' },
     reservedUntil: { type: 'datetime', length: 3, nullable: true },
     failureReason: { type: 'text', nullable: true },

@@ -2,6 +2,7 @@ import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261121000000InitialSchema } from './Migration20261121000000_initial_schema';
 import { Migration20261128020000PaymentAttempts } from './Migration20261128020000_payment_attempts';
 import { Migration20261128030000OrderContact } from './Migration20261128030000_order_contact';
+import { Migration20261128040000MoneyBigint } from './Migration20261128040000_money_bigint';
 
 /**
  * Every migration, oldest first, listed explicitly instead of found by a file glob: a glob would
@@ -12,4 +13,5 @@ export const ALL_MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261121000000_initial_schema', class: Migration20261121000000InitialSchema },
   { name: 'Migration20261128020000_payment_attempts', class: Migration20261128020000PaymentAttempts },
   { name: 'Migration20261128030000_order_contact', class: Migration20261128030000OrderContact },
+  { name: 'Migration20261128040000_money_bigint', class: Migration20261128040000MoneyBigint },
 ];

@@ -9,6 +9,7 @@
  * no stock, no payment.
  */
 import fc from 'fast-check';
+import { MAX_PRICE_CENTS, MAX_STOCK_PER_REQUEST, MIN_PRICE_CENTS } from '../../config/bounds';
 import { readStock } from '../support/db';
 import { startService, type Service } from '../support/service';
 import { apiClient, countOrderRows, countProductRows, ledger, sleep, unique, type Answer, type ApiClient, type RequestOptions } from './http';
@@ -241,20 +242,20 @@ const orderDefect: fc.Arbitrary<Defect> = fc.oneof(
 );
 
 const validProduct: fc.Arbitrary<Body> = fc
-  .record({ n: fc.nat({ max: 1_000_000 }), priceCents: fc.integer({ min: 0, max: 100_000_000 }), stock: fc.integer({ min: 0, max: 10_000_000 }) })
+  .record({ n: fc.nat({ max: 1_000_000 }), priceCents: fc.integer({ min: MIN_PRICE_CENTS, max: MAX_PRICE_CENTS }), stock: fc.integer({ min: 0, max: MAX_STOCK_PER_REQUEST }) })
   .map(({ n, priceCents, stock }) => ({ sku: `${SKU_PREFIX}-${n}`, name: `Fuzz ${n}`, priceCents, stock }));
 
 const productDefect: fc.Arbitrary<Defect> = fc.oneof(
   ...fieldDefects('sku', { wrong: 'string', bad: badIdString(fc.nat().map((n) => `${SKU_PREFIX}-${n}`)) }),
   ...fieldDefects('name', { wrong: 'string', bad: fc.oneof(fc.constantFrom('', ' ', '\t\n ', '\u00a0'), fc.integer({ min: 201, max: 2_000 }).map((length) => 'n'.repeat(length))) }),
-  ...fieldDefects('priceCents', { wrong: 'number', bad: badNumber(0, 100_000_000) }),
-  ...fieldDefects('stock', { wrong: 'number', bad: badNumber(0, 10_000_000) }),
+  ...fieldDefects('priceCents', { wrong: 'number', bad: badNumber(MIN_PRICE_CENTS, MAX_PRICE_CENTS) }),
+  ...fieldDefects('stock', { wrong: 'number', bad: badNumber(0, MAX_STOCK_PER_REQUEST) }),
   extraFieldDefect(['sku', 'name', 'priceCents', 'stock']),
 );
 
-const validRestock: fc.Arbitrary<Body> = fc.integer({ min: 1, max: 10_000_000 }).map((quantity) => ({ quantity }));
+const validRestock: fc.Arbitrary<Body> = fc.integer({ min: 1, max: MAX_STOCK_PER_REQUEST }).map((quantity) => ({ quantity }));
 const restockDefect: fc.Arbitrary<Defect> = fc.oneof(
-  ...fieldDefects('quantity', { wrong: 'number', bad: badNumber(1, 10_000_000) }),
+  ...fieldDefects('quantity', { wrong: 'number', bad: badNumber(1, MAX_STOCK_PER_REQUEST) }),
   extraFieldDefect(['quantity']),
 );
 

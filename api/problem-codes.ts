@@ -1,0 +1,53 @@
+/**
+ * Every problem code the API answers with, defined once: its HTTP status and what it means. Routes and the error
+ * mapping name codes from here (a typo does not compile), and the OpenAPI document lists each route's codes from here.
+ */
+export const PROBLEM_CODES = {
+  VALIDATION_FAILED: { status: 400, meaning: 'a body field, path parameter, query parameter or header is not valid; `field` names it, `errors` lists all' },
+  MALFORMED_JSON: { status: 400, meaning: 'the body is not valid JSON' },
+  BAD_REQUEST: { status: 400, meaning: 'the request could not be read' },
+  ORDER_TOTAL_OUT_OF_RANGE: { status: 400, meaning: 'the order total at catalogue prices is 0 or more than one payment may be' },
+  STOCK_LIMIT_EXCEEDED: { status: 400, meaning: 'the restock would take the stock past the largest count a product can hold' },
+  UNAUTHENTICATED: { status: 401, meaning: 'no valid bearer token: send Authorization: Bearer <token>' },
+  PAYMENT_DECLINED: { status: 402, meaning: 'the provider declined the payment; the order stays RESERVED and can be paid again' },
+  PAYMENT_FAILED: { status: 402, meaning: 'the payment could not be completed; the order is FAILED and compensated' },
+  FORBIDDEN: { status: 403, meaning: "the caller's roles do not allow this" },
+  CUSTOMER_MISMATCH: { status: 403, meaning: "the body's customerId is not the caller's own id" },
+  ROUTE_NOT_FOUND: { status: 404, meaning: 'no route has this path' },
+  PRODUCT_NOT_FOUND: { status: 404, meaning: 'no product has this id' },
+  ORDER_NOT_FOUND: { status: 404, meaning: 'no order has this id' },
+  METHOD_NOT_ALLOWED: { status: 405, meaning: 'the path does not take this method; `Allow` lists those it takes' },
+  SKU_TAKEN: { status: 409, meaning: 'a product with this sku exists' },
+  OUT_OF_STOCK: { status: 409, meaning: 'not enough units are left (or every unit left is being reserved by buyers ahead)' },
+  ORDER_NOT_PAYABLE: { status: 409, meaning: 'the order is finished and cannot be paid' },
+  ORDER_NOT_CANCELLABLE: { status: 409, meaning: 'the order is finished and cannot be cancelled' },
+  BODY_TOO_LARGE: { status: 413, meaning: 'the body is larger than 16 KiB' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, meaning: 'the body is not sent as application/json' },
+  UNSUPPORTED_ENCODING: { status: 415, meaning: 'the body is not UTF-8 JSON' },
+  IDEMPOTENCY_KEY_REUSED: { status: 422, meaning: 'this Idempotency-Key was used for a different request' },
+  INTERNAL_ERROR: { status: 500, meaning: 'the request failed unexpectedly; it has been logged' },
+  SERVICE_UNAVAILABLE: { status: 503, meaning: 'a backing service is unavailable or slow; retry after `Retry-After` seconds' },
+  PAYMENT_PROVIDER_UNAVAILABLE: { status: 503, meaning: 'the payment provider is unavailable; the order stays RESERVED and can be paid again' },
+} as const satisfies Record<string, { status: number; meaning: string }>;
+
+export type ProblemCode = keyof typeof PROBLEM_CODES;
+
+export const statusOf = (code: ProblemCode): number => PROBLEM_CODES[code].status;
+
+/** The problem document's `type`: a URN per code, stable for clients to compare. */
+export const problemTypeOf = (code: ProblemCode): string => `urn:order-saga:problem:${code.toLowerCase().replaceAll('_', '-')}`;
+
+export const STATUS_TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  402: 'Payment Required',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
