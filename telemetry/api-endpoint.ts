@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { Inventory } from '../inventory/inventory';
 import { createApiMetrics, type ApiMetrics } from './api-metrics';
-import { serveMetrics } from './metrics-endpoint';
+import { serveMetricsIfFree } from './metrics-endpoint';
 import { registerStockGauges } from './stock-gauges';
 
 /** The API's metrics with the stock gauges, served on METRICS_PORT; null when METRICS_PORT=off. */
@@ -15,7 +15,6 @@ export async function serveApiMetrics(
   if (config.METRICS_PORT === 'off') return null;
   const metrics = createApiMetrics({ processMetrics: true });
   registerStockGauges(metrics.registry, stores);
-  const endpoint = await serveMetrics(config.METRICS_PORT, [() => metrics.registry.metrics()]);
-  logger.info(`API metrics on http://localhost:${endpoint.port}/metrics`);
+  await serveMetricsIfFree(config.METRICS_PORT, [() => metrics.registry.metrics()], logger, 'API');
   return metrics;
 }

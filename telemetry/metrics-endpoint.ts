@@ -16,6 +16,31 @@ const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
  * kept off the public network. Several sources are concatenated: their metric names must not overlap.
  */
 export async function serveMetrics(port: number, sources: MetricsSource[], host = '0.0.0.0'): Promise<MetricsEndpoint> {
+  return listen(port, sources, host);
+}
+
+/**
+ * Like serveMetrics, but a port already taken (a second worker on the same host, a stack beside `npm start`) costs the
+ * metrics endpoint only, never the process: it warns and serves nothing, since orders matter more than their counts.
+ */
+export async function serveMetricsIfFree(
+  port: number,
+  sources: MetricsSource[],
+  logger: { info(message: string): void; warn(fields: object, message: string): void },
+  what: string,
+): Promise<MetricsEndpoint | undefined> {
+  try {
+    const endpoint = await listen(port, sources);
+    logger.info(`${what} metrics on http://localhost:${endpoint.port}/metrics`);
+    return endpoint;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    logger.warn({ port }, `${what} metrics not served: port ${port} is in use (set another one, or off)`);
+    return undefined;
+  }
+}
+
+async function listen(port: number, sources: MetricsSource[], host = '0.0.0.0'): Promise<MetricsEndpoint> {
   const server: Server = createServer(async (req, res) => {
     if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('metrics are at GET /metrics\n');
@@ -35,6 +60,10 @@ export async function serveMetrics(port: number, sources: MetricsSource[], host 
   server.unref();
   return {
     port: (server.address() as AddressInfo).port,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections(); // a scraper's keep-alive connection would hold close() open
+      }),
   };
 }

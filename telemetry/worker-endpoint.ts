@@ -2,7 +2,7 @@ import net from 'node:net';
 import type { RuntimeOptions, WorkerOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
-import { serveMetrics, type MetricsEndpoint } from './metrics-endpoint';
+import { serveMetricsIfFree, type MetricsEndpoint } from './metrics-endpoint';
 import { createSagaMetrics, sagaMetricsSinks, type SagaMetrics } from './saga-metrics';
 
 /** Milliseconds (Core's unit): fine around the 200 ms schedule-to-start alert threshold. */
@@ -26,7 +26,7 @@ export interface WorkerMetrics {
   workerOptions: Pick<WorkerOptions, 'sinks' | 'interceptors'>;
   saga: SagaMetrics;
   /** Serves both on WORKER_METRICS_PORT, once the Runtime is installed. */
-  serve(): Promise<MetricsEndpoint>;
+  serve(): Promise<MetricsEndpoint | undefined>;
 }
 
 /**
@@ -64,10 +64,6 @@ export async function workerMetrics(config: Pick<Config, 'WORKER_METRICS_PORT'>,
       interceptors: { workflowModules: [require.resolve('./workflow-interceptors')] },
     },
     saga,
-    async serve() {
-      const endpoint = await serveMetrics(port, [() => saga.registry.metrics(), coreMetrics]);
-      logger.info(`worker metrics on http://localhost:${endpoint.port}/metrics`);
-      return endpoint;
-    },
+    serve: () => serveMetricsIfFree(port, [() => saga.registry.metrics(), coreMetrics], logger, 'worker'),
   };
 }
