@@ -1,4 +1,7 @@
+// Tracing first: it patches http, ioredis and mysql2 before anything below loads them.
+import { apiTracing } from '../telemetry/api-tracing';
 import pino from 'pino';
+import { traceIds } from '../telemetry/log-context';
 import { loadConfig } from '../config';
 import { openOrm } from '../db/orm';
 import { loadMissingAvailability } from '../inventory/availability-sync';
@@ -12,7 +15,7 @@ import { requestIdMixin } from './http-hygiene';
 /** `npm run api`: the REST API on PORT; SIGINT/SIGTERM stop taking connections and finish the requests in flight. */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = pino({ level: config.LOG_LEVEL, base: { service: 'api' }, mixin: requestIdMixin });
+  const logger = pino({ level: config.LOG_LEVEL, base: { service: 'api' }, mixin: () => ({ ...requestIdMixin(), ...traceIds() }) });
   const orm = await openOrm(config.DATABASE_URL);
   const redis = await connectRedis(config.REDIS_URL);
   const temporal = await connectClient(config);
@@ -30,6 +33,7 @@ async function main(): Promise<void> {
       await temporal.connection.close();
       redis.disconnect();
       await orm.close();
+      await apiTracing?.shutdown();
       process.exit(0);
     });
     server.closeIdleConnections();

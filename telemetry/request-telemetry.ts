@@ -1,4 +1,4 @@
-import { trace } from '@opentelemetry/api';
+import { trace, type Span } from '@opentelemetry/api';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import type { ApiMetrics } from './api-metrics';
@@ -34,15 +34,17 @@ function orderIdOf(req: Request, res: Response): string | undefined {
 export function requestTelemetry(metrics: ApiMetrics | undefined, logger: Logger): RequestHandler {
   return (req, res, next) => {
     const started = process.hrtime.bigint();
-    const spanContext = trace.getActiveSpan()?.spanContext();
+    const span = trace.getActiveSpan();
+    const spanContext = span?.spanContext();
+    if (span) nameSpanOnHeaders(span, req, res);
     res.once('finish', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const route = routeOf(req);
       const status = res.statusCode;
       const problemCode = res.locals[PROBLEM_CODE] as string | undefined;
       if (metrics) countRequest(metrics, req.method, route, status, seconds, problemCode, res.getHeader('idempotent-replayed') === 'true');
-      if (!logger.isLevelEnabled('info')) return;
       const orderId = orderIdOf(req, res);
+      if (!logger.isLevelEnabled('info')) return;
       logger.info(
         {
           ...(spanContext ? { trace_id: spanContext.traceId, span_id: spanContext.spanId } : {}),
@@ -68,4 +70,20 @@ function countRequest(metrics: ApiMetrics, method: string, route: string, status
     if (status === 201) metrics.ordersPlaced.inc({ replayed: String(replayed) });
     else metrics.ordersRefused.inc({ code: problemCode ?? `HTTP_${status}` });
   }
+}
+
+/**
+ * The HTTP instrumentation names a server span after the method alone and ends it on 'finish', before any listener of
+ * ours runs; so the route pattern and the order are put on the span as the answer's headers are written.
+ */
+function nameSpanOnHeaders(span: Span, req: Request, res: Response): void {
+  const writeHead = res.writeHead;
+  res.writeHead = function (this: Response, ...args: Parameters<Response['writeHead']>) {
+    const route = routeOf(req);
+    span.updateName(`${req.method} ${route}`);
+    span.setAttribute('http.route', route);
+    const orderId = orderIdOf(req, res);
+    if (orderId) span.setAttribute('order.id', orderId);
+    return writeHead.apply(this, args);
+  } as Response['writeHead'];
 }

@@ -1,5 +1,8 @@
+// Tracing first: it patches ioredis, mysql2 and fetch before anything below loads them.
+import { tracingPlugins, workerTracing } from '../telemetry/worker-tracing';
 import { Runtime } from '@temporalio/worker';
 import pino from 'pino';
+import { traceIds } from '../telemetry/log-context';
 import { createActivities } from '../activities';
 import { emailNotifier } from '../activities/email-notifier';
 import { logNotifier, type Notifier } from '../activities/notify';
@@ -15,7 +18,7 @@ import { connectWhenReachable, createOrderWorker } from './worker';
 /** `npm run worker`: one order worker against TEMPORAL_ADDRESS; SIGINT/SIGTERM drain it before exit. */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = pino({ level: config.LOG_LEVEL, base: { service: 'worker' } });
+  const logger = pino({ level: config.LOG_LEVEL, base: { service: 'worker' }, mixin: traceIds });
   const metrics = await workerMetrics(config, logger);
   Runtime.install({
     logger: sdkLoggerFrom(logger.child({ component: 'temporal-sdk' }, { level: sdkLevel(config.LOG_LEVEL) })),
@@ -39,7 +42,7 @@ async function main(): Promise<void> {
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     activities,
-    telemetry: metrics?.workerOptions,
+    telemetry: { ...metrics?.workerOptions, plugins: tracingPlugins(workerTracing) },
   });
   logger.info({ temporal: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, notifications: notifier.channel }, 'order worker running');
   // The SDK stops polling on SIGINT/SIGTERM and lets in-flight activities finish within shutdownGraceTime.
@@ -47,6 +50,7 @@ async function main(): Promise<void> {
   await connection.close();
   redis.disconnect();
   await orm.close();
+  await workerTracing?.shutdown();
   logger.info('order worker stopped');
 }
 

@@ -8,7 +8,9 @@ import type { Logger as Pino } from 'pino';
 export function sdkLoggerFrom(pino: Pino): Logger {
   const log = (level: LogLevel, message: string, meta?: LogMetadata) => {
     const method = level.toLowerCase() as 'trace' | 'debug' | 'info' | 'warn' | 'error';
-    pino[method](meta ?? {}, message);
+    // The workflow id is the order id: lines of a workflow or an activity say which order they are about.
+    const orderId = typeof meta?.workflowId === 'string' && meta.orderId === undefined ? { orderId: meta.workflowId } : {};
+    pino[method]({ ...orderId, ...meta }, message);
   };
   return {
     log,
