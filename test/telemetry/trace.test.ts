@@ -11,6 +11,7 @@ import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startStandIn, type StandIn } from '../payments/stand-in';
 import { apiClient, eventually, unique, type ApiClient } from '../api/http';
+import { openTestOrm } from '../support/db';
 import { startDevServerEnv } from '../support/dev-server';
 import { startCollector, type CollectedSpan, type Collector } from './otlp-collector';
 
@@ -42,6 +43,8 @@ function startPart(entry: string, extraEnv: Record<string, string>): ChildProces
 }
 
 beforeAll(async () => {
+  // The test database's schema is brought up to date here: the processes below do not migrate.
+  await (await openTestOrm()).close();
   [env, standIn, collector] = await Promise.all([startDevServerEnv(), startStandIn(), startCollector()]);
   const port = await freePort();
   const common = {
