@@ -4,6 +4,7 @@ import type { Client } from '@temporalio/client';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Inventory } from '../inventory/inventory';
+import type { SoldOutFlags } from '../inventory/sold-out-flags';
 import { OrderClient } from '../temporal/order-client';
 import { createApiMetrics, type ApiMetrics } from '../telemetry/api-metrics';
 import { meteredInventory, meteredOrderClient } from '../telemetry/api-observers';
@@ -36,6 +37,11 @@ export interface AppDeps {
   auth?: AuthConfig;
   /** Limits for a drop; read from the environment (LIMIT_*, RATE_*) when not given. */
   limits?: LimitsConfig;
+  /**
+   * Sold-out flags that follow the reopened-product announcements (followReopenedProducts): sold-out buyers are then
+   * refused without a Redis round trip. Absent: every order request asks Redis.
+   */
+  soldOut?: SoldOutFlags;
   /** CORS origins; read from the environment (CORS_ORIGINS) when not given. */
   http?: HttpConfig;
 }

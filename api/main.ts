@@ -6,6 +6,7 @@ import { loadConfig } from '../config';
 import { openOrm } from '../db/orm';
 import { loadMissingAvailability } from '../inventory/availability-sync';
 import { Inventory } from '../inventory/inventory';
+import { followReopenedProducts, SoldOutFlags } from '../inventory/sold-out-flags';
 import { connectRedis } from '../inventory/redis';
 import { connectClient } from '../temporal/connection';
 import { serveApiMetrics } from '../telemetry/api-endpoint';
@@ -24,13 +25,16 @@ async function main(): Promise<void> {
   if (loaded.length > 0) logger.info({ products: loaded }, 'availability loaded from MySQL');
 
   const metrics = await serveApiMetrics(config, { orm, inventory }, logger);
-  const app = createApp({ orm, redis, inventory, temporal, holdMs: config.RESERVATION_TTL, logger, metrics });
+  const soldOut = new SoldOutFlags();
+  const stopFollowing = await followReopenedProducts(redis, soldOut);
+  const app = createApp({ orm, redis, inventory, temporal, holdMs: config.RESERVATION_TTL, logger, metrics, soldOut });
   const server = app.listen(config.PORT, () => logger.info(`API listening on http://localhost:${config.PORT}`));
 
   const stop = () => {
     logger.info('API stopping: draining requests in flight');
     server.close(async () => {
       await temporal.connection.close();
+      stopFollowing();
       redis.disconnect();
       await orm.close();
       await apiTracing?.shutdown();

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { StockLine } from '../workflows/order-types';
 import { admissionKey, availabilityKey, holdKey } from './keys';
+import { reopenedChannel } from './sold-out-flags';
 import { ADD_SCRIPT, ADMIT_SCRIPT, REBUILD_SCRIPT, RELEASE_SCRIPT, RESERVE_SCRIPT, SETTLE_SCRIPT } from './scripts';
 
 /** An order MySQL records as holding stock of the product being rebuilt. */
@@ -97,6 +98,7 @@ export class Inventory {
       ...lines.map((line) => line.quantity),
       TOMBSTONE_TTL_SECONDS,
     );
+    if (returned === 1) await this.announceReopened(lines.map((line) => line.productId));
     return returned === 1;
   }
 
@@ -162,12 +164,15 @@ export class Inventory {
       stock,
       ...holds.flatMap((hold) => [hold.units, hold.sold ? 1 : 0, encodeLines(hold.lines)]),
     );
+    if (rebuilt === 1) await this.announceReopened([productId]);
     return rebuilt === 1;
   }
 
   /** Loads a product's availability unless it is already there (a live count must never be overwritten). */
   async load(productId: number, units: number): Promise<boolean> {
-    return (await this.redis.set(availabilityKey(productId), units, 'NX')) === 'OK';
+    const loaded = (await this.redis.set(availabilityKey(productId), units, 'NX')) === 'OK';
+    if (loaded) await this.announceReopened([productId]);
+    return loaded;
   }
 
   /**
@@ -176,6 +181,17 @@ export class Inventory {
    */
   async add(productId: number, units: number): Promise<number | null> {
     requireUnits(units, 'restocked units');
-    return this.redis.addStock(availabilityKey(productId), units);
+    const available = await this.redis.addStock(availabilityKey(productId), units);
+    await this.announceReopened([productId]);
+    return available;
+  }
+
+  /**
+   * Tells every API replica that units of these products may be available again, so their sold-out flags
+   * (SoldOutFlags) end now rather than when they expire. Sent after the change it announces is made.
+   */
+  private async announceReopened(productIds: number[]): Promise<void> {
+    const channel = reopenedChannel(this.redis);
+    await Promise.all([...new Set(productIds)].map((productId) => this.redis.publish(channel, String(productId))));
   }
 }

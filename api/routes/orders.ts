@@ -3,7 +3,8 @@ import type { MikroORM } from '@mikro-orm/core';
 import { getProducts } from '../../db/catalogue';
 import { saveOrderEmail } from '../../db/order-contact';
 import { getOrderRecord, listOrders } from '../../db/order-queries';
-import type { Inventory } from '../../inventory/inventory';
+import type { AdmissionResult, Inventory } from '../../inventory/inventory';
+import type { SoldOutFlags } from '../../inventory/sold-out-flags';
 import type { OrderClient } from '../../temporal/order-client';
 import type { OrderView } from '../../workflows/order-types';
 import type { LimitsConfig } from '../../config/limits';
@@ -26,6 +27,8 @@ export interface OrdersRouterDeps {
   /** Keys order ids derived from Idempotency-Keys (see order-ids.ts). */
   orderIdSecret: string;
   limits: LimitsConfig;
+  /** Products this process saw sold out, refused without a Redis round trip (absent: every request asks Redis). */
+  soldOut?: SoldOutFlags;
 }
 
 const toOrderResponse = ({ requestHash: _requestHash, ...order }: OrderView, caller: Caller) => presentOrder(order, caller);
@@ -34,7 +37,7 @@ function sendOrder(res: Response, status: number, order: OrderView): void {
   res.status(status).location(`/orders/${order.id}`).json(toOrderResponse(order, callerOf(res)));
 }
 
-export function ordersRouter({ orm, inventory, orders, holdMs, orderIdSecret, limits }: OrdersRouterDeps): Router {
+export function ordersRouter({ orm, inventory, orders, holdMs, orderIdSecret, limits, soldOut }: OrdersRouterDeps): Router {
   const router = Router();
 
   router.post('/', async (req, res) => {
@@ -63,7 +66,7 @@ export function ordersRouter({ orm, inventory, orders, holdMs, orderIdSecret, li
     }
 
     // Sold-out answers come from Redis alone: admission is decided before anything else is read.
-    await admitOrRefuse(inventory, orderId, order.items);
+    await admitOrRefuse(inventory, soldOut, orderId, order.items);
     let placed: OrderView;
     try {
       const products = await getProducts(orm, order.items.map((item) => item.productId));
@@ -124,15 +127,22 @@ export function ordersRouter({ orm, inventory, orders, holdMs, orderIdSecret, li
  * units remain, buyers are admitted only while some unreserved unit is unclaimed (see Inventory.admit). It only sheds load that
  * cannot succeed; the reservation itself stays the workflow's atomic step.
  */
-async function admitOrRefuse(inventory: Inventory, orderId: string, lines: NewOrder['items']): Promise<void> {
+async function admitOrRefuse(inventory: Inventory, soldOut: SoldOutFlags | undefined, orderId: string, lines: NewOrder['items']): Promise<void> {
+  const flagged = soldOut?.firstSoldOut(lines);
+  if (flagged) throw outOfStock({ admitted: false, productId: flagged.productId, reason: 'SOLD_OUT' }, lines);
   const admission = await inventory.admit(orderId, lines);
   if (admission.admitted) return;
+  if (admission.reason === 'SOLD_OUT') soldOut?.mark(admission.productId, lines.find((line) => line.productId === admission.productId)!.quantity);
+  throw outOfStock(admission, lines);
+}
+
+function outOfStock(admission: Extract<AdmissionResult, { admitted: false }>, lines: NewOrder['items']): Problem {
   const lineIndex = lines.findIndex((line) => line.productId === admission.productId);
   const detail =
     admission.reason === 'SOLD_OUT'
       ? `product ${admission.productId} does not have enough stock left`
       : `every unit of product ${admission.productId} left is being reserved by buyers ahead; units may come back if they do not pay`;
-  throw new Problem('OUT_OF_STOCK', detail, { productId: admission.productId, field: `body.items.${lineIndex}.quantity` });
+  return new Problem('OUT_OF_STOCK', detail, { productId: admission.productId, field: `body.items.${lineIndex}.quantity` });
 }
 
 /**

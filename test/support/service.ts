@@ -21,6 +21,7 @@ import pino from 'pino';
 import { createActivities } from '../../activities';
 import type { NotificationMessage, Notifier } from '../../activities/notify';
 import { createApp } from '../../api/app';
+import { followReopenedProducts, SoldOutFlags } from '../../inventory/sold-out-flags';
 import { Inventory } from '../../inventory/inventory';
 import { createPaymentsClient } from '../../payments/client';
 import { OrderClient } from '../../temporal/order-client';
@@ -135,10 +136,14 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     });
     stops.push(() => settleOpenOrders(env.client, taskQueue));
 
+    const soldOut = new SoldOutFlags();
+    const stopFollowing = await followReopenedProducts(redis, soldOut);
+    stops.push(async () => stopFollowing());
     const app = createApp({
       orm,
       redis,
       inventory,
+      soldOut,
       temporal: env.client,
       holdMs: options.holdMs,
       logger: pino({ level: 'silent' }),

@@ -1,0 +1,54 @@
+/**
+ * Sold-out answers through the REST API: once the gate has found a product sold out, the API refuses its buyers
+ * without asking Redis, and units coming back (a restock, a cancelled order) reopen the sale for the next buyer.
+ */
+import { startService, type Service } from '../support/service';
+import { apiClient, expectProblem, unique, type ApiClient } from './http';
+
+let service: Service;
+let api: ApiClient;
+
+beforeAll(async () => {
+  service = await startService({ holdMs: 60_000 });
+  api = apiClient(service.baseUrl);
+}, 120_000);
+
+afterAll(async () => {
+  await service?.stop();
+}, 60_000);
+
+async function productWith(stock: number): Promise<number> {
+  const answer = await api.post('/products', { sku: unique('api-sold-out'), name: 'Sold-out product', priceCents: 1_500, stock });
+  expect(answer.status).toBe(201);
+  return answer.body.id;
+}
+
+const order = (productId: number, quantity = 1) => api.post('/orders', { customerId: unique('cus-sold-out'), items: [{ productId, quantity }] });
+
+test('a restock reopens a sold-out product for the very next buyer', async () => {
+  const productId = await productWith(1);
+  expect((await order(productId)).status).toBe(201);
+  expectProblem(await order(productId), 409, 'OUT_OF_STOCK');
+  expectProblem(await order(productId), 409, 'OUT_OF_STOCK'); // answered from the flag
+
+  expect((await api.post(`/products/${productId}/restock`, { quantity: 1 })).status).toBe(200);
+
+  expect((await order(productId)).status).toBe(201);
+});
+
+test('a cancelled order gives its unit back to the next buyer', async () => {
+  const productId = await productWith(1);
+  const first = await order(productId);
+  expectProblem(await order(productId), 409, 'OUT_OF_STOCK');
+
+  expect((await api.post(`/orders/${first.body.id}/cancel`)).status).toBe(200);
+
+  expect((await order(productId)).status).toBe(201);
+});
+
+test('a buyer of fewer units than a refused buyer asked for is still served', async () => {
+  const productId = await productWith(2);
+  expectProblem(await order(productId, 3), 409, 'OUT_OF_STOCK');
+
+  expect((await order(productId, 2)).status).toBe(201);
+});
