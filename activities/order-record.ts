@@ -7,6 +7,7 @@ import type { MikroORM } from '@mikro-orm/core';
 import type { OrderLine, OrderView } from '../workflows/order-types';
 import { forkSql, placeholders, run, type Sql } from '../db/sql';
 import { orderStatusNotBehind, paymentStatusNotBehind } from '../db/status-rank';
+import { refusingBadData } from './store-errors';
 
 export type OrderRecordActivities = ReturnType<typeof createOrderRecordActivities>;
 
@@ -17,14 +18,16 @@ export function createOrderRecordActivities(orm: MikroORM) {
      * transaction. Idempotent, and a late replay of an older view never moves the record backwards.
      */
     async saveOrder(view: OrderView): Promise<void> {
-      await forkSql(orm).transactional(async (em) => {
-        await upsertOrder(em, view);
-        await insertLinesOnce(em, view.id, view.items);
-        const payment = view.payment;
-        if (payment?.authorizationId) {
-          await upsertPayment(em, view.id, { ...payment, authorizationId: payment.authorizationId });
-        }
-      });
+      await refusingBadData(`save order ${view.id}`, () =>
+        forkSql(orm).transactional(async (em) => {
+          await upsertOrder(em, view);
+          await insertLinesOnce(em, view.id, view.items);
+          const payment = view.payment;
+          if (payment?.authorizationId) {
+            await upsertPayment(em, view.id, { ...payment, authorizationId: payment.authorizationId });
+          }
+        }),
+      );
     },
   };
 }
@@ -38,12 +41,13 @@ function upsertOrder(em: Sql, view: OrderView) {
   const newer = orderStatusNotBehind();
   return run(
     em,
-    `INSERT INTO orders (id, customer_id, status, total_cents, reserved_until, failure_reason, request_hash)
-     VALUES (?, ?, ?, ?, ?, ?, ?)
+    `INSERT INTO orders (id, customer_id, status, total_cents, reserved_until, failure_reason, failure_code, request_hash)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
      ON DUPLICATE KEY UPDATE
        total_cents = IF(${newer}, VALUES(total_cents), total_cents),
        reserved_until = IF(${newer}, VALUES(reserved_until), reserved_until),
        failure_reason = IF(${newer}, VALUES(failure_reason), failure_reason),
+       failure_code = IF(${newer}, VALUES(failure_code), failure_code),
        status = IF(${newer}, VALUES(status), status)`,
     [
       view.id,
@@ -52,6 +56,7 @@ function upsertOrder(em: Sql, view: OrderView) {
       view.totalCents,
       view.reservedUntil ? new Date(view.reservedUntil) : null,
       view.failureReason ?? null,
+      view.failureCode ?? null,
       view.requestHash,
     ],
   );

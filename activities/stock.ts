@@ -11,6 +11,7 @@ import type { StockLine } from '../workflows/order-types';
 import { isDuplicateKey } from '../db/errors';
 import { forkSql, placeholders, run, select, type Sql } from '../db/sql';
 import { STOCK_TRANSACTION } from '../db/transactions';
+import { refusingBadData } from './store-errors';
 
 export interface CommitStockInput {
   orderId: string;
@@ -31,7 +32,7 @@ export interface StockShortage {
 export type StockActivities = ReturnType<typeof createStockActivities>;
 
 export function createStockActivities(orm: MikroORM) {
-  return {
+  const steps = {
     /**
      * Takes the order's units out of stock, all or nothing. Replays are no-ops, also after the
      * product sold out (a replay must not report InsufficientStock for units it already holds).
@@ -91,6 +92,11 @@ export function createStockActivities(orm: MikroORM) {
         throw error;
       }
     },
+  };
+  // MySQL refusing the data (a value out of a column's range, a broken constraint) fails the step for good.
+  return {
+    commitStock: (input: CommitStockInput) => refusingBadData(`commit stock of order ${input.orderId}`, () => steps.commitStock(input)),
+    restoreStock: (input: RestoreStockInput) => refusingBadData(`restore stock of order ${input.orderId}`, () => steps.restoreStock(input)),
   };
 }
 

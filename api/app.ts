@@ -28,6 +28,8 @@ export interface AppDeps {
   inventory: Inventory;
   temporal: Client;
   holdMs: number;
+  /** CAPTURE_RETRY_WINDOW: how long each order's workflow retries a failing capture (default 7 days). */
+  captureRetryWindowMs?: number;
   logger: Logger;
   /** Task queue of the order workflows (one per test run in the tests). */
   taskQueue?: string;
@@ -57,7 +59,7 @@ export function createApp(deps: AppDeps): Express {
   const metrics = deps.metrics === null ? undefined : (deps.metrics ?? createApiMetrics());
   app.use(requestTelemetry(metrics, deps.logger));
   const inventory = metrics ? meteredInventory(deps.inventory, metrics) : deps.inventory;
-  const orderClient = new OrderClient(deps.temporal, deps.taskQueue);
+  const orderClient = new OrderClient(deps.temporal, deps.taskQueue, { captureRetryWindowMs: deps.captureRetryWindowMs });
   const auth = deps.auth ?? loadAuthConfig();
   const limits = deps.limits ?? loadLimitsConfig();
   app.use(express.json({ limit: '16kb', strict: true }));

@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   const metrics = await serveApiMetrics(config, { orm, inventory }, logger);
   const soldOut = new SoldOutFlags();
   const stopFollowing = await followReopenedProducts(redis, soldOut);
-  const app = createApp({ orm, redis, inventory, temporal, holdMs: config.RESERVATION_TTL, logger, metrics, soldOut });
+  const app = createApp({ orm, redis, inventory, temporal, holdMs: config.RESERVATION_TTL, captureRetryWindowMs: config.CAPTURE_RETRY_WINDOW, logger, metrics, soldOut });
   const server = app.listen(config.PORT, () => logger.info(`API listening on http://localhost:${config.PORT}`));
 
   const stop = () => {

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 
-/** Durations like "30m", "90s", "1500ms" or "2h"; a bare number is milliseconds. */
+/** Durations like "30m", "90s", "1500ms", "2h" or "7d"; a bare number is milliseconds. */
 export function parseDuration(text: string): number {
-  const match = /^(\d+)(ms|s|m|h)?$/.exec(text.trim());
-  if (!match) throw new Error(`not a duration: "${text}" (use e.g. 30m, 90s, 1500ms)`);
-  const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[(match[2] ?? 'ms') as 'ms' | 's' | 'm' | 'h'];
+  const match = /^(\d+)(ms|s|m|h|d)?$/.exec(text.trim());
+  if (!match) throw new Error(`not a duration: "${text}" (use e.g. 30m, 90s, 1500ms, 7d)`);
+  const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(match[2] ?? 'ms') as 'ms' | 's' | 'm' | 'h' | 'd'];
   return Number(match[1]) * unit;
 }
 
@@ -30,6 +30,8 @@ const schema = z.object({
   TEMPORAL_UI_PORT: z.coerce.number().int().default(8233),
   TEMPORAL_DATA_DIR: z.string().default('data/temporal'),
   RESERVATION_TTL: duration.default(30 * 60_000),
+  /** How long a failing capture is retried, with backoff: as long as the provider keeps an authorisation valid. */
+  CAPTURE_RETRY_WINDOW: duration.default(7 * 86_400_000),
   /** Prometheus endpoints (GET /metrics) of the API and of each worker; `off` serves none. */
   METRICS_PORT: metricsPort.default(9464),
   WORKER_METRICS_PORT: metricsPort.default(9465),

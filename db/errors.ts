@@ -15,3 +15,13 @@ export function isCheckViolation(error: unknown): boolean {
     (error instanceof DriverException && error.errno !== undefined && CHECK_FAILED_ERRNOS.has(error.errno))
   );
 }
+
+/**
+ * True when MySQL refused the data itself, which no retry can fix: SQLSTATE class 22 (data exception: a value out
+ * of a column's range, too long, not a number) or 23 (integrity constraint: NOT NULL, foreign key, unique, CHECK).
+ * Connection losses, timeouts, deadlocks and lock waits have other classes (08, HY000, 40001) and are retried.
+ */
+export function isDataError(error: unknown): boolean {
+  if (!(error instanceof DriverException)) return false;
+  return error.sqlState?.startsWith('22') === true || error.sqlState?.startsWith('23') === true || isCheckViolation(error);
+}

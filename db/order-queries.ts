@@ -55,6 +55,7 @@ async function toViews(em: Sql, orders: OrderRow[]): Promise<OrderView[]> {
       requestHash: order.requestHash,
     };
     if (order.failureReason !== null) view.failureReason = order.failureReason;
+    if (order.failureCode !== null) view.failureCode = order.failureCode;
     return view;
   });
 }

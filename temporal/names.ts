@@ -6,7 +6,9 @@ export const ORDER_TASK_QUEUE = 'orders';
 /** Typed search attributes: operators find orders in the Web UI with `OrderStatus = "RESERVED"` or `CustomerId = "…"`. */
 export const orderStatusKey = defineSearchAttributeKey('OrderStatus', SearchAttributeType.KEYWORD);
 export const customerIdKey = defineSearchAttributeKey('CustomerId', SearchAttributeType.KEYWORD);
-export const ORDER_SEARCH_ATTRIBUTES = [orderStatusKey, customerIdKey];
+/** Set only on a FAILED order that staff must act on: `OrderFailureCode = "REFUND_FAILED"` finds them. */
+export const orderFailureCodeKey = defineSearchAttributeKey('OrderFailureCode', SearchAttributeType.KEYWORD);
+export const ORDER_SEARCH_ATTRIBUTES = [orderStatusKey, customerIdKey, orderFailureCodeKey];
 
 /** The workflow id is the order id, so the Web UI, the API and MySQL all name an order the same way. */
 export const orderWorkflowId = (orderId: string): string => orderId;

@@ -7,7 +7,7 @@ import {
 } from '@temporalio/client';
 import { applicationFailureOf, ORDER_NOT_CANCELLABLE, ORDER_NOT_PAYABLE, PAYMENT_DECLINED, PAYMENT_UNAVAILABLE } from '../workflows/failures';
 import { cancelOrderUpdate, getOrderQuery, payOrderUpdate, placeOrderUpdate } from '../workflows/messages';
-import type { OrderInput, OrderView } from '../workflows/order-types';
+import { DEFAULT_CAPTURE_RETRY_WINDOW_MS, type OrderInput, type OrderView } from '../workflows/order-types';
 import type { orderWorkflow } from '../workflows';
 import { customerIdKey, ORDER_TASK_QUEUE, orderStatusKey, orderWorkflowId } from './names';
 import {
@@ -18,11 +18,18 @@ import {
   PaymentUnavailableError,
 } from './order-errors';
 
+/** Settings of the deployment that every order's workflow gets with its input. */
+export interface OrderSettings {
+  /** CAPTURE_RETRY_WINDOW (config/index.ts); 7 days when not given. */
+  captureRetryWindowMs?: number;
+}
+
 /** The API's one door to order workflows: it speaks in orders and order errors, not in Temporal's types. */
 export class OrderClient {
   constructor(
     private readonly client: Client,
     private readonly taskQueue: string = ORDER_TASK_QUEUE,
+    private readonly settings: OrderSettings = {},
   ) {}
 
   /** Starts the order's workflow and waits for its reservation in one round trip (Update-with-Start). */
@@ -30,7 +37,7 @@ export class OrderClient {
     const startWorkflowOperation = new WithStartWorkflowOperation<typeof orderWorkflow>('orderWorkflow', {
       workflowId: orderWorkflowId(input.orderId),
       taskQueue: this.taskQueue,
-      args: [input],
+      args: [{ ...input, captureRetryWindowMs: input.captureRetryWindowMs ?? this.settings.captureRetryWindowMs ?? DEFAULT_CAPTURE_RETRY_WINDOW_MS }],
       // A retried request (same Idempotency-Key, same order id) joins the running workflow instead of starting another.
       workflowIdConflictPolicy: 'USE_EXISTING',
       workflowIdReusePolicy: 'REJECT_DUPLICATE',

@@ -20,6 +20,8 @@ export const CAPTURE_DECLINED = 'CaptureDeclined';
 export const PAYMENT_REQUEST_REJECTED = 'PaymentRequestRejected';
 /** The provider did not answer within the payment step's retries; the buyer may try again. */
 export const PAYMENT_UNAVAILABLE = 'PaymentUnavailable';
+/** MySQL refused a store step's data (a value out of a column's range, a broken constraint): no retry can fix it. */
+export const STORE_DATA_REJECTED = 'StoreDataRejected';
 /** An update refused: the order is not open for payment (terminal, expired, or another payment is deciding it). */
 export const ORDER_NOT_PAYABLE = 'OrderNotPayable';
 /** An update refused: the order is not open for cancellation. */
@@ -33,8 +35,18 @@ export type FailureType =
   | typeof CAPTURE_DECLINED
   | typeof PAYMENT_REQUEST_REJECTED
   | typeof PAYMENT_UNAVAILABLE
+  | typeof STORE_DATA_REJECTED
   | typeof ORDER_NOT_PAYABLE
   | typeof ORDER_NOT_CANCELLABLE;
+
+/**
+ * Why staff must act on a FAILED order: an undo failed for good, so what it should have undone is still done.
+ * Recorded in MySQL (orders.failure_code) and as the `OrderFailureCode` search attribute (Web UI).
+ */
+export const REFUND_FAILED = 'REFUND_FAILED';
+export const STOCK_RESTORE_FAILED = 'STOCK_RESTORE_FAILED';
+export const RELEASE_FAILED = 'RELEASE_FAILED';
+export type StaffActionCode = typeof REFUND_FAILED | typeof STOCK_RESTORE_FAILED | typeof RELEASE_FAILED;
 
 /**
  * The first `ApplicationFailure` in an error's cause chain (an activity's failure arrives wrapped in an

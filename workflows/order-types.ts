@@ -1,3 +1,5 @@
+import type { StaffActionCode } from './failures';
+
 /** The order's domain types, shared by the workflow, the activities and the API (types only: safe in workflow code). */
 
 export const ORDER_STATUSES = ['PENDING', 'RESERVED', 'CONFIRMED', 'REJECTED', 'CANCELLED', 'EXPIRED', 'FAILED'] as const;
@@ -15,6 +17,9 @@ export interface OrderLine extends StockLine {
   unitPriceCents: number;
 }
 
+/** A card authorisation typically stays valid for 7 days: a failing capture is retried that long. */
+export const DEFAULT_CAPTURE_RETRY_WINDOW_MS = 7 * 24 * 60 * 60_000;
+
 /** What the API hands the workflow when it starts; the hold length comes from configuration, never from the buyer. */
 export interface OrderInput {
   orderId: string;
@@ -24,6 +29,11 @@ export interface OrderInput {
   holdMs: number;
   /** Fingerprint of the placing request, so a reused Idempotency-Key with another body can be told apart. */
   requestHash: string;
+  /**
+   * How long a failing capture is retried (CAPTURE_RETRY_WINDOW): as long as the provider keeps an authorisation
+   * valid. Set by the order client; absent in orders placed before it existed (then 7 days).
+   */
+  captureRetryWindowMs?: number;
 }
 
 export type PaymentStatus = 'AUTHORIZED' | 'CAPTURED' | 'VOIDED' | 'REFUNDED' | 'DECLINED';
@@ -48,5 +58,7 @@ export interface OrderView {
   payment: PaymentView | null;
   notifications: NotificationKind[];
   failureReason?: string;
+  /** Set when an undo failed for good and staff must act (REFUND_FAILED, STOCK_RESTORE_FAILED, RELEASE_FAILED). */
+  failureCode?: StaffActionCode;
   requestHash: string;
 }

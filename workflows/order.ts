@@ -4,63 +4,81 @@
  * the order answers (query, place, pay, cancel); then helpers. Deterministic code only.
  */
 import { ApplicationFailure, CancellationScope, allHandlersFinished, condition, log, patched, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
-import { orderStatusKey } from '../temporal/names';
-import { applicationFailureOf, ORDER_NOT_CANCELLABLE, ORDER_NOT_PAYABLE, PAYMENT_DECLINED, PAYMENT_UNAVAILABLE } from './failures';
+import { orderFailureCodeKey, orderStatusKey } from '../temporal/names';
+import {
+  applicationFailureOf,
+  ORDER_NOT_CANCELLABLE,
+  ORDER_NOT_PAYABLE,
+  PAYMENT_DECLINED,
+  PAYMENT_UNAVAILABLE,
+  REFUND_FAILED,
+  RELEASE_FAILED,
+  STOCK_RESTORE_FAILED,
+  type StaffActionCode,
+} from './failures';
 import { cancelOrderUpdate, getOrderQuery, payOrderUpdate, placeOrderUpdate, type PayOrderRequest } from './messages';
-import { TERMINAL_STATUSES, type NotificationKind, type OrderInput, type OrderStatus, type OrderView, type PaymentView, type StockLine } from './order-types';
-import { local, NOTIFY_STEP, PAYMENT_STEP, REVERSAL_STEP, scheduled, STORE_STEP } from './step-options';
+import { DEFAULT_CAPTURE_RETRY_WINDOW_MS, TERMINAL_STATUSES, type NotificationKind, type OrderInput, type OrderStatus, type OrderView, type PaymentView, type StockLine } from './order-types';
+import { captureStep, local, NOTIFY_STEP, PAYMENT_STEP, REVERSAL_STEP, scheduled, STORE_STEP } from './step-options';
+
+/** The generation of the workflow code an order runs on; each is chosen once, at the start, by a patch marker. */
+type Generation = 1 | 2 | 3;
 
 /**
- * Version marker: from here on the short Redis and MySQL steps run as local activities, in the worker that runs the
- * workflow, without a server round trip each. Orders started before keep their scheduled activities on replay.
+ * Generation 2: the short Redis and MySQL steps run as local activities, in the worker that runs the workflow,
+ * without a server round trip each. Orders started before keep their scheduled activities on replay.
  */
 export const STORE_STEPS_RUN_LOCALLY = 'store-steps-run-locally';
 
+/**
+ * Generation 3: every undo runs even when one fails for good (the order then ends FAILED with a code that says staff
+ * must act); a failure MySQL refuses for good ends the order FAILED cleanly at any step; a capture is retried for as
+ * long as the authorisation is valid; a cancel waits for a payment under way; a cancelled buyer is told.
+ */
+export const FAILURES_END_CLEANLY = 'failures-end-cleanly';
+
 /** One order: reserve, hold until paid, cancelled or expired, then sell or release; undo newest first on failure. */
 export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
-  const order = new Order(input, patched(STORE_STEPS_RUN_LOCALLY));
+  const order = new Order(input, generationOfThisOrder());
   order.answerMessages(); // the payOrder update authorises the payment; cancelOrder asks for a release
 
-  await order.recordPending(); // durable in MySQL before its hold exists in Redis
-  if (!(await order.reserveStock())) {
-    await order.moveTo('REJECTED');
-  } else {
-    await order.moveTo('RESERVED');
-    const outcome = await order.holdUntilPaidOrReleased();
-    if (outcome === 'PAID') {
-      try {
+  try {
+    await order.recordPending(); // durable in MySQL before its hold exists in Redis
+    if (await order.reserveStock()) {
+      await order.moveTo('RESERVED');
+      const outcome = await order.holdUntilPaidOrReleased();
+      if (outcome === 'PAID') {
         await order.commitStock();
         await order.capturePayment();
         await order.voidStrayAuthorizations();
         await order.settleReservation();
         await order.moveTo('CONFIRMED');
         await order.notify('ORDER_CONFIRMED');
-      } catch (error) {
-        order.failedAt(error);
-        await order.undoAll();
-        await order.moveTo('FAILED');
-        await order.notify('ORDER_FAILED');
+      } else {
+        await order.release(outcome); // undo newest first, then CANCELLED or EXPIRED, and tell the buyer
       }
     } else {
-      await order.undoAll();
-      await order.moveTo(outcome);
-      if (outcome === 'EXPIRED') await order.notify('ORDER_EXPIRED');
+      await order.moveTo('REJECTED');
     }
+  } catch (error) {
+    await order.fail(error); // name the failed step, undo newest first, then FAILED, and tell the buyer
   }
   await condition(allHandlersFinished);
   return order.view();
 }
 
+/** Newest first: an order that found a marker in its history keeps the behaviour it started with. */
+function generationOfThisOrder(): Generation {
+  if (patched(FAILURES_END_CLEANLY)) return 3;
+  return patched(STORE_STEPS_RUN_LOCALLY) ? 2 : 1;
+}
+
 type HoldOutcome = 'PAID' | 'CANCELLED' | 'EXPIRED';
 
 /** The name a step fails under: `failureReason` reads "<step> failed: <why>". */
-type StepName = 'commit stock' | 'capture payment' | 'void stray authorisations' | 'settle reservation' | 'record CONFIRMED';
+type StepName = 'reserve stock' | 'commit stock' | 'capture payment' | 'void stray authorisations' | 'settle reservation' | `record ${OrderStatus}`;
 
-/** Undo steps of what has been done so far, each closing over what its action produced; run newest first. */
-interface Undo {
-  step: string;
-  run: () => Promise<void>;
-}
+/** An undo of what a step did, closing over what the step produced; it records its own outcome. */
+type Undo = () => Promise<void>;
 
 class Order {
   private status: OrderStatus = 'PENDING';
@@ -71,14 +89,21 @@ class Order {
   private paymentAttempts = 0;
   private paymentInFlight = false;
   private cancelRequested = false;
+  /** A cancel waits for the payment under way (generation 3); no other payment starts meanwhile. */
+  private cancelWaiting = false;
   private holdEnded = false;
+  /** The sale has begun (stock commit on): in generations 1 and 2 only a failure from here on was compensated. */
+  private selling = false;
+  /** Whether MySQL has a record of the order: a buyer is told only about an order that exists. */
+  private recorded = false;
+  private failureCode: StaffActionCode | undefined;
   private readonly undos: Undo[] = [];
   private readonly stockLines: StockLine[];
   private readonly units: number;
 
   constructor(
     private readonly input: OrderInput,
-    private readonly storeStepsRunLocally: boolean,
+    private readonly generation: Generation,
   ) {
     this.stockLines = input.lines.map(({ productId, quantity }) => ({ productId, quantity }));
     this.units = input.lines.reduce((sum, line) => sum + line.quantity, 0);
@@ -87,18 +112,19 @@ class Order {
   // ── Steps, each beside its undo ───────────────────────────────────────────────────────────────────────────────
 
   async recordPending(): Promise<void> {
-    await this.store('Record order PENDING').saveOrder(this.view());
+    await this.step('record PENDING', () => this.store('Record order PENDING').saveOrder(this.view()));
+    this.recorded = true;
   }
 
   /** Holds the units in Redis (one atomic script); false when a product is short. Undo: release exactly that hold. */
   async reserveStock(): Promise<boolean> {
     const hold = { orderId: this.input.orderId, lines: this.stockLines };
-    const reservation = await this.store(`Reserve ${this.units} unit(s) in Redis`).reserveStock(hold);
+    const reservation = await this.step('reserve stock', () => this.store(`Reserve ${this.units} unit(s) in Redis`).reserveStock(hold));
     if (!reservation.reserved) {
       this.failureReason = `product ${reservation.productId} is out of stock`;
       return false;
     }
-    this.undos.push({ step: 'release reservation', run: () => this.store('Release the Redis reservation').releaseReservation(hold) });
+    this.undos.push(this.undo('release reservation', RELEASE_FAILED, () => this.store('Release the Redis reservation').releaseReservation(hold)));
     this.reservedUntil = new Date(Date.now() + this.input.holdMs).toISOString();
     return true;
   }
@@ -111,7 +137,7 @@ class Order {
     const { orderId, totalCents } = this.input;
     this.paymentInFlight = true;
     const attempt = ++this.paymentAttempts;
-    if (attempt === 1) this.undos.push({ step: 'reverse payment', run: () => this.reversePayment() });
+    if (attempt === 1) this.undos.push(this.undo('reverse payment', REFUND_FAILED, () => this.reversePayment()));
     try {
       const { authorizationId } = await scheduled(PAYMENT_STEP, `Authorise ${totalCents} cents`).authorizePayment({
         orderId,
@@ -156,15 +182,17 @@ class Order {
   /** The durable decrement in MySQL, once per order. Undo: restore the units that commit took. */
   async commitStock(): Promise<void> {
     const { orderId } = this.input;
+    this.selling = true;
     await this.step('commit stock', () => this.store('Commit the stock decrement in MySQL').commitStock({ orderId, lines: this.stockLines }));
-    this.undos.push({ step: 'restore stock', run: () => this.store('Restore the MySQL stock').restoreStock({ orderId }) });
+    this.undos.push(this.undo('restore stock', STOCK_RESTORE_FAILED, () => this.store('Restore the MySQL stock').restoreStock({ orderId })));
   }
 
   /** Takes the money. No undo of its own: the payment's undo refunds a capture. */
   async capturePayment(): Promise<void> {
     const { orderId, totalCents } = this.input;
     const authorizationId = this.payment!.authorizationId!;
-    await this.step('capture payment', () => scheduled(PAYMENT_STEP, `Capture ${totalCents} cents`).capturePayment({ orderId, authorizationId }));
+    const retries = this.generation >= 3 ? captureStep(this.input.captureRetryWindowMs ?? DEFAULT_CAPTURE_RETRY_WINDOW_MS) : PAYMENT_STEP;
+    await this.step('capture payment', () => scheduled(retries, `Capture ${totalCents} cents`).capturePayment({ orderId, authorizationId }));
     this.payment = { ...this.payment!, status: 'CAPTURED' };
   }
 
@@ -184,19 +212,75 @@ class Order {
     await this.step('settle reservation', () => this.store('Settle the Redis reservation').settleReservation(hold));
   }
 
-  /** Runs every undo newest first; nothing cancels it, since a half-undone order is the one outcome we refuse. */
+  /**
+   * An undo that records its own outcome: from generation 3 one that fails for good (its retries spent, or a
+   * non-retryable failure) does not stop the others; it leaves a code that says staff must act.
+   */
+  private undo(name: string, codeIfItFails: StaffActionCode, action: () => Promise<unknown>): Undo {
+    return async () => {
+      try {
+        await action();
+      } catch (error) {
+        if (this.generation < 3) throw error;
+        log.error('an undo failed for good: staff must act', { orderId: this.input.orderId, undo: name, code: codeIfItFails, error: messageOf(error) });
+        this.failureCode ??= codeIfItFails;
+        this.failureReason = [this.failureReason, `${name} failed: ${messageOf(error)}`].filter(Boolean).join('; then ');
+      }
+    };
+  }
+
+  /** Runs every undo newest first, each once; nothing cancels it, since a half-undone order is the one outcome we refuse. */
   async undoAll(): Promise<void> {
     await CancellationScope.nonCancellable(async () => {
-      for (const undo of this.undos.reverse()) await undo.run();
+      for (let undo = this.undos.pop(); undo; undo = this.undos.pop()) await undo();
     });
+  }
+
+  /** The hold ended unpaid (cancelled or expired): undo, record the outcome (FAILED when an undo failed), tell the buyer. */
+  async release(outcome: 'CANCELLED' | 'EXPIRED'): Promise<void> {
+    await this.undoAll();
+    const status = this.failureCode ? 'FAILED' : outcome;
+    await this.moveTo(status);
+    if (status === 'EXPIRED') await this.notify('ORDER_EXPIRED');
+    else if (this.generation >= 3) await this.notify(status === 'CANCELLED' ? 'ORDER_CANCELLED' : 'ORDER_FAILED');
+  }
+
+  /**
+   * A step failed: name it, undo newest first, record FAILED and tell the buyer. In generations 1 and 2 only a failure
+   * of the sale was handled here; any other failed the workflow, as it did then.
+   */
+  async fail(error: unknown): Promise<void> {
+    if (this.generation < 3 && !this.selling) throw error instanceof StepFailure ? error.cause : error;
+    this.failedAt(error);
+    await this.undoAll();
+    if (this.generation < 3) {
+      await this.moveTo('FAILED').catch((recordError: unknown) => {
+        throw recordError instanceof StepFailure ? recordError.cause : recordError;
+      });
+    } else {
+      try {
+        await this.moveTo('FAILED');
+      } catch (recordError) {
+        // MySQL refuses this order's data for good (e.g. its first record): it ends FAILED here without a record.
+        log.error('order ended FAILED without a MySQL record', { orderId: this.input.orderId, error: messageOf(recordError) });
+        this.recorded = false;
+        this.becomes('FAILED');
+      }
+    }
+    if (this.recorded) await this.notify('ORDER_FAILED');
   }
 
   /** The new status is recorded in MySQL before callers see it, so a read right after an answer agrees with it. */
   async moveTo(next: OrderStatus): Promise<void> {
-    const record = () => this.store(`Record order ${next}`).saveOrder({ ...this.view(), status: next });
-    await (next === 'CONFIRMED' ? this.step('record CONFIRMED', record) : record());
+    await this.step(`record ${next}`, () => this.store(`Record order ${next}`).saveOrder({ ...this.view(), status: next }));
+    this.becomes(next);
+  }
+
+  private becomes(next: OrderStatus): void {
     this.status = next;
-    upsertSearchAttributes([{ key: orderStatusKey, value: next }]);
+    // The failure code is set only where a reader needs it: on an order staff must act on.
+    const staffMustAct = next === 'FAILED' && this.failureCode ? [{ key: orderFailureCodeKey, value: this.failureCode }] : [];
+    upsertSearchAttributes([{ key: orderStatusKey, value: next }, ...staffMustAct]);
   }
 
   /** After the pivot a notification is retried for about an hour and never undoes the order; a lost one is logged. */
@@ -239,18 +323,30 @@ class Order {
     setHandler(
       cancelOrderUpdate,
       async () => {
+        if (this.generation >= 3 && this.paymentInFlight) {
+          // A payment under way decides first: declined, the order is still open and is cancelled; authorised, it is sold.
+          this.cancelWaiting = true;
+          await condition(() => !this.paymentInFlight);
+          this.cancelWaiting = false;
+          this.refuseUnlessOpen(ORDER_NOT_CANCELLABLE, 'cancelled');
+        }
         this.cancelRequested = true;
         await condition(() => this.isTerminal());
         return this.view();
       },
-      { validator: () => this.refuseUnlessOpen(ORDER_NOT_CANCELLABLE, 'cancelled') },
+      { validator: () => this.refuseUnlessOpen(ORDER_NOT_CANCELLABLE, 'cancelled', { waitForPayment: this.generation >= 3 }) },
     );
   }
 
   /** Payment and cancellation are open only while the hold runs and nothing else is deciding the order. */
-  private refuseUnlessOpen(type: typeof ORDER_NOT_PAYABLE | typeof ORDER_NOT_CANCELLABLE, what: string): void {
+  private refuseUnlessOpen(type: typeof ORDER_NOT_PAYABLE | typeof ORDER_NOT_CANCELLABLE, what: string, { waitForPayment = false } = {}): void {
     const open =
-      this.status === 'RESERVED' && !this.holdEnded && !this.paymentInFlight && !this.cancelRequested && this.payment?.status !== 'AUTHORIZED';
+      this.status === 'RESERVED' &&
+      !this.holdEnded &&
+      (waitForPayment || !this.paymentInFlight) &&
+      !this.cancelRequested &&
+      !this.cancelWaiting &&
+      this.payment?.status !== 'AUTHORIZED';
     if (!open) throw ApplicationFailure.create({ type, message: `order ${this.input.orderId} is ${this.status} and cannot be ${what}` });
   }
 
@@ -269,6 +365,7 @@ class Order {
       notifications: [...this.notifications],
       requestHash,
       ...(this.failureReason ? { failureReason: this.failureReason } : {}),
+      ...(this.failureCode ? { failureCode: this.failureCode } : {}),
     };
   }
 
@@ -276,9 +373,9 @@ class Order {
     return TERMINAL_STATUSES.includes(this.status);
   }
 
-  /** A Redis or MySQL step: local (in this worker) for orders started after STORE_STEPS_RUN_LOCALLY, else scheduled. */
+  /** A Redis or MySQL step: local (in this worker) from generation 2 on, else scheduled. */
   private store(summary: string) {
-    return this.storeStepsRunLocally ? local(STORE_STEP, summary) : scheduled(STORE_STEP, summary);
+    return this.generation >= 2 ? local(STORE_STEP, summary) : scheduled(STORE_STEP, summary);
   }
 
   /** Runs a step of the sale; its failure carries the step's name. */

@@ -15,6 +15,16 @@ export const PAYMENT_STEP: ActivityOptions = {
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '5s', maximumAttempts: 5, nonRetryableErrorTypes: [PAYMENT_DECLINED, CAPTURE_DECLINED] },
 };
 
+/**
+ * Capture (orders of generation 3 on): retried with backoff for as long as the authorisation stays valid
+ * (CAPTURE_RETRY_WINDOW, 7 days by default); only then is the sale given up and compensated. A decline is final.
+ */
+export const captureStep = (retryWindowMs: number): ActivityOptions => ({
+  startToCloseTimeout: '15s',
+  scheduleToCloseTimeout: retryWindowMs,
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1h', nonRetryableErrorTypes: [CAPTURE_DECLINED] },
+});
+
 /** Undoing a payment must happen eventually, whatever the provider's mood: no attempt limit. */
 export const REVERSAL_STEP: ActivityOptions = {
   startToCloseTimeout: '15s',

@@ -1,4 +1,5 @@
 import { EntitySchema, type Opt } from '@mikro-orm/core';
+import type { StaffActionCode } from '../../workflows/failures';
 import type { OrderStatus } from '../../workflows/order-types';
 
 /**
@@ -12,6 +13,7 @@ export interface OrderRow {
   totalCents: number;
   reservedUntil: Date | null;
   failureReason: string | null;
+  failureCode: StaffActionCode | null;
   requestHash: string;
   createdAt: Date & Opt;
   updatedAt: Date & Opt;
@@ -35,6 +37,7 @@ export const OrderEntity = new EntitySchema<OrderRow>({
     totalCents: { type: 'integer' },
     reservedUntil: { type: 'datetime', length: 3, nullable: true },
     failureReason: { type: 'text', nullable: true },
+    failureCode: { type: 'string', length: 32, nullable: true },
     requestHash: { type: 'string', length: 128 },
     createdAt: { type: 'datetime', length: 3, onCreate: () => new Date() },
     updatedAt: { type: 'datetime', length: 3, onCreate: () => new Date(), onUpdate: () => new Date() },

@@ -3,6 +3,7 @@ import { Migration20261121000000InitialSchema } from './Migration20261121000000_
 import { Migration20261128020000PaymentAttempts } from './Migration20261128020000_payment_attempts';
 import { Migration20261128030000OrderContact } from './Migration20261128030000_order_contact';
 import { Migration20261128040000MoneyBigint } from './Migration20261128040000_money_bigint';
+import { Migration20261128050000OrderFailureCode } from './Migration20261128050000_order_failure_code';
 
 /**
  * Every migration, oldest first, listed explicitly instead of found by a file glob: a glob would
@@ -14,4 +15,5 @@ export const ALL_MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261128020000_payment_attempts', class: Migration20261128020000PaymentAttempts },
   { name: 'Migration20261128030000_order_contact', class: Migration20261128030000OrderContact },
   { name: 'Migration20261128040000_money_bigint', class: Migration20261128040000MoneyBigint },
+  { name: 'Migration20261128050000_order_failure_code', class: Migration20261128050000OrderFailureCode },
 ];

@@ -45,6 +45,14 @@ describe('saveOrder and the order queries', () => {
     expect(await getOrderRecord(orm, view.id)).toEqual(view);
   });
 
+  it('records the code that tells staff to act on a FAILED order', async () => {
+    const pending = pendingView();
+    await record.saveOrder(pending);
+    const failed: OrderView = { ...pending, status: 'FAILED', failureReason: 'reverse payment failed: rejected', failureCode: 'REFUND_FAILED' };
+    await record.saveOrder(failed);
+    expect(await getOrderRecord(orm, pending.id)).toEqual(failed);
+  });
+
   it('follows the order through its transitions, keeping the newest payment', async () => {
     const pending = pendingView();
     await record.saveOrder(pending);

@@ -1,62 +1,13 @@
-import { randomUUID } from 'node:crypto';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { OrderClient } from '../../temporal/order-client';
-import { createOrderWorker } from '../../worker/worker';
 import { PaymentDeclinedError, PaymentUnavailableError } from '../../temporal/order-errors';
 import { getOrderQuery } from '../../workflows/messages';
 import type { OrderInput, OrderView } from '../../workflows/order-types';
-import { createTimeSkippingEnv } from '../support/temporal-env';
+import type { OrderClient } from '../../temporal/order-client';
 import { FakeActivities } from './fake-activities';
+import { eventually, HOLD_MS, orderInput, runOrder as runOrderIn, useTimeSkippingEnv } from './harness';
 
-const HOLD_MS = 30 * 60_000;
-
-let env: TestWorkflowEnvironment;
-
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-});
-
-afterAll(async () => {
-  await env?.teardown();
-});
-
-function orderInput(): OrderInput {
-  return {
-    orderId: `ord_${randomUUID()}`,
-    customerId: 'cus_wf',
-    lines: [{ productId: 1, sku: 'SKU-1', quantity: 2, unitPriceCents: 1500 }],
-    totalCents: 3000,
-    holdMs: HOLD_MS,
-    requestHash: 'hash',
-  };
-}
-
-/**
- * Runs `scenario` for one order with a worker whose activities are the given fakes, and returns the order as its
- * workflow finished. Waiting for the end matters: a workflow left running would stop the test server's clock.
- */
-async function runOrder(fake: FakeActivities, input: OrderInput, scenario: (orders: OrderClient) => Promise<void>): Promise<OrderView> {
-  const taskQueue = `orders-${randomUUID()}`;
-  const worker = await createOrderWorker({ connection: env.nativeConnection, namespace: env.namespace, taskQueue, activities: fake.activities });
-  return worker.runUntil(async () => {
-    await scenario(new OrderClient(env.client, taskQueue));
-    return env.client.workflow.getHandle(input.orderId).result();
-  });
-}
-
-/** Retries an assertion for a few seconds of real time (queries do not move the test server's clock). */
-async function eventually(assertion: () => Promise<void>, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await assertion();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-}
-
+const testEnv = useTimeSkippingEnv();
+const runOrder = (fake: FakeActivities, input: OrderInput, scenario: (orders: OrderClient) => Promise<void>): Promise<OrderView> =>
+  runOrderIn(testEnv(), fake, input, scenario);
 
 describe('order workflow', () => {
   test('a paid order is committed, captured, confirmed and then notified', async () => {
@@ -119,10 +70,10 @@ describe('order workflow', () => {
     const finished = await runOrder(fake, input, async (orders) => {
       await orders.place(input);
       // The test server's clock only moves in env.sleep: the expiry is bracketed to the second around the hold's end.
-      await env.sleep(HOLD_MS - 1_000);
+      await testEnv().sleep(HOLD_MS - 1_000);
       expect((await orders.get(input.orderId)).status).toBe('RESERVED');
       expect(fake.calls).not.toContain('releaseReservation');
-      await env.sleep(2_000);
+      await testEnv().sleep(2_000);
       await eventually(async () => expect((await orders.get(input.orderId)).status).toBe('EXPIRED'));
     });
     expect(finished).toMatchObject({ status: 'EXPIRED', notifications: ['ORDER_EXPIRED'] });
@@ -130,15 +81,20 @@ describe('order workflow', () => {
     expect(fake.calls).not.toContain('commitStock');
   });
 
-  test('a cancelled order releases its reservation without touching the payment provider', async () => {
+  test('a cancelled order releases its reservation without touching the payment provider, and the buyer is told', async () => {
     const fake = new FakeActivities();
     const input = orderInput();
-    await runOrder(fake, input, async (orders) => {
+    const finished = await runOrder(fake, input, async (orders) => {
       await orders.place(input);
       expect((await orders.cancel(input.orderId)).status).toBe('CANCELLED');
     });
-    expect(fake.calls).toContain('releaseReservation');
+    expect(fake.calls.slice(fake.calls.indexOf('releaseReservation'))).toEqual([
+      'releaseReservation',
+      'saveOrder:CANCELLED',
+      'notifyCustomer:ORDER_CANCELLED',
+    ]);
     expect(fake.calls).not.toContain('authorizePayment:1');
+    expect(finished.notifications).toEqual(['ORDER_CANCELLED']);
   });
 
   test('a stock commit that fails after authorisation voids the payment, then releases the reservation', async () => {
@@ -181,16 +137,17 @@ describe('order workflow', () => {
     expect(fake.providerState).toBe('voided');
   });
 
-  test('a capture whose outcome stays unknown after its retries is refunded once the provider says it was charged', async () => {
+  test('a capture whose outcome stays unknown for its whole retry window is refunded once the provider says it was charged', async () => {
     const fake = new FakeActivities();
     fake.captureChargesButAnswerIsLost = true;
-    const input = orderInput();
+    const input = orderInput({ captureRetryWindowMs: 10_000 });
     await runOrder(fake, input, async (orders) => {
       await orders.place(input);
       const failed = await orders.pay(input.orderId, 'tok_timeout');
       expect(failed).toMatchObject({ status: 'FAILED', payment: { status: 'REFUNDED' } });
     });
-    expect(fake.calls.filter((call) => call === 'capturePayment')).toHaveLength(5);
+    // Backoff from 1 s, doubling: attempts at 0, 1, 3 and 7 s; the next would start after the 10 s window.
+    expect(fake.calls.filter((call) => call === 'capturePayment')).toHaveLength(4);
     expect(fake.providerState).toBe('refunded');
     expect(fake.distinctCalls()).toContain('restoreStock');
   });
@@ -203,7 +160,7 @@ describe('order workflow', () => {
       await orders.place(input);
       await expect(orders.pay(input.orderId, 'tok_timeout')).rejects.toBeInstanceOf(PaymentUnavailableError);
       expect((await orders.get(input.orderId)).status).toBe('RESERVED');
-      await env.sleep(HOLD_MS);
+      await testEnv().sleep(HOLD_MS);
     });
     expect(finished.status).toBe('EXPIRED');
     expect(fake.providerState).toBe('voided');
@@ -229,7 +186,7 @@ describe('order workflow', () => {
     const input = orderInput();
     await runOrder(fake, input, async (orders) => {
       await orders.place(input);
-      const viewed = await env.client.workflow.getHandle(input.orderId).query(getOrderQuery);
+      const viewed = await testEnv().client.workflow.getHandle(input.orderId).query(getOrderQuery);
       expect(viewed).toMatchObject({ id: input.orderId, status: 'RESERVED', totalCents: 3000, payment: null });
       await orders.cancel(input.orderId);
     });
