@@ -4,17 +4,19 @@ import type { Config } from '../config';
 import type { Inventory } from '../inventory/inventory';
 import { createApiMetrics, type ApiMetrics } from './api-metrics';
 import { serveMetricsIfFree } from './metrics-endpoint';
+import { registerOpenOrderGauges } from './open-order-gauges';
 import { registerStockGauges } from './stock-gauges';
 
 /** The API's metrics with the stock gauges, served on METRICS_PORT; null when METRICS_PORT=off. */
 export async function serveApiMetrics(
-  config: Pick<Config, 'METRICS_PORT'>,
+  config: Pick<Config, 'METRICS_PORT' | 'RESERVATION_TTL'>,
   stores: { orm: MikroORM; inventory: Inventory },
   logger: Logger,
 ): Promise<ApiMetrics | null> {
   if (config.METRICS_PORT === 'off') return null;
   const metrics = createApiMetrics({ processMetrics: true });
   registerStockGauges(metrics.registry, stores);
+  registerOpenOrderGauges(metrics.registry, { orm: stores.orm, holdMs: config.RESERVATION_TTL });
   await serveMetricsIfFree(config.METRICS_PORT, [() => metrics.registry.metrics()], logger, 'API');
   return metrics;
 }

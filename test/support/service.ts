@@ -28,6 +28,7 @@ import { OrderClient } from '../../temporal/order-client';
 import { createApiMetrics, type ApiMetrics } from '../../telemetry/api-metrics';
 import { createSagaMetrics, sagaMetricsSinks, type SagaMetrics } from '../../telemetry/saga-metrics';
 import { registerStockGauges } from '../../telemetry/stock-gauges';
+import { registerOpenOrderGauges } from '../../telemetry/open-order-gauges';
 import { startStandIn, type StandIn } from '../payments/stand-in';
 import { TEST_AUTH_SECRET } from './auth';
 import { NO_LIMITS, type LimitsConfig } from '../../config/limits';
@@ -110,7 +111,10 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     };
 
     const metrics = options.metrics ? { api: createApiMetrics(), saga: createSagaMetrics() } : undefined;
-    if (metrics) registerStockGauges(metrics.api.registry, { orm, inventory });
+    if (metrics) {
+      registerStockGauges(metrics.api.registry, { orm, inventory });
+      registerOpenOrderGauges(metrics.api.registry, { orm, holdMs: options.holdMs });
+    }
     const taskQueue = `api-test-${randomUUID()}`;
     const worker = await createOrderWorker({
       connection: env.nativeConnection,

@@ -59,6 +59,7 @@ test('an order placed and paid moves the request histogram, the order counters a
   expect(await sample(apiMetrics.registry, 'product_stock_units', { product_id: String(productId) })).toBe(4);
   expect(await sample(apiMetrics.registry, 'product_units_available', { product_id: String(productId) })).toBe(4);
   expect(await sample(apiMetrics.registry, 'stock_drift_units', { product_id: String(productId) })).toBe(0);
+  expect(await sample(apiMetrics.registry, 'order_hold_seconds')).toBe(60);
 });
 
 test('a decline, a cancellation and a sold-out refusal are counted by outcome, step and code', async () => {
@@ -66,6 +67,7 @@ test('a decline, a cancellation and a sold-out refusal are counted by outcome, s
   const productId = await newProduct(1);
   const placed = await api.post('/orders', { customerId: unique('cus'), items: [{ productId, quantity: 1 }] });
   expect(placed.status).toBe(201);
+  expect(await sample(apiMetrics.registry, 'orders_open', { status: 'RESERVED' })).toBeGreaterThanOrEqual(1);
   expect((await api.post(`/orders/${placed.body.id}/payment`, { paymentToken: 'tok_chargeDeclined' })).status).toBe(402);
   const refused = await api.post('/orders', { customerId: unique('cus'), items: [{ productId, quantity: 1 }] });
   expect(refused.status).toBe(409);
