@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { MAX_LINES_PER_ORDER, MAX_PRICE_CENTS, MAX_PRODUCT_ID, MAX_STOCK_PER_REQUEST, MAX_UNITS_PER_LINE, MIN_PRICE_CENTS } from '../config/bounds';
 import { ORDER_STATUSES } from '../workflows/order-types';
+import { pageQuery } from './pagination';
 import { Problem } from './problem';
 
 /** Every body, parameter and header the API accepts: bounded by config/bounds.ts, and with unknown fields rejected. */
@@ -50,7 +51,16 @@ export const idempotencyKeySchema = z.string().regex(/^[\x21-\x7e]{1,255}$/, 'mu
 export const orderListQuerySchema = z.strictObject({
   customerId: z.string().max(64).optional(),
   status: z.enum(ORDER_STATUSES).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(50),
+  ...pageQuery,
+});
+
+export const productListQuerySchema = z.strictObject({ ...pageQuery });
+
+/** What a page cursor of each list holds (see api/pagination.ts). */
+export const productCursorSchema = z.strictObject({ id: z.int().min(0).max(MAX_PRODUCT_ID) });
+export const orderCursorSchema = z.strictObject({
+  createdAt: z.iso.datetime().transform((text) => new Date(text)),
+  id: z.string().max(64),
 });
 
 /** Parses `value`, or throws a 400 problem naming the first offending field, as `where.name.path` (and listing them all). */

@@ -96,6 +96,11 @@ export function listProducts(orm: MikroORM): Promise<Product[]> {
   return selectProducts(orm, 'ORDER BY id', []);
 }
 
+/** Up to `limit` products with ids above `afterId`, in id order: a page of the catalogue. */
+export function listProductPage(orm: MikroORM, { afterId, limit }: { afterId: number; limit: number }): Promise<Product[]> {
+  return selectProducts(orm, 'WHERE id > ? ORDER BY id LIMIT ?', [afterId, limit]);
+}
+
 export async function getProduct(orm: MikroORM, productId: number): Promise<Product | null> {
   const [product] = await selectProducts(orm, 'WHERE id = ?', [productId]);
   return product ?? null;

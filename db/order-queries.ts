@@ -8,6 +8,14 @@ export interface ListOrdersFilter {
   customerId?: string;
   status?: OrderStatus;
   limit: number;
+  /** Only orders after this one in the list's order (older, or as old with a smaller id): a page's cursor. */
+  after?: OrderPosition;
+}
+
+/** Where an order stands in a list, newest first. */
+export interface OrderPosition {
+  createdAt: Date;
+  id: string;
 }
 
 /** The order as last saved, or null when no order has this id. */
@@ -20,14 +28,24 @@ export async function getOrderRecord(orm: MikroORM, orderId: string): Promise<Or
 }
 
 /** Orders newest first, optionally of one customer and/or in one status; four queries whatever the limit. */
-export async function listOrders(orm: MikroORM, { customerId, status, limit }: ListOrdersFilter): Promise<OrderView[]> {
+export async function listOrders(orm: MikroORM, filter: ListOrdersFilter): Promise<OrderView[]> {
+  return (await listOrderPage(orm, filter)).map(({ view }) => view);
+}
+
+/** Like listOrders, with each order's position, for the cursor of the page after it. */
+export async function listOrderPage(orm: MikroORM, { customerId, status, limit, after }: ListOrdersFilter): Promise<Array<{ view: OrderView; position: OrderPosition }>> {
   const em = forkSql(orm);
   const orders = await em.find(
     OrderEntity,
-    { ...(customerId !== undefined ? { customerId } : {}), ...(status !== undefined ? { status } : {}) },
+    {
+      ...(customerId !== undefined ? { customerId } : {}),
+      ...(status !== undefined ? { status } : {}),
+      ...(after !== undefined ? { $or: [{ createdAt: { $lt: after.createdAt } }, { createdAt: after.createdAt, id: { $lt: after.id } }] } : {}),
+    },
     { orderBy: { createdAt: 'desc', id: 'desc' }, limit },
   );
-  return toViews(em, orders);
+  const views = await toViews(em, orders);
+  return views.map((view, index) => ({ view, position: { createdAt: orders[index].createdAt, id: orders[index].id } }));
 }
 
 /** Loads the lines, payments and notifications of all the orders at once (one query each), then assembles the views. */

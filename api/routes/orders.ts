@@ -2,7 +2,7 @@ import { Router, type Response } from 'express';
 import type { MikroORM } from '@mikro-orm/core';
 import { getProducts } from '../../db/catalogue';
 import { saveOrderEmail } from '../../db/order-contact';
-import { getOrderRecord, listOrders } from '../../db/order-queries';
+import { getOrderRecord, listOrderPage } from '../../db/order-queries';
 import type { AdmissionResult, Inventory } from '../../inventory/inventory';
 import type { SoldOutFlags } from '../../inventory/sold-out-flags';
 import type { OrderClient } from '../../temporal/order-client';
@@ -15,8 +15,9 @@ import { assertOrderAccess, mayAccess, orderNotFound, presentOrder } from '../au
 import { isOperator, type Caller } from '../auth/roles';
 import { orderIdFor } from '../order-ids';
 import { buildOrderInput, requestHashOf } from '../order-placement';
+import { decodeCursor, toPage } from '../pagination';
 import { Problem } from '../problem';
-import { idempotencyKeySchema, newOrderSchema, orderIdSchema, orderListQuerySchema, parse, paymentSchema, type NewOrder } from '../validation';
+import { idempotencyKeySchema, newOrderSchema, orderCursorSchema, orderIdSchema, orderListQuerySchema, parse, paymentSchema, type NewOrder } from '../validation';
 
 export interface OrdersRouterDeps {
   orm: MikroORM;
@@ -89,7 +90,12 @@ export function ordersRouter({ orm, inventory, orders, holdMs, orderIdSecret, li
       }
       filter.customerId = caller.sub;
     }
-    res.json({ data: (await listOrders(orm, filter)).map((order) => toOrderResponse(order, caller)) });
+    const { cursor, ...query } = filter;
+    const after = cursor === undefined ? undefined : decodeCursor(orderCursorSchema, cursor);
+    const rows = await listOrderPage(orm, { ...query, after, limit: query.limit + 1 });
+    res.json(
+      toPage(rows, query.limit, (row) => toOrderResponse(row.view, caller), ({ position }) => ({ createdAt: position.createdAt.toISOString(), id: position.id })),
+    );
   });
 
   router.get('/:id', async (req, res) => {

@@ -1,9 +1,10 @@
 import { Router } from 'express';
 import type { MikroORM } from '@mikro-orm/core';
-import { createProduct, getProduct, listProducts, ProductNotFoundError, restock, type Product } from '../../db/catalogue';
+import { createProduct, getProduct, listProductPage, ProductNotFoundError, restock, type Product } from '../../db/catalogue';
 import type { Inventory } from '../../inventory/inventory';
 import { singleFlight } from '../single-flight';
-import { newProductSchema, parse, productIdSchema, restockSchema } from '../validation';
+import { decodeCursor, toPage } from '../pagination';
+import { newProductSchema, parse, productCursorSchema, productIdSchema, productListQuerySchema, restockSchema } from '../validation';
 
 /** stock is MySQL's durable count; available is what Redis can still reserve right now. */
 const toProductResponse = (product: Product, available: number | null) => ({
@@ -25,10 +26,14 @@ export function productsRouter({ orm, inventory }: { orm: MikroORM; inventory: I
     res.status(201).location(`/products/${product.id}`).json(toProductResponse(product, await inventory.available(product.id)));
   });
 
-  router.get('/', async (_req, res) => {
-    const products = await listProducts(orm);
+  /** The catalogue in id order, a page at a time: `nextCursor` asks for the next page, null on the last. */
+  router.get('/', async (req, res) => {
+    const { limit, cursor } = parse(productListQuerySchema, req.query, 'query');
+    const afterId = cursor === undefined ? 0 : decodeCursor(productCursorSchema, cursor).id;
+    const products = await listProductPage(orm, { afterId, limit: limit + 1 });
     const available = await inventory.availableMany(products.map((product) => product.id));
-    res.json({ data: products.map((product, index) => toProductResponse(product, available[index])) });
+    const rows = products.map((product, index) => ({ product, available: available[index] }));
+    res.json(toPage(rows, limit, (row) => toProductResponse(row.product, row.available), (row) => ({ id: row.product.id })));
   });
 
   router.get('/:id', async (req, res) => {

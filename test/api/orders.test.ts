@@ -1,4 +1,5 @@
-/** Orders: placing one (POST /orders, with and without Idempotency-Key) and reading them (GET /orders, GET /orders/:id). *
+/** Orders: placing one (POST /orders, with and without Idempotency-Key) and reading them (GET /orders, GET /orders/:id).
+ *
  * End to end (see test/support/service.ts): the Express app, a worker with the real activities on the real Temporal
  * dev server, MariaDB, Redis and the payments stand-in. Every product and customer here is new, so the tests hold
  * whatever else is in the shared database.
@@ -300,6 +301,25 @@ describe('reading orders', () => {
     const cancelled = await fixture.api.get(`/orders?customerId=${customerId}&status=CANCELLED`);
     expect(cancelled.body.data).toEqual([expect.objectContaining({ id: second.orderId, status: 'CANCELLED' })]);
     expect(cancelled.body.data[0]).not.toHaveProperty('requestHash');
+  });
+
+  test('GET /orders pages newest first: limit=2 answers the two newest and a cursor to the rest', async () => {
+    const product = await newProduct({ stock: 10 });
+    const customerId = unique('cus');
+    const placed: string[] = [];
+    for (let i = 0; i < 3; i += 1) placed.push((await reservedOrder({ product, customerId })).orderId);
+
+    const first = await fixture.api.get(`/orders?customerId=${customerId}&limit=2`);
+    expect(first.status).toBe(200);
+    expect(first.body.data.map((order: { id: string }) => order.id)).toEqual([placed[2], placed[1]]);
+    const second = await fixture.api.get(`/orders?customerId=${customerId}&limit=2&cursor=${first.body.nextCursor}`);
+    expect(second.body).toEqual({ data: [expect.objectContaining({ id: placed[0] })], nextCursor: null });
+  });
+
+  test('GET /orders with a cursor it did not make answers 400 naming query.cursor', async () => {
+    const answer = await fixture.api.get('/orders?cursor=eyJpZCI6MX0');
+    expectProblem(answer, 400, 'VALIDATION_FAILED');
+    expect(answer.body.field).toBe('query.cursor');
   });
 
   test('GET /orders with an unknown status answers 400 naming query.status', async () => {

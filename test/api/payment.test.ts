@@ -1,4 +1,5 @@
-/** POST /orders/:id/payment: confirmation, declines, failures, and races with other payments and cancels. *
+/** POST /orders/:id/payment: confirmation, declines, failures, and races with other payments and cancels.
+ *
  * End to end (see test/support/service.ts): the Express app, a worker with the real activities on the real Temporal
  * dev server, MariaDB, Redis and the payments stand-in. Every product and customer here is new, so the tests hold
  * whatever else is in the shared database.

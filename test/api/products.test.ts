@@ -1,4 +1,5 @@
-/** The catalogue: POST /products, GET /products, GET /products/:id, POST /products/:id/restock. *
+/** The catalogue: POST /products, GET /products, GET /products/:id, POST /products/:id/restock.
+ *
  * End to end (see test/support/service.ts): the Express app, a worker with the real activities on the real Temporal
  * dev server, MariaDB, Redis and the payments stand-in. Every product and customer here is new, so the tests hold
  * whatever else is in the shared database.
@@ -6,7 +7,7 @@
 import { MAX_PRICE_CENTS, MAX_STOCK } from '../../config/bounds';
 import { forkSql, run } from '../../db/sql';
 import { readStock } from '../support/db';
-import { useService } from './fixtures';
+import { useService, type ProductBody } from './fixtures';
 import { expectProblem, unique } from './http';
 
 const HOLD_MS = 60_000;
@@ -38,12 +39,42 @@ describe('products', () => {
     expect(answer.body.field).toBe('body.priceCents');
   });
 
-  test('GET /products lists products with their stock and availability', async () => {
+  test('GET /products lists products with their stock and availability, a page at a time in id order', async () => {
     const product = await newProduct({ stock: 3 });
-    const answer = await fixture.api.get('/products');
-    expect(answer.status).toBe(200);
-    expect(answer.body.data).toContainEqual(product);
+    const seen: ProductBody[] = [];
+    let cursor: string | null = null;
+    do {
+      const answer = await fixture.api.get(`/products?limit=100${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(answer.status).toBe(200);
+      expect(answer.body.data.length).toBeLessThanOrEqual(100);
+      seen.push(...answer.body.data);
+      cursor = answer.body.nextCursor;
+    } while (cursor !== null);
+    expect(seen.filter((listed) => listed.id === product.id)).toEqual([product]);
+    const ids = seen.map((listed) => listed.id);
+    expect(ids).toEqual([...ids].sort((a, b) => a - b));
+    expect(new Set(ids).size).toBe(ids.length);
   });
+
+  test('GET /products?limit=2 answers two products and a cursor; the cursor answers the next ones', async () => {
+    await Promise.all([newProduct(), newProduct(), newProduct()]);
+    const first = await fixture.api.get('/products?limit=2');
+    expect(first.status).toBe(200);
+    expect(first.body.data).toHaveLength(2);
+    expect(first.body.nextCursor).toEqual(expect.any(String));
+    const second = await fixture.api.get(`/products?limit=2&cursor=${first.body.nextCursor}`);
+    expect(second.status).toBe(200);
+    expect(second.body.data[0].id).toBeGreaterThan(first.body.data[1].id);
+  });
+
+  test.each(['limit=0', 'limit=101', 'limit=1e1', 'limit=0x10', 'limit=+5', 'limit=05', 'cursor=not-a-cursor', 'cursor=%7B%7D', 'page=2'])(
+    'GET /products?%s answers 400 naming the query parameter',
+    async (query) => {
+      const answer = await fixture.api.get(`/products?${query}`);
+      expectProblem(answer, 400, 'VALIDATION_FAILED');
+      expect(answer.body.field).toMatch(/^query/);
+    },
+  );
 
   test('GET /products/:id answers {id, sku, name, priceCents, stock, available}', async () => {
     const product = await newProduct({ stock: 4, priceCents: 2_500 });
@@ -55,6 +86,12 @@ describe('products', () => {
   test('GET /products/:id of an unknown product answers 404 PRODUCT_NOT_FOUND', async () => {
     const answer = await fixture.api.get(`/products/${2 ** 31 - 1}`);
     expectProblem(answer, 404, 'PRODUCT_NOT_FOUND');
+    expect(answer.body.field).toBe('path.id');
+  });
+
+  test.each(['0x1', '1e0', '%2B1', '01', '1.0', '%201', '0'])('GET /products/%s is not product 1: 400 naming path.id', async (id) => {
+    const answer = await fixture.api.get(`/products/${id}`);
+    expectProblem(answer, 400, 'VALIDATION_FAILED');
     expect(answer.body.field).toBe('path.id');
   });
 
