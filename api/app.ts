@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Inventory } from '../inventory/inventory';
 import type { SoldOutFlags } from '../inventory/sold-out-flags';
+import { ORDER_TASK_QUEUE } from '../temporal/names';
 import { OrderClient } from '../temporal/order-client';
 import { createApiMetrics, type ApiMetrics } from '../telemetry/api-metrics';
 import { meteredInventory, meteredOrderClient } from '../telemetry/api-observers';
@@ -19,9 +20,11 @@ import { createTokenVerifier } from './auth/verify';
 import { orderIdSecretOf } from './order-ids';
 import { notFound, problemHandler } from './errors';
 import { requireJsonBody, wrongMethodRouter } from './method-rules';
+import { consoleRouter, type ConsoleSettings } from './routes/console';
 import { healthRouter } from './routes/health';
 import { ordersRouter } from './routes/orders';
 import { productsRouter } from './routes/products';
+import { defaultWebDir, webPage } from './web-page';
 
 export interface AppDeps {
   orm: MikroORM;
@@ -47,6 +50,10 @@ export interface AppDeps {
   soldOut?: SoldOutFlags;
   /** CORS origins; read from the environment (CORS_ORIGINS) when not given. */
   http?: HttpConfig;
+  /** Operator console settings (Temporal Web UI link, what the invariant check reaches); defaults suit tests. */
+  console?: Partial<ConsoleSettings>;
+  /** The built web page; defaults to web/dist when it exists (null: no page). */
+  webDir?: string | null;
 }
 
 /** The REST API: it holds no order state of its own (workflows and MySQL do). */
@@ -70,8 +77,19 @@ export function createApp(deps: AppDeps): Express {
   app.use(policyRouter());
   app.use('/products', productsRouter({ ...deps, inventory }));
   app.use('/orders', ordersRouter({ ...deps, inventory, orders: metrics ? meteredOrderClient(orderClient, metrics) : orderClient, orderIdSecret: orderIdSecretOf(auth), limits }));
+  app.use('/console', consoleRouter({ ...deps, taskQueue: deps.taskQueue ?? ORDER_TASK_QUEUE, settings: consoleSettings(deps) }));
   app.use(wrongMethodRouter([...ROUTE_POLICY, { method: 'GET', path: '/healthz' }, { method: 'GET', path: '/readyz' }]));
+  app.use(webPage(deps.webDir === undefined ? defaultWebDir() : deps.webDir));
   app.use(notFound);
   app.use(problemHandler(deps.logger));
   return app;
+}
+
+function consoleSettings({ console: settings = {}, temporal }: AppDeps): ConsoleSettings {
+  return {
+    temporalUiUrl: settings.temporalUiUrl ?? 'http://localhost:8233',
+    namespace: settings.namespace ?? temporal.options.namespace,
+    paymentsUrl: settings.paymentsUrl ?? null,
+    temporalAddress: settings.temporalAddress ?? null,
+  };
 }

@@ -27,7 +27,23 @@ async function main(): Promise<void> {
   const metrics = await serveApiMetrics(config, { orm, inventory }, logger);
   const soldOut = new SoldOutFlags();
   const stopFollowing = await followReopenedProducts(redis, soldOut);
-  const app = createApp({ orm, redis, inventory, temporal, holdMs: config.RESERVATION_TTL, captureRetryWindowMs: config.CAPTURE_RETRY_WINDOW, logger, metrics, soldOut });
+  const app = createApp({
+    orm,
+    redis,
+    inventory,
+    temporal,
+    holdMs: config.RESERVATION_TTL,
+    captureRetryWindowMs: config.CAPTURE_RETRY_WINDOW,
+    logger,
+    metrics,
+    soldOut,
+    console: {
+      temporalUiUrl: config.TEMPORAL_UI_URL ?? `http://localhost:${config.TEMPORAL_UI_PORT}`,
+      namespace: config.TEMPORAL_NAMESPACE,
+      paymentsUrl: config.PAYMENTS_URL,
+      temporalAddress: config.TEMPORAL_ADDRESS,
+    },
+  });
   const server = app.listen(config.PORT, () => logger.info(`API listening on http://localhost:${config.PORT}`));
 
   const stop = () => {

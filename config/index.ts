@@ -28,6 +28,8 @@ const schema = z.object({
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_UI_PORT: z.coerce.number().int().default(8233),
+  /** Where operators open the Temporal Web UI (the console links each order there); default http://localhost:TEMPORAL_UI_PORT. */
+  TEMPORAL_UI_URL: z.url().optional(),
   TEMPORAL_DATA_DIR: z.string().default('data/temporal'),
   RESERVATION_TTL: duration.default(30 * 60_000),
   /** How long a failing capture is retried, with backoff: as long as the provider keeps an authorisation valid. */

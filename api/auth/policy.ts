@@ -24,10 +24,15 @@ export const ROUTE_POLICY: readonly RoutePolicy[] = [
   { method: 'GET', path: '/orders/:id', roles: ['customer', 'operator'] },
   { method: 'POST', path: '/orders/:id/payment', roles: ['customer'] },
   { method: 'POST', path: '/orders/:id/cancel', roles: ['customer', 'operator'] },
+  // The operator console's figures are for staff; running the invariant check is the operator's.
+  { method: 'GET', path: '/console/settings', roles: ['operator', 'admin'] },
+  { method: 'GET', path: '/console/summary', roles: ['operator', 'admin'] },
+  { method: 'POST', path: '/console/invariant-checks', roles: ['operator'] },
+  { method: 'GET', path: '/console/invariant-checks/latest', roles: ['operator', 'admin'] },
 ];
 
 /** Prefixes that are never open: a route added under them without a policy line still needs an authenticated caller. */
-const PROTECTED_PREFIXES = ['/products', '/orders'];
+const PROTECTED_PREFIXES = ['/products', '/orders', '/console'];
 
 export function policyRouter(): Router {
   const router = Router();

@@ -27,6 +27,7 @@ export const OrderEntity = new EntitySchema<OrderRow>({
     { name: 'orders_customer_created_idx', properties: ['customerId', 'createdAt'] },
     { name: 'orders_status_created_idx', properties: ['status', 'createdAt'] },
     { name: 'orders_created_idx', properties: ['createdAt'] },
+    { name: 'orders_status_updated_idx', properties: ['status', 'updatedAt'] },
   ],
   properties: {
     id: { type: 'string', length: 64, primary: true },

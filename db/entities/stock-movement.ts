@@ -35,6 +35,7 @@ export const StockMovementEntity = new EntitySchema<StockMovementRow>({
   name: 'StockMovement',
   tableName: 'stock_movement',
   uniques: [{ name: 'stock_movement_order_product_kind_unique', properties: ['orderId', 'product', 'kind'] }],
+  indexes: [{ name: 'stock_movement_product_kind_created_idx', properties: ['product', 'kind', 'createdAt'] }],
   properties: {
     id: { type: 'bigint', primary: true, autoincrement: true, unsigned: true },
     orderId: { type: 'string', length: 64, nullable: true },

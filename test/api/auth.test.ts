@@ -67,6 +67,10 @@ const EXPECTED: Record<string, Record<Who, number>> = {
   'GET /orders/:id': { anonymous: 401, owner: 200, 'other buyer': 404, admin: 403, operator: 200 },
   'POST /orders/:id/payment': { anonymous: 401, owner: 200, 'other buyer': 404, admin: 403, operator: 403 },
   'POST /orders/:id/cancel': { anonymous: 401, owner: 200, 'other buyer': 404, admin: 403, operator: 200 },
+  'GET /console/settings': { anonymous: 401, owner: 403, 'other buyer': 403, admin: 200, operator: 200 },
+  'GET /console/summary': { anonymous: 401, owner: 403, 'other buyer': 403, admin: 200, operator: 200 },
+  'POST /console/invariant-checks': { anonymous: 401, owner: 403, 'other buyer': 403, admin: 403, operator: 200 },
+  'GET /console/invariant-checks/latest': { anonymous: 401, owner: 403, 'other buyer': 403, admin: 200, operator: 200 },
 };
 
 function request(route: string, orderId: string): { method: string; path: string; json?: unknown } {
@@ -77,6 +81,7 @@ function request(route: string, orderId: string): { method: string; path: string
     'POST /products/:id/restock': { quantity: 1 },
     'POST /orders': { items: [{ productId, quantity: 1 }] },
     'POST /orders/:id/payment': { paymentToken: 'tok_visa' },
+    'POST /console/invariant-checks': {},
   };
   return { method, path, json: bodies[route] };
 }

@@ -52,6 +52,10 @@ export interface ServiceOptions {
   limits?: Partial<LimitsConfig>;
   /** The worker's notification channel; by default one that records into `notifications`. */
   notifier?: Notifier;
+  /** The built web page the API serves (createApp's webDir); none unless given. */
+  webDir?: string | null;
+  /** Let the console's invariant check reach this service's payment stand-in and dev server. */
+  consoleChecksEverything?: boolean;
 }
 
 export interface Service {
@@ -155,6 +159,8 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       metrics: metrics?.api,
       auth: { AUTH_JWT_SECRET: TEST_AUTH_SECRET },
       limits: { ...NO_LIMITS, ...options.limits },
+      webDir: options.webDir ?? null,
+      console: options.consoleChecksEverything ? { paymentsUrl: standIn.baseUrl, temporalAddress: env.address } : {},
     });
     const server: Server = createServer(app);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -1,0 +1,98 @@
+import type { MikroORM } from '@mikro-orm/core';
+import type { Client } from '@temporalio/client';
+import type { Redis } from 'ioredis';
+import { OUTCOMES, readNewestProducts, readSalesFigures, readSoldOutTimes, type Outcome, type SalesFigures } from '../../db/console-queries';
+import type { Inventory } from '../../inventory/inventory';
+import { latestInvariantCheck, type InvariantCheckReport } from './invariant-check';
+import { countSagasInFlight, type SagasInFlight } from './sagas-in-flight';
+
+/** The per-second timeline covers the last minute; "now" rates average its last RATE_SECONDS. */
+export const TIMELINE_SECONDS = 60;
+export const RATE_SECONDS = 10;
+const TOP_PRODUCTS = 5;
+/** The console lists at most this many products, newest first (a demo or a drop has a handful). */
+const MAX_PRODUCTS = 200;
+
+export interface SummaryDeps {
+  orm: MikroORM;
+  redis: Redis;
+  inventory: Inventory;
+  temporal: Client;
+  taskQueue: string;
+}
+
+export interface ConsoleProduct {
+  id: number;
+  sku: string;
+  name: string;
+  priceCents: number;
+  /** MySQL's durable stock (units not yet sold). */
+  stock: number;
+  /** Units Redis can still reserve: what a buyer can get now. */
+  available: number | null;
+  /** When the last unit was sold (stock reached 0); null while units remain. */
+  soldOutAt: string | null;
+}
+
+export interface ConsoleSummary {
+  generatedAt: string;
+  window: { seconds: number; since: string };
+  /** Orders per second over the last RATE_SECONDS: placed, and reaching each outcome. */
+  rates: { seconds: number; placed: number; outcomes: Record<Outcome, number> };
+  timeline: SalesFigures['timeline'];
+  orders: { placed: number; outcomes: Record<Outcome, number>; open: SalesFigures['open'] };
+  revenue: SalesFigures['revenue'];
+  topProducts: SalesFigures['topProducts'];
+  compensations: SalesFigures['compensations'];
+  sagasInFlight: SagasInFlight;
+  products: ConsoleProduct[];
+  invariantCheck: InvariantCheckReport | null;
+}
+
+const perSecond = (series: number[]) => Math.round((series.slice(-RATE_SECONDS).reduce((sum, n) => sum + n, 0) / RATE_SECONDS) * 10) / 10;
+
+/** One console frame: MySQL's figures for the window, Redis availability, Temporal's sagas in flight, the latest check. */
+export async function buildSummary(deps: SummaryDeps, windowSeconds: number, now = new Date()): Promise<ConsoleSummary> {
+  const since = new Date(now.getTime() - windowSeconds * 1000);
+  const [figures, products, sagasInFlight, invariantCheck] = await Promise.all([
+    readSalesFigures(deps.orm, { since, timelineSince: new Date(now.getTime() - TIMELINE_SECONDS * 1000), now, topProducts: TOP_PRODUCTS }),
+    readProducts(deps),
+    countSagasInFlight(deps.temporal, deps.taskQueue),
+    latestInvariantCheck(deps.redis),
+  ]);
+  return {
+    generatedAt: now.toISOString(),
+    window: { seconds: windowSeconds, since: since.toISOString() },
+    rates: {
+      seconds: RATE_SECONDS,
+      placed: perSecond(figures.timeline.placed),
+      outcomes: Object.fromEntries(OUTCOMES.map((outcome) => [outcome, perSecond(figures.timeline.outcomes[outcome])])) as Record<Outcome, number>,
+    },
+    timeline: figures.timeline,
+    orders: { placed: figures.placed, outcomes: figures.outcomes, open: figures.open },
+    revenue: figures.revenue,
+    topProducts: figures.topProducts,
+    compensations: figures.compensations,
+    sagasInFlight,
+    products,
+    invariantCheck,
+  };
+}
+
+async function readProducts({ orm, inventory }: SummaryDeps): Promise<ConsoleProduct[]> {
+  const products = await readNewestProducts(orm, MAX_PRODUCTS);
+  const available = await inventory.availableMany(products.map((product) => product.id));
+  const soldOut = await readSoldOutTimes(
+    orm,
+    products.filter((product) => product.stock === 0).map((product) => product.id),
+  );
+  return products.map((product, index) => ({
+    id: product.id,
+    sku: product.sku,
+    name: product.name,
+    priceCents: product.priceCents,
+    stock: product.stock,
+    available: available[index],
+    soldOutAt: soldOut.get(product.id)?.toISOString() ?? null,
+  }));
+}

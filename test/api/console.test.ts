@@ -1,0 +1,146 @@
+/**
+ * The operator console's read-only API, end to end on a real service: the figures follow real orders through MySQL,
+ * Redis and Temporal. The test database is shared with other suites, so counts are compared before and after.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startService, type Service } from '../support/service';
+import { apiClient, eventually, expectProblem, sleep, unique, type ApiClient } from './http';
+
+let service: Service;
+let api: ApiClient;
+const webDir = mkdtempSync(path.join(tmpdir(), 'web-page-'));
+
+beforeAll(async () => {
+  writeFileSync(path.join(webDir, 'index.html'), '<!doctype html><title>Flash sale</title>');
+  // A file named like an API route: the route must win.
+  writeFileSync(path.join(webDir, 'products'), 'not the API');
+  service = await startService({ holdMs: 60_000, webDir, consoleChecksEverything: true });
+  api = apiClient(service.baseUrl);
+}, 120_000);
+
+afterAll(async () => {
+  await service?.stop();
+}, 60_000);
+
+async function newProduct(stock: number, priceCents = 1_000): Promise<number> {
+  const answer = await api.post('/products', { sku: unique('console'), name: 'Console test product', priceCents, stock });
+  expect(answer.status).toBe(201);
+  return answer.body.id;
+}
+
+async function reserve(productId: number, quantity: number): Promise<string> {
+  const answer = await api.post('/orders', { customerId: unique('cus-console'), items: [{ productId, quantity }] });
+  expect(answer.status).toBe(201);
+  return answer.body.id;
+}
+
+/** A fresh summary (the API caches one per window for a second). */
+async function summary(window = '15m') {
+  await sleep(1_100);
+  const answer = await api.get(`/console/summary?window=${window}`);
+  expect(answer.status).toBe(200);
+  return answer.body;
+}
+
+describe('GET /console/summary', () => {
+  test('counts a confirmed sale: revenue, top products, outcome rates, units left and when the product sold out', async () => {
+    const productId = await newProduct(2, 2_500);
+    const before = await summary();
+
+    const orderId = await reserve(productId, 2);
+    expect((await api.post(`/orders/${orderId}/payment`, { paymentToken: 'tok_visa' })).status).toBe(200);
+    const after = await summary();
+
+    expect(after.revenue.cents - before.revenue.cents).toBe(5_000);
+    expect(after.revenue.orders - before.revenue.orders).toBe(1);
+    expect(after.orders.outcomes.CONFIRMED - before.orders.outcomes.CONFIRMED).toBe(1);
+    expect(after.orders.placed - before.orders.placed).toBe(1);
+    expect(after.rates.outcomes.CONFIRMED).toBeGreaterThan(0);
+    expect(after.timeline.placed).toHaveLength(60);
+    expect(after.timeline.placed.reduce((sum: number, n: number) => sum + n, 0)).toBeGreaterThanOrEqual(1);
+    expect(after.topProducts).toContainEqual(expect.objectContaining({ productId, units: 2, revenueCents: 5_000 }));
+
+    const product = after.products.find((row: { id: number }) => row.id === productId);
+    expect(product).toMatchObject({ stock: 0, available: 0, priceCents: 2_500 });
+    expect(Date.parse(product.soldOutAt)).toBeGreaterThan(Date.parse(before.generatedAt));
+  });
+
+  test('counts a failed payment as a compensation: the payment voided and the stock restored', async () => {
+    const productId = await newProduct(3);
+    const before = await summary();
+
+    const orderId = await reserve(productId, 1);
+    const paid = await api.post(`/orders/${orderId}/payment`, { paymentToken: 'tok_captureFails' });
+    expectProblem(paid, 402, 'PAYMENT_FAILED');
+    const after = await summary();
+
+    expect(after.compensations.failedOrders - before.compensations.failedOrders).toBe(1);
+    expect(after.compensations.paymentsVoided + after.compensations.paymentsRefunded).toBe(
+      before.compensations.paymentsVoided + before.compensations.paymentsRefunded + 1,
+    );
+    expect(after.compensations.stockRestores - before.compensations.stockRestores).toBe(1);
+    expect(after.orders.outcomes.FAILED - before.orders.outcomes.FAILED).toBe(1);
+    expect(after.products.find((row: { id: number }) => row.id === productId)).toMatchObject({ stock: 3, available: 3, soldOutAt: null });
+  });
+
+  test('counts sagas in flight from Temporal and open orders from MySQL, and both fall when the order is cancelled', async () => {
+    const productId = await newProduct(5);
+    const orderId = await reserve(productId, 1);
+
+    const during = await eventually(async () => {
+      const body = await summary();
+      expect(body.sagasInFlight).toEqual({ count: 1 });
+      return body;
+    }, 15_000);
+    expect(during.orders.open.reserved).toBeGreaterThanOrEqual(1);
+    expect(during.products.find((row: { id: number }) => row.id === productId)).toMatchObject({ stock: 5, available: 4 });
+
+    expect((await api.post(`/orders/${orderId}/cancel`)).status).toBe(200);
+    await eventually(async () => expect((await summary()).sagasInFlight).toEqual({ count: 0 }), 15_000);
+  });
+
+  test('refuses a window that is not a duration from 1m to 7d, naming the field', async () => {
+    for (const window of ['0m', '30s', '8d', 'soon', '15']) {
+      const answer = await api.get(`/console/summary?window=${window}`);
+      expectProblem(answer, 400, 'VALIDATION_FAILED');
+      expect(answer.body.field).toBe('query.window');
+    }
+    expectProblem(await api.get('/console/summary?window=15m&extra=1'), 400, 'VALIDATION_FAILED');
+  });
+});
+
+describe('invariant checks', () => {
+  test('POST runs the checker against MySQL, Redis, the provider and Temporal; the summary and GET latest show it', async () => {
+    const answer = await api.post('/console/invariant-checks', { ordersSince: '1h' });
+    expect(answer.status).toBe(200);
+    expect(answer.body.invariants.map((row: { id: string }) => row.id)).toEqual(['I1', 'I2', 'I3', 'I4', 'I5', 'I6']);
+    // Every part ran: the provider (I3) and Temporal (I4) were reachable.
+    for (const row of answer.body.invariants) expect(row.skipped).toBeUndefined();
+    expect(Date.now() - Date.parse(answer.body.takenAt)).toBeLessThan(30_000);
+
+    expect((await api.get('/console/invariant-checks/latest')).body).toEqual(answer.body);
+    expect((await summary()).invariantCheck).toEqual(answer.body);
+  });
+
+  test('refuses an unknown body field', async () => {
+    expectProblem(await api.post('/console/invariant-checks', { everything: true }), 400, 'VALIDATION_FAILED');
+  });
+});
+
+describe('the web page', () => {
+  test('GET / serves the built page; API routes keep precedence over files; settings name the Web UI', async () => {
+    const page = await api.get('/');
+    expect(page.status).toBe(200);
+    expect(page.contentType).toMatch(/^text\/html/);
+    expect(page.body).toContain('<title>Flash sale</title>');
+
+    const products = await api.get('/products');
+    expect(products.status).toBe(200);
+    expect(products.body.data).toEqual(expect.any(Array));
+
+    const settings = await api.get('/console/settings');
+    expect(settings.body).toMatchObject({ temporalUiUrl: 'http://localhost:8233', namespace: 'default' });
+  });
+});
