@@ -1,4 +1,5 @@
 import type { MikroORM } from '@mikro-orm/core';
+import { recordHoldRelease } from '../db/holds';
 import { rebuildAvailability } from '../inventory/availability-sync';
 import type { Inventory } from '../inventory/inventory';
 import type { PaymentsClient } from '../payments/client';
@@ -20,11 +21,15 @@ export interface ActivityDeps {
 /** Every activity of the order saga, built on injected clients so tests can hand in real or stand-in ones. */
 export function createActivities(deps: ActivityDeps) {
   return {
-    ...createInventoryActivities(deps.inventory, async (productId) => {
-      const rebuilt = await rebuildAvailability(deps.orm, deps.inventory, productId);
-      if (rebuilt) deps.onAvailabilityRebuilt?.(productId);
-      return rebuilt;
-    }),
+    ...createInventoryActivities(
+      deps.inventory,
+      async (productId) => {
+        const rebuilt = await rebuildAvailability(deps.orm, deps.inventory, productId);
+        if (rebuilt) deps.onAvailabilityRebuilt?.(productId);
+        return rebuilt;
+      },
+      (orderId) => recordHoldRelease(deps.orm, orderId),
+    ),
     ...createPaymentActivities(deps.payments),
     ...createStockActivities(deps.orm),
     ...createOrderRecordActivities(deps.orm),

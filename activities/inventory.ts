@@ -13,7 +13,10 @@ export type ReservationOutcome = { reserved: true } | { reserved: false; product
 /** Rebuilds a product's availability from MySQL after Redis lost it (see inventory/availability-sync.ts). */
 export type RebuildAvailability = (productId: number) => Promise<unknown>;
 
-export function createInventoryActivities(inventory: Inventory, rebuildAvailability: RebuildAvailability) {
+/** Records in MySQL that the order lets go of its hold (db/holds.ts recordHoldRelease). */
+export type RecordHoldRelease = (orderId: string) => Promise<void>;
+
+export function createInventoryActivities(inventory: Inventory, rebuildAvailability: RebuildAvailability, recordHoldRelease: RecordHoldRelease) {
   return {
     async reserveStock({ orderId, lines }: ReserveStockInput): Promise<ReservationOutcome> {
       let result = await nonRetryableOnBadInput(() => inventory.reserve(orderId, lines));
@@ -28,7 +31,13 @@ export function createInventoryActivities(inventory: Inventory, rebuildAvailabil
       throw ApplicationFailure.retryable(`availability of product ${result.productId} could not be loaded`, AVAILABILITY_NOT_LOADED);
     },
 
+    /**
+     * MySQL first: from the moment Redis gives the units back, no rebuild may count this order as holding them, and a
+     * Redis tombstone alone does not outlive a flush. Recorded and not yet released is safe: a rebuild in between
+     * counts the order only while its Redis hold is still there to be released (inventory/scripts.ts REBUILD_SCRIPT).
+     */
     async releaseReservation({ orderId, lines }: ReserveStockInput): Promise<void> {
+      await recordHoldRelease(orderId);
       await nonRetryableOnBadInput(() => inventory.release(orderId, lines));
     },
 

@@ -1,16 +1,22 @@
 import type { MikroORM } from '@mikro-orm/core';
-import { getProduct, listProducts } from '../db/catalogue';
-import { recordedHoldsOfProduct } from '../db/holds';
+import { listProducts } from '../db/catalogue';
+import { readRebuildSnapshot } from '../db/holds';
 import type { Inventory } from './inventory';
 
 /**
  * Rebuilds a product's availability in Redis from MySQL when Redis has lost it (it keeps nothing on disk):
- * stock minus the units of reserved orders not yet sold, recreating their holds. A live count is never touched.
+ * stock minus the units of open orders not yet sold, recreating their holds. A live count is never touched.
+ * Redis's epoch is read before MySQL, so a flush while MySQL is read makes the view stale and it is read again.
  */
 export async function rebuildAvailability(orm: MikroORM, inventory: Inventory, productId: number): Promise<boolean> {
-  const product = await getProduct(orm, productId);
-  if (!product) return false;
-  return inventory.rebuild(productId, product.stock, await recordedHoldsOfProduct(orm, productId));
+  for (let attempt = 1; ; attempt += 1) {
+    const epoch = await inventory.epoch();
+    const snapshot = await readRebuildSnapshot(orm, productId);
+    if (snapshot.stock === null) return false;
+    const outcome = await inventory.rebuild({ ...snapshot, stock: snapshot.stock }, epoch);
+    if (outcome !== 'FLUSHED') return outcome === 'REBUILT';
+    if (attempt === 5) throw new Error(`availability of product ${productId}: Redis was flushed during each of ${attempt} rebuilds`);
+  }
 }
 
 /** At start-up: every product whose availability is missing gets it rebuilt. Returns the ids rebuilt. */

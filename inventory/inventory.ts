@@ -1,19 +1,10 @@
 import type { Redis } from 'ioredis';
+import { randomUUID } from 'node:crypto';
+import type { RebuildSnapshot } from '../db/holds';
 import type { StockLine } from '../workflows/order-types';
-import { admissionKey, availabilityKey, holdKey } from './keys';
+import { admissionKey, availabilityKey, epochKey, holdKey } from './keys';
 import { reopenedChannel } from './sold-out-flags';
-import { ADD_SCRIPT, ADMIT_SCRIPT, REBUILD_SCRIPT, RELEASE_SCRIPT, RESERVE_SCRIPT, SETTLE_SCRIPT } from './scripts';
-
-/** An order MySQL records as holding stock of the product being rebuilt. */
-export interface RecordedHold {
-  orderId: string;
-  /** Its units of the product being rebuilt. */
-  units: number;
-  /** Whether its sale is already subtracted from MySQL's stock (committed and not restored). */
-  sold: boolean;
-  /** All of its lines, to recreate a lost hold whole. */
-  lines: StockLine[];
-}
+import { ADD_SCRIPT, ADMIT_SCRIPT, EPOCH_SCRIPT, REBUILD_SCRIPT, RELEASE_SCRIPT, RESERVE_SCRIPT, SETTLE_SCRIPT } from './scripts';
 
 export type ReserveResult =
   | { outcome: 'RESERVED' }
@@ -29,6 +20,7 @@ type InventoryRedis = Redis & {
   settleStock(...keysAndArgs: (string | number)[]): Promise<number>;
   addStock(key: string, units: number): Promise<number | null>;
   rebuildStock(...keysAndArgs: (string | number)[]): Promise<number>;
+  currentEpoch(key: string, fresh: string): Promise<string>;
   admitBuyer(...keysAndArgs: (string | number)[]): Promise<[number, number, number]>;
 };
 
@@ -66,6 +58,7 @@ export class Inventory {
     redis.defineCommand('settleStock', { lua: SETTLE_SCRIPT });
     redis.defineCommand('addStock', { lua: ADD_SCRIPT, numberOfKeys: 1 });
     redis.defineCommand('rebuildStock', { lua: REBUILD_SCRIPT });
+    redis.defineCommand('currentEpoch', { lua: EPOCH_SCRIPT, numberOfKeys: 1 });
     redis.defineCommand('admitBuyer', { lua: ADMIT_SCRIPT });
     this.redis = redis as InventoryRedis;
   }
@@ -152,20 +145,29 @@ export class Inventory {
     await pipeline.exec();
   }
 
+  /** The value that marks this life of Redis's data; read it before reading MySQL for a rebuild. */
+  epoch(): Promise<string> {
+    return this.redis.currentEpoch(epochKey, randomUUID());
+  }
+
   /**
-   * Rebuilds a product's lost availability from MySQL's view (stock and the orders holding it) in one atomic step;
-   * a no-op when the availability is there. Returns whether this call rebuilt it.
+   * Rebuilds a product's lost availability from MySQL's view (stock and the open orders, read after `epoch`) in one
+   * atomic step. 'REBUILT', 'PRESENT' when the availability was there (a live count is never touched), or 'FLUSHED'
+   * when Redis lost its data again since the epoch was read: the view must be read again.
    */
-  async rebuild(productId: number, stock: number, holds: RecordedHold[]): Promise<boolean> {
+  async rebuild(snapshot: RebuildSnapshot & { stock: number }, epoch: string): Promise<'REBUILT' | 'PRESENT' | 'FLUSHED'> {
+    const { holds } = snapshot;
     const rebuilt = await this.redis.rebuildStock(
-      holds.length + 1,
-      availabilityKey(productId),
+      holds.length + 2,
+      availabilityKey(snapshot.productId),
+      epochKey,
       ...holds.map((hold) => holdKey(hold.orderId)),
-      stock,
-      ...holds.flatMap((hold) => [hold.units, hold.sold ? 1 : 0, encodeLines(hold.lines)]),
+      epoch,
+      snapshot.stock,
+      ...holds.flatMap((hold) => [hold.units, hold.sold ? 1 : 0, hold.reserved ? 1 : 0, hold.released ? 1 : 0, encodeLines(hold.lines)]),
     );
-    if (rebuilt === 1) await this.announceReopened([productId]);
-    return rebuilt === 1;
+    if (rebuilt === 1) await this.announceReopened([snapshot.productId]);
+    return rebuilt === 1 ? 'REBUILT' : rebuilt === 0 ? 'PRESENT' : 'FLUSHED';
   }
 
   /** Loads a product's availability unless it is already there (a live count must never be overwritten). */

@@ -6,3 +6,5 @@ export const availabilityKey = (productId: number): string => `{inv}:available:$
 export const holdKey = (orderId: string): string => `{inv}:hold:${orderId}`;
 /** Buyers admitted to a product's reservation and not yet answered: a sorted set of order ids by admission time. */
 export const admissionKey = (productId: number): string => `{inv}:admitting:${productId}`;
+/** A random value that lives until Redis loses its data: tells a rebuild whether a flush came since it read MySQL. */
+export const epochKey = '{inv}:epoch';

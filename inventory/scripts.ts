@@ -80,25 +80,48 @@ return state == 'held' and 1 or 0
 
 /**
  * Rebuilds one product's availability after Redis lost it, unless another rebuild got there first. KEYS[1] is the
- * availability, KEYS[2..n] the holds of the orders MySQL records as RESERVED with this product. ARGV[1] is MySQL's
- * stock, then per order: its units of this product, 1 if its sale is already in MySQL's stock (else 0), its lines.
- * A lost hold is recreated, so the order's release or settle still balances; a held, unsold one is subtracted;
- * a tombstone means the order has already let go, so it is not.
+ * availability, KEYS[2] the epoch marker, KEYS[3..n] the holds of the orders MySQL records as open (PENDING or
+ * RESERVED) with this product. ARGV[1] is the epoch read before MySQL was, ARGV[2] MySQL's stock, then per order:
+ * its units of this product, 1 if its sale is in that stock, 1 if RESERVED, 1 if it recorded releasing its hold,
+ * its lines. Returns 1 rebuilt, 0 already there, -1 Redis was flushed again since the epoch was read (read again).
+ *
+ * MySQL was read a moment ago; the holds are read now, so each order's contribution follows the step its Redis
+ * hold shows, corrected for a step MySQL took since (see docs/RELIABILITY.md, "The rebuild rule"):
+ *   no hold, RESERVED, release not recorded: recreated 'held', so its release or settle still balances;
+ *   'held' or 'settled': its units are taken unless its sale was already in the stock read (a settle before the
+ *     sale was read means the sale came after the read);
+ *   'released' while its sale was in the stock read: the restore came after the read, its units are back;
+ *   anything else (no hold and PENDING, or release recorded): nothing; a later settle takes its units itself.
  */
 export const REBUILD_SCRIPT = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-local available = tonumber(ARGV[1])
-for i = 2, #KEYS do
-  local at = (i - 2) * 3 + 2
+if redis.call('GET', KEYS[2]) ~= ARGV[1] then return -1 end
+local available = tonumber(ARGV[2])
+for i = 3, #KEYS do
+  local at = (i - 3) * 5 + 3
+  local units, sold, reserved, released = tonumber(ARGV[at]), ARGV[at + 1] == '1', ARGV[at + 2] == '1', ARGV[at + 3] == '1'
   local state = redis.call('HGET', KEYS[i], 'state')
-  if not state then
-    redis.call('HSET', KEYS[i], 'state', 'held', 'lines', ARGV[at + 2])
+  if not state and reserved and not released then
+    redis.call('HSET', KEYS[i], 'state', 'held', 'lines', ARGV[at + 4])
     state = 'held'
   end
-  if state == 'held' and ARGV[at + 1] == '0' then available = available - tonumber(ARGV[at]) end
+  if (state == 'held' or state == 'settled') and not sold then available = available - units end
+  if state == 'released' and sold then available = available + units end
 end
 redis.call('SET', KEYS[1], available)
 return 1
+`;
+
+/**
+ * The epoch marker: a random value that lives until Redis loses its data. A rebuild reads it before reading MySQL
+ * and applies only if it is unchanged, so a flush between the two never lets a rebuild apply MySQL's view to holds
+ * and tombstones that the flush erased after the view was taken. KEYS[1] the marker, ARGV[1] a fresh value.
+ */
+export const EPOCH_SCRIPT = `
+local epoch = redis.call('GET', KEYS[1])
+if epoch then return epoch end
+redis.call('SET', KEYS[1], ARGV[1])
+return ARGV[1]
 `;
 
 /**

@@ -5,6 +5,7 @@ import { Migration20261128030000OrderContact } from './Migration20261128030000_o
 import { Migration20261128040000MoneyBigint } from './Migration20261128040000_money_bigint';
 import { Migration20261128050000OrderFailureCode } from './Migration20261128050000_order_failure_code';
 import { Migration20261128090000ConsoleIndexes } from './Migration20261128090000_console_indexes';
+import { Migration20261128051700HoldRelease } from './Migration20261128051700_hold_release';
 
 /**
  * Every migration, oldest first, listed explicitly instead of found by a file glob: a glob would
@@ -18,4 +19,5 @@ export const ALL_MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261128040000_money_bigint', class: Migration20261128040000MoneyBigint },
   { name: 'Migration20261128050000_order_failure_code', class: Migration20261128050000OrderFailureCode },
   { name: 'Migration20261128090000_console_indexes', class: Migration20261128090000ConsoleIndexes },
+  { name: 'Migration20261128051700_hold_release', class: Migration20261128051700HoldRelease },
 ];

@@ -16,14 +16,23 @@ let activities: ReturnType<typeof createInventoryActivities>;
 const ids = new TestInventoryKeys();
 /** Products whose availability the activity asked to rebuild; this stand-in for MySQL knows 3 units of each. */
 const rebuilt: number[] = [];
+/** Orders whose release the activity recorded (MySQL's hold_release) before Redis gave the units back. */
+const releasesRecorded: string[] = [];
+const recordHoldRelease = async (orderId: string) => {
+  releasesRecorded.push(orderId);
+};
 
 beforeAll(async () => {
   redis = await openTestRedis();
   inventory = new Inventory(redis);
-  activities = createInventoryActivities(inventory, async (productId) => {
-    rebuilt.push(productId);
-    await inventory.rebuild(productId, 3, []);
-  });
+  activities = createInventoryActivities(
+    inventory,
+    async (productId) => {
+      rebuilt.push(productId);
+      await inventory.rebuild({ productId, stock: 3, holds: [] }, await inventory.epoch());
+    },
+    recordHoldRelease,
+  );
 });
 afterEach(() => ids.cleanup(redis));
 afterAll(() => redis.quit());
@@ -74,7 +83,7 @@ describe('reserveStock', () => {
   it('throws a retryable AvailabilityNotLoaded failure when even a rebuild finds no product, taking nothing', async () => {
     const loaded = await productWith(5);
     const unknown = ids.productId();
-    const noRebuild = createInventoryActivities(inventory, async () => undefined);
+    const noRebuild = createInventoryActivities(inventory, async () => undefined, recordHoldRelease);
     const input = { orderId: ids.orderId(), lines: [{ productId: loaded, quantity: 1 }, { productId: unknown, quantity: 1 }] };
 
     const failure = await noRebuild.reserveStock(input).then(
@@ -99,8 +108,21 @@ describe('releaseReservation', () => {
     await activities.releaseReservation(input);
 
     expect(await inventory.available(productId)).toBe(5);
+    expect(releasesRecorded.filter((orderId) => orderId === input.orderId).length).toBeGreaterThan(0);
   });
 
+  it('records the release in MySQL before Redis gives the units back, and gives nothing back when that fails', async () => {
+    const productId = await productWith(5);
+    const input = { orderId: ids.orderId(), lines: [{ productId, quantity: 2 }] };
+    await activities.reserveStock(input);
+    const mysqlDown = createInventoryActivities(inventory, async () => undefined, async () => {
+      throw new Error('connection lost');
+    });
+
+    await expect(mysqlDown.releaseReservation(input)).rejects.toThrow('connection lost');
+
+    expect(await inventory.available(productId)).toBe(3);
+  });
 
   it('keeps a late duplicate reserveStock from taking the units again after release', async () => {
     const productId = await productWith(5);

@@ -6,8 +6,9 @@
 import type { MikroORM } from '@mikro-orm/core';
 import type { Redis } from 'ioredis';
 import { createActivities, type OrderActivities } from '../../activities';
-import { unitsHeldByOpenOrders } from '../../db/holds';
-import { availabilityKey, holdKey } from '../../inventory/keys';
+import { readRebuildSnapshot, recordHoldRelease, unitsHeldByOpenOrders } from '../../db/holds';
+import { availabilityKey, epochKey, holdKey } from '../../inventory/keys';
+import { rebuildAvailability as rebuildFromMysql } from '../../inventory/availability-sync';
 import { Inventory } from '../../inventory/inventory';
 import type { PaymentsClient } from '../../payments/client';
 import type { OrderInput, OrderStatus, OrderView } from '../../workflows/order-types';
@@ -53,6 +54,8 @@ const viewOf = (input: OrderInput, status: OrderStatus): OrderView => ({
   notifications: [],
   requestHash: input.requestHash,
 });
+
+const rebuildAvailability = (productId: number) => rebuildFromMysql(orm, inventory, productId);
 
 const stockLines = (input: OrderInput) => input.lines.map(({ productId, quantity }) => ({ productId, quantity }));
 
@@ -142,6 +145,112 @@ test('rebuilding never overwrites a live count', async () => {
   const product = await createTestProduct(orm, { stock: 9 });
   await inventory.load(product.id, 4);
 
-  expect(await inventory.rebuild(product.id, 9, [])).toBe(false);
+  expect(await inventory.rebuild({ productId: product.id, stock: 9, holds: [] }, await inventory.epoch())).toBe('PRESENT');
   expect(await inventory.available(product.id)).toBe(4);
+});
+
+test('an order that released its hold just before a flush, and is recorded CANCELLED only after the rebuild, is not counted', async () => {
+  const product = await createTestProduct(orm, { stock: 5 });
+  await inventory.load(product.id, 5);
+  const cancelled = orderOf(product.id, product.sku, 1);
+  await reserve(cancelled);
+
+  // The release runs (units back, tombstone written), then Redis loses everything, tombstone included, while MySQL
+  // still says RESERVED: the moment between a hold's release and the order's terminal record.
+  await activities.releaseReservation({ orderId: cancelled.orderId, lines: stockLines(cancelled) });
+  await loseRedisData(product.id, [cancelled]);
+  const latecomer = orderOf(product.id, product.sku, 1);
+  await reserve(latecomer); // rebuilds while the cancelled order is still RESERVED in MySQL
+  await activities.saveOrder(viewOf(cancelled, 'CANCELLED'));
+
+  // MySQL 5, the latecomer holds 1: 4 left for sale, not 3.
+  expect(await inventory.available(product.id)).toBe(4);
+  await expectConserved(product.id);
+});
+
+/** A rebuild whose MySQL read happens now and whose Redis write happens when `apply` is called: the race window. */
+async function rebuildReadNow(productId: number) {
+  const epoch = await inventory.epoch();
+  const snapshot = await readRebuildSnapshot(orm, productId);
+  return { apply: () => inventory.rebuild({ ...snapshot, stock: snapshot.stock! }, epoch) };
+}
+
+test('a sale committed and settled between the rebuild reading MySQL and writing Redis is taken from the rebuilt count', async () => {
+  const product = await createTestProduct(orm, { stock: 6 });
+  await inventory.load(product.id, 6);
+  const sold = orderOf(product.id, product.sku, 2);
+  await reserve(sold);
+  await loseRedisData(product.id, [sold]);
+
+  const rebuild = await rebuildReadNow(product.id); // reads stock 6, the order RESERVED and unsold
+  await activities.commitStock({ orderId: sold.orderId, lines: stockLines(sold) });
+  await activities.settleReservation({ orderId: sold.orderId, lines: stockLines(sold) }); // no count to take from yet
+  expect(await rebuild.apply()).toBe('REBUILT');
+  await activities.saveOrder(viewOf(sold, 'CONFIRMED'));
+
+  expect(await inventory.available(product.id)).toBe(4);
+  await expectConserved(product.id);
+});
+
+test('a sale restored and released between the rebuild reading MySQL and writing Redis is given back to the rebuilt count', async () => {
+  const product = await createTestProduct(orm, { stock: 6 });
+  await inventory.load(product.id, 6);
+  const failed = orderOf(product.id, product.sku, 2);
+  await reserve(failed);
+  await activities.commitStock({ orderId: failed.orderId, lines: stockLines(failed) });
+  await loseRedisData(product.id, [failed]);
+
+  const rebuild = await rebuildReadNow(product.id); // reads stock 4 with the sale in it
+  await activities.restoreStock({ orderId: failed.orderId }); // the capture failed: compensations run
+  await activities.releaseReservation({ orderId: failed.orderId, lines: stockLines(failed) });
+  expect(await rebuild.apply()).toBe('REBUILT');
+  await activities.saveOrder(viewOf(failed, 'FAILED'));
+
+  expect(await inventory.available(product.id)).toBe(6);
+  await expectConserved(product.id);
+});
+
+test('an order whose release is recorded but not yet done in Redis is counted by a rebuild only while its hold is there', async () => {
+  const first = await createTestProduct(orm, { stock: 5, label: 'first' });
+  const second = await createTestProduct(orm, { stock: 5, label: 'second' });
+  await inventory.load(first.id, 5);
+  await inventory.load(second.id, 5);
+  const order: OrderInput = {
+    ...orderOf(first.id, first.sku, 1),
+    lines: [
+      { productId: first.id, sku: first.sku, quantity: 1, unitPriceCents: 100 },
+      { productId: second.id, sku: second.sku, quantity: 2, unitPriceCents: 100 },
+    ],
+  };
+  await reserve(order);
+  await redis.del(availabilityKey(first.id), availabilityKey(second.id), holdKey(order.orderId));
+
+  await rebuildAvailability(first.id); // recreates the order's hold, both lines, and takes 1 of the first product
+  await recordHoldRelease(orm, order.orderId); // the release activity's MySQL step...
+  await rebuildAvailability(second.id); // ...and a rebuild before its Redis step: the hold is there, so it counts
+  await inventory.release(order.orderId, stockLines(order)); // gives back to both
+  await activities.saveOrder(viewOf(order, 'CANCELLED'));
+
+  expect(await inventory.availableMany([first.id, second.id])).toEqual([5, 5]);
+  await expectConserved(first.id);
+  await expectConserved(second.id);
+});
+
+test('a rebuild that read MySQL before Redis was flushed again does not apply its view, and reads again', async () => {
+  const product = await createTestProduct(orm, { stock: 5 });
+  await inventory.load(product.id, 5);
+  const cancelled = orderOf(product.id, product.sku, 2);
+  await reserve(cancelled);
+  await loseRedisData(product.id, [cancelled]);
+
+  const rebuild = await rebuildReadNow(product.id); // reads the order RESERVED, release not recorded
+  await activities.releaseReservation({ orderId: cancelled.orderId, lines: stockLines(cancelled) });
+  await redis.del(holdKey(cancelled.orderId), epochKey); // a second flush takes the tombstone and the epoch
+  expect(await rebuild.apply()).toBe('FLUSHED');
+  expect(await inventory.available(product.id)).toBeNull();
+
+  expect(await rebuildAvailability(product.id)).toBe(true);
+  await activities.saveOrder(viewOf(cancelled, 'CANCELLED'));
+  expect(await inventory.available(product.id)).toBe(5);
+  await expectConserved(product.id);
 });
