@@ -56,24 +56,31 @@ export function ordersRouter({ orm, inventory, orders, holdMs, orderIdSecret, li
     const orderId = orderIdFor(idempotencyKey, { secret: orderIdSecret, callerId: caller.sub });
     const requestHash = requestHashOf(order);
 
+    let placedBefore = false;
     if (idempotencyKey !== undefined) {
       const earlier = await getOrderRecord(orm, orderId);
+      if (earlier) assertSameRequest(earlier, requestHash);
       if (earlier && earlier.status !== 'PENDING') {
-        assertSameRequest(earlier, requestHash);
         await rememberEmail(orm, earlier, order.email);
         res.set('Idempotent-Replayed', 'true');
         return answerPlacement(res, earlier);
       }
+      // PENDING: the first request's workflow is deciding and may already hold the last units, so the gate would
+      // call them sold out; that workflow answers this retry too.
+      placedBefore = earlier !== null;
     }
 
     // Sold-out answers come from Redis alone: admission is decided before anything else is read.
-    await admitOrRefuse(inventory, soldOut, orderId, order.items);
+    if (!placedBefore) await admitOrRefuse(inventory, soldOut, orderId, order.items);
+    // The claim ends with the request, whatever ends it: the workflow's answer, an error, or the buyer hanging up.
+    const endClaim = once(() => inventory.answered(orderId, order.items.map((item) => item.productId)));
+    res.once('close', () => void endClaim().catch(() => undefined));
     let placed: OrderView;
     try {
       const products = await getProducts(orm, order.items.map((item) => item.productId));
       placed = await orders.place(buildOrderInput(orderId, order, products, holdMs, requestHash));
     } finally {
-      await inventory.answered(orderId, order.items.map((item) => item.productId));
+      await endClaim();
     }
     assertSameRequest(placed, requestHash);
     await rememberEmail(orm, placed, order.email);
@@ -158,6 +165,12 @@ function outOfStock(admission: Extract<AdmissionResult, { admitted: false }>, li
  */
 async function rememberEmail(orm: MikroORM, order: OrderView, email: string | undefined): Promise<void> {
   if (email !== undefined && order.status !== 'REJECTED') await saveOrderEmail(orm, order.id, email);
+}
+
+/** Runs `step` the first time only; later calls get the first call's promise. */
+function once(step: () => Promise<void>): () => Promise<void> {
+  let started: Promise<void> | undefined;
+  return () => (started ??= step());
 }
 
 function assertSameRequest(order: OrderView, requestHash: string): void {

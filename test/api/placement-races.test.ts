@@ -1,0 +1,110 @@
+/**
+ * Placement at its edges, end to end: a request that ends without the workflow's answer (the buyer hung up) must not
+ * keep its admission claim, and a keyed retry that arrives while the first request's workflow already holds the
+ * last units is answered by that workflow, not refused by the gate.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import pino from 'pino';
+import { createActivities } from '../../activities';
+import { createApp } from '../../api/app';
+import { orderIdFor, requestHashOf } from '../../api/order-placement';
+import { admissionKey } from '../../inventory/keys';
+import type { PaymentsClient } from '../../payments/client';
+import { startService, type Service } from '../support/service';
+import { apiClient, eventually, unique, type ApiClient } from './http';
+
+let service: Service;
+let api: ApiClient;
+
+beforeAll(async () => {
+  service = await startService({ holdMs: 60_000 });
+  api = apiClient(service.baseUrl);
+}, 120_000);
+
+afterAll(async () => {
+  await service?.stop();
+}, 60_000);
+
+async function newProduct(stock: number): Promise<{ id: number; sku: string }> {
+  const answer = await api.post('/products', { sku: unique('race-sku'), name: 'Race test product', priceCents: 500, stock });
+  expect(answer.status).toBe(201);
+  return answer.body;
+}
+
+/** An API on the same stores and Temporal, whose orders go to a task queue no worker polls: placement never answers. */
+async function apiWithNoWorker(): Promise<{ baseUrl: string; taskQueue: string; close: () => Promise<void> }> {
+  const taskQueue = `nobody-polls-${randomUUID()}`;
+  const app = createApp({
+    orm: service.orm,
+    redis: service.redis,
+    inventory: service.inventory,
+    temporal: service.temporalClient,
+    holdMs: 60_000,
+    logger: pino({ level: 'silent' }),
+    taskQueue,
+  });
+  const server: Server = createServer(app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const close = () =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  return { baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, taskQueue, close };
+}
+
+test('a buyer who hangs up before the answer gives up their admission claim at once, not after its 30 s', async () => {
+  const product = await newProduct(1);
+  const stalled = await apiWithNoWorker();
+  const key = unique('hang-up');
+  try {
+    const hangUp = AbortSignal.timeout(1_000);
+    const request = fetch(`${stalled.baseUrl}/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': key },
+      body: JSON.stringify({ customerId: unique('cus'), items: [{ productId: product.id, quantity: 1 }] }),
+      signal: hangUp,
+    });
+    await expect(request).rejects.toThrow();
+
+    // The claim on the only unit is gone within moments of the hang-up...
+    await eventually(async () => expect(await service.redis.zcard(admissionKey(product.id))).toBe(0), 2_000, 50);
+    // ...so the next buyer is admitted to the unit instead of hearing it is being reserved by a buyer ahead.
+    const next = await api.post('/orders', { customerId: unique('cus'), items: [{ productId: product.id, quantity: 1 }] });
+    expect(next.status).toBe(201);
+  } finally {
+    await service.temporalClient.workflow.getHandle(orderIdFor(key)).terminate('test over').catch(() => undefined);
+    await stalled.close();
+  }
+});
+
+test('a keyed retry while the first request already holds the last unit is answered with that order, not OUT_OF_STOCK', async () => {
+  const product = await newProduct(1);
+  const key = unique('retry');
+  const body = { customerId: unique('cus'), items: [{ productId: product.id, quantity: 1 }] };
+  const orderId = orderIdFor(key);
+  // Where the first request's workflow is when the retry arrives: recorded PENDING, the last unit reserved in Redis,
+  // RESERVED not yet recorded (the first request is still waiting for it).
+  const activities = createActivities({ orm: service.orm, inventory: service.inventory, payments: {} as PaymentsClient, notifier: { send: async () => undefined } });
+  const line = { productId: product.id, sku: product.sku, quantity: 1, unitPriceCents: 500 };
+  await activities.saveOrder({
+    id: orderId,
+    customerId: body.customerId,
+    status: 'PENDING',
+    items: [line],
+    totalCents: 500,
+    reservedUntil: null,
+    payment: null,
+    notifications: [],
+    requestHash: requestHashOf(body),
+  });
+  expect(await activities.reserveStock({ orderId, lines: [{ productId: product.id, quantity: 1 }] })).toEqual({ reserved: true });
+  expect(await service.inventory.available(product.id)).toBe(0);
+
+  const retry = await api.post('/orders', body, { idempotencyKey: key });
+
+  expect(retry.status).toBe(201);
+  expect(retry.body).toMatchObject({ id: orderId, status: 'RESERVED' });
+});
