@@ -6,6 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
 import pino from 'pino';
 import { createActivities } from '../../activities';
 import { createApp } from '../../api/app';
@@ -33,25 +34,31 @@ async function newProduct(stock: number): Promise<{ id: number; sku: string }> {
   return answer.body;
 }
 
-/** An API on the same stores and Temporal, whose orders go to a task queue no worker polls: placement never answers. */
+/**
+ * An API on the same stores and Temporal, whose orders go to a task queue no worker polls: placement never answers.
+ * It has a Temporal connection of its own, closed with it, so no call of a hung request outlives the test.
+ */
 async function apiWithNoWorker(): Promise<{ baseUrl: string; taskQueue: string; close: () => Promise<void> }> {
   const taskQueue = `nobody-polls-${randomUUID()}`;
+  const connection = await Connection.connect({ address: (service.temporalClient.connection as Connection).options.address });
   const app = createApp({
     orm: service.orm,
     redis: service.redis,
     inventory: service.inventory,
-    temporal: service.temporalClient,
+    temporal: new Client({ connection, namespace: service.temporalClient.options.namespace }),
     holdMs: 60_000,
     logger: pino({ level: 'silent' }),
     taskQueue,
   });
   const server: Server = createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const close = () =>
-    new Promise<void>((resolve) => {
+  const close = async () => {
+    await connection.close();
+    await new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeAllConnections();
     });
+  };
   return { baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, taskQueue, close };
 }
 
