@@ -10,9 +10,12 @@ import { Client, Connection } from '@temporalio/client';
 import pino from 'pino';
 import { createActivities } from '../../activities';
 import { createApp } from '../../api/app';
-import { orderIdFor, requestHashOf } from '../../api/order-placement';
+import { orderIdFor, orderIdSecretOf } from '../../api/order-ids';
+import { requestHashOf } from '../../api/order-placement';
+import { NO_LIMITS } from '../../config/limits';
 import { admissionKey } from '../../inventory/keys';
 import type { PaymentsClient } from '../../payments/client';
+import { buyer, TEST_AUTH_SECRET, tokenFor } from '../support/auth';
 import { startService, type Service } from '../support/service';
 import { apiClient, eventually, unique, type ApiClient } from './http';
 
@@ -27,6 +30,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await service?.stop();
 }, 60_000);
+
+/** How the API names a keyed order of this buyer (the tests' apps derive the secret from the JWT secret). */
+const idScope = (callerId: string) => ({ secret: orderIdSecretOf({ AUTH_JWT_SECRET: TEST_AUTH_SECRET, ORDER_ID_SECRET: undefined }), callerId });
 
 async function newProduct(stock: number): Promise<{ id: number; sku: string }> {
   const answer = await api.post('/products', { sku: unique('race-sku'), name: 'Race test product', priceCents: 500, stock });
@@ -49,6 +55,8 @@ async function apiWithNoWorker(): Promise<{ baseUrl: string; taskQueue: string; 
     holdMs: 60_000,
     logger: pino({ level: 'silent' }),
     taskQueue,
+    auth: { AUTH_JWT_SECRET: TEST_AUTH_SECRET },
+    limits: NO_LIMITS,
   });
   const server: Server = createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -66,12 +74,13 @@ test('a buyer who hangs up before the answer gives up their admission claim at o
   const product = await newProduct(1);
   const stalled = await apiWithNoWorker();
   const key = unique('hang-up');
+  const customerId = unique('cus');
   try {
     const hangUp = AbortSignal.timeout(1_000);
     const request = fetch(`${stalled.baseUrl}/orders`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'idempotency-key': key },
-      body: JSON.stringify({ customerId: unique('cus'), items: [{ productId: product.id, quantity: 1 }] }),
+      headers: { 'content-type': 'application/json', 'idempotency-key': key, authorization: `Bearer ${await tokenFor(buyer(customerId))}` },
+      body: JSON.stringify({ customerId, items: [{ productId: product.id, quantity: 1 }] }),
       signal: hangUp,
     });
     await expect(request).rejects.toThrow();
@@ -82,7 +91,7 @@ test('a buyer who hangs up before the answer gives up their admission claim at o
     const next = await api.post('/orders', { customerId: unique('cus'), items: [{ productId: product.id, quantity: 1 }] });
     expect(next.status).toBe(201);
   } finally {
-    await service.temporalClient.workflow.getHandle(orderIdFor(key)).terminate('test over').catch(() => undefined);
+    await service.temporalClient.workflow.getHandle(orderIdFor(key, idScope(customerId))).terminate('test over').catch(() => undefined);
     await stalled.close();
   }
 });
@@ -91,7 +100,7 @@ test('a keyed retry while the first request already holds the last unit is answe
   const product = await newProduct(1);
   const key = unique('retry');
   const body = { customerId: unique('cus'), items: [{ productId: product.id, quantity: 1 }] };
-  const orderId = orderIdFor(key);
+  const orderId = orderIdFor(key, idScope(body.customerId));
   // Where the first request's workflow is when the retry arrives: recorded PENDING, the last unit reserved in Redis,
   // RESERVED not yet recorded (the first request is still waiting for it).
   const activities = createActivities({ orm: service.orm, inventory: service.inventory, payments: {} as PaymentsClient, notifier: { send: async () => undefined } });
