@@ -8,6 +8,7 @@ import { createNotifyActivities, type Notifier } from './notify';
 import { createOrderRecordActivities } from './order-record';
 import { createPaymentActivities } from './payment';
 import { createStockActivities } from './stock';
+import type { WebhookEmitter } from '../webhooks/emitter';
 
 export interface ActivityDeps {
   inventory: Inventory;
@@ -16,6 +17,8 @@ export interface ActivityDeps {
   notifier: Notifier;
   /** Told when a reserve step found a product's Redis availability lost and rebuilt it from MySQL (for metrics). */
   onAvailabilityRebuilt?: (productId: number) => void;
+  /** Emits webhook events as order statuses are recorded; none without it. */
+  webhooks?: WebhookEmitter;
 }
 
 /** Every activity of the order saga, built on injected clients so tests can hand in real or stand-in ones. */
@@ -32,7 +35,7 @@ export function createActivities(deps: ActivityDeps) {
     ),
     ...createPaymentActivities(deps.payments),
     ...createStockActivities(deps.orm),
-    ...createOrderRecordActivities(deps.orm),
+    ...createOrderRecordActivities(deps.orm, deps.webhooks),
     ...createNotifyActivities(deps.orm, deps.notifier),
   };
 }

@@ -8,17 +8,19 @@ import type { OrderLine, OrderView } from '../workflows/order-types';
 import { forkSql, placeholders, run, type Sql } from '../db/sql';
 import { orderStatusNotBehind, paymentStatusNotBehind } from '../db/status-rank';
 import { refusingBadData } from './store-errors';
+import type { WebhookEmitter } from '../webhooks/emitter';
 
 export type OrderRecordActivities = ReturnType<typeof createOrderRecordActivities>;
 
-export function createOrderRecordActivities(orm: MikroORM) {
+/** `webhooks`, when given, records the status's webhook event with the order and starts its deliveries (webhooks/emitter.ts). */
+export function createOrderRecordActivities(orm: MikroORM, webhooks?: WebhookEmitter) {
   return {
     /**
      * Upserts the order, its lines (inserted once, never changed) and its current payment, in one
      * transaction. Idempotent, and a late replay of an older view never moves the record backwards.
      */
     async saveOrder(view: OrderView): Promise<void> {
-      await refusingBadData(`save order ${view.id}`, () =>
+      const events = await refusingBadData(`save order ${view.id}`, () =>
         forkSql(orm).transactional(async (em) => {
           await upsertOrder(em, view);
           await insertLinesOnce(em, view.id, view.items);
@@ -26,8 +28,11 @@ export function createOrderRecordActivities(orm: MikroORM) {
           if (payment?.authorizationId) {
             await upsertPayment(em, view.id, { ...payment, authorizationId: payment.authorizationId });
           }
+          return webhooks ? webhooks.record(em, view) : [];
         }),
       );
+      // After the commit: a crash before or during the starts fails this attempt, and its retry starts them.
+      if (events.length > 0) await webhooks!.start(events);
     },
   };
 }

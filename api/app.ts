@@ -25,6 +25,9 @@ import { healthRouter } from './routes/health';
 import { ordersRouter } from './routes/orders';
 import { productsRouter } from './routes/products';
 import { defaultWebDir, webPage } from './web-page';
+import { webhooksRouter } from './routes/webhooks';
+import { loadConfig } from '../config';
+import { parseAllowedHosts } from '../webhooks/url-guard';
 
 export interface AppDeps {
   orm: MikroORM;
@@ -54,6 +57,8 @@ export interface AppDeps {
   console?: Partial<ConsoleSettings>;
   /** The built web page; defaults to web/dist when it exists (null: no page). */
   webDir?: string | null;
+  /** Hosts webhook URLs may name although private (WEBHOOK_ALLOWED_HOSTS); read from the environment when not given. */
+  webhookAllowedHosts?: ReadonlySet<string>;
 }
 
 /** The REST API: it holds no order state of its own (workflows and MySQL do). */
@@ -78,6 +83,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/products', productsRouter({ ...deps, inventory }));
   app.use('/orders', ordersRouter({ ...deps, inventory, orders: metrics ? meteredOrderClient(orderClient, metrics) : orderClient, orderIdSecret: orderIdSecretOf(auth), limits }));
   app.use('/console', consoleRouter({ ...deps, taskQueue: deps.taskQueue ?? ORDER_TASK_QUEUE, settings: consoleSettings(deps) }));
+  app.use('/webhooks', webhooksRouter({ orm: deps.orm, allowedHosts: deps.webhookAllowedHosts ?? parseAllowedHosts(loadConfig().WEBHOOK_ALLOWED_HOSTS) }));
   app.use(wrongMethodRouter([...ROUTE_POLICY, { method: 'GET', path: '/healthz' }, { method: 'GET', path: '/readyz' }]));
   app.use(webPage(deps.webDir === undefined ? defaultWebDir() : deps.webDir));
   app.use(notFound);

@@ -18,6 +18,7 @@ export const PROBLEM_CODES = {
   ORDER_NOT_FOUND: { status: 404, meaning: 'no order has this id' },
   NO_INVARIANT_CHECK: { status: 404, meaning: 'no invariant check has run yet; POST /console/invariant-checks runs one' },
   WEB_PAGE_NOT_BUILT: { status: 404, meaning: 'the web page has not been built: run `npm run build:web`' },
+  WEBHOOK_NOT_FOUND: { status: 404, meaning: 'no webhook endpoint has this id' },
   METHOD_NOT_ALLOWED: { status: 405, meaning: 'the path does not take this method; `Allow` lists those it takes' },
   SKU_TAKEN: { status: 409, meaning: 'a product with this sku exists' },
   OUT_OF_STOCK: { status: 409, meaning: 'not enough units are left (or every unit left is being reserved by buyers ahead)' },

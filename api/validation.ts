@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { MAX_LINES_PER_ORDER, MAX_PRICE_CENTS, MAX_PRODUCT_ID, MAX_STOCK_PER_REQUEST, MAX_UNITS_PER_LINE, MIN_PRICE_CENTS } from '../config/bounds';
 import { ORDER_STATUSES } from '../workflows/order-types';
 import { pageQuery } from './pagination';
+import { WEBHOOK_EVENT_TYPES } from '../webhooks/events';
 import { Problem } from './problem';
 
 /** Every body, parameter and header the API accepts: bounded by config/bounds.ts, and with unknown fields rejected. */
@@ -37,6 +38,20 @@ export type NewOrder = z.infer<typeof newOrderSchema>;
 
 export const paymentSchema = z.strictObject({
   paymentToken: z.string().regex(/^[A-Za-z0-9_]{1,100}$/, 'must be a payment token such as tok_visa'),
+});
+
+export const newWebhookSchema = z.strictObject({
+  url: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).max(2048),
+  events: z
+    .array(z.enum(WEBHOOK_EVENT_TYPES))
+    .min(1)
+    .max(WEBHOOK_EVENT_TYPES.length)
+    .refine((events) => new Set(events).size === events.length, 'lists an event twice'),
+});
+export type NewWebhook = z.infer<typeof newWebhookSchema>;
+export const webhookIdSchema = z.string().regex(/^whk_[a-f0-9]{24}$/, 'is not a webhook endpoint id');
+export const deliveryListQuerySchema = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(50),
 });
 
 /** Decimal digits only, no sign, no leading zero: `0x1`, `1e0`, `+1` and `01` are not product 1. */

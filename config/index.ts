@@ -43,6 +43,8 @@ const schema = z.object({
     .optional()
     .or(z.literal('').transform(() => undefined)),
   SMTP_FROM: z.string().min(3).default('Order service <orders@localhost>'),
+  /** Hosts webhook URLs may name although they resolve to private, loopback or link-local addresses (comma-separated). */
+  WEBHOOK_ALLOWED_HOSTS: z.string().default(''),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -1,11 +1,16 @@
 // Tracing first: it patches ioredis, mysql2 and fetch before anything below loads them.
 import { tracingPlugins, workerTracing } from '../telemetry/worker-tracing';
+import { Client } from '@temporalio/client';
 import { Runtime } from '@temporalio/worker';
 import pino from 'pino';
 import { traceIds } from '../telemetry/log-context';
 import { createActivities } from '../activities';
 import { emailNotifier } from '../activities/email-notifier';
 import { logNotifier, type Notifier } from '../activities/notify';
+import { createWebhookActivities } from '../activities/webhook-delivery';
+import { createWebhookEmitter } from '../webhooks/emitter';
+import { parseAllowedHosts } from '../webhooks/url-guard';
+import { createWebhookWorker } from './webhook-worker';
 import { loadConfig } from '../config';
 import { openOrm } from '../db/orm';
 import { Inventory } from '../inventory/inventory';
@@ -30,14 +35,18 @@ async function main(): Promise<void> {
   const notifier: Notifier = config.SMTP_URL
     ? emailNotifier({ smtpUrl: config.SMTP_URL, from: config.SMTP_FROM, fallback: logNotifier(logger) })
     : logNotifier(logger);
+  const inventory = new Inventory(redis);
+  const connection = await connectWhenReachable(config.TEMPORAL_ADDRESS);
+  // The recording step starts webhook deliveries through this client (webhooks/emitter.ts).
+  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const activities = createActivities({
-    inventory: new Inventory(redis),
+    inventory,
     orm,
     payments: createPaymentsClient({ baseUrl: config.PAYMENTS_URL, timeoutMs: 5_000 }),
     notifier,
     onAvailabilityRebuilt: () => metrics?.saga.availabilityRebuilds.inc(),
+    webhooks: createWebhookEmitter(orm, { client, availableMany: (productIds) => inventory.availableMany(productIds) }),
   });
-  const connection = await connectWhenReachable(config.TEMPORAL_ADDRESS);
   const worker = await createOrderWorker({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
@@ -45,8 +54,13 @@ async function main(): Promise<void> {
     telemetry: { ...metrics?.workerOptions, plugins: tracingPlugins(workerTracing) },
   });
   logger.info({ temporal: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, notifications: notifier.channel }, 'order worker running');
+  const webhookWorker = await createWebhookWorker({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    activities: createWebhookActivities(orm, { allowedHosts: parseAllowedHosts(config.WEBHOOK_ALLOWED_HOSTS) }),
+  });
   // The SDK stops polling on SIGINT/SIGTERM and lets in-flight activities finish within shutdownGraceTime.
-  await worker.run();
+  await Promise.all([worker.run(), webhookWorker.run()]);
   await connection.close();
   redis.disconnect();
   await orm.close();

@@ -3,7 +3,7 @@ import { allow } from './middleware';
 import type { Role } from './roles';
 
 export interface RoutePolicy {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'DELETE';
   path: string;
   /** Who may call it; 'any' is any authenticated caller. Ownership (a buyer's own orders) is checked by the route. */
   roles: readonly Role[] | 'any';
@@ -29,15 +29,21 @@ export const ROUTE_POLICY: readonly RoutePolicy[] = [
   { method: 'GET', path: '/console/summary', roles: ['operator', 'admin'] },
   { method: 'POST', path: '/console/invariant-checks', roles: ['operator'] },
   { method: 'GET', path: '/console/invariant-checks/latest', roles: ['operator', 'admin'] },
+  { method: 'POST', path: '/webhooks', roles: ['admin'] },
+  { method: 'GET', path: '/webhooks', roles: ['admin'] },
+  { method: 'DELETE', path: '/webhooks/:id', roles: ['admin'] },
+  { method: 'POST', path: '/webhooks/:id/rotate-secret', roles: ['admin'] },
+  { method: 'GET', path: '/webhooks/:id/deliveries', roles: ['admin'] },
 ];
 
 /** Prefixes that are never open: a route added under them without a policy line still needs an authenticated caller. */
-const PROTECTED_PREFIXES = ['/products', '/orders', '/console'];
+const PROTECTED_PREFIXES = ['/products', '/orders', '/console', '/webhooks'];
 
 export function policyRouter(): Router {
   const router = Router();
   for (const { method, path, roles } of ROUTE_POLICY) {
     if (method === 'GET') router.get(path, allow(roles));
+    else if (method === 'DELETE') router.delete(path, allow(roles));
     else router.post(path, allow(roles));
   }
   for (const prefix of PROTECTED_PREFIXES) router.use(prefix, allow('any'));

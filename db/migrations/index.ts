@@ -6,6 +6,7 @@ import { Migration20261128040000MoneyBigint } from './Migration20261128040000_mo
 import { Migration20261128050000OrderFailureCode } from './Migration20261128050000_order_failure_code';
 import { Migration20261128090000ConsoleIndexes } from './Migration20261128090000_console_indexes';
 import { Migration20261128051700HoldRelease } from './Migration20261128051700_hold_release';
+import { Migration20261128100000Webhooks } from './Migration20261128100000_webhooks';
 
 /**
  * Every migration, oldest first, listed explicitly instead of found by a file glob: a glob would
@@ -20,4 +21,5 @@ export const ALL_MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261128050000_order_failure_code', class: Migration20261128050000OrderFailureCode },
   { name: 'Migration20261128090000_console_indexes', class: Migration20261128090000ConsoleIndexes },
   { name: 'Migration20261128051700_hold_release', class: Migration20261128051700HoldRelease },
+  { name: 'Migration20261128100000_webhooks', class: Migration20261128100000Webhooks },
 ];

@@ -71,17 +71,34 @@ const EXPECTED: Record<string, Record<Who, number>> = {
   'GET /console/summary': { anonymous: 401, owner: 403, 'other buyer': 403, admin: 200, operator: 200 },
   'POST /console/invariant-checks': { anonymous: 401, owner: 403, 'other buyer': 403, admin: 403, operator: 200 },
   'GET /console/invariant-checks/latest': { anonymous: 401, owner: 403, 'other buyer': 403, admin: 200, operator: 200 },
+  'POST /webhooks': { anonymous: 401, owner: 403, 'other buyer': 403, admin: 201, operator: 403 },
+  'GET /webhooks': { anonymous: 401, owner: 403, 'other buyer': 403, admin: 200, operator: 403 },
+  'DELETE /webhooks/:id': { anonymous: 401, owner: 403, 'other buyer': 403, admin: 204, operator: 403 },
+  'POST /webhooks/:id/rotate-secret': { anonymous: 401, owner: 403, 'other buyer': 403, admin: 200, operator: 403 },
+  'GET /webhooks/:id/deliveries': { anonymous: 401, owner: 403, 'other buyer': 403, admin: 200, operator: 403 },
 };
 
-function request(route: string, orderId: string): { method: string; path: string; json?: unknown } {
+/** A public address literal (no DNS needed, and nothing is ever delivered: this service emits no events). */
+const MATRIX_WEBHOOK = { url: 'http://93.184.215.14/hooks', events: ['order.confirmed'] };
+
+/** A fresh endpoint for each case on /webhooks/:id, so a deletion in one case leaves the others theirs. */
+async function webhookIdFor(route: string): Promise<string> {
+  if (!route.includes('/webhooks/:id')) return '';
+  const registered = await call(service.baseUrl, 'POST', '/webhooks', { json: MATRIX_WEBHOOK, as: ADMIN });
+  expect(registered.status).toBe(201);
+  return registered.body.id;
+}
+
+function request(route: string, orderId: string, webhookId: string): { method: string; path: string; json?: unknown } {
   const [method, template] = route.split(' ');
-  const path = template.replace(':id', template.startsWith('/orders') ? orderId : String(productId));
+  const path = template.replace(':id', template.startsWith('/orders') ? orderId : template.startsWith('/webhooks') ? webhookId : String(productId));
   const bodies: Record<string, unknown> = {
     'POST /products': { sku: unique('auth-sku'), name: 'Matrix product', priceCents: 100, stock: 5 },
     'POST /products/:id/restock': { quantity: 1 },
     'POST /orders': { items: [{ productId, quantity: 1 }] },
     'POST /orders/:id/payment': { paymentToken: 'tok_visa' },
     'POST /console/invariant-checks': {},
+    'POST /webhooks': MATRIX_WEBHOOK,
   };
   return { method, path, json: bodies[route] };
 }
@@ -94,7 +111,7 @@ describe('route × role matrix', () => {
   const cases = Object.keys(EXPECTED).flatMap((route) => WHO.map((who) => [route, who, EXPECTED[route][who]] as const));
   test.each(cases)('%s as %s answers %i', async (route, who, status) => {
     const { orderId, owner } = await orderOfNewBuyer();
-    const { method, path, json } = request(route, orderId);
+    const { method, path, json } = request(route, orderId, await webhookIdFor(route));
     const answer = await call(service.baseUrl, method, path, { json, as: caller(who, owner) });
     if (status >= 400) {
       expectProblem(answer, status);

@@ -19,6 +19,10 @@ import { createOrderWorker } from '../../worker/worker';
 import type { Redis } from 'ioredis';
 import pino from 'pino';
 import { createActivities } from '../../activities';
+import { createWebhookActivities } from '../../activities/webhook-delivery';
+import { createWebhookEmitter } from '../../webhooks/emitter';
+import type { DeliveryPolicy } from '../../webhooks/delivery-types';
+import { createWebhookWorker } from '../../worker/webhook-worker';
 import type { NotificationMessage, Notifier } from '../../activities/notify';
 import { createApp } from '../../api/app';
 import { followReopenedProducts, SoldOutFlags } from '../../inventory/sold-out-flags';
@@ -56,6 +60,8 @@ export interface ServiceOptions {
   webDir?: string | null;
   /** Let the console's invariant check reach this service's payment stand-in and dev server. */
   consoleChecksEverything?: boolean;
+  /** Webhooks as in production (emitter, delivery worker on a queue of its own), with a test's hosts and policy. */
+  webhooks?: { allowedHosts: ReadonlySet<string>; policy: DeliveryPolicy };
 }
 
 export interface Service {
@@ -120,6 +126,20 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       registerOpenOrderGauges(metrics.api.registry, { orm, holdMs: options.holdMs });
     }
     const taskQueue = `api-test-${randomUUID()}`;
+    const webhooks = options.webhooks;
+    if (webhooks) {
+      const webhookWorker = await createWebhookWorker({
+        connection: env.nativeConnection,
+        namespace: env.namespace,
+        taskQueue: `${taskQueue}-webhooks`,
+        activities: createWebhookActivities(orm, { allowedHosts: webhooks.allowedHosts, requestTimeoutMs: webhooks.policy.attemptTimeoutMs / 2 }),
+      });
+      const deliveries = webhookWorker.run();
+      stops.push(async () => {
+        if (webhookWorker.getState() === 'RUNNING') webhookWorker.shutdown();
+        await deliveries;
+      });
+    }
     const worker = await createOrderWorker({
       connection: env.nativeConnection,
       namespace: env.namespace,
@@ -130,6 +150,14 @@ export async function startService(options: ServiceOptions): Promise<Service> {
         payments: createPaymentsClient({ baseUrl: standIn.baseUrl, timeoutMs: paymentsTimeoutMs }),
         notifier,
         onAvailabilityRebuilt: () => metrics?.saga.availabilityRebuilds.inc(),
+        webhooks:
+          webhooks &&
+          createWebhookEmitter(orm, {
+            client: env.client,
+            taskQueue: `${taskQueue}-webhooks`,
+            policy: webhooks.policy,
+            availableMany: (productIds) => inventory.availableMany(productIds),
+          }),
       }),
       shutdownGraceTime: '2s',
       telemetry: metrics && {
@@ -161,6 +189,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       limits: { ...NO_LIMITS, ...options.limits },
       webDir: options.webDir ?? null,
       console: options.consoleChecksEverything ? { paymentsUrl: standIn.baseUrl, temporalAddress: env.address } : {},
+      webhookAllowedHosts: webhooks?.allowedHosts ?? new Set(),
     });
     const server: Server = createServer(app);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -196,7 +225,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
 async function settleOpenOrders(client: Client, taskQueue: string): Promise<void> {
   const orders = new OrderClient(client, taskQueue);
   const open: string[] = [];
-  for await (const workflow of client.workflow.list({ query: 'ExecutionStatus = "Running"' })) open.push(workflow.workflowId);
+  for await (const workflow of client.workflow.list({ query: 'ExecutionStatus = "Running" AND WorkflowType = "orderWorkflow"' })) open.push(workflow.workflowId);
   await Promise.all(
     open.map(async (orderId) => {
       await orders.cancel(orderId).catch(() => undefined);

@@ -1,0 +1,63 @@
+import { Router } from 'express';
+import type { MikroORM } from '@mikro-orm/core';
+import { newEndpointId, newSigningSecret } from '../../webhooks/secrets';
+import { createEndpoint, deleteEndpoint, deliveryLog, findEndpoint, listEndpoints, rotateSecret } from '../../webhooks/store';
+import { assertPublicWebhookUrl, ForbiddenWebhookTarget } from '../../webhooks/url-guard';
+import { Problem } from '../problem';
+import { deliveryListQuerySchema, newWebhookSchema, parse, webhookIdSchema } from '../validation';
+
+export interface WebhooksRouterDeps {
+  orm: MikroORM;
+  /** WEBHOOK_ALLOWED_HOSTS: hosts allowed although they resolve to private, loopback or link-local addresses. */
+  allowedHosts: ReadonlySet<string>;
+}
+
+/** After a rotation the old secret also signs for this long, so receivers can switch without a gap. */
+export const ROTATION_GRACE_MS = 24 * 3_600_000;
+
+/** Staff (admin) register the endpoints that receive signed order events; see webhooks/. */
+export function webhooksRouter({ orm, allowedHosts }: WebhooksRouterDeps): Router {
+  const router = Router();
+  const notFound = (id: string) => new Problem('WEBHOOK_NOT_FOUND', `webhook endpoint ${id} does not exist`, { field: 'path.id' });
+
+  router.post('/', async (req, res) => {
+    const { url, events } = parse(newWebhookSchema, req.body, 'body');
+    try {
+      await assertPublicWebhookUrl(new URL(url), allowedHosts);
+    } catch (error) {
+      if (!(error instanceof ForbiddenWebhookTarget)) throw error;
+      throw new Problem('VALIDATION_FAILED', `body.url ${error.message}`, { field: 'body.url', errors: [{ field: 'body.url', reason: error.message }] });
+    }
+    const secret = newSigningSecret();
+    const endpoint = await createEndpoint(orm, { id: newEndpointId(), url, events, secret });
+    // The secret is shown once, here (and on rotation): the list never shows it.
+    res.status(201).location(`/webhooks/${endpoint.id}`).json({ ...endpoint, secret });
+  });
+
+  router.get('/', async (_req, res) => {
+    res.json({ data: await listEndpoints(orm) });
+  });
+
+  router.delete('/:id', async (req, res) => {
+    const id = parse(webhookIdSchema, req.params.id, 'path', 'id');
+    if (!(await deleteEndpoint(orm, id))) throw notFound(id);
+    res.status(204).end();
+  });
+
+  router.post('/:id/rotate-secret', async (req, res) => {
+    const id = parse(webhookIdSchema, req.params.id, 'path', 'id');
+    const secret = newSigningSecret();
+    const previousSecretValidUntil = new Date(Date.now() + ROTATION_GRACE_MS);
+    if (!(await rotateSecret(orm, id, secret, previousSecretValidUntil))) throw notFound(id);
+    res.json({ id, secret, previousSecretValidUntil: previousSecretValidUntil.toISOString() });
+  });
+
+  router.get('/:id/deliveries', async (req, res) => {
+    const id = parse(webhookIdSchema, req.params.id, 'path', 'id');
+    const { limit } = parse(deliveryListQuerySchema, req.query, 'query');
+    if (!(await findEndpoint(orm, id))) throw notFound(id);
+    res.json({ data: await deliveryLog(orm, id, limit) });
+  });
+
+  return router;
+}

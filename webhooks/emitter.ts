@@ -1,0 +1,70 @@
+/**
+ * Emits webhook events from the step that records an order's status (activities/order-record.ts), without touching
+ * the order workflow: the event and its deliveries are written in the record's transaction, then one delivery
+ * workflow per endpoint is started with a deterministic id. The recording step runs at least once, so:
+ * - a crash after the commit and before the starts is mended by its retry (the rows are there; the starts happen);
+ * - a repeated start of a running or finished delivery is refused by Temporal and ignored here;
+ * - only PENDING deliveries are started, so a delivery that ended is not started again.
+ */
+import type { MikroORM } from '@mikro-orm/core';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type { Sql } from '../db/sql';
+import type { OrderView } from '../workflows/order-types';
+import { DEFAULT_DELIVERY_POLICY, deliveryWorkflowId, WEBHOOK_TASK_QUEUE, type DeliveryPolicy } from './delivery-types';
+import { orderEvent, soldOutEvent, type WebhookEvent } from './events';
+import { pendingDeliveries, recordEvent } from './store';
+
+export interface WebhookEmitterOptions {
+  client: Client;
+  taskQueue?: string;
+  policy?: DeliveryPolicy;
+  /** Units left per product in Redis (null when unknown): a reservation that leaves 0 emits product.sold_out. */
+  availableMany?: (productIds: number[]) => Promise<(number | null)[]>;
+}
+
+export interface WebhookEmitter {
+  /** Called inside the order record's transaction; returns the events recorded, to be started after the commit. */
+  record(em: Sql, view: OrderView): Promise<WebhookEvent[]>;
+  start(events: WebhookEvent[]): Promise<void>;
+}
+
+export function createWebhookEmitter(orm: MikroORM, options: WebhookEmitterOptions): WebhookEmitter {
+  const taskQueue = options.taskQueue ?? WEBHOOK_TASK_QUEUE;
+  const policy = options.policy ?? DEFAULT_DELIVERY_POLICY;
+  return {
+    async record(em, view) {
+      const now = new Date();
+      const event = orderEvent(view, now);
+      if (!event) return [];
+      const events = [event, ...(view.status === 'RESERVED' ? await soldOutEvents(view, now) : [])];
+      for (const recorded of events) await recordEvent(em, recorded);
+      return events;
+    },
+
+    async start(events) {
+      for (const event of events) {
+        for (const endpointId of await pendingDeliveries(orm, event.id)) {
+          try {
+            await options.client.workflow.start('webhookDeliveryWorkflow', {
+              workflowId: deliveryWorkflowId(event.id, endpointId),
+              taskQueue,
+              args: [{ eventId: event.id, endpointId, policy }],
+              workflowIdReusePolicy: 'REJECT_DUPLICATE',
+              staticSummary: `Deliver ${event.type} to ${endpointId}`,
+            });
+          } catch (error) {
+            if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+          }
+        }
+      }
+    },
+  };
+
+  /** The products of this reservation that it left with no unit: each is a product.sold_out naming this order. */
+  async function soldOutEvents(view: OrderView, at: Date): Promise<WebhookEvent[]> {
+    if (!options.availableMany) return [];
+    const lines = view.items;
+    const left = await options.availableMany(lines.map((line) => line.productId));
+    return lines.filter((_, index) => left[index] === 0).map((line) => soldOutEvent({ productId: line.productId, sku: line.sku, orderId: view.id }, at));
+  }
+}
