@@ -37,6 +37,8 @@ export interface AppDeps {
   holdMs: number;
   /** CAPTURE_RETRY_WINDOW: how long each order's workflow retries a failing capture (default 7 days). */
   captureRetryWindowMs?: number;
+  /** TEMPORAL_CALL_TIMEOUT: the deadline of every call to Temporal; none when not given (see OrderClient). */
+  temporalCallTimeoutMs?: number;
   logger: Logger;
   /** Task queue of the order workflows (one per test run in the tests). */
   taskQueue?: string;
@@ -72,13 +74,13 @@ export function createApp(deps: AppDeps): Express {
   const metrics = deps.metrics === null ? undefined : (deps.metrics ?? createApiMetrics());
   app.use(requestTelemetry(metrics, deps.logger));
   const inventory = metrics ? meteredInventory(deps.inventory, metrics) : deps.inventory;
-  const orderClient = new OrderClient(deps.temporal, deps.taskQueue, { captureRetryWindowMs: deps.captureRetryWindowMs });
+  const orderClient = new OrderClient(deps.temporal, deps.taskQueue, { captureRetryWindowMs: deps.captureRetryWindowMs, callTimeoutMs: deps.temporalCallTimeoutMs });
   const auth = deps.auth ?? loadAuthConfig();
   const limits = deps.limits ?? loadLimitsConfig();
   app.use(requireJsonBody);
   app.use(express.json({ limit: '16kb', strict: true }));
   app.use(authenticate(createTokenVerifier(auth)));
-  app.use(healthRouter({ orm: deps.orm, redis: deps.redis, temporal: deps.temporal }));
+  app.use(healthRouter({ orm: deps.orm, redis: deps.redis, temporal: deps.temporal, taskQueue: deps.taskQueue ?? ORDER_TASK_QUEUE }));
   app.use(policyRouter());
   app.use('/products', productsRouter({ ...deps, inventory }));
   app.use('/orders', ordersRouter({ ...deps, inventory, orders: metrics ? meteredOrderClient(orderClient, metrics) : orderClient, orderIdSecret: orderIdSecretOf(auth), limits }));

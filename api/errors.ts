@@ -10,6 +10,7 @@ import {
   OrderNotPayableError,
   PaymentDeclinedError,
   PaymentUnavailableError,
+  TemporalDeadlineError,
 } from '../temporal/order-errors';
 import { PROBLEM_CODE } from '../telemetry/request-telemetry';
 import { Problem } from './problem';
@@ -33,6 +34,8 @@ const DOMAIN_ERRORS: Mapping[] = [
   mapping(OrderNotCancellableError, (error) => new Problem('ORDER_NOT_CANCELLABLE', error.message)),
   mapping(PaymentDeclinedError, (error) => new Problem('PAYMENT_DECLINED', error.message, { declineCode: error.declineCode, field: 'body.paymentToken' })),
   mapping(PaymentUnavailableError, (error) => new Problem('PAYMENT_PROVIDER_UNAVAILABLE', error.message)),
+  // The call may still take effect: the client retries (with the same Idempotency-Key for a placement).
+  mapping(TemporalDeadlineError, () => new Problem('SERVICE_UNAVAILABLE', 'the order service did not answer in time; try again shortly', {}, { 'Retry-After': RETRY_AFTER_SECONDS })),
 ];
 
 /** Seconds a client is told to wait before retrying a 503. */

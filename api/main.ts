@@ -34,6 +34,7 @@ async function main(): Promise<void> {
     temporal,
     holdMs: config.RESERVATION_TTL,
     captureRetryWindowMs: config.CAPTURE_RETRY_WINDOW,
+    temporalCallTimeoutMs: config.TEMPORAL_CALL_TIMEOUT,
     logger,
     metrics,
     soldOut,
@@ -48,6 +49,11 @@ async function main(): Promise<void> {
 
   const stop = () => {
     logger.info('API stopping: draining requests in flight');
+    // A hard limit: a request that does not finish (a client that keeps its connection) cannot hold the stop forever.
+    setTimeout(() => {
+      logger.warn({ limitMs: config.API_SHUTDOWN_TIMEOUT }, 'API stop took too long; exiting with requests still open');
+      process.exit(1);
+    }, config.API_SHUTDOWN_TIMEOUT).unref();
     server.close(async () => {
       await temporal.connection.close();
       stopFollowing();

@@ -34,6 +34,10 @@ const schema = z.object({
   RESERVATION_TTL: duration.default(30 * 60_000),
   /** How long a failing capture is retried, with backoff: as long as the provider keeps an authorisation valid. */
   CAPTURE_RETRY_WINDOW: duration.default(7 * 86_400_000),
+  /** Every call the API makes to Temporal ends within this; then placement answers 202 (order deciding) or 503. */
+  TEMPORAL_CALL_TIMEOUT: duration.default(10_000),
+  /** Graceful API shutdown finishes requests in flight for at most this long, then the process exits anyway. */
+  API_SHUTDOWN_TIMEOUT: duration.default(15_000),
   /** Prometheus endpoints (GET /metrics) of the API and of each worker; `off` serves none. */
   METRICS_PORT: metricsPort.default(9464),
   WORKER_METRICS_PORT: metricsPort.default(9465),

@@ -1,5 +1,7 @@
 import {
+  isGrpcDeadlineError,
   WithStartWorkflowOperation,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
@@ -16,13 +18,22 @@ import {
   OrderNotPayableError,
   PaymentDeclinedError,
   PaymentUnavailableError,
+  TemporalDeadlineError,
 } from './order-errors';
 
 /** Settings of the deployment that every order's workflow gets with its input. */
 export interface OrderSettings {
   /** CAPTURE_RETRY_WINDOW (config/index.ts); 7 days when not given. */
   captureRetryWindowMs?: number;
+  /**
+   * TEMPORAL_CALL_TIMEOUT: every call to Temporal ends within it (TemporalDeadlineError), so no request hangs when no
+   * worker polls. Unset: no deadline (tests and tools that wait for a worker on purpose).
+   */
+  callTimeoutMs?: number;
 }
+
+/** How long after the gRPC deadline the local timer gives up, should the SDK itself not return in time. */
+const LOCAL_TIMER_GRACE_MS = 250;
 
 /** The API's one door to order workflows: it speaks in orders and order errors, not in Temporal's types. */
 export class OrderClient {
@@ -48,7 +59,7 @@ export class OrderClient {
       staticSummary: `Order of ${input.lines.length} line(s), ${input.totalCents} cents, for customer ${input.customerId}`,
     });
     try {
-      return await this.client.workflow.executeUpdateWithStart(placeOrderUpdate, { startWorkflowOperation });
+      return await this.withDeadline(() => this.client.workflow.executeUpdateWithStart(placeOrderUpdate, { startWorkflowOperation }));
     } catch (error) {
       // The same order id finished earlier: a replay of a completed request answers with that order.
       if (error instanceof WorkflowExecutionAlreadyStartedError) return this.get(input.orderId);
@@ -58,7 +69,7 @@ export class OrderClient {
 
   async pay(orderId: string, paymentToken: string): Promise<OrderView> {
     try {
-      return await this.handle(orderId).executeUpdate(payOrderUpdate, { args: [{ paymentToken }] });
+      return await this.withDeadline(() => this.handle(orderId).executeUpdate(payOrderUpdate, { args: [{ paymentToken }] }));
     } catch (error) {
       throw await this.translate(error, orderId, () => new OrderNotPayableError(`order ${orderId} is finished and cannot be paid`));
     }
@@ -66,7 +77,7 @@ export class OrderClient {
 
   async cancel(orderId: string): Promise<OrderView> {
     try {
-      return await this.handle(orderId).executeUpdate(cancelOrderUpdate);
+      return await this.withDeadline(() => this.handle(orderId).executeUpdate(cancelOrderUpdate));
     } catch (error) {
       throw await this.translate(error, orderId, () => new OrderNotCancellableError(`order ${orderId} is finished and cannot be cancelled`));
     }
@@ -74,9 +85,50 @@ export class OrderClient {
 
   async get(orderId: string): Promise<OrderView> {
     try {
-      return await this.handle(orderId).query(getOrderQuery);
+      return await this.withDeadline(() => this.handle(orderId).query(getOrderQuery));
     } catch (error) {
       throw await this.translate(error, orderId, () => error as Error);
+    }
+  }
+
+  /**
+   * Whether the order's workflow exists, and whether it still runs (and for whom): answered by the cluster alone,
+   * no worker needed, within the deadline.
+   */
+  async describe(orderId: string): Promise<{ running: boolean; customerId: string | undefined } | null> {
+    try {
+      const description = await this.withDeadline(() => this.handle(orderId).describe());
+      return { running: description.status.name === 'RUNNING', customerId: description.typedSearchAttributes.get(customerIdKey) };
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return null;
+      throw error;
+    }
+  }
+
+  /**
+   * Runs a call under the gRPC deadline (the SDK cancels it on the server side), and under a local timer as well, so
+   * the promise settles by then whatever the SDK does. Either way the caller sees a TemporalDeadlineError.
+   */
+  private async withDeadline<T>(call: () => Promise<T>): Promise<T> {
+    const timeoutMs = this.settings.callTimeoutMs;
+    if (timeoutMs === undefined) return call();
+    let timer: NodeJS.Timeout | undefined;
+    // Aborting also ends the SDK's own loops (an update's outcome is polled call after call), not just one call.
+    const abort = new AbortController();
+    const expired = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => {
+        abort.abort();
+        reject(new TemporalDeadlineError(timeoutMs));
+      }, timeoutMs + LOCAL_TIMER_GRACE_MS);
+    });
+    try {
+      const deadline = Date.now() + timeoutMs;
+      return await Promise.race([this.client.withAbortSignal(abort.signal, () => this.client.withDeadline(deadline, call)), expired]);
+    } catch (error) {
+      if (isGrpcDeadlineError(error) || error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) throw new TemporalDeadlineError(timeoutMs);
+      throw error;
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -109,7 +161,7 @@ export class OrderClient {
 
   private async exists(orderId: string): Promise<boolean> {
     try {
-      await this.handle(orderId).describe();
+      await this.withDeadline(() => this.handle(orderId).describe());
       return true;
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) return false;

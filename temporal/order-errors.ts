@@ -15,3 +15,14 @@ export class PaymentDeclinedError extends Error {
 }
 
 export class PaymentUnavailableError extends Error {}
+
+/**
+ * Temporal did not answer within the API's deadline (TEMPORAL_CALL_TIMEOUT): no worker polls, or the cluster is
+ * slow. The call may still take effect later (an update is durable once accepted); the caller decides what to answer.
+ */
+export class TemporalDeadlineError extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`Temporal did not answer within ${timeoutMs} ms`);
+    this.name = 'TemporalDeadlineError';
+  }
+}

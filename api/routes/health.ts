@@ -9,12 +9,22 @@ export interface HealthDeps {
   orm: MikroORM;
   redis: Redis;
   temporal: Client;
+  /** The order workflows' task queue: ready only while some worker polls it. */
+  taskQueue: string;
 }
+
+/**
+ * A worker polls again at least every minute while idle (its long poll ends then); a poller not seen for longer is
+ * gone or frozen. Temporal keeps listing pollers for minutes after they stop, so the time is what tells.
+ */
+const POLLER_FRESH_MS = 75_000;
+/** temporal.api.enums.v1.TaskQueueType: the pollers of workflow tasks. */
+const TASK_QUEUE_TYPE_WORKFLOW = 1;
 
 const CHECK_TIMEOUT_MS = 2_000;
 
 /** /healthz: the process answers. /readyz: every dependency an order needs answers too (for load balancers). */
-export function healthRouter({ orm, redis, temporal }: HealthDeps): Router {
+export function healthRouter({ orm, redis, temporal, taskQueue }: HealthDeps): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -24,6 +34,7 @@ export function healthRouter({ orm, redis, temporal }: HealthDeps): Router {
       mysql: await probe(() => orm.em.getConnection().execute('SELECT 1')),
       redis: await probe(() => redis.ping()),
       temporal: await probe(() => temporal.workflowService.getSystemInfo({})),
+      worker: await probe(() => assertWorkerPolls(temporal, taskQueue)),
     };
     const ready = Object.values(checks).every((check) => check === 'ok');
     // Which dependency failed, and how, is for staff (an operator token); a load balancer needs the status alone.
@@ -45,4 +56,19 @@ async function probe(check: () => Promise<unknown>): Promise<string> {
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Fails unless a worker has polled the task queue for workflow tasks lately. */
+async function assertWorkerPolls(temporal: Client, taskQueue: string): Promise<void> {
+  const { pollers } = await temporal.workflowService.describeTaskQueue({
+    namespace: temporal.options.namespace,
+    taskQueue: { name: taskQueue },
+    taskQueueType: TASK_QUEUE_TYPE_WORKFLOW,
+  });
+  const now = Date.now();
+  const fresh = (pollers ?? []).some((poller) => {
+    const seconds = Number(poller.lastAccessTime?.seconds ?? 0);
+    return now - seconds * 1_000 < POLLER_FRESH_MS;
+  });
+  if (!fresh) throw new Error(`no worker polls task queue ${taskQueue}`);
 }

@@ -6,6 +6,7 @@ import { getOrderRecord, listOrderPage } from '../../db/order-queries';
 import type { AdmissionResult, Inventory } from '../../inventory/inventory';
 import type { SoldOutFlags } from '../../inventory/sold-out-flags';
 import type { OrderClient } from '../../temporal/order-client';
+import { TemporalDeadlineError } from '../../temporal/order-errors';
 import type { OrderView } from '../../workflows/order-types';
 import type { LimitsConfig } from '../../config/limits';
 import { attemptsOf } from '../../db/payment-attempts';
@@ -79,6 +80,9 @@ export function ordersRouter({ orm, inventory, orders, holdMs, orderIdSecret, li
     try {
       const products = await getProducts(orm, order.items.map((item) => item.productId));
       placed = await orders.place(buildOrderInput(orderId, order, products, holdMs, requestHash));
+    } catch (error) {
+      if (!(error instanceof TemporalDeadlineError)) throw error;
+      return await answerUndecided(res, error, orderId, requestHash, caller.sub);
     } finally {
       await endClaim();
     }
@@ -109,7 +113,13 @@ export function ordersRouter({ orm, inventory, orders, holdMs, orderIdSecret, li
     const orderId = parse(orderIdSchema, req.params.id, 'path', 'id');
     const order = await getOrderRecord(orm, orderId);
     const caller = callerOf(res);
-    if (!order || !mayAccess(caller, order.customerId)) throw orderNotFound(orderId);
+    if (!order) {
+      // Placed but not yet recorded (the workflow is deciding, or no worker runs it yet): 202, ask again.
+      const workflow = await orders.describe(orderId);
+      if (workflow?.running && mayAccess(caller, workflow.customerId)) return sendPending(res, orderId, workflow.customerId);
+      throw orderNotFound(orderId);
+    }
+    if (!mayAccess(caller, order.customerId)) throw orderNotFound(orderId);
     // Staff also see every payment attempt with the provider's reason.
     res.json(isOperator(caller) ? { ...toOrderResponse(order, caller), paymentAttempts: await attemptsOf(orm, orderId) } : toOrderResponse(order, caller));
   });
@@ -132,7 +142,28 @@ export function ordersRouter({ orm, inventory, orders, holdMs, orderIdSecret, li
     sendOrder(res, 200, await orders.cancel(orderId));
   });
 
+  /**
+   * Placement ran past the Temporal deadline. An order recorded meanwhile is answered as usual; one whose workflow
+   * exists and still decides is answered 202 with its Location (a retry with the same Idempotency-Key joins it);
+   * otherwise the deadline's 503 with Retry-After stands. Never a hang.
+   */
+  async function answerUndecided(res: Response, deadline: TemporalDeadlineError, orderId: string, requestHash: string, customerId: string): Promise<void> {
+    const recorded = await getOrderRecord(orm, orderId);
+    if (recorded && recorded.status !== 'PENDING') {
+      assertSameRequest(recorded, requestHash);
+      return answerPlacement(res, recorded);
+    }
+    const workflow = await orders.describe(orderId).catch(() => null);
+    if (!workflow?.running) throw deadline;
+    sendPending(res, orderId, customerId);
+  }
+
   return router;
+}
+
+/** An order that exists and is still deciding: 202, where to look, and when. */
+function sendPending(res: Response, orderId: string, customerId: string | undefined): void {
+  res.status(202).location(`/orders/${orderId}`).set('Retry-After', '1').json({ id: orderId, customerId, status: 'PENDING' });
 }
 
 /**

@@ -21,7 +21,7 @@ describe('health', () => {
   test('GET /readyz answers 200 with every dependency checked ok', async () => {
     const answer = await fixture.api.get('/readyz');
     expect(answer.status).toBe(200);
-    expect(answer.body).toEqual({ status: 'ready', checks: { mysql: 'ok', redis: 'ok', temporal: 'ok' } });
+    expect(answer.body).toEqual({ status: 'ready', checks: { mysql: 'ok', redis: 'ok', temporal: 'ok', worker: 'ok' } });
   });
 
   test('an unknown route answers a 404 problem', async () => {

@@ -113,7 +113,7 @@ describe('internal detail for staff only', () => {
   test('/readyz tells anyone the status, and staff which dependency answered how', async () => {
     expect((await api.get('/readyz', { as: 'anonymous' })).body).toEqual({ status: 'ready' });
     expect((await api.get('/readyz', { as: buyer('cus-ready') })).body).toEqual({ status: 'ready' });
-    expect((await api.get('/readyz', { as: OPERATOR })).body).toEqual({ status: 'ready', checks: { mysql: 'ok', redis: 'ok', temporal: 'ok' } });
+    expect((await api.get('/readyz', { as: OPERATOR })).body).toEqual({ status: 'ready', checks: { mysql: 'ok', redis: 'ok', temporal: 'ok', worker: 'ok' } });
   });
 
   test('a failed order shows the buyer a failureReason code and staff the detail', async () => {

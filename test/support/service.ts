@@ -223,7 +223,8 @@ export async function startService(options: ServiceOptions): Promise<Service> {
 
 /** Cancels every order workflow still running (best effort) and waits a little for each to finish its compensations. */
 async function settleOpenOrders(client: Client, taskQueue: string): Promise<void> {
-  const orders = new OrderClient(client, taskQueue);
+  // A deadline, so an order whose workflow no worker runs (a test of deadlines) cannot hold the stop.
+  const orders = new OrderClient(client, taskQueue, { callTimeoutMs: 5_000 });
   const open: string[] = [];
   for await (const workflow of client.workflow.list({ query: 'ExecutionStatus = "Running" AND WorkflowType = "orderWorkflow"' })) open.push(workflow.workflowId);
   await Promise.all(
