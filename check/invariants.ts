@@ -37,7 +37,9 @@
  *   - no PENDING/RESERVED order whose deadline (reservedUntil, or createdAt for a PENDING order that
  *     has none) is older than now - stuckAfter;
  *   - when Temporal answers: an order open in MySQL (created over 10 s before the workflow list was
- *     read) must have a Running workflow; a Running workflow of an order terminal in MySQL for longer than
+ *     read) must have a Running workflow; a Running order workflow started over 10 s before the list was read must
+ *     have an order in MySQL (one with none is stuck before its first step and invisible to the API); a Running
+ *     workflow of an order terminal in MySQL for longer than
  *     stuckAfter is a warning (notification retries keep it running a while). Skipped, not passed,
  *     when Temporal is unreachable.
  * I5 recovery (report only): a product without availability in Redis is a warning saying what the
@@ -156,7 +158,13 @@ export type PaymentsSnapshot =
   | { status: 'skipped'; reason: string };
 
 export type TemporalSnapshot =
-  | { status: 'ok'; listedAt: Date; runningWorkflowIds: string[] }
+  | {
+      status: 'ok';
+      listedAt: Date;
+      runningWorkflowIds: string[];
+      /** Running order workflows that have no order row in MySQL (read after the listing), with their start time. */
+      unrecorded?: Array<{ id: string; startedAt: Date }>;
+    }
   | { status: 'skipped'; reason: string };
 
 export interface Snapshot {
@@ -450,6 +458,17 @@ export function checkI4(snapshot: Snapshot, options: CheckOptions): Finding[] {
           message: `workflow still Running ${formatAge(now - order.updatedAt.getTime())} after the order became ${order.status}`,
         });
       }
+    }
+    for (const workflow of temporal.unrecorded ?? []) {
+      // A workflow records its order PENDING first thing; one running this long without a record is stuck before it.
+      if (workflow.startedAt.getTime() >= temporal.listedAt.getTime() - VISIBILITY_GRACE_MS) continue;
+      findings.push({
+        invariant: 'I4',
+        severity: 'breach',
+        orderId: workflow.id,
+        orderStatus: 'UNKNOWN',
+        message: `workflow Running since ${workflow.startedAt.toISOString()} with no order in MySQL: the API cannot see it and nothing will finish it`,
+      });
     }
   }
   return findings;

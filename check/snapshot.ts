@@ -60,7 +60,7 @@ const mysqlUtc = (date: Date): string => date.toISOString().replace('T', ' ').re
 
 export async function takeSnapshot(sources: SnapshotSources, scope: SnapshotScope = {}): Promise<Snapshot> {
   const timeoutMs = sources.timeoutMs ?? 5_000;
-  const temporal = sources.temporal ? await readTemporal(sources.temporal, timeoutMs) : skipped('disabled (--no-temporal)');
+  const listing = sources.temporal ? await readTemporal(sources.temporal, timeoutMs) : skipped('disabled (--no-temporal)');
   const takenAt = new Date();
   const mysql = await readMysql(sources.orm, scope);
   const holdOrderIds = [...new Set([...mysql.orders.map((order) => order.id), ...mysql.inFlight.map((order) => order.id)])];
@@ -69,6 +69,7 @@ export async function takeSnapshot(sources: SnapshotSources, scope: SnapshotScop
     ? await readPayments(sources.orm, sources.paymentsUrl, mysql.orders.map((order) => order.id), scope, timeoutMs)
     : skipped('disabled (--no-payments)');
 
+  const temporal = await withUnrecorded(sources.orm, listing, scope);
   const inFlight = mysql.inFlight.map((order) => ({ ...order, hold: redis.holds.get(order.id) ?? null }));
   const held = unitsHeld(inFlight);
   return {
@@ -83,6 +84,24 @@ export async function takeSnapshot(sources: SnapshotSources, scope: SnapshotScop
     payments,
     temporal,
   };
+}
+
+/**
+ * Which Running order workflows have no order row in MySQL (read after the listing, so a workflow that recorded its
+ * order in between is found). A workflow has no lines to scope by product, so with --products none is judged.
+ */
+async function withUnrecorded(orm: MikroORM, listing: TemporalListing, scope: SnapshotScope): Promise<TemporalSnapshot> {
+  if (listing.status !== 'ok') return listing;
+  const { startedAt, ...temporal } = listing;
+  if (!startedAt || (scope.productIds && scope.productIds.length > 0)) return temporal;
+  const candidates = [...startedAt].filter(([, start]) => !scope.ordersSince || start >= scope.ordersSince).map(([id]) => id);
+  const recorded = new Set<string>();
+  for (const ids of chunks(candidates)) {
+    const rows = await select<{ id: string }>(forkSql(orm), `SELECT id FROM orders WHERE id IN (${marks(ids.length)})`, ids);
+    for (const row of rows) recorded.add(row.id);
+  }
+  const unrecorded = candidates.filter((id) => !recorded.has(id)).map((id) => ({ id, startedAt: startedAt.get(id)! }));
+  return { ...temporal, unrecorded };
 }
 
 function skipped(reason: string): { status: 'skipped'; reason: string } {
@@ -300,16 +319,22 @@ async function readPayments(orm: MikroORM, baseUrl: string, orderIds: string[], 
 /** The order workflow's type name (workflows/order.ts exports `orderWorkflow`; temporal/order-client.ts starts it by that name). */
 export const ORDER_WORKFLOW_TYPE = 'orderWorkflow';
 
-async function readTemporal(target: { address: string; namespace: string }, timeoutMs: number): Promise<TemporalSnapshot> {
+type TemporalListing = TemporalSnapshot & { startedAt?: Map<string, Date> };
+
+async function readTemporal(target: { address: string; namespace: string }, timeoutMs: number): Promise<TemporalListing> {
   let connection: Connection | undefined;
   try {
     connection = await Connection.connect({ address: target.address, connectTimeout: timeoutMs });
     const client = new Client({ connection, namespace: target.namespace });
     const listedAt = new Date();
     const runningWorkflowIds: string[] = [];
+    const startedAt = new Map<string, Date>();
     const query = `WorkflowType = '${ORDER_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running'`;
-    for await (const execution of client.workflow.list({ query })) runningWorkflowIds.push(execution.workflowId);
-    return { status: 'ok', listedAt, runningWorkflowIds };
+    for await (const execution of client.workflow.list({ query })) {
+      runningWorkflowIds.push(execution.workflowId);
+      startedAt.set(execution.workflowId, execution.startTime);
+    }
+    return { status: 'ok', listedAt, runningWorkflowIds, startedAt };
   } catch (error) {
     return skipped(`Temporal not reachable at ${target.address} (namespace ${target.namespace}): ${describe(error)}`);
   } finally {

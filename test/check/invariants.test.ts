@@ -342,6 +342,20 @@ describe('checkInvariants', () => {
       expect(result.findings).toEqual([expect.objectContaining({ invariant: 'I4', severity: 'breach', orderId: 'C', message: expect.stringContaining('no Running workflow') })]);
     });
 
+    it('detects a Running workflow with no order in MySQL, but not one started just before the workflows were listed', () => {
+      const snapshot = broken((s) => {
+        if (s.temporal.status !== 'ok') return;
+        s.temporal.unrecorded = [
+          { id: 'W', startedAt: minutes(-5) },
+          { id: 'V', startedAt: minutes(-0.05) },
+        ];
+      });
+      const result = checkInvariants(snapshot, OPTIONS);
+      expect(result.findings).toEqual([
+        expect.objectContaining({ invariant: 'I4', severity: 'breach', orderId: 'W', orderStatus: 'UNKNOWN', message: expect.stringContaining('no order in MySQL') }),
+      ]);
+    });
+
     it('warns about a workflow still running long after its order finished', () => {
       const snapshot = broken((s) => s.temporal.status === 'ok' && s.temporal.runningWorkflowIds.push('A'));
       const result = checkInvariants(snapshot, OPTIONS);

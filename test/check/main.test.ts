@@ -18,6 +18,7 @@ import { availabilityKey, holdKey } from '../../inventory/keys';
 import { createPaymentsClient, type PaymentsClient } from '../../payments/client';
 import type { OrderStatus, OrderView, PaymentView } from '../../workflows/order-types';
 import { createTestProduct, openTestOrm, uniqueOrderId } from '../support/db';
+import { takeSnapshot } from '../../check/snapshot';
 import { startDevServerEnv } from '../support/dev-server';
 import { openTestRedis } from '../support/redis';
 import { startStandIn, type StandIn } from '../payments/stand-in';
@@ -286,6 +287,26 @@ describe('npm run check against the real stores', () => {
         }
         expect(outcome.output).toContain('invariants: I1 ok, I2 ok, I3 ok, I4 ok, I5 ok, I6 ok');
         expect(outcome.exitCode).toBe(EXIT_OK);
+      } finally {
+        await handle.terminate('check test done');
+      }
+    });
+
+    it('lists a Running order workflow that has no order in MySQL', async () => {
+      const unrecordedId = uniqueOrderId('check-unrecorded');
+      const handle = await temporal.client.workflow.start('orderWorkflow', { taskQueue: `check-test-${unrecordedId}`, workflowId: unrecordedId, args: [] });
+      try {
+        const sources = { orm, redis, paymentsUrl: null, temporal: { address: temporal.address, namespace: temporal.namespace ?? 'default' } };
+        const deadline = Date.now() + 20_000;
+        let snapshot = await takeSnapshot(sources, { ordersSince: new Date(Date.now() - 60_000) });
+        const listed = () => (snapshot.temporal.status === 'ok' ? (snapshot.temporal.unrecorded ?? []).map((workflow) => workflow.id) : []);
+        while (!listed().includes(unrecordedId) && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 250));
+          snapshot = await takeSnapshot(sources, { ordersSince: new Date(Date.now() - 60_000) });
+        }
+        expect(listed()).toContain(unrecordedId);
+        // The order in flight above has its record: it is not listed, whether or not its workflow runs.
+        expect(listed()).not.toContain(openOrderId);
       } finally {
         await handle.terminate('check test done');
       }
