@@ -13,6 +13,7 @@
  * BENCH_TEMPORAL_DYNAMIC_CONFIG (experiments: extra `--dynamic-config-value key=value` settings for the dev server).
  */
 import './databases';
+import { randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
@@ -189,6 +190,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     LOG_LEVEL: logLevel,
     // The benchmarks' tokens are signed with this secret (bench/tokens.ts).
     AUTH_JWT_SECRET: BENCH_AUTH_SECRET,
+    // Payloads encrypted as in production: the codec's cost is part of every figure.
+    TEMPORAL_CODEC_KEYS: `bench:${randomBytes(32).toString('base64')}`,
+    TEMPORAL_CODEC_KEY_ID: 'bench',
     ...options.env,
   };
 

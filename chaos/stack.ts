@@ -121,6 +121,9 @@ export async function startChaosStack(options: ChaosOptions, log: (line: string)
     LOG_LEVEL: 'warn',
     // The run's own signing secret: its buyers and verdict mint tokens with it.
     AUTH_JWT_SECRET: randomBytes(32).toString('base64url'),
+    // Payloads encrypted as in production (and the workers restarted mid-run must share the key).
+    TEMPORAL_CODEC_KEYS: `chaos:${randomBytes(32).toString('base64')}`,
+    TEMPORAL_CODEC_KEY_ID: 'chaos',
   };
   delete env.PAYMENTS_FAULTS;
 

@@ -37,9 +37,12 @@ export function ensureLocalSecrets(): LocalSecrets {
 }
 
 /** Puts each local secret into `env` where the environment does not set it already; returns the names it set. */
-export function applyLocalSecrets(env: NodeJS.ProcessEnv = process.env): string[] {
+export function applyLocalSecrets(env: NodeJS.ProcessEnv = process.env, { withJwtSecret = true } = {}): string[] {
   const applied: string[] = [];
   for (const [name, value] of Object.entries(ensureLocalSecrets())) {
+    // Keys set together stay together: a codec key id from the environment comes with its own keys.
+    if (name === 'TEMPORAL_CODEC_KEY_ID' && env.TEMPORAL_CODEC_KEYS && !applied.includes('TEMPORAL_CODEC_KEYS')) continue;
+    if (name === 'AUTH_JWT_SECRET' && !withJwtSecret) continue;
     if (env[name] === undefined || env[name] === '') {
       env[name] = value;
       applied.push(name);

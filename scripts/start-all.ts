@@ -54,20 +54,27 @@ function prefixLines(stream: NodeJS.ReadableStream, name: string): void {
 
 async function main(): Promise<void> {
   // With no AUTH_JWKS_URL, a local signing secret (and codec key) are made once and kept; the parts inherit them.
-  const applied = process.env.AUTH_JWKS_URL ? [] : applyLocalSecrets();
+  const applied = applyLocalSecrets(process.env, { withJwtSecret: !process.env.AUTH_JWKS_URL });
   if (applied.length > 0) console.log(`[start] ${applied.join(', ')} from ${path.relative(root, LOCAL_SECRETS_FILE)} (tokens: npm run --silent token -- --role customer --sub cus_42)`);
   const config = loadConfig();
   await prepareDatabase(config.DATABASE_URL);
   (await connectRedis(config.REDIS_URL)).disconnect();
 
   const log = (line: string) => console.log(`[start] ${line}`);
-  const temporal = new SupervisedPart({ name: 'temporal', launch: () => startDevServer(devServerOptionsFrom(config)) }, log);
+  // The Web UI decodes the (encrypted) payloads through the codec server, for operators (see README).
+  const codecEndpoint = `http://localhost:${process.env.CODEC_SERVER_PORT ?? 8234}`;
+  const temporal = new SupervisedPart({ name: 'temporal', launch: () => startDevServer({ ...devServerOptionsFrom(config), codecEndpoint }) }, log);
   await temporal.start();
-  log(`Temporal on ${config.TEMPORAL_ADDRESS}, Web UI on http://localhost:${config.TEMPORAL_UI_PORT}`);
+  log(`Temporal on ${config.TEMPORAL_ADDRESS}, Web UI on http://localhost:${config.TEMPORAL_UI_PORT}, codec server ${codecEndpoint}`);
 
   // A part that crashes is restarted with backoff while the others keep serving: an order reserved before a worker
   // crash is paid and confirmed once the worker is back (its workflow waits in Temporal meanwhile).
-  const parts = [nodePart('payments', 'payments/main.ts'), nodePart('worker', 'worker/main.ts'), nodePart('api', 'api/main.ts')].map(
+  const parts = [
+    nodePart('payments', 'payments/main.ts'),
+    nodePart('codec-server', 'codec-server/main.ts'),
+    nodePart('worker', 'worker/main.ts'),
+    nodePart('api', 'api/main.ts'),
+  ].map(
     (launcher) => new SupervisedPart(launcher, log),
   );
   for (const part of parts) await part.start();

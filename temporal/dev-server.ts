@@ -10,6 +10,8 @@ export interface DevServerOptions {
   host: string;
   port: number;
   uiPort: number;
+  /** The codec server the Web UI decodes payloads with (`npm start` runs one). */
+  codecEndpoint?: string;
   namespace: string;
   /** Folder of the SQLite file; the server's state (and every order in flight) survives a restart. */
   dataDir: string;
@@ -52,6 +54,7 @@ export async function startDevServer(options: DevServerOptions): Promise<ChildPr
       '--ip', options.host,
       '--port', String(options.port),
       '--ui-port', String(options.uiPort),
+      ...(options.codecEndpoint ? ['--ui-codec-endpoint', options.codecEndpoint] : []),
       '--namespace', options.namespace,
       '--db-filename', path.join(options.dataDir, 'temporal.sqlite'),
       ...SQLITE_WAL_PRAGMA_ARGS,

@@ -17,6 +17,7 @@ import { Inventory } from '../inventory/inventory';
 import { connectRedis } from '../inventory/redis';
 import { createPaymentsClient } from '../payments/client';
 import { workerMetrics } from '../telemetry/worker-endpoint';
+import { dataConverterFor } from '../temporal/codec';
 import { sdkLoggerFrom } from './sdk-logger';
 import { connectWhenReachable, createOrderWorker } from './worker';
 
@@ -52,6 +53,7 @@ async function main(): Promise<void> {
     namespace: config.TEMPORAL_NAMESPACE,
     activities,
     telemetry: { ...metrics?.workerOptions, plugins: tracingPlugins(workerTracing) },
+    dataConverter: dataConverterFor(),
   });
   logger.info({ temporal: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, notifications: notifier.channel }, 'order worker running');
   const webhookWorker = await createWebhookWorker({

@@ -198,7 +198,10 @@ describe('tokens that do not pass', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     strictUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  afterAll(() => new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  }));
 
   const good = { sub: 'cus-token', roles: ['customer' as const], issuer: strict.AUTH_ISSUER, audience: strict.AUTH_AUDIENCE };
   const listWith = (token: string) => call(strictUrl, 'GET', '/orders', { as: 'anonymous', headers: { authorization: `Bearer ${token}` } });

@@ -26,6 +26,9 @@ import { startStandIn } from '../payments/stand-in';
 import { createTestProduct, openTestOrm } from '../support/db';
 import { startDevServerEnv } from '../support/dev-server';
 import { currentGenerationDir, describeRecordedPath, RECORDED_PATHS, type RecordedPath } from './paths';
+import { Client } from '@temporalio/client';
+import { dataConverterFor } from '../../temporal/codec';
+import { TEST_CODEC_KEYS } from '../support/codec';
 
 const STOCK = 20;
 const QUANTITY = 2;
@@ -120,7 +123,11 @@ async function main(): Promise<void> {
     await inventory.load(product.id, product.stock);
 
     const taskQueue = `record-histories-${randomUUID()}`;
+    // Recorded as production writes them: payloads encrypted (with the public test key the replay test holds).
+    const dataConverter = dataConverterFor(TEST_CODEC_KEYS);
+    const client = new Client({ connection: env.connection, namespace: env.namespace, dataConverter });
     const worker = await createOrderWorker({
+      dataConverter,
       connection: env.nativeConnection,
       namespace: env.namespace,
       taskQueue,
@@ -131,7 +138,7 @@ async function main(): Promise<void> {
         notifier: logNotifier({ info: (_fields, message) => console.log(`  notifier: ${message}`) }),
       }),
     });
-    const orders = new OrderClient(env.client, taskQueue);
+    const orders = new OrderClient(client, taskQueue);
 
     mkdirSync(currentGenerationDir(), { recursive: true });
     await worker.runUntil(async () => {
@@ -143,7 +150,7 @@ async function main(): Promise<void> {
       if (!scenario) throw new Error(`no scenario for the recorded path "${recorded.name}"`);
       const input = orderInput(product, scenario.quantity ?? QUANTITY, scenario.holdMs ?? HOLD_MS);
       await scenario.drive(orders, input);
-      const handle = env.client.workflow.getHandle(input.orderId);
+      const handle = client.workflow.getHandle(input.orderId);
       const finished = (await handle.result()) as OrderView;
       if (finished.status !== recorded.status) {
         throw new Error(`${recorded.name}: order ${input.orderId} finished ${finished.status}, expected ${recorded.status}`);

@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { MikroORM } from '@mikro-orm/core';
-import type { Client } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createOrderWorker } from '../../worker/worker';
 import type { Redis } from 'ioredis';
@@ -35,6 +35,8 @@ import { registerStockGauges } from '../../telemetry/stock-gauges';
 import { registerOpenOrderGauges } from '../../telemetry/open-order-gauges';
 import { startStandIn, type StandIn } from '../payments/stand-in';
 import { TEST_AUTH_SECRET } from './auth';
+import { dataConverterFor } from '../../temporal/codec';
+import { TEST_CODEC_KEYS } from './codec';
 import { NO_LIMITS, type LimitsConfig } from '../../config/limits';
 import { openTestOrm } from './db';
 import { startDevServerEnv } from './dev-server';
@@ -126,6 +128,9 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       registerOpenOrderGauges(metrics.api.registry, { orm, holdMs: options.holdMs });
     }
     const taskQueue = `api-test-${randomUUID()}`;
+    // Payloads encrypted as in production: the worker and every client of the service share the test codec key.
+    const dataConverter = dataConverterFor(TEST_CODEC_KEYS);
+    const client = new Client({ connection: env.connection, namespace: env.namespace, dataConverter });
     const webhooks = options.webhooks;
     if (webhooks) {
       const webhookWorker = await createWebhookWorker({
@@ -141,6 +146,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       });
     }
     const worker = await createOrderWorker({
+      dataConverter,
       connection: env.nativeConnection,
       namespace: env.namespace,
       taskQueue,
@@ -170,7 +176,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
     });
-    stops.push(() => settleOpenOrders(env.client, taskQueue));
+    stops.push(() => settleOpenOrders(client, taskQueue));
 
     const soldOut = new SoldOutFlags();
     const stopFollowing = await followReopenedProducts(redis, soldOut);
@@ -180,7 +186,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       redis,
       inventory,
       soldOut,
-      temporal: env.client,
+      temporal: client,
       holdMs: options.holdMs,
       logger: pino({ level: 'silent' }),
       taskQueue,
@@ -208,7 +214,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       orm,
       redis,
       inventory,
-      temporalClient: env.client,
+      temporalClient: client,
       taskQueue,
       holdMs: options.holdMs,
       notifications,
