@@ -49,7 +49,7 @@ function waitForOutput(pattern: RegExp, timeoutMs: number, from = 0): Promise<Re
 }
 
 test('a worker SIGKILLed under npm start is restarted, the API keeps serving, and a reserved order is confirmed after', async () => {
-  const [port, paymentsPort, temporalPort, uiPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const [port, paymentsPort, temporalPort, uiPort, codecPort] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
   dataDir = mkdtempSync(path.join(os.tmpdir(), 'start-supervision-'));
   start = spawn(process.execPath, ['--import', 'tsx', 'scripts/start-all.ts'], {
     cwd: root,
@@ -60,6 +60,7 @@ test('a worker SIGKILLed under npm start is restarted, the API keeps serving, an
       PAYMENTS_URL: `http://127.0.0.1:${paymentsPort}`,
       TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`,
       TEMPORAL_UI_PORT: String(uiPort),
+      CODEC_SERVER_PORT: String(codecPort),
       TEMPORAL_DATA_DIR: dataDir,
       LOG_LEVEL: 'info',
     },
