@@ -82,10 +82,10 @@ export function createCodecServer({ codec, auth, uiOrigins, logger }: CodecServe
     try {
       caller = await verify(token);
     } catch (error) {
-      if (error instanceof InvalidTokenError) throw new Problem(401, 'UNAUTHENTICATED', error.message, { field: 'query.token' });
+      if (error instanceof InvalidTokenError) throw new Problem('UNAUTHENTICATED', error.message, { field: 'query.token' });
       throw error;
     }
-    if (!isOperator(caller)) throw new Problem(403, 'FORBIDDEN', 'the codec server is for operators', { field: 'query.token' });
+    if (!isOperator(caller)) throw new Problem('FORBIDDEN', 'the codec server is for operators', { field: 'query.token' });
     res.cookie(SESSION_COOKIE, token, { httpOnly: true, secure: true, sameSite: 'none', path: '/', maxAge: 8 * 3_600_000 });
     res.type('text/plain').send(`Signed in to the codec server as ${caller.sub}. In the Web UI's codec server settings, tick "Include cross-origin credentials".\n`);
   });
@@ -97,12 +97,12 @@ export function createCodecServer({ codec, auth, uiOrigins, logger }: CodecServe
   ] as const) {
     app.post(route, ...operatorOnly, async (req, res) => {
       const parsed = payloadsSchema.safeParse(req.body);
-      if (!parsed.success) throw new Problem(400, 'VALIDATION_FAILED', 'the body must be {"payloads": [{"metadata": {…}, "data": "…"}]}', { field: 'body.payloads' });
+      if (!parsed.success) throw new Problem('VALIDATION_FAILED', 'the body must be {"payloads": [{"metadata": {…}, "data": "…"}]}', { field: 'body.payloads' });
       let payloads: Payload[];
       try {
         payloads = await transform(parsed.data.payloads.map(fromJson));
       } catch (error) {
-        throw new Problem(400, 'UNDECODABLE_PAYLOAD', (error as Error).message, { field: 'body.payloads' });
+        throw new Problem('UNDECODABLE_PAYLOAD', (error as Error).message, { field: 'body.payloads' });
       }
       res.json({ payloads: payloads.map(toJson) });
     });
