@@ -19,6 +19,7 @@ import { createPaymentsClient } from '../payments/client';
 import type { Authorization } from '../payments/types';
 import type { OrderStatus } from '../workflows/order-types';
 import { unitsHeld, type HoldState, type InFlightOrder, type OrderSnapshot, type PaymentsSnapshot, type ProductSnapshot, type Snapshot, type TemporalSnapshot } from './invariants';
+import { temporalConnectionOptions } from '../temporal/connection-options';
 
 export interface SnapshotScope {
   /** Only these products, and orders with a line on one of them. */
@@ -324,7 +325,8 @@ type TemporalListing = TemporalSnapshot & { startedAt?: Map<string, Date> };
 async function readTemporal(target: { address: string; namespace: string }, timeoutMs: number): Promise<TemporalListing> {
   let connection: Connection | undefined;
   try {
-    connection = await Connection.connect({ address: target.address, connectTimeout: timeoutMs });
+    // TLS, mTLS and the API key as configured for the API and worker (TEMPORAL_TLS_*, TEMPORAL_API_KEY).
+    connection = await Connection.connect({ ...temporalConnectionOptions(target.address), connectTimeout: timeoutMs });
     const client = new Client({ connection, namespace: target.namespace });
     const listedAt = new Date();
     const runningWorkflowIds: string[] = [];

@@ -11,6 +11,8 @@ import type { OrderView } from '../../workflows/order-types';
 import type { LimitsConfig } from '../../config/limits';
 import { attemptsOf } from '../../db/payment-attempts';
 import { payRecorded } from '../recorded-payment';
+import { holdBuyerCaps } from '../limits/caps';
+import type { Redis } from 'ioredis';
 import { callerOf } from '../auth/middleware';
 import { assertOrderAccess, mayAccess, orderNotFound, presentOrder } from '../auth/order-access';
 import { isOperator, type Caller } from '../auth/roles';
@@ -31,6 +33,8 @@ export interface OrdersRouterDeps {
   limits: LimitsConfig;
   /** Products this process saw sold out, refused without a Redis round trip (absent: every request asks Redis). */
   soldOut?: SoldOutFlags;
+  /** Where the per-buyer placement lock lives. */
+  redis: Redis;
 }
 
 const toOrderResponse = ({ requestHash: _requestHash, ...order }: OrderView, caller: Caller) => presentOrder(order, caller);
@@ -39,7 +43,7 @@ function sendOrder(res: Response, status: number, order: OrderView): void {
   res.status(status).location(`/orders/${order.id}`).json(toOrderResponse(order, callerOf(res)));
 }
 
-export function ordersRouter({ orm, inventory, orders, holdMs, orderIdSecret, limits, soldOut }: OrdersRouterDeps): Router {
+export function ordersRouter({ orm, redis, inventory, orders, holdMs, orderIdSecret, limits, soldOut }: OrdersRouterDeps): Router {
   const router = Router();
 
   router.post('/', async (req, res) => {
@@ -77,13 +81,17 @@ export function ordersRouter({ orm, inventory, orders, holdMs, orderIdSecret, li
     const endClaim = once(() => inventory.answered(orderId, order.items.map((item) => item.productId)));
     res.once('close', () => void endClaim().catch(() => undefined));
     let placed: OrderView;
+    let releaseCaps: (() => Promise<void>) | undefined;
     try {
+      // A drop's per-buyer caps (a retry joining its own order in flight is not a new order).
+      if (!placedBefore) releaseCaps = await holdBuyerCaps({ orm, redis, limits }, caller.sub, order.items);
       const products = await getProducts(orm, order.items.map((item) => item.productId));
       placed = await orders.place(buildOrderInput(orderId, order, products, holdMs, requestHash));
     } catch (error) {
       if (!(error instanceof TemporalDeadlineError)) throw error;
       return await answerUndecided(res, error, orderId, requestHash, caller.sub);
     } finally {
+      await releaseCaps?.();
       await endClaim();
     }
     assertSameRequest(placed, requestHash);
