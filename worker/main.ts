@@ -39,7 +39,9 @@ async function main(): Promise<void> {
   const inventory = new Inventory(redis);
   const connection = await connectWhenReachable(config.TEMPORAL_ADDRESS);
   // The recording step starts webhook deliveries through this client (webhooks/emitter.ts).
-  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  // One data converter (the payload codec) for every client and worker of this process.
+  const dataConverter = dataConverterFor();
+  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter });
   const activities = createActivities({
     inventory,
     orm,
@@ -53,13 +55,14 @@ async function main(): Promise<void> {
     namespace: config.TEMPORAL_NAMESPACE,
     activities,
     telemetry: { ...metrics?.workerOptions, plugins: tracingPlugins(workerTracing) },
-    dataConverter: dataConverterFor(),
+    dataConverter,
   });
   logger.info({ temporal: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, notifications: notifier.channel }, 'order worker running');
   const webhookWorker = await createWebhookWorker({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     activities: createWebhookActivities(orm, { allowedHosts: parseAllowedHosts(config.WEBHOOK_ALLOWED_HOSTS) }),
+    dataConverter,
   });
   // The SDK stops polling on SIGINT/SIGTERM and lets in-flight activities finish within shutdownGraceTime.
   await Promise.all([worker.run(), webhookWorker.run()]);

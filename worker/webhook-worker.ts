@@ -1,3 +1,4 @@
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { WebhookActivities } from '../activities/webhook-delivery';
 import { WEBHOOK_TASK_QUEUE } from '../webhooks/delivery-types';
@@ -9,6 +10,8 @@ export interface WebhookWorkerOptions {
   taskQueue?: string;
   /** Receivers are slow at worst for an attempt's timeout; this bounds how many are waited on at once. */
   maxConcurrentDeliveries?: number;
+  /** The payload codec (temporal/codec.ts), as the order worker's: event payloads name customers and amounts. */
+  dataConverter?: DataConverter;
 }
 
 /** Runs webhook deliveries on their own task queue, beside the order worker in the same process. */
@@ -21,5 +24,6 @@ export function createWebhookWorker(options: WebhookWorkerOptions): Promise<Work
     activities: options.activities,
     maxConcurrentActivityTaskExecutions: options.maxConcurrentDeliveries ?? 50,
     shutdownGraceTime: '10s',
+    dataConverter: options.dataConverter,
   });
 }

@@ -138,6 +138,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
         namespace: env.namespace,
         taskQueue: `${taskQueue}-webhooks`,
         activities: createWebhookActivities(orm, { allowedHosts: webhooks.allowedHosts, requestTimeoutMs: webhooks.policy.attemptTimeoutMs / 2 }),
+        dataConverter,
       });
       const deliveries = webhookWorker.run();
       stops.push(async () => {
@@ -159,7 +160,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
         webhooks:
           webhooks &&
           createWebhookEmitter(orm, {
-            client: env.client,
+            client,
             taskQueue: `${taskQueue}-webhooks`,
             policy: webhooks.policy,
             availableMany: (productIds) => inventory.availableMany(productIds),
