@@ -124,6 +124,9 @@ export async function startChaosStack(options: ChaosOptions, log: (line: string)
     // Payloads encrypted as in production (and the workers restarted mid-run must share the key).
     TEMPORAL_CODEC_KEYS: `chaos:${randomBytes(32).toString('base64')}`,
     TEMPORAL_CODEC_KEY_ID: 'chaos',
+    // A buyer re-sends a payment whose answer an API kill cut, up to 12 sends (chaos/buyers.ts); each send is an
+    // attempt, so the run allows that many: it tests faults, not the card-testing cap (test/api/limits.test.ts does).
+    LIMIT_PAYMENT_ATTEMPTS: '12',
   };
   delete env.PAYMENTS_FAULTS;
 
