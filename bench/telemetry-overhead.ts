@@ -7,7 +7,8 @@
  * Two stacks run at once (bench/stack.ts), identical but for telemetry:
  *   off: METRICS_PORT=off, WORKER_METRICS_PORT=off, no OTEL_* variable (no tracing);
  *   on:  both metrics endpoints scraped every 5 s by this process (as Prometheus would), and tracing exporting every
- *        span over OTLP/HTTP protobuf to a collector stand-in in this process that accepts and drops them.
+ *        span over OTLP/HTTP protobuf to a collector stand-in in this process that accepts and drops them (every
+ *        trace, or the share TELEMETRY_SAMPLE_RATIO names, through OTEL_TRACES_SAMPLER=parentbased_traceidratio).
  * Phases, each alternating off and on within every round (the order flips each round, so a drift of the machine
  * falls on both): the saga of bench:saga (POST /orders then pay tok_visa, closed loop) and the sold-out answers of
  * bench:flash (POST /orders on a sold-out product, autocannon). Ratio = on / off throughput, summed over the rounds.
@@ -67,6 +68,10 @@ async function main(): Promise<void> {
         OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint,
         OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
         OTEL_TRACES_EXPORTER: 'otlp',
+        // TELEMETRY_SAMPLE_RATIO (e.g. 0.1): head sampling as production would set it; unset, every trace is kept.
+        ...(process.env.TELEMETRY_SAMPLE_RATIO
+          ? { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: process.env.TELEMETRY_SAMPLE_RATIO }
+          : { OTEL_TRACES_SAMPLER: 'parentbased_always_on' }),
       },
     });
     scraper = setInterval(() => {
@@ -169,7 +174,7 @@ async function main(): Promise<void> {
     const soldOff = rate(soldOutRuns, 'off', (run) => (run as (typeof soldOutRuns)[number]).refused);
     const soldOn = rate(soldOutRuns, 'on', (run) => (run as (typeof soldOutRuns)[number]).refused);
     const summary = {
-      settings: { rounds, sagaCount, concurrency, soldOutSeconds, soldOutConnections },
+      settings: { rounds, sagaCount, concurrency, soldOutSeconds, soldOutConnections, sampleRatio: process.env.TELEMETRY_SAMPLE_RATIO ?? '1' },
       saga: { offPerSecond: round(sagaOff), onPerSecond: round(sagaOn), ratio: round(sagaOn / sagaOff), runs: sagaRuns },
       soldOut: { offPerSecond: round(soldOff), onPerSecond: round(soldOn), ratio: round(soldOn / soldOff), runs: soldOutRuns },
       scrapes,
