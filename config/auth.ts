@@ -5,14 +5,17 @@ import { z } from 'zod';
  * (except `npm run token`, for local use). Keys come from an OIDC provider's JWKS (production) or an HS256 secret
  * (local use and tests); at least one must be set.
  */
+/** An empty variable is an unset one (compose files pass `${AUTH_ISSUER:-}`). */
+const optional = <T extends z.ZodType>(inner: T) => z.preprocess((value) => (value === '' ? undefined : value), inner.optional());
+
 const schema = z
   .object({
-    AUTH_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
-    AUTH_JWKS_URL: z.url().optional(),
-    AUTH_ISSUER: z.string().min(1).optional(),
-    AUTH_AUDIENCE: z.string().min(1).optional(),
+    AUTH_JWT_SECRET: optional(z.string().min(32, 'must be at least 32 characters')),
+    AUTH_JWKS_URL: optional(z.url()),
+    AUTH_ISSUER: optional(z.string()),
+    AUTH_AUDIENCE: optional(z.string()),
     /** Keys order ids derived from Idempotency-Keys; defaults to one derived from AUTH_JWT_SECRET. */
-    ORDER_ID_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    ORDER_ID_SECRET: optional(z.string().min(32, 'must be at least 32 characters')),
   })
   .refine((env) => env.AUTH_JWT_SECRET !== undefined || env.AUTH_JWKS_URL !== undefined, {
     message: 'set AUTH_JWKS_URL (an OIDC provider) or AUTH_JWT_SECRET (local use); `npm start` makes a local secret',

@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   const ttlSeconds = Number(values.ttl);
   if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1) throw new Error('--ttl must be a whole number of seconds');
 
-  if (process.env.AUTH_JWT_SECRET === undefined) applyLocalSecrets();
+  if (!process.env.AUTH_JWT_SECRET) applyLocalSecrets();
   const config = loadAuthConfig();
   if (config.AUTH_JWT_SECRET === undefined) throw new Error('AUTH_JWT_SECRET is not set: tokens of an OIDC provider come from that provider');
   const token = await signToken(config.AUTH_JWT_SECRET, {
