@@ -23,6 +23,10 @@ const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   PAYMENTS_PORT: z.coerce.number().int().min(0).max(65535).default(4010),
   PAYMENTS_URL: z.url().default('http://127.0.0.1:4010'),
+  /** Where the payment stand-in listens: loopback by default; 0.0.0.0 in a container, for the worker beside it. */
+  PAYMENTS_HOST: z.string().default('127.0.0.1'),
+  /** GET /healthz of a worker (worker/health.ts); unset: no endpoint. The image sets 8081. */
+  WORKER_HEALTH_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   DATABASE_URL: z.string().default('mysql://root@127.0.0.1:3306/order_saga'),
   REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),

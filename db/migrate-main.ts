@@ -1,7 +1,11 @@
-/** `npm run db:migrate`: brings the schema of DATABASE_URL up to date. */
+/**
+ * `npm run db:migrate`: brings the schema of DATABASE_URL up to date. With `--seed-demo` (the containers' migrate job)
+ * it also adds the demo products when the catalogue is empty, as `npm start` does.
+ */
 import { loadConfig } from '../config';
 import { migrateUp } from './migrate';
 import { DatabaseUnreachableError, openOrm } from './orm';
+import { seedDemoProducts } from './seed';
 
 const START_MARIADB = 'start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd';
 
@@ -11,6 +15,10 @@ async function main(): Promise<void> {
   try {
     const applied = await migrateUp(orm);
     console.log(applied.length > 0 ? `applied migrations: ${applied.join(', ')}` : 'database schema is up to date');
+    if (process.argv.includes('--seed-demo')) {
+      const seeded = await seedDemoProducts(orm);
+      if (seeded.length > 0) console.log(`demo products added: ${seeded.map((product) => product.sku).join(', ')}`);
+    }
   } finally {
     await orm.close();
   }

@@ -22,7 +22,7 @@ server.on('error', (error) => {
   process.exit(1);
 });
 
-server.listen(config.PAYMENTS_PORT, '127.0.0.1', () => {
+server.listen(config.PAYMENTS_PORT, config.PAYMENTS_HOST, () => {
   logger.info({ address: server.address() }, 'payments stand-in listening');
 });
 

@@ -18,6 +18,7 @@ import { connectRedis } from '../inventory/redis';
 import { createPaymentsClient } from '../payments/client';
 import { workerMetrics } from '../telemetry/worker-endpoint';
 import { dataConverterFor } from '../temporal/codec';
+import { startWorkerHealthServer } from './health';
 import { sdkLoggerFrom } from './sdk-logger';
 import { connectWhenReachable, createOrderWorker } from './worker';
 
@@ -57,15 +58,17 @@ async function main(): Promise<void> {
     telemetry: { ...metrics?.workerOptions, plugins: tracingPlugins(workerTracing) },
     dataConverter,
   });
-  logger.info({ temporal: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, notifications: notifier.channel }, 'order worker running');
   const webhookWorker = await createWebhookWorker({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     activities: createWebhookActivities(orm, { allowedHosts: parseAllowedHosts(config.WEBHOOK_ALLOWED_HOSTS) }),
     dataConverter,
   });
+  const health = config.WORKER_HEALTH_PORT ? await startWorkerHealthServer(config.WORKER_HEALTH_PORT, worker, connection) : undefined;
+  logger.info({ temporal: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, notifications: notifier.channel, healthPort: config.WORKER_HEALTH_PORT }, 'order worker running');
   // The SDK stops polling on SIGINT/SIGTERM and lets in-flight activities finish within shutdownGraceTime.
   await Promise.all([worker.run(), webhookWorker.run()]);
+  health?.close();
   await connection.close();
   redis.disconnect();
   await orm.close();
