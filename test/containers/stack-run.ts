@@ -15,6 +15,9 @@
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { Connection, Client } from '@temporalio/client';
+import type { Role } from '../../api/auth/roles';
+import { signToken } from '../../api/auth/sign-token';
+import { ensureLocalSecrets } from '../../scripts/local-secrets';
 
 const API = 'http://localhost:3000';
 const ORDERS = 66;
@@ -33,11 +36,22 @@ function check(name: string, ok: boolean, detail = ''): void {
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const docker = (...args: string[]) => execFileSync('docker', args, { encoding: 'utf8' }).trim();
 
-async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
+/** Bearer tokens signed with the stack's AUTH_JWT_SECRET (the environment's, else the local one containers:up used). */
+const secret = process.env.AUTH_JWT_SECRET || ensureLocalSecrets().AUTH_JWT_SECRET;
+const tokens = new Map<string, Promise<string>>();
+function tokenOf(sub: string, role: Role): Promise<string> {
+  const key = `${sub}|${role}`;
+  if (!tokens.has(key)) tokens.set(key, signToken(secret, { sub, roles: [role], ttlSeconds: 3_600 }));
+  return tokens.get(key)!;
+}
+const ADMIN = { sub: 'ctr-admin', role: 'admin' as const };
+const buyerOf = (index: number) => ({ sub: `cus_ctr_${runId}_${index}`, role: 'customer' as const });
+
+async function call(as: { sub: string; role: Role }, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
   try {
     const response = await fetch(API + path, {
       method,
-      headers: { 'content-type': 'application/json', ...headers },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${await tokenOf(as.sub, as.role)}`, ...headers },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(30_000),
     });
@@ -50,25 +64,30 @@ async function call(method: string, path: string, body?: unknown, headers: Recor
 
 /** One buyer: reserve one unit, then pay; a payment call that got no answer is repeated while the order is RESERVED. */
 async function buy(index: number): Promise<string | undefined> {
-  let placed = await call('POST', '/orders', { customerId: `cus_ctr_${index}`, items: [{ productId: productId!, quantity: 1 }] }, { 'idempotency-key': `ctr-${runId}-${index}` });
+  const buyer = buyerOf(index);
+  const place = () => call(buyer, 'POST', '/orders', { items: [{ productId: productId!, quantity: 1 }] }, { 'idempotency-key': `ctr-${runId}-${index}` });
+  let placed = await place();
   for (let attempt = 0; placed.status !== 201 && attempt < 5; attempt++) {
     await sleep(2_000);
-    placed = await call('POST', '/orders', { customerId: `cus_ctr_${index}`, items: [{ productId: productId!, quantity: 1 }] }, { 'idempotency-key': `ctr-${runId}-${index}` });
+    placed = await place();
   }
   if (placed.status !== 201) {
     console.log(`order ${index} not placed: ${placed.status} ${JSON.stringify(placed.body)}`);
     return undefined;
   }
   const orderId: string = placed.body.id;
+  owners.set(orderId, index);
   for (let attempt = 0; attempt < 6; attempt++) {
-    const paid = await call('POST', `/orders/${orderId}/payment`, { paymentToken: 'tok_visa' });
+    const paid = await call(buyer, 'POST', `/orders/${orderId}/payment`, { paymentToken: 'tok_visa' });
     if (paid.status === 200) break;
-    const now = await call('GET', `/orders/${orderId}`);
+    const now = await call(buyer, 'GET', `/orders/${orderId}`);
     if (now.body?.status !== 'RESERVED') break;
     await sleep(2_000);
   }
   return orderId;
 }
+
+const owners = new Map<string, number>();
 
 let productId: number | undefined;
 const runId = randomUUID().slice(0, 8);
@@ -88,7 +107,7 @@ async function main(): Promise<number> {
   const hostnameOf = (name: string) => docker('inspect', '-f', '{{.Config.Hostname}}', name);
   const stoppedHost = hostnameOf(stopped);
 
-  const product = await call('POST', '/products', { sku: `ctr-${runId}`, name: 'Container test product', priceCents: PRICE_CENTS, stock: STOCK });
+  const product = await call(ADMIN, 'POST', '/products', { sku: `ctr-${runId}`, name: 'Container test product', priceCents: PRICE_CENTS, stock: STOCK });
   check('product created', product.status === 201, `status ${product.status}`);
   if (product.status !== 201) return report();
   productId = product.body.id;
@@ -124,7 +143,7 @@ async function main(): Promise<number> {
   const deadline = Date.now() + 120_000;
   let orders: any[] = [];
   for (;;) {
-    orders = await Promise.all(orderIds.map(async (id) => (await call('GET', `/orders/${id}`)).body));
+    orders = await Promise.all(orderIds.map(async (id) => (await call(buyerOf(owners.get(id)!), 'GET', `/orders/${id}`)).body));
     if (orders.every((order) => ['CONFIRMED', 'FAILED', 'CANCELLED', 'EXPIRED', 'REJECTED'].includes(order?.status)) || Date.now() > deadline) break;
     await sleep(2_000);
   }
@@ -138,7 +157,7 @@ async function main(): Promise<number> {
   );
   check('every order CONFIRMED, captured for its total and notified', wrong.length === 0, wrong.length ? JSON.stringify(wrong.slice(0, 2)) : `${orders.length} orders`);
 
-  const after = (await call('GET', `/products/${productId}`)).body;
+  const after = (await call(ADMIN, 'GET', `/products/${productId}`)).body;
   check('stock and availability both fell by the units sold', after.stock === STOCK - ORDERS && after.available === STOCK - ORDERS, `stock ${after.stock}, available ${after.available}`);
 
   const checker = spawnSync('bash', ['containers/compose.sh', 'run', '--rm', '--no-deps', '-T', 'worker', 'check', `--products=${productId}`, '--orders-since=30m'], {

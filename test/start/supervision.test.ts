@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Runtime } from '@temporalio/worker';
 import { freePort } from '../../chaos/supervisor';
 import { apiClient } from '../api/http';
 
@@ -27,6 +28,9 @@ afterAll(async () => {
     }
   }
   rmSync(dataDir, { recursive: true, force: true });
+  // This file never uses the Temporal runtime the jest setup installs, so it never shuts down by itself (its log
+  // forwarding would keep jest from exiting).
+  await Runtime.instance().shutdown();
 });
 
 /** Resolves with the regex's match once the output shows it (checked on every chunk). */
