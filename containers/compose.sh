@@ -3,10 +3,13 @@
 # Usage: bash containers/compose.sh <docker-compose arguments>, e.g. `ps`, `logs worker`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# The API's token secret: the environment's, else the local one `npm start` and `npm run token` use
-# (data/local-secrets.json), so tokens from `npm run token` are accepted by the containers too.
+# The API's token secret and the payload codec key: the environment's, else the local ones `npm start` and
+# `npm run token` use (data/local-secrets.json), so tokens from `npm run token` are accepted by the containers too.
 if [ -z "${AUTH_JWT_SECRET:-}" ]; then
-  AUTH_JWT_SECRET=$(node --import tsx -e 'console.log(require("./scripts/local-secrets.ts").ensureLocalSecrets().AUTH_JWT_SECRET)')
-  export AUTH_JWT_SECRET
+  eval "$(node --import tsx -e '
+    const secrets = require("./scripts/local-secrets.ts").ensureLocalSecrets();
+    for (const name of ["AUTH_JWT_SECRET", "TEMPORAL_CODEC_KEYS", "TEMPORAL_CODEC_KEY_ID"])
+      if (!process.env[name]) console.log(`export ${name}=${JSON.stringify(secrets[name])}`);
+  ')"
 fi
 exec docker-compose -p order-saga -f compose.yaml -f compose.offline.yaml "$@"
