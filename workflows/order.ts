@@ -3,10 +3,22 @@
  * in `orderWorkflow`; below it, `Order` holds the state and the named steps, each beside its undo; then the messages
  * the order answers (query, place, pay, cancel); then helpers. Deterministic code only.
  */
-import { ApplicationFailure, CancellationScope, allHandlersFinished, condition, log, patched, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  CancellationScope,
+  allHandlersFinished,
+  condition,
+  log,
+  patched,
+  setHandler,
+  upsertSearchAttributes,
+  type ActivityOptions,
+} from '@temporalio/workflow';
 import { orderFailureCodeKey, orderStatusKey } from '../temporal/names';
 import {
   applicationFailureOf,
+  CAPTURE_DECLINED,
+  isFailureOfType,
   ORDER_NOT_CANCELLABLE,
   ORDER_NOT_PAYABLE,
   PAYMENT_DECLINED,
@@ -19,22 +31,6 @@ import {
 import { cancelOrderUpdate, getOrderQuery, payOrderUpdate, placeOrderUpdate, type PayOrderRequest } from './messages';
 import { DEFAULT_CAPTURE_RETRY_WINDOW_MS, TERMINAL_STATUSES, type NotificationKind, type OrderInput, type OrderStatus, type OrderView, type PaymentView, type StockLine } from './order-types';
 import { captureStep, local, NOTIFY_STEP, PAYMENT_STEP, REVERSAL_STEP, scheduled, STORE_STEP } from './step-options';
-
-/** The generation of the workflow code an order runs on; each is chosen once, at the start, by a patch marker. */
-type Generation = 1 | 2 | 3;
-
-/**
- * Generation 2: the short Redis and MySQL steps run as local activities, in the worker that runs the workflow,
- * without a server round trip each. Orders started before keep their scheduled activities on replay.
- */
-export const STORE_STEPS_RUN_LOCALLY = 'store-steps-run-locally';
-
-/**
- * Generation 3: every undo runs even when one fails for good (the order then ends FAILED with a code that says staff
- * must act); a failure MySQL refuses for good ends the order FAILED cleanly at any step; a capture is retried for as
- * long as the authorisation is valid; a cancel waits for a payment under way; a cancelled buyer is told.
- */
-export const FAILURES_END_CLEANLY = 'failures-end-cleanly';
 
 /** One order: reserve, hold until paid, cancelled or expired, then sell or release; undo newest first on failure. */
 export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
@@ -66,8 +62,34 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
   return order.view();
 }
 
+/** The generation of the workflow code an order runs on; each is chosen once, at the start, by a patch marker. */
+type Generation = 1 | 2 | 3 | 4;
+
+/**
+ * Generation 2: the short Redis and MySQL steps run as local activities, in the worker that runs the workflow,
+ * without a server round trip each. Orders started before keep their scheduled activities on replay.
+ */
+export const STORE_STEPS_RUN_LOCALLY = 'store-steps-run-locally';
+
+/**
+ * Generation 3: every undo runs even when one fails for good (the order then ends FAILED with a code that says staff
+ * must act); a failure MySQL refuses for good ends the order FAILED cleanly at any step; a capture is retried for as
+ * long as the authorisation is valid; a cancel waits for a payment under way; a cancelled buyer is told.
+ */
+export const FAILURES_END_CLEANLY = 'failures-end-cleanly';
+
+/**
+ * Generation 4: authorise, and the first tries of capture, run as local activities, so paying an order takes one
+ * workflow task instead of three. A capture still failing after its quick tries goes on as a scheduled activity for the
+ * rest of CAPTURE_RETRY_WINDOW (days of retries are the server's to track, not a worker's). Reversals stay scheduled:
+ * rare, and retried without limit. A worker that dies mid-call leaves no result in the history; the next worker calls
+ * again under the same idempotency key, which the provider replays.
+ */
+export const PAYMENT_STEPS_RUN_LOCALLY = 'payment-steps-run-locally';
+
 /** Newest first: an order that found a marker in its history keeps the behaviour it started with. */
 function generationOfThisOrder(): Generation {
+  if (patched(PAYMENT_STEPS_RUN_LOCALLY)) return 4;
   if (patched(FAILURES_END_CLEANLY)) return 3;
   return patched(STORE_STEPS_RUN_LOCALLY) ? 2 : 1;
 }
@@ -97,6 +119,8 @@ class Order {
   /** Whether MySQL has a record of the order: a buyer is told only about an order that exists. */
   private recorded = false;
   private failureCode: StaffActionCode | undefined;
+  /** When the authorisation the order is paid with was given: a capture is retried until it is no longer valid. */
+  private authorisedAt = 0;
   private readonly undos: Undo[] = [];
   private readonly stockLines: StockLine[];
   private readonly units: number;
@@ -139,13 +163,14 @@ class Order {
     const attempt = ++this.paymentAttempts;
     if (attempt === 1) this.undos.push(this.undo('reverse payment', REFUND_FAILED, () => this.reversePayment()));
     try {
-      const { authorizationId } = await scheduled(PAYMENT_STEP, `Authorise ${totalCents} cents`).authorizePayment({
+      const { authorizationId } = await this.provider(PAYMENT_STEP, `Authorise ${totalCents} cents`).authorizePayment({
         orderId,
         attempt,
         amountCents: totalCents,
         paymentToken,
       });
       this.payment = { status: 'AUTHORIZED', amountCents: totalCents, authorizationId };
+      this.authorisedAt = Date.now();
     } catch (error) {
       const declineCode = declineCodeOf(error);
       if (declineCode === undefined) {
@@ -190,9 +215,22 @@ class Order {
   /** Takes the money. No undo of its own: the payment's undo refunds a capture. */
   async capturePayment(): Promise<void> {
     const { orderId, totalCents } = this.input;
-    const authorizationId = this.payment!.authorizationId!;
-    const retries = this.generation >= 3 ? captureStep(this.input.captureRetryWindowMs ?? DEFAULT_CAPTURE_RETRY_WINDOW_MS) : PAYMENT_STEP;
-    await this.step('capture payment', () => scheduled(retries, `Capture ${totalCents} cents`).capturePayment({ orderId, authorizationId }));
+    const capture = { orderId, authorizationId: this.payment!.authorizationId! };
+    const summary = `Capture ${totalCents} cents`;
+    await this.step('capture payment', async () => {
+      if (this.generation < 3) return scheduled(PAYMENT_STEP, summary).capturePayment(capture);
+      const window = this.input.captureRetryWindowMs ?? DEFAULT_CAPTURE_RETRY_WINDOW_MS;
+      if (this.generation === 3) return scheduled(captureStep(window), summary).capturePayment(capture);
+      // A few quick tries in this worker first; a provider that stays down is then retried for the rest of the
+      // window by a scheduled activity, which the server keeps track of for days (a decline is final either way).
+      const windowEnds = this.authorisedAt + window;
+      try {
+        return await local(PAYMENT_STEP, summary).capturePayment(capture);
+      } catch (error) {
+        if (isFailureOfType(error, CAPTURE_DECLINED) || Date.now() >= windowEnds) throw error;
+      }
+      return scheduled(captureStep(windowEnds - Date.now()), summary).capturePayment(capture);
+    });
     this.payment = { ...this.payment!, status: 'CAPTURED' };
   }
 
@@ -376,6 +414,11 @@ class Order {
   /** A Redis or MySQL step: local (in this worker) from generation 2 on, else scheduled. */
   private store(summary: string) {
     return this.generation >= 2 ? local(STORE_STEP, summary) : scheduled(STORE_STEP, summary);
+  }
+
+  /** The authorisation: local from generation 4 on (same timeouts and retries, answered in the update's task). */
+  private provider(options: ActivityOptions, summary: string) {
+    return this.generation >= 4 ? local(options, summary) : scheduled(options, summary);
   }
 
   /** Runs a step of the sale; its failure carries the step's name. */

@@ -146,8 +146,8 @@ describe('order workflow', () => {
       const failed = await orders.pay(input.orderId, 'tok_timeout');
       expect(failed).toMatchObject({ status: 'FAILED', payment: { status: 'REFUNDED' } });
     });
-    // Backoff from 1 s, doubling: attempts at 0, 1, 3 and 7 s; the next would start after the 10 s window.
-    expect(fake.calls.filter((call) => call === 'capturePayment')).toHaveLength(4);
+    // Five quick tries in the worker, then the rest of the 10 s window as a scheduled activity; then given up.
+    expect(fake.calls.filter((call) => call === 'capturePayment').length).toBeGreaterThan(5);
     expect(fake.providerState).toBe('refunded');
     expect(fake.distinctCalls()).toContain('restoreStock');
   });
