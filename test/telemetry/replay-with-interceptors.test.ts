@@ -7,7 +7,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode, Worker, type InjectedSinks, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { SagaMetricsSinks } from '../../telemetry/saga-sinks';
+import { dataConverterFor } from '../../temporal/codec';
 import { HISTORIES_DIR } from '../replay/paths';
+import { TEST_CODEC_KEYS } from '../support/codec';
+
+/** Histories recorded with the payload codec are decrypted; those recorded in clear before it pass through. */
+const dataConverter = dataConverterFor(TEST_CODEC_KEYS);
 
 const historyFiles = readdirSync(HISTORIES_DIR, { recursive: true, encoding: 'utf8' })
   .filter((file) => file.endsWith('.json'))
@@ -38,7 +43,7 @@ for (const file of historyFiles) {
     const history = JSON.parse(readFileSync(path.join(HISTORIES_DIR, file), 'utf8'));
     const workflowId: string | undefined = history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowId;
     reported.length = 0;
-    await expect(Worker.runReplayHistory({ workflowBundle, sinks, replayName: `metrics-${file}` }, history, workflowId)).resolves.toBeUndefined();
+    await expect(Worker.runReplayHistory({ workflowBundle, sinks, dataConverter, replayName: `metrics-${file}` }, history, workflowId)).resolves.toBeUndefined();
     expect(reported).toEqual([]);
   });
 }
