@@ -13,6 +13,7 @@ import { startStandIn, type StandIn } from '../payments/stand-in';
 import { apiClient, eventually, unique, type ApiClient } from '../api/http';
 import { openTestOrm } from '../support/db';
 import { startDevServerEnv } from '../support/dev-server';
+import { ORDER_TASK_QUEUE } from '../../temporal/names';
 import { startCollector, type CollectedSpan, type Collector } from './otlp-collector';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -63,10 +64,21 @@ beforeAll(async () => {
   startPart('worker/main.ts', common);
   startPart('api/main.ts', common);
   api = apiClient(`http://127.0.0.1:${port}`);
-  await eventually(async () => expect((await api.get('/readyz')).status).toBe(200), 60_000, 250).catch((error: unknown) => {
+  await eventually(async () => expect((await api.get('/readyz')).status).toBe(200), 150_000, 250).catch((error: unknown) => {
     throw new Error(`the API did not get ready: ${String(error)}\n${output.join('')}`);
   });
-}, 120_000);
+  // The worker polls the order task queue (workflow and activity pollers) before the first order is placed.
+  await eventually(
+    async () => {
+      for (const taskQueueType of [1, 2]) {
+        const answer = await env.client.workflowService.describeTaskQueue({ namespace: 'default', taskQueue: { name: ORDER_TASK_QUEUE }, taskQueueType });
+        expect(answer.pollers?.length ?? 0).toBeGreaterThan(0);
+      }
+    },
+    150_000,
+    250,
+  );
+}, 180_000);
 
 afterAll(async () => {
   await Promise.all(
@@ -122,7 +134,7 @@ test('the spans of one order form one tree from POST /orders to the Redis and My
     expect(tree.find((span) => span.name === 'RunWorkflow:orderWorkflow')).toHaveLength(1);
     expect(tree.find((span) => span.name === 'RunActivity:reserveStock')).toHaveLength(1);
     return tree;
-  }, 20_000, 200);
+  }, 30_000, 200);
 
   // The chain: the request, Update-with-Start (API), then the workflow and its activities (worker), each under the one before.
   const [workflow] = tree.find((span) => span.name === 'RunWorkflow:orderWorkflow');
@@ -159,5 +171,5 @@ test('paying the order continues into the authorisation activity and its HTTP ca
     );
     expect(providerCalls.length).toBeGreaterThan(0);
     expect(tree.ancestors(providerCalls[0])).toEqual(expect.arrayContaining(['StartWorkflowUpdate:payOrder', 'POST /orders/:id/payment']));
-  }, 20_000, 200);
+  }, 30_000, 200);
 }, 60_000);
