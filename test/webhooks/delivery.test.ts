@@ -2,6 +2,7 @@
  * Signed webhooks end to end: staff register an endpoint, orders move through the real API, worker and Temporal dev
  * server, and a real HTTP receiver on loopback verifies every delivery with the standardwebhooks package.
  */
+import { forkSql, run } from '../../db/sql';
 import { apiClient, eventually, expectProblem, unique, type ApiClient } from '../api/http';
 import { ADMIN, buyer } from '../support/auth';
 import { startService, type Service } from '../support/service';
@@ -16,6 +17,8 @@ let receiver: WebhookReceiver;
 beforeAll(async () => {
   receiver = await startWebhookReceiver();
   service = await startService({ holdMs: 60_000, webhooks: { allowedHosts: new Set(['127.0.0.1']), policy: FAST_RETRIES } });
+  // Endpoints other test files left in this database (the role matrix registers some) would be sent these events too.
+  await run(forkSql(service.orm), 'UPDATE webhook_endpoint SET deleted_at = CURRENT_TIMESTAMP(3) WHERE deleted_at IS NULL');
   api = apiClient(service.baseUrl);
 }, 120_000);
 
