@@ -3,7 +3,7 @@ import type { MikroORM } from '@mikro-orm/core';
 import { MAX_STOCK } from '../config/bounds';
 import { ProductEntity, type ProductRow } from './entities';
 import { isDuplicateKey } from './errors';
-import { forkSql, run, select } from './sql';
+import { forkSql, run, select, type Sql } from './sql';
 
 export interface Product {
   id: number;
@@ -116,22 +116,80 @@ export async function getProducts(orm: MikroORM, productIds: readonly number[]):
 /**
  * Adds units to a product and records a RESTOCK movement, atomically; returns the new stock.
  * The increment is done by the database (`stock = stock + ?`) so it cannot lose a concurrent sale.
- * Restocks are not deduplicated: the caller (the API, behind its Idempotency-Key) calls it once.
+ * Not deduplicated: a request that may be retried goes through restockOnce with its Idempotency-Key.
  */
 export async function restock(orm: MikroORM, productId: number, quantity: number): Promise<number> {
   if (!Number.isInteger(quantity) || quantity <= 0) throw new RangeError(`restock quantity must be a positive integer, got ${quantity}`);
-  return forkSql(orm).transactional(async (em) => {
-    // The bound is part of the update, so two racing restocks cannot pass it together.
-    const update = await run(em, 'UPDATE product SET stock = stock + ? WHERE id = ? AND stock <= ? - ?', [quantity, productId, MAX_STOCK, quantity]);
-    if (update.affectedRows === 0) {
-      const [exists] = await select<{ id: number }>(em, 'SELECT id FROM product WHERE id = ?', [productId]);
-      throw exists ? new StockLimitError(productId) : new ProductNotFoundError(productId);
-    }
-    await run(em, "INSERT INTO stock_movement (order_id, product_id, kind, delta) VALUES (NULL, ?, 'RESTOCK', ?)", [productId, quantity]);
-    // Read inside the transaction: the row is locked by the update, so this is the stock it produced.
-    const [{ stock }] = await select<{ stock: number }>(em, 'SELECT stock FROM product WHERE id = ?', [productId]);
-    return stock;
-  });
+  return forkSql(orm).transactional((em) => addStock(em, productId, quantity));
+}
+
+/** In the caller's transaction: the bounded increment, its RESTOCK movement, and the stock it produced. */
+async function addStock(em: Sql, productId: number, quantity: number): Promise<number> {
+  // The bound is part of the update, so two racing restocks cannot pass it together.
+  const update = await run(em, 'UPDATE product SET stock = stock + ? WHERE id = ? AND stock <= ? - ?', [quantity, productId, MAX_STOCK, quantity]);
+  if (update.affectedRows === 0) {
+    const [exists] = await select<{ id: number }>(em, 'SELECT id FROM product WHERE id = ?', [productId]);
+    throw exists ? new StockLimitError(productId) : new ProductNotFoundError(productId);
+  }
+  await run(em, "INSERT INTO stock_movement (order_id, product_id, kind, delta) VALUES (NULL, ?, 'RESTOCK', ?)", [productId, quantity]);
+  // Read inside the transaction: the row is locked by the update, so this is the stock it produced.
+  const [{ stock }] = await select<{ stock: number }>(em, 'SELECT stock FROM product WHERE id = ?', [productId]);
+  return Number(stock);
+}
+
+/** The Idempotency-Key of a restock was used before for another quantity. */
+export class RestockKeyReusedError extends Error {
+  constructor(readonly productId: number, readonly idempotencyKey: string) {
+    super(`Idempotency-Key "${idempotencyKey}" was used for another restock of product ${productId}`);
+    this.name = 'RestockKeyReusedError';
+  }
+}
+
+/**
+ * A restock under an Idempotency-Key: the first request adds the units and records the key in the same
+ * transaction; a retry (same key, same quantity) adds nothing and answers the stock the first one produced.
+ */
+export async function restockOnce(
+  orm: MikroORM,
+  productId: number,
+  quantity: number,
+  idempotencyKey: string,
+): Promise<{ stock: number; replayed: boolean }> {
+  if (!Number.isInteger(quantity) || quantity <= 0) throw new RangeError(`restock quantity must be a positive integer, got ${quantity}`);
+  const earlier = await findRestock(orm, productId, idempotencyKey);
+  if (earlier) return replayOf(earlier, productId, quantity, idempotencyKey);
+  try {
+    return await forkSql(orm).transactional(async (em) => {
+      const stock = await addStock(em, productId, quantity);
+      await run(em, 'INSERT INTO restock_request (product_id, idempotency_key, quantity, stock_after) VALUES (?, ?, ?, ?)', [
+        productId,
+        idempotencyKey,
+        quantity,
+        stock,
+      ]);
+      return { stock, replayed: false };
+    });
+  } catch (error) {
+    // Two copies raced: the key's unique row let one commit; this one rolled back its stock change with it.
+    if (!isDuplicateKey(error)) throw error;
+    const winner = await findRestock(orm, productId, idempotencyKey);
+    if (!winner) throw error;
+    return replayOf(winner, productId, quantity, idempotencyKey);
+  }
+}
+
+async function findRestock(orm: MikroORM, productId: number, idempotencyKey: string): Promise<{ quantity: number; stock_after: number } | undefined> {
+  const [row] = await select<{ quantity: number; stock_after: number }>(
+    forkSql(orm),
+    'SELECT quantity, stock_after FROM restock_request WHERE product_id = ? AND idempotency_key = ?',
+    [productId, idempotencyKey],
+  );
+  return row;
+}
+
+function replayOf(earlier: { quantity: number; stock_after: number }, productId: number, quantity: number, idempotencyKey: string) {
+  if (Number(earlier.quantity) !== quantity) throw new RestockKeyReusedError(productId, idempotencyKey);
+  return { stock: Number(earlier.stock_after), replayed: true };
 }
 
 function toProduct(row: ProductRow): Product {

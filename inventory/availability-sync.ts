@@ -19,6 +19,17 @@ export async function rebuildAvailability(orm: MikroORM, inventory: Inventory, p
   }
 }
 
+/**
+ * Brings Redis in line with a change made to the product in MySQL alone (a restock): the count is dropped and
+ * rebuilt from MySQL by the same rule as after a flush, so it is exact whatever else runs meanwhile, and running it
+ * again (a retried request) changes nothing. Returns the rebuilt availability (null: no such product).
+ */
+export async function resyncAvailability(orm: MikroORM, inventory: Inventory, productId: number): Promise<number | null> {
+  await inventory.forget(productId);
+  await rebuildAvailability(orm, inventory, productId);
+  return inventory.available(productId);
+}
+
 /** At start-up: every product whose availability is missing gets it rebuilt. Returns the ids rebuilt. */
 export async function loadMissingAvailability(orm: MikroORM, inventory: Inventory): Promise<number[]> {
   const products = await listProducts(orm);

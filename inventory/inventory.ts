@@ -4,7 +4,7 @@ import type { RebuildSnapshot } from '../db/holds';
 import type { StockLine } from '../workflows/order-types';
 import { admissionKey, availabilityKey, epochKey, holdKey } from './keys';
 import { reopenedChannel } from './sold-out-flags';
-import { ADD_SCRIPT, ADMIT_SCRIPT, EPOCH_SCRIPT, REBUILD_SCRIPT, RELEASE_SCRIPT, RESERVE_SCRIPT, SETTLE_SCRIPT } from './scripts';
+import { ADD_SCRIPT, ADMIT_SCRIPT, EPOCH_SCRIPT, FORGET_SCRIPT, REBUILD_SCRIPT, RELEASE_SCRIPT, RESERVE_SCRIPT, SETTLE_SCRIPT } from './scripts';
 
 export type ReserveResult =
   | { outcome: 'RESERVED' }
@@ -21,6 +21,7 @@ type InventoryRedis = Redis & {
   addStock(key: string, units: number): Promise<number | null>;
   rebuildStock(...keysAndArgs: (string | number)[]): Promise<number>;
   currentEpoch(key: string, fresh: string): Promise<string>;
+  forgetAvailability(key: string, epochKey: string, fresh: string): Promise<number>;
   admitBuyer(...keysAndArgs: (string | number)[]): Promise<[number, number, number]>;
 };
 
@@ -59,6 +60,7 @@ export class Inventory {
     redis.defineCommand('addStock', { lua: ADD_SCRIPT, numberOfKeys: 1 });
     redis.defineCommand('rebuildStock', { lua: REBUILD_SCRIPT });
     redis.defineCommand('currentEpoch', { lua: EPOCH_SCRIPT, numberOfKeys: 1 });
+    redis.defineCommand('forgetAvailability', { lua: FORGET_SCRIPT, numberOfKeys: 2 });
     redis.defineCommand('admitBuyer', { lua: ADMIT_SCRIPT });
     this.redis = redis as InventoryRedis;
   }
@@ -168,6 +170,15 @@ export class Inventory {
     );
     if (rebuilt === 1) await this.announceReopened([snapshot.productId]);
     return rebuilt === 1 ? 'REBUILT' : rebuilt === 0 ? 'PRESENT' : 'FLUSHED';
+  }
+
+  /**
+   * Drops the product's availability so that it is rebuilt from MySQL (inventory/availability-sync.ts), and starts
+   * a new epoch so that no rebuild that read MySQL before now applies. After a change made in MySQL alone (a restock),
+   * the rebuild that follows counts it exactly once, however often this runs.
+   */
+  async forget(productId: number): Promise<void> {
+    await this.redis.forgetAvailability(availabilityKey(productId), epochKey, randomUUID());
   }
 
   /** Loads a product's availability unless it is already there (a live count must never be overwritten). */

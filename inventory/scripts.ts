@@ -125,6 +125,17 @@ return ARGV[1]
 `;
 
 /**
+ * Drops a product's availability and starts a new epoch, in one step: the next reservation (or the caller) rebuilds
+ * it from MySQL, and a rebuild that read MySQL before this (so before the change that called for it) cannot apply.
+ * KEYS[1] the availability, KEYS[2] the epoch marker; ARGV[1] a fresh epoch value.
+ */
+export const FORGET_SCRIPT = `
+redis.call('DEL', KEYS[1])
+redis.call('SET', KEYS[2], ARGV[1])
+return 1
+`;
+
+/**
  * Restocks a product's availability by ARGV[1] units, only if it is loaded: returns the new count, or nil when
  * the key is missing. Creating it here would invent a count of just the restocked units, ignoring the stock
  * MySQL already has (and a later load, SET NX, would keep that wrong count); a missing availability is loaded

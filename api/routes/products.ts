@@ -1,10 +1,12 @@
 import { Router } from 'express';
 import type { MikroORM } from '@mikro-orm/core';
-import { createProduct, getProduct, listProductPage, ProductNotFoundError, restock, type Product } from '../../db/catalogue';
+import { createProduct, getProduct, listProductPage, ProductNotFoundError, restock, restockOnce, RestockKeyReusedError, type Product } from '../../db/catalogue';
+import { resyncAvailability } from '../../inventory/availability-sync';
+import { Problem } from '../problem';
 import type { Inventory } from '../../inventory/inventory';
 import { singleFlight } from '../single-flight';
 import { decodeCursor, toPage } from '../pagination';
-import { newProductSchema, parse, productCursorSchema, productIdSchema, productListQuerySchema, restockSchema } from '../validation';
+import { idempotencyKeySchema, newProductSchema, parse, productCursorSchema, productIdSchema, productListQuerySchema, restockSchema } from '../validation';
 
 /** stock is MySQL's durable count; available is what Redis can still reserve right now. */
 const toProductResponse = (product: Product, available: number | null) => ({
@@ -46,12 +48,26 @@ export function productsRouter({ orm, inventory }: { orm: MikroORM; inventory: I
   router.post('/:id/restock', async (req, res) => {
     const productId = parse(productIdSchema, req.params.id, 'path', 'id');
     const { quantity } = parse(restockSchema, req.body, 'body');
-    // MySQL first: if the Redis step is lost, availability is short (never oversold) until it is rebuilt from MySQL.
-    const stock = await restock(orm, productId, quantity);
-    await inventory.add(productId, quantity);
+    const rawKey = req.get('Idempotency-Key');
+    const idempotencyKey = rawKey === undefined ? undefined : parse(idempotencyKeySchema, rawKey, 'header', 'Idempotency-Key');
+    // MySQL first, then Redis is rebuilt from it by the flush-recovery rule: exact whatever runs meanwhile, and a
+    // retry (same key) that finds the restock done still runs this step, which mends a crash between the two.
+    const { stock, replayed } = await restockOrReplay(orm, productId, quantity, idempotencyKey);
+    const available = await resyncAvailability(orm, inventory, productId);
     const product = await getProduct(orm, productId);
-    res.json(toProductResponse({ ...product!, stock }, await inventory.available(productId)));
+    if (replayed) res.set('Idempotent-Replayed', 'true');
+    res.json(toProductResponse({ ...product!, stock }, available));
   });
 
   return router;
+}
+
+async function restockOrReplay(orm: MikroORM, productId: number, quantity: number, idempotencyKey: string | undefined) {
+  if (idempotencyKey === undefined) return { stock: await restock(orm, productId, quantity), replayed: false };
+  try {
+    return await restockOnce(orm, productId, quantity, idempotencyKey);
+  } catch (error) {
+    if (!(error instanceof RestockKeyReusedError)) throw error;
+    throw new Problem('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used for a restock of another quantity', { field: 'header.Idempotency-Key' });
+  }
 }

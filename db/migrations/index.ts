@@ -7,6 +7,7 @@ import { Migration20261128050000OrderFailureCode } from './Migration202611280500
 import { Migration20261128090000ConsoleIndexes } from './Migration20261128090000_console_indexes';
 import { Migration20261128051700HoldRelease } from './Migration20261128051700_hold_release';
 import { Migration20261128100000Webhooks } from './Migration20261128100000_webhooks';
+import { Migration20261128053300RestockRequest } from './Migration20261128053300_restock_request';
 
 /**
  * Every migration, oldest first, listed explicitly instead of found by a file glob: a glob would
@@ -22,4 +23,5 @@ export const ALL_MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261128090000_console_indexes', class: Migration20261128090000ConsoleIndexes },
   { name: 'Migration20261128051700_hold_release', class: Migration20261128051700HoldRelease },
   { name: 'Migration20261128100000_webhooks', class: Migration20261128100000Webhooks },
+  { name: 'Migration20261128053300_restock_request', class: Migration20261128053300RestockRequest },
 ];

@@ -8,7 +8,8 @@ import type { Redis } from 'ioredis';
 import { createActivities, type OrderActivities } from '../../activities';
 import { readRebuildSnapshot, recordHoldRelease, unitsHeldByOpenOrders } from '../../db/holds';
 import { availabilityKey, epochKey, holdKey } from '../../inventory/keys';
-import { rebuildAvailability as rebuildFromMysql } from '../../inventory/availability-sync';
+import { restock } from '../../db/catalogue';
+import { rebuildAvailability as rebuildFromMysql, resyncAvailability } from '../../inventory/availability-sync';
 import { Inventory } from '../../inventory/inventory';
 import type { PaymentsClient } from '../../payments/client';
 import type { OrderInput, OrderStatus, OrderView } from '../../workflows/order-types';
@@ -252,5 +253,25 @@ test('a rebuild that read MySQL before Redis was flushed again does not apply it
   expect(await rebuildAvailability(product.id)).toBe(true);
   await activities.saveOrder(viewOf(cancelled, 'CANCELLED'));
   expect(await inventory.available(product.id)).toBe(5);
+  await expectConserved(product.id);
+});
+
+test('a restock committed after a rebuild read MySQL makes that rebuild read again, so its units are not lost', async () => {
+  const product = await createTestProduct(orm, { stock: 5 });
+  await inventory.load(product.id, 5);
+  const holder = orderOf(product.id, product.sku, 2);
+  await reserve(holder);
+  await loseRedisData(product.id, []);
+
+  const stale = await rebuildReadNow(product.id); // reads stock 5
+  await restock(orm, product.id, 4);
+  await inventory.forget(product.id); // the restock's Redis step: drops the count and starts a new epoch...
+  expect(await stale.apply()).toBe('FLUSHED'); // ...so the rebuild that read stock 5 cannot write it
+  await resyncAvailability(orm, inventory, product.id); // 9 − 2 held
+
+  expect(await inventory.available(product.id)).toBe(7);
+  await activities.releaseReservation({ orderId: holder.orderId, lines: stockLines(holder) });
+  await activities.saveOrder(viewOf(holder, 'CANCELLED'));
+  expect(await inventory.available(product.id)).toBe(9);
   await expectConserved(product.id);
 });
