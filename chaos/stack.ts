@@ -153,7 +153,11 @@ export async function startChaosStack(options: ChaosOptions, log: (line: string)
   });
   const tsxPart = (name: string, entry: string, extra: NodeJS.ProcessEnv = {}) =>
     supervisor.add({ name, command: tsx, args: [entry], cwd: root, env: { ...env, ...extra } });
-  const paymentsPart = tsxPart('payments', 'payments/main.ts', options.paymentFaults === 'off' ? {} : { PAYMENTS_FAULTS: `${options.paymentFaults},seed=${options.seed}` });
+  // The provider's books in this run's own file, so a restart of the stand-in keeps them (and runs never share them).
+  const paymentsPart = tsxPart('payments', 'payments/main.ts', {
+    PAYMENTS_DATA_FILE: path.join(logDir, 'payments-ledger.jsonl'),
+    ...(options.paymentFaults === 'off' ? {} : { PAYMENTS_FAULTS: `${options.paymentFaults},seed=${options.seed}` }),
+  });
   const workerNames = Array.from({ length: options.workers }, (_, i) => `worker-${i + 1}`);
   const workerParts = workerNames.map((name) => tsxPart(name, 'worker/main.ts'));
   const apiPart = tsxPart('api', 'api/main.ts');

@@ -1,9 +1,10 @@
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { FaultInjector, type PaymentFaults } from './faults';
-import { IdempotencyStore } from './idempotency-store';
+import { IdempotencyStore, type IdempotencyEntry } from './idempotency-store';
+import { Journal } from './journal';
 import { idempotentRoute } from './idempotent-route';
-import { Ledger } from './ledger';
+import { Ledger, type LedgerEntry } from './ledger';
 import { authorize, capture, refund, voidAuthorization } from './operations';
 import { apiError, fromZodError, notFound, send } from './responses';
 import { current, listQuery, prepareAction, prepareAuthorize } from './validation';
@@ -14,6 +15,8 @@ export interface PaymentsAppOptions {
   logger?: Logger;
   /** Opt-in fault mode for fault runs (payments/faults.ts): latency, transient 503s and lost answers on every token. */
   faults?: PaymentFaults;
+  /** The journal file that keeps the books across restarts (PAYMENTS_DATA_FILE); none: in memory only. */
+  dataFile?: string;
 }
 
 export const DEFAULT_LOST_ANSWER_DELAY_MS = 10_000;
@@ -67,12 +70,22 @@ function errorHandler(logger: Logger | undefined): ErrorRequestHandler {
   };
 }
 
-/** A payment provider with Stripe's semantics, in memory: one instance is one provider's books. */
+/** The ledger and the idempotency records, replayed from the journal file when there is one. */
+function openBooks(dataFile: string | undefined): { ledger: Ledger; store: IdempotencyStore } {
+  if (dataFile === undefined) return { ledger: new Ledger(), store: new IdempotencyStore() };
+  const { journal, entries } = Journal.open<LedgerEntry | IdempotencyEntry>(dataFile);
+  return {
+    ledger: new Ledger(journal, entries.filter((entry): entry is LedgerEntry => entry.kind !== 'answered')),
+    store: new IdempotencyStore(journal, entries.filter((entry): entry is IdempotencyEntry => entry.kind === 'answered')),
+  };
+}
+
+/** A payment provider with Stripe's semantics: one instance is one provider's books, kept in `dataFile` if given. */
 export function createPaymentsApp(options: PaymentsAppOptions = {}): Express {
-  const ledger = new Ledger();
+  const { ledger, store } = openBooks(options.dataFile);
   const injector = options.faults ? new FaultInjector(options.faults) : undefined;
   const routeOptions = {
-    store: new IdempotencyStore(),
+    store,
     lostAnswerDelayMs: options.lostAnswerDelayMs ?? DEFAULT_LOST_ANSWER_DELAY_MS,
     faults: injector,
   };

@@ -1,3 +1,5 @@
+import type { Journal } from './journal';
+
 /** A response as it will be replayed: status code and body, nothing else. */
 export interface StoredResponse {
   status: number;
@@ -16,14 +18,36 @@ interface IdempotencyRecord {
   response?: StoredResponse;
 }
 
+/** An answer recorded for a key, as the journal keeps it. */
+export interface IdempotencyEntry {
+  kind: 'answered';
+  scope: string;
+  fingerprint: string;
+  response: StoredResponse;
+}
+
 /**
- * Idempotency records keyed by scope (method + path + Idempotency-Key). Records never expire: the
- * stand-in lives for one run, whereas Stripe keeps them for 24 hours.
+ * Idempotency records keyed by scope (method + path + Idempotency-Key). Records never expire (Stripe keeps them
+ * for 24 hours). Given a journal, every answer is written down when it is decided, so after a restart a retry is
+ * replayed rather than run again; a request still executing at the restart had no effect that needs its key.
  */
 export class IdempotencyStore {
   private readonly records = new Map<string, IdempotencyRecord>();
   /** Executions per scope, including abandoned ones, so "fail the first N tries" can be counted. */
   private readonly tries = new Map<string, number>();
+
+  constructor(private readonly journal?: Journal, replay: IdempotencyEntry[] = []) {
+    for (const entry of replay) this.records.set(entry.scope, { fingerprint: entry.fingerprint, response: entry.response });
+  }
+
+  /**
+   * The answer is decided (the work is done): written down now, even when the caller is to hear it only later (or
+   * never, a lost answer), so a restart in between still replays it. Until finish() it stays in flight here.
+   */
+  decided(scope: string, response: StoredResponse): void {
+    const record = this.records.get(scope);
+    if (record) this.journal?.append({ kind: 'answered', scope, fingerprint: record.fingerprint, response } satisfies IdempotencyEntry);
+  }
 
   begin(scope: string, fingerprint: string): Begin {
     const record = this.records.get(scope);

@@ -79,6 +79,7 @@ export function idempotentRoute<P extends object>(
       return send(res, outcome);
     }
     const stored = { status: outcome.status, body: outcome.body };
+    options.store.decided(scope, stored);
     if (!outcome.loseAnswer && !options.faults?.loseAnswer()) {
       options.store.finish(scope, stored);
       return send(res, stored);

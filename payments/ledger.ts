@@ -1,5 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import type { Journal } from './journal';
 import type { Authorization } from './types';
+
+/** A change to the books, as the journal keeps it. */
+export type LedgerEntry =
+  | { kind: 'authorized'; authorization: Authorization; paymentToken: string }
+  | { kind: 'changed'; id: string; change: Partial<Omit<Authorization, 'id'>> };
 
 export interface NewAuthorization {
   amountCents: number;
@@ -9,13 +15,35 @@ export interface NewAuthorization {
 }
 
 /**
- * The provider's books, in memory: every authorisation ever made. Readers get copies, so a stored
- * idempotent response keeps the state it had when it was answered.
+ * The provider's books: every authorisation ever made, in memory and, given a journal, on disk (replayed at
+ * start-up, so a restart forgets nothing). Readers get copies, so a stored idempotent response keeps the state it
+ * had when it was answered.
  */
 export class Ledger {
   private readonly authorizations = new Map<string, Authorization>();
   /** Kept apart from the public view: the token decides how a later capture behaves. */
   private readonly tokens = new Map<string, string>();
+
+  constructor(private readonly journal?: Journal, replay: LedgerEntry[] = []) {
+    for (const entry of replay) this.apply(entry);
+  }
+
+  private apply(entry: LedgerEntry): Authorization {
+    if (entry.kind === 'authorized') {
+      this.authorizations.set(entry.authorization.id, { ...entry.authorization });
+      this.tokens.set(entry.authorization.id, entry.paymentToken);
+      return entry.authorization;
+    }
+    const found = this.authorizations.get(entry.id);
+    if (!found) throw new Error(`no authorization ${entry.id}`);
+    return Object.assign(found, entry.change);
+  }
+
+  /** Written down first, then applied: what is in memory is always on disk too. */
+  private record(entry: LedgerEntry): Authorization {
+    this.journal?.append(entry);
+    return { ...this.apply(entry) };
+  }
 
   create(input: NewAuthorization): Authorization {
     const authorization: Authorization = {
@@ -27,9 +55,7 @@ export class Ledger {
       capturedAmountCents: 0,
       refundedAmountCents: 0,
     };
-    this.authorizations.set(authorization.id, authorization);
-    this.tokens.set(authorization.id, input.paymentToken);
-    return { ...authorization };
+    return this.record({ kind: 'authorized', authorization, paymentToken: input.paymentToken });
   }
 
   get(id: string): Authorization | undefined {
@@ -42,10 +68,8 @@ export class Ledger {
   }
 
   update(id: string, change: Partial<Omit<Authorization, 'id'>>): Authorization {
-    const found = this.authorizations.get(id);
-    if (!found) throw new Error(`no authorization ${id}`);
-    Object.assign(found, change);
-    return { ...found };
+    if (!this.authorizations.has(id)) throw new Error(`no authorization ${id}`);
+    return this.record({ kind: 'changed', id, change });
   }
 
   byReference(reference: string): Authorization[] {

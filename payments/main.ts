@@ -15,7 +15,9 @@ try {
   process.exit(1);
 }
 if (faults) logger.warn({ faults }, 'payments stand-in in FAULT MODE: slow, flaky and losing answers on every token');
-const server = createServer(createPaymentsApp({ logger, faults }));
+// The books survive a restart, as a real provider's do; PAYMENTS_DATA_FILE= (empty) keeps them in memory only.
+const dataFile = process.env.PAYMENTS_DATA_FILE ?? 'data/payments-ledger.jsonl';
+const server = createServer(createPaymentsApp({ logger, faults, dataFile: dataFile === '' ? undefined : dataFile }));
 
 server.on('error', (error) => {
   logger.fatal({ err: error }, 'payments stand-in could not start');

@@ -1,0 +1,65 @@
+/**
+ * The stand-in's books survive a restart, as a real provider's do: authorisations, their states and every
+ * idempotent answer are in its journal file, so after a restart a capture of an earlier authorisation works and a
+ * retried request is replayed rather than run again.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createPaymentsApp } from '../../payments/app';
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'payments-durable-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function start(dataFile: string): Promise<{ baseUrl: string; stop: () => Promise<void> }> {
+  const server: Server = createServer(createPaymentsApp({ dataFile }));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+async function post(baseUrl: string, path: string, key: string, body: unknown = {}) {
+  const response = await fetch(baseUrl + path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'idempotency-key': key },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, replayed: response.headers.get('idempotent-replayed'), body: (await response.json()) as any };
+}
+
+test('after a restart the stand-in knows every authorisation, replays every answer, and captures what it authorised', async () => {
+  const dataFile = join(dir, 'ledger.jsonl');
+  const authorize = { amountCents: 1_500, currency: 'EUR', reference: 'ord_durable', paymentToken: 'tok_visa' };
+  const first = await start(dataFile);
+  const authorized = await post(first.baseUrl, '/v1/authorizations', 'ord_durable:authorize:1', authorize);
+  expect(authorized.status).toBe(201);
+  const voidedElsewhere = await post(first.baseUrl, '/v1/authorizations', 'ord_other:authorize:1', { ...authorize, reference: 'ord_other' });
+  await post(first.baseUrl, `/v1/authorizations/${voidedElsewhere.body.id}/void`, 'ord_other:void');
+  await first.stop();
+
+  const second = await start(dataFile);
+  try {
+    const replay = await post(second.baseUrl, '/v1/authorizations', 'ord_durable:authorize:1', authorize);
+    expect(replay).toMatchObject({ status: 201, replayed: 'true', body: { id: authorized.body.id } });
+    const ledger = (await (await fetch(`${second.baseUrl}/v1/ledger`)).json()) as { authorizations: Array<{ id: string; status: string }> };
+    expect(ledger.authorizations).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ id: authorized.body.id, status: 'authorized' }),
+        expect.objectContaining({ id: voidedElsewhere.body.id, status: 'voided' }),
+      ]),
+    );
+    expect(ledger.authorizations).toHaveLength(2);
+
+    const captured = await post(second.baseUrl, `/v1/authorizations/${authorized.body.id}/capture`, 'ord_durable:capture');
+    expect(captured).toMatchObject({ status: 200, body: { status: 'captured', capturedAmountCents: 1_500 } });
+  } finally {
+    await second.stop();
+  }
+});
