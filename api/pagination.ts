@@ -1,3 +1,4 @@
+import './openapi/zod-extension';
 import { z } from 'zod';
 import { Problem } from './problem';
 

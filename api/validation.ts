@@ -1,3 +1,4 @@
+import './openapi/zod-extension';
 import { z } from 'zod';
 import { MAX_LINES_PER_ORDER, MAX_PRICE_CENTS, MAX_PRODUCT_ID, MAX_STOCK_PER_REQUEST, MAX_UNITS_PER_LINE, MIN_PRICE_CENTS } from '../config/bounds';
 import { ORDER_STATUSES } from '../workflows/order-types';

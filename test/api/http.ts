@@ -4,6 +4,7 @@ import type { MikroORM } from '@mikro-orm/core';
 import { forkSql, select } from '../../db/sql';
 import type { Authorization } from '../../payments/types';
 import { ADMIN, buyer, OPERATOR, tokenFor, type As } from '../support/auth';
+import { assertMatchesContract } from './contract';
 
 export interface Answer {
   status: number;
@@ -93,7 +94,10 @@ export async function call(baseUrl: string, method: string, path: string, option
     // not JSON: keep the text
   }
   learnOwners(parsed);
-  return { status: response.status, headers: response.headers, body: parsed, contentType: response.headers.get('content-type') ?? '' };
+  const answer = { status: response.status, headers: response.headers, body: parsed, contentType: response.headers.get('content-type') ?? '' };
+  // Every answer the tests see is held to the OpenAPI document (on the path as sent: fetch resolves `%2e%2e` and the like).
+  assertMatchesContract(method, new URL(baseUrl + path).pathname, answer);
+  return answer;
 }
 
 /** A client bound to one service's base URL. */

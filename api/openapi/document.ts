@@ -1,0 +1,135 @@
+import './zod-extension';
+import { OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
+import type { ProblemCode } from '../problem-codes';
+import {
+  idempotencyKeySchema,
+  newOrderSchema,
+  newProductSchema,
+  orderIdSchema,
+  orderListQuerySchema,
+  paymentSchema,
+  productIdSchema,
+  productListQuerySchema,
+  restockSchema,
+} from '../validation';
+import { healthResponse, orderResponse, pageOf, pendingOrderResponse, problemAnswers, productResponse, readinessResponse } from './response-schemas';
+
+/**
+ * The OpenAPI 3.1 document, generated from the zod schemas the routes validate requests with (api/validation.ts) and
+ * the problem codes' one definition (api/problem-codes.ts): no hand-written copy to drift. Served at /openapi.json.
+ */
+
+/** Every route that reads a JSON body can refuse it like this. */
+const BODY_CODES: ProblemCode[] = ['VALIDATION_FAILED', 'MALFORMED_JSON', 'BAD_REQUEST', 'BODY_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'UNSUPPORTED_ENCODING'];
+/** Every route behind authentication, and every route at all when a backing service fails. */
+const CALLER_CODES: ProblemCode[] = ['UNAUTHENTICATED', 'FORBIDDEN'];
+/** A request line the server cannot read (e.g. a malformed percent-encoding), and failures of a backing service. */
+const SERVICE_CODES: ProblemCode[] = ['BAD_REQUEST', 'INTERNAL_ERROR', 'SERVICE_UNAVAILABLE'];
+
+const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
+const jsonBody = <T extends z.ZodType>(schema: T) => ({ body: { required: true, content: { 'application/json': { schema } } } });
+const idParam = (schema: z.ZodType) => z.object({ id: schema });
+const locationHeader = { Location: { description: 'where the resource is read', schema: { type: 'string' as const } } };
+
+export function buildOpenApiDocument() {
+  const registry = new OpenAPIRegistry();
+  const bearer = registry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description: 'Authorization: Bearer <JWT>; `roles` claim: customer, admin, operator',
+  });
+  const secured = { security: [{ [bearer.name]: [] }] };
+  const route = (config: RouteConfig, codes: ProblemCode[]) =>
+    registry.registerPath({ ...secured, ...config, responses: { ...config.responses, ...problemAnswers([...codes, ...CALLER_CODES, ...SERVICE_CODES]) } });
+
+  route(
+    { method: 'get', path: '/products', summary: 'The catalogue, a page at a time in id order', tags: ['products'], request: { query: productListQuerySchema }, responses: { 200: json(pageOf(productResponse, 'ProductPage'), 'a page of products') } },
+    ['VALIDATION_FAILED'],
+  );
+  route(
+    {
+      method: 'post',
+      path: '/products',
+      summary: 'Create a product with its stock (admin)',
+      tags: ['products'],
+      request: jsonBody(newProductSchema),
+      responses: { 201: { ...json(productResponse, 'the product, all its stock available'), headers: locationHeader } },
+    },
+    [...BODY_CODES, 'SKU_TAKEN'],
+  );
+  route(
+    { method: 'get', path: '/products/{id}', summary: 'One product: stock (MySQL) and availability (Redis)', tags: ['products'], request: { params: idParam(productIdSchema) }, responses: { 200: json(productResponse, 'the product') } },
+    ['VALIDATION_FAILED', 'PRODUCT_NOT_FOUND'],
+  );
+  route(
+    {
+      method: 'post',
+      path: '/products/{id}/restock',
+      summary: 'Add units to a product (admin)',
+      tags: ['products'],
+      request: { params: idParam(productIdSchema), ...jsonBody(restockSchema) },
+      responses: { 200: json(productResponse, 'the product with stock and availability raised') },
+    },
+    [...BODY_CODES, 'PRODUCT_NOT_FOUND', 'STOCK_LIMIT_EXCEEDED'],
+  );
+  route(
+    {
+      method: 'post',
+      path: '/orders',
+      summary: 'Place an order: reserve its units for the hold (customer)',
+      tags: ['orders'],
+      request: { headers: z.object({ 'Idempotency-Key': idempotencyKeySchema.optional() }), ...jsonBody(newOrderSchema) },
+      responses: {
+        201: { ...json(orderResponse, 'the order, RESERVED; a replay of the same Idempotency-Key and body answers it again (Idempotent-Replayed: true)'), headers: locationHeader },
+        202: { ...json(pendingOrderResponse, 'the order exists and is still deciding (Temporal did not answer within TEMPORAL_CALL_TIMEOUT)'), headers: locationHeader },
+      },
+    },
+    [...BODY_CODES, 'CUSTOMER_MISMATCH', 'PRODUCT_NOT_FOUND', 'ORDER_TOTAL_OUT_OF_RANGE', 'OUT_OF_STOCK', 'IDEMPOTENCY_KEY_REUSED'],
+  );
+  route(
+    { method: 'get', path: '/orders', summary: "Orders newest first, a page at a time (a buyer's own; staff filter by customer)", tags: ['orders'], request: { query: orderListQuerySchema }, responses: { 200: json(pageOf(orderResponse, 'OrderPage'), 'a page of orders') } },
+    ['VALIDATION_FAILED'],
+  );
+  route(
+    {
+      method: 'get',
+      path: '/orders/{id}',
+      summary: 'One order as last recorded',
+      tags: ['orders'],
+      request: { params: idParam(orderIdSchema) },
+      responses: { 200: json(orderResponse, 'the order'), 202: json(pendingOrderResponse, 'placed, not yet recorded: still deciding') },
+    },
+    ['VALIDATION_FAILED', 'ORDER_NOT_FOUND'],
+  );
+  route(
+    { method: 'post', path: '/orders/{id}/payment', summary: 'Pay a RESERVED order (customer)', tags: ['orders'], request: { params: idParam(orderIdSchema), ...jsonBody(paymentSchema) }, responses: { 200: json(orderResponse, 'the order, CONFIRMED') } },
+    [...BODY_CODES, 'ORDER_NOT_FOUND', 'PAYMENT_DECLINED', 'PAYMENT_FAILED', 'ORDER_NOT_PAYABLE', 'PAYMENT_PROVIDER_UNAVAILABLE'],
+  );
+  route(
+    { method: 'post', path: '/orders/{id}/cancel', summary: 'Cancel an order and release its units', tags: ['orders'], request: { params: idParam(orderIdSchema) }, responses: { 200: json(orderResponse, 'the order, CANCELLED') } },
+    ['VALIDATION_FAILED', 'ORDER_NOT_FOUND', 'ORDER_NOT_CANCELLABLE', 'UNSUPPORTED_MEDIA_TYPE', 'MALFORMED_JSON', 'BODY_TOO_LARGE'],
+  );
+  registry.registerPath({ method: 'get', path: '/healthz', summary: 'The process answers', tags: ['health'], responses: { 200: json(healthResponse, 'up') } });
+  registry.registerPath({
+    method: 'get',
+    path: '/readyz',
+    summary: 'Every dependency an order needs answers, and a worker polls the order task queue',
+    tags: ['health'],
+    responses: { 200: json(readinessResponse, 'ready'), 503: json(readinessResponse, 'not ready') },
+  });
+
+  return new OpenApiGeneratorV31(registry.definitions).generateDocument({
+    openapi: '3.1.0',
+    info: {
+      title: 'Order saga service',
+      version: '1.0.0',
+      description: 'Flash-sale orders: one durable Temporal workflow per order. Errors are application/problem+json with a stable `code`.',
+    },
+    servers: [{ url: '/' }],
+  });
+}
+
+export type OpenApiDocument = ReturnType<typeof buildOpenApiDocument>;
+
