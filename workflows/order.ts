@@ -3,17 +3,8 @@
  * in `orderWorkflow`; below it, `Order` holds the state and the named steps, each beside its undo; then the messages
  * the order answers (query, place, pay, cancel); then helpers. Deterministic code only.
  */
-import {
-  ApplicationFailure,
-  CancellationScope,
-  allHandlersFinished,
-  condition,
-  log,
-  patched,
-  setHandler,
-  upsertSearchAttributes,
-  type ActivityOptions,
-} from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, allHandlersFinished, condition, log, patched, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import type { ActivityOptions } from '@temporalio/workflow';
 import { orderFailureCodeKey, orderStatusKey } from '../temporal/names';
 import {
   applicationFailureOf,
