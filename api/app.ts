@@ -23,6 +23,7 @@ import { notFound, problemHandler } from './errors';
 import { docsRouter } from './openapi/docs-route';
 import { requireJsonBody, wrongMethodRouter } from './method-rules';
 import { consoleRouter, type ConsoleSettings } from './routes/console';
+import { localSignInRouter } from './routes/local-sign-in';
 import { healthRouter } from './routes/health';
 import { ordersRouter } from './routes/orders';
 import { productsRouter } from './routes/products';
@@ -90,6 +91,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(rateLimitRouter(deps.redis, limits, deps.logger));
   app.use('/products', productsRouter({ ...deps, inventory }));
   app.use('/orders', ordersRouter({ ...deps, inventory, orders: metrics ? meteredOrderClient(orderClient, metrics) : orderClient, orderIdSecret: orderIdSecretOf(auth), limits }));
+  app.use('/auth', localSignInRouter(auth));
   app.use('/console', consoleRouter({ ...deps, taskQueue: deps.taskQueue ?? ORDER_TASK_QUEUE, settings: consoleSettings(deps) }));
   app.use('/webhooks', webhooksRouter({ orm: deps.orm, allowedHosts: deps.webhookAllowedHosts ?? parseAllowedHosts(loadConfig().WEBHOOK_ALLOWED_HOSTS) }));
   app.use(wrongMethodRouter([...ROUTE_POLICY, { method: 'GET', path: '/healthz' }, { method: 'GET', path: '/readyz' }, { method: 'GET', path: '/openapi.json' }, { method: 'GET', path: '/docs' }]));

@@ -5,8 +5,14 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import pino from 'pino';
+import { createApp } from '../../api/app';
+import { NO_LIMITS } from '../../config/limits';
+import { TEST_AUTH_SECRET } from '../support/auth';
 import { startService, type Service } from '../support/service';
-import { apiClient, eventually, expectProblem, sleep, unique, type ApiClient } from './http';
+import { apiClient, call, eventually, expectProblem, sleep, unique, type ApiClient } from './http';
 
 let service: Service;
 let api: ApiClient;
@@ -142,5 +148,52 @@ describe('the web page', () => {
 
     const settings = await api.get('/console/settings');
     expect(settings.body).toMatchObject({ temporalUiUrl: 'http://localhost:8233', namespace: 'default' });
+  });
+});
+
+describe('POST /auth/local-sign-in', () => {
+  const anonymous = { as: 'anonymous' as const };
+
+  test('with the local secret: a token for the name and roles asked, which the API accepts', async () => {
+    const buyerId = unique('cus-signin');
+    const signedIn = await api.post('/auth/local-sign-in', { sub: buyerId, roles: ['customer'] }, anonymous);
+    expect(signedIn.status).toBe(200);
+    expect(signedIn.body).toMatchObject({ sub: buyerId, roles: ['customer'], token: expect.any(String) });
+    const bearer = { as: 'anonymous' as const, headers: { authorization: `Bearer ${signedIn.body.token}` } };
+    expect((await api.get('/orders', bearer)).status).toBe(200);
+    expectProblem(await api.get('/console/summary', bearer), 403, 'FORBIDDEN');
+
+    const staff = await api.post('/auth/local-sign-in', { sub: 'ops-1', roles: ['operator', 'admin'] }, anonymous);
+    expect((await api.get('/console/summary', { as: 'anonymous', headers: { authorization: `Bearer ${staff.body.token}` } })).status).toBe(200);
+  });
+
+  test('refuses an unknown role or a malformed name', async () => {
+    expectProblem(await api.post('/auth/local-sign-in', { sub: 'x', roles: ['root'] }, anonymous), 400, 'VALIDATION_FAILED');
+    expectProblem(await api.post('/auth/local-sign-in', { sub: 'a b', roles: ['customer'] }, anonymous), 400, 'VALIDATION_FAILED');
+    expectProblem(await api.post('/auth/local-sign-in', { sub: 'x', roles: [] }, anonymous), 400, 'VALIDATION_FAILED');
+  });
+
+  test('is off when keys come from a JWKS, even with a local secret set', async () => {
+    const app = createApp({
+      orm: service.orm,
+      redis: service.redis,
+      inventory: service.inventory,
+      temporal: service.temporalClient,
+      holdMs: 60_000,
+      logger: pino({ level: 'silent' }),
+      taskQueue: service.taskQueue,
+      auth: { AUTH_JWT_SECRET: TEST_AUTH_SECRET, AUTH_JWKS_URL: 'http://127.0.0.1:9/jwks.json' },
+      limits: NO_LIMITS,
+      webDir: null,
+    });
+    const server = createServer(app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const answer = await call(url, 'POST', '/auth/local-sign-in', { json: { sub: 'x', roles: ['admin'] }, as: 'anonymous' });
+      expectProblem(answer, 404, 'LOCAL_SIGN_IN_DISABLED');
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
