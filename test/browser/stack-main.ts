@@ -1,0 +1,31 @@
+/**
+ * The real stack the browser tests drive (Playwright's webServer starts it and stops it with SIGTERM): a Temporal dev
+ * server, the payment stand-in, a worker and the API serving the built page, on ports of their own, with a short hold
+ * (RESERVATION_TTL, 20 s by default) so a hold can expire within a test.
+ */
+import './databases';
+import { startStack } from '../../bench/stack';
+
+export const BROWSER_PORTS = {
+  api: Number(process.env.BROWSER_API_PORT ?? 3500),
+  payments: Number(process.env.BROWSER_PAYMENTS_PORT ?? 4500),
+  temporal: Number(process.env.BROWSER_TEMPORAL_PORT ?? 7500),
+  ui: Number(process.env.BROWSER_UI_PORT ?? 8500),
+};
+
+async function main(): Promise<void> {
+  const stack = await startStack({
+    name: 'browser',
+    apiPort: BROWSER_PORTS.api,
+    paymentsPort: BROWSER_PORTS.payments,
+    temporalPort: BROWSER_PORTS.temporal,
+    uiPort: BROWSER_PORTS.ui,
+    env: { RESERVATION_TTL: process.env.BROWSER_RESERVATION_TTL ?? '20s', TEMPORAL_UI_URL: `http://localhost:${BROWSER_PORTS.ui}` },
+  });
+  console.log(`[browser] stack ready: ${stack.apiUrl}`);
+}
+
+main().catch((error: unknown) => {
+  console.error(`[browser] stack failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
