@@ -12,7 +12,8 @@ RUN if [ -f /tmp/build-ca/ca.pem ]; then export NODE_EXTRA_CA_CERTS=/tmp/build-c
  && npm ci --ignore-scripts --no-audit --no-fund
 # Sources (what .dockerignore leaves: no tests, benchmarks or docs); tsconfig.build.json says what is compiled.
 COPY . .
-RUN npm run build && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
+# build:web: the web page (web/dist), which the API serves at / (api/web-page.ts finds it beside dist/).
+RUN npm run build && npm run build:web && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
 
 FROM ${BASE_IMAGE} AS runtime
 # tini as PID 1: signals reach Node (SIGTERM drains a worker) and zombies are reaped.
@@ -29,6 +30,7 @@ ENV NODE_ENV=production \
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules node_modules
 COPY --from=build /app/dist dist
+COPY --from=build /app/web/dist web/dist
 COPY containers/entrypoint.sh /usr/local/bin/order-saga
 USER app
 EXPOSE 3000 4010 8081
