@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# `npm run test:browser` (and .ci/suites/browser.sh): browser tests of the web page (storefront and operator console) in Debian's chromium with Playwright, against a
+# real stack (Temporal dev server, payment stand-in, worker, API serving the built page; hold RESERVATION_TTL=20s),
+# which Playwright's webServer starts from test/browser/stack-main.ts and stops at the end. No browser is downloaded.
+# Ends with "N passed, N failed". Ports: BROWSER_API_PORT (3500), BROWSER_PAYMENTS_PORT (4500),
+# BROWSER_TEMPORAL_PORT (7500), BROWSER_UI_PORT (8500); data: BROWSER_DATABASE_URL, BROWSER_REDIS_URL.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v "${CHROMIUM_PATH:-/usr/bin/chromium}" >/dev/null 2>&1; then
+  echo "[browser] installing Debian's chromium"
+  export DEBIAN_FRONTEND=noninteractive
+  (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || { echo "0 passed, 1 failed"; exit 1; }
+fi
+[ -f web/dist/index.html ] || npm run --silent build:web || { echo "0 passed, 1 failed"; exit 1; }
+
+rm -rf test-results/browser
+npx playwright test --config test/browser/playwright.config.ts
+code=$?
+node -e '
+  const fs = require("fs");
+  let passed = 0, failed = 1;
+  try {
+    const stats = JSON.parse(fs.readFileSync("test-results/browser/results.json", "utf8")).stats;
+    passed = stats.expected;
+    failed = stats.unexpected + stats.flaky + (stats.expected + stats.unexpected + stats.flaky === 0 ? 1 : 0);
+  } catch {}
+  console.log(`${passed} passed, ${failed} failed`);
+'
+exit $code
