@@ -18,11 +18,11 @@ export async function assertOrderAccess(orm: MikroORM, caller: Caller, orderId: 
 
 /**
  * An order as this caller may see it: staff see everything; a buyer sees a failure as a code (OUT_OF_STOCK,
- * PAYMENT_FAILED) and not the provider's decline reason, which is recorded for staff only.
+ * PAYMENT_FAILED) and not the provider's decline reason, nor the code telling staff what to do (failureCode).
  */
 export function presentOrder<T extends Omit<OrderView, 'requestHash'>>(order: T, caller: Caller | undefined): T {
   if (isOperator(caller)) return order;
-  const { failureReason, payment, ...rest } = order;
+  const { failureReason, failureCode: _forStaff, payment, ...rest } = order;
   const shown = { ...rest, payment: payment ? withoutDeclineCode(payment) : payment } as T;
   if (failureReason !== undefined) shown.failureReason = order.status === 'REJECTED' ? 'OUT_OF_STOCK' : 'PAYMENT_FAILED';
   return shown;

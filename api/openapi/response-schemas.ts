@@ -1,5 +1,6 @@
 import './zod-extension';
 import { z } from 'zod';
+import { REFUND_FAILED, RELEASE_FAILED, STOCK_RESTORE_FAILED } from '../../workflows/failures';
 import { ORDER_STATUSES } from '../../workflows/order-types';
 import { PROBLEM_CODES, type ProblemCode } from '../problem-codes';
 
@@ -30,6 +31,10 @@ export const orderResponse = z
     payment: z.object({ status: z.string(), amountCents: z.int(), authorizationId: z.string().optional() }).nullable(),
     notifications: z.array(z.string()),
     failureReason: z.string().optional(),
+    failureCode: z
+      .enum([REFUND_FAILED, STOCK_RESTORE_FAILED, RELEASE_FAILED])
+      .optional()
+      .meta({ description: 'staff only: on a FAILED order, what an undo that failed for good left for a person to do' }),
   })
   .meta({ id: 'Order' });
 
