@@ -53,6 +53,7 @@ export function mountConsole(root: HTMLElement): () => void {
   const tiles = h('div', { class: 'tiles' });
   const chart = h('div', { class: 'chart', role: 'img', 'aria-label': 'Orders per second, last minute' });
   const productsBody = h('tbody', { 'data-testid': 'console-products' });
+  const productRows = new Map<number, { element: HTMLElement; update: (product: Summary['products'][number]) => void }>();
   const topBody = h('tbody', { 'data-testid': 'top-products' });
   const checkBox = h('div', { 'data-testid': 'invariant-check' });
 
@@ -113,20 +114,19 @@ export function mountConsole(root: HTMLElement): () => void {
       tile('Expired / cancelled', `${summary.orders.outcomes.EXPIRED} / ${summary.orders.outcomes.CANCELLED}`, 'expired-cancelled'),
     );
     drawChart(chart, summary);
-    productsBody.replaceChildren(
-      ...summary.products.map((product) =>
-        h(
-          'tr',
-          { 'data-testid': `console-product-${product.sku}` },
-          h('th', { scope: 'row' }, product.name, h('br', {}), h('small', { class: 'muted' }, product.sku)),
-          h('td', {}, money(product.priceCents)),
-          h('td', { 'data-testid': 'stock' }, product.stock),
-          h('td', { 'data-testid': 'available' }, product.available ?? '—'),
-          h('td', { 'data-testid': 'sold-out-at' }, product.soldOutAt ? clock(product.soldOutAt) : '—'),
-          hasRole('admin') ? h('td', {}, restockForm(product.id, product.sku, () => void refresh())) : null,
-        ),
-      ),
-    );
+    // Rows are made once per product and updated in place: a refresh never wipes a restock an admin is typing.
+    const keep = new Set<number>();
+    summary.products.forEach((product, index) => {
+      keep.add(product.id);
+      let row = productRows.get(product.id);
+      if (!row) {
+        row = productRow(product, () => void refresh());
+        productRows.set(product.id, row);
+      }
+      row.update(product);
+      if (productsBody.children[index] !== row.element) productsBody.insertBefore(row.element, productsBody.children[index] ?? null);
+    });
+    for (const [id, row] of productRows) if (!keep.has(id)) (row.element.remove(), productRows.delete(id));
     topBody.replaceChildren(
       ...(summary.topProducts.length === 0
         ? [h('tr', {}, h('td', { colspan: 3, class: 'muted' }, 'No confirmed sales in the window.'))]
@@ -211,6 +211,33 @@ function drawChart(container: HTMLElement, summary: Summary): void {
     }
   });
   container.replaceChildren(svg);
+}
+
+function productRow(first: Summary['products'][number], done: () => void) {
+  const stock = h('td', { 'data-testid': 'stock' });
+  const available = h('td', { 'data-testid': 'available' });
+  const soldOutAt = h('td', { 'data-testid': 'sold-out-at' });
+  const element = h(
+    'tr',
+    { 'data-testid': `console-product-${first.sku}` },
+    h('th', { scope: 'row' }, first.name, h('br', {}), h('small', { class: 'muted' }, first.sku)),
+    h('td', {}, money(first.priceCents)),
+    stock,
+    available,
+    soldOutAt,
+    hasRole('admin') ? h('td', {}, restockForm(first.id, first.sku, done)) : null,
+  );
+  const set = (cell: HTMLElement, text: string) => {
+    if (cell.textContent !== text) cell.textContent = text;
+  };
+  return {
+    element,
+    update(product: Summary['products'][number]) {
+      set(stock, String(product.stock));
+      set(available, product.available === null ? '—' : String(product.available));
+      set(soldOutAt, product.soldOutAt ? clock(product.soldOutAt) : '—');
+    },
+  };
 }
 
 function restockForm(productId: number, sku: string, done: () => void): HTMLElement {

@@ -53,42 +53,50 @@ export function mountShop(root: HTMLElement): () => void {
   );
   orderPanel.hidden = true;
 
-  const quantities = new Map<number, number>();
+  // Cards are made once per product and updated in place, so a refresh never takes the focus or a typed quantity.
+  const cards = new Map<number, { card: HTMLElement; update: (product: Product) => void }>();
   async function refreshProducts(): Promise<void> {
     try {
       const { data } = await api<{ data: Product[] }>('GET', '/products?limit=100');
       productsStatus.textContent = data.length === 0 ? 'No products yet.' : `Updated ${new Date().toLocaleTimeString('en-GB')}`;
-      productList.replaceChildren(...data.map(productCard));
+      for (const product of data) {
+        let entry = cards.get(product.id);
+        if (!entry) {
+          entry = productCard(product);
+          cards.set(product.id, entry);
+          productList.append(entry.card);
+        }
+        entry.update(product);
+      }
     } catch (error) {
       productsStatus.textContent = `Could not load products: ${(error as Error).message}`;
     }
   }
 
-  function productCard(product: Product): HTMLElement {
-    const inputId = `qty-${product.id}`;
-    const soldOut = (product.available ?? 0) <= 0;
-    const quantity = h('input', {
-      id: inputId,
-      type: 'number',
-      min: 1,
-      max: Math.max(1, Math.min(100, product.available ?? 1)),
-      value: quantities.get(product.id) ?? 1,
-      inputmode: 'numeric',
-      disabled: soldOut,
-    });
-    quantity.addEventListener('change', () => quantities.set(product.id, Number(quantity.value)));
-    const button = h('button', { type: 'button', disabled: soldOut, onclick: () => void reserve(product, Number(quantity.value)) }, soldOut ? 'Sold out' : 'Reserve');
-    return h(
+  function productCard(first: Product): { card: HTMLElement; update: (product: Product) => void } {
+    let current = first;
+    const inputId = `qty-${first.id}`;
+    const quantity = h('input', { id: inputId, type: 'number', min: 1, max: 100, value: 1, inputmode: 'numeric' });
+    const availability = h('p', { class: 'availability', 'data-testid': 'available' });
+    const button = h('button', { type: 'button', onclick: () => void reserve(current, Number(quantity.value)) }, 'Reserve');
+    const card = h(
       'li',
-      { class: 'product', 'data-testid': `product-${product.sku}` },
-      h('div', { class: 'product-head' }, h('strong', {}, product.name), h('span', { class: 'price' }, money(product.priceCents))),
-      h(
-        'p',
-        { class: soldOut ? 'availability sold-out' : 'availability', 'data-testid': 'available' },
-        soldOut ? 'Sold out' : `${product.available} of ${product.stock} left`,
-      ),
+      { class: 'product', 'data-testid': `product-${first.sku}` },
+      h('div', { class: 'product-head' }, h('strong', {}, first.name), h('span', { class: 'price' }, money(first.priceCents))),
+      availability,
       h('div', { class: 'buy' }, h('label', { for: inputId }, 'Quantity'), quantity, button),
     );
+    const update = (product: Product) => {
+      current = product;
+      const soldOut = (product.available ?? 0) <= 0;
+      const text = soldOut ? 'Sold out' : `${product.available} of ${product.stock} left`;
+      if (availability.textContent !== text) availability.textContent = text;
+      availability.className = soldOut ? 'availability sold-out' : 'availability';
+      quantity.disabled = soldOut;
+      button.disabled = soldOut;
+      button.textContent = soldOut ? 'Sold out' : 'Reserve';
+    };
+    return { card, update };
   }
 
   async function reserve(product: Product, quantity: number): Promise<void> {
@@ -165,8 +173,11 @@ class OrderView {
     if (this.order && !OPEN.has(this.order.status)) return;
     const order = await api<Order>('GET', `/orders/${this.orderId}`);
     const moved = order.status !== this.order?.status;
+    // Re-rendered only when the order moved: a refresh must not close the picker a buyer has open.
+    if (!moved) return;
+    const hadOrder = this.order !== null;
     this.render(order);
-    if (moved && this.order) this.changed();
+    if (hadOrder) this.changed();
   }
 
   render(order: Order): void {
