@@ -18,6 +18,7 @@ import './databases';
 import { Client, Connection, WithStartWorkflowOperation } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { loadConfig } from '../config';
+import { dataConverterFor } from '../temporal/codec';
 import { openOrm } from '../db/orm';
 import { connectRedis } from '../inventory/redis';
 import { checkBenchInvariants, printInvariants } from './invariants';
@@ -77,13 +78,16 @@ async function main(): Promise<void> {
   const orm = await openOrm(config.DATABASE_URL);
   const redis = await connectRedis(config.REDIS_URL);
   const connection = await Connection.connect({ address: stack.temporalAddress });
-  const temporal = new Client({ connection, namespace: stack.namespace });
+  // The stack's parts encrypt payloads (TEMPORAL_CODEC_KEYS, or the local keys): results are read with the same codec.
+  const temporal = new Client({ connection, namespace: stack.namespace, dataConverter: dataConverterFor() });
   const api = httpClient(stack.apiUrl, Math.max(...levels));
   const noopConnection = await NativeConnection.connect({ address: stack.temporalAddress });
   const noopWorker = await Worker.create({
     connection: noopConnection,
     namespace: stack.namespace,
     taskQueue: NOOP_TASK_QUEUE,
+    // Encrypted as the orders' payloads are, so the no-op pays the same codec cost.
+    dataConverter: dataConverterFor(),
     workflowsPath: require.resolve('./noop-workflow'),
     activities: createNoopActivities(),
   });
