@@ -57,7 +57,15 @@ export function mountShop(root: HTMLElement): () => void {
   const cards = new Map<number, { card: HTMLElement; update: (product: Product) => void }>();
   async function refreshProducts(): Promise<void> {
     try {
-      const { data } = await api<{ data: Product[] }>('GET', '/products?limit=100');
+      // Every page (a catalogue of a few hundred at most): the newest products are on the last one.
+      const data: Product[] = [];
+      let cursor: string | null = null;
+      for (let page = 0; page < 10; page += 1) {
+        const answer: { data: Product[]; nextCursor: string | null } = await api('GET', `/products?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+        data.push(...answer.data);
+        cursor = answer.nextCursor;
+        if (!cursor) break;
+      }
       productsStatus.textContent = data.length === 0 ? 'No products yet.' : `Updated ${new Date().toLocaleTimeString('en-GB')}`;
       for (const product of data) {
         let entry = cards.get(product.id);
