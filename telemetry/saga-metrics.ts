@@ -1,6 +1,7 @@
 import type { InjectedSinks } from '@temporalio/worker';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { SagaMetricsSinks } from './saga-sinks';
+import { CAPTURE_DECLINED, PAYMENT_DECLINED } from '../workflows/failures';
 
 /** Seconds from placement to a terminal status: a paid order takes seconds, an expired one the whole hold (30 min). */
 const SAGA_DURATION_BUCKETS = [0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 1800, 3600, 7200];
@@ -20,7 +21,7 @@ export const PAYMENT_CALLS: Record<string, string> = {
   voidStrayAuthorizations: 'void_strays',
 };
 
-const DECLINES = new Set(['PaymentDeclined', 'CaptureDeclined']);
+const DECLINES = new Set<string>([PAYMENT_DECLINED, CAPTURE_DECLINED]);
 
 /** The worker's business metrics: what became of orders and of each step of their sagas. */
 export function createSagaMetrics(options: { processMetrics?: boolean } = {}) {
