@@ -1,0 +1,40 @@
+/**
+ * Several fault runs in a row, one per seed (`npm run chaos:seeds -- N [chaos options]`): the guarantees must hold
+ * on every run, not on a lucky one. Pure parts here (the seeds, the line per run), the loop in seeds-main.ts.
+ */
+import type { ChaosSummary } from './verdict';
+
+export class SeedsUsageError extends Error {}
+
+export const SEEDS_USAGE = `usage: npm run chaos:seeds -- N [chaos options]
+Runs the fault run N times in a row (1-100), seeds S, S+1, ... where S is --seed (default: random), and prints one
+line per seed, then a total. The other options are npm run chaos's (see npm run chaos -- --help). Exit code 0 only
+when every run ended with 0 breaches, 0 stuck orders and 0 double captures.`;
+
+/** N and the options for npm run chaos, from argv (N is the first argument). */
+export function parseSeedsArgs(argv: string[]): { count: number; chaosArgs: string[] } {
+  const [first, ...rest] = argv;
+  if (first === undefined || !/^[1-9][0-9]*$/.test(first) || Number(first) > 100) throw new SeedsUsageError(SEEDS_USAGE);
+  return { count: Number(first), chaosArgs: rest };
+}
+
+/** The seeds of N runs from the first one; kept within --seed's range. */
+export const seedsFrom = (first: number, count: number): number[] => Array.from({ length: count }, (_, i) => (first + i) % 2 ** 31);
+
+type RunFigures = Pick<ChaosSummary, 'seed' | 'ok' | 'verdict' | 'outcomes' | 'phasesMs'>;
+
+/** One line per run: the seed, the verdict, and what became of the orders. */
+export function seedLine(summary: RunFigures): string {
+  const { verdict, outcomes } = summary;
+  return (
+    `seed ${summary.seed}: ${summary.ok ? 'ok' : 'FAILED'}, ` +
+    `${verdict.breaches} breaches, ${verdict.stuck} stuck, ${verdict.doubleCaptures} double captures; ` +
+    `${outcomes.CONFIRMED} CONFIRMED, ${outcomes.CANCELLED} CANCELLED, ${outcomes.EXPIRED} EXPIRED, ${outcomes.FAILED} FAILED, ` +
+    `${outcomes.REJECTED} REJECTED (${Math.round(summary.phasesMs.total / 1000)} s)`
+  );
+}
+
+export function totalLine(summaries: Array<Pick<ChaosSummary, 'ok'>>): string {
+  const ok = summaries.filter((summary) => summary.ok).length;
+  return `${summaries.length} seeds: ${ok} ok, ${summaries.length - ok} failed`;
+}

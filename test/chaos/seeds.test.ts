@@ -1,0 +1,24 @@
+/** The multi-seed fault run's pure parts: its arguments, its seeds and its one line per seed. */
+import { parseSeedsArgs, seedLine, seedsFrom, SeedsUsageError, totalLine } from '../../chaos/seeds';
+
+test('takes N first and passes the rest to the fault run', () => {
+  expect(parseSeedsArgs(['10', '--seed=7', '--orders=100'])).toEqual({ count: 10, chaosArgs: ['--seed=7', '--orders=100'] });
+  for (const bad of [[], ['0'], ['101'], ['ten'], ['--seed=7']]) expect(() => parseSeedsArgs(bad)).toThrow(SeedsUsageError);
+});
+
+test('runs consecutive seeds from the first, within the seed range', () => {
+  expect(seedsFrom(5, 3)).toEqual([5, 6, 7]);
+  expect(seedsFrom(2 ** 31 - 1, 2)).toEqual([2 ** 31 - 1, 0]);
+});
+
+test('prints one line per seed with its verdict, and a total', () => {
+  const outcomes = { CONFIRMED: 40, REJECTED: 1, CANCELLED: 5, EXPIRED: 9, FAILED: 4, PENDING: 0, RESERVED: 0, NO_ORDER: 30, UNKNOWN: 0 };
+  const verdict = { breaches: 0, checkerBreaches: 0, oversoldUnits: 0, stockDrift: 0, contradictions: 0, stuck: 0, doubleCaptures: 0 };
+  const phasesMs = { setup: 10_000, load: 60_000, quiet: 2_000, verdict: 1_000, total: 73_400 };
+  const ok = { seed: 42, ok: true, verdict, outcomes, phasesMs };
+  const failed = { ...ok, seed: 43, ok: false, verdict: { ...verdict, breaches: 1, checkerBreaches: 1 } };
+
+  expect(seedLine(ok)).toBe('seed 42: ok, 0 breaches, 0 stuck, 0 double captures; 40 CONFIRMED, 5 CANCELLED, 9 EXPIRED, 4 FAILED, 1 REJECTED (73 s)');
+  expect(seedLine(failed)).toMatch(/^seed 43: FAILED, 1 breaches,/);
+  expect(totalLine([ok, failed])).toBe('2 seeds: 1 ok, 1 failed');
+});
