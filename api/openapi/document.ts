@@ -86,7 +86,17 @@ export function buildOpenApiDocument() {
         202: { ...json(pendingOrderResponse, 'the order exists and is still deciding (Temporal did not answer within TEMPORAL_CALL_TIMEOUT)'), headers: locationHeader },
       },
     },
-    [...BODY_CODES, 'CUSTOMER_MISMATCH', 'PRODUCT_NOT_FOUND', 'ORDER_TOTAL_OUT_OF_RANGE', 'OUT_OF_STOCK', 'IDEMPOTENCY_KEY_REUSED'],
+    [
+      ...BODY_CODES,
+      'CUSTOMER_MISMATCH',
+      'PRODUCT_NOT_FOUND',
+      'ORDER_TOTAL_OUT_OF_RANGE',
+      'OUT_OF_STOCK',
+      'IDEMPOTENCY_KEY_REUSED',
+      'UNIT_LIMIT_REACHED',
+      'UNPAID_ORDERS_LIMIT_REACHED',
+      'RATE_LIMITED',
+    ],
   );
   route(
     { method: 'get', path: '/orders', summary: "Orders newest first, a page at a time (a buyer's own; staff filter by customer)", tags: ['orders'], request: { query: orderListQuerySchema }, responses: { 200: json(pageOf(orderResponse, 'OrderPage'), 'a page of orders') } },
@@ -105,7 +115,7 @@ export function buildOpenApiDocument() {
   );
   route(
     { method: 'post', path: '/orders/{id}/payment', summary: 'Pay a RESERVED order (customer)', tags: ['orders'], request: { params: idParam(orderIdSchema), ...jsonBody(paymentSchema) }, responses: { 200: json(orderResponse, 'the order, CONFIRMED') } },
-    [...BODY_CODES, 'ORDER_NOT_FOUND', 'PAYMENT_DECLINED', 'PAYMENT_FAILED', 'ORDER_NOT_PAYABLE', 'PAYMENT_PROVIDER_UNAVAILABLE'],
+    [...BODY_CODES, 'ORDER_NOT_FOUND', 'PAYMENT_DECLINED', 'PAYMENT_FAILED', 'ORDER_NOT_PAYABLE', 'PAYMENT_PROVIDER_UNAVAILABLE', 'RATE_LIMITED'],
   );
   route(
     { method: 'post', path: '/orders/{id}/cancel', summary: 'Cancel an order and release its units', tags: ['orders'], request: { params: idParam(orderIdSchema) }, responses: { 200: json(orderResponse, 'the order, CANCELLED') } },

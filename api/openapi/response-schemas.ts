@@ -35,6 +35,10 @@ export const orderResponse = z
       .enum([REFUND_FAILED, STOCK_RESTORE_FAILED, RELEASE_FAILED])
       .optional()
       .meta({ description: 'staff only: on a FAILED order, what an undo that failed for good left for a person to do' }),
+    paymentAttempts: z
+      .array(z.object({ outcome: z.string(), reason: z.string().nullable(), at: z.string() }))
+      .optional()
+      .meta({ description: "staff only (GET /orders/{id}): every payment attempt, with the provider's decline reason" }),
   })
   .meta({ id: 'Order' });
 
