@@ -14,7 +14,8 @@ export const MAX_PAGE_SIZE = 100;
 export const decimalInteger = (min: number, max: number) =>
   z
     .string()
-    .regex(/^(0|[1-9][0-9]{0,15})$/, 'must be a whole number in decimal digits, without sign or leading zeros')
+    // The pattern states the lower bound too (the OpenAPI document carries the pattern, not the transformed bound).
+    .regex(min >= 1 ? /^[1-9][0-9]{0,15}$/ : /^(0|[1-9][0-9]{0,15})$/, `must be a whole number from ${min} to ${max} in decimal digits, without sign or leading zeros`)
     .transform(Number)
     .pipe(z.int().min(min).max(max));
 
