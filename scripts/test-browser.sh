@@ -17,6 +17,13 @@ fi
 rm -rf test-results/browser
 npx playwright test --config test/browser/playwright.config.ts
 code=$?
+# Playwright's SIGTERM reaches the dev server at once; parts still draining against it are stopped here (best effort).
+if [ -f test-results/browser-stack-pids ]; then
+  while read -r pid; do [ -n "$pid" ] && kill -TERM -- "-$pid" 2>/dev/null; done < test-results/browser-stack-pids
+  sleep 3
+  while read -r pid; do [ -n "$pid" ] && kill -KILL -- "-$pid" 2>/dev/null; done < test-results/browser-stack-pids
+  rm -f test-results/browser-stack-pids
+fi
 node -e '
   const fs = require("fs");
   let passed = 0, failed = 1;

@@ -4,6 +4,8 @@
  * (RESERVATION_TTL, 20 s by default) so a hold can expire within a test.
  */
 import './databases';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { startStack } from '../../bench/stack';
 
 export const BROWSER_PORTS = {
@@ -22,6 +24,10 @@ async function main(): Promise<void> {
     uiPort: BROWSER_PORTS.ui,
     env: { RESERVATION_TTL: process.env.BROWSER_RESERVATION_TTL ?? '20s', TEMPORAL_UI_URL: `http://localhost:${BROWSER_PORTS.ui}` },
   });
+  // The parts lead process groups of their own: scripts/test-browser.sh stops any that outlive this process.
+  const pidFile = path.join(__dirname, '..', '..', 'test-results', 'browser-stack-pids');
+  mkdirSync(path.dirname(pidFile), { recursive: true });
+  writeFileSync(pidFile, Object.values(stack.pids).filter((pid) => pid !== undefined).join('\n') + '\n');
   console.log(`[browser] stack ready: ${stack.apiUrl}`);
 }
 
