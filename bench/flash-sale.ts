@@ -13,16 +13,22 @@
  * Phase 2 (sold-out answers): POST /orders on the sold-out product and GET /healthz of the same API, side by side in
  * one run (FLASH_SOLDOUT_CONNECTIONS connections each, 8 in all by default), for a few seconds.
  *
+ * Phase 3 (the drop's baseline): as many no-op workflows of a sold order's shape (bench/noop-baseline.ts) as units were
+ * sold, all started at once on the same dev server, placed and paid: the time they take to finish is what Temporal
+ * itself needs for that many sagas here, set beside the time every sold unit took to be CONFIRMED.
+ *
  * Ends with the invariant check (bench/invariants.ts) and writes bench/results/flash-sale-<timestamp>.json.
  */
 import './databases';
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../config';
+import { dataConverterFor } from '../temporal/codec';
 import { openOrm } from '../db/orm';
 import { forkSql, select } from '../db/sql';
 import { Inventory } from '../inventory/inventory';
 import { connectRedis } from '../inventory/redis';
 import { checkBenchInvariants, printInvariants } from './invariants';
+import { historyFacts, startNoopBaseline } from './noop-baseline';
 import { boundedPool, codeVersion, cpuDelta, cpuSnapshot, httpClient, jsonRequest, numberArg, percentiles, pollUntil, printTable, round, runAutocannon, sleep, verdict, waitForQuietMachine, writeResults } from './lib';
 import { startStack } from './stack';
 import { findMetricsUrl, perUnit, scrape } from './temporal-metrics';
@@ -52,7 +58,8 @@ async function main(): Promise<void> {
   const redis = await connectRedis(config.REDIS_URL);
   const inventory = new Inventory(redis);
   const temporalConnection = await Connection.connect({ address: stack.temporalAddress });
-  const temporal = new Client({ connection: temporalConnection, namespace: stack.namespace });
+  // The stack's parts encrypt payloads (TEMPORAL_CODEC_KEYS, or the local keys): histories are read with the same codec.
+  const temporal = new Client({ connection: temporalConnection, namespace: stack.namespace, dataConverter: dataConverterFor() });
   const api = httpClient(stack.apiUrl, 128);
   let failed = false;
 
@@ -102,6 +109,7 @@ async function main(): Promise<void> {
     const rejectCodes: Record<string, number> = {};
     const otherBodies: string[] = [];
     const soldAtMs: number[] = [];
+    const soldOrderIds: string[] = [];
     let firstRejectMs: number | undefined;
     const payments: Array<Promise<void>> = [];
     const payLatencies: number[] = [];
@@ -153,6 +161,7 @@ async function main(): Promise<void> {
               if (status === 201) {
                 soldAtMs.push(performance.now() - t0);
                 const order = JSON.parse(body) as { id: string; customerId: string };
+                soldOrderIds.push(order.id);
                 payments.push(pay(order.id, order.customerId));
               } else if (status === 409) {
                 firstRejectMs ??= performance.now() - t0;
@@ -265,6 +274,10 @@ async function main(): Promise<void> {
     const rowsAfterPhase = async () => (await readSample(0)).orderRows;
 
     // ---------------------------------------------------------------------------------------------------------
+    // Phase 3: the drop's baseline, as many no-op sagas as units sold, all at once.
+    const dropBaseline = sold > 0 ? await measureNoopDrop(temporal, stack, soldOrderIds[0], sold) : null;
+
+    // ---------------------------------------------------------------------------------------------------------
     const invariants = await checkBenchInvariants({
       orm,
       redis,
@@ -344,6 +357,11 @@ async function main(): Promise<void> {
         cpu: cpuSoldOut,
         alone: { ...alone, ratioRps: round(alone.soldOutOrders.requestsPerSecond / alone.healthz.requestsPerSecond, 3) },
       },
+      dropBaseline: dropBaseline && {
+        ...dropBaseline,
+        confirmVsNoop: allConfirmedMs === null ? null : round(allConfirmedMs / dropBaseline.allDoneMs, 3),
+        note: 'sold units CONFIRMED (ms since the race began) beside as many no-op sagas of the same shape started at once',
+      },
       targets: {
         overallRps: { target: '>= 3000 req/s', measured: overallRps, met: overallRps >= 3000 },
         workflowsStarted: { target: `<= 3 x units = ${3 * units}`, measured: workflowsStarted, met: workflowsStarted <= 3 * units },
@@ -351,6 +369,11 @@ async function main(): Promise<void> {
         soldOutP99: { target: '<= 10 ms', measured: soldOutLatency.p99, met: soldOutLatency.p99 <= 10 },
         soldOutVsBare: { target: '>= 0.7', measured: round(soldOutRps / bareRps, 3), met: soldOutRps / bareRps >= 0.7 },
         oversold: { target: '0', measured: oversold, met: oversold === 0 },
+        confirmVsNoop: {
+          target: '<= 1.3 x the no-op drop',
+          measured: dropBaseline && allConfirmedMs !== null ? round(allConfirmedMs / dropBaseline.allDoneMs, 3) : null,
+          met: dropBaseline !== null && allConfirmedMs !== null && allConfirmedMs <= 1.3 * dropBaseline.allDoneMs,
+        },
       },
       invariants,
     };
@@ -380,6 +403,14 @@ async function main(): Promise<void> {
       ['alone: POST /orders (sold out)', alone.soldOutOrders.requestsPerSecond, alone.soldOutOrders.latencyMs.p50, alone.soldOutOrders.latencyMs.p99, JSON.stringify(alone.soldOutOrders.statuses)],
       ['alone: GET /healthz', alone.healthz.requestsPerSecond, alone.healthz.latencyMs.p50, alone.healthz.latencyMs.p99, JSON.stringify(alone.healthz.statuses)],
     ]);
+    if (dropBaseline) {
+      printTable('The drop beside its no-op baseline', [
+        ['what', 'ms'],
+        [`all ${sold} sold units CONFIRMED (since the race began)`, allConfirmedMs ?? 'never'],
+        [`${sold} no-op sagas of the same shape, started at once, all done`, dropBaseline.allDoneMs],
+        ['ratio', allConfirmedMs === null ? '-' : round(allConfirmedMs / dropBaseline.allDoneMs, 3)],
+      ]);
+    }
     printTable('Targets', [['target', 'measured', 'verdict'], ...Object.entries(summary.targets).map(([name, t]): [string, string, string] => [`${name} ${t.target}`, String('measured' in t ? t.measured : t.measuredMs), verdict(t.met)])]);
     printTable('CPU seconds during the race', [['process', 'cpu s', 'cores'], ...cpuRace.byProcess.map((row): [string, number, number] => [row.process, row.cpuSeconds, row.coresUsed])]);
     printInvariants(invariants);
@@ -394,6 +425,23 @@ async function main(): Promise<void> {
     await orm.close();
     await stack.stop({ keepLogs: failed || stack.cpuProfiled.length > 0 || process.env.BENCH_KEEP_LOGS === '1' });
     if (failed) process.exitCode = 1;
+  }
+}
+
+/** Runs `count` no-op sagas in the shape of a sold order's history, all at once; how long until all are done. */
+async function measureNoopDrop(temporal: Client, stack: { temporalAddress: string; namespace: string }, soldOrderId: string, count: number) {
+  const history = await historyFacts(temporal, soldOrderId);
+  const baseline = await startNoopBaseline(temporal, stack);
+  try {
+    await waitForQuietMachine();
+    const started = performance.now();
+    const results = await Promise.allSettled(Array.from({ length: count }, () => baseline.saga(history.shape)()));
+    const allDoneMs = round(performance.now() - started, 0);
+    const failures = results.filter((result) => result.status === 'rejected').length;
+    if (failures > 0) throw new Error(`${failures} of ${count} no-op sagas failed`);
+    return { sagas: count, shape: history.shape, allDoneMs };
+  } finally {
+    await baseline.stop();
   }
 }
 

@@ -15,16 +15,14 @@
  * Ends with the invariant check and writes bench/results/saga-<timestamp>.json.
  */
 import './databases';
-import { Client, Connection, WithStartWorkflowOperation } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../config';
 import { dataConverterFor } from '../temporal/codec';
 import { openOrm } from '../db/orm';
 import { connectRedis } from '../inventory/redis';
 import { checkBenchInvariants, printInvariants } from './invariants';
 import { boundedPool, codeVersion, cpuDelta, cpuSnapshot, httpClient, jsonRequest, listArg, numberArg, percentiles, pollUntil, printTable, round, verdict, waitForQuietMachine, writeResults } from './lib';
-import { createNoopActivities } from './noop-activities';
-import { NOOP_TASK_QUEUE, noopWorkflow, payNoopUpdate, placeNoopUpdate, type NoopShape, type StepKind } from './noop-workflow';
+import { historyFacts, startNoopBaseline } from './noop-baseline';
 import { startStack } from './stack';
 import { findMetricsUrl, perUnit, scrape } from './temporal-metrics';
 import { buyerAuth } from './tokens';
@@ -47,23 +45,6 @@ interface LevelResult {
   temporalPerSaga: ReturnType<typeof perUnit>;
 }
 
-interface HistoryFacts {
-  workflowId: string;
-  totalEvents: number;
-  /** ActivityTaskScheduled events: activities that go through the server. */
-  activitiesScheduled: number;
-  /** core_local_activity markers: activities run inside the workflow task. */
-  localActivities: number;
-  /** Other markers (e.g. core_patch of patched()). */
-  otherMarkers: number;
-  steps: string[];
-  workflowTasks: number;
-  timers: number;
-  searchAttributeUpserts: number;
-  updates: number;
-  shape: NoopShape;
-}
-
 async function main(): Promise<void> {
   const levels = listArg('levels', 'SAGA_LEVELS', [10, 50, 100]);
   const count = numberArg('count', 'SAGA_COUNT', 500);
@@ -81,17 +62,7 @@ async function main(): Promise<void> {
   // The stack's parts encrypt payloads (TEMPORAL_CODEC_KEYS, or the local keys): results are read with the same codec.
   const temporal = new Client({ connection, namespace: stack.namespace, dataConverter: dataConverterFor() });
   const api = httpClient(stack.apiUrl, Math.max(...levels));
-  const noopConnection = await NativeConnection.connect({ address: stack.temporalAddress });
-  const noopWorker = await Worker.create({
-    connection: noopConnection,
-    namespace: stack.namespace,
-    taskQueue: NOOP_TASK_QUEUE,
-    // Encrypted as the orders' payloads are, so the no-op pays the same codec cost.
-    dataConverter: dataConverterFor(),
-    workflowsPath: require.resolve('./noop-workflow'),
-    activities: createNoopActivities(),
-  });
-  const noopRun = noopWorker.run();
+  const baseline = await startNoopBaseline(temporal, stack);
   const metricsUrl = await findMetricsUrl(stack.pids.temporal);
   let failed = false;
 
@@ -114,25 +85,6 @@ async function main(): Promise<void> {
       const status = paid.status === 200 ? (JSON.parse(paid.body).status as string) : undefined;
       if (status !== 'CONFIRMED') throw new Error(`pay ${paid.status} ${status ?? ''}: ${paid.body.slice(0, 200)}`);
       return { endToEnd: performance.now() - started, place: placed.ms, pay: paid.ms };
-    };
-
-    let noopSeq = 0;
-    const noopSaga = (shape: NoopShape) => async () => {
-      const started = performance.now();
-      const workflowId = `noop-${tag}-${++noopSeq}`;
-      const startWorkflowOperation = new WithStartWorkflowOperation(noopWorkflow, {
-        workflowId,
-        taskQueue: NOOP_TASK_QUEUE,
-        args: [shape],
-        workflowIdConflictPolicy: 'FAIL',
-      });
-      const placed = await temporal.workflow.executeUpdateWithStart(placeNoopUpdate, { startWorkflowOperation });
-      const placeMs = performance.now() - started;
-      const handle = await startWorkflowOperation.workflowHandle();
-      const paid = await handle.executeUpdate(payNoopUpdate);
-      if (placed !== 'RESERVED' || paid !== 'CONFIRMED') throw new Error(`no-op answered ${placed} / ${paid}`);
-      const endToEnd = performance.now() - started;
-      return { endToEnd, place: placeMs, pay: endToEnd - placeMs };
     };
 
     const drain = async () => {
@@ -196,15 +148,15 @@ async function main(): Promise<void> {
       `[saga] a CONFIRMED order's history: ${history.totalEvents} events, ${history.activitiesScheduled} scheduled + ${history.localActivities} local activities, ` +
         `${history.workflowTasks} workflow tasks; no-op shape ${JSON.stringify(history.shape)}`,
     );
-    const warmNoop = await runLevel(10, warmCount, noopSaga(history.shape));
-    const noopHistory = await historyFacts(temporal, `noop-${tag}-1`);
+    const warmNoop = await runLevel(10, warmCount, baseline.saga(history.shape));
+    const noopHistory = await historyFacts(temporal, baseline.firstWorkflowId);
 
     const results: Array<{ concurrency: number; orders: LevelResult; noop: LevelResult; ratio: number }> = [];
     for (const concurrency of levels) {
       console.log(`[saga] level ${concurrency}: ${count} orders`);
       const orders = await runLevel(concurrency, count, placeAndPay);
       console.log(`[saga]   orders: ${orders.perSecond}/s, p50 ${orders.endToEndMs.p50} ms, p99 ${orders.endToEndMs.p99} ms; no-op…`);
-      const noop = await runLevel(concurrency, count, noopSaga(history.shape));
+      const noop = await runLevel(concurrency, count, baseline.saga(history.shape));
       console.log(`[saga]   no-op: ${noop.perSecond}/s, p50 ${noop.endToEndMs.p50} ms, p99 ${noop.endToEndMs.p99} ms`);
       results.push({ concurrency, orders, noop, ratio: round(orders.perSecond / noop.perSecond, 3) });
     }
@@ -289,63 +241,13 @@ async function main(): Promise<void> {
     throw error;
   } finally {
     api.close();
-    noopWorker.shutdown();
-    await noopRun.catch(() => undefined);
-    await noopConnection.close();
+    await baseline.stop();
     await connection.close();
     redis.disconnect();
     await orm.close();
     await stack.stop({ keepLogs: failed || stack.cpuProfiled.length > 0 || process.env.BENCH_KEEP_LOGS === '1' });
     if (failed) process.exitCode = 1;
   }
-}
-
-/**
- * Counts what a finished workflow's history holds, and splits its steps around its two Updates: before the pay Update
- * is accepted (placement), from then until its answer (payment), and after the answer (notification). A local
- * activity shows as a `core_local_activity` marker, recorded when the workflow task that ran it completes; a scheduled
- * activity as ActivityTaskScheduled, issued by the workflow task it is in (one scheduled in the same task that answers
- * the pay Update runs after the answer).
- */
-async function historyFacts(temporal: Client, workflowId: string): Promise<HistoryFacts> {
-  const handle = temporal.workflow.getHandle(workflowId);
-  await Promise.race([handle.result(), new Promise((_resolve, reject) => setTimeout(() => reject(new Error(`${workflowId} did not finish in 60 s`)), 60_000))]);
-  const events = (await handle.fetchHistory()).events ?? [];
-  const accepted = events.flatMap((event, index) => (event.workflowExecutionUpdateAcceptedEventAttributes ? [index] : []));
-  const completed = events.flatMap((event, index) => (event.workflowExecutionUpdateCompletedEventAttributes ? [index] : []));
-  const payAccepted = accepted[1] ?? events.length;
-  const payAnswered = completed[1] ?? events.length;
-  // The workflow task whose completion answered the pay Update: everything after its WorkflowTaskCompleted event.
-  let answeringTask = payAnswered;
-  while (answeringTask > 0 && !events[answeringTask].workflowTaskCompletedEventAttributes) answeringTask -= 1;
-
-  const shape: NoopShape = { beforePlace: [], beforePaid: [], afterPaid: [] };
-  const steps: string[] = [];
-  let markers = 0;
-  events.forEach((event, index) => {
-    const scheduled = event.activityTaskScheduledEventAttributes;
-    const marker = event.markerRecordedEventAttributes;
-    if (marker) markers += 1;
-    const kind: StepKind | undefined = scheduled ? 'activity' : marker?.markerName === 'core_local_activity' ? 'local' : undefined;
-    if (!kind) return;
-    steps.push(scheduled ? `${scheduled.activityType?.name ?? '?'} (scheduled)` : 'local activity');
-    if (index < payAccepted) shape.beforePlace.push(kind);
-    else if (kind === 'local' ? index < payAnswered : index < answeringTask) shape.beforePaid.push(kind);
-    else shape.afterPaid.push(kind);
-  });
-  return {
-    workflowId,
-    totalEvents: events.length,
-    activitiesScheduled: events.filter((event) => event.activityTaskScheduledEventAttributes).length,
-    localActivities: steps.filter((step) => step === 'local activity').length,
-    otherMarkers: markers - steps.filter((step) => step === 'local activity').length,
-    steps,
-    workflowTasks: events.filter((event) => event.workflowTaskCompletedEventAttributes).length,
-    timers: events.filter((event) => event.timerStartedEventAttributes).length,
-    searchAttributeUpserts: events.filter((event) => event.upsertWorkflowSearchAttributesEventAttributes).length,
-    updates: accepted.length,
-    shape,
-  };
 }
 
 main().catch((error: unknown) => {

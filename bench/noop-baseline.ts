@@ -1,0 +1,124 @@
+/**
+ * The no-op baseline that benchmarks measure the saga beside: bench/noop-workflow.ts on its own task queue, run by a
+ * worker inside the benchmark's process against the same dev server, in the shape a real CONFIRMED order's history
+ * shows (historyFacts). bench:saga compares sagas per second; bench:flash compares the time a drop takes to confirm.
+ */
+import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { dataConverterFor } from '../temporal/codec';
+import { createNoopActivities } from './noop-activities';
+import { NOOP_TASK_QUEUE, noopWorkflow, payNoopUpdate, placeNoopUpdate, type NoopShape, type StepKind } from './noop-workflow';
+
+export interface NoopBaseline {
+  /** One no-op saga: place (Update-with-Start), then pay (Update); resolves with its latencies in ms. */
+  saga(shape: NoopShape): () => Promise<{ endToEnd: number; place: number; pay: number }>;
+  /** The id of the first no-op saga run, to read its history. */
+  readonly firstWorkflowId: string;
+  stop(): Promise<void>;
+}
+
+export async function startNoopBaseline(temporal: Client, stack: { temporalAddress: string; namespace: string }): Promise<NoopBaseline> {
+  const connection = await NativeConnection.connect({ address: stack.temporalAddress });
+  const worker = await Worker.create({
+    connection,
+    namespace: stack.namespace,
+    taskQueue: NOOP_TASK_QUEUE,
+    // Encrypted as the orders' payloads are, so the no-op pays the same codec cost.
+    dataConverter: dataConverterFor(),
+    workflowsPath: require.resolve('./noop-workflow'),
+    activities: createNoopActivities(),
+  });
+  const running = worker.run();
+  const tag = Date.now().toString(36);
+  let sequence = 0;
+  return {
+    firstWorkflowId: `noop-${tag}-1`,
+    saga: (shape) => async () => {
+      const started = performance.now();
+      const startWorkflowOperation = new WithStartWorkflowOperation(noopWorkflow, {
+        workflowId: `noop-${tag}-${++sequence}`,
+        taskQueue: NOOP_TASK_QUEUE,
+        args: [shape],
+        workflowIdConflictPolicy: 'FAIL',
+      });
+      const placed = await temporal.workflow.executeUpdateWithStart(placeNoopUpdate, { startWorkflowOperation });
+      const placeMs = performance.now() - started;
+      const handle = await startWorkflowOperation.workflowHandle();
+      const paid = await handle.executeUpdate(payNoopUpdate);
+      if (placed !== 'RESERVED' || paid !== 'CONFIRMED') throw new Error(`no-op answered ${placed} / ${paid}`);
+      const endToEnd = performance.now() - started;
+      return { endToEnd, place: placeMs, pay: endToEnd - placeMs };
+    },
+    async stop() {
+      worker.shutdown();
+      await running.catch(() => undefined);
+      await connection.close();
+    },
+  };
+}
+
+export interface HistoryFacts {
+  workflowId: string;
+  totalEvents: number;
+  /** ActivityTaskScheduled events: activities that go through the server. */
+  activitiesScheduled: number;
+  /** core_local_activity markers: activities run inside the workflow task. */
+  localActivities: number;
+  /** Other markers (e.g. core_patch of patched()). */
+  otherMarkers: number;
+  steps: string[];
+  workflowTasks: number;
+  timers: number;
+  searchAttributeUpserts: number;
+  updates: number;
+  shape: NoopShape;
+}
+
+/**
+ * Counts what a finished workflow's history holds, and splits its steps around its two Updates: before the pay Update
+ * is accepted (placement), from then until its answer (payment), and after the answer (notification). A local
+ * activity shows as a `core_local_activity` marker, recorded when the workflow task that ran it completes; a scheduled
+ * activity as ActivityTaskScheduled, issued by the workflow task it is in (one scheduled in the same task that answers
+ * the pay Update runs after the answer).
+ */
+export async function historyFacts(temporal: Client, workflowId: string): Promise<HistoryFacts> {
+  const handle = temporal.workflow.getHandle(workflowId);
+  await Promise.race([handle.result(), new Promise((_resolve, reject) => setTimeout(() => reject(new Error(`${workflowId} did not finish in 60 s`)), 60_000))]);
+  const events = (await handle.fetchHistory()).events ?? [];
+  const accepted = events.flatMap((event, index) => (event.workflowExecutionUpdateAcceptedEventAttributes ? [index] : []));
+  const completed = events.flatMap((event, index) => (event.workflowExecutionUpdateCompletedEventAttributes ? [index] : []));
+  const payAccepted = accepted[1] ?? events.length;
+  const payAnswered = completed[1] ?? events.length;
+  // The workflow task whose completion answered the pay Update: everything after its WorkflowTaskCompleted event.
+  let answeringTask = payAnswered;
+  while (answeringTask > 0 && !events[answeringTask].workflowTaskCompletedEventAttributes) answeringTask -= 1;
+
+  const shape: NoopShape = { beforePlace: [], beforePaid: [], afterPaid: [] };
+  const steps: string[] = [];
+  let markers = 0;
+  events.forEach((event, index) => {
+    const scheduled = event.activityTaskScheduledEventAttributes;
+    const marker = event.markerRecordedEventAttributes;
+    if (marker) markers += 1;
+    const kind: StepKind | undefined = scheduled ? 'activity' : marker?.markerName === 'core_local_activity' ? 'local' : undefined;
+    if (!kind) return;
+    steps.push(scheduled ? `${scheduled.activityType?.name ?? '?'} (scheduled)` : 'local activity');
+    if (index < payAccepted) shape.beforePlace.push(kind);
+    else if (kind === 'local' ? index < payAnswered : index < answeringTask) shape.beforePaid.push(kind);
+    else shape.afterPaid.push(kind);
+  });
+  return {
+    workflowId,
+    totalEvents: events.length,
+    activitiesScheduled: events.filter((event) => event.activityTaskScheduledEventAttributes).length,
+    localActivities: steps.filter((step) => step === 'local activity').length,
+    otherMarkers: markers - steps.filter((step) => step === 'local activity').length,
+    steps,
+    workflowTasks: events.filter((event) => event.workflowTaskCompletedEventAttributes).length,
+    timers: events.filter((event) => event.timerStartedEventAttributes).length,
+    searchAttributeUpserts: events.filter((event) => event.upsertWorkflowSearchAttributesEventAttributes).length,
+    updates: accepted.length,
+    shape,
+  };
+}
+
