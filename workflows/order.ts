@@ -54,7 +54,7 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
 }
 
 /** The generation of the workflow code an order runs on; each is chosen once, at the start, by a patch marker. */
-type Generation = 1 | 2 | 3 | 4;
+type Generation = 1 | 2 | 3 | 4 | 5;
 
 /**
  * Generation 2: the short Redis and MySQL steps run as local activities, in the worker that runs the workflow,
@@ -78,8 +78,18 @@ export const FAILURES_END_CLEANLY = 'failures-end-cleanly';
  */
 export const PAYMENT_STEPS_RUN_LOCALLY = 'payment-steps-run-locally';
 
+/**
+ * Generation 5: the authorisation is a scheduled activity again (capture keeps its quick local tries). A payOrder
+ * update is durable only once a workflow task that accepts it completes; authorising as a local activity charged the
+ * card inside that task, so a Temporal restart before the task completed lost the update after the money moved, and
+ * the order expired with its stock committed and its payment captured (seen in the fault run). Scheduling the
+ * authorisation completes the accepting task first. Generation 4 stays for the orders it recorded.
+ */
+export const PAYMENT_UPDATE_DURABLE_FIRST = 'payment-update-durable-first';
+
 /** Newest first: an order that found a marker in its history keeps the behaviour it started with. */
 function generationOfThisOrder(): Generation {
+  if (patched(PAYMENT_UPDATE_DURABLE_FIRST)) return 5;
   if (patched(PAYMENT_STEPS_RUN_LOCALLY)) return 4;
   if (patched(FAILURES_END_CLEANLY)) return 3;
   return patched(STORE_STEPS_RUN_LOCALLY) ? 2 : 1;
@@ -407,9 +417,9 @@ class Order {
     return this.generation >= 2 ? local(STORE_STEP, summary) : scheduled(STORE_STEP, summary);
   }
 
-  /** The authorisation: local from generation 4 on (same timeouts and retries, answered in the update's task). */
+  /** The authorisation: local in generation 4 only (see PAYMENT_UPDATE_DURABLE_FIRST), else scheduled. */
   private provider(options: ActivityOptions, summary: string) {
-    return this.generation >= 4 ? local(options, summary) : scheduled(options, summary);
+    return this.generation === 4 ? local(options, summary) : scheduled(options, summary);
   }
 
   /** Runs a step of the sale; its failure carries the step's name. */

@@ -15,6 +15,8 @@ export type DevServerEnvOptions = Omit<NonNullable<LocalTestWorkflowEnvironmentO
 export async function startDevServerEnv(options: DevServerEnvOptions = {}): Promise<TestWorkflowEnvironment> {
   return TestWorkflowEnvironment.createLocal({
     server: {
+      // The server's own start-up warnings (a generated cluster id) are noise around the results.
+      log: { format: 'pretty', level: 'error' },
       ...options,
       extraArgs: [...SQLITE_WAL_PRAGMA_ARGS, ...(options.extraArgs ?? [])],
       executable: { type: 'existing-path', path: requireBinary(TEMPORAL_CLI) },
