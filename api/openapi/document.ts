@@ -69,10 +69,10 @@ export function buildOpenApiDocument() {
       path: '/products/{id}/restock',
       summary: 'Add units to a product (admin)',
       tags: ['products'],
-      request: { params: idParam(productIdSchema), ...jsonBody(restockSchema) },
-      responses: { 200: json(productResponse, 'the product with stock and availability raised') },
+      request: { headers: z.object({ 'Idempotency-Key': idempotencyKeySchema.optional() }), params: idParam(productIdSchema), ...jsonBody(restockSchema) },
+      responses: { 200: json(productResponse, 'the product with stock and availability raised; a replay of the same Idempotency-Key and quantity answers it again') },
     },
-    [...BODY_CODES, 'PRODUCT_NOT_FOUND', 'STOCK_LIMIT_EXCEEDED'],
+    [...BODY_CODES, 'PRODUCT_NOT_FOUND', 'STOCK_LIMIT_EXCEEDED', 'IDEMPOTENCY_KEY_REUSED'],
   );
   route(
     {

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Runtime } from '@temporalio/worker';
 import { freePort } from '../../chaos/supervisor';
-import { apiClient } from '../api/http';
+import { apiClient, eventually } from '../api/http';
 
 const root = path.resolve(__dirname, '..', '..');
 
@@ -93,8 +93,17 @@ test('a worker SIGKILLed under npm start is restarted, the API keeps serving, an
   expect(newPid).not.toBe(workerPid);
   await waitForOutput(/order worker running/, 60_000, beforeKill);
 
-  const paid = await api.post(`/orders/${placed.body.id}/payment`, { paymentToken: 'tok_visa' });
-  expect(paid.body.status).toBe('CONFIRMED');
+  // The order's next task first waits out the dead worker's sticky queue (10 s), which can outlast the API's Temporal
+  // deadline: the payment may then answer 503 with Retry-After. A buyer looks at the order and pays again only if it
+  // is still RESERVED (a payment under way answers 409 meanwhile).
+  const orderPath = `/orders/${placed.body.id}`;
+  const confirmed = await eventually(async () => {
+    if ((await api.get(orderPath)).body.status === 'RESERVED') await api.post(`${orderPath}/payment`, { paymentToken: 'tok_visa' });
+    const order = await api.get(orderPath);
+    if (order.body.status !== 'CONFIRMED') throw new Error(`order is ${order.body.status}`);
+    return order.body;
+  }, 60_000, 1_000);
+  expect(confirmed.status).toBe('CONFIRMED');
   expect(output).not.toMatch(/stopping the rest/);
 
   // Ctrl-C: everything stops, cleanly.
