@@ -7,6 +7,22 @@ import './databases';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startStack } from '../../bench/stack';
+import { loadConfig } from '../../config';
+import { connectRedis } from '../../inventory/redis';
+
+/**
+ * The suite's Redis database is its own: it starts empty, so availability left by an earlier run (whose products
+ * may have had the same ids in a database since dropped) is never taken for a new product's. MySQL stays the truth:
+ * the API loads every product's missing availability from it at start.
+ */
+async function emptyOwnRedisDatabase(): Promise<void> {
+  const redis = await connectRedis(loadConfig().REDIS_URL);
+  try {
+    await redis.flushdb();
+  } finally {
+    redis.disconnect();
+  }
+}
 
 export const BROWSER_PORTS = {
   api: Number(process.env.BROWSER_API_PORT ?? 3500),
@@ -16,6 +32,7 @@ export const BROWSER_PORTS = {
 };
 
 async function main(): Promise<void> {
+  await emptyOwnRedisDatabase();
   const stack = await startStack({
     name: 'browser',
     apiPort: BROWSER_PORTS.api,
