@@ -32,6 +32,8 @@ COPY --from=build /app/node_modules node_modules
 COPY --from=build /app/dist dist
 COPY --from=build /app/web/dist web/dist
 COPY containers/entrypoint.sh /usr/local/bin/order-saga
+# The payment stand-in's ledger (PAYMENTS_DATA_FILE) lives here; compose mounts a volume on it so it survives restarts.
+RUN mkdir -p /app/data && chown app /app/data
 USER app
 EXPOSE 3000 4010 8081
 HEALTHCHECK --interval=10s --timeout=5s --start-period=60s --retries=3 CMD ["node", "dist/containers/healthcheck.js"]
