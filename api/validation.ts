@@ -55,12 +55,14 @@ export const deliveryListQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(50),
 });
 
-/** Decimal digits only, no sign, no leading zero: `0x1`, `1e0`, `+1` and `01` are not product 1. */
+/**
+ * Decimal digits only, no sign, no leading zero: `0x1`, `1e0`, `+1` and `01` are not product 1. A well-formed id
+ * beyond any product's (above the id column's range) names no product: 404, like any id that does not exist.
+ */
 export const productIdSchema = z
   .string()
   .regex(/^[1-9][0-9]{0,9}$/, 'must be a positive integer in decimal digits, without sign or leading zeros')
-  .transform(Number)
-  .pipe(z.int().max(MAX_PRODUCT_ID));
+  .transform(Number);
 export const orderIdSchema = z.string().regex(/^ord_[A-Za-z0-9_-]{1,60}$/, 'is not an order id');
 export const idempotencyKeySchema = z.string().regex(/^[\x21-\x7e]{1,255}$/, 'must be 1–255 visible ASCII characters');
 

@@ -1,6 +1,6 @@
 /**
  * `tsx scripts/schemathesis-run.ts`: schemathesis against a real stack (bench/stack.ts: Temporal dev server, payment
- * stand-in, worker and API as processes), with its default checks, bounded. Used by scripts/schemathesis.sh, which
+ * stand-in, worker and API as processes), with its default checks, bounded. Used by .ci/suites/schemathesis.sh, which
  * installs schemathesis into a venv and passes its path in SCHEMATHESIS_BIN.
  *
  * The stack has its own ports (SCHEMATHESIS_BASE_PORT, 31200, and the next three), MySQL database and Redis database

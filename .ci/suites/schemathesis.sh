@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# The API contract under schemathesis (issue 11; meant as .ci/suites/schemathesis.sh once a run of it is seen green): installs schemathesis (pinned) from PyPI into a venv under the repo,
+# The API contract under schemathesis (CI suite): installs schemathesis (pinned) from PyPI into a venv under the repo,
 # then scripts/schemathesis-run.ts starts a real stack (Temporal dev server, payment stand-in, worker, API on their own
 # ports, own MySQL database and Redis database) and runs schemathesis against GET /openapi.json with its default
 # checks, bounded (--max-examples, a timeout). Ends with "N passed, N failed".
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 
 SCHEMATHESIS_VERSION=4.32.5
 venv=.venv-schemathesis
