@@ -7,20 +7,10 @@ import { Worker } from '@temporalio/worker';
 import { dataConverterFor, ENCRYPTED_ENCODING } from '../../temporal/codec';
 import { ADMIN, buyer } from '../support/auth';
 import { TEST_CODEC_KEYS } from '../support/codec';
-import { startService, type Service } from '../support/service';
-import { apiClient, unique, type ApiClient } from './http';
+import { unique } from './http';
+import { serviceForThisFile } from './service-per-file';
 
-let service: Service;
-let api: ApiClient;
-
-beforeAll(async () => {
-  service = await startService({ holdMs: 60_000 });
-  api = apiClient(service.baseUrl);
-}, 120_000);
-
-afterAll(async () => {
-  await service?.stop();
-}, 60_000);
+const stack = serviceForThisFile({ holdMs: 60_000 });
 
 interface FoundPayload {
   path: string;
@@ -41,15 +31,15 @@ function payloadsIn(value: unknown, path = 'history'): FoundPayload[] {
 
 test('a paid order history holds no payment token, customer id or amount in clear, and replays with the codec', async () => {
   // A declined card first, so the decline reason is in the history too, then a good one.
-  const product = await api.post('/products', { sku: unique('enc'), name: 'Encrypted', priceCents: 73_519, stock: 10 }, { as: ADMIN });
+  const product = await stack.api.post('/products', { sku: unique('enc'), name: 'Encrypted', priceCents: 73_519, stock: 10 }, { as: ADMIN });
   const customerId = unique('cus-secret');
-  const placed = await api.post('/orders', { items: [{ productId: product.body.id, quantity: 1 }] }, { as: buyer(customerId) });
+  const placed = await stack.api.post('/orders', { items: [{ productId: product.body.id, quantity: 1 }] }, { as: buyer(customerId) });
   const orderId: string = placed.body.id;
-  expect((await api.post(`/orders/${orderId}/payment`, { paymentToken: 'tok_insufficientFunds' }, { as: buyer(customerId) })).status).toBe(402);
-  expect((await api.post(`/orders/${orderId}/payment`, { paymentToken: 'tok_visa' }, { as: buyer(customerId) })).body.status).toBe('CONFIRMED');
-  await service.temporalClient.workflow.getHandle(orderId).result();
+  expect((await stack.api.post(`/orders/${orderId}/payment`, { paymentToken: 'tok_insufficientFunds' }, { as: buyer(customerId) })).status).toBe(402);
+  expect((await stack.api.post(`/orders/${orderId}/payment`, { paymentToken: 'tok_visa' }, { as: buyer(customerId) })).body.status).toBe('CONFIRMED');
+  await stack.service.temporalClient.workflow.getHandle(orderId).result();
 
-  const { history } = await service.temporalClient.workflowService.getWorkflowExecutionHistory({
+  const { history } = await stack.service.temporalClient.workflowService.getWorkflowExecutionHistory({
     namespace: 'default',
     execution: { workflowId: orderId },
   });

@@ -16,26 +16,16 @@ import { NO_LIMITS } from '../../config/limits';
 import { admissionKey } from '../../inventory/keys';
 import type { PaymentsClient } from '../../payments/client';
 import { buyer, TEST_AUTH_SECRET, tokenFor } from '../support/auth';
-import { startService, type Service } from '../support/service';
-import { apiClient, eventually, unique, type ApiClient } from './http';
+import { eventually, unique } from './http';
+import { serviceForThisFile } from './service-per-file';
 
-let service: Service;
-let api: ApiClient;
-
-beforeAll(async () => {
-  service = await startService({ holdMs: 60_000 });
-  api = apiClient(service.baseUrl);
-}, 120_000);
-
-afterAll(async () => {
-  await service?.stop();
-}, 60_000);
+const stack = serviceForThisFile({ holdMs: 60_000 });
 
 /** How the API names a keyed order of this buyer (the tests' apps derive the secret from the JWT secret). */
 const idScope = (callerId: string) => ({ secret: orderIdSecretOf({ AUTH_JWT_SECRET: TEST_AUTH_SECRET, ORDER_ID_SECRET: undefined }), callerId });
 
 async function newProduct(stock: number): Promise<{ id: number; sku: string }> {
-  const answer = await api.post('/products', { sku: unique('race-sku'), name: 'Race test product', priceCents: 500, stock });
+  const answer = await stack.api.post('/products', { sku: unique('race-sku'), name: 'Race test product', priceCents: 500, stock });
   expect(answer.status).toBe(201);
   return answer.body;
 }
@@ -46,12 +36,12 @@ async function newProduct(stock: number): Promise<{ id: number; sku: string }> {
  */
 async function apiWithNoWorker(): Promise<{ baseUrl: string; taskQueue: string; close: () => Promise<void> }> {
   const taskQueue = `nobody-polls-${randomUUID()}`;
-  const connection = await Connection.connect({ address: (service.temporalClient.connection as Connection).options.address });
+  const connection = await Connection.connect({ address: (stack.service.temporalClient.connection as Connection).options.address });
   const app = createApp({
-    orm: service.orm,
-    redis: service.redis,
-    inventory: service.inventory,
-    temporal: new Client({ connection, namespace: service.temporalClient.options.namespace }),
+    orm: stack.service.orm,
+    redis: stack.service.redis,
+    inventory: stack.service.inventory,
+    temporal: new Client({ connection, namespace: stack.service.temporalClient.options.namespace }),
     holdMs: 60_000,
     logger: pino({ level: 'silent' }),
     taskQueue,
@@ -86,12 +76,12 @@ test('a buyer who hangs up before the answer gives up their admission claim at o
     await expect(request).rejects.toThrow();
 
     // The claim on the only unit is gone within moments of the hang-up...
-    await eventually(async () => expect(await service.redis.zcard(admissionKey(product.id))).toBe(0), 2_000, 50);
+    await eventually(async () => expect(await stack.service.redis.zcard(admissionKey(product.id))).toBe(0), 2_000, 50);
     // ...so the next buyer is admitted to the unit instead of hearing it is being reserved by a buyer ahead.
-    const next = await api.post('/orders', { customerId: unique('cus'), items: [{ productId: product.id, quantity: 1 }] });
+    const next = await stack.api.post('/orders', { customerId: unique('cus'), items: [{ productId: product.id, quantity: 1 }] });
     expect(next.status).toBe(201);
   } finally {
-    await service.temporalClient.workflow.getHandle(orderIdFor(key, idScope(customerId))).terminate('test over').catch(() => undefined);
+    await stack.service.temporalClient.workflow.getHandle(orderIdFor(key, idScope(customerId))).terminate('test over').catch(() => undefined);
     await stalled.close();
   }
 });
@@ -103,7 +93,7 @@ test('a keyed retry while the first request already holds the last unit is answe
   const orderId = orderIdFor(key, idScope(body.customerId));
   // Where the first request's workflow is when the retry arrives: recorded PENDING, the last unit reserved in Redis,
   // RESERVED not yet recorded (the first request is still waiting for it).
-  const activities = createActivities({ orm: service.orm, inventory: service.inventory, payments: {} as PaymentsClient, notifier: { send: async () => undefined } });
+  const activities = createActivities({ orm: stack.service.orm, inventory: stack.service.inventory, payments: {} as PaymentsClient, notifier: { send: async () => undefined } });
   const line = { productId: product.id, sku: product.sku, quantity: 1, unitPriceCents: 500 };
   await activities.saveOrder({
     id: orderId,
@@ -117,9 +107,9 @@ test('a keyed retry while the first request already holds the last unit is answe
     requestHash: requestHashOf(body),
   });
   expect(await activities.reserveStock({ orderId, lines: [{ productId: product.id, quantity: 1 }] })).toEqual({ reserved: true });
-  expect(await service.inventory.available(product.id)).toBe(0);
+  expect(await stack.service.inventory.available(product.id)).toBe(0);
 
-  const retry = await api.post('/orders', body, { idempotencyKey: key });
+  const retry = await stack.api.post('/orders', body, { idempotencyKey: key });
 
   expect(retry.status).toBe(201);
   expect(retry.body).toMatchObject({ id: orderId, status: 'RESERVED' });

@@ -2,28 +2,18 @@
  * Sold-out answers through the REST API: once the gate has found a product sold out, the API refuses its buyers
  * without asking Redis, and units coming back (a restock, a cancelled order) reopen the sale for the next buyer.
  */
-import { startService, type Service } from '../support/service';
-import { apiClient, expectProblem, unique, type ApiClient } from './http';
+import { expectProblem, unique } from './http';
+import { serviceForThisFile } from './service-per-file';
 
-let service: Service;
-let api: ApiClient;
-
-beforeAll(async () => {
-  service = await startService({ holdMs: 60_000 });
-  api = apiClient(service.baseUrl);
-}, 120_000);
-
-afterAll(async () => {
-  await service?.stop();
-}, 60_000);
+const stack = serviceForThisFile({ holdMs: 60_000 });
 
 async function productWith(stock: number): Promise<number> {
-  const answer = await api.post('/products', { sku: unique('api-sold-out'), name: 'Sold-out product', priceCents: 1_500, stock });
+  const answer = await stack.api.post('/products', { sku: unique('api-sold-out'), name: 'Sold-out product', priceCents: 1_500, stock });
   expect(answer.status).toBe(201);
   return answer.body.id;
 }
 
-const order = (productId: number, quantity = 1) => api.post('/orders', { customerId: unique('cus-sold-out'), items: [{ productId, quantity }] });
+const order = (productId: number, quantity = 1) => stack.api.post('/orders', { customerId: unique('cus-sold-out'), items: [{ productId, quantity }] });
 
 test('a restock reopens a sold-out product for the very next buyer', async () => {
   const productId = await productWith(1);
@@ -31,7 +21,7 @@ test('a restock reopens a sold-out product for the very next buyer', async () =>
   expectProblem(await order(productId), 409, 'OUT_OF_STOCK');
   expectProblem(await order(productId), 409, 'OUT_OF_STOCK'); // answered from the flag
 
-  expect((await api.post(`/products/${productId}/restock`, { quantity: 1 })).status).toBe(200);
+  expect((await stack.api.post(`/products/${productId}/restock`, { quantity: 1 })).status).toBe(200);
 
   expect((await order(productId)).status).toBe(201);
 });
@@ -41,7 +31,7 @@ test('a cancelled order gives its unit back to the next buyer', async () => {
   const first = await order(productId);
   expectProblem(await order(productId), 409, 'OUT_OF_STOCK');
 
-  expect((await api.post(`/orders/${first.body.id}/cancel`)).status).toBe(200);
+  expect((await stack.api.post(`/orders/${first.body.id}/cancel`)).status).toBe(200);
 
   expect((await order(productId)).status).toBe(201);
 });
