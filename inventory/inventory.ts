@@ -110,6 +110,15 @@ export class Inventory {
     return settled === 1;
   }
 
+  /**
+   * The products whose last unit this order's reservation took (RESERVE_SCRIPT): each sell-out has exactly one such
+   * order. Empty when it took none, and when its hold is gone (Redis lost its data, or the tombstone expired).
+   */
+  async soldOutBy(orderId: string): Promise<number[]> {
+    const field = await this.redis.hget(holdKey(orderId), 'soldOut');
+    return field ? field.split(',').map(Number) : [];
+  }
+
   async available(productId: number): Promise<number | null> {
     const value = await this.redis.get(availabilityKey(productId));
     return value === null ? null : Number(value);

@@ -1,5 +1,5 @@
 /**
- * The Lua scripts Redis runs atomically. A hold is a hash {state, lines}; its state only moves forward:
+ * The Lua scripts Redis runs atomically. A hold is a hash {state, lines, soldOut}; its state only moves forward:
  *   held → released (units given back) | settled (units sold for good).
  * Finished holds stay as tombstones for a while so that a late duplicate of a reserve cannot take stock again.
  *
@@ -13,6 +13,10 @@
  * is not loaded. Lines naming the same product are checked against their sum, or each could fit alone while
  * together they drive the availability below zero. A reservation made ends the order's admission claims in the
  * same step, so the gate never counts a unit both as claimed and as reserved.
+ *
+ * The reservation that takes a product's last unit writes the product's id into the hold's `soldOut` field (comma
+ * separated, empty when it took no last unit): the one atomic moment a sell-out happens, so exactly one order is its
+ * cause however many reservations race, and a retried reserve (state 'held') never writes it again.
  */
 export const RESERVE_SCRIPT = `
 local lines = (#KEYS - 1) / 2
@@ -31,8 +35,14 @@ for i = 1, lines do
   needed[key] = (needed[key] or 0) + tonumber(ARGV[i])
   if tonumber(available) < needed[key] then return {0, i} end
 end
-for i = 1, lines do redis.call('DECRBY', KEYS[1 + i], ARGV[i]) end
-redis.call('HSET', KEYS[1], 'state', 'held', 'lines', ARGV[lines + 1])
+local soldOut = {}
+for i = 1, lines do
+  -- Availability was at least the line's quantity (checked above), so 0 now means this step took the last unit.
+  if redis.call('DECRBY', KEYS[1 + i], ARGV[i]) == 0 then
+    table.insert(soldOut, string.match(KEYS[1 + i], '(%d+)$'))
+  end
+end
+redis.call('HSET', KEYS[1], 'state', 'held', 'lines', ARGV[lines + 1], 'soldOut', table.concat(soldOut, ','))
 endClaims()
 return {1, 0}
 `;

@@ -18,8 +18,12 @@ export interface WebhookEmitterOptions {
   client: Client;
   taskQueue?: string;
   policy?: DeliveryPolicy;
-  /** Units left per product in Redis (null when unknown): a reservation that leaves 0 emits product.sold_out. */
-  availableMany?: (productIds: number[]) => Promise<(number | null)[]>;
+  /**
+   * The products whose last unit the order's reservation took (Inventory.soldOutBy): each is one product.sold_out.
+   * Asked of the reservation itself, not of the units left when the record is written: by then other reservations
+   * may have taken the last unit too (two events for one sell-out) or units may have come back (none at all).
+   */
+  soldOutBy?: (orderId: string) => Promise<number[]>;
 }
 
 export interface WebhookEmitter {
@@ -60,11 +64,12 @@ export function createWebhookEmitter(orm: MikroORM, options: WebhookEmitterOptio
     },
   };
 
-  /** The products of this reservation that it left with no unit: each is a product.sold_out naming this order. */
+  /** The products whose last unit this reservation took: each is a product.sold_out naming this order. */
   async function soldOutEvents(view: OrderView, at: Date): Promise<WebhookEvent[]> {
-    if (!options.availableMany) return [];
-    const lines = view.items;
-    const left = await options.availableMany(lines.map((line) => line.productId));
-    return lines.filter((_, index) => left[index] === 0).map((line) => soldOutEvent({ productId: line.productId, sku: line.sku, orderId: view.id }, at));
+    if (!options.soldOutBy) return [];
+    const soldOut = new Set(await options.soldOutBy(view.id));
+    return view.items
+      .filter((line) => soldOut.has(line.productId))
+      .map((line) => soldOutEvent({ productId: line.productId, sku: line.sku, orderId: view.id }, at));
   }
 }

@@ -49,7 +49,7 @@ async function main(): Promise<void> {
     payments: createPaymentsClient({ baseUrl: config.PAYMENTS_URL, timeoutMs: 5_000 }),
     notifier,
     onAvailabilityRebuilt: () => metrics?.saga.availabilityRebuilds.inc(),
-    webhooks: createWebhookEmitter(orm, { client, availableMany: (productIds) => inventory.availableMany(productIds) }),
+    webhooks: createWebhookEmitter(orm, { client, soldOutBy: (orderId) => inventory.soldOutBy(orderId) }),
   });
   const worker = await createOrderWorker({
     connection,

@@ -261,12 +261,26 @@ describe('idempotency and the hold lifecycle', () => {
     expect(await redis.ttl(availabilityKey(productId))).toBe(-1);
   });
 
-  it('records the order lines on the hold', async () => {
-    const [a, b] = [await productWith(10), await productWith(10)];
+  it('records the order lines on the hold, and the products whose last unit it took', async () => {
+    const [a, b] = [await productWith(10), await productWith(1)];
     const orderId = ids.orderId();
     await inventory.reserve(orderId, [{ productId: a, quantity: 2 }, { productId: b, quantity: 1 }]);
 
-    expect(await redis.hgetall(holdKey(orderId))).toEqual({ state: 'held', lines: `${a}:2,${b}:1` });
+    expect(await redis.hgetall(holdKey(orderId))).toEqual({ state: 'held', lines: `${a}:2,${b}:1`, soldOut: `${b}` });
+  });
+
+  it('names the one reservation that sold a product out, however many race for its last units', async () => {
+    const productId = await productWith(5);
+    const orderIds = ids.orderIdList(20);
+    const connections = await openTestRedisPool(4);
+    try {
+      const gates = connections.map((connection) => new Inventory(connection));
+      await Promise.all(orderIds.map((orderId, index) => gates[index % gates.length].reserve(orderId, [{ productId, quantity: 1 }])));
+    } finally {
+      await closeAll(connections);
+    }
+    const soldOutBy = await Promise.all(orderIds.map((orderId) => inventory.soldOutBy(orderId)));
+    expect(soldOutBy.filter((products) => products.includes(productId))).toHaveLength(1);
   });
 });
 

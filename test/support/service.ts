@@ -163,7 +163,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
             client,
             taskQueue: `${taskQueue}-webhooks`,
             policy: webhooks.policy,
-            availableMany: (productIds) => inventory.availableMany(productIds),
+            soldOutBy: (orderId) => inventory.soldOutBy(orderId),
           }),
       }),
       shutdownGraceTime: '2s',
