@@ -105,13 +105,18 @@ export class ApiClient {
   readonly statusCounts = new Map<string, number>();
 
   private readonly tokens = new Map<string, Promise<string>>();
+  private readonly baseUrls: string[];
+  private sent = 0;
 
   constructor(
-    private readonly baseUrl: string,
+    /** One API, or several instances that take the requests in turn, as a round-robin load balancer does. */
+    baseUrls: string | string[],
     /** AUTH_JWT_SECRET of the run's API: every buyer is a distinct customer with a token of their own. */
     private readonly authSecret: string,
     private readonly timeoutMs = 45_000,
-  ) {}
+  ) {
+    this.baseUrls = typeof baseUrls === 'string' ? [baseUrls] : baseUrls;
+  }
 
   /** `Authorization` for a buyer (customer role, sub = their customer id) or for staff (operator). */
   async authorization(who: { customerId: string } | 'operator'): Promise<Record<string, string>> {
@@ -129,7 +134,9 @@ export class ApiClient {
     this.inFlight += 1;
     const route = `${method} ${path.replace(/ord_[A-Za-z0-9_-]+/, ':id')}`;
     try {
-      const response = await fetch(this.baseUrl + path, {
+      // Round-robin: a buyer's retry after an instance died goes to the next one.
+      const baseUrl = this.baseUrls[this.sent++ % this.baseUrls.length];
+      const response = await fetch(baseUrl + path, {
         method,
         headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
         body: body === undefined ? undefined : JSON.stringify(body),

@@ -3,12 +3,14 @@
  * Faults of one kind are stratified over the load window (one per equal slice), so they never overlap each other;
  * faults of different kinds may.
  */
+import type { FaultCounts } from '../payments/faults';
+import { killDatabaseConnections } from './mysql-connections';
 import type { ChaosOptions } from './options';
 import type { Rng } from './random';
 import type { ChaosStack } from './stack';
 
-export type FaultKind = 'worker-kill' | 'temporal-restart' | 'redis-flush' | 'api-kill';
-export const FAULT_KINDS: readonly FaultKind[] = ['worker-kill', 'temporal-restart', 'redis-flush', 'api-kill'];
+export type FaultKind = 'worker-kill' | 'temporal-restart' | 'redis-flush' | 'api-kill' | 'payments-restart' | 'mysql-kill';
+export const FAULT_KINDS: readonly FaultKind[] = ['worker-kill', 'temporal-restart', 'redis-flush', 'api-kill', 'payments-restart', 'mysql-kill'];
 
 export interface PlannedFault {
   kind: FaultKind;
@@ -19,6 +21,8 @@ export interface PlannedFault {
   signal?: NodeJS.Signals;
   /** Worker index (0-based) for a worker kill. */
   worker?: number;
+  /** API instance index (0-based) for an API kill. */
+  api?: number;
 }
 
 export interface FaultRecord extends PlannedFault {
@@ -28,12 +32,17 @@ export interface FaultRecord extends PlannedFault {
   /** What happened, for the report. */
   detail: string;
   injected: boolean;
+  /** The stand-in's own fault counts just before a restart took them with it (summed into the report). */
+  paymentCounts?: FaultCounts;
 }
 
 /** Faults land in [10%, 85%] of the load window, so orders are in flight and more arrive after the last one. */
 const WINDOW = { from: 0.1, to: 0.85 };
 
-export function planFaults(rng: Rng, options: Pick<ChaosOptions, 'durationMs' | 'workers' | 'workerKills' | 'temporalRestarts' | 'redisFlushes' | 'apiKills'>): PlannedFault[] {
+export function planFaults(
+  rng: Rng,
+  options: Pick<ChaosOptions, 'durationMs' | 'workers' | 'apis' | 'workerKills' | 'temporalRestarts' | 'redisFlushes' | 'apiKills' | 'paymentsRestarts' | 'mysqlKills'>,
+): PlannedFault[] {
   const start = options.durationMs * WINDOW.from;
   const span = options.durationMs * (WINDOW.to - WINDOW.from);
   const times = (count: number) => Array.from({ length: count }, (_, i) => Math.round(start + (span / count) * (i + rng.between(0.1, 0.9))));
@@ -55,8 +64,12 @@ export function planFaults(rng: Rng, options: Pick<ChaosOptions, 'durationMs' | 
     })),
     ...times(options.redisFlushes).map((atMs): PlannedFault => ({ kind: 'redis-flush', atMs, downMs: 0 })),
     ...times(options.apiKills).map(
-      (atMs, i): PlannedFault => ({ kind: 'api-kill', atMs, downMs: rng.int(500, 2_000), signal: i % 2 === 0 ? 'SIGKILL' : 'SIGTERM' }),
+      // The instances take turns, one at a time (kills of one kind never overlap), so another keeps serving.
+      (atMs, i): PlannedFault => ({ kind: 'api-kill', atMs, downMs: rng.int(500, 2_000), signal: i % 2 === 0 ? 'SIGKILL' : 'SIGTERM', api: i % options.apis }),
     ),
+    // A provider crash: its books are on disk (PAYMENTS_DATA_FILE), so the same file is reopened on restart.
+    ...times(options.paymentsRestarts).map((atMs): PlannedFault => ({ kind: 'payments-restart', atMs, downMs: rng.int(500, 3_000), signal: 'SIGKILL' })),
+    ...times(options.mysqlKills).map((atMs): PlannedFault => ({ kind: 'mysql-kill', atMs, downMs: 0 })),
   ];
   return plan.sort((a, b) => a.atMs - b.atMs);
 }
@@ -78,8 +91,8 @@ export async function runFaults(plan: PlannedFault[], stack: ChaosStack, loadSta
   const fire = async (fault: PlannedFault): Promise<void> => {
     await sleep(fault.atMs - since());
     const firedAtMs = since();
-    const record = (target: string, detail: string, injected = true) => {
-      records.push({ ...fault, firedAtMs, target, detail, injected });
+    const record = (target: string, detail: string, injected = true, extra: Partial<FaultRecord> = {}) => {
+      records.push({ ...fault, firedAtMs, target, detail, injected, ...extra });
       hooks.log(`${fmt(firedAtMs)} fault ${fault.kind}: ${detail}`);
     };
     switch (fault.kind) {
@@ -121,17 +134,33 @@ export async function runFaults(plan: PlannedFault[], stack: ChaosStack, loadSta
         return;
       }
       case 'api-kill': {
-        const part = stack.supervisor.get('api');
+        const name = stack.apiNames[(fault.api ?? 0) % stack.apiNames.length];
+        const part = stack.supervisor.get(name);
         if (!part.isUp()) {
-          record('api', 'skipped: the API is not up', false);
+          record(name, `skipped: ${name} is not up`, false);
           return;
         }
         const cut = hooks.apiRequestsInFlight();
         const signal = fault.signal ?? 'SIGKILL';
         await part.stop(signal);
-        record('api', `${signal} API with ${cut} buyer request(s) open; restart in ${fmt(fault.downMs)}`);
+        record(name, `${signal} ${name} with ${cut} buyer request(s) open on the APIs; restart in ${fmt(fault.downMs)}`);
         await sleep(fault.downMs);
         part.start();
+        return;
+      }
+      case 'payments-restart': {
+        const part = stack.supervisor.get('payments');
+        const paymentCounts = await stack.paymentFaultCounts();
+        const signal = fault.signal ?? 'SIGKILL';
+        await part.stop(signal);
+        record('payments', `${signal} payment stand-in; restart on the same ledger file in ${fmt(fault.downMs)}`, true, { paymentCounts });
+        await sleep(fault.downMs);
+        part.start();
+        return;
+      }
+      case 'mysql-kill': {
+        const { killed, spared, busy } = await killDatabaseConnections(stack.orm, stack.databaseName);
+        record('mysql', `KILL CONNECTION of ${killed} connection(s) to ${stack.databaseName} (${busy} mid-statement; ${spared} of the run's own spared)`, killed > 0);
         return;
       }
     }
@@ -144,7 +173,8 @@ export async function runFaults(plan: PlannedFault[], stack: ChaosStack, loadSta
       records.push({ ...plan[i], firedAtMs: -1, target: '-', detail: `failed: ${(outcome.reason as Error).message}`, injected: false });
       // A failed restart must not leave the target down: a process manager would bring it back.
       if (plan[i].kind === 'temporal-restart') stack.supervisor.get('temporal').start();
-      if (plan[i].kind === 'api-kill') stack.supervisor.get('api').start();
+      if (plan[i].kind === 'api-kill') for (const name of stack.apiNames) stack.supervisor.get(name).start();
+      if (plan[i].kind === 'payments-restart') stack.supervisor.get('payments').start();
     }
   }
   return records.sort((a, b) => a.firedAtMs - b.firedAtMs);

@@ -1,7 +1,8 @@
 /**
  * `npm run chaos`: a fault run. Many buyers place and pay orders with a mix of payment tokens while workers are
  * SIGKILLed and restarted, the Temporal dev server is stopped and restarted on its SQLite file, Redis is flushed, the
- * payment provider is slow, flaky and loses answers, and the API is killed mid-request. Then it waits for quiet and
+ * payment provider is slow, flaky, loses answers and is SIGKILLed and restarted on its ledger, one of two API
+ * instances is killed mid-request, and the parts' MySQL connections are killed. Then it waits for quiet and
  * runs the invariant checker. Bounded in time and count; stops by itself; 127.0.0.1 only. See chaos/options.ts.
  *
  * Exit code: 0 no breach; 1 a breach, a stuck order or a double capture; 2 the run could not be carried out.

@@ -12,6 +12,8 @@ export interface ChaosOptions {
   concurrency: number;
   /** Order worker processes. */
   workers: number;
+  /** API instances behind the buyers (all on the same Redis, MySQL and Temporal); requests go round-robin. */
+  apis: number;
   /** Products on sale (each order takes one or two of them). */
   products: number;
   /** Units of each product at the start. */
@@ -24,8 +26,12 @@ export interface ChaosOptions {
   temporalRestarts: number;
   /** FLUSHALL of the run's own Redis. */
   redisFlushes: number;
-  /** SIGKILLs of the API while buyers talk to it (restarted after 0.5–2 s). */
+  /** Stops of one API instance while buyers talk to it (restarted after 0.5–2 s); the others keep serving. */
   apiKills: number;
+  /** SIGKILLs of the payment stand-in, restarted after 0.5–3 s on the same ledger file. */
+  paymentsRestarts: number;
+  /** KILL CONNECTION of every connection the workers and APIs hold to the run's database. */
+  mysqlKills: number;
   /** PAYMENTS_FAULTS of the payment stand-in for the whole run ('off' for a well-behaved provider). */
   paymentFaults: string;
   /** How long to wait, after the load, for every order to finish. */
@@ -47,13 +53,17 @@ export class UsageError extends Error {
 export const DEFAULT_PAYMENT_FAULTS = 'latencyMs=50-400,failRate=0.1,loseAnswerRate=0.05';
 
 /** Fault counts that grow with the run's length unless given: at least one of each kind, two flushes. */
-export function defaultFaultCounts(durationMs: number): Pick<ChaosOptions, 'workerKills' | 'temporalRestarts' | 'redisFlushes' | 'apiKills'> {
+export function defaultFaultCounts(
+  durationMs: number,
+): Pick<ChaosOptions, 'workerKills' | 'temporalRestarts' | 'redisFlushes' | 'apiKills' | 'paymentsRestarts' | 'mysqlKills'> {
   const seconds = durationMs / 1000;
   return {
     workerKills: Math.max(2, Math.round(seconds / 18)),
     temporalRestarts: Math.max(1, Math.round(seconds / 60)),
     redisFlushes: Math.max(2, Math.round(seconds / 30)),
     apiKills: Math.max(1, Math.round(seconds / 40)),
+    paymentsRestarts: Math.max(1, Math.round(seconds / 45)),
+    mysqlKills: Math.max(2, Math.round(seconds / 30)),
   };
 }
 
@@ -65,6 +75,7 @@ export function defaultOptions(overrides: Partial<ChaosOptions> = {}): ChaosOpti
     seed: Math.floor(Math.random() * 2 ** 31),
     concurrency: 20,
     workers: 2,
+    apis: 2,
     products: 3,
     stockPerProduct: 60,
     holdMs: 8_000,
@@ -85,13 +96,16 @@ export const USAGE = `usage: npm run chaos -- [options]
   --seed=N               repeat a run's buyers and fault schedule (default: random, printed)
   --concurrency=N        buyers in flight at once (default 20)
   --workers=N            order worker processes (default 2)
+  --apis=N               API instances, requests spread round-robin (default 2)
   --products=N           products on sale (default 3)
   --stock=N              units of each product (default 60)
   --hold=<dur>           RESERVATION_TTL (default 8s)
   --worker-kills=N       SIGKILLs of a worker (default: 1 per 18 s of load, at least 2)
   --temporal-restarts=N  stops/restarts of the Temporal dev server (default: 1 per minute, at least 1)
   --redis-flushes=N      FLUSHALLs of the run's Redis (default: 1 per 30 s, at least 2)
-  --api-kills=N          SIGKILLs of the API (default: 1 per 40 s, at least 1)
+  --api-kills=N          stops of one API instance at a time (default: 1 per 40 s, at least 1)
+  --payments-restarts=N  SIGKILLs of the payment stand-in, restarted on its ledger (default: 1 per 45 s, at least 1)
+  --mysql-kills=N        KILL CONNECTION of the parts' connections to the run's database (default: 1 per 30 s, at least 2)
   --payment-faults=<s>   PAYMENTS_FAULTS of the stand-in (default ${DEFAULT_PAYMENT_FAULTS}; 'off' for none)
   --quiet-timeout=<dur>  how long to wait for every order to finish after the load (default 180s)
   --stuck-after=<dur>    past its hold, an open order is stuck (default 90s)
@@ -107,12 +121,15 @@ const COUNT_FLAGS = {
   seed: 'seed',
   concurrency: 'concurrency',
   workers: 'workers',
+  apis: 'apis',
   products: 'products',
   stock: 'stockPerProduct',
   'worker-kills': 'workerKills',
   'temporal-restarts': 'temporalRestarts',
   'redis-flushes': 'redisFlushes',
   'api-kills': 'apiKills',
+  'payments-restarts': 'paymentsRestarts',
+  'mysql-kills': 'mysqlKills',
 } as const;
 const DURATION_FLAGS = { duration: 'durationMs', hold: 'holdMs', 'quiet-timeout': 'quietTimeoutMs', 'stuck-after': 'stuckAfterMs' } as const;
 
@@ -121,12 +138,15 @@ const LIMITS: Record<string, [number, number]> = {
   seed: [0, 2 ** 31 - 1],
   concurrency: [1, 1_000],
   workers: [1, 8],
+  apis: [1, 4],
   products: [1, 50],
   stock: [1, 1_000_000],
   'worker-kills': [0, 1_000],
   'temporal-restarts': [0, 100],
   'redis-flushes': [0, 1_000],
   'api-kills': [0, 1_000],
+  'payments-restarts': [0, 100],
+  'mysql-kills': [0, 1_000],
 };
 
 /** Parses argv (e.g. process.argv.slice(2)); fault counts not given follow the duration. */

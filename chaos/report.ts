@@ -18,7 +18,7 @@ export function formatSummary(summary: ChaosSummary): string {
   const { options, orders, faults, verdict } = summary;
   out.push(
     `Fault run (seed ${summary.seed}): ${orders.buyers} buyers over ${s(options.durationMs)}, concurrency ${options.concurrency}, ` +
-      `${options.workers} workers, ${options.products} products × ${options.stockPerProduct} units, hold ${s(options.holdMs)}`,
+      `${options.workers} workers, ${options.apis} APIs, ${options.products} products × ${options.stockPerProduct} units, hold ${s(options.holdMs)}`,
   );
   out.push(
     `phases: setup ${s(summary.phasesMs.setup)}, load ${s(summary.phasesMs.load)}, quiet ${s(summary.phasesMs.quiet)}, ` +
@@ -52,20 +52,22 @@ export function formatSummary(summary: ChaosSummary): string {
   const payment = faults.payment;
   out.push(
     ...table(
-      ['worker kills', 'Temporal restarts', 'Redis flushes', 'API kills', 'payment: delayed', '503s', 'answers lost', 'skipped'],
+      ['worker kills', 'Temporal restarts', 'Redis flushes', 'API kills', 'provider restarts', 'MySQL kills', 'payment: delayed', '503s', 'answers lost', 'skipped'],
       [
         [
           faults.injected['worker-kill'],
           faults.injected['temporal-restart'],
           faults.injected['redis-flush'],
           faults.injected['api-kill'],
+          faults.injected['payments-restart'],
+          faults.injected['mysql-kill'],
           payment?.delayed ?? 0,
           payment?.failed ?? 0,
           payment?.lostAnswers ?? 0,
           faults.skipped,
         ].map(String),
       ],
-      new Set([0, 1, 2, 3, 4, 5, 6, 7]),
+      new Set([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]),
     ),
   );
   for (const fault of faults.log) out.push(`    ${fault.atS.toFixed(1).padStart(6)}s  ${fault.detail}`);

@@ -39,7 +39,7 @@ export async function runChaos(options: ChaosOptions, hooks: RunHooks): Promise<
       productIds: stack.products.map((product) => product.id),
       orderIdSecret: orderIdSecretOf({ AUTH_JWT_SECRET: stack.env.AUTH_JWT_SECRET }),
     });
-    const api = new ApiClient(stack.apiUrl, stack.env.AUTH_JWT_SECRET!);
+    const api = new ApiClient(stack.apiUrls, stack.env.AUTH_JWT_SECRET!);
     const loadStartedAt = Date.now();
     let done = 0;
     const progress = setInterval(() => log(`load: ${done}/${plans.length} buyers done, ${api.inFlight} request(s) open`), 10_000);

@@ -19,6 +19,7 @@ import { connectRedis } from '../inventory/redis';
 import { requireBinary, TEMPORAL_CLI } from '../temporal/binaries';
 import { ORDER_SEARCH_ATTRIBUTES, ORDER_TASK_QUEUE } from '../temporal/names';
 import { SQLITE_WAL_PRAGMA_ARGS } from '../temporal/dev-server';
+import type { FaultCounts } from '../payments/faults';
 import type { ChaosOptions } from './options';
 import { freePort, Supervisor, waitUntil, type Part } from './supervisor';
 
@@ -28,7 +29,11 @@ const HOST = '127.0.0.1';
 const NAMESPACE = 'default';
 
 export interface ChaosStack {
+  /** The first API instance (for the verdict's reads). */
   apiUrl: string;
+  /** Every API instance, in the order of apiNames; buyers' requests go round-robin over them. */
+  apiUrls: string[];
+  apiNames: string[];
   paymentsUrl: string;
   redisUrl: string;
   databaseUrl: string;
@@ -45,6 +50,8 @@ export interface ChaosStack {
   workerNames: string[];
   /** The environment the checker and the parts read their connections from. */
   env: NodeJS.ProcessEnv;
+  /** The payment stand-in's own fault counts since it last started (undefined when it does not answer). */
+  paymentFaultCounts(): Promise<FaultCounts | undefined>;
   /** Waits until Temporal answers its health check. */
   waitForTemporal(timeoutMs?: number): Promise<void>;
   /** Stops every part; drops the database and removes the data unless `keep`. */
@@ -101,15 +108,18 @@ export async function startChaosStack(options: ChaosOptions, log: (line: string)
   const databaseUrl = chaosDatabaseUrl(databaseName);
   const dataDir = mkdtempSync(path.join(os.tmpdir(), `chaos-temporal-${runId}-`));
   const logDir = mkdtempSync(path.join(os.tmpdir(), `chaos-logs-${runId}-`));
-  const [apiPort, paymentsPort, temporalPort, redisPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const [paymentsPort, temporalPort, redisPort] = [await freePort(), await freePort(), await freePort()];
+  const apiPorts: number[] = [];
+  for (let i = 0; i < options.apis; i += 1) apiPorts.push(await freePort());
   const temporalAddress = `${HOST}:${temporalPort}`;
   const redisUrl = `redis://${HOST}:${redisPort}`;
-  const apiUrl = `http://${HOST}:${apiPort}`;
+  const apiUrls = apiPorts.map((port) => `http://${HOST}:${port}`);
+  const apiUrl = apiUrls[0];
   const paymentsUrl = `http://${HOST}:${paymentsPort}`;
 
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    PORT: String(apiPort),
+    PORT: String(apiPorts[0]),
     PAYMENTS_PORT: String(paymentsPort),
     PAYMENTS_URL: paymentsUrl,
     DATABASE_URL: databaseUrl,
@@ -160,7 +170,9 @@ export async function startChaosStack(options: ChaosOptions, log: (line: string)
   });
   const workerNames = Array.from({ length: options.workers }, (_, i) => `worker-${i + 1}`);
   const workerParts = workerNames.map((name) => tsxPart(name, 'worker/main.ts'));
-  const apiPart = tsxPart('api', 'api/main.ts');
+  // Instances of one API on the same Redis, MySQL and Temporal, as behind a load balancer; each on its own port.
+  const apiNames = apiPorts.map((_, i) => `api-${i + 1}`);
+  const apiParts = apiPorts.map((port, i) => tsxPart(apiNames[i], 'api/main.ts', { PORT: String(port) }));
 
   let orm: MikroORM | undefined;
   let redis: Redis | undefined;
@@ -168,7 +180,7 @@ export async function startChaosStack(options: ChaosOptions, log: (line: string)
     // The run's own Redis connection goes first (a clean QUIT, while the server is still there).
     await redis?.quit().catch(() => redis?.disconnect());
     // Newest first: the API stops taking orders, workers drain, then the provider, Temporal and Redis.
-    await supervisor.stopAll(['api', ...workerNames, 'payments', 'temporal', 'redis']);
+    await supervisor.stopAll([...apiNames, ...workerNames, 'payments', 'temporal', 'redis']);
     if (orm && !keep) await run(forkSql(orm), `DROP DATABASE IF EXISTS \`${databaseName}\``).catch(() => undefined);
     await orm?.close().catch(() => undefined);
     if (!keep) rmSync(dataDir, { recursive: true, force: true });
@@ -196,14 +208,16 @@ export async function startChaosStack(options: ChaosOptions, log: (line: string)
     await waitUntil('Temporal dev server', () => temporalHealthy(temporalAddress), 60_000, [temporalPart]);
     paymentsPart.start();
     for (const part of workerParts) part.start();
-    apiPart.start();
-    const all: Part[] = [paymentsPart, ...workerParts, apiPart];
+    for (const part of apiParts) part.start();
+    const all: Part[] = [paymentsPart, ...workerParts, ...apiParts];
     await waitUntil('payment stand-in', () => httpOk(`${paymentsUrl}/health`), 60_000, all);
-    await waitUntil('API', () => httpOk(`${apiUrl}/readyz`), 90_000, all);
+    for (const [i, url] of apiUrls.entries()) await waitUntil(apiNames[i], () => httpOk(`${url}/readyz`), 90_000, all);
     await waitUntil(`${options.workers} worker(s) polling`, async () => (await pollerCount(temporalAddress, NAMESPACE)) >= options.workers, 120_000, all);
-    log(`stack up: API ${apiUrl}, payments ${paymentsUrl}, Temporal ${temporalAddress}, Redis ${redisUrl}; logs in ${logDir}`);
+    log(`stack up: API ${apiUrls.join(' ')}, payments ${paymentsUrl}, Temporal ${temporalAddress}, Redis ${redisUrl}; logs in ${logDir}`);
     return {
       apiUrl,
+      apiUrls,
+      apiNames,
       paymentsUrl,
       redisUrl,
       databaseUrl,
@@ -218,6 +232,10 @@ export async function startChaosStack(options: ChaosOptions, log: (line: string)
       supervisor,
       workerNames,
       env,
+      paymentFaultCounts: async () => {
+        const response = await fetch(`${paymentsUrl}/v1/faults`, { signal: AbortSignal.timeout(15_000) }).catch(() => undefined);
+        return response?.ok ? ((await response.json()) as { injected: FaultCounts }).injected : undefined;
+      },
       waitForTemporal: (timeoutMs = 60_000) => waitUntil('Temporal dev server', () => temporalHealthy(temporalAddress), timeoutMs, [temporalPart]),
       teardown,
     };

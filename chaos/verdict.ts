@@ -101,6 +101,13 @@ export interface ChaosSummary {
   database: string;
 }
 
+const sumFaultCounts = (counts: FaultCounts[]): FaultCounts =>
+  counts.reduce((sum, count) => ({ delayed: sum.delayed + count.delayed, failed: sum.failed + count.failed, lostAnswers: sum.lostAnswers + count.lostAnswers }), {
+    delayed: 0,
+    failed: 0,
+    lostAnswers: 0,
+  });
+
 async function finalStatuses(stack: ChaosStack, records: BuyerRecord[]): Promise<{ statuses: Map<string, Outcome>; reasons: Map<string, string> }> {
   const api = new ApiClient(stack.apiUrl, stack.env.AUTH_JWT_SECRET!, 10_000);
   const staff = await api.authorization('operator');
@@ -197,8 +204,10 @@ export async function judge(input: {
   const doubleCaptureOrders = [...captures].filter(([, count]) => count > 1).map(([reference]) => reference);
   let paymentFaults: FaultCounts | null = null;
   if (options.paymentFaults !== 'off') {
-    const response = await fetch(`${stack.paymentsUrl}/v1/faults`, { signal: AbortSignal.timeout(15_000) }).catch(() => undefined);
-    if (response?.ok) paymentFaults = ((await response.json()) as { injected: FaultCounts }).injected;
+    // The stand-in counts since its last start: add what each restart took with it.
+    const sinceLastStart = await stack.paymentFaultCounts();
+    const counts = [...faultRecords.map((fault) => fault.paymentCounts), sinceLastStart].filter((count): count is FaultCounts => count !== undefined);
+    if (sinceLastStart) paymentFaults = sumFaultCounts(counts);
   }
 
   const em = forkSql(stack.orm);

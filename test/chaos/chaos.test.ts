@@ -1,7 +1,9 @@
 /**
- * The fault run of `npm run chaos`, smaller: 60 buyers over 25 s with at least one fault of each kind (worker SIGKILL,
- * Temporal dev server stop/restart on its SQLite file, Redis FLUSHALL, API SIGKILL mid-request) and a slow, flaky,
- * answer-losing payment provider throughout. Everything runs on its own ports, Redis, database and Temporal data.
+ * The fault run of `npm run chaos`, smaller: 60 buyers over 25 s spread over two API instances, with at least one
+ * fault of each kind (worker SIGKILL, Temporal dev server stop/restart on its SQLite file, Redis FLUSHALL, one API
+ * instance killed mid-request, the payment stand-in SIGKILLed and restarted on its ledger, KILL CONNECTION of the
+ * parts' MySQL connections) and a slow, flaky, answer-losing payment provider throughout. Everything runs on its own
+ * ports, Redis, database and Temporal data.
  */
 import { defaultOptions } from '../../chaos/options';
 import { formatSummary } from '../../chaos/report';
@@ -9,7 +11,7 @@ import { runChaos } from '../../chaos/run';
 
 jest.setTimeout(240_000);
 
-it('keeps every invariant through worker kills, Temporal restarts, Redis flushes, API kills and a faulty provider', async () => {
+it('keeps every invariant through worker kills, Temporal restarts, Redis flushes, API kills, provider restarts, killed MySQL connections and a faulty provider', async () => {
   const lines: string[] = [];
   const summary = await runChaos(
     defaultOptions({
@@ -20,6 +22,8 @@ it('keeps every invariant through worker kills, Temporal restarts, Redis flushes
       temporalRestarts: 1,
       redisFlushes: 2,
       apiKills: 1,
+      paymentsRestarts: 1,
+      mysqlKills: 2,
       quietTimeoutMs: 100_000,
       stuckAfterMs: 60_000,
       resultsFile: null,
@@ -33,6 +37,8 @@ it('keeps every invariant through worker kills, Temporal restarts, Redis flushes
   expect(summary.faults.injected['temporal-restart']).toBeGreaterThanOrEqual(1);
   expect(summary.faults.injected['redis-flush']).toBeGreaterThanOrEqual(1);
   expect(summary.faults.injected['api-kill']).toBeGreaterThanOrEqual(1);
+  expect(summary.faults.injected['payments-restart']).toBeGreaterThanOrEqual(1);
+  expect(summary.faults.injected['mysql-kill']).toBeGreaterThanOrEqual(1);
   expect(summary.faults.payment?.delayed).toBeGreaterThan(0);
   expect(summary.verdict).toEqual({ breaches: 0, checkerBreaches: 0, oversoldUnits: 0, stockDrift: 0, contradictions: 0, stuck: 0, doubleCaptures: 0 });
   expect(summary.quiet.reached).toBe(true);

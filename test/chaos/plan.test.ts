@@ -49,6 +49,13 @@ describe('chaos plans', () => {
     expect(planFaults(new Rng(11), options)).toEqual(plan);
   });
 
+  it('kills one API instance at a time, the instances taking turns', () => {
+    const plan = planFaults(new Rng(11), { ...options, apis: 2, apiKills: 4 });
+    const kills = plan.filter((fault) => fault.kind === 'api-kill');
+    expect(kills.map((fault) => fault.api)).toEqual([0, 1, 0, 1]);
+    for (const [i, kill] of kills.slice(1).entries()) expect(kill.atMs).toBeGreaterThan(kills[i].atMs + kills[i].downMs);
+  });
+
   it('draws the same buyers from the same seed, with a mix of intents and tokens', () => {
     const draw = () => planBuyers(new Rng(3), { orders: 300, durationMs: 90_000, holdMs: 8_000, productIds: [1, 2, 3], orderIdSecret: 'plan-test-secret' });
     const buyers = draw();
