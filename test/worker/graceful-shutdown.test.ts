@@ -3,9 +3,8 @@
  * time out and retry), the process exits cleanly, and the replacement worker carries the order on to CONFIRMED.
  * The worker runs as its real entry point (`tsx worker/main.ts`) against a real dev server, MariaDB and Redis.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
 import type { MikroORM } from '@mikro-orm/core';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Redis } from 'ioredis';
@@ -13,13 +12,13 @@ import { Inventory } from '../../inventory/inventory';
 import { OrderClient } from '../../temporal/order-client';
 import type { OrderInput } from '../../workflows/order-types';
 import { createTestProduct, openTestOrm } from '../support/db';
+import { exitOf, startEntryPoint, stopProcessGroup } from '../support/entry-point';
 import { startDevServerEnv } from '../support/dev-server';
 import { openTestRedis } from '../support/redis';
 import { startStandIn, type StandIn } from '../payments/stand-in';
 
 /** Every provider call takes this long, so the authorisation is surely in flight when the worker is told to stop. */
 const PROVIDER_LATENCY_MS = 3_000;
-const root = path.resolve(__dirname, '..', '..');
 
 let env: TestWorkflowEnvironment;
 let standIn: StandIn;
@@ -35,7 +34,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await Promise.all(workers.map(stopGroup));
+  await Promise.all(workers.map(stopProcessGroup));
   await redis?.quit();
   await orm?.close();
   await standIn?.close();
@@ -44,37 +43,9 @@ afterAll(async () => {
 
 /** The production entry point, configured like an operator would, waiting until it polls. */
 async function startWorker(): Promise<ChildProcess> {
-  const worker = spawn(path.join(root, 'node_modules', '.bin', 'tsx'), ['worker/main.ts'], {
-    cwd: root,
-    env: { ...process.env, TEMPORAL_ADDRESS: env.address, PAYMENTS_URL: standIn.baseUrl, LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    // Its own process group: tsx runs the worker in a child process, and the whole group must stop with it.
-    detached: true,
-  });
+  const worker = await startEntryPoint('worker/main.ts', { TEMPORAL_ADDRESS: env.address, PAYMENTS_URL: standIn.baseUrl, LOG_LEVEL: 'info' }, 'order worker running');
   workers.push(worker);
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('order worker running')) resolve();
-    };
-    worker.stdout!.on('data', onData);
-    worker.stderr!.on('data', onData);
-    worker.once('exit', (code) => reject(new Error(`worker exited early (${code}): ${output}`)));
-  });
   return worker;
-}
-
-const exitOf = (worker: ChildProcess) => new Promise<number | null>((resolve) => worker.once('exit', (code) => resolve(code)));
-
-/** SIGTERM to the worker's process group, SIGKILL if it has not gone within the grace period. */
-async function stopGroup(worker: ChildProcess): Promise<void> {
-  if (worker.exitCode !== null || worker.signalCode !== null) return;
-  const exited = exitOf(worker);
-  process.kill(-worker.pid!, 'SIGTERM');
-  const timer = setTimeout(() => process.kill(-worker.pid!, 'SIGKILL'), 25_000);
-  await exited;
-  clearTimeout(timer);
 }
 
 test('a worker stopped by SIGTERM finishes its in-flight activity, exits cleanly, and its replacement completes the order', async () => {
