@@ -2,6 +2,7 @@
  * Several fault runs in a row, one per seed (`npm run chaos:seeds -- N [chaos options]`): the guarantees must hold
  * on every run, not on a lucky one. Pure parts here (the seeds, the line per run), the loop in seeds-main.ts.
  */
+import { FAULT_KINDS, type FaultKind } from './faults';
 import type { ChaosSummary } from './verdict';
 
 export class SeedsUsageError extends Error {}
@@ -21,16 +22,27 @@ export function parseSeedsArgs(argv: string[]): { count: number; chaosArgs: stri
 /** The seeds of N runs from the first one; kept within --seed's range. */
 export const seedsFrom = (first: number, count: number): number[] => Array.from({ length: count }, (_, i) => (first + i) % 2 ** 31);
 
-type RunFigures = Pick<ChaosSummary, 'seed' | 'ok' | 'verdict' | 'outcomes' | 'phasesMs'>;
+type RunFigures = Pick<ChaosSummary, 'seed' | 'ok' | 'verdict' | 'outcomes' | 'phasesMs'> & { faults: Pick<ChaosSummary['faults'], 'injected'> };
 
-/** One line per run: the seed, the verdict, and what became of the orders. */
+/** How each kind of fault is named in the line, in FAULT_KINDS order. */
+const FAULT_NAMES: Record<FaultKind, string> = {
+  'worker-kill': 'worker kills',
+  'temporal-restart': 'Temporal restarts',
+  'redis-flush': 'Redis flushes',
+  'api-kill': 'API kills',
+  'payments-restart': 'provider restarts',
+  'mysql-kill': 'MySQL kills',
+};
+
+/** One line per run: the seed, the verdict, what became of the orders, and the faults injected. */
 export function seedLine(summary: RunFigures): string {
   const { verdict, outcomes } = summary;
+  const faults = FAULT_KINDS.map((kind) => `${summary.faults.injected[kind] ?? 0} ${FAULT_NAMES[kind]}`).join(', ');
   return (
     `seed ${summary.seed}: ${summary.ok ? 'ok' : 'FAILED'}, ` +
     `${verdict.breaches} breaches, ${verdict.stuck} stuck, ${verdict.doubleCaptures} double captures; ` +
     `${outcomes.CONFIRMED} CONFIRMED, ${outcomes.CANCELLED} CANCELLED, ${outcomes.EXPIRED} EXPIRED, ${outcomes.FAILED} FAILED, ` +
-    `${outcomes.REJECTED} REJECTED (${Math.round(summary.phasesMs.total / 1000)} s)`
+    `${outcomes.REJECTED} REJECTED; faults: ${faults} (${Math.round(summary.phasesMs.total / 1000)} s)`
   );
 }
 
