@@ -22,6 +22,7 @@ import { orderIdSecretOf } from './order-ids';
 import { notFound, problemHandler } from './errors';
 import { docsRouter } from './openapi/docs-route';
 import { requireJsonBody, wrongMethodRouter } from './method-rules';
+import { refuseSoldOutEarly } from './sold-out-refusal';
 import { consoleRouter, type ConsoleSettings } from './routes/console';
 import { localSignInRouter } from './routes/local-sign-in';
 import { healthRouter } from './routes/health';
@@ -88,6 +89,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(healthRouter({ orm: deps.orm, redis: deps.redis, temporal: deps.temporal, taskQueue: deps.taskQueue ?? ORDER_TASK_QUEUE }));
   app.use(docsRouter());
   app.use(policyRouter());
+  // Before the rate limiter: a refusal from the in-process flag costs nothing and spends no buyer's budget.
+  if (deps.soldOut) app.post('/orders', refuseSoldOutEarly(deps.soldOut));
   app.use(rateLimitRouter(deps.redis, limits, deps.logger));
   app.use('/products', productsRouter({ ...deps, inventory }));
   app.use('/orders', ordersRouter({ ...deps, inventory, orders: metrics ? meteredOrderClient(orderClient, metrics) : orderClient, orderIdSecret: orderIdSecretOf(auth), limits }));

@@ -1,4 +1,4 @@
-import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import { ConnectionException, DeadlockException, DriverException, LockWaitTimeoutException } from '@mikro-orm/core';
 import { ServiceError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { MaxRetriesPerRequestError } from 'ioredis/built/errors';
@@ -14,7 +14,7 @@ import {
 } from '../temporal/order-errors';
 import { PROBLEM_CODE } from '../telemetry/request-telemetry';
 import { Problem } from './problem';
-import { problemTypeOf, STATUS_TITLES } from './problem-codes';
+import { problemTypeOf, statusOf, STATUS_TITLES } from './problem-codes';
 
 type ErrorClass<E> = abstract new (...args: never[]) => E;
 /** A domain error class and its problem: answers for errors of that class, undefined for others. */
@@ -86,23 +86,29 @@ function toProblem(error: unknown, logger: Logger, where: { method: string; path
 
 /** The one place a failed request becomes a problem+json answer. */
 export function problemHandler(logger: Logger): ErrorRequestHandler {
-  return (error, req, res, _next) => {
-    const problem = toProblem(error, logger, { method: req.method, path: req.path });
-    res.locals[PROBLEM_CODE] = problem.code;
-    res
-      .status(problem.status)
-      .set(problem.headers)
-      .type('application/problem+json')
-      .json({
-        type: problemTypeOf(problem.code),
-        title: STATUS_TITLES[problem.status] ?? 'Error',
-        status: problem.status,
-        code: problem.code,
-        detail: problem.message,
-        instance: req.originalUrl,
-        ...problem.extensions,
-      });
-  };
+  return (error, req, res, _next) => sendProblem(req, res, toProblem(error, logger, { method: req.method, path: req.path }));
+}
+
+/** What a problem answer is made of: a Problem, or the same fields without an Error (for an expected refusal). */
+export type ProblemAnswer = Pick<Problem, 'code' | 'message' | 'extensions' | 'headers'>;
+
+/** Answers application/problem+json; the status is the code's (problem-codes.ts). */
+export function sendProblem(req: Request, res: Response, problem: ProblemAnswer): void {
+  const status = statusOf(problem.code);
+  res.locals[PROBLEM_CODE] = problem.code;
+  res
+    .status(status)
+    .set(problem.headers)
+    .type('application/problem+json')
+    .json({
+      type: problemTypeOf(problem.code),
+      title: STATUS_TITLES[status] ?? 'Error',
+      status,
+      code: problem.code,
+      detail: problem.message,
+      instance: req.originalUrl,
+      ...problem.extensions,
+    });
 }
 
 export const notFound: RequestHandler = (req, _res, next) => {

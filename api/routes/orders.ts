@@ -3,7 +3,7 @@ import type { MikroORM } from '@mikro-orm/core';
 import { getProducts } from '../../db/catalogue';
 import { saveOrderEmail } from '../../db/order-contact';
 import { getOrderRecord, listOrderPage } from '../../db/order-queries';
-import type { AdmissionResult, Inventory } from '../../inventory/inventory';
+import type { Inventory } from '../../inventory/inventory';
 import type { SoldOutFlags } from '../../inventory/sold-out-flags';
 import type { OrderClient } from '../../temporal/order-client';
 import { TemporalDeadlineError } from '../../temporal/order-errors';
@@ -20,6 +20,7 @@ import { orderIdFor } from '../order-ids';
 import { buildOrderInput, requestHashOf } from '../order-placement';
 import { decodeCursor, toPage } from '../pagination';
 import { Problem } from '../problem';
+import { outOfStockAnswer } from '../sold-out-refusal';
 import { idempotencyKeySchema, newOrderSchema, orderCursorSchema, orderIdSchema, orderListQuerySchema, parse, paymentSchema, type NewOrder } from '../validation';
 
 export interface OrdersRouterDeps {
@@ -181,20 +182,16 @@ function sendPending(res: Response, orderId: string, customerId: string | undefi
  */
 async function admitOrRefuse(inventory: Inventory, soldOut: SoldOutFlags | undefined, orderId: string, lines: NewOrder['items']): Promise<void> {
   const flagged = soldOut?.firstSoldOut(lines);
-  if (flagged) throw outOfStock({ admitted: false, productId: flagged.productId, reason: 'SOLD_OUT' }, lines);
+  if (flagged) throw outOfStock({ productId: flagged.productId, reason: 'SOLD_OUT' }, lines);
   const admission = await inventory.admit(orderId, lines);
   if (admission.admitted) return;
   if (admission.reason === 'SOLD_OUT') soldOut?.mark(admission.productId, lines.find((line) => line.productId === admission.productId)!.quantity);
   throw outOfStock(admission, lines);
 }
 
-function outOfStock(admission: Extract<AdmissionResult, { admitted: false }>, lines: NewOrder['items']): Problem {
-  const lineIndex = lines.findIndex((line) => line.productId === admission.productId);
-  const detail =
-    admission.reason === 'SOLD_OUT'
-      ? `product ${admission.productId} does not have enough stock left`
-      : `every unit of product ${admission.productId} left is being reserved by buyers ahead; units may come back if they do not pay`;
-  return new Problem('OUT_OF_STOCK', detail, { productId: admission.productId, field: `body.items.${lineIndex}.quantity` });
+function outOfStock(...args: Parameters<typeof outOfStockAnswer>): Problem {
+  const { code, message, extensions } = outOfStockAnswer(...args);
+  return new Problem(code, message, extensions);
 }
 
 /**

@@ -15,6 +15,8 @@ beforeAll(async () => {
   service = await startService({
     holdMs: 60_000,
     limits: { LIMIT_UNITS_PER_PRODUCT: 2, LIMIT_UNPAID_ORDERS: 2, LIMIT_PAYMENT_ATTEMPTS: 3, RATE_ORDERS_PER_MINUTE: 6, RATE_PAYMENTS_PER_MINUTE: 5 },
+    // A flag outlasts every test here, so which refusals come from it does not depend on how fast the machine is.
+    soldOutFlagMaxAgeMs: 10 * 60_000,
   });
   api = apiClient(service.baseUrl);
 }, 120_000);
@@ -77,16 +79,29 @@ test('an order takes 3 payment attempts, each decline answered alike; the 4th is
 });
 
 test('POST /orders: 6 a minute per buyer, then 429 with Retry-After; another buyer is unaffected', async () => {
-  const soldOut = await newProduct(0);
   const me = unique('cus-rate');
+  // Refused by the route (no such product line is valid), after the limiter has counted it.
+  const invalid = () => place(me, []);
   const statuses = [];
-  for (let i = 0; i < 7; i += 1) statuses.push((await place(me, [{ productId: soldOut, quantity: 1 }])).status);
-  expect(statuses).toEqual([409, 409, 409, 409, 409, 409, 429]);
-  const limited = await place(me, [{ productId: soldOut, quantity: 1 }]);
+  for (let i = 0; i < 7; i += 1) statuses.push((await invalid()).status);
+  expect(statuses).toEqual([400, 400, 400, 400, 400, 400, 429]);
+  const limited = await invalid();
   expectProblem(limited, 429, 'RATE_LIMITED');
   expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
   expect(Number(limited.headers.get('retry-after'))).toBeLessThanOrEqual(60);
-  expect((await place(unique('cus-rate-other'), [{ productId: soldOut, quantity: 1 }])).status).toBe(409);
+  expect((await place(unique('cus-rate-other'), [])).status).toBe(400);
+});
+
+test('a sold-out answer from the flag spends none of the buyer\'s rate budget; the first, from Redis, spends one', async () => {
+  const soldOut = await newProduct(0);
+  const me = unique('cus-rate-sold-out');
+  const statuses = [];
+  for (let i = 0; i < 12; i += 1) statuses.push((await place(me, [{ productId: soldOut, quantity: 1 }])).status);
+  expect(statuses).toEqual(Array(12).fill(409));
+  // 1 of 6 spent by the refusal from Redis: 5 more requests the limiter counts, then 429.
+  const counted = [];
+  for (let i = 0; i < 6; i += 1) counted.push((await place(me, [])).status);
+  expect(counted).toEqual([400, 400, 400, 400, 400, 429]);
 });
 
 test('POST /orders/:id/payment: 5 a minute per buyer, then 429', async () => {

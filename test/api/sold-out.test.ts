@@ -42,3 +42,16 @@ test('a buyer of fewer units than a refused buyer asked for is still served', as
 
   expect((await order(productId, 2)).status).toBe(201);
 });
+
+test('a retry with its Idempotency-Key gets its own order after the product sold out, not the flag', async () => {
+  const productId = await productWith(1);
+  const customerId = unique('cus-sold-out-retry');
+  const placeOnce = () => stack.api.post('/orders', { customerId, items: [{ productId, quantity: 1 }] }, { idempotencyKey: `retry-${customerId}` });
+  const first = await placeOnce();
+  expect(first.status).toBe(201);
+  expectProblem(await order(productId), 409, 'OUT_OF_STOCK'); // the product is flagged sold out now
+
+  const retry = await placeOnce();
+  expect(retry.status).toBe(201);
+  expect(retry.body.id).toBe(first.body.id);
+});

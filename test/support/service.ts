@@ -64,6 +64,8 @@ export interface ServiceOptions {
   consoleChecksEverything?: boolean;
   /** Webhooks as in production (emitter, delivery worker on a queue of its own), with a test's hosts and policy. */
   webhooks?: { allowedHosts: ReadonlySet<string>; policy: DeliveryPolicy };
+  /** How long a sold-out flag lasts without a reopening message (DEFAULT_FLAG_MAX_AGE_MS unless given). */
+  soldOutFlagMaxAgeMs?: number;
 }
 
 export interface Service {
@@ -179,7 +181,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     });
     stops.push(() => settleOpenOrders(client, taskQueue));
 
-    const soldOut = new SoldOutFlags();
+    const soldOut = new SoldOutFlags(options.soldOutFlagMaxAgeMs);
     const stopFollowing = await followReopenedProducts(redis, soldOut);
     stops.push(async () => stopFollowing());
     const app = createApp({

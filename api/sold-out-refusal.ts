@@ -1,0 +1,41 @@
+import type { RequestHandler } from 'express';
+import type { AdmissionResult } from '../inventory/inventory';
+import type { SoldOutFlags } from '../inventory/sold-out-flags';
+import { callerOf } from './auth/middleware';
+import { sendProblem, type ProblemAnswer } from './errors';
+import { newOrderSchema, type NewOrder } from './validation';
+
+/**
+ * POST /orders for a product this process already knows is sold out, answered 409 OUT_OF_STOCK before anything else
+ * runs: during a drop nearly every request is one, and this makes it cost little more than a health check.
+ *
+ * It runs after authentication and the route policy (an anonymous caller still gets 401, a caller without the
+ * customer role 403) but before the rate limiter: the refusal reads one in-process flag and touches neither Redis
+ * nor MySQL, so there is nothing to protect, and a buyer told "sold out" keeps their whole budget for when units
+ * come back. It answers only a request the route would answer the same way: a valid order, for the caller's own
+ * customer id, without an Idempotency-Key (a retry of an earlier order must get that order, which only the route can
+ * look up). Everything else goes on to the limiter and the route unchanged. The answer is written directly, without
+ * allocating an Error, since this refusal is expected, not exceptional.
+ */
+export function refuseSoldOutEarly(soldOut: SoldOutFlags): RequestHandler {
+  return (req, res, next) => {
+    if (req.get('Idempotency-Key') !== undefined) return next();
+    const parsed = newOrderSchema.safeParse(req.body);
+    if (!parsed.success) return next();
+    const order = parsed.data;
+    if (order.customerId !== undefined && order.customerId !== callerOf(res).sub) return next();
+    const flagged = soldOut.firstSoldOut(order.items);
+    if (!flagged) return next();
+    sendProblem(req, res, outOfStockAnswer({ productId: flagged.productId, reason: 'SOLD_OUT' }, order.items));
+  };
+}
+
+/** The gate's refusal, from the flag or from Redis, naming the product and the line that asked for it. */
+export function outOfStockAnswer(admission: Pick<Extract<AdmissionResult, { admitted: false }>, 'productId' | 'reason'>, lines: NewOrder['items']): ProblemAnswer {
+  const lineIndex = lines.findIndex((line) => line.productId === admission.productId);
+  const message =
+    admission.reason === 'SOLD_OUT'
+      ? `product ${admission.productId} does not have enough stock left`
+      : `every unit of product ${admission.productId} left is being reserved by buyers ahead; units may come back if they do not pay`;
+  return { code: 'OUT_OF_STOCK', message, extensions: { productId: admission.productId, field: `body.items.${lineIndex}.quantity` }, headers: {} };
+}
