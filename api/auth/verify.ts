@@ -1,6 +1,7 @@
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { AuthConfig } from '../../config/auth';
 import { ROLES, type Caller, type Role } from './roles';
+import { withVerifiedTokenCache, type VerifiedToken } from './verified-tokens';
 
 /** Tokens minted a little in the future or expired a moment ago still pass: clocks of issuer and API drift. */
 export const CLOCK_TOLERANCE_SECONDS = 30;
@@ -15,9 +16,17 @@ const SUBJECT = /^[A-Za-z0-9][A-Za-z0-9._:@|-]{0,127}$/;
 
 /**
  * Verifies a bearer JWT: signature (HS256 with AUTH_JWT_SECRET, or any asymmetric key of AUTH_JWKS_URL), expiry and
- * not-before with a small clock tolerance, issuer and audience when configured.
+ * not-before with a small clock tolerance, issuer and audience when configured. A token that passed is remembered
+ * until its expiry or for a minute, whichever is sooner (verified-tokens.ts).
  */
-export function createTokenVerifier(config: Pick<AuthConfig, 'AUTH_JWT_SECRET' | 'AUTH_JWKS_URL' | 'AUTH_ISSUER' | 'AUTH_AUDIENCE'>): VerifyToken {
+export function createTokenVerifier(config: TokenConfig): VerifyToken {
+  return withVerifiedTokenCache(createTokenCheck(config));
+}
+
+type TokenConfig = Pick<AuthConfig, 'AUTH_JWT_SECRET' | 'AUTH_JWKS_URL' | 'AUTH_ISSUER' | 'AUTH_AUDIENCE'>;
+
+/** One full verification of a token, every time (createTokenVerifier remembers the tokens that passed). */
+export function createTokenCheck(config: TokenConfig): (token: string) => Promise<VerifiedToken> {
   const secret = config.AUTH_JWT_SECRET === undefined ? undefined : new TextEncoder().encode(config.AUTH_JWT_SECRET);
   const jwks: JWTVerifyGetKey | undefined = config.AUTH_JWKS_URL === undefined ? undefined : createRemoteJWKSet(new URL(config.AUTH_JWKS_URL));
   const options = {
@@ -44,7 +53,8 @@ export function createTokenVerifier(config: Pick<AuthConfig, 'AUTH_JWT_SECRET' |
     }
     if (typeof payload.sub !== 'string' || !SUBJECT.test(payload.sub)) throw new InvalidTokenError('the sub claim is not an opaque id');
     const email = emailOf(payload.email);
-    return { sub: payload.sub, roles: rolesOf(payload.roles), ...(email ? { email } : {}) };
+    // exp is a required claim, so jwtVerify has checked it is a number.
+    return { caller: { sub: payload.sub, roles: rolesOf(payload.roles), ...(email ? { email } : {}) }, expiresAtMs: (payload.exp as number) * 1000 };
   };
 }
 
