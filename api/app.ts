@@ -86,11 +86,12 @@ export function createApp(deps: AppDeps): Express {
   if (trustProxy !== undefined) app.set('trust proxy', trustProxy);
   app.use(express.json({ limit: '16kb', strict: true }));
   app.use(authenticate(createTokenVerifier(auth)));
+  // Next to authentication, before the other routers and the rate limiter: a refusal from the in-process flag costs
+  // nothing and spends no buyer's budget (sold-out-refusal.ts).
+  if (deps.soldOut) app.post('/orders', refuseSoldOutEarly(deps.soldOut));
   app.use(healthRouter({ orm: deps.orm, redis: deps.redis, temporal: deps.temporal, taskQueue: deps.taskQueue ?? ORDER_TASK_QUEUE }));
   app.use(docsRouter());
   app.use(policyRouter());
-  // Before the rate limiter: a refusal from the in-process flag costs nothing and spends no buyer's budget.
-  if (deps.soldOut) app.post('/orders', refuseSoldOutEarly(deps.soldOut));
   app.use(rateLimitRouter(deps.redis, limits, deps.logger));
   app.use('/products', productsRouter({ ...deps, inventory }));
   app.use('/orders', ordersRouter({ ...deps, inventory, orders: metrics ? meteredOrderClient(orderClient, metrics) : orderClient, orderIdSecret: orderIdSecretOf(auth), limits }));

@@ -39,12 +39,15 @@ export function allow(roles: readonly Role[] | 'any'): RequestHandler {
       res.set('WWW-Authenticate', failure ? `Bearer realm="${REALM}", error="invalid_token", error_description="${failure.message}"` : `Bearer realm="${REALM}"`);
       throw new Problem('UNAUTHENTICATED', failure ? failure.message : 'send Authorization: Bearer <token>', { field: 'header.Authorization' });
     }
-    if (roles !== 'any' && !roles.some((role) => caller.roles.includes(role))) {
-      throw new Problem('FORBIDDEN', `this needs the role ${roles.join(' or ')}`, { field: 'header.Authorization' });
+    if (!permits(caller, roles)) {
+      throw new Problem('FORBIDDEN', `this needs the role ${(roles as readonly Role[]).join(' or ')}`, { field: 'header.Authorization' });
     }
     next();
   };
 }
+
+/** Whether an authenticated caller holds one of `roles` ('any': every caller does). */
+export const permits = (caller: Caller, roles: readonly Role[] | 'any'): boolean => roles === 'any' || roles.some((role) => caller.roles.includes(role));
 
 /** The caller of a request that passed `allow`. */
 export function callerOf(res: Response): Caller {

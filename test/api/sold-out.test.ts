@@ -4,6 +4,7 @@
  */
 import { expectProblem, unique } from './http';
 import { serviceForThisFile } from './service-per-file';
+import { ADMIN, OPERATOR } from '../support/auth';
 
 const stack = serviceForThisFile({ holdMs: 60_000 });
 
@@ -54,4 +55,14 @@ test('a retry with its Idempotency-Key gets its own order after the product sold
   const retry = await placeOnce();
   expect(retry.status).toBe(201);
   expect(retry.body.id).toBe(first.body.id);
+});
+
+test('the flag answers only callers who may place orders: anonymous gets 401 and staff 403, as on any product', async () => {
+  const productId = await productWith(0);
+  expectProblem(await order(productId), 409, 'OUT_OF_STOCK'); // the product is flagged sold out now
+  const items = [{ productId, quantity: 1 }];
+
+  expectProblem(await stack.api.post('/orders', { items }, { as: 'anonymous' }), 401, 'UNAUTHENTICATED');
+  expectProblem(await stack.api.post('/orders', { items }, { as: ADMIN }), 403, 'FORBIDDEN');
+  expectProblem(await stack.api.post('/orders', { items }, { as: OPERATOR }), 403, 'FORBIDDEN');
 });
