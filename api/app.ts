@@ -92,7 +92,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(healthRouter({ orm: deps.orm, redis: deps.redis, temporal: deps.temporal, taskQueue: deps.taskQueue ?? ORDER_TASK_QUEUE }));
   app.use(docsRouter());
   app.use(policyRouter());
-  app.use(rateLimitRouter(deps.redis, limits, deps.logger));
+  app.use('/orders', rateLimitRouter(deps.redis, limits, deps.logger));
   app.use('/products', productsRouter({ ...deps, inventory }));
   app.use('/orders', ordersRouter({ ...deps, inventory, orders: metrics ? meteredOrderClient(orderClient, metrics) : orderClient, orderIdSecret: orderIdSecretOf(auth), limits }));
   app.use('/auth', localSignInRouter(auth));

@@ -28,14 +28,17 @@ function limiter(redis: Redis, name: string, perMinute: number, keyOf: (req: Req
   };
 }
 
-/** Per-buyer limits on placing and paying (the bots' two levers in a drop) and, behind a trusted proxy, per IP. */
+/**
+ * Per-buyer limits on placing and paying (the bots' two levers in a drop) and, behind a trusted proxy, per IP. Mounted
+ * at /orders, so other requests pass it in one check.
+ */
 export function rateLimitRouter(redis: Redis, limits: LimitsConfig, logger: Logger): Router {
   const router = Router();
   const perIp = limits.RATE_PER_IP_PER_MINUTE > 0 ? limiter(redis, 'ip', limits.RATE_PER_IP_PER_MINUTE, (req) => req.ip ?? 'unknown', logger) : undefined;
   const buyer = (_req: Request, res: Parameters<RequestHandler>[1]) => callerOf(res).sub;
   const routes: Array<[string, number, string]> = [
-    ['/orders', limits.RATE_ORDERS_PER_MINUTE, 'orders'],
-    ['/orders/:id/payment', limits.RATE_PAYMENTS_PER_MINUTE, 'payments'],
+    ['/', limits.RATE_ORDERS_PER_MINUTE, 'orders'],
+    ['/:id/payment', limits.RATE_PAYMENTS_PER_MINUTE, 'payments'],
   ];
   for (const [path, perMinute, name] of routes) {
     if (perIp) router.post(path, perIp);
