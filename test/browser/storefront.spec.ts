@@ -2,6 +2,17 @@
 import { expect, test } from '@playwright/test';
 import { createProduct, PHONE, screenshot, signIn, unique } from './helpers';
 
+test('the page loads without an error in the browser console', async ({ page }) => {
+  const errors: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  page.on('pageerror', (error) => errors.push(error.message));
+  await page.goto('/', { waitUntil: 'networkidle' });
+  await expect(page.getByRole('button', { name: 'Sign in' })).toBeVisible();
+  expect(errors).toEqual([]);
+});
+
 test('a buyer reserves, sees the countdown, is declined with tok_chargeDeclined, pays with tok_visa and sees CONFIRMED', async ({ page, request }) => {
   const sku = unique('tee');
   await createProduct(request, { sku, name: 'Drop tee (limited)', priceCents: 2_900, stock: 5 });
