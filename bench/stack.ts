@@ -47,6 +47,11 @@ export interface StackOptions {
   cpuProf?: PartName[];
   /** Extra environment for every part (e.g. RESERVATION_TTL). */
   env?: Record<string, string>;
+  /**
+   * Runs the Web UI's codec server (codec-server/main.ts) on this port and starts the dev server with
+   * `--ui-codec-endpoint` pointing at it, as `npm start` does (the browser tests read decoded payloads in the Web UI).
+   */
+  codecServerPort?: number;
 }
 
 export interface RunningPart {
@@ -57,6 +62,8 @@ export interface RunningPart {
 
 export interface Stack {
   apiUrl: string;
+  /** The Web UI's codec server, when the stack runs one. */
+  codecServerUrl?: string;
   paymentsUrl: string;
   temporalAddress: string;
   namespace: string;
@@ -160,7 +167,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const workers = options.workers ?? numberArg('workers', 'BENCH_WORKERS', 1);
   const logLevel = options.logLevel ?? process.env.BENCH_LOG_LEVEL ?? 'warn';
   const cpuProf = options.cpuProf ?? ((process.env.BENCH_CPU_PROF ?? '').split(',').filter(Boolean) as PartName[]);
-  for (const port of [apiPort, paymentsPort, temporalPort, uiPort]) await assertPortFree(port);
+  const codecServerPort = options.codecServerPort;
+  for (const port of [apiPort, paymentsPort, temporalPort, uiPort, ...(codecServerPort ? [codecServerPort] : [])]) await assertPortFree(port);
 
   // The schema must be current before the API and workers open their pools.
   const orm = await openOrm(base.DATABASE_URL);
@@ -174,7 +182,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const logDir = mkdtempSync(path.join(os.tmpdir(), `bench-logs-${options.name}-`));
   const host = '127.0.0.1';
   const temporalAddress = `${host}:${temporalPort}`;
-  const devServer = { host, port: temporalPort, uiPort, namespace: base.TEMPORAL_NAMESPACE, dataDir };
+  // The Web UI runs in the operator's browser, which calls the codec server itself: localhost, as `npm start` does.
+  const codecServerUrl = codecServerPort ? `http://localhost:${codecServerPort}` : undefined;
+  const devServer = { host, port: temporalPort, uiPort, namespace: base.TEMPORAL_NAMESPACE, dataDir, codecEndpoint: codecServerUrl };
   const dynamicConfig = (process.env.BENCH_TEMPORAL_DYNAMIC_CONFIG ?? '').split(',').filter(Boolean);
   // BENCH_TEMPORAL_DYNAMIC_CONFIG (experiments only) adds server settings, to measure what one changes.
   const temporal = await startDevServer({ ...devServer, dynamicConfig });
@@ -193,6 +203,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     // Payloads encrypted as in production: the codec's cost is part of every figure.
     TEMPORAL_CODEC_KEYS: `bench:${randomBytes(32).toString('base64')}`,
     TEMPORAL_CODEC_KEY_ID: 'bench',
+    ...(codecServerPort ? { CODEC_SERVER_PORT: String(codecServerPort) } : {}),
     ...options.env,
   };
 
@@ -232,7 +243,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     startPart('payments', 'payments/main.ts', cpuProf.includes('payments'));
     for (let i = 1; i <= workers; i += 1) startPart(workers === 1 ? 'worker' : `worker-${i}`, 'worker/main.ts', cpuProf.includes('worker'));
     startPart('api', 'api/main.ts', cpuProf.includes('api'));
+    if (codecServerPort) startPart('codec-server', 'codec-server/main.ts', false);
     await waitForReady(`http://${host}:${apiPort}/readyz`, parts, 90_000);
+    if (codecServerPort) await waitForReady(`http://${host}:${codecServerPort}/healthz`, parts, 30_000);
     await waitForReady(`http://${host}:${paymentsPort}/health`, parts, 30_000);
     await waitForPollers(temporalAddress, base.TEMPORAL_NAMESPACE, ORDER_TASK_QUEUE, workers, 90_000, parts);
   } catch (error) {
@@ -244,6 +257,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   for (const part of parts) pids[part.name] = part.child.pid;
   return {
     apiUrl: `http://${host}:${apiPort}`,
+    codecServerUrl,
     paymentsUrl: `http://${host}:${paymentsPort}`,
     temporalAddress,
     namespace: base.TEMPORAL_NAMESPACE,

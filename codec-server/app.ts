@@ -86,8 +86,14 @@ export function createCodecServer({ codec, auth, uiOrigins, logger }: CodecServe
       throw error;
     }
     if (!isOperator(caller)) throw new Problem('FORBIDDEN', 'the codec server is for operators', { field: 'query.token' });
-    res.cookie(SESSION_COOKIE, token, { httpOnly: true, secure: true, sameSite: 'none', path: '/', maxAge: 8 * 3_600_000 });
-    res.type('text/plain').send(`Signed in to the codec server as ${caller.sub}. In the Web UI's codec server settings, tick "Include cross-origin credentials".\n`);
+    // Strict: the cookie rides only on calls from the same site, which the Web UI is when both share a host name
+    // (http://localhost:8233 and :8234; ports do not make another site). From another site browsers that block
+    // third-party cookies drop it anyway (seen in chromium's network log: blocked by "UserPreferences"); such a UI
+    // passes the operator's own access token instead. Secure is accepted over http on localhost only.
+    res.cookie(SESSION_COOKIE, token, { httpOnly: true, secure: true, sameSite: 'strict', path: '/', maxAge: 8 * 3_600_000 });
+    res.type('text/plain').send(
+      `Signed in to the codec server as ${caller.sub}. In the Web UI (opened on this same host name), Codec Server settings: "Use my browser setting", endpoint ${req.protocol}://${req.get('host')}, tick "Include cross-origin credentials", Apply.\n`,
+    );
   });
 
   const operatorOnly = [cookieAsBearer, authenticate(verify), allow(['operator'])];

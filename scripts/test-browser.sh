@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# `npm run test:browser` (and .ci/suites/browser.sh): browser tests of the web page (storefront and operator console) in Debian's chromium with Playwright, against a
-# real stack (Temporal dev server, payment stand-in, worker, API serving the built page; hold RESERVATION_TTL=20s),
+# `npm run test:browser` (and .ci/suites/browser.sh): browser tests of the web page (storefront and operator console) and of the Temporal Web UI decoding through the codec server, in Debian's chromium with Playwright, against a
+# real stack (Temporal dev server with its Web UI pointed at the codec server, payment stand-in, worker, codec server, API serving the built page; hold RESERVATION_TTL=20s),
 # which Playwright's webServer starts from test/browser/stack-main.ts and stops at the end. No browser is downloaded.
 # Ends with "N passed, N failed". Ports: BROWSER_API_PORT (3500), BROWSER_PAYMENTS_PORT (4500),
-# BROWSER_TEMPORAL_PORT (7500), BROWSER_UI_PORT (8500); data: BROWSER_DATABASE_URL, BROWSER_REDIS_URL.
+# BROWSER_TEMPORAL_PORT (7500), BROWSER_UI_PORT (8500), BROWSER_CODEC_PORT (8600); data: BROWSER_DATABASE_URL, BROWSER_REDIS_URL.
+# Arguments go to Playwright: `npm run test:browser -- web-ui-codec` runs one spec file.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,7 +16,7 @@ fi
 [ -f web/dist/index.html ] || npm run --silent build:web || { echo "0 passed, 1 failed"; exit 1; }
 
 rm -rf test-results/browser
-npx playwright test --config test/browser/playwright.config.ts
+npx playwright test --config test/browser/playwright.config.ts "$@"
 code=$?
 # Playwright's SIGTERM reaches the dev server at once; parts still draining against it are stopped here (best effort).
 if [ -f test-results/browser-stack-pids ]; then

@@ -1,11 +1,11 @@
 import { defineConfig, devices } from '@playwright/test';
+import { BROWSER_PORTS } from './ports';
 
 /**
  * Browser tests of the web page against a real stack (test/browser/stack-main.ts), in Debian's chromium: no browser
  * is downloaded (CHROMIUM_PATH, default /usr/bin/chromium). Run by .ci/suites/browser.sh.
  */
-const apiPort = Number(process.env.BROWSER_API_PORT ?? 3500);
-const baseURL = `http://127.0.0.1:${apiPort}`;
+const baseURL = `http://127.0.0.1:${BROWSER_PORTS.api}`;
 
 export default defineConfig({
   testDir: '.',
@@ -26,7 +26,9 @@ export default defineConfig({
   webServer: {
     command: 'npx tsx test/browser/stack-main.ts',
     cwd: '../..',
-    url: `${baseURL}/healthz`,
+    // Ready when the whole stack is (workers polling, codec server up, pid file written), not when the API first
+    // answers: a short run that ended before that left parts running that the cleanup had no pids for.
+    wait: { stdout: /\[browser\] stack ready/ },
     timeout: 240_000,
     reuseExistingServer: false,
     stdout: 'pipe',

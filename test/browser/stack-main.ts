@@ -1,7 +1,8 @@
 /**
  * The real stack the browser tests drive (Playwright's webServer starts it and stops it with SIGTERM): a Temporal dev
- * server, the payment stand-in, a worker and the API serving the built page, on ports of their own, with a short hold
- * (RESERVATION_TTL, 20 s by default) so a hold can expire within a test.
+ * server (its Web UI pointed at the codec server, as `npm start` does), the payment stand-in, a worker, the codec server
+ * and the API serving the built page, on ports of their own (./ports.ts), with a short hold (RESERVATION_TTL, 20 s by
+ * default) so a hold can expire within a test.
  */
 import './databases';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -9,6 +10,7 @@ import path from 'node:path';
 import { startStack } from '../../bench/stack';
 import { loadConfig } from '../../config';
 import { connectRedis } from '../../inventory/redis';
+import { BROWSER_PORTS } from './ports';
 
 /**
  * The suite's Redis database is its own: it starts empty, so availability left by an earlier run (whose products
@@ -24,13 +26,6 @@ async function emptyOwnRedisDatabase(): Promise<void> {
   }
 }
 
-export const BROWSER_PORTS = {
-  api: Number(process.env.BROWSER_API_PORT ?? 3500),
-  payments: Number(process.env.BROWSER_PAYMENTS_PORT ?? 4500),
-  temporal: Number(process.env.BROWSER_TEMPORAL_PORT ?? 7500),
-  ui: Number(process.env.BROWSER_UI_PORT ?? 8500),
-};
-
 async function main(): Promise<void> {
   await emptyOwnRedisDatabase();
   const stack = await startStack({
@@ -39,6 +34,7 @@ async function main(): Promise<void> {
     paymentsPort: BROWSER_PORTS.payments,
     temporalPort: BROWSER_PORTS.temporal,
     uiPort: BROWSER_PORTS.ui,
+    codecServerPort: BROWSER_PORTS.codecServer,
     env: { RESERVATION_TTL: process.env.BROWSER_RESERVATION_TTL ?? '20s', TEMPORAL_UI_URL: `http://localhost:${BROWSER_PORTS.ui}` },
   });
   // The parts lead process groups of their own: scripts/test-browser.sh stops any that outlive this process.

@@ -113,7 +113,7 @@ describe('codec server', () => {
     const login = await call(baseUrl, 'GET', `/login?token=${await tokenFor(OPERATOR)}`, { as: 'anonymous' });
     expect(login.status).toBe(200);
     const cookie = login.headers.get('set-cookie')!;
-    expect(cookie).toMatch(/^codec_session=.+; Max-Age=\d+; Path=\/; .*HttpOnly; Secure; SameSite=None/);
+    expect(cookie).toMatch(/^codec_session=.+; Max-Age=\d+; Path=\/; .*HttpOnly; Secure; SameSite=Strict/);
     const [sealed] = await codec.encode([clear('via cookie')]);
     const decoded = await call(baseUrl, 'POST', '/decode', { json: { payloads: [asJson(sealed)] }, as: 'anonymous', headers: { cookie: cookie.split(';')[0] } });
     expect(decoded.status).toBe(200);
