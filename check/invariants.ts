@@ -429,6 +429,7 @@ export function checkI4(snapshot: Snapshot, options: CheckOptions): Finding[] {
   const now = snapshot.takenAt.getTime();
   for (const order of snapshot.orders) {
     if (!isOpen(order.status)) continue;
+    // The same deadline as the reconciler's sweep (db/reconcile-queries.ts HOLD_END_SQL).
     const deadline = order.reservedUntil ?? order.createdAt;
     const late = now - deadline.getTime();
     if (late > options.stuckAfterMs) {
@@ -449,7 +450,12 @@ export function checkI4(snapshot: Snapshot, options: CheckOptions): Finding[] {
     for (const order of snapshot.orders) {
       const base = { invariant: 'I4' as const, orderId: order.id, orderStatus: order.status };
       if (isOpen(order.status) && !running.has(order.id) && order.createdAt.getTime() < temporal.listedAt.getTime() - VISIBILITY_GRACE_MS) {
-        findings.push({ ...base, severity: 'breach', message: `${order.status} in MySQL but no Running workflow: nothing will finish it` });
+        // The reconciler's sweep applies the same rule (activities/order-sweep.ts), once the hold ended RECONCILE_SWEEP_AFTER ago.
+        findings.push({
+          ...base,
+          severity: 'breach',
+          message: `${order.status} in MySQL but no Running workflow: only the reconciler's sweep will end it (FAILED, WORKFLOW_CLOSED)`,
+        });
       }
       if (isTerminal(order.status) && running.has(order.id) && now - order.updatedAt.getTime() > options.stuckAfterMs) {
         findings.push({

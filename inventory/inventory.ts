@@ -130,6 +130,17 @@ export class Inventory {
     return values.map((value) => (value === null ? null : Number(value)));
   }
 
+  /** The state of each order's hold ('held', 'released', 'settled'), or null where it has none. */
+  async holdStates(orderIds: string[]): Promise<(string | null)[]> {
+    const pipeline = this.redis.pipeline();
+    for (const orderId of orderIds) pipeline.hget(holdKey(orderId), 'state');
+    const results = (await pipeline.exec()) ?? [];
+    return results.map(([error, state]) => {
+      if (error) throw error;
+      return typeof state === 'string' ? state : null;
+    });
+  }
+
   /**
    * Decides, in one atomic step, whether a buyer may start an order: refused when a product is sold out, or when
    * buyers admitted ahead and not yet reserved claim every unit left. Admission only sheds load; the reservation decides.

@@ -12,3 +12,11 @@ export const ORDER_SEARCH_ATTRIBUTES = [orderStatusKey, customerIdKey, orderFail
 
 /** The workflow id is the order id, so the Web UI, the API and MySQL all name an order the same way. */
 export const orderWorkflowId = (orderId: string): string => orderId;
+
+/** The reconciler's own task queue: its workflow and activities never wait behind (or delay) order work. */
+export const RECONCILE_TASK_QUEUE = 'reconcile';
+/**
+ * The reconcile schedule's id, and the id its workflows start with (the server appends each run's time, e.g.
+ * `reconcile-inventory-2026-11-28T05:00:00Z`), so both read as what they do in the Web UI.
+ */
+export const RECONCILE_SCHEDULE_ID = 'reconcile-inventory';

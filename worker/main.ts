@@ -11,6 +11,9 @@ import { createWebhookActivities } from '../activities/webhook-delivery';
 import { createWebhookEmitter } from '../webhooks/emitter';
 import { parseAllowedHosts } from '../webhooks/url-guard';
 import { createWebhookWorker } from './webhook-worker';
+import { createReconcileActivities } from '../activities/reconcile';
+import { ensureReconcileSchedule } from '../temporal/reconcile-schedule';
+import { createReconcileWorker } from './reconcile-worker';
 import { loadConfig } from '../config';
 import { openOrm } from '../db/orm';
 import { Inventory } from '../inventory/inventory';
@@ -43,13 +46,15 @@ async function main(): Promise<void> {
   // One data converter (the payload codec) for every client and worker of this process.
   const dataConverter = dataConverterFor();
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter });
+  const payments = createPaymentsClient({ baseUrl: config.PAYMENTS_URL, timeoutMs: 5_000 });
+  const webhooks = createWebhookEmitter(orm, { client, soldOutBy: (orderId) => inventory.soldOutBy(orderId) });
   const activities = createActivities({
     inventory,
     orm,
-    payments: createPaymentsClient({ baseUrl: config.PAYMENTS_URL, timeoutMs: 5_000 }),
+    payments,
     notifier,
     onAvailabilityRebuilt: () => metrics?.saga.availabilityRebuilds.inc(),
-    webhooks: createWebhookEmitter(orm, { client, soldOutBy: (orderId) => inventory.soldOutBy(orderId) }),
+    webhooks,
   });
   const worker = await createOrderWorker({
     connection,
@@ -64,10 +69,21 @@ async function main(): Promise<void> {
     activities: createWebhookActivities(orm, { allowedHosts: parseAllowedHosts(config.WEBHOOK_ALLOWED_HOSTS) }),
     dataConverter,
   });
+  const reconcileWorker = await createReconcileWorker({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    activities: createReconcileActivities({ orm, inventory, payments, temporal: client, webhooks }),
+    dataConverter,
+  });
+  await ensureReconcileSchedule(client, { intervalMs: config.RECONCILE_INTERVAL, sweepAfterMs: config.RECONCILE_SWEEP_AFTER }).then(
+    (outcome) => logger.info({ interval: config.RECONCILE_INTERVAL, sweepAfter: config.RECONCILE_SWEEP_AFTER }, `reconcile schedule ${outcome}`),
+    // Orders do not depend on it: the worker serves them, and says loudly that the reconciler is not scheduled.
+    (error: unknown) => logger.error({ error: (error as Error).message }, 'reconcile schedule could not be created or updated'),
+  );
   const health = config.WORKER_HEALTH_PORT ? await startWorkerHealthServer(config.WORKER_HEALTH_PORT, worker, connection) : undefined;
   logger.info({ temporal: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, notifications: notifier.channel, healthPort: config.WORKER_HEALTH_PORT }, 'order worker running');
   // The SDK stops polling on SIGINT/SIGTERM and lets in-flight activities finish within shutdownGraceTime.
-  await Promise.all([worker.run(), webhookWorker.run()]);
+  await Promise.all([worker.run(), webhookWorker.run(), reconcileWorker.run()]);
   health?.close();
   await connection.close();
   redis.disconnect();

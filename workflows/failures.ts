@@ -46,7 +46,14 @@ export type FailureType =
 export const REFUND_FAILED = 'REFUND_FAILED';
 export const STOCK_RESTORE_FAILED = 'STOCK_RESTORE_FAILED';
 export const RELEASE_FAILED = 'RELEASE_FAILED';
-export type StaffActionCode = typeof REFUND_FAILED | typeof STOCK_RESTORE_FAILED | typeof RELEASE_FAILED;
+/**
+ * The order's workflow was closed (terminated, reset, or lost) before the order ended, and the reconciler swept it
+ * (activities/order-sweep.ts): everything is undone, but nobody told the buyer, and someone closed the workflow for a
+ * reason. Recorded in MySQL only: a closed workflow takes no search attribute.
+ */
+export const WORKFLOW_CLOSED = 'WORKFLOW_CLOSED';
+export const STAFF_ACTION_CODES = [REFUND_FAILED, STOCK_RESTORE_FAILED, RELEASE_FAILED, WORKFLOW_CLOSED] as const;
+export type StaffActionCode = (typeof STAFF_ACTION_CODES)[number];
 
 /**
  * The first `ApplicationFailure` in an error's cause chain (an activity's failure arrives wrapped in an

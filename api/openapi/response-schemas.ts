@@ -1,6 +1,6 @@
 import './zod-extension';
 import { z } from 'zod';
-import { REFUND_FAILED, RELEASE_FAILED, STOCK_RESTORE_FAILED } from '../../workflows/failures';
+import { STAFF_ACTION_CODES } from '../../workflows/failures';
 import { ORDER_STATUSES } from '../../workflows/order-types';
 import { PROBLEM_CODES, type ProblemCode } from '../problem-codes';
 
@@ -32,9 +32,9 @@ export const orderResponse = z
     notifications: z.array(z.string()),
     failureReason: z.string().optional(),
     failureCode: z
-      .enum([REFUND_FAILED, STOCK_RESTORE_FAILED, RELEASE_FAILED])
+      .enum(STAFF_ACTION_CODES)
       .optional()
-      .meta({ description: 'staff only: on a FAILED order, what an undo that failed for good left for a person to do' }),
+      .meta({ description: 'staff only: on a FAILED order, what is left for a person to do (an undo that failed for good, or a workflow closed before the order ended)' }),
     paymentAttempts: z
       .array(z.object({ outcome: z.string(), reason: z.string().nullable(), at: z.string() }))
       .optional()
