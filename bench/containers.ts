@@ -1,56 +1,38 @@
 /**
  * `npm run bench:containers`: saga throughput of the container stack (`npm run containers:up` first) with 1, 2 and 3
- * worker containers, beside the no-op baseline of bench:saga (bench/noop-workflow.ts: the same steps and Updates with
- * activities that do nothing, run by a worker inside this process against the stack's Temporal).
+ * worker containers, each level beside the no-op baseline of bench:saga (bench/noop-baseline.ts: the same steps and
+ * Updates with activities that do nothing, run by a worker inside this process against the stack's Temporal), measured
+ * right after it so both see the same machine.
  *
- *   --count=120 sagas per level (CONTAINERS_COUNT)   --concurrency=20 closed-loop clients (CONTAINERS_CONCURRENCY)
+ *   --workers=1,2,3 (CONTAINERS_WORKERS)   --count=120 sagas per level (CONTAINERS_COUNT)
+ *   --concurrency=20 closed-loop clients (CONTAINERS_CONCURRENCY)
  *
  * One saga = POST /orders (201 RESERVED) then POST /orders/:id/payment tok_visa (200 CONFIRMED) on localhost:3000.
- * Writes bench/results/containers-<timestamp>.json and leaves the stack with 3 workers.
+ * Each level also records the CPU each container used (its cgroup), Docker's own processes, this process and how busy
+ * the whole machine was (other people's work included). Writes bench/results/containers-<timestamp>.json and leaves
+ * the stack with the last level's workers.
  */
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { Client, Connection, WithStartWorkflowOperation } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import os from 'node:os';
+import { Client, Connection } from '@temporalio/client';
 import { signToken } from '../api/auth/sign-token';
-import { ensureLocalSecrets } from '../scripts/local-secrets';
-import { boundedPool, numberArg, percentiles, printTable, round, sleep, writeResults } from './lib';
-import { createNoopActivities } from './noop-activities';
-import { NOOP_TASK_QUEUE, noopWorkflow, payNoopUpdate, placeNoopUpdate, type NoopShape } from './noop-workflow';
+import { applyLocalSecrets } from '../scripts/local-secrets';
+import { dataConverterFor } from '../temporal/codec';
+import { containerCpuSnapshot } from './container-cpu';
+import { boundedPool, codeVersion, cpuDelta, failureTally, httpClient, listArg, numberArg, percentiles, printTable, round, sleep, waitForQuietMachine, writeResults } from './lib';
+import { historyFacts, startNoopBaseline } from './noop-baseline';
 
 const API = 'http://localhost:3000';
+const TEMPORAL = { temporalAddress: 'localhost:7233', namespace: 'default' };
+const workerCounts = listArg('workers', 'CONTAINERS_WORKERS', [1, 2, 3]);
 const count = numberArg('count', 'CONTAINERS_COUNT', 120);
 const concurrency = numberArg('concurrency', 'CONTAINERS_CONCURRENCY', 20);
-const secret = process.env.AUTH_JWT_SECRET || ensureLocalSecrets().AUTH_JWT_SECRET;
 const runId = randomUUID().slice(0, 8);
 
-async function call(token: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const response = await fetch(API + path, {
-    method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(60_000),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
-}
-
-async function level(task: (index: number) => Promise<void>) {
-  const latencies: number[] = [];
-  let failures = 0;
-  const started = Date.now();
-  await boundedPool(count, concurrency, 600_000, async (index) => {
-    const begin = Date.now();
-    try {
-      await task(index);
-      latencies.push(Date.now() - begin);
-    } catch {
-      failures += 1;
-    }
-  });
-  const seconds = (Date.now() - started) / 1000;
-  return { completed: latencies.length, failures, seconds: round(seconds, 1), perSecond: round(latencies.length / seconds, 2), ms: percentiles(latencies) };
-}
+// The secrets containers/compose.sh gave the stack: the environment's, else this checkout's local ones.
+applyLocalSecrets();
+const secret = process.env.AUTH_JWT_SECRET!;
 
 async function waitForHealthyWorkers(wanted: number): Promise<void> {
   for (let i = 0; i < 120; i++) {
@@ -63,89 +45,123 @@ async function waitForHealthyWorkers(wanted: number): Promise<void> {
   throw new Error(`${wanted} healthy workers did not come up`);
 }
 
-/** The order workflow's steps split around its two Updates, from a CONFIRMED order's history (as bench:saga does). */
-async function shapeOf(temporal: Client, workflowId: string): Promise<NoopShape> {
-  const events = (await temporal.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
-  const accepted = events.flatMap((event, index) => (event.workflowExecutionUpdateAcceptedEventAttributes ? [index] : []));
-  const completed = events.flatMap((event, index) => (event.workflowExecutionUpdateCompletedEventAttributes ? [index] : []));
-  const payAccepted = accepted[1] ?? events.length;
-  const payAnswered = completed[1] ?? events.length;
-  let answeringTask = payAnswered;
-  while (answeringTask > 0 && !events[answeringTask].workflowTaskCompletedEventAttributes) answeringTask -= 1;
-  const shape: NoopShape = { beforePlace: [], beforePaid: [], afterPaid: [] };
-  events.forEach((event, index) => {
-    const kind = event.activityTaskScheduledEventAttributes ? 'activity' : event.markerRecordedEventAttributes?.markerName === 'core_local_activity' ? 'local' : undefined;
-    if (!kind) return;
-    if (index < payAccepted) shape.beforePlace.push(kind);
-    else if (kind === 'local' ? index < payAnswered : index < answeringTask) shape.beforePaid.push(kind);
-    else shape.afterPaid.push(kind);
+type Saga = () => Promise<void>;
+
+/** One measured level: `count` sagas by `concurrency` closed-loop clients, with the CPU each part used meanwhile. */
+async function measure(saga: Saga) {
+  const latencies: number[] = [];
+  const { failures, failureSamples, record } = failureTally();
+  const machineBefore = await waitForQuietMachine();
+  const loadBefore = os.loadavg()[0];
+  const cpuBefore = containerCpuSnapshot();
+  const started = performance.now();
+  await boundedPool(count, concurrency, 600_000, async () => {
+    const begin = performance.now();
+    try {
+      await saga();
+      latencies.push(performance.now() - begin);
+    } catch (error) {
+      record(error);
+    }
   });
-  return shape;
+  const seconds = (performance.now() - started) / 1000;
+  const cpu = cpuDelta(cpuBefore, containerCpuSnapshot(), seconds);
+  return {
+    completed: latencies.length,
+    failures,
+    failureSamples,
+    seconds: round(seconds, 1),
+    perSecond: round(latencies.length / seconds, 2),
+    ms: percentiles(latencies),
+    machineBefore,
+    loadAverage: { before: round(loadBefore), after: round(os.loadavg()[0]) },
+    cpu,
+  };
 }
+type Level = Awaited<ReturnType<typeof measure>>;
 
 async function main(): Promise<void> {
-  const admin = await signToken(secret, { sub: 'bench-admin', roles: ['admin'] });
-  const product = await call(admin, 'POST', '/products', { sku: `bench-ctr-${runId}`, name: 'Container bench product', priceCents: 500, stock: 100_000 });
-  if (product.status !== 201) throw new Error(`product: ${product.status} ${JSON.stringify(product.body)}`);
-  let orderSeq = 0;
-  const saga = async () => {
-    const n = ++orderSeq;
-    const buyer = await signToken(secret, { sub: `cus_bench_${runId}_${n}`, roles: ['customer'] });
-    const placed = await call(buyer, 'POST', '/orders', { items: [{ productId: product.body.id, quantity: 1 }] });
-    if (placed.status !== 201) throw new Error(`place ${placed.status}`);
-    const paid = await call(buyer, 'POST', `/orders/${placed.body.id}/payment`, { paymentToken: 'tok_visa' });
-    if (paid.status !== 200 || paid.body.status !== 'CONFIRMED') throw new Error(`pay ${paid.status}`);
-    lastOrderId = placed.body.id;
-  };
-  let lastOrderId = '';
+  const code = codeVersion();
+  const api = httpClient(API, concurrency);
+  const connection = await Connection.connect({ address: TEMPORAL.temporalAddress });
+  // The workers encrypt payloads with the stack's codec key: read histories, and run the no-op, with the same one.
+  const temporal = new Client({ connection, namespace: TEMPORAL.namespace, dataConverter: dataConverterFor() });
+  const baseline = await startNoopBaseline(temporal, TEMPORAL);
+  try {
+    const admin = { authorization: `Bearer ${await signToken(secret, { sub: 'bench-admin', roles: ['admin'] })}` };
+    const created = await api.request('POST', '/products', { sku: `bench-ctr-${runId}`, name: 'Container bench product', priceCents: 500, stock: 100_000 }, admin);
+    if (created.status !== 201) throw new Error(`product: ${created.status} ${created.body}`);
+    const productId = JSON.parse(created.body).id as number;
 
-  const rows: Array<{ workers: number; orders: Awaited<ReturnType<typeof level>> }> = [];
-  for (const workers of [1, 2, 3]) {
-    execFileSync('bash', ['containers/compose.sh', 'up', '-d', '--no-build', '--scale', `worker=${workers}`], { stdio: 'ignore' });
-    await waitForHealthyWorkers(workers);
-    await boundedPool(10, 5, 60_000, saga); // warm-up: caches, connections, sticky queues
-    const orders = await level(saga);
-    console.log(`[containers] ${workers} worker(s): ${orders.perSecond} sagas/s, p50 ${orders.ms.p50} ms, p99 ${orders.ms.p99} ms, ${orders.failures} failed`);
-    rows.push({ workers, orders });
+    let orderSeq = 0;
+    let firstOrderId = '';
+    const saga: Saga = async () => {
+      const buyer = { authorization: `Bearer ${await signToken(secret, { sub: `cus_bench_${runId}_${++orderSeq}`, roles: ['customer'] })}` };
+      const placed = await api.request('POST', '/orders', { items: [{ productId, quantity: 1 }] }, buyer);
+      if (placed.status !== 201) throw new Error(`place ${placed.status}: ${placed.body.slice(0, 200)}`);
+      const orderId = JSON.parse(placed.body).id as string;
+      const paid = await api.request('POST', `/orders/${orderId}/payment`, { paymentToken: 'tok_visa' }, buyer);
+      const status = paid.status === 200 ? (JSON.parse(paid.body).status as string) : undefined;
+      if (status !== 'CONFIRMED') throw new Error(`pay ${paid.status} ${status ?? ''}: ${paid.body.slice(0, 200)}`);
+      firstOrderId ||= orderId;
+    };
+
+    const rows: Array<{ workers: number; orders: Level; noop: Level; ratio: number }> = [];
+    let history: Awaited<ReturnType<typeof historyFacts>> | undefined;
+    for (const workers of workerCounts) {
+      execFileSync('bash', ['containers/compose.sh', 'up', '-d', '--no-build', '--scale', `worker=${workers}`], { stdio: 'ignore' });
+      await waitForHealthyWorkers(workers);
+      await boundedPool(10, 5, 60_000, saga); // warm-up: caches, connections, sticky queues
+      // One CONFIRMED order's history decides the no-op's shape (as in bench:saga).
+      history ??= await historyFacts(temporal, firstOrderId);
+      const noopSaga = baseline.saga(history.shape);
+      await boundedPool(10, 5, 60_000, async () => void (await noopSaga()));
+      const orders = await measure(saga);
+      const noop = await measure(async () => void (await noopSaga()));
+      const ratio = round(orders.perSecond / noop.perSecond, 2);
+      console.log(
+        `[containers] ${workers} worker(s): ${orders.perSecond} sagas/s (p50 ${orders.ms.p50} ms, p99 ${orders.ms.p99} ms, ${orders.completed}/${count}); ` +
+          `no-op ${noop.perSecond}/s; ratio ${ratio}; machine ${Math.round(orders.cpu.machineBusy * 100)}% busy`,
+      );
+      rows.push({ workers, orders, noop, ratio });
+    }
+
+    printTable(`Saga throughput, container stack, ${count} sagas per level at concurrency ${concurrency}, each beside its no-op`, [
+      ['workers', 'sagas/s', 'p50 ms', 'p99 ms', 'failed', 'no-op/s', 'no-op p50', 'no-op p99', 'ratio', 'machine busy', 'load avg'],
+      ...rows.map((row): [string, ...Array<string | number>] => [
+        String(row.workers),
+        row.orders.perSecond,
+        row.orders.ms.p50,
+        row.orders.ms.p99,
+        JSON.stringify(row.orders.failures),
+        row.noop.perSecond,
+        row.noop.ms.p50,
+        row.noop.ms.p99,
+        row.ratio,
+        `${Math.round(row.orders.cpu.machineBusy * 100)}% | ${Math.round(row.noop.cpu.machineBusy * 100)}%`,
+        `${row.orders.loadAverage.before}→${row.orders.loadAverage.after}`,
+      ]),
+    ]);
+    const names = [...new Set(rows.flatMap((row) => [...row.orders.cpu.byProcess, ...row.noop.cpu.byProcess].map((entry) => entry.process)))];
+    const coresOf = (level: Level, name: string) => level.cpu.byProcess.find((entry) => entry.process === name)?.coresUsed ?? '-';
+    const msPerSaga = (level: Level, name: string) => {
+      const entry = level.cpu.byProcess.find((one) => one.process === name);
+      return entry && level.completed ? Math.round((entry.cpuSeconds * 1000) / level.completed) : '-';
+    };
+    printTable('CPU cores used (orders | no-op) and CPU ms per saga (orders), per worker count', [
+      ['process', ...rows.map((row) => `${row.workers} worker(s)`)],
+      ...names.map((name): [string, ...string[]] => [name, ...rows.map((row) => `${coresOf(row.orders, name)} | ${coresOf(row.noop, name)} (${msPerSaga(row.orders, name)} ms)`)]),
+    ]);
+    const file = writeResults('containers', { benchmark: 'containers', at: new Date().toISOString(), code, machine: { cores: os.cpus().length }, count, concurrency, orderHistory: history, rows });
+    console.log(`[containers] results: ${file}`);
+  } finally {
+    api.close();
+    await baseline.stop();
+    await connection.close();
   }
-
-  // The no-op baseline, the same shape, at the same concurrency and count, against the same Temporal.
-  const connection = await Connection.connect({ address: 'localhost:7233' });
-  const temporal = new Client({ connection });
-  const shape = await shapeOf(temporal, lastOrderId);
-  const workerConnection = await NativeConnection.connect({ address: 'localhost:7233' });
-  const noopWorker = await Worker.create({
-    connection: workerConnection,
-    taskQueue: NOOP_TASK_QUEUE,
-    workflowsPath: require.resolve('./noop-workflow'),
-    activities: createNoopActivities(),
-  });
-  const noopRun = noopWorker.run();
-  let noopSeq = 0;
-  const noopSaga = async () => {
-    const workflowId = `noop-ctr-${runId}-${++noopSeq}`;
-    const startWorkflowOperation = new WithStartWorkflowOperation(noopWorkflow, { workflowId, taskQueue: NOOP_TASK_QUEUE, args: [shape], workflowIdConflictPolicy: 'FAIL' });
-    await temporal.workflow.executeUpdateWithStart(placeNoopUpdate, { startWorkflowOperation });
-    await (await startWorkflowOperation.workflowHandle()).executeUpdate(payNoopUpdate);
-  };
-  await boundedPool(10, 5, 60_000, noopSaga);
-  const noop = await level(noopSaga);
-  console.log(`[containers] no-op baseline (worker in this process): ${noop.perSecond}/s`);
-  noopWorker.shutdown();
-  await noopRun;
-  await workerConnection.close();
-  await connection.close();
-
-  printTable(`Saga throughput, container stack, ${count} sagas at concurrency ${concurrency}`, [
-    ['workers', 'sagas/s', 'p50 ms', 'p99 ms', 'failed', 'vs no-op'],
-    ...rows.map((row): [string, ...Array<string | number>] => [String(row.workers), row.orders.perSecond, row.orders.ms.p50, row.orders.ms.p99, row.orders.failures, round(row.orders.perSecond / noop.perSecond, 2)]),
-    ['no-op', noop.perSecond, noop.ms.p50, noop.ms.p99, noop.failures, 1],
-  ]);
-  const file = writeResults('containers', { at: new Date().toISOString(), count, concurrency, shape, rows, noop });
-  console.log(`[containers] results: ${file}`);
 }
 
 main().catch((error: unknown) => {
-  console.error(error);
+  console.error(error instanceof Error ? error.stack : error);
   process.exit(1);
 });

@@ -118,6 +118,19 @@ export async function jsonRequest<T>(method: string, url: string, body: unknown,
   return JSON.parse(text) as T;
 }
 
+/** Failed sagas counted by what failed (the message up to its first colon, e.g. `pay 503 `), with the first few messages. */
+export function failureTally(keepSamples = 5) {
+  const failures: Record<string, number> = {};
+  const failureSamples: string[] = [];
+  const record = (error: unknown) => {
+    const message = (error as Error).message;
+    const key = message.split(':')[0];
+    failures[key] = (failures[key] ?? 0) + 1;
+    if (failureSamples.length < keepSamples) failureSamples.push(message);
+  };
+  return { failures, failureSamples, record };
+}
+
 /** Runs `task(i)` for i in [0, count) with at most `concurrency` at once; stops issuing new ones after `deadlineMs`. */
 export async function boundedPool(count: number, concurrency: number, deadlineMs: number, task: (index: number) => Promise<void>): Promise<{ issued: number }> {
   const stopAt = Date.now() + deadlineMs;
@@ -158,7 +171,7 @@ export function runAutocannon(
 
 const CLOCK_TICKS = 100;
 
-interface ProcStat {
+export interface ProcStat {
   pid: number;
   ppid: number;
   comm: string;
@@ -178,7 +191,7 @@ function readProcStat(pid: number): ProcStat | undefined {
   }
 }
 
-function allProcesses(): ProcStat[] {
+export function allProcesses(): ProcStat[] {
   return readdirSync('/proc')
     .filter((name) => /^\d+$/.test(name))
     .map((name) => readProcStat(Number(name)))
@@ -200,12 +213,20 @@ export function cpuSnapshot(roots: Record<string, number | undefined>): Record<s
   };
   const snapshot: Record<string, number> = {};
   for (const [name, pid] of Object.entries(roots)) if (pid !== undefined) snapshot[name] = treeSeconds(pid);
-  snapshot.mariadbd = processes.filter((stat) => stat.comm === 'mariadbd' || stat.comm === 'mysqld').reduce((sum, stat) => sum + stat.cpuSeconds, 0);
-  snapshot['redis-server'] = processes.filter((stat) => stat.comm === 'redis-server').reduce((sum, stat) => sum + stat.cpuSeconds, 0);
+  snapshot.mariadbd = commandCpuSeconds(processes, 'mariadbd', 'mysqld');
+  snapshot['redis-server'] = commandCpuSeconds(processes, 'redis-server');
+  return { ...snapshot, ...benchAndMachineCpu() };
+}
+
+/** CPU seconds used so far by every process whose command name is one of `names`. */
+export function commandCpuSeconds(processes: ProcStat[] = allProcesses(), ...names: string[]): number {
+  return processes.filter((stat) => names.includes(stat.comm)).reduce((sum, stat) => sum + stat.cpuSeconds, 0);
+}
+
+/** This process's CPU seconds so far and the whole machine's busy seconds: the entries every snapshot ends with. */
+export function benchAndMachineCpu(): Record<string, number> {
   const own = process.cpuUsage();
-  snapshot['bench (load generator)'] = (own.user + own.system) / 1e6;
-  snapshot[MACHINE] = machineBusySeconds();
-  return snapshot;
+  return { 'bench (load generator)': (own.user + own.system) / 1e6, [MACHINE]: machineBusySeconds() };
 }
 
 const MACHINE = '__machine_busy__';

@@ -21,7 +21,7 @@ import { dataConverterFor } from '../temporal/codec';
 import { openOrm } from '../db/orm';
 import { connectRedis } from '../inventory/redis';
 import { checkBenchInvariants, printInvariants } from './invariants';
-import { boundedPool, codeVersion, cpuDelta, cpuSnapshot, httpClient, jsonRequest, listArg, numberArg, percentiles, pollUntil, printTable, round, verdict, waitForQuietMachine, writeResults } from './lib';
+import { boundedPool, codeVersion, cpuDelta, failureTally, cpuSnapshot, httpClient, jsonRequest, listArg, numberArg, percentiles, pollUntil, printTable, round, verdict, waitForQuietMachine, writeResults } from './lib';
 import { historyFacts, startNoopBaseline } from './noop-baseline';
 import { startStack } from './stack';
 import { findMetricsUrl, perUnit, scrape } from './temporal-metrics';
@@ -97,8 +97,7 @@ async function main(): Promise<void> {
       const endToEnd: number[] = [];
       const place: number[] = [];
       const pay: number[] = [];
-      const failures: Record<string, number> = {};
-      const failureSamples: string[] = [];
+      const { failures, failureSamples, record } = failureTally();
       const machineBefore = await waitForQuietMachine();
       const countersBefore = await scrape(metricsUrl);
       const cpuBefore = cpuSnapshot(stack.pids);
@@ -110,10 +109,7 @@ async function main(): Promise<void> {
           place.push(result.place);
           pay.push(result.pay);
         } catch (error) {
-          const message = (error as Error).message;
-          const key = message.split(':')[0];
-          failures[key] = (failures[key] ?? 0) + 1;
-          if (failureSamples.length < 5) failureSamples.push(message);
+          record(error);
         }
       });
       const seconds = (performance.now() - started) / 1000;
