@@ -2,6 +2,8 @@ import './openapi/zod-extension';
 import { z } from 'zod';
 import { MAX_LINES_PER_ORDER, MAX_PRICE_CENTS, MAX_PRODUCT_ID, MAX_STOCK_PER_REQUEST, MAX_UNITS_PER_LINE, MIN_PRICE_CENTS } from '../config/bounds';
 import { ORDER_STATUSES } from '../workflows/order-types';
+import { parseDuration } from '../config';
+import { ROLES } from './auth/roles';
 import { pageQuery } from './pagination';
 import { WEBHOOK_EVENT_TYPES } from '../webhooks/events';
 import { Problem } from './problem';
@@ -51,8 +53,30 @@ export const newWebhookSchema = z.strictObject({
 });
 export type NewWebhook = z.infer<typeof newWebhookSchema>;
 export const webhookIdSchema = z.string().regex(/^whk_[a-f0-9]{24}$/, 'is not a webhook endpoint id');
-export const deliveryListQuerySchema = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(100).default(50),
+export const deliveryListQuerySchema = z.strictObject({ ...pageQuery });
+
+/**
+ * The operator console's windows, "15m", "1h", "7d": a duration from one minute to seven days, in seconds. The pattern
+ * itself holds the bounds (60–604800s, 1–10080m, 1–168h, 1–7d, no leading zeros), so the OpenAPI document states them.
+ */
+const durationSeconds = (fallback: string) =>
+  z
+    .string()
+    .regex(
+      /^(([6-9][0-9]|[1-9][0-9]{2,4}|[1-5][0-9]{5}|60[0-3][0-9]{3}|604[0-7][0-9]{2}|604800)s|([1-9][0-9]{0,3}|100[0-7][0-9]|10080)m|([1-9][0-9]?|1[0-5][0-9]|16[0-8])h|[1-7]d)$/,
+      'must be a duration from 1m to 7d, such as 15m, 1h or 7d',
+    )
+    .default(fallback)
+    .transform((text) => (text.endsWith('d') ? Number(text.slice(0, -1)) * 86_400 : parseDuration(text) / 1000));
+
+export const summaryQuerySchema = z.strictObject({ window: durationSeconds('15m') });
+export const invariantCheckBodySchema = z.strictObject({ ordersSince: durationSeconds('1h') });
+
+/** POST /auth/local-sign-in. */
+export const signInSchema = z.strictObject({
+  /** The caller's id: a buyer's customer id, or a staff member's name. */
+  sub: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,63}$/, 'must be 1–64 letters, digits or ._:@-'),
+  roles: z.array(z.enum(ROLES)).min(1).max(ROLES.length),
 });
 
 /**
@@ -76,7 +100,8 @@ export const productListQuerySchema = z.strictObject({ ...pageQuery });
 
 /** What a page cursor of each list holds (see api/pagination.ts). */
 export const productCursorSchema = z.strictObject({ id: z.int().min(0).max(MAX_PRODUCT_ID) });
-export const orderCursorSchema = z.strictObject({
+/** Lists newest first (orders, an endpoint's deliveries): the last item's creation time, then its id among equals. */
+export const newestFirstCursorSchema = z.strictObject({
   createdAt: z.iso.datetime().transform((text) => new Date(text)),
   id: z.string().max(64),
 });

@@ -4,6 +4,7 @@
  * per subscribed endpoint names what the delivery workflows must do.
  */
 import type { MikroORM } from '@mikro-orm/core';
+import { mysqlUtc } from '../db/console-queries';
 import { forkSql, run, select, type Sql } from '../db/sql';
 import type { WebhookEvent, WebhookEventType } from './events';
 
@@ -188,15 +189,31 @@ export interface DeliveryLogEntry {
   attempts: Array<{ attempt: number; statusCode: number | null; error: string | null; durationMs: number; at: string }>;
 }
 
-/** The endpoint's deliveries, newest first, each with its attempts oldest first. */
-export async function deliveryLog(orm: MikroORM, endpointId: string, limit: number): Promise<DeliveryLogEntry[]> {
+/** Where a delivery stands in an endpoint's log, newest first: a page's cursor. */
+export interface DeliveryPosition {
+  createdAt: Date;
+  eventId: string;
+}
+
+/**
+ * The endpoint's deliveries, newest first (as old: larger event id first), at most `limit`, only those after `after`
+ * when given; each with its attempts oldest first.
+ */
+export async function deliveryLog(
+  orm: MikroORM,
+  endpointId: string,
+  limit: number,
+  after?: DeliveryPosition,
+): Promise<DeliveryLogEntry[]> {
   const em = forkSql(orm);
+  const afterClause = after ? 'AND (delivery.created_at < ? OR (delivery.created_at = ? AND delivery.event_id < ?))' : '';
+  const afterParams = after ? [mysqlUtc(after.createdAt), mysqlUtc(after.createdAt), after.eventId] : [];
   const deliveries = await select<{ event_id: string; type: WebhookEventType; status: DeliveryStatus; created_at: string | Date; delivered_at: string | Date | null }>(
     em,
     `SELECT delivery.event_id, event.type, delivery.status, delivery.created_at, delivery.delivered_at
      FROM webhook_delivery delivery JOIN webhook_event event ON event.id = delivery.event_id
-     WHERE delivery.endpoint_id = ? ORDER BY delivery.created_at DESC, delivery.event_id LIMIT ?`,
-    [endpointId, limit],
+     WHERE delivery.endpoint_id = ? ${afterClause} ORDER BY delivery.created_at DESC, delivery.event_id DESC LIMIT ?`,
+    [endpointId, ...afterParams, limit],
   );
   if (deliveries.length === 0) return [];
   const attempts = await select<{ event_id: string; attempt: number; status_code: number | null; error: string | null; duration_ms: number; created_at: string | Date }>(

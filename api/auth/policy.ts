@@ -31,6 +31,7 @@ export const ROUTE_POLICY: readonly RoutePolicy[] = [
   { method: 'GET', path: '/console/invariant-checks/latest', roles: ['operator', 'admin'] },
   { method: 'POST', path: '/webhooks', roles: ['admin'] },
   { method: 'GET', path: '/webhooks', roles: ['admin'] },
+  { method: 'GET', path: '/webhooks/:id', roles: ['admin'] },
   { method: 'DELETE', path: '/webhooks/:id', roles: ['admin'] },
   { method: 'POST', path: '/webhooks/:id/rotate-secret', roles: ['admin'] },
   { method: 'GET', path: '/webhooks/:id/deliveries', roles: ['admin'] },

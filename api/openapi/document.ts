@@ -1,7 +1,6 @@
 import './zod-extension';
-import { OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig } from '@asteasolutions/zod-to-openapi';
+import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import type { ProblemCode } from '../problem-codes';
 import {
   idempotencyKeySchema,
   newOrderSchema,
@@ -12,25 +11,17 @@ import {
   productIdSchema,
   productListQuerySchema,
   restockSchema,
+  signInSchema,
 } from '../validation';
-import { healthResponse, orderResponse, pageOf, pendingOrderResponse, problemAnswers, productResponse, readinessResponse } from './response-schemas';
+import { registerConsolePaths } from './console-paths';
+import { BODY_CODES, CALLER_CODES, type RegisterRoute, idParam, json, jsonBody, locationHeader, NO_BODY_CODES, SERVICE_CODES } from './route-helpers';
+import { registerWebhookPaths } from './webhook-paths';
+import { healthResponse, orderResponse, pageOf, pendingOrderResponse, problemAnswers, productResponse, readinessResponse, signInResponse } from './response-schemas';
 
 /**
  * The OpenAPI 3.1 document, generated from the zod schemas the routes validate requests with (api/validation.ts) and
  * the problem codes' one definition (api/problem-codes.ts): no hand-written copy to drift. Served at /openapi.json.
  */
-
-/** Every route that reads a JSON body can refuse it like this. */
-const BODY_CODES: ProblemCode[] = ['VALIDATION_FAILED', 'MALFORMED_JSON', 'BAD_REQUEST', 'BODY_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'UNSUPPORTED_ENCODING'];
-/** Every route behind authentication, and every route at all when a backing service fails. */
-const CALLER_CODES: ProblemCode[] = ['UNAUTHENTICATED', 'FORBIDDEN'];
-/** A request line the server cannot read (e.g. a malformed percent-encoding), and failures of a backing service. */
-const SERVICE_CODES: ProblemCode[] = ['BAD_REQUEST', 'INTERNAL_ERROR', 'SERVICE_UNAVAILABLE'];
-
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
-const jsonBody = <T extends z.ZodType>(schema: T) => ({ body: { required: true, content: { 'application/json': { schema } } } });
-const idParam = (schema: z.ZodType) => z.object({ id: schema });
-const locationHeader = { Location: { description: 'where the resource is read', schema: { type: 'string' as const } } };
 
 export function buildOpenApiDocument() {
   const registry = new OpenAPIRegistry();
@@ -41,7 +32,7 @@ export function buildOpenApiDocument() {
     description: 'Authorization: Bearer <JWT>; `roles` claim: customer, admin, operator',
   });
   const secured = { security: [{ [bearer.name]: [] }] };
-  const route = (config: RouteConfig, codes: ProblemCode[]) =>
+  const route: RegisterRoute = (config, codes) =>
     registry.registerPath({ ...secured, ...config, responses: { ...config.responses, ...problemAnswers([...codes, ...CALLER_CODES, ...SERVICE_CODES]) } });
 
   route(
@@ -119,8 +110,20 @@ export function buildOpenApiDocument() {
   );
   route(
     { method: 'post', path: '/orders/{id}/cancel', summary: 'Cancel an order and release its units', tags: ['orders'], request: { params: idParam(orderIdSchema) }, responses: { 200: json(orderResponse, 'the order, CANCELLED') } },
-    ['VALIDATION_FAILED', 'ORDER_NOT_FOUND', 'ORDER_NOT_CANCELLABLE', 'UNSUPPORTED_MEDIA_TYPE', 'MALFORMED_JSON', 'BODY_TOO_LARGE'],
+    ['VALIDATION_FAILED', 'ORDER_NOT_FOUND', 'ORDER_NOT_CANCELLABLE', ...NO_BODY_CODES],
   );
+  registry.registerPath({
+    method: 'post',
+    path: '/auth/local-sign-in',
+    summary: 'A token for a local or demo machine, any roles (only while AUTH_JWT_SECRET is the one key source)',
+    description: 'Open (no token needed): the web page signs in here. With AUTH_JWKS_URL set, tokens come from the OIDC provider and this answers 404.',
+    tags: ['auth'],
+    security: [],
+    request: jsonBody(signInSchema),
+    responses: { 200: json(signInResponse, 'the token'), ...problemAnswers([...BODY_CODES, 'LOCAL_SIGN_IN_DISABLED', 'UNAUTHENTICATED', ...SERVICE_CODES]) },
+  });
+  registerConsolePaths(route);
+  registerWebhookPaths(registry, route);
   registry.registerPath({ method: 'get', path: '/healthz', summary: 'The process answers', tags: ['health'], responses: { 200: json(healthResponse, 'up') } });
   registry.registerPath({
     method: 'get',

@@ -2,6 +2,7 @@ import './zod-extension';
 import { z } from 'zod';
 import { STAFF_ACTION_CODES } from '../../workflows/failures';
 import { ORDER_STATUSES } from '../../workflows/order-types';
+import { ROLES } from '../auth/roles';
 import { PROBLEM_CODES, type ProblemCode } from '../problem-codes';
 
 /**
@@ -48,6 +49,10 @@ export const pendingOrderResponse = z
 
 export const pageOf = <T extends z.ZodType>(item: T, id: string) =>
   z.object({ data: z.array(item), nextCursor: z.string().nullable().meta({ description: 'pass as `cursor` for the next page; null on the last' }) }).meta({ id });
+
+export const signInResponse = z
+  .object({ token: z.string(), sub: z.string(), roles: z.array(z.enum(ROLES)), expiresAt: z.string() })
+  .meta({ id: 'LocalSignIn', description: 'a bearer token signed with the local secret (AUTH_JWT_SECRET), for 8 hours' });
 
 export const healthResponse = z.object({ status: z.literal('ok') }).meta({ id: 'Health' });
 export const readinessResponse = z

@@ -2,14 +2,12 @@ import { Router } from 'express';
 import type { MikroORM } from '@mikro-orm/core';
 import type { Client } from '@temporalio/client';
 import type { Redis } from 'ioredis';
-import { z } from 'zod';
-import { parseDuration } from '../../config';
 import type { Inventory } from '../../inventory/inventory';
 import { cachedFor } from '../console/cached';
 import { latestInvariantCheck, runInvariantCheck, type InvariantCheckReport } from '../console/invariant-check';
 import { buildSummary } from '../console/summary';
 import { Problem } from '../problem';
-import { parse } from '../validation';
+import { invariantCheckBodySchema, parse, summaryQuerySchema } from '../validation';
 
 export interface ConsoleSettings {
   /** Base URL of the Temporal Web UI; an order's page is <base>/namespaces/<namespace>/workflows/<orderId>. */
@@ -32,16 +30,6 @@ export interface ConsoleRouterDeps {
 /** The windows the console offers; any duration from a minute to a week is accepted. */
 export const CONSOLE_WINDOWS = ['5m', '15m', '1h', '24h', '7d'] as const;
 const SUMMARY_TTL_MS = 1_000;
-
-/** "15m", "1h", "7d": a duration from one minute to seven days, in seconds. */
-const durationSeconds = z
-  .string()
-  .regex(/^\d{1,6}(s|m|h|d)$/, 'must be a duration such as 15m, 1h or 7d')
-  .transform((text) => (text.endsWith('d') ? Number(text.slice(0, -1)) * 86_400 : parseDuration(text) / 1000))
-  .refine((seconds) => seconds >= 60 && seconds <= 7 * 86_400, 'must be between 1m and 7d');
-
-const summaryQuerySchema = z.strictObject({ window: durationSeconds.default(15 * 60) });
-const invariantCheckBodySchema = z.strictObject({ ordersSince: durationSeconds.default(60 * 60) });
 
 /**
  * Read-only figures for the operator console (the page polls GET /console/summary; see README "Web page"), and the

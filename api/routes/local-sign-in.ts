@@ -1,18 +1,10 @@
 import { Router } from 'express';
-import { z } from 'zod';
 import type { AuthConfig } from '../../config/auth';
-import { ROLES } from '../auth/roles';
 import { signToken } from '../auth/sign-token';
 import { Problem } from '../problem';
-import { parse } from '../validation';
+import { parse, signInSchema } from '../validation';
 
 const SIGN_IN_TTL_SECONDS = 8 * 3_600;
-
-const signInSchema = z.strictObject({
-  /** The caller's id: a buyer's customer id, or a staff member's name. */
-  sub: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,63}$/, 'must be 1–64 letters, digits or ._:@-'),
-  roles: z.array(z.enum(ROLES)).min(1).max(ROLES.length),
-});
 
 /** Local sign-in is for a machine whose only keys are the local secret: with an OIDC provider (JWKS), tokens come from it. */
 export const localSignInEnabled = (auth: Pick<AuthConfig, 'AUTH_JWT_SECRET' | 'AUTH_JWKS_URL'>): boolean =>

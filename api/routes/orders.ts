@@ -21,7 +21,7 @@ import { buildOrderInput, requestHashOf } from '../order-placement';
 import { decodeCursor, toPage } from '../pagination';
 import { Problem } from '../problem';
 import { outOfStockAnswer } from '../sold-out-refusal';
-import { idempotencyKeySchema, newOrderSchema, orderCursorSchema, orderIdSchema, orderListQuerySchema, parse, paymentSchema, type NewOrder } from '../validation';
+import { idempotencyKeySchema, newOrderSchema, newestFirstCursorSchema, orderIdSchema, orderListQuerySchema, parse, paymentSchema, type NewOrder } from '../validation';
 
 export interface OrdersRouterDeps {
   orm: MikroORM;
@@ -111,7 +111,7 @@ export function ordersRouter({ orm, redis, inventory, orders, holdMs, orderIdSec
       filter.customerId = caller.sub;
     }
     const { cursor, ...query } = filter;
-    const after = cursor === undefined ? undefined : decodeCursor(orderCursorSchema, cursor);
+    const after = cursor === undefined ? undefined : decodeCursor(newestFirstCursorSchema, cursor);
     const rows = await listOrderPage(orm, { ...query, after, limit: query.limit + 1 });
     res.json(
       toPage(rows, query.limit, (row) => toOrderResponse(row.view, caller), ({ position }) => ({ createdAt: position.createdAt.toISOString(), id: position.id })),

@@ -4,7 +4,8 @@ import { newEndpointId, newSigningSecret } from '../../webhooks/secrets';
 import { createEndpoint, deleteEndpoint, deliveryLog, findEndpoint, listEndpoints, rotateSecret } from '../../webhooks/store';
 import { assertPublicWebhookUrl, ForbiddenWebhookTarget } from '../../webhooks/url-guard';
 import { Problem } from '../problem';
-import { deliveryListQuerySchema, newWebhookSchema, parse, webhookIdSchema } from '../validation';
+import { decodeCursor, toPage } from '../pagination';
+import { deliveryListQuerySchema, newestFirstCursorSchema, newWebhookSchema, parse, webhookIdSchema } from '../validation';
 
 export interface WebhooksRouterDeps {
   orm: MikroORM;
@@ -38,6 +39,14 @@ export function webhooksRouter({ orm, allowedHosts }: WebhooksRouterDeps): Route
     res.json({ data: await listEndpoints(orm) });
   });
 
+  // The Location a registration answers with.
+  router.get('/:id', async (req, res) => {
+    const id = parse(webhookIdSchema, req.params.id, 'path', 'id');
+    const endpoint = await findEndpoint(orm, id);
+    if (!endpoint) throw notFound(id);
+    res.json(endpoint);
+  });
+
   router.delete('/:id', async (req, res) => {
     const id = parse(webhookIdSchema, req.params.id, 'path', 'id');
     if (!(await deleteEndpoint(orm, id))) throw notFound(id);
@@ -52,11 +61,14 @@ export function webhooksRouter({ orm, allowedHosts }: WebhooksRouterDeps): Route
     res.json({ id, secret, previousSecretValidUntil: previousSecretValidUntil.toISOString() });
   });
 
+  /** The endpoint's delivery log, newest first, a page at a time: `nextCursor` asks for the next page, null on the last. */
   router.get('/:id/deliveries', async (req, res) => {
     const id = parse(webhookIdSchema, req.params.id, 'path', 'id');
-    const { limit } = parse(deliveryListQuerySchema, req.query, 'query');
+    const { limit, cursor } = parse(deliveryListQuerySchema, req.query, 'query');
+    const after = cursor === undefined ? undefined : decodeCursor(newestFirstCursorSchema, cursor);
     if (!(await findEndpoint(orm, id))) throw notFound(id);
-    res.json({ data: await deliveryLog(orm, id, limit) });
+    const rows = await deliveryLog(orm, id, limit + 1, after && { createdAt: after.createdAt, eventId: after.id });
+    res.json(toPage(rows, limit, (entry) => entry, (entry) => ({ createdAt: entry.createdAt, id: entry.eventId })));
   });
 
   return router;

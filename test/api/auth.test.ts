@@ -73,6 +73,7 @@ const EXPECTED: Record<string, Record<Who, number>> = {
   'GET /console/invariant-checks/latest': { anonymous: 401, owner: 403, 'other buyer': 403, admin: 200, operator: 200 },
   'POST /webhooks': { anonymous: 401, owner: 403, 'other buyer': 403, admin: 201, operator: 403 },
   'GET /webhooks': { anonymous: 401, owner: 403, 'other buyer': 403, admin: 200, operator: 403 },
+  'GET /webhooks/:id': { anonymous: 401, owner: 403, 'other buyer': 403, admin: 200, operator: 403 },
   'DELETE /webhooks/:id': { anonymous: 401, owner: 403, 'other buyer': 403, admin: 204, operator: 403 },
   'POST /webhooks/:id/rotate-secret': { anonymous: 401, owner: 403, 'other buyer': 403, admin: 200, operator: 403 },
   'GET /webhooks/:id/deliveries': { anonymous: 401, owner: 403, 'other buyer': 403, admin: 200, operator: 403 },

@@ -2,6 +2,7 @@
  * The API's contract, checked on every answer the end-to-end tests receive: an answer on a documented operation must
  * have a documented status, media type and body (validated with Ajv against the OpenAPI 3.1 document's schemas).
  * Answers on paths or methods the document does not describe (405s, 404s of unknown routes) are not checked here.
+ * Every webhook event a test receiver verifies is held to the document's `webhooks` section the same way.
  */
 import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
 import { buildOpenApiDocument } from '../../api/openapi/document';
@@ -44,4 +45,14 @@ export function assertMatchesContract(method: string, path: string, answer: { st
   if (!content.schema) return;
   const validate = validatorFor(content.schema);
   if (!validate(answer.body)) throw new Error(`contract: ${where} does not match: ${ajv.errorsText(validate.errors)}`);
+}
+
+type WebhookItem = { post?: { requestBody?: { content?: Record<string, { schema?: object }> } } };
+
+/** Throws when a delivered event's body is not what the document's `webhooks` section says of its type. */
+export function assertEventMatchesContract(event: { type: string }): void {
+  const schema = (document.webhooks?.[event.type] as WebhookItem | undefined)?.post?.requestBody?.content?.['application/json']?.schema;
+  if (!schema) throw new Error(`contract: the document describes no webhook event ${event.type}`);
+  const validate = validatorFor(schema);
+  if (!validate(event)) throw new Error(`contract: event ${JSON.stringify(event).slice(0, 300)} does not match: ${ajv.errorsText(validate.errors)}`);
 }

@@ -1,6 +1,6 @@
 /**
  * The OpenAPI contract (issue 11): GET /openapi.json is a valid OpenAPI 3.1 document generated from the request
- * schemas, it describes every product, order and health route with its problem codes, and GET /docs serves the
+ * schemas, it describes every route with its problem codes and every webhook event, and GET /docs serves the
  * interactive docs from this server alone. (Every answer of the other API tests is checked against it: test/api/contract.ts.)
  */
 import { execFile } from 'node:child_process';
@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import { ROUTE_POLICY } from '../../api/auth/policy';
 import { buildOpenApiDocument } from '../../api/openapi/document';
 import { PROBLEM_CODES } from '../../api/problem-codes';
+import { WEBHOOK_EVENT_TYPES } from '../../webhooks/events';
 import { useService } from './fixtures';
 
 const fixture = useService({ holdMs: 60_000 });
@@ -40,9 +41,9 @@ describe('OpenAPI document', () => {
     expect((await validateOpenApi(broken)).valid).toBe(false);
   });
 
-  test('documents every product, order and health route, each answer with its problem codes', () => {
+  test('documents every route the API serves (the policy table, sign-in, health), each answer with its problem codes', () => {
     const document = buildOpenApiDocument();
-    const routes = [...ROUTE_POLICY.filter((route) => /^\/(products|orders)/.test(route.path)), { method: 'GET', path: '/healthz' }, { method: 'GET', path: '/readyz' }];
+    const routes = [...ROUTE_POLICY, { method: 'POST', path: '/auth/local-sign-in' }, { method: 'GET', path: '/healthz' }, { method: 'GET', path: '/readyz' }];
     for (const { method, path } of routes) {
       const template = path.replace(/:(\w+)/g, '{$1}');
       const operation = (document.paths?.[template] as Record<string, { responses: Record<string, unknown> }> | undefined)?.[method.toLowerCase()];
@@ -54,6 +55,17 @@ describe('OpenAPI document', () => {
       expect(response?.description).toContain(code);
     }
     expect(JSON.stringify(placeOrder?.parameters)).toContain('Idempotency-Key');
+    const deliveries = document.paths?.['/webhooks/{id}/deliveries']?.get;
+    expect(deliveries?.responses?.['404']?.description).toContain('WEBHOOK_NOT_FOUND');
+    expect((deliveries?.parameters as Array<{ name: string }>).map((parameter) => parameter.name).sort()).toEqual(['cursor', 'id', 'limit']);
+  });
+
+  test('documents every webhook event with its payload and the signature headers', () => {
+    const events = buildOpenApiDocument().webhooks ?? {};
+    expect(Object.keys(events).sort()).toEqual([...WEBHOOK_EVENT_TYPES].sort());
+    const confirmed = JSON.stringify(events['order.confirmed']);
+    for (const part of ['webhook-id', 'webhook-timestamp', 'webhook-signature', 'OrderEventData']) expect(confirmed).toContain(part);
+    expect(JSON.stringify(events['product.sold_out'])).toContain('SoldOutEventData');
   });
 
   test('request schemas are the validating ones: the product id pattern refuses 0x1', () => {

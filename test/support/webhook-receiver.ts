@@ -5,6 +5,7 @@
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
+import { assertEventMatchesContract } from '../api/contract';
 
 export interface ReceivedWebhook {
   headers: IncomingHttpHeaders;
@@ -60,7 +61,12 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
   };
 }
 
-/** The parsed event when the signature is valid for `secret`; throws (WebhookVerificationError) when it is not. */
+/**
+ * The parsed event when the signature is valid for `secret`; throws (WebhookVerificationError) when it is not, and
+ * when the event is not what the OpenAPI document's `webhooks` section describes.
+ */
 export function verifiedEvent(webhook: ReceivedWebhook, secret: string): { type: string; timestamp: string; data: Record<string, any> } {
-  return new Webhook(secret).verify(webhook.body, webhook.headers as Record<string, string>) as never;
+  const event = new Webhook(secret).verify(webhook.body, webhook.headers as Record<string, string>) as { type: string; timestamp: string; data: Record<string, any> };
+  assertEventMatchesContract(event);
+  return event;
 }

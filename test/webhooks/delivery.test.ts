@@ -135,14 +135,43 @@ describe('webhooks', () => {
     expect(String(cancelled.headers['webhook-signature']).split(' ')).toHaveLength(2);
   });
 
-  it('lists endpoints without their secrets, and deletes one', async () => {
+  it("pages an endpoint's delivery log newest first, with an opaque cursor like the other lists", async () => {
+    const endpoint = await register(['order.reserved', 'order.cancelled']);
+    endpoints.push(endpoint.id);
+    const productId = (await newProduct()).id;
+    const placed = [];
+    for (let i = 0; i < 2; i += 1) placed.push(await api.post('/orders', { customerId: unique('cus'), items: [{ productId, quantity: 1 }] }));
+    expect((await api.post(`/orders/${placed[0].body.id}/cancel`)).status).toBe(200);
+    const everything = await eventually(async () => {
+      const answer = await api.get(`/webhooks/${endpoint.id}/deliveries`, asAdmin);
+      expect(answer.body.data).toHaveLength(3);
+      return answer.body.data as Array<{ eventId: string; createdAt: string }>;
+    });
+    const createdAt = everything.map((delivery) => delivery.createdAt);
+    expect(createdAt).toEqual([...createdAt].sort().reverse());
+
+    const first = await api.get(`/webhooks/${endpoint.id}/deliveries?limit=2`, asAdmin);
+    expect(first.body.data.map((delivery: { eventId: string }) => delivery.eventId)).toEqual(everything.slice(0, 2).map((delivery) => delivery.eventId));
+    expect(first.body.nextCursor).toEqual(expect.any(String));
+    const second = await api.get(`/webhooks/${endpoint.id}/deliveries?limit=2&cursor=${first.body.nextCursor}`, asAdmin);
+    expect(second.body).toEqual({ data: [expect.objectContaining({ eventId: everything[2].eventId })], nextCursor: null });
+
+    const forged = await api.get(`/webhooks/${endpoint.id}/deliveries?cursor=${Buffer.from('{"id":1}').toString('base64url')}`, asAdmin);
+    expectProblem(forged, 400, 'VALIDATION_FAILED');
+    expect(forged.body.field).toBe('query.cursor');
+    expectProblem(await api.get(`/webhooks/${endpoint.id}/deliveries?limit=0`, asAdmin), 400, 'VALIDATION_FAILED');
+  });
+
+  it('lists endpoints without their secrets, reads and deletes one', async () => {
     const endpoint = await register(['order.expired', 'order.failed']);
     const listed = await api.get('/webhooks', asAdmin);
     expect(listed.body.data).toContainEqual({ id: endpoint.id, url: receiver.url, events: ['order.expired', 'order.failed'], createdAt: expect.any(String) });
     expect(JSON.stringify(listed.body)).not.toContain('whsec_');
+    expect((await api.get(`/webhooks/${endpoint.id}`, asAdmin)).body).toEqual({ id: endpoint.id, url: receiver.url, events: ['order.expired', 'order.failed'], createdAt: expect.any(String) });
     expect((await api.call('DELETE', `/webhooks/${endpoint.id}`, asAdmin)).status).toBe(204);
     expectProblem(await api.call('DELETE', `/webhooks/${endpoint.id}`, asAdmin), 404, 'WEBHOOK_NOT_FOUND');
     expect((await api.get('/webhooks', asAdmin)).body.data.map((row: { id: string }) => row.id)).not.toContain(endpoint.id);
+    expectProblem(await api.get(`/webhooks/${endpoint.id}`, asAdmin), 404, 'WEBHOOK_NOT_FOUND');
   });
 
   it.each([
