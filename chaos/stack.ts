@@ -129,6 +129,9 @@ export async function startChaosStack(options: ChaosOptions, log: (line: string)
     TEMPORAL_DATA_DIR: dataDir,
     RESERVATION_TTL: `${options.holdMs}ms`,
     LOG_LEVEL: 'warn',
+    // Nothing of the run on the machine's fixed ports (9464/9465 are the service's own).
+    METRICS_PORT: 'off',
+    WORKER_METRICS_PORT: 'off',
     // The run's own signing secret: its buyers and verdict mint tokens with it.
     AUTH_JWT_SECRET: randomBytes(32).toString('base64url'),
     // Payloads encrypted as in production (and the workers restarted mid-run must share the key).
@@ -211,8 +214,9 @@ export async function startChaosStack(options: ChaosOptions, log: (line: string)
     for (const part of apiParts) part.start();
     const all: Part[] = [paymentsPart, ...workerParts, ...apiParts];
     await waitUntil('payment stand-in', () => httpOk(`${paymentsUrl}/health`), 60_000, all);
-    for (const [i, url] of apiUrls.entries()) await waitUntil(apiNames[i], () => httpOk(`${url}/readyz`), 90_000, all);
-    await waitUntil(`${options.workers} worker(s) polling`, async () => (await pollerCount(temporalAddress, NAMESPACE)) >= options.workers, 120_000, all);
+    // Ready means a worker polls too, and a worker first bundles the workflow code: minutes on a loaded 2-core machine.
+    for (const [i, url] of apiUrls.entries()) await waitUntil(apiNames[i], () => httpOk(`${url}/readyz`), 240_000, all);
+    await waitUntil(`${options.workers} worker(s) polling`, async () => (await pollerCount(temporalAddress, NAMESPACE)) >= options.workers, 240_000, all);
     log(`stack up: API ${apiUrls.join(' ')}, payments ${paymentsUrl}, Temporal ${temporalAddress}, Redis ${redisUrl}; logs in ${logDir}`);
     return {
       apiUrl,
