@@ -114,12 +114,21 @@ export function formatSummary(summary: ChaosSummary): string {
     out.push(...table(['order', 'tokens', 'failure reason'], summary.unexplainedFailures.map((f) => [f.orderId, f.tokens.join(','), f.failureReason])));
   }
 
+  const { reconciler } = summary;
+  out.push(
+    reconciler
+      ? `Reconciler: ${reconciler.runs} run(s), ${reconciler.repairs.length} drift repair(s), ${reconciler.swept.length} order(s) swept`
+      : 'Reconciler: its runs could not be read from Temporal',
+  );
+  for (const repair of reconciler?.repairs ?? []) out.push(`    product ${repair.productId}: availability ${repair.before} → ${repair.after} (stock ${repair.stock})`);
+  for (const orderId of reconciler?.swept ?? []) out.push(`    swept ${orderId}`);
+
   out.push('', 'Verdict');
   out.push(
     ...table(
-      ['breaches', 'orders stuck', 'double captures', '(checker', 'oversold', 'stock drift', 'contradicted answers)'],
-      [[verdict.breaches, verdict.stuck, verdict.doubleCaptures, verdict.checkerBreaches, verdict.oversoldUnits, verdict.stockDrift, verdict.contradictions].map(String)],
-      new Set([0, 1, 2, 3, 4, 5, 6]),
+      ['breaches', 'orders stuck', 'double captures', '(checker', 'oversold', 'stock drift', 'contradicted answers', 'reconciler repairs)'],
+      [[verdict.breaches, verdict.stuck, verdict.doubleCaptures, verdict.checkerBreaches, verdict.oversoldUnits, verdict.stockDrift, verdict.contradictions, verdict.reconcilerRepairs].map(String)],
+      new Set([0, 1, 2, 3, 4, 5, 6, 7]),
     ),
   );
   const logs = summary.logsKept ? `logs in ${summary.logDir}` : 'logs removed';

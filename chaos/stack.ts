@@ -129,6 +129,8 @@ export async function startChaosStack(options: ChaosOptions, log: (line: string)
     TEMPORAL_DATA_DIR: dataDir,
     RESERVATION_TTL: `${options.holdMs}ms`,
     LOG_LEVEL: 'warn',
+    // The reconciler runs often, so drift the saga leaves is found (and counted: chaos/reconciler-findings.ts) in a short run.
+    RECONCILE_INTERVAL: '15s',
     // Nothing of the run on the machine's fixed ports (9464/9465 are the service's own).
     METRICS_PORT: 'off',
     WORKER_METRICS_PORT: 'off',

@@ -13,6 +13,7 @@ import type { Authorization } from '../payments/types';
 import type { FaultCounts } from '../payments/faults';
 import { ApiClient, PAYMENT_TOKENS, type BuyerRecord } from './buyers';
 import { FAULT_KINDS, type FaultKind, type FaultRecord } from './faults';
+import { reconcilerFindings, type ReconcilerFindings } from './reconciler-findings';
 import type { ChaosOptions } from './options';
 import { openOrders, type OpenOrder, type QuietResult } from './quiet';
 import type { ChaosStack } from './stack';
@@ -86,9 +87,13 @@ export interface ChaosSummary {
     oversoldUnits: number;
     stockDrift: number;
     contradictions: number;
+    /** Drift repairs and sweeps the reconciler made during the run: each hid a fault the saga left behind. */
+    reconcilerRepairs: number;
     stuck: number;
     doubleCaptures: number;
   };
+  /** What the reconciler's runs during the fault run repaired (chaos/reconciler-findings.ts). */
+  reconciler: ReconcilerFindings | null;
   stuckOrders: OpenOrder[];
   contradictions: Contradiction[];
   /** FAILED orders whose tokens do not fail by design: not a breach (they are compensated), but worth a look. */
@@ -243,12 +248,16 @@ export async function judge(input: {
   const contradictions = contradictionsOf(records, finals);
   const oversoldUnits = products.reduce((sum, product) => sum + product.oversoldUnits, 0);
   const stockDrift = products.reduce((sum, product) => sum + Math.abs(product.stockDrift), 0);
+  // Temporal may be unreachable (it was restarted on its file): then the repairs are unknown, not zero.
+  const reconciler = await reconcilerFindings(stack).catch(() => null);
+  const reconcilerRepairs = reconciler ? reconciler.repairs.length + reconciler.swept.length : 0;
   const verdict = {
-    breaches: checkerBreaches + oversoldUnits + stockDrift + contradictions.length,
+    breaches: checkerBreaches + oversoldUnits + stockDrift + contradictions.length + reconcilerRepairs,
     checkerBreaches,
     oversoldUnits,
     stockDrift,
     contradictions: contradictions.length,
+    reconcilerRepairs,
     stuck: stuckOrders.length,
     doubleCaptures: doubleCaptureOrders.length,
   };
@@ -293,6 +302,7 @@ export async function judge(input: {
     money: { authorizations: authorizations.length, byStatus, doubleCaptures: doubleCaptureOrders.length, doubleCaptureOrders },
     products,
     verdict,
+    reconciler,
     stuckOrders,
     contradictions,
     unexplainedFailures,
