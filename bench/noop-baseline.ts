@@ -3,9 +3,10 @@
  * worker inside the benchmark's process against the same dev server, in the shape a real CONFIRMED order's history
  * shows (historyFacts). bench:saga compares sagas per second; bench:flash compares the time a drop takes to confirm.
  */
-import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
+import { WithStartWorkflowOperation, type Client, type WorkflowHandle } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { dataConverterFor } from '../temporal/codec';
+import { customerIdKey, orderStatusKey } from '../temporal/names';
 import { createNoopActivities } from './noop-activities';
 import { NOOP_TASK_QUEUE, noopWorkflow, payNoopUpdate, placeNoopUpdate, type NoopShape, type StepKind } from './noop-workflow';
 
@@ -40,6 +41,12 @@ export async function startNoopBaseline(temporal: Client, stack: { temporalAddre
         taskQueue: NOOP_TASK_QUEUE,
         args: [shape],
         workflowIdConflictPolicy: 'FAIL',
+        // What an order is started with (temporal/order-client.ts): two search attributes and a summary.
+        typedSearchAttributes: [
+          { key: orderStatusKey, value: 'PENDING' },
+          { key: customerIdKey, value: `noop-${tag}-${sequence}` },
+        ],
+        staticSummary: `No-op saga ${sequence} of the benchmark, in the shape of a CONFIRMED order`,
       });
       const placed = await temporal.workflow.executeUpdateWithStart(placeNoopUpdate, { startWorkflowOperation });
       const placeMs = performance.now() - started;
@@ -74,17 +81,39 @@ export interface HistoryFacts {
   shape: NoopShape;
 }
 
-/**
- * Counts what a finished workflow's history holds, and splits its steps around its two Updates: before the pay Update
- * is accepted (placement), from then until its answer (payment), and after the answer (notification). A local
- * activity shows as a `core_local_activity` marker, recorded when the workflow task that ran it completes; a scheduled
- * activity as ActivityTaskScheduled, issued by the workflow task it is in (one scheduled in the same task that answers
- * the pay Update runs after the answer).
- */
+/** Counts what a finished workflow's history holds, and the no-op shape it has (shapeOfHistory). */
 export async function historyFacts(temporal: Client, workflowId: string): Promise<HistoryFacts> {
   const handle = temporal.workflow.getHandle(workflowId);
   await Promise.race([handle.result(), new Promise((_resolve, reject) => setTimeout(() => reject(new Error(`${workflowId} did not finish in 60 s`)), 60_000))]);
   const events = (await handle.fetchHistory()).events ?? [];
+  const { shape, steps } = shapeOfHistory(events);
+  const markers = events.filter((event) => event.markerRecordedEventAttributes).length;
+  const localActivities = steps.filter((step) => step === 'local activity').length;
+  return {
+    workflowId,
+    totalEvents: events.length,
+    activitiesScheduled: events.filter((event) => event.activityTaskScheduledEventAttributes).length,
+    localActivities,
+    otherMarkers: markers - localActivities,
+    steps,
+    workflowTasks: events.filter((event) => event.workflowTaskCompletedEventAttributes).length,
+    timers: events.filter((event) => event.timerStartedEventAttributes).length,
+    searchAttributeUpserts: events.filter((event) => event.upsertWorkflowSearchAttributesEventAttributes).length,
+    updates: events.filter((event) => event.workflowExecutionUpdateAcceptedEventAttributes).length,
+    shape,
+  };
+}
+
+type HistoryEvent = NonNullable<Awaited<ReturnType<WorkflowHandle['fetchHistory']>>['events']>[number];
+
+/**
+ * Splits a CONFIRMED order's steps around its two Updates: before the pay Update is accepted (placement), from then
+ * until its answer (payment), and after the answer (notification). A local activity shows as a `core_local_activity`
+ * marker and an upsert as its own event, both recorded when the workflow task that made them completes; a scheduled
+ * activity as ActivityTaskScheduled, issued by the workflow task it is in (one scheduled in the same task that answers
+ * the pay Update runs after the answer). The hold's timer is the first timer started before the pay Update.
+ */
+export function shapeOfHistory(events: readonly HistoryEvent[]): { shape: NoopShape; steps: string[] } {
   const accepted = events.flatMap((event, index) => (event.workflowExecutionUpdateAcceptedEventAttributes ? [index] : []));
   const completed = events.flatMap((event, index) => (event.workflowExecutionUpdateCompletedEventAttributes ? [index] : []));
   const payAccepted = accepted[1] ?? events.length;
@@ -95,30 +124,27 @@ export async function historyFacts(temporal: Client, workflowId: string): Promis
 
   const shape: NoopShape = { beforePlace: [], beforePaid: [], afterPaid: [] };
   const steps: string[] = [];
-  let markers = 0;
   events.forEach((event, index) => {
     const scheduled = event.activityTaskScheduledEventAttributes;
-    const marker = event.markerRecordedEventAttributes;
-    if (marker) markers += 1;
-    const kind: StepKind | undefined = scheduled ? 'activity' : marker?.markerName === 'core_local_activity' ? 'local' : undefined;
+    const timer = event.timerStartedEventAttributes;
+    if (timer && index < payAccepted && shape.holdTimerMs === undefined) shape.holdTimerMs = durationMs(timer.startToFireTimeout);
+    const kind: StepKind | undefined = scheduled
+      ? 'activity'
+      : event.markerRecordedEventAttributes?.markerName === 'core_local_activity'
+        ? 'local'
+        : event.upsertWorkflowSearchAttributesEventAttributes
+          ? 'upsert'
+          : undefined;
     if (!kind) return;
-    steps.push(scheduled ? `${scheduled.activityType?.name ?? '?'} (scheduled)` : 'local activity');
+    steps.push(scheduled ? `${scheduled.activityType?.name ?? '?'} (scheduled)` : kind === 'local' ? 'local activity' : 'search-attribute upsert');
     if (index < payAccepted) shape.beforePlace.push(kind);
-    else if (kind === 'local' ? index < payAnswered : index < answeringTask) shape.beforePaid.push(kind);
+    else if (kind === 'activity' ? index < answeringTask : index < payAnswered) shape.beforePaid.push(kind);
     else shape.afterPaid.push(kind);
   });
-  return {
-    workflowId,
-    totalEvents: events.length,
-    activitiesScheduled: events.filter((event) => event.activityTaskScheduledEventAttributes).length,
-    localActivities: steps.filter((step) => step === 'local activity').length,
-    otherMarkers: markers - steps.filter((step) => step === 'local activity').length,
-    steps,
-    workflowTasks: events.filter((event) => event.workflowTaskCompletedEventAttributes).length,
-    timers: events.filter((event) => event.timerStartedEventAttributes).length,
-    searchAttributeUpserts: events.filter((event) => event.upsertWorkflowSearchAttributesEventAttributes).length,
-    updates: accepted.length,
-    shape,
-  };
+  return { shape, steps };
 }
 
+/** A protobuf Duration (seconds as a Long or number, and nanos) in milliseconds. */
+function durationMs(duration: { seconds?: unknown; nanos?: number | null } | null | undefined): number {
+  return Number(duration?.seconds ?? 0) * 1000 + Math.round((duration?.nanos ?? 0) / 1e6);
+}

@@ -29,6 +29,13 @@ import { numberArg, sleep } from './lib';
 import { BENCH_AUTH_SECRET } from './tokens';
 
 const root = path.resolve(__dirname, '..');
+
+/**
+ * Payloads encrypted as in production: the codec's cost is part of every figure. One key per benchmark process, set in
+ * its own environment too, so its clients (dataConverterFor() reads the environment) decode what the parts encrypt.
+ */
+const BENCH_CODEC = { TEMPORAL_CODEC_KEYS: `bench:${randomBytes(32).toString('base64')}`, TEMPORAL_CODEC_KEY_ID: 'bench' };
+Object.assign(process.env, BENCH_CODEC);
 const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
 
 export type PartName = 'payments' | 'worker' | 'api';
@@ -197,12 +204,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     TEMPORAL_ADDRESS: temporalAddress,
     TEMPORAL_UI_PORT: String(uiPort),
     TEMPORAL_DATA_DIR: dataDir,
+    // The stand-in's durable ledger goes with the stack: each run's money check sees only its own payments.
+    PAYMENTS_DATA_FILE: path.join(dataDir, 'payments-ledger.jsonl'),
     LOG_LEVEL: logLevel,
     // The benchmarks' tokens are signed with this secret (bench/tokens.ts).
     AUTH_JWT_SECRET: BENCH_AUTH_SECRET,
-    // Payloads encrypted as in production: the codec's cost is part of every figure.
-    TEMPORAL_CODEC_KEYS: `bench:${randomBytes(32).toString('base64')}`,
-    TEMPORAL_CODEC_KEY_ID: 'bench',
+    ...BENCH_CODEC,
     ...(codecServerPort ? { CODEC_SERVER_PORT: String(codecServerPort) } : {}),
     ...options.env,
   };
