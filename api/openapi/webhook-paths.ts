@@ -15,29 +15,38 @@ import {
   webhookEventBody,
 } from './webhook-schemas';
 
+/** What a client (and schemathesis's stateful phase) can do next with the id a registration answers. */
+const linksToTheEndpoint = Object.fromEntries(
+  ['getWebhook', 'listWebhookDeliveries', 'rotateWebhookSecret', 'deleteWebhook'].map((operationId) => [operationId, { operationId, parameters: { id: '$response.body#/id' } }]),
+);
+
 /** The webhook routes (api/routes/webhooks.ts, admin only) and, under `webhooks`, the events sent to endpoints. */
 export function registerWebhookPaths(registry: OpenAPIRegistry, route: RegisterRoute): void {
   const tags = ['webhooks'];
   const id = idParam(webhookIdSchema);
   route(
     {
+      operationId: 'createWebhook',
       method: 'post',
       path: '/webhooks',
       summary: 'Register an endpoint for signed order events (admin)',
       description: "The URL's host must not resolve to a private, loopback or link-local address unless WEBHOOK_ALLOWED_HOSTS names it (400 on body.url).",
       tags,
       request: jsonBody(newWebhookSchema),
-      responses: { 201: { ...json(newWebhookEndpointResponse, 'the endpoint, with its signing secret (shown only here)'), headers: locationHeader } },
+      responses: {
+        201: { ...json(newWebhookEndpointResponse, 'the endpoint, with its signing secret (shown only here)'), headers: locationHeader, links: linksToTheEndpoint },
+      },
     },
     BODY_CODES,
   );
-  route({ method: 'get', path: '/webhooks', summary: 'Every registered endpoint, without secrets (admin)', tags, responses: { 200: json(webhookEndpointListResponse, 'the endpoints, oldest first') } }, []);
+  route({ operationId: 'listWebhooks', method: 'get', path: '/webhooks', summary: 'Every registered endpoint, without secrets (admin)', tags, responses: { 200: json(webhookEndpointListResponse, 'the endpoints, oldest first') } }, []);
   route(
-    { method: 'get', path: '/webhooks/{id}', summary: 'One endpoint, without its secret (admin)', tags, request: { params: id }, responses: { 200: json(webhookEndpointResponse, 'the endpoint') } },
+    { operationId: 'getWebhook', method: 'get', path: '/webhooks/{id}', summary: 'One endpoint, without its secret (admin)', tags, request: { params: id }, responses: { 200: json(webhookEndpointResponse, 'the endpoint') } },
     ['VALIDATION_FAILED', 'WEBHOOK_NOT_FOUND'],
   );
   route(
     {
+      operationId: 'deleteWebhook',
       method: 'delete',
       path: '/webhooks/{id}',
       summary: 'Delete an endpoint: its pending deliveries stop at their next attempt (admin)',
@@ -49,6 +58,7 @@ export function registerWebhookPaths(registry: OpenAPIRegistry, route: RegisterR
   );
   route(
     {
+      operationId: 'rotateWebhookSecret',
       method: 'post',
       path: '/webhooks/{id}/rotate-secret',
       summary: 'A new signing secret; the old one also signs for 24 h (admin)',
@@ -60,6 +70,7 @@ export function registerWebhookPaths(registry: OpenAPIRegistry, route: RegisterR
   );
   route(
     {
+      operationId: 'listWebhookDeliveries',
       method: 'get',
       path: '/webhooks/{id}/deliveries',
       summary: "The endpoint's delivery log, newest first, a page at a time, with every attempt (admin)",
