@@ -1,4 +1,4 @@
-import { createHmac, randomUUID } from 'node:crypto';
+import { createHash, createHmac, randomUUID } from 'node:crypto';
 import type { AuthConfig } from '../config/auth';
 
 /**
@@ -25,4 +25,14 @@ export function orderIdSecretOf(config: Pick<AuthConfig, 'ORDER_ID_SECRET' | 'AU
   if (config.ORDER_ID_SECRET !== undefined) return config.ORDER_ID_SECRET;
   if (config.AUTH_JWT_SECRET === undefined) throw new Error('ORDER_ID_SECRET or AUTH_JWT_SECRET must be set');
   return createHmac('sha256', config.AUTH_JWT_SECRET).update('order-id-secret').digest('base64url');
+}
+
+/**
+ * The payment update's id for a request sent with an Idempotency-Key: the same caller, key and payment token name the
+ * same update, so a retry after a lost answer or a 503 joins the payment it repeats. Another token under the same key
+ * is another payment (a new update), as it is without a key.
+ */
+export function paymentUpdateIdFor(idempotencyKey: string, scope: { callerId: string; paymentToken: string }): string {
+  const digest = createHash('sha256').update(`${scope.callerId}\n${idempotencyKey}\n${scope.paymentToken}`).digest('base64url');
+  return `payment-${digest.slice(0, 40)}`;
 }

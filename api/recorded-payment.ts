@@ -11,14 +11,21 @@ import { Problem } from './problem';
  * gets a few tries, then 409 ORDER_NOT_PAYABLE. Every decline is answered with the one code PAYMENT_DECLINED; the
  * provider's reason (insufficient_funds, card_declined, …) is recorded for staff only.
  */
-export async function payRecorded(orm: MikroORM, orders: OrderClient, caller: Caller, orderId: string, paymentToken: string, cap: number): Promise<OrderView> {
+export async function payRecorded(
+  orm: MikroORM,
+  orders: OrderClient,
+  caller: Caller,
+  payment: { orderId: string; paymentToken: string; updateId?: string },
+  cap: number,
+): Promise<OrderView> {
+  const { orderId, paymentToken, updateId } = payment;
   const attempt = await startAttempt(orm, orderId, caller.sub, cap > 0 ? cap : Number.MAX_SAFE_INTEGER);
   if (!attempt.allowed) {
     throw new Problem('ORDER_NOT_PAYABLE', `order ${orderId} has had its ${cap} payment attempts; place a new order`, { field: 'path.id' });
   }
   let order: OrderView;
   try {
-    order = await orders.pay(orderId, paymentToken);
+    order = await orders.pay(orderId, paymentToken, updateId);
   } catch (error) {
     const [outcome, reason] = outcomeOf(error);
     await finishAttempt(orm, attempt.id, outcome, reason);

@@ -67,9 +67,13 @@ export class OrderClient {
     }
   }
 
-  async pay(orderId: string, paymentToken: string): Promise<OrderView> {
+  /**
+   * `updateId`: a retry that sends the same id joins the payment it repeats (Temporal keeps one update per id), instead
+   * of starting a second one that the workflow refuses while the first is deciding.
+   */
+  async pay(orderId: string, paymentToken: string, updateId?: string): Promise<OrderView> {
     try {
-      return await this.withDeadline(() => this.handle(orderId).executeUpdate(payOrderUpdate, { args: [{ paymentToken }] }));
+      return await this.withDeadline(() => this.handle(orderId).executeUpdate(payOrderUpdate, { args: [{ paymentToken }], ...(updateId === undefined ? {} : { updateId }) }));
     } catch (error) {
       throw await this.translate(error, orderId, () => new OrderNotPayableError(`order ${orderId} is finished and cannot be paid`));
     }

@@ -105,7 +105,7 @@ export function buildOpenApiDocument() {
     ['VALIDATION_FAILED', 'ORDER_NOT_FOUND'],
   );
   route(
-    { method: 'post', path: '/orders/{id}/payment', summary: 'Pay a RESERVED order (customer)', tags: ['orders'], request: { params: idParam(orderIdSchema), ...jsonBody(paymentSchema) }, responses: { 200: json(orderResponse, 'the order, CONFIRMED') } },
+    { method: 'post', path: '/orders/{id}/payment', summary: 'Pay a RESERVED order (customer)', tags: ['orders'], request: { headers: z.object({ 'Idempotency-Key': idempotencyKeySchema.optional() }), params: idParam(orderIdSchema), ...jsonBody(paymentSchema) }, responses: { 200: json(orderResponse, 'the order, CONFIRMED; a retry with the same Idempotency-Key and paymentToken joins the payment it repeats instead of starting another') } },
     [...BODY_CODES, 'ORDER_NOT_FOUND', 'PAYMENT_DECLINED', 'PAYMENT_FAILED', 'ORDER_NOT_PAYABLE', 'PAYMENT_PROVIDER_UNAVAILABLE', 'RATE_LIMITED'],
   );
   route(

@@ -16,12 +16,13 @@ import type { Redis } from 'ioredis';
 import { callerOf } from '../auth/middleware';
 import { assertOrderAccess, mayAccess, orderNotFound, presentOrder } from '../auth/order-access';
 import { isOperator, type Caller } from '../auth/roles';
-import { orderIdFor } from '../order-ids';
+import { orderIdFor, paymentUpdateIdFor } from '../order-ids';
+import { idempotencyKeyOf } from '../idempotency-key';
 import { buildOrderInput, requestHashOf } from '../order-placement';
 import { decodeCursor, toPage } from '../pagination';
 import { Problem } from '../problem';
 import { outOfStockAnswer } from '../sold-out-refusal';
-import { idempotencyKeySchema, newOrderSchema, newestFirstCursorSchema, orderIdSchema, orderListQuerySchema, parse, paymentSchema, type NewOrder } from '../validation';
+import { newOrderSchema, newestFirstCursorSchema, orderIdSchema, orderListQuerySchema, parse, paymentSchema, type NewOrder } from '../validation';
 
 export interface OrdersRouterDeps {
   orm: MikroORM;
@@ -48,8 +49,7 @@ export function ordersRouter({ orm, redis, inventory, orders, holdMs, orderIdSec
   const router = Router();
 
   router.post('/', async (req, res) => {
-    const rawKey = req.get('Idempotency-Key');
-    const idempotencyKey = rawKey === undefined ? undefined : parse(idempotencyKeySchema, rawKey, 'header', 'Idempotency-Key');
+    const idempotencyKey = idempotencyKeyOf(req);
     const body = parse(newOrderSchema, req.body, 'body');
     const caller = callerOf(res);
     // The customer is who the token says; a body naming someone else is refused, not silently rewritten.
@@ -135,10 +135,12 @@ export function ordersRouter({ orm, redis, inventory, orders, holdMs, orderIdSec
 
   router.post('/:id/payment', async (req, res) => {
     const orderId = parse(orderIdSchema, req.params.id, 'path', 'id');
+    const idempotencyKey = idempotencyKeyOf(req);
     const { paymentToken } = parse(paymentSchema, req.body, 'body');
     const caller = callerOf(res);
     await assertOrderAccess(orm, caller, orderId);
-    const order = await payRecorded(orm, orders, caller, orderId, paymentToken, limits.LIMIT_PAYMENT_ATTEMPTS);
+    const updateId = idempotencyKey === undefined ? undefined : paymentUpdateIdFor(idempotencyKey, { callerId: caller.sub, paymentToken });
+    const order = await payRecorded(orm, orders, caller, { orderId, paymentToken, updateId }, limits.LIMIT_PAYMENT_ATTEMPTS);
     if (order.status !== 'CONFIRMED') {
       throw new Problem('PAYMENT_FAILED', 'the payment could not be completed; the order was undone', { order: toOrderResponse(order, callerOf(res)) });
     }

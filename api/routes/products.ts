@@ -2,11 +2,12 @@ import { Router } from 'express';
 import type { MikroORM } from '@mikro-orm/core';
 import { createProduct, getProduct, listProductPage, ProductNotFoundError, restock, restockOnce, RestockKeyReusedError, type Product } from '../../db/catalogue';
 import { resyncAvailability } from '../../inventory/availability-sync';
+import { idempotencyKeyOf } from '../idempotency-key';
 import { Problem } from '../problem';
 import type { Inventory } from '../../inventory/inventory';
 import { singleFlight } from '../single-flight';
 import { decodeCursor, toPage } from '../pagination';
-import { idempotencyKeySchema, newProductSchema, parse, productCursorSchema, productIdSchema, productListQuerySchema, restockSchema } from '../validation';
+import { newProductSchema, parse, productCursorSchema, productIdSchema, productListQuerySchema, restockSchema } from '../validation';
 
 /** stock is MySQL's durable count; available is what Redis can still reserve right now. */
 const toProductResponse = (product: Product, available: number | null) => ({
@@ -48,8 +49,7 @@ export function productsRouter({ orm, inventory }: { orm: MikroORM; inventory: I
   router.post('/:id/restock', async (req, res) => {
     const productId = parse(productIdSchema, req.params.id, 'path', 'id');
     const { quantity } = parse(restockSchema, req.body, 'body');
-    const rawKey = req.get('Idempotency-Key');
-    const idempotencyKey = rawKey === undefined ? undefined : parse(idempotencyKeySchema, rawKey, 'header', 'Idempotency-Key');
+    const idempotencyKey = idempotencyKeyOf(req);
     // MySQL first, then Redis is rebuilt from it by the flush-recovery rule: exact whatever runs meanwhile, and a
     // retry (same key) that finds the restock done still runs this step, which mends a crash between the two.
     const { stock, replayed } = await restockOrReplay(orm, productId, quantity, idempotencyKey);

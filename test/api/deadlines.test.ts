@@ -2,7 +2,8 @@
  * Deadlines on every call to Temporal (issue 7, Why 4 and 9): with no worker polling the order task queue, the API
  * still answers within TEMPORAL_CALL_TIMEOUT plus a little. Placement answers 202 with the order's Location (the order
  * exists and is deciding), a keyed retry does the same instead of hanging behind the first, payment and cancel answer
- * 503 with Retry-After, the admission claims end with the requests, and /readyz says not ready.
+ * 503 with Retry-After, the admission claims end with the requests, and /readyz says not ready. With a worker, a
+ * payment that outlasts the deadline is retried with its Idempotency-Key and joins the first payment's outcome.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
@@ -23,14 +24,17 @@ const { newProduct, available } = fixture;
 
 /** The same API, on a task queue no worker polls (as when every worker is frozen). */
 let stalled: ApiClient;
-let server: Server;
+/** The same API on the service's own task queue (its worker runs), with the same short deadline. */
+let impatient: ApiClient;
+const servers: Server[] = [];
 
 /** No worker will ever run these: end them at once, so they hold nothing and the service stops without waiting. */
 async function endOrder(orderId: string): Promise<void> {
   await fixture.service.temporalClient.workflow.getHandle(orderId).terminate('deadline test');
 }
 
-beforeAll(async () => {
+/** The service's API on another port, answering within CALL_TIMEOUT_MS, for the orders of `taskQueue`. */
+async function serveApp(taskQueue: string): Promise<ApiClient> {
   const { orm, redis, inventory, temporalClient } = fixture.service;
   const app = createApp({
     orm,
@@ -39,22 +43,30 @@ beforeAll(async () => {
     temporal: temporalClient,
     holdMs: 60_000,
     logger: pino({ level: 'silent' }),
-    taskQueue: `no-worker-${randomUUID()}`,
+    taskQueue,
     temporalCallTimeoutMs: CALL_TIMEOUT_MS,
     metrics: null,
     auth: { AUTH_JWT_SECRET: TEST_AUTH_SECRET },
     limits: NO_LIMITS,
   });
-  server = createServer(app);
+  const server = createServer(app);
+  servers.push(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  stalled = apiClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  return apiClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+}
+
+beforeAll(async () => {
+  stalled = await serveApp(`no-worker-${randomUUID()}`);
+  impatient = await serveApp(fixture.service.taskQueue);
 });
 
 afterAll(async () => {
-  await new Promise<void>((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
+  for (const server of servers) {
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  }
 });
 
 async function timed<T>(call: () => Promise<T>): Promise<{ answer: T; ms: number }> {
@@ -116,5 +128,22 @@ describe('with no worker polling the order task queue', () => {
     const answer = await stalled.get('/readyz', { as: OPERATOR });
     expect(answer.status).toBe(503);
     expect(answer.body.checks).toMatchObject({ mysql: 'ok', redis: 'ok', temporal: 'ok', worker: expect.stringMatching(/no worker polls/) });
+  });
+});
+
+describe('with a payment that outlasts the deadline', () => {
+  test('a retry with the same Idempotency-Key joins the payment it repeats: CONFIRMED, one authorisation', async () => {
+    const { orderId } = await fixture.reservedOrder();
+    const key = unique('pay-key');
+    // tok_timeout: the provider's first answer is lost; the worker's retry gets it a few seconds later.
+    const pay = () => impatient.post(`/orders/${orderId}/payment`, { paymentToken: 'tok_timeout' }, { idempotencyKey: key });
+
+    const first = await pay();
+    expectProblem(first, 503, 'SERVICE_UNAVAILABLE');
+    let answer = first;
+    for (let retry = 0; answer.status === 503 && retry < 20; retry += 1) answer = await pay();
+
+    expect([answer.status, answer.body.status]).toEqual([200, 'CONFIRMED']);
+    expect((await fixture.authorizationsOf(orderId)).map((authorization) => authorization.status)).toEqual(['captured']);
   });
 });
