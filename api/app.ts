@@ -35,6 +35,12 @@ import { parseAllowedHosts } from '../webhooks/url-guard';
 
 export interface AppDeps {
   orm: MikroORM;
+  /**
+   * The operator console's own connection pool (its summary and invariant check), so staff reads never queue behind
+   * buyers' reads in `orm`'s pool: during a drop every POST /orders reads the buyer's caps there, and the console,
+   * sharing it, froze for ~22 s (docs/BENCHMARKS.md). Absent: the console shares `orm`.
+   */
+  staffOrm?: MikroORM;
   redis: Redis;
   inventory: Inventory;
   temporal: Client;
@@ -96,7 +102,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/products', productsRouter({ ...deps, inventory }));
   app.use('/orders', ordersRouter({ ...deps, inventory, orders: metrics ? meteredOrderClient(orderClient, metrics) : orderClient, orderIdSecret: orderIdSecretOf(auth), limits }));
   app.use('/auth', localSignInRouter(auth));
-  app.use('/console', consoleRouter({ ...deps, taskQueue: deps.taskQueue ?? ORDER_TASK_QUEUE, settings: consoleSettings(deps) }));
+  app.use('/console', consoleRouter({ ...deps, orm: deps.staffOrm ?? deps.orm, taskQueue: deps.taskQueue ?? ORDER_TASK_QUEUE, settings: consoleSettings(deps) }));
   app.use('/webhooks', webhooksRouter({ orm: deps.orm, allowedHosts: deps.webhookAllowedHosts ?? parseAllowedHosts(loadConfig().WEBHOOK_ALLOWED_HOSTS) }));
   app.use(wrongMethodRouter([...ROUTE_POLICY, { method: 'GET', path: '/healthz' }, { method: 'GET', path: '/readyz' }, { method: 'GET', path: '/openapi.json' }, { method: 'GET', path: '/docs' }, { method: 'POST', path: '/auth/local-sign-in' }]));
   app.use(webPage(deps.webDir === undefined ? defaultWebDir() : deps.webDir));

@@ -18,6 +18,8 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = pino({ level: config.LOG_LEVEL, base: { service: 'api' }, mixin: () => ({ ...requestIdMixin(), ...traceIds() }) });
   const orm = await openOrm(config.DATABASE_URL);
+  // A small pool of the console's own (AppDeps.staffOrm): one summary at a time per window, plus the check.
+  const staffOrm = await openOrm(config.DATABASE_URL, { poolSize: 2 });
   const redis = await connectRedis(config.REDIS_URL);
   const temporal = await connectClient(config);
   const inventory = new Inventory(redis);
@@ -29,6 +31,7 @@ async function main(): Promise<void> {
   const stopFollowing = await followReopenedProducts(redis, soldOut);
   const app = createApp({
     orm,
+    staffOrm,
     redis,
     inventory,
     temporal,
@@ -59,6 +62,7 @@ async function main(): Promise<void> {
       stopFollowing();
       redis.disconnect();
       await orm.close();
+      await staffOrm.close();
       await apiTracing?.shutdown();
       process.exit(0);
     });

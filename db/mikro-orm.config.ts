@@ -12,7 +12,7 @@ const POOL_SIZE = 10;
  * The schema is owned by the hand-written migrations, not by the entity metadata: the entities
  * do not describe the CHECK constraints, so never run `schema:update` (it would drop them).
  */
-export function createOrmConfig(databaseUrl: string) {
+export function createOrmConfig(databaseUrl: string, poolSize = POOL_SIZE) {
   return defineConfig({
     clientUrl: databaseUrl,
     entities: ALL_ENTITIES,
@@ -22,7 +22,7 @@ export function createOrmConfig(databaseUrl: string) {
     forceUtcTimezone: true,
     pool: {
       min: 0,
-      max: POOL_SIZE,
+      max: poolSize,
       afterCreate: (connection: { query: (sql: string, done: (error: Error | null) => void) => void }, done: (error: Error | null, connection: unknown) => void) => {
         connection.query("SET time_zone = '+00:00'", (error) => done(error, connection));
       },

@@ -20,11 +20,11 @@ export class DatabaseUnreachableError extends Error {
 
 /**
  * Opens the ORM and checks the connection, so a process fails at start-up with a clear reason
- * instead of at its first query. Close it with `orm.close()`.
+ * instead of at its first query. Close it with `orm.close()`. `poolSize`: connections at most (default 10).
  */
-export async function openOrm(databaseUrl: string): Promise<MikroORM> {
+export async function openOrm(databaseUrl: string, options: { poolSize?: number } = {}): Promise<MikroORM> {
   // Metadata first, without connecting: a mistake in an entity surfaces as itself, not as "unreachable".
-  const orm = await MikroORM.init({ ...createOrmConfig(databaseUrl), connect: false });
+  const orm = await MikroORM.init({ ...createOrmConfig(databaseUrl, options.poolSize), connect: false });
   try {
     await orm.connect(); // also creates the database when it is missing
     const check = await orm.checkConnection();

@@ -11,6 +11,8 @@ import pino from 'pino';
 import { createApp } from '../../api/app';
 import { NO_LIMITS } from '../../config/limits';
 import { TEST_AUTH_SECRET } from '../support/auth';
+import { forkSql, select } from '../../db/sql';
+import { openTestOrm } from '../support/db';
 import { startService, type Service } from '../support/service';
 import { apiClient, call, eventually, expectProblem, sleep, unique, type ApiClient } from './http';
 
@@ -112,6 +114,39 @@ describe('GET /console/summary', () => {
     expect((await api.post(`/orders/${orderId}/cancel`)).status).toBe(200);
     await eventually(async () => expect((await summary()).sagasInFlight).toEqual({ count: 0 }), 15_000);
   });
+
+  test("answers while buyers' reads hold every connection of the API's pool: the console has a pool of its own", async () => {
+    const productId = await newProduct(1);
+    const marker = unique('bulkhead');
+    // A transaction on a connection of neither pool locks the product's row; ten reads through the API's pool (all
+    // its connections) wait for that lock, as buyers' cap reads queue there during a drop.
+    const holder = await openTestOrm();
+    let release = () => undefined as void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let locked = () => undefined as void;
+    const lockTaken = new Promise<void>((resolve) => (locked = resolve));
+    const holding = forkSql(holder).transactional(async (em) => {
+      await select(em, 'SELECT id FROM product WHERE id = ? FOR UPDATE', [productId]);
+      locked();
+      await released;
+    });
+    await lockTaken;
+    const waiting = Array.from({ length: 10 }, () => select(forkSql(service.orm), `SELECT id FROM product WHERE id = ? FOR UPDATE /* ${marker} */`, [productId]));
+    try {
+      await eventually(async () => {
+        const [row] = await select<{ n: number | string }>(forkSql(holder), "SELECT COUNT(*) AS n FROM information_schema.processlist WHERE info LIKE ? AND info NOT LIKE '%processlist%'", [`%${marker}%`]);
+        expect(Number(row.n)).toBe(10);
+      }, 15_000);
+      // A window no other test asked for: no cached summary can answer for the pool.
+      const answer = await Promise.race([api.get('/console/summary?window=17m'), sleep(15_000).then(() => 'no answer in 15 s while the pool was held')]);
+      expect(typeof answer === 'string' ? answer : answer.status).toBe(200);
+    } finally {
+      release();
+      await holding;
+      await Promise.all(waiting);
+      await holder.close();
+    }
+  }, 60_000);
 
   test('refuses a window that is not a duration from 1m to 7d, naming the field', async () => {
     for (const window of ['0m', '30s', '8d', 'soon', '15']) {

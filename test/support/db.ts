@@ -13,8 +13,8 @@ import { forkSql, run, select } from '../../db/sql';
 let migrated = false;
 
 /** Opens the ORM on DATABASE_URL and brings the schema up to date (once per test file). Close it in afterAll. */
-export async function openTestOrm(): Promise<MikroORM> {
-  const orm = await openOrm(loadConfig().DATABASE_URL);
+export async function openTestOrm(options: { poolSize?: number } = {}): Promise<MikroORM> {
+  const orm = await openOrm(loadConfig().DATABASE_URL, options);
   if (!migrated) {
     await migrateUp(orm);
     migrated = true;

@@ -112,6 +112,9 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     stops.push(() => standIn.close());
     const orm = await openTestOrm();
     stops.push(() => orm.close());
+    // The console's pool of its own, as api/main.ts gives it.
+    const staffOrm = await openTestOrm({ poolSize: 2 });
+    stops.push(() => staffOrm.close());
     const redis = await openTestRedis();
     stops.push(async () => redis.quit());
     const inventory = new Inventory(redis);
@@ -186,6 +189,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     stops.push(async () => stopFollowing());
     const app = createApp({
       orm,
+      staffOrm,
       redis,
       inventory,
       soldOut,
