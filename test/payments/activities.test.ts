@@ -7,7 +7,11 @@ import { CAPTURE_DECLINED, PAYMENT_DECLINED, PAYMENT_REQUEST_REJECTED } from '..
 import { ledger, sleep, startStandIn, type StandIn } from './stand-in';
 
 const quiet: Logger = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
-const HOLD_MS = 400;
+// A lost answer is one the stand-in holds for HOLD_MS, past the client's timeout. Both sit far above a normal answer
+// (milliseconds on a quiet machine, hundreds under load): with 150 ms, three tests failed in a loaded full run when
+// ordinary answers came late and were taken for lost ones.
+const CLIENT_TIMEOUT_MS = 1_000;
+const HOLD_MS = 3_000;
 
 let standIn: StandIn;
 let activities: PaymentActivities;
@@ -15,7 +19,7 @@ const env = new MockActivityEnvironment(undefined, { logger: quiet });
 
 beforeEach(async () => {
   standIn = await startStandIn({ lostAnswerDelayMs: HOLD_MS });
-  activities = createPaymentActivities(createPaymentsClient({ baseUrl: standIn.baseUrl, timeoutMs: 150 }));
+  activities = createPaymentActivities(createPaymentsClient({ baseUrl: standIn.baseUrl, timeoutMs: CLIENT_TIMEOUT_MS }));
 });
 afterEach(() => standIn.close());
 
@@ -176,9 +180,9 @@ describe('voidStrayAuthorizations', () => {
 
 describe('capturePayment after a lost answer', () => {
   it('finds on its retry that the capture went through, while the provider still holds the key busy', async () => {
-    const lossy = await startStandIn({ lostAnswerDelayMs: 2_000, faults: { latencyMs: { min: 0, max: 0 }, failRate: 0, loseAnswerRate: 1 } });
+    const lossy = await startStandIn({ lostAnswerDelayMs: HOLD_MS, faults: { latencyMs: { min: 0, max: 0 }, failRate: 0, loseAnswerRate: 1 } });
     try {
-      const client = createPaymentsClient({ baseUrl: lossy.baseUrl, timeoutMs: 150 });
+      const client = createPaymentsClient({ baseUrl: lossy.baseUrl, timeoutMs: CLIENT_TIMEOUT_MS });
       const lossyActivities = createPaymentActivities(client);
       const authorization = await client
         .authorize({ amountCents: 4200, currency: 'EUR', paymentToken: 'tok_visa', reference: 'o-lost-capture' }, 'o-lost-capture:authorize:1')

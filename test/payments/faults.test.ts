@@ -1,7 +1,9 @@
 import { FaultInjector, parsePaymentFaults, seededRandom } from '../../payments/faults';
 import { ledger, request, sleep, startStandIn, type StandIn } from './stand-in';
 
-const HOLD_MS = 300;
+// How long the stand-in holds a lost answer: the window in which a second request must find the key in flight,
+// wide enough for a loaded machine (300 ms was not).
+const HOLD_MS = 1_500;
 const visa = { amountCents: 1999, paymentToken: 'tok_visa', reference: 'order-1' };
 
 describe('PAYMENTS_FAULTS parsing', () => {

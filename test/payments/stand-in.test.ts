@@ -3,7 +3,9 @@ import { ledger, request, sleep, startStandIn, type StandIn } from './stand-in';
 
 let standIn: StandIn;
 let baseUrl: string;
-const HOLD_MS = 300;
+// How long the stand-in holds a lost answer: the window in which a second request must find the key in flight,
+// wide enough for a loaded machine (300 ms was not).
+const HOLD_MS = 1_500;
 
 beforeEach(async () => {
   standIn = await startStandIn({ lostAnswerDelayMs: HOLD_MS });
