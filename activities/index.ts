@@ -1,5 +1,5 @@
 import type { MikroORM } from '@mikro-orm/core';
-import { recordHoldRelease } from '../db/holds';
+import { isRecordedConfirmed, recordHoldRelease } from '../db/holds';
 import { rebuildAvailability } from '../inventory/availability-sync';
 import type { Inventory } from '../inventory/inventory';
 import type { PaymentsClient } from '../payments/client';
@@ -32,6 +32,7 @@ export function createActivities(deps: ActivityDeps) {
         return rebuilt;
       },
       (orderId) => recordHoldRelease(deps.orm, orderId),
+      (orderId) => isRecordedConfirmed(deps.orm, orderId),
     ),
     ...createPaymentActivities(deps.payments),
     ...createStockActivities(deps.orm),

@@ -10,13 +10,21 @@ export interface ReserveStockInput {
 
 export type ReservationOutcome = { reserved: true } | { reserved: false; productId: number };
 
+/** Whether MySQL records the order CONFIRMED (db/holds.ts isRecordedConfirmed). */
+export type IsRecordedConfirmed = (orderId: string) => Promise<boolean>;
+
 /** Rebuilds a product's availability from MySQL after Redis lost it (see inventory/availability-sync.ts). */
 export type RebuildAvailability = (productId: number) => Promise<unknown>;
 
 /** Records in MySQL that the order lets go of its hold (db/holds.ts recordHoldRelease). */
 export type RecordHoldRelease = (orderId: string) => Promise<void>;
 
-export function createInventoryActivities(inventory: Inventory, rebuildAvailability: RebuildAvailability, recordHoldRelease: RecordHoldRelease) {
+export function createInventoryActivities(
+  inventory: Inventory,
+  rebuildAvailability: RebuildAvailability,
+  recordHoldRelease: RecordHoldRelease,
+  isRecordedConfirmed: IsRecordedConfirmed,
+) {
   return {
     async reserveStock({ orderId, lines }: ReserveStockInput): Promise<ReservationOutcome> {
       let result = await nonRetryableOnBadInput(() => inventory.reserve(orderId, lines));
@@ -41,8 +49,13 @@ export function createInventoryActivities(inventory: Inventory, rebuildAvailabil
       await nonRetryableOnBadInput(() => inventory.release(orderId, lines));
     },
 
+    /**
+     * Runs again, after the order's CONFIRMED record, when the workflow task that ran it was lost (a worker or Temporal
+     * crash): MySQL's record tells that run from the first, so a flush in between cannot make it sell the units twice.
+     */
     async settleReservation({ orderId, lines }: ReserveStockInput): Promise<void> {
-      await nonRetryableOnBadInput(() => inventory.settle(orderId, lines));
+      const recordedConfirmed = await isRecordedConfirmed(orderId);
+      await nonRetryableOnBadInput(() => inventory.settle(orderId, lines, { recordedConfirmed }));
     },
   };
 }

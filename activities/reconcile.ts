@@ -6,7 +6,7 @@
 import { log } from '@temporalio/activity';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { MikroORM } from '@mikro-orm/core';
-import { recordHoldRelease } from '../db/holds';
+import { isRecordedConfirmed, recordHoldRelease } from '../db/holds';
 import { rebuildAvailability } from '../inventory/availability-sync';
 import { repairDriftPage, type DriftPage } from '../inventory/drift-repair';
 import type { Inventory } from '../inventory/inventory';
@@ -40,6 +40,7 @@ export function createReconcileActivities(deps: ReconcileDeps) {
       inventory,
       (productId) => rebuildAvailability(orm, inventory, productId),
       (orderId) => recordHoldRelease(orm, orderId),
+      (orderId) => isRecordedConfirmed(orm, orderId),
     ).releaseReservation,
     reversePayment: createPaymentActivities(deps.payments).reversePayment,
     saveOrder: createOrderRecordActivities(orm, deps.webhooks).saveOrder,

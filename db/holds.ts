@@ -23,6 +23,12 @@ export async function recordHoldRelease(orm: MikroORM, orderId: string): Promise
   await run(forkSql(orm), 'INSERT INTO hold_release (order_id) VALUES (?) ON DUPLICATE KEY UPDATE order_id = order_id', [orderId]);
 }
 
+/** Whether MySQL records the order CONFIRMED: its sale is then in the stock, and its settle has run before. */
+export async function isRecordedConfirmed(orm: MikroORM, orderId: string): Promise<boolean> {
+  const [row] = await select<{ status: string }>(forkSql(orm), 'SELECT status FROM orders WHERE id = ?', [orderId]);
+  return row?.status === 'CONFIRMED';
+}
+
 /**
  * Units each product has promised to orders still holding stock (PENDING or RESERVED, hold not released) whose sale
  * is not yet in MySQL's stock (no SALE movement, or one already undone by a RESTORE). Availability = stock − these.

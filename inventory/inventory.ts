@@ -98,7 +98,11 @@ export class Inventory {
   }
 
   /** Keeps the units of a held reservation taken for good, once MySQL has committed the sale. */
-  async settle(orderId: string, lines: StockLine[]): Promise<boolean> {
+  /**
+   * `recordedConfirmed`: MySQL already records the order CONFIRMED, so a gone hold's sale is in the stock and this is
+   * a settle run again (SETTLE_SCRIPT). The settle activity always says; false is an order's first settle.
+   */
+  async settle(orderId: string, lines: StockLine[], { recordedConfirmed = false }: { recordedConfirmed?: boolean } = {}): Promise<boolean> {
     requireLineQuantities(lines);
     const settled = await this.redis.settleStock(
       lines.length + 1,
@@ -106,6 +110,7 @@ export class Inventory {
       ...lines.map((line) => availabilityKey(line.productId)),
       ...lines.map((line) => line.quantity),
       TOMBSTONE_TTL_SECONDS,
+      recordedConfirmed ? '0' : '1',
     );
     return settled === 1;
   }

@@ -18,6 +18,8 @@ const ids = new TestInventoryKeys();
 const rebuilt: number[] = [];
 /** Orders whose release the activity recorded (MySQL's hold_release) before Redis gave the units back. */
 const releasesRecorded: string[] = [];
+/** These orders have no MySQL record: none is CONFIRMED. */
+const noOrderRecord = async () => false;
 const recordHoldRelease = async (orderId: string) => {
   releasesRecorded.push(orderId);
 };
@@ -32,6 +34,7 @@ beforeAll(async () => {
       await inventory.rebuild({ productId, stock: 3, holds: [] }, await inventory.epoch());
     },
     recordHoldRelease,
+    noOrderRecord,
   );
 });
 afterEach(() => ids.cleanup(redis));
@@ -83,7 +86,7 @@ describe('reserveStock', () => {
   it('throws a retryable AvailabilityNotLoaded failure when even a rebuild finds no product, taking nothing', async () => {
     const loaded = await productWith(5);
     const unknown = ids.productId();
-    const noRebuild = createInventoryActivities(inventory, async () => undefined, recordHoldRelease);
+    const noRebuild = createInventoryActivities(inventory, async () => undefined, recordHoldRelease, noOrderRecord);
     const input = { orderId: ids.orderId(), lines: [{ productId: loaded, quantity: 1 }, { productId: unknown, quantity: 1 }] };
 
     const failure = await noRebuild.reserveStock(input).then(
@@ -115,9 +118,14 @@ describe('releaseReservation', () => {
     const productId = await productWith(5);
     const input = { orderId: ids.orderId(), lines: [{ productId, quantity: 2 }] };
     await activities.reserveStock(input);
-    const mysqlDown = createInventoryActivities(inventory, async () => undefined, async () => {
-      throw new Error('connection lost');
-    });
+    const mysqlDown = createInventoryActivities(
+      inventory,
+      async () => undefined,
+      async () => {
+        throw new Error('connection lost');
+      },
+      noOrderRecord,
+    );
 
     await expect(mysqlDown.releaseReservation(input)).rejects.toThrow('connection lost');
 

@@ -122,6 +122,30 @@ test('an order that lets go while Redis is empty is not counted as held by the r
   await expectConserved(product.id);
 });
 
+test('a settle run again after its order was recorded CONFIRMED, across a flush and a rebuild, does not sell the units twice', async () => {
+  const product = await createTestProduct(orm, { stock: 5 });
+  await inventory.load(product.id, 5);
+  const sold = orderOf(product.id, product.sku, 2);
+  await reserve(sold);
+  // One workflow task: commit, settle, record CONFIRMED; then the task is lost (a worker or Temporal crash) ...
+  await activities.commitStock({ orderId: sold.orderId, lines: stockLines(sold) });
+  await activities.settleReservation({ orderId: sold.orderId, lines: stockLines(sold) });
+  await activities.saveOrder(viewOf(sold, 'CONFIRMED'));
+
+  // ... Redis loses its data, and the next reservation rebuilds the count from MySQL, where the sale is in the stock.
+  await loseRedisData(product.id, [sold]);
+  await reserve(orderOf(product.id, product.sku, 1));
+  expect(await inventory.available(product.id)).toBe(2);
+
+  // The task runs again on another worker: its steps repeat.
+  await activities.commitStock({ orderId: sold.orderId, lines: stockLines(sold) });
+  await activities.settleReservation({ orderId: sold.orderId, lines: stockLines(sold) });
+  await activities.saveOrder(viewOf(sold, 'CONFIRMED'));
+
+  expect(await inventory.available(product.id)).toBe(2);
+  await expectConserved(product.id);
+});
+
 test('a sale reserved just before the flush, but recorded RESERVED only after the rebuild, still balances', async () => {
   const product = await createTestProduct(orm, { stock: 6 });
   await inventory.load(product.id, 6);
