@@ -107,6 +107,10 @@ export function formatSummary(summary: ChaosSummary): string {
   if (summary.stuckOrders.length > 0) {
     out.push('', 'Stuck orders');
     out.push(...table(['order', 'status', 'reserved until', 'created'], summary.stuckOrders.map((o) => [o.id, o.status, o.reservedUntil ?? '-', o.createdAt])));
+    for (const diagnosis of summary.stuckDiagnoses) {
+      out.push(`  ${diagnosis.orderId}: workflow ${diagnosis.workflowStatus}`);
+      for (const step of diagnosis.pending) out.push(`      retrying ${step.activity}, attempt ${step.attempt}: ${step.lastFailure ?? 'no failure yet'}`);
+    }
   }
 
   if (summary.unexplainedFailures.length > 0) {

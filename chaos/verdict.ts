@@ -16,6 +16,7 @@ import { FAULT_KINDS, type FaultKind, type FaultRecord } from './faults';
 import { reconcilerFindings, type ReconcilerFindings } from './reconciler-findings';
 import type { ChaosOptions } from './options';
 import { openOrders, type OpenOrder, type QuietResult } from './quiet';
+import { diagnoseStuck, type StuckDiagnosis } from './stuck-diagnosis';
 import type { ChaosStack } from './stack';
 
 export const OUTCOMES = ['CONFIRMED', 'REJECTED', 'CANCELLED', 'EXPIRED', 'FAILED', 'PENDING', 'RESERVED', 'NO_ORDER', 'UNKNOWN'] as const;
@@ -95,6 +96,8 @@ export interface ChaosSummary {
   /** What the reconciler's runs during the fault run repaired (chaos/reconciler-findings.ts). */
   reconciler: ReconcilerFindings | null;
   stuckOrders: OpenOrder[];
+  /** What each stuck order's workflow is still waiting on (chaos/stuck-diagnosis.ts). */
+  stuckDiagnoses: StuckDiagnosis[];
   contradictions: Contradiction[];
   /** FAILED orders whose tokens do not fail by design: not a breach (they are compensated), but worth a look. */
   unexplainedFailures: Array<{ orderId: string; tokens: string[]; failureReason: string }>;
@@ -245,6 +248,9 @@ export async function judge(input: {
     const deadline = new Date(`${(order.reservedUntil ?? order.createdAt).replace(' ', 'T')}Z`).getTime();
     return now - deadline > options.stuckAfterMs || !quiet.reached;
   });
+  const stuckDiagnoses = await diagnoseStuck(stack, stuckOrders.map((order) => order.id)).catch((error: Error) =>
+    stuckOrders.map((order) => ({ orderId: order.id, workflowStatus: `UNKNOWN (${error.message})`, pending: [] })),
+  );
   const contradictions = contradictionsOf(records, finals);
   const oversoldUnits = products.reduce((sum, product) => sum + product.oversoldUnits, 0);
   const stockDrift = products.reduce((sum, product) => sum + Math.abs(product.stockDrift), 0);
@@ -304,6 +310,7 @@ export async function judge(input: {
     verdict,
     reconciler,
     stuckOrders,
+    stuckDiagnoses,
     contradictions,
     unexplainedFailures,
     answers: Object.fromEntries([...input.answers].sort(([a], [b]) => a.localeCompare(b))),

@@ -45,7 +45,17 @@ export interface PaymentsClientOptions {
   baseUrl: string;
   /** Per request, body included; past it the outcome is unknown and the error retryable. */
   timeoutMs: number;
+  /**
+   * Pauses before each re-send of a read the provider refused for a moment (5xx, 429, connection refused or
+   * dropped); default READ_RETRY_DELAYS_MS. Reads change nothing, so they are repeated here, at once, as providers'
+   * own SDKs do (Stripe's maxNetworkRetries): a compensation reads two or three times before it acts, and with each
+   * read failing on its own, a flaky provider failed whole attempts often enough to stretch Temporal's backoff
+   * past minutes. Writes are not repeated here: their retries belong to Temporal, under the same idempotency key.
+   */
+  readRetryDelaysMs?: readonly number[];
 }
+
+export const READ_RETRY_DELAYS_MS: readonly number[] = [100, 400];
 
 interface ErrorPayload {
   error?: { code?: string; message?: string };
@@ -66,8 +76,14 @@ function parseJson(text: string): unknown {
   }
 }
 
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** A refusal of the moment: asking again shortly may work. A timeout is not one (the wait was already spent). */
+const isMomentary = (error: unknown) => error instanceof PaymentsError && error.kind === 'retryable' && error.code !== 'timeout';
+
 export function createPaymentsClient(options: PaymentsClientOptions): PaymentsClient {
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
+  const readRetryDelaysMs = options.readRetryDelaysMs ?? READ_RETRY_DELAYS_MS;
 
   async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown, idempotencyKey?: string): Promise<T> {
     const what = `${method} ${path}`;
@@ -102,6 +118,18 @@ export function createPaymentsClient(options: PaymentsClientOptions): PaymentsCl
     throw new PaymentsError(kindOf(response.status, error?.code), code, `${what}: ${error?.message ?? `HTTP ${response.status}`}`, response.status);
   }
 
+  async function read<T>(path: string): Promise<T> {
+    for (const delayMs of readRetryDelaysMs) {
+      try {
+        return await call<T>('GET', path);
+      } catch (error) {
+        if (!isMomentary(error)) throw error;
+        await sleep(delayMs);
+      }
+    }
+    return call<T>('GET', path);
+  }
+
   const action = (name: string) => (authorizationId: string, idempotencyKey: string) =>
     call<Authorization>('POST', `/v1/authorizations/${encodeURIComponent(authorizationId)}/${name}`, {}, idempotencyKey);
 
@@ -112,14 +140,14 @@ export function createPaymentsClient(options: PaymentsClientOptions): PaymentsCl
     refund: action('refund'),
     async get(authorizationId) {
       try {
-        return await call<Authorization>('GET', `/v1/authorizations/${encodeURIComponent(authorizationId)}`);
+        return await read<Authorization>(`/v1/authorizations/${encodeURIComponent(authorizationId)}`);
       } catch (error) {
         if (error instanceof PaymentsError && error.status === 404) return null;
         throw error;
       }
     },
     async listByReference(reference) {
-      const page = await call<{ data: Authorization[] }>('GET', `/v1/authorizations?reference=${encodeURIComponent(reference)}`);
+      const page = await read<{ data: Authorization[] }>(`/v1/authorizations?reference=${encodeURIComponent(reference)}`);
       return page.data;
     },
   };
