@@ -1,11 +1,13 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, truncateSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /**
  * The stand-in's books on disk: an append-only file of JSON lines, one per change (an authorisation made, an
  * authorisation changed, an idempotent answer recorded), replayed in order at start-up. Each change is appended
  * synchronously before the request is answered, so a stand-in killed at any moment keeps every answer it gave, as a
- * real provider does. A line torn by a crash mid-write is the last one, and is skipped.
+ * real provider does. A crash mid-write can leave only the last line torn: it is cut off at start-up, before
+ * anything new is appended, so the next line starts on a line of its own instead of being glued to the torn one
+ * (which would make that line, and every later one, unreadable at the next start).
  */
 export class Journal {
   private constructor(private readonly path: string) {}
@@ -15,14 +17,22 @@ export class Journal {
     mkdirSync(dirname(path), { recursive: true });
     const entries: Entry[] = [];
     if (existsSync(path)) {
-      for (const line of readFileSync(path, 'utf8').split('\n')) {
-        if (line.trim() === '') continue;
-        try {
-          entries.push(JSON.parse(line) as Entry);
-        } catch {
-          break; // a torn last line: nothing after it was ever written
+      const text = readFileSync(path, 'utf8');
+      let intactBytes = 0;
+      for (const line of text.split('\n')) {
+        const lineBytes = Buffer.byteLength(line) + 1;
+        const complete = intactBytes + lineBytes <= Buffer.byteLength(text);
+        if (!complete) break; // no newline after it: torn, or the empty rest after the last newline
+        if (line.trim() !== '') {
+          try {
+            entries.push(JSON.parse(line) as Entry);
+          } catch {
+            break; // torn: nothing after it was ever written by the process that tore it
+          }
         }
+        intactBytes += lineBytes;
       }
+      if (intactBytes < Buffer.byteLength(text)) truncateSync(path, intactBytes);
     }
     return { journal: new Journal(path), entries };
   }

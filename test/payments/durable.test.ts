@@ -3,12 +3,13 @@
  * idempotent answer are in its journal file, so after a restart a capture of an earlier authorisation works and a
  * retried request is replayed rather than run again.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPaymentsApp } from '../../payments/app';
+import { Journal } from '../../payments/journal';
 
 let dir: string;
 beforeAll(() => {
@@ -62,4 +63,16 @@ test('after a restart the stand-in knows every authorisation, replays every answ
   } finally {
     await second.stop();
   }
+});
+
+test('a line torn by a crash mid-write is cut at the next start, so what is written after it is read at the start after that', () => {
+  const path = join(dir, 'torn.jsonl');
+  writeFileSync(path, `${JSON.stringify({ n: 1 })}\n${JSON.stringify({ n: 2 })}\n{"n":3,"answ`);
+
+  const reopened = Journal.open<{ n: number }>(path);
+  expect(reopened.entries).toEqual([{ n: 1 }, { n: 2 }]);
+  reopened.journal.append({ n: 4 });
+
+  expect(Journal.open<{ n: number }>(path).entries).toEqual([{ n: 1 }, { n: 2 }, { n: 4 }]);
+  expect(readFileSync(path, 'utf8')).toBe('{"n":1}\n{"n":2}\n{"n":4}\n');
 });
