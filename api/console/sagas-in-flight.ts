@@ -16,7 +16,8 @@ export async function countSagasInFlight(temporal: Client, taskQueue: string): P
     timer = setTimeout(() => reject(new Error(`Temporal did not answer within ${COUNT_TIMEOUT_MS} ms`)), COUNT_TIMEOUT_MS);
   });
   try {
-    const { count } = await Promise.race([temporal.workflow.count(query), timeout]);
+    // The deadline cancels the call itself; the race only words the answer when it passes.
+    const { count } = await Promise.race([temporal.withDeadline(Date.now() + COUNT_TIMEOUT_MS, () => temporal.workflow.count(query)), timeout]);
     return { count };
   } catch (error) {
     return { count: null, error: (error as Error).message };

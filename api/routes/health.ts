@@ -33,8 +33,9 @@ export function healthRouter({ orm, redis, temporal, taskQueue }: HealthDeps): R
     const checks = {
       mysql: await probe(() => orm.em.getConnection().execute('SELECT 1')),
       redis: await probe(() => redis.ping()),
-      temporal: await probe(() => temporal.workflowService.getSystemInfo({})),
-      worker: await probe(() => assertWorkerPolls(temporal, taskQueue)),
+      // A deadline on the calls themselves, so a Temporal that does not answer leaves no call open behind the probe.
+      temporal: await probe(() => temporal.withDeadline(Date.now() + CHECK_TIMEOUT_MS, () => temporal.workflowService.getSystemInfo({}))),
+      worker: await probe(() => temporal.withDeadline(Date.now() + CHECK_TIMEOUT_MS, () => assertWorkerPolls(temporal, taskQueue))),
     };
     const ready = Object.values(checks).every((check) => check === 'ok');
     // Which dependency failed, and how, is for staff (an operator token); a load balancer needs the status alone.
