@@ -1,5 +1,6 @@
 // Tracing first: it patches http, ioredis and mysql2 before anything below loads them.
 import { apiTracing } from '../telemetry/api-tracing';
+import cluster from 'node:cluster';
 import pino from 'pino';
 import { traceIds } from '../telemetry/log-context';
 import { loadConfig } from '../config';
@@ -11,12 +12,20 @@ import { connectRedis } from '../inventory/redis';
 import { connectClient } from '../temporal/connection';
 import { serveApiMetrics } from '../telemetry/api-endpoint';
 import { createApp } from './app';
+import { offerMetricsToPrimary, runPrimary } from './cluster';
 import { requestIdMixin } from './http-hygiene';
 
-/** `npm run api`: the REST API on PORT; SIGINT/SIGTERM stop taking connections and finish the requests in flight. */
+/**
+ * `npm run api`: the REST API on PORT; SIGINT/SIGTERM stop taking connections and finish the requests in flight.
+ * API_PROCESSES > 1 runs that many such processes on PORT under a primary (api/cluster.ts).
+ */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = pino({ level: config.LOG_LEVEL, base: { service: 'api' }, mixin: () => ({ ...requestIdMixin(), ...traceIds() }) });
+  const clustered = config.API_PROCESSES > 1;
+  // With several processes, each line says which one wrote it (a request's lines all come from one).
+  const base = clustered ? { service: 'api', pid: process.pid } : { service: 'api' };
+  const logger = pino({ level: config.LOG_LEVEL, base, mixin: () => ({ ...requestIdMixin(), ...traceIds() }) });
+  if (clustered && cluster.isPrimary) return runPrimary(config, logger);
   const orm = await openOrm(config.DATABASE_URL);
   // A small pool of the console's own (AppDeps.staffOrm): one summary at a time per window, plus the check.
   const staffOrm = await openOrm(config.DATABASE_URL, { poolSize: 2 });
@@ -26,8 +35,9 @@ async function main(): Promise<void> {
   const loaded = await loadMissingAvailability(orm, inventory);
   if (loaded.length > 0) logger.info({ products: loaded }, 'availability loaded from MySQL');
 
-  const metrics = await serveApiMetrics(config, { orm, inventory }, logger);
-  const soldOut = new SoldOutFlags();
+  const metrics = await serveApiMetrics(config, { orm, inventory }, logger, clustered ? offerMetricsToPrimary : undefined);
+  // Every API process keeps flags of its own and subscribes for the announcements that end them.
+  const soldOut = new SoldOutFlags(config.SOLD_OUT_FLAG_MAX_AGE);
   const stopFollowing = await followReopenedProducts(redis, soldOut);
   const app = createApp({
     orm,
@@ -50,7 +60,11 @@ async function main(): Promise<void> {
   });
   const server = app.listen(config.PORT, () => logger.info(`API listening on http://localhost:${config.PORT}`));
 
+  let stopping = false;
   const stop = () => {
+    // Both signals can arrive (Ctrl-C reaches the whole group, and a cluster's primary passes it on too).
+    if (stopping) return;
+    stopping = true;
     logger.info('API stopping: draining requests in flight');
     // A hard limit: a request that does not finish (a client that keeps its connection) cannot hold the stop forever.
     setTimeout(() => {
@@ -68,8 +82,8 @@ async function main(): Promise<void> {
     });
     server.closeIdleConnections();
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
 }
 
 main().catch((error: unknown) => {

@@ -310,7 +310,7 @@ async function main(): Promise<void> {
       parameters: { buyers, concurrency, units, productId, warmUp: { productId: warm.id, orders: warmUnits, concurrency: 10 } },
       machineBeforeRace,
       machineBeforeSoldOut,
-      stack: { api: stack.apiUrl, payments: stack.paymentsUrl, temporal: stack.temporalAddress, workers: stack.workers, logs: stack.logDir, cpuProfiled: stack.cpuProfiled },
+      stack: { api: stack.apiUrl, apiProcesses: stack.apiProcesses, payments: stack.paymentsUrl, temporal: stack.temporalAddress, workers: stack.workers, logs: stack.logDir, cpuProfiled: stack.cpuProfiled },
       race: {
         sold,
         rejected409: statuses[409] ?? 0,
@@ -412,7 +412,8 @@ async function main(): Promise<void> {
       ]);
     }
     printTable('Targets', [['target', 'measured', 'verdict'], ...Object.entries(summary.targets).map(([name, t]): [string, string, string] => [`${name} ${t.target}`, String('measured' in t ? t.measured : t.measuredMs), verdict(t.met)])]);
-    printTable('CPU seconds during the race', [['process', 'cpu s', 'cores'], ...cpuRace.byProcess.map((row): [string, number, number] => [row.process, row.cpuSeconds, row.coresUsed])]);
+    printTable(`CPU seconds during the race (API_PROCESSES=${stack.apiProcesses})`, [['process', 'cpu s', 'cores'], ...cpuRace.byProcess.map((row): [string, number, number] => [row.process, row.cpuSeconds, row.coresUsed])]);
+    printTable('CPU seconds during the sold-out answers (side by side)', [['process', 'cpu s', 'cores'], ...cpuSoldOut.byProcess.map((row): [string, number, number] => [row.process, row.cpuSeconds, row.coresUsed])]);
     printInvariants(invariants);
     console.log(`\nresults: ${writeResults('flash-sale', summary)}`);
   } catch (error) {

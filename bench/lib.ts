@@ -213,6 +213,16 @@ export function cpuSnapshot(roots: Record<string, number | undefined>): Record<s
   };
   const snapshot: Record<string, number> = {};
   for (const [name, pid] of Object.entries(roots)) if (pid !== undefined) snapshot[name] = treeSeconds(pid);
+  // A part that runs as several processes (the API with API_PROCESSES > 1: tsx wrapper → cluster primary → its
+  // processes) is also shown process by process, as rows the totals leave out (they are already in the part's row).
+  for (const [name, pid] of Object.entries(roots)) {
+    if (pid === undefined) continue;
+    const [main] = children.get(pid) ?? [];
+    const forked = main ? (children.get(main.pid) ?? []) : [];
+    if (forked.length === 0) continue;
+    snapshot[`${name}${PART_OF}primary (pid ${main.pid})`] = byPid.get(main.pid)?.cpuSeconds ?? 0;
+    for (const child of forked) snapshot[`${name}${PART_OF}process pid ${child.pid}`] = treeSeconds(child.pid);
+  }
   snapshot.mariadbd = commandCpuSeconds(processes, 'mariadbd', 'mysqld');
   snapshot['redis-server'] = commandCpuSeconds(processes, 'redis-server');
   return { ...snapshot, ...benchAndMachineCpu() };
@@ -230,6 +240,8 @@ export function benchAndMachineCpu(): Record<string, number> {
 }
 
 const MACHINE = '__machine_busy__';
+/** Marks a row that breaks a part's CPU down by process (`api ▸ process pid 123`): not added to the totals again. */
+export const PART_OF = ' ▸ ';
 
 /** Busy CPU seconds of the whole machine (all cores), from the first line of /proc/stat. */
 function machineBusySeconds(): number {
@@ -251,7 +263,7 @@ export function cpuDelta(before: Record<string, number>, after: Record<string, n
       const seconds = round(after[name] - (before[name] ?? 0));
       return { process: name, cpuSeconds: seconds, coresUsed: round(seconds / wallSeconds) };
     });
-  const ours = round(rows.reduce((sum, row) => sum + row.cpuSeconds, 0));
+  const ours = round(rows.filter((row) => !row.process.includes(PART_OF)).reduce((sum, row) => sum + row.cpuSeconds, 0));
   const machine = round(after[MACHINE] - before[MACHINE]);
   // Whatever else ran on the machine meanwhile (other people's tests, the kernel): it competed for the same cores.
   rows.push({ process: 'everything else on the machine', cpuSeconds: round(machine - ours), coresUsed: round((machine - ours) / wallSeconds) });

@@ -8,7 +8,7 @@
  * anything.
  *
  * Environment overrides: BENCH_API_PORT (3400), BENCH_PAYMENTS_PORT (4400), BENCH_TEMPORAL_PORT (7400),
- * BENCH_UI_PORT (8400), BENCH_WORKERS (1), BENCH_LOG_LEVEL (warn), BENCH_CPU_PROF ("api,worker": write
+ * BENCH_UI_PORT (8400), BENCH_WORKERS (1), BENCH_API_PROCESSES (1: the API's API_PROCESSES), BENCH_LOG_LEVEL (warn), BENCH_CPU_PROF ("api,worker": write
  * .cpuprofile files of those parts into the log folder), BENCH_KEEP_LOGS=1 (also keep the logs of a good run),
  * BENCH_TEMPORAL_DYNAMIC_CONFIG (experiments: extra `--dynamic-config-value key=value` settings for the dev server).
  */
@@ -25,7 +25,7 @@ import { migrateUp } from '../db/migrate';
 import { openOrm } from '../db/orm';
 import { startDevServer } from '../temporal/dev-server';
 import { ORDER_TASK_QUEUE } from '../temporal/names';
-import { numberArg, sleep } from './lib';
+import { allProcesses, numberArg, sleep } from './lib';
 import { BENCH_AUTH_SECRET } from './tokens';
 
 const root = path.resolve(__dirname, '..');
@@ -49,6 +49,8 @@ export interface StackOptions {
   uiPort?: number;
   /** Order worker processes on the order task queue (default 1). */
   workers?: number;
+  /** API_PROCESSES of the API (default 1: one process, no cluster primary). */
+  apiProcesses?: number;
   logLevel?: string;
   /** Parts to run under `node --cpu-prof` (profiles land in the log folder). */
   cpuProf?: PartName[];
@@ -77,6 +79,7 @@ export interface Stack {
   dataDir: string;
   logDir: string;
   workers: number;
+  apiProcesses: number;
   cpuProfiled: PartName[];
   /** Root pids of each part (tsx wrapper; its node child is a descendant), for CPU accounting. */
   pids: Record<string, number | undefined>;
@@ -146,6 +149,24 @@ async function waitForPollers(address: string, namespace: string, taskQueue: str
   }
 }
 
+/**
+ * With API_PROCESSES > 1, /readyz answers as soon as one process listens: wait until all of them have started and
+ * each has been up for a few seconds (their start-up, loading the code through tsx, costs CPU the phases must not see).
+ */
+async function waitForApiProcesses(api: RunningPart, count: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const processes = allProcesses();
+    const main = processes.find((stat) => stat.ppid === api.child.pid);
+    const forked = main ? processes.filter((stat) => stat.ppid === main.pid) : [];
+    if (forked.length >= count) break;
+    if (exited(api.child)) throw new Error(`api exited with code ${api.child.exitCode} while starting:\n${tail(api.logFile)}`);
+    if (Date.now() > deadline) throw new Error(`only ${forked.length} of ${count} API processes after ${timeoutMs} ms`);
+    await sleep(250);
+  }
+  await sleep(5_000);
+}
+
 async function waitForReady(url: string, parts: RunningPart[], timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
@@ -172,6 +193,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const temporalPort = options.temporalPort ?? numberArg('temporal-port', 'BENCH_TEMPORAL_PORT', 7400);
   const uiPort = options.uiPort ?? numberArg('ui-port', 'BENCH_UI_PORT', 8400);
   const workers = options.workers ?? numberArg('workers', 'BENCH_WORKERS', 1);
+  const apiProcesses = options.apiProcesses ?? numberArg('api-processes', 'BENCH_API_PROCESSES', 1);
   const logLevel = options.logLevel ?? process.env.BENCH_LOG_LEVEL ?? 'warn';
   const cpuProf = options.cpuProf ?? ((process.env.BENCH_CPU_PROF ?? '').split(',').filter(Boolean) as PartName[]);
   const codecServerPort = options.codecServerPort;
@@ -210,6 +232,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     // The benchmarks' tokens are signed with this secret (bench/tokens.ts).
     AUTH_JWT_SECRET: BENCH_AUTH_SECRET,
     ...BENCH_CODEC,
+    API_PROCESSES: String(apiProcesses),
     ...(codecServerPort ? { CODEC_SERVER_PORT: String(codecServerPort) } : {}),
     ...options.env,
   };
@@ -252,6 +275,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     startPart('api', 'api/main.ts', cpuProf.includes('api'));
     if (codecServerPort) startPart('codec-server', 'codec-server/main.ts', false);
     await waitForReady(`http://${host}:${apiPort}/readyz`, parts, 90_000);
+    if (apiProcesses > 1) await waitForApiProcesses(parts.find((part) => part.name === 'api')!, apiProcesses, 90_000);
     if (codecServerPort) await waitForReady(`http://${host}:${codecServerPort}/healthz`, parts, 30_000);
     await waitForReady(`http://${host}:${paymentsPort}/health`, parts, 30_000);
     await waitForPollers(temporalAddress, base.TEMPORAL_NAMESPACE, ORDER_TASK_QUEUE, workers, 90_000, parts);
@@ -271,6 +295,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     dataDir,
     logDir,
     workers,
+    apiProcesses,
     cpuProfiled: cpuProf,
     pids,
     stop,

@@ -44,6 +44,13 @@ const schema = z.object({
   RECONCILE_SWEEP_AFTER: duration.default(5 * 60_000),
   /** Every call the API makes to Temporal ends within this; then placement answers 202 (order deciding) or 503. */
   TEMPORAL_CALL_TIMEOUT: duration.default(10_000),
+  /** API processes sharing PORT (node:cluster under a primary, api/cluster.ts); 1: the API is one process, no primary. */
+  API_PROCESSES: z.coerce.number().int().min(1).max(64).default(1),
+  /**
+   * How long an API process trusts its own finding that a product is sold out when no announcement of units coming
+   * back reaches it (pub/sub is at most once): the bound on a lost message keeping a product shut.
+   */
+  SOLD_OUT_FLAG_MAX_AGE: duration.pipe(z.number().min(1)).default(2_000),
   /** Graceful API shutdown finishes requests in flight for at most this long, then the process exits anyway. */
   API_SHUTDOWN_TIMEOUT: duration.default(15_000),
   /** Prometheus endpoints (GET /metrics) of the API and of each worker; `off` serves none. */

@@ -1,5 +1,6 @@
 import type { MikroORM } from '@mikro-orm/core';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import type { Config } from '../config';
 import type { Inventory } from '../inventory/inventory';
 import { createApiMetrics, type ApiMetrics } from './api-metrics';
@@ -7,16 +8,21 @@ import { serveMetricsIfFree } from './metrics-endpoint';
 import { registerOpenOrderGauges } from './open-order-gauges';
 import { registerStockGauges } from './stock-gauges';
 
-/** The API's metrics with the stock gauges, served on METRICS_PORT; null when METRICS_PORT=off. */
+/**
+ * The API's metrics with the stock gauges, served on METRICS_PORT; null when METRICS_PORT=off. With `offer` (an API
+ * process of several, api/cluster.ts) the registry goes to that instead, and the primary serves the port.
+ */
 export async function serveApiMetrics(
   config: Pick<Config, 'METRICS_PORT' | 'RESERVATION_TTL'>,
   stores: { orm: MikroORM; inventory: Inventory },
   logger: Logger,
+  offer?: (registry: Registry) => void,
 ): Promise<ApiMetrics | null> {
   if (config.METRICS_PORT === 'off') return null;
   const metrics = createApiMetrics({ processMetrics: true });
   registerStockGauges(metrics.registry, stores);
   registerOpenOrderGauges(metrics.registry, { orm: stores.orm, holdMs: config.RESERVATION_TTL });
-  await serveMetricsIfFree(config.METRICS_PORT, [() => metrics.registry.metrics()], logger, 'API');
+  if (offer) offer(metrics.registry);
+  else await serveMetricsIfFree(config.METRICS_PORT, [() => metrics.registry.metrics()], logger, 'API');
   return metrics;
 }

@@ -12,6 +12,8 @@ export function registerOpenOrderGauges(registry: Registry, deps: { orm: MikroOR
     name: 'order_hold_seconds',
     help: 'The reservation hold every new order gets (RESERVATION_TTL)',
     registers: [registry],
+    // Every API process reads the same stores: with several (API_PROCESSES), the primary shows one value, not the sum.
+    aggregator: 'first',
   }).set(deps.holdMs / 1000);
 
   const read = () =>
@@ -32,6 +34,7 @@ export function registerOpenOrderGauges(registry: Registry, deps: { orm: MikroOR
     help: 'Orders recorded PENDING or RESERVED in MySQL, by status',
     labelNames: ['status'] as const,
     registers: [registry],
+    aggregator: 'first',
     async collect() {
       const rows = await shared();
       this.reset();
@@ -42,6 +45,7 @@ export function registerOpenOrderGauges(registry: Registry, deps: { orm: MikroOR
     name: 'order_open_oldest_age_seconds',
     help: 'Age of the oldest order still PENDING or RESERVED (0 when none is open)',
     registers: [registry],
+    aggregator: 'first',
     async collect() {
       const rows = await shared();
       this.set(Math.max(0, ...rows.map((row) => Number(row.oldest_age_seconds ?? 0))));

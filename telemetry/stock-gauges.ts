@@ -53,6 +53,8 @@ export function registerStockGauges(registry: Registry, deps: { orm: MikroORM; i
     help: 'Units left for sale in Redis (the admission and reservation count), per product on sale',
     labelNames: ['product_id'] as const,
     registers: [registry],
+    // Every API process reads the same stores: with several (API_PROCESSES), the primary shows one value, not the sum.
+    aggregator: 'first',
     async collect() {
       const { products, available } = await read();
       this.reset();
@@ -67,6 +69,7 @@ export function registerStockGauges(registry: Registry, deps: { orm: MikroORM; i
     help: "MySQL's stock per product on sale (units not yet sold for good)",
     labelNames: ['product_id'] as const,
     registers: [registry],
+    aggregator: 'first',
     async collect() {
       const { products } = await read();
       this.reset();
@@ -78,6 +81,7 @@ export function registerStockGauges(registry: Registry, deps: { orm: MikroORM; i
     help: 'Redis availability minus (MySQL stock - units held by open orders), per product on sale; 0 when they agree',
     labelNames: ['product_id'] as const,
     registers: [registry],
+    aggregator: 'first',
     async collect() {
       const { products, available, held } = await read();
       this.reset();
