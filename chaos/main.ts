@@ -9,10 +9,10 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { stopStackOnSignal } from './interrupt';
 import { parseChaosArgs, USAGE, UsageError } from './options';
 import { formatSummary } from './report';
 import { runChaos } from './run';
-import type { ChaosStack } from './stack';
 
 async function main(): Promise<number> {
   let options;
@@ -30,16 +30,8 @@ async function main(): Promise<number> {
     return 0;
   }
 
-  let stack: ChaosStack | undefined;
-  const interrupt = (signal: NodeJS.Signals) => {
-    console.error(`[chaos] ${signal}: stopping the run's processes`);
-    const stopping = stack ? stack.teardown({ keep: options.keep, keepLogs: true }) : Promise.resolve();
-    void stopping.finally(() => process.exit(130));
-  };
-  process.once('SIGINT', interrupt);
-  process.once('SIGTERM', interrupt);
-
-  const summary = await runChaos(options, { log: (line) => console.error(line), onStack: (started) => (stack = started) });
+  const onStack = stopStackOnSignal(options.keep, 'chaos');
+  const summary = await runChaos(options, { log: (line) => console.error(line), onStack });
   if (options.resultsFile) {
     const file = path.resolve(options.resultsFile);
     mkdirSync(path.dirname(file), { recursive: true });
