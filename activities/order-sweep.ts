@@ -4,7 +4,9 @@
  * rebuild of its products subtracts its units again. Each step is the workflow's own undo, run in its order and
  * idempotent, so a sweep that dies midway is simply run again by the next reconcile run:
  *   restore the stock a sale took; record the release (hold_release), then release the Redis hold; void or refund
- *   every authorisation of the order (the provider is asked by order); then record it FAILED, WORKFLOW_CLOSED.
+ *   every authorisation of the order (the provider is asked by order); tell the buyer it failed (as the workflow
+ *   does for a failed order; before the record, so a sweep that dies after the record cannot leave them untold, and
+ *   the notification table keeps a repeat from sending twice); then record it FAILED, WORKFLOW_CLOSED.
  * An order whose workflow is running is never touched, however late: it is still deciding (a capture may be retried
  * for days).
  */
@@ -16,6 +18,7 @@ import type { Inventory } from '../inventory/inventory';
 import { WORKFLOW_CLOSED } from '../workflows/failures';
 import type { OrderView } from '../workflows/order-types';
 import type { ReserveStockInput } from './inventory';
+import type { NotifyCustomerInput } from './notify';
 import type { ReversePaymentInput, ReversePaymentResult } from './payment';
 
 /** What Temporal says of an order's workflow: running, closed (how), or not there at all. */
@@ -32,6 +35,7 @@ export interface OrderSweepDeps {
   restoreStock: (input: { orderId: string }) => Promise<void>;
   releaseReservation: (input: ReserveStockInput) => Promise<void>;
   reversePayment: (input: ReversePaymentInput) => Promise<ReversePaymentResult>;
+  notifyCustomer: (input: NotifyCustomerInput) => Promise<void>;
   saveOrder: (view: OrderView) => Promise<void>;
 }
 
@@ -68,6 +72,7 @@ export function createOrderSweep(deps: OrderSweepDeps) {
     await deps.releaseReservation({ orderId, lines });
     const after = await deps.inventory.availableMany(productIds);
     const payment = await deps.reversePayment({ orderId, authorizationId: record.payment?.authorizationId });
+    await deps.notifyCustomer({ orderId, customerId: record.customerId, kind: 'ORDER_FAILED' });
     await deps.saveOrder({
       ...record,
       status: 'FAILED',

@@ -14,6 +14,7 @@ import type { PaymentsClient } from '../payments/client';
 import { orderWorkflowId } from '../temporal/names';
 import type { WebhookEmitter } from '../webhooks/emitter';
 import { createInventoryActivities } from './inventory';
+import { createNotifyActivities, type Notifier } from './notify';
 import { createOrderRecordActivities } from './order-record';
 import { createOrderSweep, type WorkflowState } from './order-sweep';
 import { createPaymentActivities } from './payment';
@@ -27,6 +28,8 @@ export interface ReconcileDeps {
   temporal: Client;
   /** Emits the swept order's FAILED event to webhook subscribers, as the workflow's own record would. */
   webhooks?: WebhookEmitter;
+  /** Tells a swept order's buyer it failed, through the channel the order workers use. */
+  notifier: Notifier;
 }
 
 export function createReconcileActivities(deps: ReconcileDeps) {
@@ -43,6 +46,7 @@ export function createReconcileActivities(deps: ReconcileDeps) {
       (orderId) => isRecordedConfirmed(orm, orderId),
     ).releaseReservation,
     reversePayment: createPaymentActivities(deps.payments).reversePayment,
+    notifyCustomer: createNotifyActivities(orm, deps.notifier).notifyCustomer,
     saveOrder: createOrderRecordActivities(orm, deps.webhooks).saveOrder,
   });
 

@@ -72,7 +72,7 @@ async function main(): Promise<void> {
   const reconcileWorker = await createReconcileWorker({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
-    activities: createReconcileActivities({ orm, inventory, payments, temporal: client, webhooks }),
+    activities: createReconcileActivities({ orm, inventory, payments, temporal: client, webhooks, notifier }),
     dataConverter,
   });
   await ensureReconcileSchedule(client, { intervalMs: config.RECONCILE_INTERVAL, sweepAfterMs: config.RECONCILE_SWEEP_AFTER }).then(

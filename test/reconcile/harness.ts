@@ -10,6 +10,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import type { Redis } from 'ioredis';
 import { createActivities } from '../../activities';
+import type { NotificationMessage } from '../../activities/notify';
 import { createOrderRecordActivities } from '../../activities/order-record';
 import { createReconcileActivities } from '../../activities/reconcile';
 import type { Product } from '../../db/catalogue';
@@ -41,6 +42,8 @@ export interface Reconciler {
   orderOf(product: Product, quantity: number, holdMs: number): OrderInput;
   /** Records the order in MySQL as the workflow's record step would, in `status` (a workflow that never ran, or left it so). */
   record(order: OrderInput, status: OrderStatus, extra?: Partial<OrderView>): Promise<void>;
+  /** What the reconciler told buyers (its notifier's messages), oldest first. */
+  notified: NotificationMessage[];
   /** Stops the order worker (its workflows keep running in Temporal, untouched) or starts a new one. */
   stopOrderWorker(): Promise<void>;
   startOrderWorker(): Promise<void>;
@@ -85,11 +88,18 @@ export function useReconciler(): () => Reconciler {
     await startOrderWorker();
     stops.push(stopOrderWorker);
 
+    const notified: NotificationMessage[] = [];
     const reconcileWorker = await createReconcileWorker({
       connection: env.nativeConnection,
       namespace: env.namespace,
       taskQueue: reconcileQueue,
-      activities: createReconcileActivities({ orm, inventory, payments, temporal: client }),
+      activities: createReconcileActivities({
+        orm,
+        inventory,
+        payments,
+        temporal: client,
+        notifier: { channel: 'test', send: async (message) => void notified.push(message) },
+      }),
     });
     const reconciling = reconcileWorker.run();
     stops.push(async () => {
@@ -104,6 +114,7 @@ export function useReconciler(): () => Reconciler {
       inventory,
       payments,
       paymentsBaseUrl: standIn.baseUrl,
+      notified,
       orders: new OrderClient(client, orderQueue),
       reconcile: (sweepAfterMs) =>
         client.workflow.execute('reconcileWorkflow', { taskQueue: reconcileQueue, workflowId: `reconcile-test-${randomUUID()}`, args: [{ sweepAfterMs }] }),

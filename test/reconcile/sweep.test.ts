@@ -28,8 +28,8 @@ async function placeAndTerminate(order: OrderInput): Promise<void> {
 const pastHold = () => new Promise((resolve) => setTimeout(resolve, HOLD_MS + 200));
 
 describe('an order whose workflow was closed is swept', () => {
-  test('a terminated RESERVED order: its units are back on sale, and it is FAILED with WORKFLOW_CLOSED', async () => {
-    const { orm, redis, env, paymentsBaseUrl, inventory, product, orderOf, reconcile } = reconciler();
+  test('a terminated RESERVED order: its units are back on sale, its buyer is told, and it is FAILED with WORKFLOW_CLOSED', async () => {
+    const { orm, redis, env, paymentsBaseUrl, inventory, product, orderOf, reconcile, notified } = reconciler();
     const drop = await product(5);
     const order = orderOf(drop, 2, HOLD_MS);
     await placeAndTerminate(order);
@@ -47,6 +47,10 @@ describe('an order whose workflow was closed is swept', () => {
     expect(await inventory.available(drop.id)).toBe(5);
     expect(await inventory.holdStates([order.orderId])).toEqual(['released']);
     expect(await getOrderRecord(orm, order.orderId)).toMatchObject({ status: 'FAILED', failureCode: WORKFLOW_CLOSED });
+    // The buyer is told, as the workflow tells them of a failed order.
+    expect(notified.filter((message) => message.orderId === order.orderId)).toEqual([
+      expect.objectContaining({ customerId: order.customerId, kind: 'ORDER_FAILED', text: expect.stringContaining('could not be completed') }),
+    ]);
     // The invariant checker agrees: nothing of the order is left open, held, sold or charged.
     const snapshot = await takeSnapshot({ orm, redis, paymentsUrl: paymentsBaseUrl, temporal: { address: env.address, namespace: 'default' } }, { productIds: [drop.id] });
     expect(checkInvariants(snapshot, { stuckAfterMs: 0, quietRequired: true }).findings).toEqual([]);
@@ -55,6 +59,7 @@ describe('an order whose workflow was closed is swept', () => {
     const again = await reconcile(SWEEP_AFTER_MS);
     expect(again.swept.map((swept) => swept.orderId)).not.toContain(order.orderId);
     expect(await inventory.available(drop.id)).toBe(5);
+    expect(notified.filter((message) => message.orderId === order.orderId)).toHaveLength(1);
   });
 
   test('an authorisation the closed workflow left open is voided, found by asking the provider by order', async () => {
