@@ -88,11 +88,14 @@ async function main(): Promise<void> {
       orderIds.push(orderId);
       if (placed.status === 202) {
         // The order exists and is still deciding (the API's Temporal deadline passed under load): a valid answer. The
-        // buyer asks again after its Retry-After (1 s) until the order is recorded, then pays; the wait counts.
+        // buyer asks again after its Retry-After (1 s) until the order has decided, then pays; the wait counts. Still
+        // deciding reads as 202 before the workflow's first step records the order, and as 200 PENDING after it.
         pending += 1;
+        const deciding = (answer: { status: number; body: string }) =>
+          answer.status === 202 || (answer.status === 200 && (JSON.parse(answer.body) as { status?: string }).status === 'PENDING');
         const recorded = await pollUntil(
           () => api.request('GET', `/orders/${orderId}`, undefined, auth),
-          (answer) => answer.status !== 202,
+          (answer) => !deciding(answer),
           levelTimeoutMs,
           1_000,
         );
