@@ -299,3 +299,31 @@ test('a restock committed after a rebuild read MySQL makes that rebuild read aga
   expect(await inventory.available(product.id)).toBe(9);
   await expectConserved(product.id);
 });
+
+test('an order of two products sold across a flush, with only one product rebuilt before its settle, balances both', async () => {
+  const first = await createTestProduct(orm, { stock: 5, label: 'first' });
+  const second = await createTestProduct(orm, { stock: 4, label: 'second' });
+  await inventory.load(first.id, 5);
+  await inventory.load(second.id, 4);
+  const order: OrderInput = {
+    ...orderOf(first.id, first.sku, 2),
+    lines: [
+      { productId: first.id, sku: first.sku, quantity: 2, unitPriceCents: 100 },
+      { productId: second.id, sku: second.sku, quantity: 1, unitPriceCents: 100 },
+    ],
+    totalCents: 300,
+  };
+  await reserve(order);
+  await redis.del(availabilityKey(first.id), availabilityKey(second.id), holdKey(order.orderId));
+
+  await reserve(orderOf(first.id, first.sku, 1)); // rebuilds the first product only: 5 − 2 held − 1
+  expect(await inventory.availableMany([first.id, second.id])).toEqual([2, null]);
+  await activities.commitStock({ orderId: order.orderId, lines: stockLines(order) });
+  await activities.settleReservation({ orderId: order.orderId, lines: stockLines(order) });
+  await activities.saveOrder(viewOf(order, 'CONFIRMED'));
+  await reserve(orderOf(second.id, second.sku, 1)); // rebuilds the second from MySQL, where the sale is in: 3 − 1
+
+  expect(await inventory.availableMany([first.id, second.id])).toEqual([2, 2]);
+  await expectConserved(first.id);
+  await expectConserved(second.id);
+});
