@@ -52,10 +52,10 @@ export function createInventoryActivities(
     /**
      * Runs again, after the order's CONFIRMED record, when the workflow task that ran it was lost (a worker or Temporal
      * crash): MySQL's record tells that run from the first, so a flush in between cannot make it sell the units twice.
+     * MySQL is asked only when the hold is gone, not on every sale.
      */
     async settleReservation({ orderId, lines }: ReserveStockInput): Promise<void> {
-      const recordedConfirmed = await isRecordedConfirmed(orderId);
-      await nonRetryableOnBadInput(() => inventory.settle(orderId, lines, { recordedConfirmed }));
+      await nonRetryableOnBadInput(() => inventory.settle(orderId, lines, { isRecordedConfirmed: () => isRecordedConfirmed(orderId) }));
     },
   };
 }

@@ -97,21 +97,25 @@ export class Inventory {
     return returned === 1;
   }
 
-  /** Keeps the units of a held reservation taken for good, once MySQL has committed the sale. */
   /**
-   * `recordedConfirmed`: MySQL already records the order CONFIRMED, so a gone hold's sale is in the stock and this is
-   * a settle run again (SETTLE_SCRIPT). The settle activity always says; false is an order's first settle.
+   * Keeps the units of a held reservation taken for good, once MySQL has committed the sale. `isRecordedConfirmed` is
+   * asked only when the hold is gone (a flush): whether MySQL already records the order CONFIRMED, so that this is a
+   * settle run again whose sale a rebuild has already counted (SETTLE_SCRIPT). Not given: an order's first settle.
    */
-  async settle(orderId: string, lines: StockLine[], { recordedConfirmed = false }: { recordedConfirmed?: boolean } = {}): Promise<boolean> {
+  async settle(orderId: string, lines: StockLine[], { isRecordedConfirmed }: { isRecordedConfirmed?: () => Promise<boolean> } = {}): Promise<boolean> {
     requireLineQuantities(lines);
-    const settled = await this.redis.settleStock(
-      lines.length + 1,
-      holdKey(orderId),
-      ...lines.map((line) => availabilityKey(line.productId)),
-      ...lines.map((line) => line.quantity),
-      TOMBSTONE_TTL_SECONDS,
-      recordedConfirmed ? '0' : '1',
-    );
+    const run = (recorded: '1' | '0' | '?') =>
+      this.redis.settleStock(
+        lines.length + 1,
+        holdKey(orderId),
+        ...lines.map((line) => availabilityKey(line.productId)),
+        ...lines.map((line) => line.quantity),
+        TOMBSTONE_TTL_SECONDS,
+        recorded,
+      );
+    let settled = await run(isRecordedConfirmed ? '?' : '1');
+    // The script re-reads the hold: a rebuild that recreated it meanwhile is settled as any held reservation.
+    if (settled === 2) settled = await run((await isRecordedConfirmed!()) ? '0' : '1');
     return settled === 1;
   }
 

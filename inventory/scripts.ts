@@ -70,8 +70,9 @@ return returned
 
 /**
  * Marks a reservation as sold: the units stay taken. KEYS[1] is the hold, KEYS[2..n] each line's availability,
- * ARGV[1..n-1] the quantities, ARGV[n] the tombstone TTL in seconds, ARGV[n+1] '1' when the order is not yet
- * recorded CONFIRMED. Returns 1 if a held reservation was settled.
+ * ARGV[1..n-1] the quantities, ARGV[n] the tombstone TTL in seconds, ARGV[n+1] what MySQL says of the order: '1' not
+ * yet recorded CONFIRMED, '0' recorded CONFIRMED, '?' not asked. Returns 1 if a held reservation was settled, 2 if the
+ * hold is gone and MySQL was not asked (nothing done: ask, and run again), else 0.
  * A hold that is gone, for an order not yet CONFIRMED in MySQL, was lost in a flush before its order was recorded
  * RESERVED, and a rebuild recreates the holds of every RESERVED order: so an availability rebuilt since never counted
  * this order, and the sale takes its units now. For an order already CONFIRMED (this settle runs again because the
@@ -82,6 +83,7 @@ return returned
 export const SETTLE_SCRIPT = `
 local state = redis.call('HGET', KEYS[1], 'state')
 if state == 'released' or state == 'settled' then return 0 end
+if not state and ARGV[#KEYS + 1] == '?' then return 2 end
 if not state and ARGV[#KEYS + 1] == '1' then
   for i = 2, #KEYS do
     if redis.call('EXISTS', KEYS[i]) == 1 then redis.call('DECRBY', KEYS[i], ARGV[i - 1]) end

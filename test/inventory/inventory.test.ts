@@ -207,6 +207,28 @@ describe('idempotency and the hold lifecycle', () => {
     expect(await inventory.available(productId)).toBe(6);
   });
 
+  it('asks whether the order is recorded CONFIRMED only when its hold is gone, and then takes nothing for a sale MySQL records', async () => {
+    const productId = await productWith(10);
+    const held = ids.orderId();
+    const lines = [{ productId, quantity: 4 }];
+    await inventory.reserve(held, lines);
+    const asked: string[] = [];
+    const ask = (orderId: string, answer: boolean) => async () => {
+      asked.push(orderId);
+      return answer;
+    };
+
+    expect(await inventory.settle(held, lines, { isRecordedConfirmed: ask(held, false) })).toBe(true);
+    expect(asked).toEqual([]);
+
+    // A hold lost in a flush, for an order MySQL already records CONFIRMED: its sale is counted already, nothing taken.
+    const recorded = ids.orderId();
+    expect(await inventory.settle(recorded, lines, { isRecordedConfirmed: ask(recorded, true) })).toBe(false);
+    expect(asked).toEqual([recorded]);
+    expect(await inventory.available(productId)).toBe(6);
+    expect(await holdState(recorded)).toBe('settled');
+  });
+
   it('leaves a missing availability to the rebuild when a sale settles a lost hold', async () => {
     const productId = ids.productId();
     const orderId = ids.orderId();
