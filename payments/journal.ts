@@ -18,11 +18,11 @@ export class Journal {
     const entries: Entry[] = [];
     if (existsSync(path)) {
       const text = readFileSync(path, 'utf8');
+      const totalBytes = Buffer.byteLength(text);
       let intactBytes = 0;
       for (const line of text.split('\n')) {
         const lineBytes = Buffer.byteLength(line) + 1;
-        const complete = intactBytes + lineBytes <= Buffer.byteLength(text);
-        if (!complete) break; // no newline after it: torn, or the empty rest after the last newline
+        if (intactBytes + lineBytes > totalBytes) break; // no newline after it: torn, or the empty rest after the last one
         if (line.trim() !== '') {
           try {
             entries.push(JSON.parse(line) as Entry);
@@ -32,7 +32,7 @@ export class Journal {
         }
         intactBytes += lineBytes;
       }
-      if (intactBytes < Buffer.byteLength(text)) truncateSync(path, intactBytes);
+      if (intactBytes < totalBytes) truncateSync(path, intactBytes);
     }
     return { journal: new Journal(path), entries };
   }
