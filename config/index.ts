@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_FLAG_MAX_AGE_MS } from '../inventory/sold-out-flags';
 
 /** Durations like "30m", "90s", "1500ms", "2h" or "7d"; a bare number is milliseconds. */
 export function parseDuration(text: string): number {
@@ -50,7 +51,7 @@ const schema = z.object({
    * How long an API process trusts its own finding that a product is sold out when no announcement of units coming
    * back reaches it (pub/sub is at most once): the bound on a lost message keeping a product shut.
    */
-  SOLD_OUT_FLAG_MAX_AGE: duration.pipe(z.number().min(1)).default(2_000),
+  SOLD_OUT_FLAG_MAX_AGE: duration.pipe(z.number().min(1)).default(DEFAULT_FLAG_MAX_AGE_MS),
   /** Graceful API shutdown finishes requests in flight for at most this long, then the process exits anyway. */
   API_SHUTDOWN_TIMEOUT: duration.default(15_000),
   /** Prometheus endpoints (GET /metrics) of the API and of each worker; `off` serves none. */

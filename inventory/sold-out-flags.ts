@@ -45,7 +45,7 @@ export class SoldOutFlags {
 }
 
 /** Long enough to spare Redis nearly every refusal of a drop; short enough that a lost message costs little. */
-export const DEFAULT_FLAG_MAX_AGE_MS = 2_000; // SOLD_OUT_FLAG_MAX_AGE's default in config/index.ts too
+export const DEFAULT_FLAG_MAX_AGE_MS = 2_000;
 
 /**
  * Channel on which units coming back are announced. Pub/sub channels span every database of a Redis server, so the
