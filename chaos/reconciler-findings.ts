@@ -4,10 +4,8 @@
  * MySQL or an order open with no workflow, and the repair would hide it from the final checks. So the run reads every
  * reconcile run's report from Temporal and counts what they repaired.
  */
-import { Client, Connection } from '@temporalio/client';
-import { loadCodecKeys } from '../config/codec';
-import { dataConverterFor } from '../temporal/codec';
 import type { ReconcileReport } from '../workflows/reconcile';
+import { withRunClient } from './run-client';
 import type { ChaosStack } from './stack';
 
 export interface ReconcilerFindings {
@@ -20,10 +18,7 @@ export interface ReconcilerFindings {
 }
 
 export async function reconcilerFindings(stack: Pick<ChaosStack, 'temporalAddress' | 'namespace' | 'env'>): Promise<ReconcilerFindings> {
-  const connection = await Connection.connect({ address: stack.temporalAddress, connectTimeout: 10_000 });
-  try {
-    // The run's reports are sealed with its codec key, as every payload of the run.
-    const client = new Client({ connection, namespace: stack.namespace, dataConverter: dataConverterFor(loadCodecKeys(stack.env)) });
+  return withRunClient(stack, async (client) => {
     const findings: ReconcilerFindings = { runs: 0, repairs: [], swept: [] };
     for await (const execution of client.workflow.list({ query: `WorkflowType = 'reconcileWorkflow' AND ExecutionStatus = 'Completed'` })) {
       const report = (await client.workflow.getHandle(execution.workflowId, execution.runId).result()) as ReconcileReport;
@@ -32,7 +27,5 @@ export async function reconcilerFindings(stack: Pick<ChaosStack, 'temporalAddres
       findings.swept.push(...report.swept.map((order) => order.orderId));
     }
     return findings;
-  } finally {
-    await connection.close().catch(() => undefined);
-  }
+  });
 }

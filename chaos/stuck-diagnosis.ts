@@ -3,10 +3,9 @@
  * with its attempt and last failure (decoded with the run's codec key). Printed beside every stuck order, so a failed
  * seed can be diagnosed from its summary after the run's Temporal file is gone.
  */
-import { Client, Connection } from '@temporalio/client';
-import { decodeOptionalFailureToOptionalError, loadDataConverter } from '@temporalio/common/lib/internal-non-workflow';
-import { loadCodecKeys } from '../config/codec';
-import { dataConverterFor } from '../temporal/codec';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { decodeOptionalFailureToOptionalError } from '@temporalio/common/lib/internal-non-workflow';
+import { withRunClient } from './run-client';
 import type { ChaosStack } from './stack';
 
 export interface PendingStep {
@@ -24,28 +23,21 @@ export interface StuckDiagnosis {
 
 export async function diagnoseStuck(stack: Pick<ChaosStack, 'temporalAddress' | 'namespace' | 'env'>, orderIds: string[]): Promise<StuckDiagnosis[]> {
   if (orderIds.length === 0) return [];
-  const connection = await Connection.connect({ address: stack.temporalAddress, connectTimeout: 10_000 });
-  try {
-    const dataConverter = dataConverterFor(loadCodecKeys(stack.env));
-    const loaded = loadDataConverter(dataConverter);
-    const client = new Client({ connection, namespace: stack.namespace, dataConverter });
+  return withRunClient(stack, async (client) => {
     const diagnoses: StuckDiagnosis[] = [];
     for (const orderId of orderIds) {
       try {
         const described = await client.workflow.getHandle(orderId).describe();
         const pending: PendingStep[] = [];
         for (const activity of described.raw.pendingActivities ?? []) {
-          const failure = await decodeOptionalFailureToOptionalError(loaded, activity.lastFailure).catch(() => undefined);
+          const failure = await decodeOptionalFailureToOptionalError(client.options.loadedDataConverter, activity.lastFailure).catch(() => undefined);
           pending.push({ activity: activity.activityType?.name ?? '?', attempt: activity.attempt ?? 0, lastFailure: failure?.message ?? null });
         }
         diagnoses.push({ orderId, workflowStatus: described.status.name, pending });
       } catch (error) {
-        const notFound = (error as Error).name === 'WorkflowNotFoundError';
-        diagnoses.push({ orderId, workflowStatus: notFound ? 'NOT_FOUND' : `UNKNOWN (${(error as Error).message})`, pending: [] });
+        diagnoses.push({ orderId, workflowStatus: error instanceof WorkflowNotFoundError ? 'NOT_FOUND' : `UNKNOWN (${(error as Error).message})`, pending: [] });
       }
     }
     return diagnoses;
-  } finally {
-    await connection.close().catch(() => undefined);
-  }
+  });
 }
