@@ -33,16 +33,19 @@ afterAll(async () => {
   await orm.close();
 });
 
-function orderOf(productId: number, sku: string, quantity: number): OrderInput {
+/** An order of the given units of each product, at 100 cents a unit. */
+function orderOfLines(units: Array<{ product: { id: number; sku: string }; quantity: number }>): OrderInput {
   return {
     orderId: uniqueOrderId('recovery'),
     customerId: 'cus_recovery',
-    lines: [{ productId, sku, quantity, unitPriceCents: 100 }],
-    totalCents: 100 * quantity,
+    lines: units.map(({ product, quantity }) => ({ productId: product.id, sku: product.sku, quantity, unitPriceCents: 100 })),
+    totalCents: 100 * units.reduce((sum, { quantity }) => sum + quantity, 0),
     holdMs: 60_000,
     requestHash: 'recovery',
   };
 }
+
+const orderOf = (productId: number, sku: string, quantity: number): OrderInput => orderOfLines([{ product: { id: productId, sku }, quantity }]);
 
 const viewOf = (input: OrderInput, status: OrderStatus): OrderView => ({
   id: input.orderId,
@@ -240,13 +243,10 @@ test('an order whose release is recorded but not yet done in Redis is counted by
   const second = await createTestProduct(orm, { stock: 5, label: 'second' });
   await inventory.load(first.id, 5);
   await inventory.load(second.id, 5);
-  const order: OrderInput = {
-    ...orderOf(first.id, first.sku, 1),
-    lines: [
-      { productId: first.id, sku: first.sku, quantity: 1, unitPriceCents: 100 },
-      { productId: second.id, sku: second.sku, quantity: 2, unitPriceCents: 100 },
-    ],
-  };
+  const order = orderOfLines([
+    { product: first, quantity: 1 },
+    { product: second, quantity: 2 },
+  ]);
   await reserve(order);
   await redis.del(availabilityKey(first.id), availabilityKey(second.id), holdKey(order.orderId));
 
@@ -305,14 +305,10 @@ test('an order of two products sold across a flush, with only one product rebuil
   const second = await createTestProduct(orm, { stock: 4, label: 'second' });
   await inventory.load(first.id, 5);
   await inventory.load(second.id, 4);
-  const order: OrderInput = {
-    ...orderOf(first.id, first.sku, 2),
-    lines: [
-      { productId: first.id, sku: first.sku, quantity: 2, unitPriceCents: 100 },
-      { productId: second.id, sku: second.sku, quantity: 1, unitPriceCents: 100 },
-    ],
-    totalCents: 300,
-  };
+  const order = orderOfLines([
+    { product: first, quantity: 2 },
+    { product: second, quantity: 1 },
+  ]);
   await reserve(order);
   await redis.del(availabilityKey(first.id), availabilityKey(second.id), holdKey(order.orderId));
 
