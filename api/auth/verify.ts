@@ -1,3 +1,4 @@
+import { createSecretKey } from 'node:crypto';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { AuthConfig } from '../../config/auth';
 import { ROLES, type Caller, type Role } from './roles';
@@ -27,7 +28,8 @@ type TokenConfig = Pick<AuthConfig, 'AUTH_JWT_SECRET' | 'AUTH_JWKS_URL' | 'AUTH_
 
 /** One full verification of a token, every time (createTokenVerifier remembers the tokens that passed). */
 export function createTokenCheck(config: TokenConfig): (token: string) => Promise<VerifiedToken> {
-  const secret = config.AUTH_JWT_SECRET === undefined ? undefined : new TextEncoder().encode(config.AUTH_JWT_SECRET);
+  // A KeyObject made once: given the secret's bytes, jose would make one for every token it checks.
+  const secret = config.AUTH_JWT_SECRET === undefined ? undefined : createSecretKey(Buffer.from(config.AUTH_JWT_SECRET, 'utf8'));
   const jwks: JWTVerifyGetKey | undefined = config.AUTH_JWKS_URL === undefined ? undefined : createRemoteJWKSet(new URL(config.AUTH_JWKS_URL));
   const options = {
     issuer: config.AUTH_ISSUER,
