@@ -27,7 +27,7 @@ export interface WebhookEmitterOptions {
 }
 
 export interface WebhookEmitter {
-  /** Called inside the order record's transaction; returns the events recorded, to be started after the commit. */
+  /** Called inside the order record's transaction; returns the events recorded (none without a subscriber), to be started after the commit. */
   record(em: Sql, view: OrderView): Promise<WebhookEvent[]>;
   start(events: WebhookEvent[]): Promise<void>;
 }
@@ -41,8 +41,9 @@ export function createWebhookEmitter(orm: MikroORM, options: WebhookEmitterOptio
       const event = orderEvent(view, now);
       if (!event) return [];
       const events = [event, ...(view.status === 'RESERVED' ? await soldOutEvents(view, now) : [])];
-      for (const recorded of events) await recordEvent(em, recorded);
-      return events;
+      const recorded: WebhookEvent[] = [];
+      for (const candidate of events) if (await recordEvent(em, candidate)) recorded.push(candidate);
+      return recorded;
     },
 
     async start(events) {

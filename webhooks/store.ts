@@ -74,17 +74,24 @@ export async function rotateSecret(orm: MikroORM, id: string, secret: string, gr
 /**
  * Records the event and one PENDING delivery per endpoint subscribed to its type, in the caller's transaction.
  * Nothing is written when no endpoint subscribes. Repeats (a retried recording step) change nothing: the event keeps
- * its first payload and timestamp.
+ * its first payload and timestamp. Answers whether the event is recorded (now or by an earlier attempt): when it is
+ * not, it has no deliveries to start, and one statement was all it took (no subscriber is the common case, and
+ * every status an order records comes through here).
  */
-export async function recordEvent(em: Sql, event: WebhookEvent): Promise<void> {
+export async function recordEvent(em: Sql, event: WebhookEvent): Promise<boolean> {
   const pattern = subscriptionPattern(event.type);
-  await run(
+  // The event is written when an endpoint subscribes, or found again when an earlier attempt wrote it (its endpoint
+  // may be gone since: its deliveries still have to be started, to end). The driver counts a found row as affected.
+  const { affectedRows } = await run(
     em,
     `INSERT INTO webhook_event (id, type, payload)
-     SELECT ?, ?, ? FROM DUAL WHERE EXISTS (SELECT 1 FROM webhook_endpoint WHERE deleted_at IS NULL AND events LIKE ?)
+     SELECT ?, ?, ? FROM DUAL
+     WHERE EXISTS (SELECT 1 FROM webhook_endpoint WHERE deleted_at IS NULL AND events LIKE ?)
+        OR EXISTS (SELECT 1 FROM webhook_event WHERE id = ?)
      ON DUPLICATE KEY UPDATE id = id`,
-    [event.id, event.type, event.payload, pattern],
+    [event.id, event.type, event.payload, pattern, event.id],
   );
+  if (affectedRows === 0) return false;
   await run(
     em,
     `INSERT INTO webhook_delivery (event_id, endpoint_id)
@@ -93,6 +100,7 @@ export async function recordEvent(em: Sql, event: WebhookEvent): Promise<void> {
      ON DUPLICATE KEY UPDATE event_id = webhook_delivery.event_id`,
     [event.id, pattern, event.id],
   );
+  return true;
 }
 
 export async function pendingDeliveries(orm: MikroORM, eventId: string): Promise<string[]> {

@@ -1,6 +1,8 @@
 /**
  * Webhook delivery survives crashes, on the real Temporal dev server with a real receiver on loopback:
- * - the recording step fails after its MySQL commit and before the delivery workflow starts: its retry starts it;
+ * - the recording step fails after its MySQL commit and before the delivery workflow starts: its retry starts it,
+ *   also when the endpoint was deleted in between (the delivery then ends CANCELLED);
+ * - a status no endpoint subscribes to records nothing and starts nothing;
  * - the worker running the delivery is SIGKILLed mid-request: another worker delivers the event.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -12,7 +14,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createOrderRecordActivities } from '../../activities/order-record';
 import { createWebhookActivities } from '../../activities/webhook-delivery';
 import { loadConfig } from '../../config';
-import { forkSql, run } from '../../db/sql';
+import { forkSql, run, select } from '../../db/sql';
 import { createWebhookEmitter } from '../../webhooks/emitter';
 import { newEndpointId, newSigningSecret } from '../../webhooks/secrets';
 import { createEndpoint, deleteEndpoint, deliveryLog } from '../../webhooks/store';
@@ -108,6 +110,52 @@ it('starts the delivery on the retry of a recording step that failed between its
     worker.shutdown();
     await running;
   }
+});
+
+it('starts the delivery on that retry even when the endpoint was deleted in between, so it ends CANCELLED instead of staying PENDING', async () => {
+  const taskQueue = `webhooks-${randomUUID()}`;
+  const worker = await createWebhookWorker({
+    connection: env.nativeConnection,
+    taskQueue,
+    activities: createWebhookActivities(orm, { allowedHosts: new Set(['127.0.0.1']) }),
+  });
+  const running = worker.run();
+  const endpoint = await newEndpoint();
+  try {
+    let starts = 0;
+    const flakyClient = {
+      workflow: {
+        start: (...args: Parameters<Client['workflow']['start']>) => {
+          starts += 1;
+          return starts === 1 ? Promise.reject(new Error('worker died before the start')) : env.client.workflow.start(...args);
+        },
+      },
+    } as unknown as Client;
+    const { saveOrder } = createOrderRecordActivities(orm, createWebhookEmitter(orm, { client: flakyClient, taskQueue, policy: POLICY }));
+    const order = confirmedOrder();
+    await expect(saveOrder(order)).rejects.toThrow('worker died before the start');
+    await deleteEndpoint(orm, endpoint.id); // no endpoint subscribes any more when the step is retried
+    await saveOrder(order);
+
+    await eventually(async () => {
+      const [delivery] = await deliveryLog(orm, endpoint.id, 10);
+      expect(delivery?.status).toBe('CANCELLED');
+    }, 30_000);
+    expect(starts).toBe(2);
+  } finally {
+    worker.shutdown();
+    await running;
+  }
+});
+
+it('records no event and starts nothing for a status no endpoint subscribes to', async () => {
+  const noStarts = { workflow: { start: () => Promise.reject(new Error('nothing should be started')) } } as unknown as Client;
+  const { saveOrder } = createOrderRecordActivities(orm, createWebhookEmitter(orm, { client: noStarts, policy: POLICY }));
+  const order = confirmedOrder();
+  await saveOrder(order);
+  await saveOrder(order);
+  const events = await select<{ id: string }>(forkSql(orm), 'SELECT id FROM webhook_event WHERE payload LIKE ?', [`%${order.id}%`]);
+  expect(events).toEqual([]);
 });
 
 it('delivers when the worker running the delivery is SIGKILLed mid-request and another takes over', async () => {
