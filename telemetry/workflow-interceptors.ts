@@ -33,15 +33,21 @@ function kindOf(args: unknown[]): string | undefined {
   return typeof input === 'object' && input !== null && 'kind' in input ? String((input as { kind: unknown }).kind) : undefined;
 }
 
-async function observeStep<T>(activityType: string, args: unknown[], call: () => Promise<T>): Promise<T> {
-  try {
-    const result = await call();
-    sagaMetrics.stepEnded(activityType, undefined, kindOf(args));
-    return result;
-  } catch (error) {
-    sagaMetrics.stepEnded(activityType, failureTypeOf(error), kindOf(args));
-    throw error;
-  }
+/**
+ * Counts a step when it ends. Chained with then rather than written async: the SDK records a stack trace for every
+ * promise a workflow makes (for the Web UI's stack trace), so each layer of async wrapping costs every activity.
+ */
+function observeStep<T>(activityType: string, args: unknown[], call: () => Promise<T>): Promise<T> {
+  return call().then(
+    (result) => {
+      sagaMetrics.stepEnded(activityType, undefined, kindOf(args));
+      return result;
+    },
+    (error: unknown) => {
+      sagaMetrics.stepEnded(activityType, failureTypeOf(error), kindOf(args));
+      throw error;
+    },
+  );
 }
 
 class SagaOutcomeInterceptor implements WorkflowInboundCallsInterceptor {

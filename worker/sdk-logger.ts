@@ -8,6 +8,8 @@ import type { Logger as Pino } from 'pino';
 export function sdkLoggerFrom(pino: Pino): Logger {
   const log = (level: LogLevel, message: string, meta?: LogMetadata) => {
     const method = level.toLowerCase() as 'trace' | 'debug' | 'info' | 'warn' | 'error';
+    // Asked first: the SDK logs every activity's start and end, and building the line's fields is most of its cost.
+    if (!pino.isLevelEnabled(method)) return;
     // The workflow id is the order id: lines of a workflow or an activity say which order they are about.
     const orderId = typeof meta?.workflowId === 'string' && meta.orderId === undefined ? { orderId: meta.workflowId } : {};
     pino[method]({ ...orderId, ...meta }, message);
