@@ -63,6 +63,8 @@ export interface AppDeps {
    * refused without a Redis round trip. Absent: every order request asks Redis.
    */
   soldOut?: SoldOutFlags;
+  /** STOCK_READ_MAX_AGE (routes/products.ts): how old GET /products/:id's answer may be; 0 when not given. */
+  stockReadMaxAgeMs?: number;
   /** CORS origins; read from the environment (CORS_ORIGINS) when not given. */
   http?: HttpConfig;
   /** Operator console settings (Temporal Web UI link, what the invariant check reaches); defaults suit tests. */

@@ -51,6 +51,7 @@ async function main(): Promise<void> {
     logger,
     metrics,
     soldOut,
+    stockReadMaxAgeMs: config.STOCK_READ_MAX_AGE,
     console: {
       temporalUiUrl: config.TEMPORAL_UI_URL ?? `http://localhost:${config.TEMPORAL_UI_PORT}`,
       namespace: config.TEMPORAL_NAMESPACE,

@@ -52,6 +52,11 @@ const schema = z.object({
    * back reaches it (pub/sub is at most once): the bound on a lost message keeping a product shut.
    */
   SOLD_OUT_FLAG_MAX_AGE: duration.pipe(z.number().min(1)).default(DEFAULT_FLAG_MAX_AGE_MS),
+  /**
+   * How old GET /products/:id's answer may be: its stock and availability come from a MySQL and a Redis read that
+   * began at most this long before (shared by every read of the product meanwhile); 0: read by each request.
+   */
+  STOCK_READ_MAX_AGE: duration.default(100),
   /** Graceful API shutdown finishes requests in flight for at most this long, then the process exits anyway. */
   API_SHUTDOWN_TIMEOUT: duration.default(15_000),
   /** Prometheus endpoints (GET /metrics) of the API and of each worker; `off` serves none. */

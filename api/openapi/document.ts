@@ -51,7 +51,7 @@ export function buildOpenApiDocument() {
     [...BODY_CODES, 'SKU_TAKEN'],
   );
   route(
-    { method: 'get', path: '/products/{id}', summary: 'One product: stock (MySQL) and availability (Redis)', tags: ['products'], request: { params: idParam(productIdSchema) }, responses: { 200: json(productResponse, 'the product') } },
+    { method: 'get', path: '/products/{id}', summary: 'One product: stock (MySQL) and availability (Redis)', description: 'stock and available come from a MySQL and a Redis read that began at most STOCK_READ_MAX_AGE (100 ms by default) before the answer, shared by every request for the product meanwhile; a restock through the same API process is read back at once.', tags: ['products'], request: { params: idParam(productIdSchema) }, responses: { 200: json(productResponse, 'the product') } },
     ['VALIDATION_FAILED', 'PRODUCT_NOT_FOUND'],
   );
   route(

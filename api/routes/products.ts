@@ -5,7 +5,7 @@ import { resyncAvailability } from '../../inventory/availability-sync';
 import { idempotencyKeyOf } from '../idempotency-key';
 import { Problem } from '../problem';
 import type { Inventory } from '../../inventory/inventory';
-import { singleFlight } from '../single-flight';
+import { recentReads } from '../recent-reads';
 import { decodeCursor, toPage } from '../pagination';
 import { newProductSchema, parse, productCursorSchema, productIdSchema, productListQuerySchema, restockSchema } from '../validation';
 
@@ -19,13 +19,25 @@ const toProductResponse = (product: Product, available: number | null) => ({
   available,
 });
 
-export function productsRouter({ orm, inventory }: { orm: MikroORM; inventory: Inventory }): Router {
+export interface ProductsRouterDeps {
+  orm: MikroORM;
+  inventory: Inventory;
+  /**
+   * STOCK_READ_MAX_AGE: how old a single product's answer may be. Its stock is still MySQL's and its availability
+   * Redis's, read by this request or by one that began at most this long before it (recent-reads.ts); 0: read by
+   * this request or by one in flight when it arrived.
+   */
+  stockReadMaxAgeMs?: number;
+}
+
+export function productsRouter({ orm, inventory, stockReadMaxAgeMs = 0 }: ProductsRouterDeps): Router {
   const router = Router();
-  const readProduct = singleFlight((productId: number) => Promise.all([getProduct(orm, productId), inventory.available(productId)]));
+  const products = recentReads((productId: number) => Promise.all([getProduct(orm, productId), inventory.available(productId)]), { maxAgeMs: stockReadMaxAgeMs });
 
   router.post('/', async (req, res) => {
     const product = await createProduct(orm, parse(newProductSchema, req.body, 'body'));
     await inventory.load(product.id, product.stock);
+    products.forget(product.id); // a read of this id just before may have found nothing
     res.status(201).location(`/products/${product.id}`).json(toProductResponse(product, await inventory.available(product.id)));
   });
 
@@ -41,7 +53,7 @@ export function productsRouter({ orm, inventory }: { orm: MikroORM; inventory: I
 
   router.get('/:id', async (req, res) => {
     const productId = parse(productIdSchema, req.params.id, 'path', 'id');
-    const [product, available] = await readProduct(productId);
+    const [product, available] = await products.read(productId);
     if (!product) throw new ProductNotFoundError(productId);
     res.json(toProductResponse(product, available));
   });
@@ -54,6 +66,7 @@ export function productsRouter({ orm, inventory }: { orm: MikroORM; inventory: I
     // retry (same key) that finds the restock done still runs this step, which mends a crash between the two.
     const { stock, replayed } = await restockOrReplay(orm, productId, quantity, idempotencyKey);
     const available = await resyncAvailability(orm, inventory, productId);
+    products.forget(productId); // the restocker's next read shows the restock
     const product = await getProduct(orm, productId);
     if (replayed) res.set('Idempotent-Replayed', 'true');
     res.json(toProductResponse({ ...product!, stock }, available));

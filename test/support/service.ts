@@ -66,6 +66,8 @@ export interface ServiceOptions {
   webhooks?: { allowedHosts: ReadonlySet<string>; policy: DeliveryPolicy };
   /** How long a sold-out flag lasts without a reopening message (DEFAULT_FLAG_MAX_AGE_MS unless given). */
   soldOutFlagMaxAgeMs?: number;
+  /** STOCK_READ_MAX_AGE; 0 unless given, so a test reads what it just changed. */
+  stockReadMaxAgeMs?: number;
 }
 
 export interface Service {
@@ -203,6 +205,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       webDir: options.webDir ?? null,
       console: options.consoleChecksEverything ? { paymentsUrl: standIn.baseUrl, temporalAddress: env.address } : {},
       webhookAllowedHosts: webhooks?.allowedHosts ?? new Set(),
+      stockReadMaxAgeMs: options.stockReadMaxAgeMs,
     });
     const server: Server = createServer(app);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -1,0 +1,83 @@
+import { recentReads } from '../../api/recent-reads';
+
+/** A read that answers `<key>:<n>` for its n-th call, and a clock the test moves. */
+function counted(maxAgeMs: number, maxEntries?: number) {
+  let reads = 0;
+  let clock = 0;
+  const recent = recentReads(async (key: number) => `${key}:${++reads}`, { maxAgeMs, maxEntries, now: () => clock });
+  return { recent, reads: () => reads, advance: (ms: number) => (clock += ms) };
+}
+
+test('callers asking for one key while its read is under way share that read', async () => {
+  let reads = 0;
+  let finish!: (value: string) => void;
+  const recent = recentReads(
+    async (key: number) => {
+      reads += 1;
+      return new Promise<string>((resolve) => (finish = (value) => resolve(`${key}:${value}`)));
+    },
+    { maxAgeMs: 0 },
+  );
+
+  const first = recent.read(7);
+  const second = recent.read(7);
+  finish('fresh');
+
+  expect(await Promise.all([first, second])).toEqual(['7:fresh', '7:fresh']);
+  expect(reads).toBe(1);
+});
+
+test('with no max age nothing is kept once a read completes: the next caller reads again', async () => {
+  const { recent } = counted(0);
+  expect(await recent.read(1)).toBe('1:1');
+  expect(await recent.read(1)).toBe('1:2');
+});
+
+test('an answer is reused until its max age after its read began, then read again', async () => {
+  const { recent, advance } = counted(100);
+  expect(await recent.read(1)).toBe('1:1');
+  advance(99);
+  expect(await recent.read(1)).toBe('1:1');
+  advance(1);
+  expect(await recent.read(1)).toBe('1:2');
+});
+
+test('each key has its own answer', async () => {
+  const { recent } = counted(100);
+  expect(await recent.read(1)).toBe('1:1');
+  expect(await recent.read(2)).toBe('2:2');
+  expect(await recent.read(1)).toBe('1:1');
+});
+
+test('forget makes the next caller read again at once (this process wrote the key)', async () => {
+  const { recent } = counted(60_000);
+  expect(await recent.read(1)).toBe('1:1');
+  recent.forget(1);
+  expect(await recent.read(1)).toBe('1:2');
+});
+
+test('a failed read is shared by its waiters and not kept for later callers', async () => {
+  let reads = 0;
+  const recent = recentReads(
+    async () => {
+      reads += 1;
+      if (reads === 1) throw new Error('MySQL hiccup');
+      return 'ok';
+    },
+    { maxAgeMs: 60_000 },
+  );
+
+  await expect(Promise.all([recent.read('a'), recent.read('a')])).rejects.toThrow('MySQL hiccup');
+  expect(await recent.read('a')).toBe('ok');
+  expect(reads).toBe(2);
+});
+
+test('at most maxEntries answers are kept: the oldest is forgotten first', async () => {
+  const { recent, reads } = counted(60_000, 2);
+  await recent.read(1);
+  await recent.read(2);
+  await recent.read(3); // forgets 1
+  expect(reads()).toBe(3);
+  expect(await recent.read(3)).toBe('3:3');
+  expect(await recent.read(1)).toBe('1:4');
+});
