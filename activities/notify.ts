@@ -5,8 +5,7 @@
  */
 import type { MikroORM } from '@mikro-orm/core';
 import type { NotificationKind } from '../workflows/order-types';
-import { NotificationEntity } from '../db/entities';
-import { findOrderEmail } from '../db/order-contact';
+import { notificationToSend } from '../db/order-contact';
 import { forkSql, run } from '../db/sql';
 
 export interface NotificationMessage {
@@ -51,14 +50,13 @@ export function createNotifyActivities(orm: MikroORM, notifier: Notifier) {
   return {
     /** Sends each kind of notification of an order once (at least once, see above); repeats do nothing. */
     async notifyCustomer({ orderId, customerId, kind }: NotifyCustomerInput): Promise<void> {
-      const em = forkSql(orm);
-      if ((await em.count(NotificationEntity, { orderId, kind })) > 0) return;
-      // Read here, not carried by the workflow: the address never enters Temporal's history.
-      const email = await findOrderEmail(orm, orderId);
+      // The address is read here, not carried by the workflow: it never enters Temporal's history.
+      const { alreadySent, email } = await notificationToSend(orm, orderId, kind);
+      if (alreadySent) return;
       // A notifier error propagates before anything is recorded, so Temporal retries the send.
       const usedChannel = await notifier.send({ orderId, customerId, kind, text: notificationText(orderId, kind), ...(email ? { email } : {}) });
       // Two attempts running at once can both send; the unique key keeps the record single.
-      await run(em, 'INSERT INTO notification (order_id, kind, channel) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE id = id', [
+      await run(forkSql(orm), 'INSERT INTO notification (order_id, kind, channel) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE id = id', [
         orderId,
         kind,
         usedChannel || notifier.channel || 'default',

@@ -16,14 +16,16 @@ export type OrderRecordActivities = ReturnType<typeof createOrderRecordActivitie
 export function createOrderRecordActivities(orm: MikroORM, webhooks?: WebhookEmitter) {
   return {
     /**
-     * Upserts the order, its lines (inserted once, never changed) and its current payment, in one
+     * Upserts the order, its lines (written with its first record, never changed) and its current payment, in one
      * transaction. Idempotent, and a late replay of an older view never moves the record backwards.
      */
     async saveOrder(view: OrderView): Promise<void> {
       const events = await refusingBadData(`save order ${view.id}`, () =>
         forkSql(orm).transactional(async (em) => {
-          await upsertOrder(em, view);
-          await insertLinesOnce(em, view.id, view.items);
+          const { affectedRows } = await upsertOrder(em, view);
+          // 2: an existing record changed, so its lines are there (written with its first record, in that
+          // transaction). 1 is a new record, or a repeat that changed nothing (lines inserted again harmlessly).
+          if (affectedRows !== 2) await insertLinesOnce(em, view.id, view.items);
           const payment = view.payment;
           if (payment?.authorizationId) {
             await upsertPayment(em, view.id, { ...payment, authorizationId: payment.authorizationId });

@@ -13,7 +13,15 @@ export async function saveOrderEmail(orm: MikroORM, orderId: string, email: stri
   ]);
 }
 
-export async function findOrderEmail(orm: MikroORM, orderId: string): Promise<string | undefined> {
-  const [row] = await select<{ email: string }>(forkSql(orm), 'SELECT email FROM order_contact WHERE order_id = ?', [orderId]);
-  return row?.email;
+/**
+ * For sending an order's notification of one kind: whether it was sent already (its record exists) and the buyer's
+ * address, if the order has one. One round trip: every order sends at least one notification.
+ */
+export async function notificationToSend(orm: MikroORM, orderId: string, kind: string): Promise<{ alreadySent: boolean; email?: string }> {
+  const [row] = await select<{ sent: number | string; email: string | null }>(
+    forkSql(orm),
+    'SELECT EXISTS (SELECT 1 FROM notification WHERE order_id = ? AND kind = ?) AS sent, (SELECT email FROM order_contact WHERE order_id = ?) AS email',
+    [orderId, kind, orderId],
+  );
+  return { alreadySent: Number(row.sent) === 1, ...(row.email ? { email: row.email } : {}) };
 }

@@ -45,6 +45,17 @@ describe('saveOrder and the order queries', () => {
     expect(await getOrderRecord(orm, view.id)).toEqual(view);
   });
 
+  it("writes the lines with an order's first record, whatever its status, and a status change keeps them as written", async () => {
+    const first = pendingView({ status: 'RESERVED' });
+    await record.saveOrder(first);
+    expect((await getOrderRecord(orm, first.id))?.items).toEqual(first.items);
+
+    const confirmed: OrderView = { ...first, status: 'CONFIRMED' };
+    await record.saveOrder(confirmed);
+    await record.saveOrder(confirmed); // a repeat that changes nothing
+    expect((await getOrderRecord(orm, first.id))?.items).toEqual(first.items);
+  });
+
   it('records the code that tells staff to act on a FAILED order', async () => {
     const pending = pendingView();
     await record.saveOrder(pending);
