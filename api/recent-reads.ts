@@ -1,13 +1,15 @@
 /**
  * Reads of one key shared by the callers that ask for it: a read under way is joined (single flight), and its answer
  * is reused until `maxAgeMs` after that read began, so no answer is older than that. Under a stampede on one
- * product, one MySQL and one Redis round trip then serve every request of the window, and most requests are answered
- * in the pass of the event loop that received them instead of a later one, behind everything that became ready
- * meanwhile. `maxAgeMs` 0 keeps nothing once a read completes (only reads in flight are shared).
+ * product, one MySQL and one Redis round trip then serve every request of the window, and requests are answered in
+ * the pass of the event loop that received them instead of a later one, behind everything that became ready
+ * meanwhile. Past half its age an answer is still given, and the next read starts in the background, so a steady
+ * stream of callers finds a fresh answer ready instead of queueing behind the read. `maxAgeMs` 0 keeps nothing once
+ * a read completes (only reads in flight are shared).
  *
  * A failed read is shared by its waiters and never kept. `forget` drops a key's answer, so this process's own write
- * (a restock) is read back at once; writes elsewhere show within `maxAgeMs`. At most `maxEntries` answers are kept
- * (the oldest goes first), so asking for many unknown ids costs bounded memory.
+ * (a restock) is read back at once; writes elsewhere show within `maxAgeMs`. At most `maxEntries` keys are kept (the
+ * oldest goes first), so asking for many unknown ids costs bounded memory.
  */
 export interface RecentReads<K, V> {
   read(key: K): Promise<V>;
@@ -22,36 +24,52 @@ export interface RecentReadsOptions {
 }
 
 interface Entry<V> {
-  startedAt: number;
-  settled: boolean;
-  answer: Promise<V>;
+  /** The newest answer, and when the read that gave it began. */
+  answer?: { value: V; readAt: number };
+  /** The read under way, if any. */
+  reading?: Promise<V>;
 }
 
 export function recentReads<K, V>(load: (key: K) => Promise<V>, { maxAgeMs, maxEntries = 10_000, now = () => performance.now() }: RecentReadsOptions): RecentReads<K, V> {
   const entries = new Map<K, Entry<V>>();
-  const drop = (key: K, entry: Entry<V>) => {
-    if (entries.get(key) === entry) entries.delete(key);
+
+  const startReading = (key: K, entry: Entry<V>): Promise<V> => {
+    const readAt = now();
+    const reading = load(key).then(
+      (value) => {
+        if (entry.reading === reading) entry.reading = undefined;
+        if (maxAgeMs <= 0) entries.delete(key);
+        else if (!entry.answer || entry.answer.readAt < readAt) entry.answer = { value, readAt };
+        return value;
+      },
+      (error: unknown) => {
+        if (entry.reading === reading) entry.reading = undefined;
+        if (!entry.answer && entries.get(key) === entry) entries.delete(key);
+        throw error;
+      },
+    );
+    entry.reading = reading;
+    return reading;
   };
+
   return {
     read(key) {
-      const known = entries.get(key);
-      if (known && (!known.settled || now() - known.startedAt < maxAgeMs)) return known.answer;
-      if (known) entries.delete(key);
-      if (entries.size >= maxEntries) entries.delete(entries.keys().next().value as K);
-      const entry: Entry<V> = { startedAt: now(), settled: false, answer: undefined as unknown as Promise<V> };
-      entry.answer = load(key).then(
-        (value) => {
-          entry.settled = true;
-          if (maxAgeMs <= 0) drop(key, entry);
-          return value;
-        },
-        (error: unknown) => {
-          drop(key, entry);
-          throw error;
-        },
-      );
-      entries.set(key, entry);
-      return entry.answer;
+      let entry = entries.get(key);
+      if (entry?.answer) {
+        const age = now() - entry.answer.readAt;
+        if (age < maxAgeMs) {
+          // Half-way through its age the answer starts its successor; a failure there is the next caller's to see.
+          if (age >= maxAgeMs / 2 && !entry.reading) startReading(key, entry).catch(() => undefined);
+          return Promise.resolve(entry.answer.value);
+        }
+      }
+      if (entry?.reading) return entry.reading;
+      if (!entry) {
+        if (entries.size >= maxEntries) entries.delete(entries.keys().next().value as K);
+        entry = {};
+        entries.set(key, entry);
+      }
+      return startReading(key, entry);
     },
     forget(key) {
       entries.delete(key);

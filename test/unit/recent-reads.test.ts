@@ -36,10 +36,54 @@ test('with no max age nothing is kept once a read completes: the next caller rea
 test('an answer is reused until its max age after its read began, then read again', async () => {
   const { recent, advance } = counted(100);
   expect(await recent.read(1)).toBe('1:1');
-  advance(99);
+  advance(49);
   expect(await recent.read(1)).toBe('1:1');
-  advance(1);
+  advance(51);
   expect(await recent.read(1)).toBe('1:2');
+});
+
+test('past half its age an answer is still given, and the next read starts behind it for later callers', async () => {
+  let clock = 0;
+  const pending: Array<(value: string) => void> = [];
+  const recent = recentReads((key: number) => new Promise<string>((resolve) => pending.push((value) => resolve(`${key}:${value}`))), {
+    maxAgeMs: 100,
+    now: () => clock,
+  });
+  const first = recent.read(1);
+  pending[0]('first');
+  expect(await first).toBe('1:first');
+
+  clock = 60;
+  expect(await recent.read(1)).toBe('1:first'); // within its age, given at once; the next read starts
+  expect(await recent.read(1)).toBe('1:first'); // that read is under way: no other starts
+  expect(pending).toHaveLength(2);
+  pending[1]('second');
+  await new Promise((resolve) => setImmediate(resolve));
+  clock = 105; // the first answer is past its age; the second (read from 60) is young enough to start no read
+  expect(await recent.read(1)).toBe('1:second');
+  expect(pending).toHaveLength(2);
+});
+
+test('a failed read behind a valid answer leaves that answer in use until its age is up', async () => {
+  let reads = 0;
+  let clock = 0;
+  const recent = recentReads(
+    async () => {
+      reads += 1;
+      if (reads === 2) throw new Error('MySQL hiccup');
+      return `answer ${reads}`;
+    },
+    { maxAgeMs: 100, now: () => clock },
+  );
+  expect(await recent.read('a')).toBe('answer 1');
+  clock = 60;
+  expect(await recent.read('a')).toBe('answer 1'); // starts read 2, which fails
+  await new Promise((resolve) => setImmediate(resolve));
+  clock = 90;
+  expect(await recent.read('a')).toBe('answer 1'); // starts read 3
+  await new Promise((resolve) => setImmediate(resolve));
+  clock = 101;
+  expect(await recent.read('a')).toBe('answer 3');
 });
 
 test('each key has its own answer', async () => {
