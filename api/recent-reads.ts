@@ -11,6 +11,8 @@
  * (a restock) is read back at once; writes elsewhere show within `maxAgeMs`. At most `maxEntries` keys are kept (the
  * oldest goes first), so asking for many unknown ids costs bounded memory.
  */
+import { BoundedMap } from './bounded-map';
+
 export interface RecentReads<K, V> {
   read(key: K): Promise<V>;
   forget(key: K): void;
@@ -31,7 +33,7 @@ interface Entry<V> {
 }
 
 export function recentReads<K, V>(load: (key: K) => Promise<V>, { maxAgeMs, maxEntries = 10_000, now = () => performance.now() }: RecentReadsOptions): RecentReads<K, V> {
-  const entries = new Map<K, Entry<V>>();
+  const entries = new BoundedMap<K, Entry<V>>(maxEntries);
 
   const startReading = (key: K, entry: Entry<V>): Promise<V> => {
     const readAt = now();
@@ -65,7 +67,6 @@ export function recentReads<K, V>(load: (key: K) => Promise<V>, { maxAgeMs, maxE
       }
       if (entry?.reading) return entry.reading;
       if (!entry) {
-        if (entries.size >= maxEntries) entries.delete(entries.keys().next().value as K);
         entry = {};
         entries.set(key, entry);
       }

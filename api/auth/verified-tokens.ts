@@ -1,3 +1,4 @@
+import { BoundedMap } from '../bounded-map';
 import type { Caller } from './roles';
 import type { VerifyToken } from './verify';
 
@@ -25,7 +26,7 @@ export interface VerifiedTokenCacheOptions {
  */
 export function withVerifiedTokenCache(verify: (token: string) => Promise<VerifiedToken>, options: VerifiedTokenCacheOptions = {}): VerifyToken {
   const { maxEntries = 10_000, maxAgeMs = 60_000, now = Date.now } = options;
-  const verified = new Map<string, { caller: Caller; untilMs: number }>();
+  const verified = new BoundedMap<string, { caller: Caller; untilMs: number }>(maxEntries);
   return async (token) => {
     const remembered = verified.get(token);
     if (remembered !== undefined) {
@@ -36,10 +37,7 @@ export function withVerifiedTokenCache(verify: (token: string) => Promise<Verifi
     // Shared by every request that sends this token: frozen, so none can change what the next one sees.
     const shared: Caller = Object.freeze({ ...caller, roles: Object.freeze([...caller.roles]) as Caller['roles'] });
     const untilMs = Math.min(expiresAtMs, now() + maxAgeMs);
-    if (untilMs > now()) {
-      if (verified.size >= maxEntries) verified.delete(verified.keys().next().value as string);
-      verified.set(token, { caller: shared, untilMs });
-    }
+    if (untilMs > now()) verified.set(token, { caller: shared, untilMs });
     return shared;
   };
 }

@@ -72,3 +72,19 @@ test('at most maxEntries tokens are remembered; the oldest is forgotten first', 
   await verify(a);
   expect(counted.checks).toBe(4);
 });
+
+test('a flood of distinct tokens leaves only the newest maxEntries remembered, also when one was verified twice', async () => {
+  const { verify, counted } = countedVerifier({ maxEntries: 3, maxAgeMs: 1_000 });
+  const tokens = await Promise.all(Array.from({ length: 8 }, (_, i) => buyerToken(`cus_flood_${i}`)));
+  await verify(tokens[0]);
+  counted.nowMs += 1_001; // tokens[0]'s verification is too old: verified again, in a second slot
+  await verify(tokens[0]);
+  for (const token of tokens.slice(1)) await verify(token);
+  expect(counted.checks).toBe(9);
+
+  for (const token of tokens.slice(5)) await verify(token);
+  expect(counted.checks).toBe(9); // the newest three: from memory
+  await verify(tokens[4]);
+  await verify(tokens[0]);
+  expect(counted.checks).toBe(11); // older ones: verified again
+});
