@@ -74,7 +74,11 @@ async function delivered(endpointId: string) {
   }, 30_000);
 }
 
-it('starts the delivery on the retry of a recording step that failed between its commit and the start', async () => {
+/**
+ * A webhook worker on a queue of its own, and the recording step whose first start of a delivery fails as a crash
+ * would, after the transaction committed; `starts` counts the starts asked for.
+ */
+async function withRecordingThatCrashesOnce(test: (step: { saveOrder: (order: OrderView) => Promise<void>; starts: () => number }) => Promise<void>) {
   const taskQueue = `webhooks-${randomUUID()}`;
   const worker = await createWebhookWorker({
     connection: env.nativeConnection,
@@ -82,10 +86,8 @@ it('starts the delivery on the retry of a recording step that failed between its
     activities: createWebhookActivities(orm, { allowedHosts: new Set(['127.0.0.1']) }),
   });
   const running = worker.run();
-  const endpoint = await newEndpoint();
   try {
     let starts = 0;
-    // The first start fails as a crash would, after the transaction committed.
     const flakyClient = {
       workflow: {
         start: (...args: Parameters<Client['workflow']['start']>) => {
@@ -95,43 +97,36 @@ it('starts the delivery on the retry of a recording step that failed between its
       },
     } as unknown as Client;
     const { saveOrder } = createOrderRecordActivities(orm, createWebhookEmitter(orm, { client: flakyClient, taskQueue, policy: POLICY }));
-    const order = confirmedOrder();
-    await expect(saveOrder(order)).rejects.toThrow('worker died before the start');
-    await saveOrder(order); // Temporal's retry of the recording step
-    await saveOrder(order); // and a late duplicate: a no-op
-
-    const delivery = await delivered(endpoint.id);
-    expect(delivery.attempts.map((attempt) => attempt.statusCode)).toEqual([200]);
-    const requests = receiver.received.filter((request) => request.body.includes(order.id));
-    expect(requests).toHaveLength(1);
-    expect(verifiedEvent(requests[0], endpoint.secret)).toMatchObject({ type: 'order.confirmed', data: { orderId: order.id } });
+    await test({ saveOrder, starts: () => starts });
   } finally {
-    await deleteEndpoint(orm, endpoint.id);
     worker.shutdown();
     await running;
+  }
+}
+
+it('starts the delivery on the retry of a recording step that failed between its commit and the start', async () => {
+  const endpoint = await newEndpoint();
+  try {
+    await withRecordingThatCrashesOnce(async ({ saveOrder }) => {
+      const order = confirmedOrder();
+      await expect(saveOrder(order)).rejects.toThrow('worker died before the start');
+      await saveOrder(order); // Temporal's retry of the recording step
+      await saveOrder(order); // and a late duplicate: a no-op
+
+      const delivery = await delivered(endpoint.id);
+      expect(delivery.attempts.map((attempt) => attempt.statusCode)).toEqual([200]);
+      const requests = receiver.received.filter((request) => request.body.includes(order.id));
+      expect(requests).toHaveLength(1);
+      expect(verifiedEvent(requests[0], endpoint.secret)).toMatchObject({ type: 'order.confirmed', data: { orderId: order.id } });
+    });
+  } finally {
+    await deleteEndpoint(orm, endpoint.id);
   }
 });
 
 it('starts the delivery on that retry even when the endpoint was deleted in between, so it ends CANCELLED instead of staying PENDING', async () => {
-  const taskQueue = `webhooks-${randomUUID()}`;
-  const worker = await createWebhookWorker({
-    connection: env.nativeConnection,
-    taskQueue,
-    activities: createWebhookActivities(orm, { allowedHosts: new Set(['127.0.0.1']) }),
-  });
-  const running = worker.run();
   const endpoint = await newEndpoint();
-  try {
-    let starts = 0;
-    const flakyClient = {
-      workflow: {
-        start: (...args: Parameters<Client['workflow']['start']>) => {
-          starts += 1;
-          return starts === 1 ? Promise.reject(new Error('worker died before the start')) : env.client.workflow.start(...args);
-        },
-      },
-    } as unknown as Client;
-    const { saveOrder } = createOrderRecordActivities(orm, createWebhookEmitter(orm, { client: flakyClient, taskQueue, policy: POLICY }));
+  await withRecordingThatCrashesOnce(async ({ saveOrder, starts }) => {
     const order = confirmedOrder();
     await expect(saveOrder(order)).rejects.toThrow('worker died before the start');
     await deleteEndpoint(orm, endpoint.id); // no endpoint subscribes any more when the step is retried
@@ -141,11 +136,8 @@ it('starts the delivery on that retry even when the endpoint was deleted in betw
       const [delivery] = await deliveryLog(orm, endpoint.id, 10);
       expect(delivery?.status).toBe('CANCELLED');
     }, 30_000);
-    expect(starts).toBe(2);
-  } finally {
-    worker.shutdown();
-    await running;
-  }
+    expect(starts()).toBe(2);
+  });
 });
 
 it('records no event and starts nothing for a status no endpoint subscribes to', async () => {
