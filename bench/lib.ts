@@ -191,6 +191,25 @@ function readProcStat(pid: number): ProcStat | undefined {
   }
 }
 
+/**
+ * A part's node program and the node processes it forked (the API's processes with API_PROCESSES > 1). The part's
+ * root is the tsx wrapper, whose node child is the program, or the program itself when it runs under --cpu-prof.
+ * Only node processes count: the wrapper and the program each also run an esbuild service.
+ */
+export function programOf(processes: readonly ProcStat[], rootPid: number): { program?: ProcStat; forked: ProcStat[] } {
+  const program = isTsxWrapper(rootPid) ? processes.find((stat) => stat.ppid === rootPid && stat.comm === 'node') : processes.find((stat) => stat.pid === rootPid);
+  const forked = program ? processes.filter((stat) => stat.ppid === program.pid && stat.comm === 'node') : [];
+  return { program, forked };
+}
+
+function isTsxWrapper(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('/.bin/tsx');
+  } catch {
+    return false;
+  }
+}
+
 export function allProcesses(): ProcStat[] {
   return readdirSync('/proc')
     .filter((name) => /^\d+$/.test(name))
@@ -217,10 +236,9 @@ export function cpuSnapshot(roots: Record<string, number | undefined>): Record<s
   // processes) is also shown process by process, as rows the totals leave out (they are already in the part's row).
   for (const [name, pid] of Object.entries(roots)) {
     if (pid === undefined) continue;
-    const [main] = children.get(pid) ?? [];
-    const forked = main ? (children.get(main.pid) ?? []) : [];
-    if (forked.length === 0) continue;
-    snapshot[`${name}${PART_OF}primary (pid ${main.pid})`] = byPid.get(main.pid)?.cpuSeconds ?? 0;
+    const { program, forked } = programOf(processes, pid);
+    if (!program || forked.length === 0) continue;
+    snapshot[`${name}${PART_OF}primary (pid ${program.pid})`] = byPid.get(program.pid)?.cpuSeconds ?? 0;
     for (const child of forked) snapshot[`${name}${PART_OF}process pid ${child.pid}`] = treeSeconds(child.pid);
   }
   snapshot.mariadbd = commandCpuSeconds(processes, 'mariadbd', 'mysqld');

@@ -25,7 +25,7 @@ import { migrateUp } from '../db/migrate';
 import { openOrm } from '../db/orm';
 import { startDevServer } from '../temporal/dev-server';
 import { ORDER_TASK_QUEUE } from '../temporal/names';
-import { allProcesses, numberArg, sleep } from './lib';
+import { allProcesses, numberArg, programOf, sleep } from './lib';
 import { BENCH_AUTH_SECRET } from './tokens';
 
 const root = path.resolve(__dirname, '..');
@@ -156,9 +156,7 @@ async function waitForPollers(address: string, namespace: string, taskQueue: str
 async function waitForApiProcesses(api: RunningPart, count: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const processes = allProcesses();
-    const main = processes.find((stat) => stat.ppid === api.child.pid);
-    const forked = main ? processes.filter((stat) => stat.ppid === main.pid) : [];
+    const { forked } = programOf(allProcesses(), api.child.pid!);
     if (forked.length >= count) break;
     if (exited(api.child)) throw new Error(`api exited with code ${api.child.exitCode} while starting:\n${tail(api.logFile)}`);
     if (Date.now() > deadline) throw new Error(`only ${forked.length} of ${count} API processes after ${timeoutMs} ms`);
