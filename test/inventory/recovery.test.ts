@@ -64,6 +64,21 @@ const rebuildAvailability = (productId: number) => rebuildFromMysql(orm, invento
 const stockLines = (input: OrderInput) => input.lines.map(({ productId, quantity }) => ({ productId, quantity }));
 
 /** The workflow's first steps: recorded PENDING, reserved in Redis, recorded RESERVED. */
+/** Two new products on sale, one order reserving units of both, then a flush that takes their counts and the hold. */
+async function twoProductOrderThenFlush(firstLine: { stock: number; quantity: number }, secondLine: { stock: number; quantity: number }) {
+  const first = await createTestProduct(orm, { stock: firstLine.stock, label: 'first' });
+  const second = await createTestProduct(orm, { stock: secondLine.stock, label: 'second' });
+  await inventory.load(first.id, firstLine.stock);
+  await inventory.load(second.id, secondLine.stock);
+  const order = orderOfLines([
+    { product: first, quantity: firstLine.quantity },
+    { product: second, quantity: secondLine.quantity },
+  ]);
+  await reserve(order);
+  await redis.del(availabilityKey(first.id), availabilityKey(second.id), holdKey(order.orderId));
+  return { first, second, order };
+}
+
 async function reserve(input: OrderInput): Promise<void> {
   await activities.saveOrder(viewOf(input, 'PENDING'));
   expect(await activities.reserveStock({ orderId: input.orderId, lines: stockLines(input) })).toEqual({ reserved: true });
@@ -239,16 +254,7 @@ test('a sale restored and released between the rebuild reading MySQL and writing
 });
 
 test('an order whose release is recorded but not yet done in Redis is counted by a rebuild only while its hold is there', async () => {
-  const first = await createTestProduct(orm, { stock: 5, label: 'first' });
-  const second = await createTestProduct(orm, { stock: 5, label: 'second' });
-  await inventory.load(first.id, 5);
-  await inventory.load(second.id, 5);
-  const order = orderOfLines([
-    { product: first, quantity: 1 },
-    { product: second, quantity: 2 },
-  ]);
-  await reserve(order);
-  await redis.del(availabilityKey(first.id), availabilityKey(second.id), holdKey(order.orderId));
+  const { first, second, order } = await twoProductOrderThenFlush({ stock: 5, quantity: 1 }, { stock: 5, quantity: 2 });
 
   await rebuildAvailability(first.id); // recreates the order's hold, both lines, and takes 1 of the first product
   await recordHoldRelease(orm, order.orderId); // the release activity's MySQL step...
@@ -301,16 +307,7 @@ test('a restock committed after a rebuild read MySQL makes that rebuild read aga
 });
 
 test('an order of two products sold across a flush, with only one product rebuilt before its settle, balances both', async () => {
-  const first = await createTestProduct(orm, { stock: 5, label: 'first' });
-  const second = await createTestProduct(orm, { stock: 4, label: 'second' });
-  await inventory.load(first.id, 5);
-  await inventory.load(second.id, 4);
-  const order = orderOfLines([
-    { product: first, quantity: 2 },
-    { product: second, quantity: 1 },
-  ]);
-  await reserve(order);
-  await redis.del(availabilityKey(first.id), availabilityKey(second.id), holdKey(order.orderId));
+  const { first, second, order } = await twoProductOrderThenFlush({ stock: 5, quantity: 2 }, { stock: 4, quantity: 1 });
 
   await reserve(orderOf(first.id, first.sku, 1)); // rebuilds the first product only: 5 − 2 held − 1
   expect(await inventory.availableMany([first.id, second.id])).toEqual([2, null]);
