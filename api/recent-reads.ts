@@ -40,8 +40,9 @@ export function recentReads<K, V>(load: (key: K) => Promise<V>, { maxAgeMs, maxE
     const reading = load(key).then(
       (value) => {
         if (entry.reading === reading) entry.reading = undefined;
-        if (maxAgeMs <= 0) entries.delete(key);
-        else if (!entry.answer || entry.answer.readAt < readAt) entry.answer = { value, readAt };
+        if (maxAgeMs <= 0) {
+          if (entries.get(key) === entry) entries.delete(key);
+        } else if (!entry.answer || entry.answer.readAt < readAt) entry.answer = { value, readAt };
         return value;
       },
       (error: unknown) => {

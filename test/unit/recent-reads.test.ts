@@ -125,3 +125,17 @@ test('at most maxEntries answers are kept: the oldest is forgotten first', async
   expect(await recent.read(3)).toBe('3:3');
   expect(await recent.read(1)).toBe('1:4');
 });
+
+test('with no max age, a read started after forget is still shared once the read it replaced ends', async () => {
+  const pending: Array<(value: string) => void> = [];
+  const recent = recentReads((key: number) => new Promise<string>((resolve) => pending.push((value) => resolve(`${key}:${value}`))), { maxAgeMs: 0 });
+  const before = recent.read(1);
+  recent.forget(1); // this process wrote the key while the first read was under way
+  const after = recent.read(1);
+  pending[0]('old');
+  expect(await before).toBe('1:old');
+  const joining = recent.read(1); // joins the read started after the write
+  expect(pending).toHaveLength(2);
+  pending[1]('new');
+  expect(await Promise.all([after, joining])).toEqual(['1:new', '1:new']);
+});
