@@ -280,7 +280,7 @@ async function main(): Promise<void> {
         ...results.map((row) => `${row.orders.cpu.byProcess.find((one) => one.process === entry.process)?.coresUsed ?? '-'} | ${row.noop.cpu.byProcess.find((one) => one.process === entry.process)?.coresUsed ?? '-'}`),
       ]),
     ]);
-    printTable('CPU ms per saga (orders | no-op), per level: the round that gave its median ratio', [
+    printTable(`CPU ms per saga (orders | no-op), per level: the round that gave its median ratio; stores and buyers: ${STORES_AND_BUYERS.join(', ')}`, [
       ['process', ...results.map((row) => `c=${row.concurrency}`)],
       ...Object.keys(results[0].cpuMsPerSaga.orders).map((name): [string, ...string[]] => [
         name,
@@ -288,7 +288,7 @@ async function main(): Promise<void> {
       ]),
       ['total', ...results.map((row) => `${row.ceiling.orderMs} | ${row.ceiling.noopMs}`)],
       [
-        `highest ratio reachable: no-op ÷ (no-op + ${STORES_AND_BUYERS.join(', ')} of an order)`,
+        'highest reachable ratio: no-op ÷ (no-op + stores and buyers)',
         ...results.map((row) => `${row.ceiling.noopMs} ÷ (${row.ceiling.noopMs} + ${row.ceiling.storesAndBuyersMs}) = ${row.ceiling.ceiling}`),
       ],
     ]);
