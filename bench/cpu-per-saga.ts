@@ -5,21 +5,20 @@
  * (MariaDB, Redis, the payment provider) and the buyers' HTTP client. Adding only that to the no-op's CPU gives the
  * highest ratio any order path could reach here, even if our API, worker and workflow cost nothing beyond the no-op.
  */
-import { PART_OF, round, type cpuDelta } from './lib';
+import { CPU_ROW, PART_OF, round, type cpuDelta } from './lib';
+import type { PartName } from './stack';
 
 type CpuDelta = ReturnType<typeof cpuDelta>;
 
 /** Outside our code: the stores an order talks to and the load generator (the buyers' two HTTP requests). */
-export const STORES_AND_BUYERS = ['mariadbd', 'redis-server', 'payments', 'bench (load generator)'] as const;
-
-const OTHER_WORK = 'everything else on the machine';
+export const STORES_AND_BUYERS: readonly string[] = [CPU_ROW.mariadb, CPU_ROW.redis, 'payments' satisfies PartName, CPU_ROW.loadGenerator];
 
 /** Milliseconds of CPU per completed saga for each process of the stack (a part's per-process rows left out). */
 export function cpuMsPerSaga(cpu: CpuDelta, completed: number): Map<string, number> {
   const perSaga = new Map<string, number>();
   if (completed === 0) return perSaga;
   for (const entry of cpu.byProcess) {
-    if (entry.process.includes(PART_OF) || entry.process === OTHER_WORK) continue;
+    if (entry.process.includes(PART_OF) || entry.process === CPU_ROW.otherWork) continue;
     perSaga.set(entry.process, round((entry.cpuSeconds * 1000) / completed, 1));
   }
   return perSaga;

@@ -241,8 +241,8 @@ export function cpuSnapshot(roots: Record<string, number | undefined>): Record<s
     snapshot[`${name}${PART_OF}primary (pid ${program.pid})`] = byPid.get(program.pid)?.cpuSeconds ?? 0;
     for (const child of forked) snapshot[`${name}${PART_OF}process pid ${child.pid}`] = treeSeconds(child.pid);
   }
-  snapshot.mariadbd = commandCpuSeconds(processes, 'mariadbd', 'mysqld');
-  snapshot['redis-server'] = commandCpuSeconds(processes, 'redis-server');
+  snapshot[CPU_ROW.mariadb] = commandCpuSeconds(processes, 'mariadbd', 'mysqld');
+  snapshot[CPU_ROW.redis] = commandCpuSeconds(processes, 'redis-server');
   return { ...snapshot, ...benchAndMachineCpu() };
 }
 
@@ -254,8 +254,18 @@ export function commandCpuSeconds(processes: ProcStat[] = allProcesses(), ...nam
 /** This process's CPU seconds so far and the whole machine's busy seconds: the entries every snapshot ends with. */
 export function benchAndMachineCpu(): Record<string, number> {
   const own = process.cpuUsage();
-  return { 'bench (load generator)': (own.user + own.system) / 1e6, [MACHINE]: machineBusySeconds() };
+  return { [CPU_ROW.loadGenerator]: (own.user + own.system) / 1e6, [MACHINE]: machineBusySeconds() };
 }
+
+/** The rows of a CPU snapshot besides the stack's parts (whose rows are named after them: api, worker, payments…). */
+export const CPU_ROW = {
+  mariadb: 'mariadbd',
+  redis: 'redis-server',
+  /** The benchmark's own process: the load generator, and the no-op baseline's worker and client where there is one. */
+  loadGenerator: 'bench (load generator)',
+  /** cpuDelta's row for the CPU the machine used outside these processes. */
+  otherWork: 'everything else on the machine',
+} as const;
 
 const MACHINE = '__machine_busy__';
 /** Marks a row that breaks a part's CPU down by process (`api ▸ process pid 123`): not added to the totals again. */
@@ -284,7 +294,7 @@ export function cpuDelta(before: Record<string, number>, after: Record<string, n
   const ours = round(rows.filter((row) => !row.process.includes(PART_OF)).reduce((sum, row) => sum + row.cpuSeconds, 0));
   const machine = round(after[MACHINE] - before[MACHINE]);
   // Whatever else ran on the machine meanwhile (other people's tests, the kernel): it competed for the same cores.
-  rows.push({ process: 'everything else on the machine', cpuSeconds: round(machine - ours), coresUsed: round((machine - ours) / wallSeconds) });
+  rows.push({ process: CPU_ROW.otherWork, cpuSeconds: round(machine - ours), coresUsed: round((machine - ours) / wallSeconds) });
   return { wallSeconds: round(wallSeconds), machineCores: cores, cpuSecondsOfTheseProcesses: ours, machineBusyCpuSeconds: machine, machineBusy: round(machine / (wallSeconds * cores)), byProcess: rows };
 }
 

@@ -63,7 +63,6 @@ const rebuildAvailability = (productId: number) => rebuildFromMysql(orm, invento
 
 const stockLines = (input: OrderInput) => input.lines.map(({ productId, quantity }) => ({ productId, quantity }));
 
-/** The workflow's first steps: recorded PENDING, reserved in Redis, recorded RESERVED. */
 /** Two new products on sale, one order reserving units of both, then a flush that takes their counts and the hold. */
 async function twoProductOrderThenFlush(firstLine: { stock: number; quantity: number }, secondLine: { stock: number; quantity: number }) {
   const first = await createTestProduct(orm, { stock: firstLine.stock, label: 'first' });
@@ -79,6 +78,7 @@ async function twoProductOrderThenFlush(firstLine: { stock: number; quantity: nu
   return { first, second, order };
 }
 
+/** The workflow's first steps: recorded PENDING, reserved in Redis, recorded RESERVED. */
 async function reserve(input: OrderInput): Promise<void> {
   await activities.saveOrder(viewOf(input, 'PENDING'));
   expect(await activities.reserveStock({ orderId: input.orderId, lines: stockLines(input) })).toEqual({ reserved: true });
