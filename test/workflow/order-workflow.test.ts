@@ -117,7 +117,7 @@ describe('order workflow', () => {
     expect(fake.providerState).toBe('voided');
   });
 
-  test('a capture that fails after the stock commit voids, restores the MySQL stock and releases, newest first', async () => {
+  test('a capture that fails after the stock commit restores the MySQL stock, voids the payment, then releases: newest first', async () => {
     const fake = new FakeActivities();
     fake.capture = 'declined';
     const input = orderInput();
