@@ -32,12 +32,12 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
 
   try {
     await order.recordPending(); // durable in MySQL before its hold exists in Redis
-    if (await order.undoable.runThenPush(order.reserveStock)) {
+    if (await order.undos.runThenPush(order.reserveStock)) {
       await order.moveTo('RESERVED');
-      order.undoable.push(order.reversePayment, order.authorisations); // voids or refunds what the payOrder updates authorised
+      order.undos.push(order.reversePayment, order.authorisations); // voids or refunds what the payOrder updates authorised
       const outcome = await order.holdUntilPaidOrReleased();
       if (outcome === 'PAID') {
-        await order.undoable.runThenPush(order.commitStock);
+        await order.undos.runThenPush(order.commitStock);
         await order.capturePayment(); // the pivot: nothing after it is undone
         await order.voidStrayAuthorizations();
         await order.settleReservation();
@@ -114,7 +114,7 @@ class Order {
   /** When the authorisation the order is paid with was given: a capture is retried until it is no longer valid. */
   private authorisedAt = 0;
   readonly authorisations: Authorisations = { attempts: 0 };
-  readonly undoable: UndoStack;
+  readonly undos: UndoStack;
   private readonly hold: StockHold;
   private readonly units: number;
 
@@ -124,7 +124,7 @@ class Order {
   ) {
     this.hold = { orderId: input.orderId, lines: input.lines.map(({ productId, quantity }) => ({ productId, quantity })) };
     this.units = input.lines.reduce((sum, line) => sum + line.quantity, 0);
-    this.undoable = new UndoStack(input.orderId, behaviour.undosContinueAfterAFailure, (failed) => this.undoFailed(failed));
+    this.undos = new UndoStack(input.orderId, behaviour.undosContinueAfterAFailure, (failed) => this.undoFailed(failed));
   }
 
   // ── Steps, each beside its undo ───────────────────────────────────────────────────────────────────────────────
@@ -255,7 +255,7 @@ class Order {
 
   /** The hold ended unpaid (cancelled or expired): undo, record the outcome (FAILED when an undo failed), tell the buyer. */
   async release(outcome: 'CANCELLED' | 'EXPIRED'): Promise<void> {
-    await this.undoable.undoAll();
+    await this.undos.undoAll();
     const status = this.failureCode ? 'FAILED' : outcome;
     await this.moveTo(status);
     if (status === 'EXPIRED') await this.notify('ORDER_EXPIRED');
@@ -266,7 +266,7 @@ class Order {
   async fail(error: unknown): Promise<void> {
     if (!this.behaviour.everyFailureEndsFailed && this.stage !== 'selling') throw withoutStepName(error);
     this.failureReason = reasonOf(error);
-    await this.undoable.undoAll();
+    await this.undos.undoAll();
     if (await this.recordFailed()) await this.notify('ORDER_FAILED');
   }
 
