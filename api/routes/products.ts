@@ -5,12 +5,13 @@ import { availabilityOf, availabilityOfMany, resyncAvailability } from '../../in
 import { idempotencyKeyOf } from '../idempotency-key';
 import { Problem } from '../problem';
 import type { Inventory } from '../../inventory/inventory';
+import type { ProductResponse } from '../openapi/response-schemas';
 import { recentReads } from '../recent-reads';
 import { decodeCursor, toPage } from '../pagination';
 import { newProductSchema, parse, productCursorSchema, productIdSchema, productListQuerySchema, restockSchema } from '../validation';
 
 /** stock is MySQL's durable count; available is what Redis can still reserve right now. */
-const toProductResponse = (product: Product, available: number | null) => ({
+const toProductResponse = (product: Product, available: number | null): ProductResponse => ({
   id: product.id,
   sku: product.sku,
   name: product.name,
