@@ -13,7 +13,7 @@ import {
   ORDER_NOT_CANCELLABLE,
   ORDER_NOT_PAYABLE,
   PAYMENT_DECLINED,
-  PAYMENT_UNAVAILABLE,
+  PAYMENT_PROVIDER_UNAVAILABLE,
   REFUND_FAILED,
   RELEASE_FAILED,
   STOCK_RESTORE_FAILED,
@@ -167,7 +167,7 @@ class Order {
       const declineCode = declineCodeOf(error);
       if (declineCode === undefined) {
         // Retries spent without an answer: the buyer may try again; a charge that did happen is voided at release.
-        throw ApplicationFailure.create({ type: PAYMENT_UNAVAILABLE, message: `payment provider unavailable: ${messageOf(error)}` });
+        throw ApplicationFailure.create({ type: PAYMENT_PROVIDER_UNAVAILABLE, message: `payment provider unavailable: ${messageOf(error)}` });
       }
       this.payment = { status: 'DECLINED', amountCents: totalCents, declineCode };
       await this.store('Record the declined payment').saveOrder(this.view());
