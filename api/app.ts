@@ -103,7 +103,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/orders', rateLimitRouter(deps.redis, limits, deps.logger));
   app.use('/products', productsRouter({ ...deps, inventory }));
   app.use('/orders', ordersRouter({ ...deps, inventory, orders: metrics ? meteredOrderClient(orderClient, metrics) : orderClient, orderIdSecret: orderIdSecretOf(auth), limits }));
-  app.use('/auth', localSignInRouter(auth));
+  app.use('/auth', localSignInRouter(auth, deps.logger));
   app.use('/console', consoleRouter({ ...deps, orm: deps.staffOrm ?? deps.orm, taskQueue: deps.taskQueue ?? ORDER_TASK_QUEUE, settings: consoleSettings(deps) }));
   app.use('/webhooks', webhooksRouter({ orm: deps.orm, allowedHosts: deps.webhookAllowedHosts ?? parseAllowedHosts(loadConfig().WEBHOOK_ALLOWED_HOSTS) }));
   app.use(wrongMethodRouter([...ROUTE_POLICY, { method: 'GET', path: '/healthz' }, { method: 'GET', path: '/readyz' }, { method: 'GET', path: '/openapi.json' }, { method: 'GET', path: '/docs' }, { method: 'POST', path: '/auth/local-sign-in' }]));

@@ -8,6 +8,7 @@ import { connectRedis } from '../inventory/redis';
 import { devServerOptionsFrom, startDevServer } from '../temporal/dev-server';
 import { type PartLauncher, SupervisedPart } from './supervised-part';
 import { applyLocalSecrets, LOCAL_SECRETS_FILE } from './local-secrets';
+import { applyDevSignIn } from './dev-sign-in';
 
 /**
  * `npm start`: the whole service in one terminal — Temporal dev server (Web UI on TEMPORAL_UI_PORT), migrations,
@@ -56,6 +57,8 @@ async function main(): Promise<void> {
   // With no AUTH_JWKS_URL, a local signing secret (and codec key) are made once and kept; the parts inherit them.
   const applied = applyLocalSecrets(process.env, { withJwtSecret: !process.env.AUTH_JWKS_URL });
   if (applied.length > 0) console.log(`[start] ${applied.join(', ')} from ${path.relative(root, LOCAL_SECRETS_FILE)} (tokens: npm run --silent token -- --role customer --sub cus_42)`);
+  const signIn = applyDevSignIn(process.env);
+  if (signIn.length > 0) console.log(`[start] ${signIn.join(', ')}: the page's local sign-in form is on (AUTH_LOCAL_SIGN_IN=false turns it off)`);
   const config = loadConfig();
   await prepareDatabase(config.DATABASE_URL);
   (await connectRedis(config.REDIS_URL)).disconnect();

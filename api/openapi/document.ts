@@ -115,8 +115,8 @@ export function buildOpenApiDocument() {
   registry.registerPath({
     method: 'post',
     path: '/auth/local-sign-in',
-    summary: 'A token for a local or demo machine, any roles (only while AUTH_JWT_SECRET is the one key source)',
-    description: 'Open (no token needed): the web page signs in here. With AUTH_JWKS_URL set, tokens come from the OIDC provider and this answers 404.',
+    summary: 'A token for a developer machine, any roles (only where AUTH_LOCAL_SIGN_IN=true)',
+    description: 'Open (no token needed): the web page signs in here on a developer machine. Unless AUTH_LOCAL_SIGN_IN=true it answers 404, and tokens come from the OpenID provider.',
     tags: ['auth'],
     security: [],
     request: jsonBody(signInSchema),
