@@ -85,9 +85,13 @@ describe('AUTH_LOCAL_SIGN_IN', () => {
   });
 
   test('npm start turns it on when the environment does not say, and an explicit false wins', () => {
-    const unset: NodeJS.ProcessEnv = {};
+    const unset: NodeJS.ProcessEnv = { AUTH_JWT_SECRET: TEST_AUTH_SECRET };
     applyDevSignIn(unset);
     expect(unset.AUTH_LOCAL_SIGN_IN).toBe('true');
+    // With an outside provider's JWKS and no secret, there is nothing to sign local tokens with: it stays off.
+    const external: NodeJS.ProcessEnv = { AUTH_JWKS_URL: 'https://login.example/jwks' };
+    expect(applyDevSignIn(external)).toEqual([]);
+    expect(external.AUTH_LOCAL_SIGN_IN).toBeUndefined();
     const off: NodeJS.ProcessEnv = { AUTH_LOCAL_SIGN_IN: 'false' };
     expect(applyDevSignIn(off)).toEqual([]);
     expect(off.AUTH_LOCAL_SIGN_IN).toBe('false');
