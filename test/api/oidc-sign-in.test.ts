@@ -11,6 +11,7 @@ import pino from 'pino';
 import { createApp } from '../../api/app';
 import type { AuthConfig } from '../../config/auth';
 import { NO_LIMITS } from '../../config/limits';
+import { loadWebSignInConfig, type WebSignInConfig } from '../../config/web-sign-in';
 import { DEMO_PASSWORD } from '../../idp/accounts';
 import { signInAtIdp, startIdp, type RunningIdp } from '../support/idp';
 import { startService, type Service } from '../support/service';
@@ -42,9 +43,9 @@ const productionAuth = (overrides: Partial<AuthConfig> = {}): AuthConfig => ({
   ...overrides,
 });
 
-async function apiWith(auth: AuthConfig): Promise<string> {
+async function apiWith(auth: AuthConfig, webSignIn: WebSignInConfig = null): Promise<string> {
   const server = createServer(
-    createApp({ orm: service.orm, redis: service.redis, inventory: service.inventory, temporal: service.temporalClient, holdMs: 60_000, logger: pino({ level: 'silent' }), taskQueue: service.taskQueue, auth, limits: NO_LIMITS, webDir: null }),
+    createApp({ orm: service.orm, redis: service.redis, inventory: service.inventory, temporal: service.temporalClient, holdMs: 60_000, logger: pino({ level: 'silent' }), taskQueue: service.taskQueue, auth, webSignIn, limits: NO_LIMITS, webDir: null }),
   );
   servers.push(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -75,6 +76,16 @@ test("an operator signed in at the provider reads and cancels a buyer's order, a
   expect((await call(url, 'GET', `/orders/${placed.body.id}`, olivia)).body.customerId).toBe('cus-bob');
   expect((await call(url, 'POST', `/orders/${placed.body.id}/cancel`, olivia)).body.status).toBe('CANCELLED');
   expectProblem(await call(url, 'POST', '/orders', { ...olivia, json: { items: [{ productId, quantity: 1 }] } }), 403, 'FORBIDDEN');
+});
+
+test("the page learns where to sign in from GET /auth/config, and who signed in from GET /auth/me", async () => {
+  const webSignIn = loadWebSignInConfig({ OIDC_ISSUER: idp.issuer, OIDC_CLIENT_ID: idp.clientId });
+  const url = await apiWith(productionAuth(), webSignIn);
+  const options = await call(url, 'GET', '/auth/config', { as: 'anonymous' });
+  expect(options.body).toEqual({ localSignIn: false, oidc: { issuer: idp.issuer, clientId: idp.clientId, redirectUri: null, scope: 'openid email' } });
+  expect((await call(url, 'GET', '/auth/me', bearer(await accessTokenOf('sam')))).body).toEqual({ sub: 'staff-sam', roles: ['admin', 'operator'] });
+  expectProblem(await call(url, 'GET', '/auth/me', { as: 'anonymous' }), 401, 'UNAUTHENTICATED');
+  expect(() => loadWebSignInConfig({ OIDC_ISSUER: idp.issuer })).toThrow(/OIDC_CLIENT_ID: OIDC_ISSUER needs OIDC_CLIENT_ID/);
 });
 
 test('a wrong password is refused at the login form', async () => {
