@@ -18,7 +18,7 @@ export const PROBLEM_CODES = {
   PRODUCT_NOT_FOUND: { status: 404, meaning: 'no product has this id' },
   ORDER_NOT_FOUND: { status: 404, meaning: 'no order has this id' },
   NO_INVARIANT_CHECK: { status: 404, meaning: 'no invariant check has run yet; POST /console/invariant-checks runs one' },
-  LOCAL_SIGN_IN_DISABLED: { status: 404, meaning: 'local sign-in is off: keys come from an OIDC provider (AUTH_JWKS_URL), or no AUTH_JWT_SECRET is set' },
+  LOCAL_SIGN_IN_DISABLED: { status: 404, meaning: 'local sign-in is off: it answers only where AUTH_LOCAL_SIGN_IN=true (a developer\'s machine)' },
   WEB_PAGE_NOT_BUILT: { status: 404, meaning: 'the web page has not been built: run `npm run build:web`' },
   WEBHOOK_NOT_FOUND: { status: 404, meaning: 'no webhook endpoint has this id' },
   METHOD_NOT_ALLOWED: { status: 405, meaning: 'the path does not take this method; `Allow` lists those it takes' },

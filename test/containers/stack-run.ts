@@ -167,7 +167,7 @@ async function main(): Promise<number> {
   check('npm run check passes I1–I6 (in the compose network)', checker.status === 0, checker.status === 0 ? '' : `exit ${checker.status}: ${checker.stdout.slice(-1500)}${checker.stderr.slice(-500)}`);
 
   // Who ran what: the histories' ActivityTaskStarted events.
-  const connection = await Connection.connect({ address: 'localhost:7233' });
+  const connection = await Connection.connect({ address: '127.0.0.1:7233' });
   const client = new Client({ connection });
   const identities = new Set<string>();
   const retriedAfterCrash: string[] = [];
