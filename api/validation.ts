@@ -21,19 +21,47 @@ export const restockSchema = z.strictObject({
   quantity: z.int().min(1).max(MAX_STOCK_PER_REQUEST),
 });
 
+const orderLineSchema = z.strictObject({
+  productId: z.int().min(1).max(MAX_PRODUCT_ID),
+  quantity: z.int().min(1).max(MAX_UNITS_PER_LINE),
+});
+type OrderLineInput = z.infer<typeof orderLineSchema>;
+
+/**
+ * An order's lines as sent, merged: a product on several lines is one line with the summed quantity, in the place of
+ * its first line (a client building an order line by line, as a cart does, need not merge them itself). The sum is
+ * held to the same per-line bound, refused naming the first of the product's lines.
+ */
+export const orderLinesSchema = z
+  .array(orderLineSchema)
+  .min(1)
+  .max(MAX_LINES_PER_ORDER)
+  .transform((items, context) => {
+    const merged = mergeLines(items);
+    merged.forEach((line) => {
+      if (line.quantity <= MAX_UNITS_PER_LINE) return;
+      const first = items.findIndex((item) => item.productId === line.productId);
+      context.issues.push({
+        code: 'custom',
+        input: line.quantity,
+        path: [first, 'quantity'],
+        message: `lists product ${line.productId} on several lines totalling ${line.quantity} units; one line holds at most ${MAX_UNITS_PER_LINE}`,
+      });
+    });
+    return merged;
+  });
+
+/** One line per product, in the order products first appear, each with its lines' summed quantity. */
+export function mergeLines(items: readonly OrderLineInput[]): OrderLineInput[] {
+  const byProduct = new Map<number, number>();
+  for (const { productId, quantity } of items) byProduct.set(productId, (byProduct.get(productId) ?? 0) + quantity);
+  return [...byProduct].map(([productId, quantity]) => ({ productId, quantity }));
+}
+
 export const newOrderSchema = z.strictObject({
   /** Optional: the customer is the caller's token `sub`; a customerId that differs is refused (403). */
   customerId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,63}$/, 'must be 1–64 letters, digits or ._:@-').optional(),
-  items: z
-    .array(
-      z.strictObject({
-        productId: z.int().min(1).max(MAX_PRODUCT_ID),
-        quantity: z.int().min(1).max(MAX_UNITS_PER_LINE),
-      }),
-    )
-    .min(1)
-    .max(MAX_LINES_PER_ORDER)
-    .refine((items) => new Set(items.map((item) => item.productId)).size === items.length, 'lists a product twice; use quantity'),
+  items: orderLinesSchema,
   /** Where the buyer's notifications go (personal data: stored apart from the order, never logged). */
   email: z.email('must be an e-mail address').max(254).optional(),
 });
