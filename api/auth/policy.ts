@@ -1,22 +1,22 @@
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
 import { allow } from './middleware';
-import type { Role } from './roles';
+import type { Access } from './roles';
 
 export interface RoutePolicy {
   method: 'GET' | 'POST' | 'DELETE';
   path: string;
-  /** Who may call it; 'any' is any authenticated caller. Ownership (a buyer's own orders) is checked by the route. */
-  roles: readonly Role[] | 'any';
+  /** Who may call it (see Access). Ownership (a buyer's own orders and carts) is checked by the route. */
+  roles: Access;
 }
 
 /**
  * Who may call what, in one table (the tests walk it as a route × role matrix). Buyers (customer) place, pay and
- * cancel their own orders; admin keeps the catalogue; operator reads and cancels any order. /healthz and /readyz
- * are open.
+ * cancel their own orders; admin keeps the catalogue; operator reads and cancels any order. The catalogue's reads
+ * are public (a visitor browses before signing in); /healthz and /readyz are open.
  */
 export const ROUTE_POLICY: readonly RoutePolicy[] = [
-  { method: 'GET', path: '/products', roles: 'any' },
-  { method: 'GET', path: '/products/:id', roles: 'any' },
+  { method: 'GET', path: '/products', roles: 'public' },
+  { method: 'GET', path: '/products/:id', roles: 'public' },
   { method: 'POST', path: '/products', roles: ['admin'] },
   { method: 'POST', path: '/products/:id/restock', roles: ['admin'] },
   { method: 'POST', path: '/orders', roles: ['customer'] },
@@ -53,14 +53,18 @@ export function policyRouter(): Router {
     const under = Router();
     for (const { method, path, roles } of ROUTE_POLICY.filter((line) => isUnder(line.path, prefix))) {
       const relative = path.slice(prefix.length) || '/';
-      if (method === 'GET') under.get(relative, allow(roles));
-      else if (method === 'DELETE') under.delete(relative, allow(roles));
-      else under.post(relative, allow(roles));
+      // A caller its line lets through skips the catch-all below (which would refuse a public route's visitor).
+      const handlers = [allow(roles), leavePolicy];
+      if (method === 'GET') under.get(relative, ...handlers);
+      else if (method === 'DELETE') under.delete(relative, ...handlers);
+      else under.post(relative, ...handlers);
     }
     under.use(allow('any'));
     router.use(prefix, under);
   }
   return router;
 }
+
+const leavePolicy: RequestHandler = (_req, _res, next) => next('router');
 
 const isUnder = (path: string, prefix: string): boolean => path === prefix || path.startsWith(`${prefix}/`);

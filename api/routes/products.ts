@@ -5,6 +5,7 @@ import { resyncAvailability } from '../../inventory/availability-sync';
 import { idempotencyKeyOf } from '../idempotency-key';
 import { Problem } from '../problem';
 import type { Inventory } from '../../inventory/inventory';
+import { catalogueCaching } from '../catalogue-caching';
 import { recentReads } from '../recent-reads';
 import { decodeCursor, toPage } from '../pagination';
 import { newProductSchema, parse, productCursorSchema, productIdSchema, productListQuerySchema, restockSchema } from '../validation';
@@ -42,7 +43,7 @@ export function productsRouter({ orm, inventory, stockReadMaxAgeMs = 0 }: Produc
   });
 
   /** The catalogue in id order, a page at a time: `nextCursor` asks for the next page, null on the last. */
-  router.get('/', async (req, res) => {
+  router.get('/', catalogueCaching, async (req, res) => {
     const { limit, cursor } = parse(productListQuerySchema, req.query, 'query');
     const afterId = cursor === undefined ? 0 : decodeCursor(productCursorSchema, cursor).id;
     const products = await listProductPage(orm, { afterId, limit: limit + 1 });
@@ -51,7 +52,7 @@ export function productsRouter({ orm, inventory, stockReadMaxAgeMs = 0 }: Produc
     res.json(toPage(rows, limit, (row) => toProductResponse(row.product, row.available), (row) => ({ id: row.product.id })));
   });
 
-  router.get('/:id', async (req, res) => {
+  router.get('/:id', catalogueCaching, async (req, res) => {
     const productId = parse(productIdSchema, req.params.id, 'path', 'id');
     const [product, available] = await products.read(productId);
     if (!product) throw new ProductNotFoundError(productId);

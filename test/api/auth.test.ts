@@ -58,8 +58,8 @@ function caller(who: Who, owner: string): As | 'anonymous' {
 
 /** The matrix: what each route answers each caller. 404 for another buyer's order: its existence does not leak. */
 const EXPECTED: Record<string, Record<Who, number>> = {
-  'GET /products': { anonymous: 401, owner: 200, 'other buyer': 200, admin: 200, operator: 200 },
-  'GET /products/:id': { anonymous: 401, owner: 200, 'other buyer': 200, admin: 200, operator: 200 },
+  'GET /products': { anonymous: 200, owner: 200, 'other buyer': 200, admin: 200, operator: 200 },
+  'GET /products/:id': { anonymous: 200, owner: 200, 'other buyer': 200, admin: 200, operator: 200 },
   'POST /products': { anonymous: 401, owner: 403, 'other buyer': 403, admin: 201, operator: 403 },
   'POST /products/:id/restock': { anonymous: 401, owner: 403, 'other buyer': 403, admin: 200, operator: 403 },
   'POST /orders': { anonymous: 401, owner: 201, 'other buyer': 201, admin: 403, operator: 403 },

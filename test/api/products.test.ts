@@ -156,3 +156,59 @@ describe('products', () => {
     expect(accepted.body).toMatchObject({ stock: MAX_STOCK, available: MAX_STOCK });
   });
 });
+
+describe('the public catalogue', () => {
+  const visitor = { as: 'anonymous' as const };
+  const sharedCaching = 'public, max-age=2, s-maxage=2';
+
+  test('a visitor without a token reads a product, answered with shared caching headers and an ETag', async () => {
+    const product = await newProduct({ stock: 3 });
+    const answer = await fixture.api.get(`/products/${product.id}`, visitor);
+    expect(answer.status).toBe(200);
+    expect(answer.body).toEqual(product);
+    expect(answer.headers.get('cache-control')).toBe(sharedCaching);
+    expect(answer.headers.get('vary')).toMatch(/Authorization/i);
+    expect(answer.headers.get('etag')).toEqual(expect.any(String));
+  });
+
+  test('a visitor lists the catalogue with the same headers', async () => {
+    const answer = await fixture.api.get('/products?limit=5', visitor);
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('cache-control')).toBe(sharedCaching);
+    expect(answer.headers.get('etag')).toEqual(expect.any(String));
+  });
+
+  test('If-None-Match with the current ETag answers 304 without a body; once the product changes, 200 again', async () => {
+    const product = await newProduct({ stock: 3 });
+    const first = await fixture.api.get(`/products/${product.id}`, visitor);
+    // As a browser or a CDN revalidates. (fetch would add Cache-Control: no-cache to a conditional request, which
+    // asks for a full answer.)
+    const revalidate = { ...visitor, headers: { 'if-none-match': first.headers.get('etag')!, 'cache-control': 'max-age=0' } };
+    const repeat = await fixture.api.get(`/products/${product.id}`, revalidate);
+    expect(repeat.status).toBe(304);
+    expect(repeat.body).toBe('');
+    await fixture.api.post(`/products/${product.id}/restock`, { quantity: 1 });
+    const changed = await fixture.api.get(`/products/${product.id}`, revalidate);
+    expect(changed.status).toBe(200);
+    expect(changed.body.stock).toBe(4);
+  });
+
+  test('a signed-in caller gets the same product as a private answer', async () => {
+    const product = await newProduct();
+    const answer = await fixture.api.get(`/products/${product.id}`);
+    expect(answer.status).toBe(200);
+    expect(answer.body).toEqual(product);
+    expect(answer.headers.get('cache-control')).toBe('private, no-cache');
+  });
+
+  test.each(['/products', '/products/1'])('a bad token on GET %s is still refused: 401, not read as a visitor', async (path) => {
+    const answer = await fixture.api.get(path, { ...visitor, headers: { authorization: 'Bearer not-a-jwt' } });
+    expectProblem(answer, 401, 'UNAUTHENTICATED');
+    expect(answer.headers.get('www-authenticate')).toMatch(/error="invalid_token"/);
+  });
+
+  test('writing the catalogue still needs the admin role', async () => {
+    const answer = await fixture.api.post('/products', { sku: unique('api-sku'), name: 'Anonymous', priceCents: 1, stock: 1 }, visitor);
+    expectProblem(answer, 401, 'UNAUTHENTICATED');
+  });
+});
