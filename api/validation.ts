@@ -124,7 +124,20 @@ export const orderListQuerySchema = z.strictObject({
   ...pageQuery,
 });
 
-export const productListQuerySchema = z.strictObject({ ...pageQuery });
+/** A search's words: up to 8 (a product matches when its name or sku contains each; see db/catalogue.ts). */
+export const MAX_SEARCH_WORDS = 8;
+export const searchQuerySchema = z
+  .string()
+  .max(100)
+  .regex(/\S/, 'must hold a word')
+  .transform((text) => text.trim().split(/\s+/))
+  .refine((words) => words.length <= MAX_SEARCH_WORDS, `must hold at most ${MAX_SEARCH_WORDS} words`);
+
+export const productListQuerySchema = z.strictObject({
+  /** Words a product's name or sku must each contain, case-insensitively. */
+  q: searchQuerySchema.optional(),
+  ...pageQuery,
+});
 
 /** What a page cursor of each list holds (see api/pagination.ts). */
 export const productCursorSchema = z.strictObject({ id: z.int().min(0).max(MAX_PRODUCT_ID) });

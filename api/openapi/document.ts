@@ -50,7 +50,7 @@ export function buildOpenApiDocument() {
       },
     });
   publicRead(
-    { method: 'get', path: '/products', summary: 'The catalogue, a page at a time in id order (public)', tags: ['products'], request: { query: productListQuerySchema }, responses: { 200: json(pageOf(productResponse, 'ProductPage'), 'a page of products') } },
+    { method: 'get', path: '/products', summary: 'The catalogue, a page at a time in id order (public); `q` finds products whose name or sku contains each of its words, case-insensitively', tags: ['products'], request: { query: productListQuerySchema }, responses: { 200: json(pageOf(productResponse, 'ProductPage'), 'a page of products') } },
     ['VALIDATION_FAILED'],
   );
   route(

@@ -212,3 +212,76 @@ describe('the public catalogue', () => {
     expectProblem(answer, 401, 'UNAUTHENTICATED');
   });
 });
+
+describe('searching the catalogue: GET /products?q=', () => {
+  /** Products only this test's searches can find: every name and sku carries `tag`. */
+  async function productsTagged(tag: string) {
+    const create = async (sku: string, name: string) => {
+      const answer = await fixture.api.post('/products', { sku, name, priceCents: 1_500, stock: 2 });
+      expect(answer.status).toBe(201);
+      return answer.body as ProductBody;
+    };
+    const sneaker = await create(`SNK-${tag}-RED`, `Limited Sneaker ${tag}`);
+    const tote = await create(`TOTE-${tag}`, `Canvas tote ${tag} 100%_cotton`);
+    const boot = await create(`BOOT-${tag}-RED`, `Rain boot ${tag}`);
+    return { sneaker, tote, boot };
+  }
+  const search = async (q: string, extra = '') => {
+    const answer = await fixture.api.get(`/products?q=${encodeURIComponent(q)}${extra}`, { as: 'anonymous' });
+    expect(answer.status).toBe(200);
+    return answer;
+  };
+  const idsFound = async (q: string) => (await search(q)).body.data.map((product: ProductBody) => product.id);
+  const newTag = () => unique('srch').replace('-', '');
+
+  test('finds products whose name contains the word, whatever its case, also inside a word', async () => {
+    const tag = newTag();
+    const { sneaker } = await productsTagged(tag);
+    expect(await idsFound(`SNEAKER ${tag}`)).toEqual([sneaker.id]);
+    expect(await idsFound(`neak ${tag.toUpperCase()}`)).toEqual([sneaker.id]);
+    expect((await search(`sneaker ${tag}`)).body.data).toEqual([sneaker]);
+  });
+
+  test('finds products by sku, and a product must contain every word (in its name or its sku)', async () => {
+    const tag = newTag();
+    const { sneaker, boot } = await productsTagged(tag);
+    expect(await idsFound(`${tag}-red`)).toEqual([sneaker.id, boot.id]);
+    expect(await idsFound(`boot ${tag}-red`)).toEqual([boot.id]);
+    expect(await idsFound(`boot sneaker ${tag}`)).toEqual([]);
+  });
+
+  test('words shorter than three characters and LIKE wildcards are matched literally', async () => {
+    const tag = newTag();
+    const { tote } = await productsTagged(tag);
+    expect(await idsFound(`${tag} %_`)).toEqual([tote.id]);
+    expect(await idsFound(`${tag} 0%_c`)).toEqual([tote.id]);
+    expect(await idsFound(`${tag} _`)).toEqual([tote.id]);
+    expect(await idsFound(`${tag} ca`)).toEqual([tote.id]);
+  });
+
+  test('pages like the list: limit, then the cursor answers the rest', async () => {
+    const tag = newTag();
+    const { sneaker, tote, boot } = await productsTagged(tag);
+    const first = await search(tag, '&limit=2');
+    expect(first.body.data.map((product: ProductBody) => product.id)).toEqual([sneaker.id, tote.id]);
+    const second = await search(tag, `&limit=2&cursor=${first.body.nextCursor}`);
+    expect(second.body).toEqual({ data: [boot], nextCursor: null });
+  });
+
+  test('a search answer is cached like the list', async () => {
+    const answer = await search(newTag());
+    expect(answer.body).toEqual({ data: [], nextCursor: null });
+    expect(answer.headers.get('cache-control')).toBe('public, max-age=2, s-maxage=2');
+  });
+
+  test.each([
+    ['empty', ''],
+    ['blank', '   '],
+    ['longer than 100 characters', 'x'.repeat(101)],
+    ['of more than 8 words', 'a b c d e f g h i'],
+  ])('a q %s answers 400 naming query.q', async (_what, q) => {
+    const answer = await fixture.api.get(`/products?q=${encodeURIComponent(q)}`, { as: 'anonymous' });
+    expectProblem(answer, 400, 'VALIDATION_FAILED');
+    expect(answer.body.field).toBe('query.q');
+  });
+});
