@@ -115,6 +115,11 @@ export const productIdSchema = z
   .string()
   .regex(/^[1-9][0-9]{0,9}$/, 'must be a positive integer in decimal digits, without sign or leading zeros')
   .transform(Number);
+export const cartIdSchema = z.string().regex(/^crt_[a-f0-9]{32}$/, 'is not a cart id');
+/** PUT /carts/:id/lines/:productId: the line's quantity; 0 removes it. */
+export const cartLineSchema = z.strictObject({ quantity: z.int().min(0).max(MAX_UNITS_PER_LINE) });
+/** POST /carts/:id/checkout: optional; `expectedVersion` checks out only the cart as the client last saw it. */
+export const checkoutSchema = z.strictObject({ expectedVersion: z.int().min(1).max(4_294_967_295).optional() });
 export const orderIdSchema = z.string().regex(/^ord_[A-Za-z0-9_-]{1,60}$/, 'is not an order id');
 export const idempotencyKeySchema = z.string().regex(/^[\x21-\x7e]{1,255}$/, 'must be 1–255 visible ASCII characters');
 

@@ -3,7 +3,7 @@ import { allow } from './middleware';
 import type { Access } from './roles';
 
 export interface RoutePolicy {
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   path: string;
   /** Who may call it (see Access). Ownership (a buyer's own orders and carts) is checked by the route. */
   roles: Access;
@@ -11,7 +11,7 @@ export interface RoutePolicy {
 
 /**
  * Who may call what, in one table (the tests walk it as a route × role matrix). Buyers (customer) place, pay and
- * cancel their own orders; admin keeps the catalogue; operator reads and cancels any order. The catalogue's reads
+ * cancel their own orders and keep their own carts; admin keeps the catalogue; operator reads and cancels any order. The catalogue's reads
  * are public (a visitor browses before signing in); /healthz and /readyz are open.
  */
 export const ROUTE_POLICY: readonly RoutePolicy[] = [
@@ -24,6 +24,14 @@ export const ROUTE_POLICY: readonly RoutePolicy[] = [
   { method: 'GET', path: '/orders/:id', roles: ['customer', 'operator'] },
   { method: 'POST', path: '/orders/:id/payment', roles: ['customer'] },
   { method: 'POST', path: '/orders/:id/cancel', roles: ['customer', 'operator'] },
+  // A buyer keeps their own carts (another's is 404, checked by the route); staff may read any cart. /carts/mine comes
+  // before /carts/:id, which would take it.
+  { method: 'POST', path: '/carts', roles: ['customer'] },
+  { method: 'GET', path: '/carts/mine', roles: ['customer'] },
+  { method: 'GET', path: '/carts/:id', roles: ['customer', 'operator', 'admin'] },
+  { method: 'PUT', path: '/carts/:id/lines/:productId', roles: ['customer'] },
+  { method: 'DELETE', path: '/carts/:id/lines/:productId', roles: ['customer'] },
+  { method: 'POST', path: '/carts/:id/checkout', roles: ['customer'] },
   // The operator console's figures are for staff; running the invariant check is the operator's.
   { method: 'GET', path: '/console/settings', roles: ['operator', 'admin'] },
   { method: 'GET', path: '/console/summary', roles: ['operator', 'admin'] },
@@ -38,7 +46,7 @@ export const ROUTE_POLICY: readonly RoutePolicy[] = [
 ];
 
 /** Prefixes that are never open: a route added under them without a policy line still needs an authenticated caller. */
-const PROTECTED_PREFIXES = ['/products', '/orders', '/console', '/webhooks'];
+const PROTECTED_PREFIXES = ['/products', '/orders', '/carts', '/console', '/webhooks'];
 
 /**
  * One router per protected prefix, mounted at it, holding that prefix's policy lines and then the catch-all: a request
@@ -57,6 +65,7 @@ export function policyRouter(): Router {
       const handlers = [allow(roles), leavePolicy];
       if (method === 'GET') under.get(relative, ...handlers);
       else if (method === 'DELETE') under.delete(relative, ...handlers);
+      else if (method === 'PUT') under.put(relative, ...handlers);
       else under.post(relative, ...handlers);
     }
     under.use(allow('any'));

@@ -13,6 +13,7 @@ import {
   restockSchema,
   signInSchema,
 } from '../validation';
+import { registerCartPaths } from './cart-paths';
 import { registerConsolePaths } from './console-paths';
 import { BODY_CODES, CALLER_CODES, cachingHeaders, type RegisterRoute, idParam, json, jsonBody, locationHeader, NO_BODY_CODES, SERVICE_CODES } from './route-helpers';
 import { registerWebhookPaths } from './webhook-paths';
@@ -136,6 +137,7 @@ export function buildOpenApiDocument() {
     request: jsonBody(signInSchema),
     responses: { 200: json(signInResponse, 'the token'), ...problemAnswers([...BODY_CODES, 'LOCAL_SIGN_IN_DISABLED', 'UNAUTHENTICATED', ...SERVICE_CODES]) },
   });
+  registerCartPaths(route);
   registerConsolePaths(route);
   registerWebhookPaths(registry, route);
   registry.registerPath({ method: 'get', path: '/healthz', summary: 'The process answers', tags: ['health'], responses: { 200: json(healthResponse, 'up') } });
