@@ -5,6 +5,8 @@
  * dev server, MariaDB, Redis and the payments stand-in. Every buyer and product here is new.
  */
 import { MAX_PRICE_CENTS } from '../../config/bounds';
+import { checkI7 } from '../../check/invariants';
+import { takeSnapshot } from '../../check/snapshot';
 import { removeIdleCarts } from '../../db/carts';
 import { forkSql, run, select } from '../../db/sql';
 import { ADMIN, buyer, OPERATOR, type As } from '../support/auth';
@@ -269,5 +271,25 @@ describe('CART_TTL', () => {
     expect((await fresh.who.read(fresh.cart.id)).status).toBe(200);
     expect(await select(em, 'SELECT 1 FROM cart_line WHERE cart_id = ?', [idle.cart.id])).toEqual([]);
     expect(await select(em, 'SELECT order_id FROM cart_checkout WHERE order_id = ?', [placed.body.id])).toEqual([{ order_id: placed.body.id }]);
+  });
+});
+
+describe('invariant I7: one order per cart version', () => {
+  const snapshotSince = async (since: Date) =>
+    takeSnapshot({ orm: fixture.service.orm, redis: fixture.service.redis, paymentsUrl: null, temporal: null }, { ordersSince: since });
+  const options = { stuckAfterMs: 60_000, quietRequired: true };
+
+  test('holds for carts checked out (also concurrently), and catches a CHECKED_OUT cart naming no order', async () => {
+    const since = new Date(Date.now() - 1_000);
+    const { who, cart } = await cartWithLine();
+    await Promise.all([who.checkout(cart.id), who.checkout(cart.id), who.checkout(cart.id)]);
+    expect(checkI7(await snapshotSince(since), options)).toEqual([]);
+
+    const broken = await cartWithLine();
+    await run(forkSql(fixture.service.orm), "UPDATE cart SET status = 'CHECKED_OUT', order_id = 'ord_missing', updated_at = NOW(3) - INTERVAL 2 MINUTE WHERE id = ?", [broken.cart.id]);
+    expect(checkI7(await snapshotSince(new Date(Date.now() - 600_000)), options)).toEqual(
+      expect.arrayContaining([expect.objectContaining({ invariant: 'I7', severity: 'breach', orderId: 'ord_missing' })]),
+    );
+    await run(forkSql(fixture.service.orm), 'DELETE FROM cart WHERE id = ?', [broken.cart.id]);
   });
 });
