@@ -23,6 +23,7 @@ import { notFound, problemHandler } from './errors';
 import { docsRouter } from './openapi/docs-route';
 import { requireJsonBody, wrongMethodRouter } from './method-rules';
 import { refuseSoldOutEarly } from './sold-out-refusal';
+import { cartsRouter } from './routes/carts';
 import { consoleRouter, type ConsoleSettings } from './routes/console';
 import { localSignInRouter } from './routes/local-sign-in';
 import { SIGN_IN_OPTIONS_ROUTES, signInOptionsRouter } from './routes/sign-in-options';
@@ -104,9 +105,14 @@ export function createApp(deps: AppDeps): Express {
   app.use(healthRouter({ orm: deps.orm, redis: deps.redis, temporal: deps.temporal, taskQueue: deps.taskQueue ?? ORDER_TASK_QUEUE }));
   app.use(docsRouter());
   app.use(policyRouter());
-  app.use('/orders', rateLimitRouter(deps.redis, limits, deps.logger));
+  const rateLimits = rateLimitRouter(deps.redis, limits, deps.logger);
+  app.use('/orders', rateLimits);
+  // A checkout places an order: it spends the buyer's order budget (the router's POST / is the checkout itself here).
+  app.use('/carts/:id/checkout', rateLimits);
   app.use('/products', productsRouter({ ...deps, inventory }));
-  app.use('/orders', ordersRouter({ ...deps, inventory, orders: metrics ? meteredOrderClient(orderClient, metrics) : orderClient, orderIdSecret: orderIdSecretOf(auth), limits }));
+  const placement = { ...deps, inventory, orders: metrics ? meteredOrderClient(orderClient, metrics) : orderClient, orderIdSecret: orderIdSecretOf(auth), limits };
+  app.use('/orders', ordersRouter(placement));
+  app.use('/carts', cartsRouter({ ...placement, metrics }));
   app.use('/auth', localSignInRouter(auth, deps.logger));
   app.use('/auth', signInOptionsRouter(auth, deps.webSignIn === undefined ? loadWebSignInConfig() : deps.webSignIn));
   app.use('/console', consoleRouter({ ...deps, orm: deps.staffOrm ?? deps.orm, taskQueue: deps.taskQueue ?? ORDER_TASK_QUEUE, settings: consoleSettings(deps) }));

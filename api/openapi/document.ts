@@ -13,8 +13,9 @@ import {
   restockSchema,
   signInSchema,
 } from '../validation';
+import { registerCartPaths } from './cart-paths';
 import { registerConsolePaths } from './console-paths';
-import { BODY_CODES, CALLER_CODES, type RegisterRoute, idParam, json, jsonBody, locationHeader, NO_BODY_CODES, SERVICE_CODES } from './route-helpers';
+import { BODY_CODES, CALLER_CODES, cachingHeaders, type RegisterRoute, idParam, json, jsonBody, locationHeader, NO_BODY_CODES, SERVICE_CODES } from './route-helpers';
 import { registerWebhookPaths } from './webhook-paths';
 import { healthResponse, orderResponse, pageOf, pendingOrderResponse, problemAnswers, productResponse, readinessResponse, signInResponse, signInOptionsResponse, callerResponse } from './response-schemas';
 
@@ -35,8 +36,22 @@ export function buildOpenApiDocument() {
   const route: RegisterRoute = (config, codes) =>
     registry.registerPath({ ...secured, ...config, responses: { ...config.responses, ...problemAnswers([...codes, ...CALLER_CODES, ...SERVICE_CODES]) } });
 
-  route(
-    { method: 'get', path: '/products', summary: 'The catalogue, a page at a time in id order', tags: ['products'], request: { query: productListQuerySchema }, responses: { 200: json(pageOf(productResponse, 'ProductPage'), 'a page of products') } },
+  /**
+   * A catalogue read: anyone may call it (a token, when sent, is verified), answered with caching headers and, to a
+   * matching If-None-Match, 304 without a body.
+   */
+  const publicRead: RegisterRoute = (config, codes) =>
+    registry.registerPath({
+      ...config,
+      security: [{}, { [bearer.name]: [] }],
+      responses: {
+        ...Object.fromEntries(Object.entries(config.responses).map(([status, response]) => [status, { ...response, headers: cachingHeaders }])),
+        304: { description: 'If-None-Match named the current ETag: the copy the client holds is current', headers: cachingHeaders },
+        ...problemAnswers([...codes, 'UNAUTHENTICATED', ...SERVICE_CODES]),
+      },
+    });
+  publicRead(
+    { method: 'get', path: '/products', summary: 'The catalogue, a page at a time in id order (public); `q` finds products whose name or sku contains each of its words, case-insensitively', tags: ['products'], request: { query: productListQuerySchema }, responses: { 200: json(pageOf(productResponse, 'ProductPage'), 'a page of products') } },
     ['VALIDATION_FAILED'],
   );
   route(
@@ -50,8 +65,8 @@ export function buildOpenApiDocument() {
     },
     [...BODY_CODES, 'SKU_TAKEN'],
   );
-  route(
-    { method: 'get', path: '/products/{id}', summary: 'One product: stock (MySQL) and availability (Redis)', description: 'stock and available come from a MySQL and a Redis read that began at most STOCK_READ_MAX_AGE (100 ms by default) before the answer, shared by every request for the product meanwhile; a restock through the same API process is read back at once.', tags: ['products'], request: { params: idParam(productIdSchema) }, responses: { 200: json(productResponse, 'the product') } },
+  publicRead(
+    { method: 'get', path: '/products/{id}', summary: 'One product: stock (MySQL) and availability (Redis) (public)', description: 'stock and available come from a MySQL and a Redis read that began at most STOCK_READ_MAX_AGE (100 ms by default) before the answer, shared by every request for the product meanwhile; a restock through the same API process is read back at once.', tags: ['products'], request: { params: idParam(productIdSchema) }, responses: { 200: json(productResponse, 'the product') } },
     ['VALIDATION_FAILED', 'PRODUCT_NOT_FOUND'],
   );
   route(
@@ -135,6 +150,7 @@ export function buildOpenApiDocument() {
     { method: 'get', path: '/auth/me', summary: 'The caller as the API reads the token (sub and roles)', tags: ['auth'], responses: { 200: json(callerResponse, 'the caller') } },
     [],
   );
+  registerCartPaths(route);
   registerConsolePaths(route);
   registerWebhookPaths(registry, route);
   registry.registerPath({ method: 'get', path: '/healthz', summary: 'The process answers', tags: ['health'], responses: { 200: json(healthResponse, 'up') } });
