@@ -7,6 +7,8 @@ import type { Inventory } from '../inventory/inventory';
 import type { SoldOutFlags } from '../inventory/sold-out-flags';
 import { ORDER_TASK_QUEUE } from '../temporal/names';
 import { OrderClient } from '../temporal/order-client';
+import { AfterSaleClient } from '../temporal/after-sale-client';
+import { DEFAULT_RETURN_WINDOW_MS } from '../workflows/after-sale-types';
 import { createApiMetrics, type ApiMetrics } from '../telemetry/api-metrics';
 import { meteredInventory, meteredOrderClient } from '../telemetry/api-observers';
 import { requestTelemetry } from '../telemetry/request-telemetry';
@@ -27,6 +29,7 @@ import { consoleRouter, type ConsoleSettings } from './routes/console';
 import { localSignInRouter } from './routes/local-sign-in';
 import { healthRouter } from './routes/health';
 import { ordersRouter } from './routes/orders';
+import { orderAfterSaleRouter, returnsRouter } from './routes/after-sale';
 import { productsRouter } from './routes/products';
 import { defaultWebDir, webPage } from './web-page';
 import { webhooksRouter } from './routes/webhooks';
@@ -47,6 +50,8 @@ export interface AppDeps {
   holdMs: number;
   /** CAPTURE_RETRY_WINDOW: how long each order's workflow retries a failing capture (default 7 days). */
   captureRetryWindowMs?: number;
+  /** RETURN_WINDOW: how long after confirmation a buyer may ask to return units (default 14 days). */
+  returnWindowMs?: number;
   /** TEMPORAL_CALL_TIMEOUT: the deadline of every call to Temporal; none when not given (see OrderClient). */
   temporalCallTimeoutMs?: number;
   logger: Logger;
@@ -102,7 +107,11 @@ export function createApp(deps: AppDeps): Express {
   app.use(policyRouter());
   app.use('/orders', rateLimitRouter(deps.redis, limits, deps.logger));
   app.use('/products', productsRouter({ ...deps, inventory }));
-  app.use('/orders', ordersRouter({ ...deps, inventory, orders: metrics ? meteredOrderClient(orderClient, metrics) : orderClient, orderIdSecret: orderIdSecretOf(auth), limits }));
+  const orderIdSecret = orderIdSecretOf(auth);
+  app.use('/orders', ordersRouter({ ...deps, inventory, orders: metrics ? meteredOrderClient(orderClient, metrics) : orderClient, orderIdSecret, limits }));
+  const afterSale = new AfterSaleClient(deps.temporal, orderClient, deps.returnWindowMs ?? DEFAULT_RETURN_WINDOW_MS, deps.taskQueue);
+  app.use('/orders', orderAfterSaleRouter({ orm: deps.orm, afterSale, orderIdSecret }));
+  app.use('/returns', returnsRouter({ orm: deps.orm, afterSale }));
   app.use('/auth', localSignInRouter(auth));
   app.use('/console', consoleRouter({ ...deps, orm: deps.staffOrm ?? deps.orm, taskQueue: deps.taskQueue ?? ORDER_TASK_QUEUE, settings: consoleSettings(deps) }));
   app.use('/webhooks', webhooksRouter({ orm: deps.orm, allowedHosts: deps.webhookAllowedHosts ?? parseAllowedHosts(loadConfig().WEBHOOK_ALLOWED_HOSTS) }));

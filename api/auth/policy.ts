@@ -24,6 +24,11 @@ export const ROUTE_POLICY: readonly RoutePolicy[] = [
   { method: 'GET', path: '/orders/:id', roles: ['customer', 'operator'] },
   { method: 'POST', path: '/orders/:id/payment', roles: ['customer'] },
   { method: 'POST', path: '/orders/:id/cancel', roles: ['customer', 'operator'] },
+  // After the sale: staff refund; the buyer asks to return, staff receive the parcel.
+  { method: 'POST', path: '/orders/:id/refunds', roles: ['operator'] },
+  { method: 'GET', path: '/orders/:id/refunds/:refundId', roles: ['customer', 'operator'] },
+  { method: 'POST', path: '/orders/:id/returns', roles: ['customer'] },
+  { method: 'POST', path: '/returns/:id/receive', roles: ['operator'] },
   // The operator console's figures are for staff; running the invariant check is the operator's.
   { method: 'GET', path: '/console/settings', roles: ['operator', 'admin'] },
   { method: 'GET', path: '/console/summary', roles: ['operator', 'admin'] },
@@ -38,7 +43,7 @@ export const ROUTE_POLICY: readonly RoutePolicy[] = [
 ];
 
 /** Prefixes that are never open: a route added under them without a policy line still needs an authenticated caller. */
-const PROTECTED_PREFIXES = ['/products', '/orders', '/console', '/webhooks'];
+const PROTECTED_PREFIXES = ['/products', '/orders', '/returns', '/console', '/webhooks'];
 
 /**
  * One router per protected prefix, mounted at it, holding that prefix's policy lines and then the catch-all: a request

@@ -13,6 +13,7 @@ import {
   restockSchema,
   signInSchema,
 } from '../validation';
+import { registerAfterSalePaths } from './after-sale-paths';
 import { registerConsolePaths } from './console-paths';
 import { BODY_CODES, CALLER_CODES, type RegisterRoute, idParam, json, jsonBody, locationHeader, NO_BODY_CODES, SERVICE_CODES } from './route-helpers';
 import { registerWebhookPaths } from './webhook-paths';
@@ -122,6 +123,7 @@ export function buildOpenApiDocument() {
     request: jsonBody(signInSchema),
     responses: { 200: json(signInResponse, 'the token'), ...problemAnswers([...BODY_CODES, 'LOCAL_SIGN_IN_DISABLED', 'UNAUTHENTICATED', ...SERVICE_CODES]) },
   });
+  registerAfterSalePaths(route);
   registerConsolePaths(route);
   registerWebhookPaths(registry, route);
   registry.registerPath({ method: 'get', path: '/healthz', summary: 'The process answers', tags: ['health'], responses: { 200: json(healthResponse, 'up') } });

@@ -10,6 +10,8 @@ import { TemporalDeadlineError } from '../../temporal/order-errors';
 import type { OrderView } from '../../workflows/order-types';
 import type { LimitsConfig } from '../../config/limits';
 import { attemptsOf } from '../../db/payment-attempts';
+import { afterSaleOf } from '../../db/after-sale';
+import { toRefundResponse } from './after-sale';
 import { payRecorded } from '../recorded-payment';
 import { holdBuyerCaps } from '../limits/caps';
 import type { Redis } from 'ioredis';
@@ -129,8 +131,10 @@ export function ordersRouter({ orm, redis, inventory, orders, holdMs, orderIdSec
       throw orderNotFound(orderId);
     }
     if (!mayAccess(caller, order.customerId)) throw orderNotFound(orderId);
+    const { refunds, ...afterSale } = await afterSaleOf(orm, order);
+    const shown = { ...toOrderResponse(order, caller), ...afterSale, refunds: refunds.map(toRefundResponse) };
     // Staff also see every payment attempt with the provider's reason.
-    res.json(isOperator(caller) ? { ...toOrderResponse(order, caller), paymentAttempts: await attemptsOf(orm, orderId) } : toOrderResponse(order, caller));
+    res.json(isOperator(caller) ? { ...shown, paymentAttempts: await attemptsOf(orm, orderId) } : shown);
   });
 
   router.post('/:id/payment', async (req, res) => {
