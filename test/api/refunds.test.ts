@@ -3,13 +3,32 @@
  * after-sale workflow on the real Temporal dev server, MariaDB, Redis and the payments stand-in.
  */
 import { randomUUID } from 'node:crypto';
-import { OPERATOR } from '../support/auth';
+import { forkSql, run } from '../../db/sql';
+import { ADMIN, OPERATOR } from '../support/auth';
 import { readStock } from '../support/db';
+import { startWebhookReceiver, verifiedEvent, type WebhookReceiver } from '../support/webhook-receiver';
 import { useService } from './fixtures';
 import { eventually, expectProblem, type Answer } from './http';
 
-const fixture = useService({ holdMs: 60_000 });
+const FAST_RETRIES = { attemptTimeoutMs: 4_000, initialIntervalMs: 200, maximumIntervalMs: 1_000, giveUpAfterMs: 60_000 };
+const fixture = useService({ holdMs: 60_000, metrics: true, webhooks: { allowedHosts: new Set(['127.0.0.1']), policy: FAST_RETRIES } });
 const { newProduct, reservedOrder, pay, available } = fixture;
+
+let receiver: WebhookReceiver;
+let secret: string;
+beforeAll(async () => {
+  receiver = await startWebhookReceiver();
+  // Endpoints other test files left in this database would be sent these events too.
+  await run(forkSql(fixture.service.orm), 'UPDATE webhook_endpoint SET deleted_at = CURRENT_TIMESTAMP(3) WHERE deleted_at IS NULL');
+  const registered = await fixture.api.post('/webhooks', { url: receiver.url, events: ['order.refunded', 'refund.failed', 'return.received'] }, { as: ADMIN });
+  secret = registered.body.secret;
+});
+afterAll(() => receiver?.close());
+
+/** The verified events this receiver got about one order. */
+const eventsAbout = (orderId: string) => receiver.received.filter((webhook) => webhook.body.includes(orderId)).map((webhook) => verifiedEvent(webhook, secret));
+const metric = async (name: 'refunds' | 'returnedUnits', labels: Record<string, string>) =>
+  (await fixture.service.metrics!.saga[name].get()).values.find((value) => Object.entries(labels).every(([key, text]) => (value.labels as Record<string, unknown>)[key] === text))?.value ?? 0;
 
 /** A CONFIRMED order of `quantity` units at 10.00, paid with `token`. */
 async function soldOrder(options: { quantity?: number; token?: string; stock?: number } = {}) {
@@ -81,10 +100,21 @@ describe('refunds', () => {
 
   test('a refund the provider declines ends FAILED, is never retried into a refund, and leaves the order unrefunded', async () => {
     const { orderId } = await soldOrder({ token: 'tok_refundFails' });
+    const failedBefore = await metric('refunds', { status: 'FAILED' });
     const answer = await refund(orderId, { amountCents: 2_000 });
     expect(await settled(orderId, answer.body.id)).toMatchObject({ status: 'FAILED', failureReason: expect.stringContaining('declined') });
     expect(await providerRefunds(orderId)).toEqual([]);
     expect((await fixture.api.get(`/orders/${orderId}`)).body).toMatchObject({ refundedCents: 0, refundStatus: 'NONE' });
+    // Staff are told: a metric and a webhook.
+    expect(await metric('refunds', { status: 'FAILED' })).toBe(failedBefore + 1);
+    await eventually(async () => expect(eventsAbout(orderId)).toMatchObject([{ type: 'refund.failed', data: { refundId: answer.body.id, failureReason: expect.any(String) } }]));
+  });
+
+  test('a refund whose answer the provider lost is found on the retry and ends SUCCEEDED, made once', async () => {
+    const { orderId } = await soldOrder({ token: 'tok_refundTimeout' });
+    const answer = await refund(orderId, { amountCents: 700 });
+    expect(await settled(orderId, answer.body.id)).toMatchObject({ status: 'SUCCEEDED', amountCents: 700 });
+    expect((await providerRefunds(orderId)).map((made) => made.amountCents)).toEqual([700]);
   });
 
   test('only a CONFIRMED order is refundable; a refund needs an Idempotency-Key and staff', async () => {
@@ -118,6 +148,8 @@ describe('returns', () => {
     expect(await available(product.id)).toBe(8);
     expect(await settled(orderId, once.body.refundId)).toMatchObject({ status: 'SUCCEEDED', amountCents: 2_000, returnId: asked.body.id });
     expect((await fixture.api.get(`/orders/${orderId}`)).body).toMatchObject({ refundStatus: 'PARTIALLY_REFUNDED', returns: [{ id: asked.body.id, status: 'RECEIVED' }] });
+    await eventually(async () => expect(eventsAbout(orderId).map((event) => event.type).sort()).toEqual(['order.refunded', 'return.received']));
+    expect(await metric('returnedUnits', { condition: 'DAMAGED' })).toBeGreaterThanOrEqual(1);
   });
 
   test('a return of more units than were sold is refused, and a refund alone never restocks', async () => {
