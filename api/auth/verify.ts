@@ -2,6 +2,7 @@ import { createSecretKey } from 'node:crypto';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { AuthConfig } from '../../config/auth';
 import { ROLES, type Caller, type Role } from './roles';
+import { SUBJECT_PATTERN } from './subject';
 import { withVerifiedTokenCache, type VerifiedToken } from './verified-tokens';
 
 /** Tokens minted a little in the future or expired a moment ago still pass: clocks of issuer and API drift. */
@@ -11,9 +12,6 @@ export const CLOCK_TOLERANCE_SECONDS = 30;
 export class InvalidTokenError extends Error {}
 
 export type VerifyToken = (token: string) => Promise<Caller>;
-
-/** The `sub` a token may carry: it becomes the customer id of a buyer's orders (an opaque id, never an e-mail). */
-const SUBJECT = /^[A-Za-z0-9][A-Za-z0-9._:@|-]{0,127}$/;
 
 /**
  * Verifies a bearer JWT: signature (HS256 with AUTH_JWT_SECRET, or any asymmetric key of AUTH_JWKS_URL), expiry and
@@ -53,7 +51,7 @@ export function createTokenCheck(config: TokenConfig): (token: string) => Promis
       if (error instanceof InvalidTokenError) throw error;
       throw new InvalidTokenError(describe(error));
     }
-    if (typeof payload.sub !== 'string' || !SUBJECT.test(payload.sub)) throw new InvalidTokenError('the sub claim is not an opaque id');
+    if (typeof payload.sub !== 'string' || !SUBJECT_PATTERN.test(payload.sub)) throw new InvalidTokenError('the sub claim is not an opaque id');
     const email = emailOf(payload.email);
     // exp is a required claim, so jwtVerify has checked it is a number.
     return { caller: { sub: payload.sub, roles: rolesOf(payload.roles), ...(email ? { email } : {}) }, expiresAtMs: (payload.exp as number) * 1000 };
