@@ -3,6 +3,8 @@
  * after-sale workflow on the real Temporal dev server, MariaDB, Redis and the payments stand-in.
  */
 import { randomUUID } from 'node:crypto';
+import { checkInvariants } from '../../check/invariants';
+import { takeSnapshot } from '../../check/snapshot';
 import { forkSql, run } from '../../db/sql';
 import { ADMIN, OPERATOR } from '../support/auth';
 import { readStock } from '../support/db';
@@ -30,9 +32,13 @@ const eventsAbout = (orderId: string) => receiver.received.filter((webhook) => w
 const metric = async (name: 'refunds' | 'returnedUnits', labels: Record<string, string>) =>
   (await fixture.service.metrics!.saga[name].get()).values.find((value) => Object.entries(labels).every(([key, text]) => (value.labels as Record<string, unknown>)[key] === text))?.value ?? 0;
 
+/** Every product these tests sold: the invariant check at the end looks at them. */
+const productIds: number[] = [];
+
 /** A CONFIRMED order of `quantity` units at 10.00, paid with `token`. */
 async function soldOrder(options: { quantity?: number; token?: string; stock?: number } = {}) {
   const product = await newProduct({ stock: options.stock ?? 10, priceCents: 1_000 });
+  productIds.push(product.id);
   const { orderId } = await reservedOrder({ product, quantity: options.quantity ?? 2 });
   expect((await pay(orderId, options.token ?? 'tok_visa')).body.status).toBe('CONFIRMED');
   return { product, orderId };
@@ -164,5 +170,15 @@ describe('returns', () => {
 
   test('receiving a return that does not exist is 404 RETURN_NOT_FOUND', async () => {
     expectProblem(await fixture.api.post('/returns/ret_nope/receive', { lines: [{ productId: 1, quantity: 1, condition: 'SELLABLE' }] }), 404, 'RETURN_NOT_FOUND');
+  });
+});
+
+describe('invariants', () => {
+  test("npm run check's invariants hold over every order above, I8 (after the sale) included", async () => {
+    expect(productIds.length).toBeGreaterThan(5);
+    const { orm, redis, paymentsBaseUrl } = fixture.service;
+    const result = checkInvariants(await takeSnapshot({ orm, redis, paymentsUrl: paymentsBaseUrl, temporal: null }, { productIds }), { stuckAfterMs: 60_000, quietRequired: true });
+    expect(result.findings.filter((finding) => finding.severity === 'breach')).toEqual([]);
+    expect(result.summary.I8).toMatchObject({ status: 'ok', breaches: 0 });
   });
 });
