@@ -50,8 +50,9 @@ const REFUND_STEP: ActivityOptions = {
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: [REFUND_DECLINED, PAYMENT_REQUEST_REJECTED] },
 };
 
-/** How long a refund request waits for the provider's answer before it answers PENDING (the refund goes on). */
-const ANSWER_WAIT = '10s';
+/** How long a refund request waits for the provider's answer before it answers PENDING (the refund goes on): well inside
+ * the API's TEMPORAL_CALL_TIMEOUT (10 s by default), so a slow provider gives a PENDING refund, not a 503. */
+const ANSWER_WAIT = '3s';
 
 const activities = (options: ActivityOptions, summary: string) => proxyActivities<AfterSaleActivities>({ ...options, summary });
 
