@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { createApp } from '../../api/app';
 import { NO_LIMITS } from '../../config/limits';
-import { TEST_AUTH_SECRET } from '../support/auth';
+import { OPERATOR, TEST_AUTH_SECRET } from '../support/auth';
 import { forkSql, select } from '../../db/sql';
 import { openTestOrm } from '../support/db';
 import { startService, type Service } from '../support/service';
@@ -97,6 +97,25 @@ describe('GET /console/summary', () => {
     expect(after.compensations.stockRestores - before.compensations.stockRestores).toBe(1);
     expect(after.orders.outcomes.FAILED - before.orders.outcomes.FAILED).toBe(1);
     expect(after.products.find((row: { id: number }) => row.id === productId)).toMatchObject({ stock: 3, available: 3, soldOutAt: null });
+  });
+
+  test('counts refunds and returns after the sale beside the compensations', async () => {
+    const productId = await newProduct(5);
+    const before = await summary();
+    const orderId = await reserve(productId, 2);
+    expect((await api.post(`/orders/${orderId}/payment`, { paymentToken: 'tok_visa' })).body.status).toBe('CONFIRMED');
+    const refunded = await api.post(`/orders/${orderId}/refunds`, { amountCents: 300, reason: 'console', expectedRefundedCents: 0 }, { as: OPERATOR, idempotencyKey: unique('refund') });
+    expect(refunded.status).toBe(202);
+    const asked = await api.post(`/orders/${orderId}/returns`, { lines: [{ productId, quantity: 1 }] });
+    const received = await api.post(`/returns/${asked.body.id}/receive`, { lines: [{ productId, quantity: 1, condition: 'SELLABLE' }] }, { as: OPERATOR });
+    expect(received.body.status).toBe('RECEIVED');
+    await eventually(async () => {
+      const after = await summary();
+      expect(after.compensations.refundsSucceeded - before.compensations.refundsSucceeded).toBe(2);
+      expect(after.compensations.refundedCents - before.compensations.refundedCents).toBe(300 + 1_000);
+      expect(after.compensations.returnsReceived - before.compensations.returnsReceived).toBe(1);
+      expect(after.compensations.unitsReturned - before.compensations.unitsReturned).toBe(1);
+    });
   });
 
   test('counts sagas in flight from Temporal and open orders from MySQL, and both fall when the order is cancelled', async () => {
