@@ -1,6 +1,6 @@
 import './openapi/zod-extension';
 import { z } from 'zod';
-import { MAX_LINES_PER_ORDER, MAX_PRICE_CENTS, MAX_PRODUCT_ID, MAX_STOCK_PER_REQUEST, MAX_UNITS_PER_LINE, MIN_PRICE_CENTS } from '../config/bounds';
+import { MAX_LINES_PER_ORDER, MAX_PAYMENT_CENTS, MAX_PRICE_CENTS, MAX_PRODUCT_ID, MAX_STOCK_PER_REQUEST, MAX_UNITS_PER_LINE, MIN_PRICE_CENTS } from '../config/bounds';
 import { ORDER_STATUSES } from '../workflows/order-types';
 import { parseDuration } from '../config';
 import { ROLES } from './auth/roles';
@@ -71,6 +71,36 @@ export type NewOrder = z.infer<typeof newOrderSchema>;
 export const paymentSchema = z.strictObject({
   paymentToken: z.string().regex(/^[A-Za-z0-9_]{1,100}$/, 'must be a payment token such as tok_visa'),
 });
+
+const units = { productId: z.int().min(1).max(MAX_PRODUCT_ID), quantity: z.int().min(1).max(MAX_UNITS_PER_LINE) };
+const unitsOf = () => z.array(z.strictObject(units)).min(1).max(MAX_LINES_PER_ORDER);
+const oncePerProduct = (lines: Array<{ productId: number }>) => new Set(lines.map((line) => line.productId)).size === lines.length;
+
+/** POST /orders/:id/refunds: an amount or the units it is for, never both. */
+export const refundSchema = z
+  .strictObject({
+    amountCents: z.int().min(1).max(MAX_PAYMENT_CENTS).optional(),
+    lines: unitsOf().refine(oncePerProduct, 'lists a product twice; use quantity').optional(),
+    reason: z.string().trim().min(1).max(500),
+    /** What the caller believes is refunded or being refunded already (0 for a first refund). */
+    expectedRefundedCents: z.int().min(0).max(MAX_PAYMENT_CENTS),
+  })
+  .refine((body) => (body.amountCents === undefined) !== (body.lines === undefined), { message: 'give either amountCents or lines, not both', path: ['amountCents'] });
+export type NewRefund = z.infer<typeof refundSchema>;
+
+/** POST /orders/:id/returns. */
+export const returnSchema = z.strictObject({ lines: unitsOf().refine(oncePerProduct, 'lists a product twice; use quantity') });
+
+/** POST /returns/:id/receive: what arrived, line by line, in which condition (a product may come in both). */
+export const receiveSchema = z.strictObject({
+  lines: z
+    .array(z.strictObject({ ...units, condition: z.enum(['SELLABLE', 'DAMAGED']) }))
+    .min(1)
+    .max(2 * MAX_LINES_PER_ORDER),
+});
+
+export const refundIdSchema = z.string().regex(/^rf_[A-Za-z0-9_-]{1,80}$/, 'is not a refund id');
+export const returnIdSchema = z.string().regex(/^ret_[A-Za-z0-9_-]{1,60}$/, 'is not a return id');
 
 export const newWebhookSchema = z.strictObject({
   url: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).max(2048),

@@ -21,6 +21,7 @@ import { Inventory } from '../inventory/inventory';
 import { connectRedis } from '../inventory/redis';
 import { createPaymentsClient } from '../payments/client';
 import { workerMetrics } from '../telemetry/worker-endpoint';
+import { afterSaleMetrics } from '../telemetry/saga-metrics';
 import { dataConverterFor } from '../temporal/codec';
 import { startWorkerHealthServer } from './health';
 import { sdkLoggerFrom } from './sdk-logger';
@@ -56,6 +57,7 @@ async function main(): Promise<void> {
     notifier,
     onAvailabilityRebuilt: () => metrics?.saga.availabilityRebuilds.inc(),
     webhooks,
+    afterSale: metrics && afterSaleMetrics(metrics.saga),
   });
   const worker = await createOrderWorker({
     connection,

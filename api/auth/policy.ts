@@ -32,6 +32,11 @@ export const ROUTE_POLICY: readonly RoutePolicy[] = [
   { method: 'PUT', path: '/carts/:id/lines/:productId', roles: ['customer'] },
   { method: 'DELETE', path: '/carts/:id/lines/:productId', roles: ['customer'] },
   { method: 'POST', path: '/carts/:id/checkout', roles: ['customer'] },
+  // After the sale: staff refund; the buyer asks to return, staff receive the parcel.
+  { method: 'POST', path: '/orders/:id/refunds', roles: ['operator'] },
+  { method: 'GET', path: '/orders/:id/refunds/:refundId', roles: ['customer', 'operator'] },
+  { method: 'POST', path: '/orders/:id/returns', roles: ['customer'] },
+  { method: 'POST', path: '/returns/:id/receive', roles: ['operator'] },
   // The operator console's figures are for staff; running the invariant check is the operator's.
   { method: 'GET', path: '/console/settings', roles: ['operator', 'admin'] },
   { method: 'GET', path: '/console/summary', roles: ['operator', 'admin'] },
@@ -46,7 +51,7 @@ export const ROUTE_POLICY: readonly RoutePolicy[] = [
 ];
 
 /** Prefixes that are never open: a route added under them without a policy line still needs an authenticated caller. */
-const PROTECTED_PREFIXES = ['/products', '/orders', '/carts', '/console', '/webhooks'];
+const PROTECTED_PREFIXES = ['/products', '/orders', '/returns', '/carts', '/console', '/webhooks'];
 
 /**
  * One router per protected prefix, mounted at it, holding that prefix's policy lines and then the catch-all: a request
