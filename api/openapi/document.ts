@@ -16,6 +16,7 @@ import {
 import { registerConsolePaths } from './console-paths';
 import { BODY_CODES, CALLER_CODES, type RegisterRoute, idParam, json, jsonBody, locationHeader, NO_BODY_CODES, SERVICE_CODES } from './route-helpers';
 import { registerWebhookPaths } from './webhook-paths';
+import { registerCouponPaths } from './coupon-paths';
 import { healthResponse, orderResponse, pageOf, pendingOrderResponse, problemAnswers, productResponse, readinessResponse, signInResponse } from './response-schemas';
 
 /**
@@ -124,6 +125,7 @@ export function buildOpenApiDocument() {
   });
   registerConsolePaths(route);
   registerWebhookPaths(registry, route);
+  registerCouponPaths(route);
   registry.registerPath({ method: 'get', path: '/healthz', summary: 'The process answers', tags: ['health'], responses: { 200: json(healthResponse, 'up') } });
   registry.registerPath({
     method: 'get',

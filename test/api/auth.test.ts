@@ -71,6 +71,12 @@ const EXPECTED: Record<string, Record<Who, number>> = {
   'GET /console/summary': { anonymous: 401, owner: 403, 'other buyer': 403, admin: 200, operator: 200 },
   'POST /console/invariant-checks': { anonymous: 401, owner: 403, 'other buyer': 403, admin: 403, operator: 200 },
   'GET /console/invariant-checks/latest': { anonymous: 401, owner: 403, 'other buyer': 403, admin: 200, operator: 200 },
+  'POST /coupons': { anonymous: 401, owner: 403, 'other buyer': 403, admin: 201, operator: 403 },
+  'GET /coupons': { anonymous: 401, owner: 403, 'other buyer': 403, admin: 200, operator: 200 },
+  'GET /coupons/:code': { anonymous: 401, owner: 403, 'other buyer': 403, admin: 200, operator: 200 },
+  'POST /coupons/:code/disable': { anonymous: 401, owner: 403, 'other buyer': 403, admin: 200, operator: 403 },
+  'POST /coupons/:code/claims': { anonymous: 401, owner: 201, 'other buyer': 201, admin: 403, operator: 403 },
+  'GET /me/coupons': { anonymous: 401, owner: 200, 'other buyer': 200, admin: 403, operator: 403 },
   'POST /webhooks': { anonymous: 401, owner: 403, 'other buyer': 403, admin: 201, operator: 403 },
   'GET /webhooks': { anonymous: 401, owner: 403, 'other buyer': 403, admin: 200, operator: 403 },
   'GET /webhooks/:id': { anonymous: 401, owner: 403, 'other buyer': 403, admin: 200, operator: 403 },
@@ -90,9 +96,21 @@ async function webhookIdFor(route: string): Promise<string> {
   return registered.body.id;
 }
 
-function request(route: string, orderId: string, webhookId: string): { method: string; path: string; json?: unknown } {
+const matrixCoupon = () => ({ code: unique('AUTH').toUpperCase().replace(/[^A-Z0-9_-]/g, '-').slice(0, 32), name: 'Matrix coupon', percentOff: 10, quantity: 10 });
+
+/** A fresh coupon for each case on /coupons/:code, so a disabling in one case leaves the others theirs. */
+async function couponCodeFor(route: string): Promise<string> {
+  if (!route.includes('/coupons/:code')) return '';
+  const created = await call(service.baseUrl, 'POST', '/coupons', { json: matrixCoupon(), as: ADMIN });
+  expect(created.status).toBe(201);
+  return created.body.code;
+}
+
+function request(route: string, orderId: string, webhookId: string, couponCode = ''): { method: string; path: string; json?: unknown } {
   const [method, template] = route.split(' ');
-  const path = template.replace(':id', template.startsWith('/orders') ? orderId : template.startsWith('/webhooks') ? webhookId : String(productId));
+  const path = template
+    .replace(':code', couponCode)
+    .replace(':id', template.startsWith('/orders') ? orderId : template.startsWith('/webhooks') ? webhookId : String(productId));
   const bodies: Record<string, unknown> = {
     'POST /products': { sku: unique('auth-sku'), name: 'Matrix product', priceCents: 100, stock: 5 },
     'POST /products/:id/restock': { quantity: 1 },
@@ -100,6 +118,7 @@ function request(route: string, orderId: string, webhookId: string): { method: s
     'POST /orders/:id/payment': { paymentToken: 'tok_visa' },
     'POST /console/invariant-checks': {},
     'POST /webhooks': MATRIX_WEBHOOK,
+    'POST /coupons': matrixCoupon(),
   };
   return { method, path, json: bodies[route] };
 }
@@ -112,7 +131,7 @@ describe('route × role matrix', () => {
   const cases = Object.keys(EXPECTED).flatMap((route) => WHO.map((who) => [route, who, EXPECTED[route][who]] as const));
   test.each(cases)('%s as %s answers %i', async (route, who, status) => {
     const { orderId, owner } = await orderOfNewBuyer();
-    const { method, path, json } = request(route, orderId, await webhookIdFor(route));
+    const { method, path, json } = request(route, orderId, await webhookIdFor(route), await couponCodeFor(route));
     const answer = await call(service.baseUrl, method, path, { json, as: caller(who, owner) });
     if (status >= 400) {
       expectProblem(answer, status);
