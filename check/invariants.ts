@@ -49,12 +49,15 @@
  *     RESTORE puts back exactly what the SALE took;
  *   - a CONFIRMED order has exactly one SALE per line, of the line's quantity, none for other products, no RESTORE;
  *   - at most one notification per (order, kind).
+ * I7 coupons (check/coupon-invariants.ts): issued <= quantity, redeemed <= issued, every redeemed claim belongs to one
+ *   order CONFIRMED or in flight, and Redis's count agrees with MySQL's.
  */
 import type { OrderStatus } from '../workflows/order-types';
 import { TERMINAL_STATUSES } from '../workflows/order-types';
 import type { Authorization } from '../payments/types';
+import { checkI7, type CouponSnapshot } from './coupon-invariants';
 
-export const INVARIANTS = ['I1', 'I2', 'I3', 'I4', 'I5', 'I6'] as const;
+export const INVARIANTS = ['I1', 'I2', 'I3', 'I4', 'I5', 'I6', 'I7'] as const;
 export type InvariantId = (typeof INVARIANTS)[number];
 
 export const INVARIANT_TITLES: Record<InvariantId, string> = {
@@ -64,6 +67,7 @@ export const INVARIANT_TITLES: Record<InvariantId, string> = {
   I4: 'liveness',
   I5: 'recovery',
   I6: 'idempotency',
+  I7: 'coupons',
 };
 
 export type Severity = 'breach' | 'warning';
@@ -174,6 +178,8 @@ export interface Snapshot {
   inFlight: InFlightOrder[];
   payments: PaymentsSnapshot;
   temporal: TemporalSnapshot;
+  /** Every coupon (they are not scoped by product or order); absent: none to check. */
+  coupons?: CouponSnapshot[];
 }
 
 export interface CheckOptions {
@@ -225,6 +231,7 @@ export function checkInvariants(snapshot: Snapshot, options: CheckOptions): Chec
     ...checkI4(snapshot, options),
     ...checkI5(snapshot),
     ...checkI6(snapshot),
+    ...checkI7(snapshot.coupons ?? [], snapshot.takenAt),
   ];
   const skipped: Partial<Record<InvariantId, string>> = {};
   if (snapshot.payments.status === 'skipped') skipped.I3 = `payment provider: ${snapshot.payments.reason}`;
