@@ -1,9 +1,8 @@
 import { Router } from 'express';
 import type { MikroORM } from '@mikro-orm/core';
-import { createProduct, getProduct, listProductPage, ProductNotFoundError, restock, restockOnce, RestockKeyReusedError, type Product } from '../../db/catalogue';
+import { createProduct, getProduct, listProductPage, ProductNotFoundError, restock, restockOnce, type Product } from '../../db/catalogue';
 import { availabilityOf, availabilityOfMany, resyncAvailability } from '../../inventory/availability-sync';
 import { idempotencyKeyOf } from '../idempotency-key';
-import { Problem } from '../problem';
 import type { Inventory } from '../../inventory/inventory';
 import type { ProductResponse } from '../openapi/response-schemas';
 import { recentReads } from '../recent-reads';
@@ -76,12 +75,8 @@ export function productsRouter({ orm, inventory, stockReadMaxAgeMs = 0 }: Produc
   return router;
 }
 
+/** A key reused for another quantity: RestockKeyReusedError (api/errors.ts answers IDEMPOTENCY_KEY_REUSED). */
 async function restockOrReplay(orm: MikroORM, productId: number, quantity: number, idempotencyKey: string | undefined) {
   if (idempotencyKey === undefined) return { stock: await restock(orm, productId, quantity), replayed: false };
-  try {
-    return await restockOnce(orm, productId, quantity, idempotencyKey);
-  } catch (error) {
-    if (!(error instanceof RestockKeyReusedError)) throw error;
-    throw new Problem('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used for a restock of another quantity', { field: 'header.Idempotency-Key' });
-  }
+  return restockOnce(orm, productId, quantity, idempotencyKey);
 }
