@@ -8,6 +8,7 @@ import { createNotifyActivities, type Notifier } from './notify';
 import { createOrderRecordActivities } from './order-record';
 import { createPaymentActivities } from './payment';
 import { createStockActivities } from './stock';
+import { createCouponActivities } from './coupons';
 import type { WebhookEmitter } from '../webhooks/emitter';
 
 export interface ActivityDeps {
@@ -38,6 +39,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createStockActivities(deps.orm),
     ...createOrderRecordActivities(deps.orm, deps.webhooks),
     ...createNotifyActivities(deps.orm, deps.notifier),
+    ...createCouponActivities(deps.orm),
   };
 }
 

@@ -21,6 +21,7 @@ import { createOrderRecordActivities } from './order-record';
 import { createOrderSweep, type WorkflowState } from './order-sweep';
 import { createPaymentActivities } from './payment';
 import { createStockActivities } from './stock';
+import { createCouponActivities } from './coupons';
 
 export interface ReconcileDeps {
   orm: MikroORM;
@@ -49,6 +50,7 @@ export function createReconcileActivities(deps: ReconcileDeps) {
       (orderId) => recordHoldRelease(orm, orderId),
       (orderId) => isRecordedConfirmed(orm, orderId),
     ).releaseReservation,
+    giveCouponBack: createCouponActivities(orm).giveCouponBack,
     reversePayment: createPaymentActivities(deps.payments).reversePayment,
     notifyCustomer: createNotifyActivities(orm, deps.notifier).notifyCustomer,
     saveOrder: createOrderRecordActivities(orm, deps.webhooks).saveOrder,

@@ -35,6 +35,9 @@ export const restockSchema = z.strictObject({
   quantity: z.int().min(1).max(MAX_STOCK_PER_REQUEST),
 });
 
+/** A coupon's code: what buyers type, so capitals, digits, dashes and underscores only (3–32). */
+export const couponCodeSchema = z.string().regex(/^[A-Z0-9][A-Z0-9_-]{2,31}$/, 'must be 3–32 capital letters, digits, dashes or underscores');
+
 export const newOrderSchema = z.strictObject({
   /** Optional: the customer is the caller's token `sub`; a customerId that differs is refused (403). */
   customerId: subjectSchema.optional(),
@@ -50,6 +53,8 @@ export const newOrderSchema = z.strictObject({
     .refine((items) => new Set(items.map((item) => item.productId)).size === items.length, 'lists a product twice; use quantity'),
   /** Where the buyer's notifications go (personal data: stored apart from the order, never logged). */
   email: z.email('must be an e-mail address').max(254).optional(),
+  /** A coupon the buyer has claimed: its discount comes off the total the payment authorises. */
+  couponCode: couponCodeSchema.optional(),
 });
 export type NewOrder = z.infer<typeof newOrderSchema>;
 
@@ -68,9 +73,6 @@ export const newWebhookSchema = z.strictObject({
 export type NewWebhook = z.infer<typeof newWebhookSchema>;
 export const webhookIdSchema = z.string().regex(/^whk_[a-f0-9]{24}$/, 'is not a webhook endpoint id');
 export const deliveryListQuerySchema = z.strictObject({ ...pageQuery });
-
-/** A coupon's code: what buyers type, so capitals, digits, dashes and underscores only (3–32). */
-export const couponCodeSchema = z.string().regex(/^[A-Z0-9][A-Z0-9_-]{2,31}$/, 'must be 3–32 capital letters, digits, dashes or underscores');
 
 /** A moment MySQL's DATETIME holds: an ISO 8601 date-time, with Z or an offset, from 1970 to 9999. */
 const instantSchema = z.iso

@@ -202,3 +202,45 @@ export async function unusedClaimsOf(orm: MikroORM, customerId: string): Promise
   );
   return rows.map((row) => ({ claim: { id: row.claim_id, couponId: Number(row.id), customerId, claimedAt: fromMysqlUtc(row.claimed_at_claim) }, coupon: toCoupon(row) }));
 }
+
+/**
+ * The saga's redemption step: one unused claim of the buyer's for this coupon becomes this order's, oldest first.
+ * Idempotent under at-least-once delivery: a repeat finds the claim this order already holds (and the unique key on
+ * order_id refuses a second one, should two repeats race). Returns the claim's id, or null when the buyer holds no
+ * unused claim (the order is then refused).
+ */
+export async function redeemClaim(orm: MikroORM, { orderId, customerId, code }: { orderId: string; customerId: string; code: string }): Promise<string | null> {
+  const held = await claimHeldBy(orm, orderId);
+  if (held) return held;
+  try {
+    await run(
+      forkSql(orm),
+      `UPDATE coupon_claim SET order_id = ?, redeemed_at = CURRENT_TIMESTAMP(3)
+        WHERE coupon_id = (SELECT id FROM coupon WHERE code = ?) AND customer_id = ? AND order_id IS NULL ORDER BY claimed_at, id LIMIT 1`,
+      [orderId, code, customerId],
+    );
+  } catch (error) {
+    if (!isDuplicateKey(error)) throw error; // a repeat of this step raced this one and took a claim first
+  }
+  return claimHeldBy(orm, orderId);
+}
+
+/** The undo of redeemClaim: the order's claim goes back to its buyer, unused. Idempotent: nothing held, nothing done. */
+export async function giveClaimBack(orm: MikroORM, orderId: string): Promise<boolean> {
+  const result = await run(forkSql(orm), 'UPDATE coupon_claim SET order_id = NULL, redeemed_at = NULL WHERE order_id = ?', [orderId]);
+  return result.affectedRows > 0;
+}
+
+async function claimHeldBy(orm: MikroORM, orderId: string): Promise<string | null> {
+  const [row] = await select<{ id: string }>(forkSql(orm), 'SELECT id FROM coupon_claim WHERE order_id = ?', [orderId]);
+  return row?.id ?? null;
+}
+
+/** Whether the buyer holds an unused claim of the coupon (checked when an order names it, before any stock is held). */
+export async function holdsUnusedClaim(orm: MikroORM, customerId: string, couponId: number): Promise<boolean> {
+  const [row] = await select<{ id: string }>(forkSql(orm), 'SELECT id FROM coupon_claim WHERE coupon_id = ? AND customer_id = ? AND order_id IS NULL LIMIT 1', [
+    couponId,
+    customerId,
+  ]);
+  return row !== undefined;
+}

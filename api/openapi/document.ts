@@ -88,6 +88,10 @@ export function buildOpenApiDocument() {
       'UNIT_LIMIT_REACHED',
       'UNPAID_ORDERS_LIMIT_REACHED',
       'RATE_LIMITED',
+      'COUPON_NOT_FOUND',
+      'COUPON_NOT_ACTIVE',
+      'COUPON_NOT_CLAIMED',
+      'COUPON_NOT_APPLICABLE',
     ],
   );
   route(

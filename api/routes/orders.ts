@@ -7,7 +7,8 @@ import type { Inventory } from '../../inventory/inventory';
 import type { SoldOutFlags } from '../../inventory/sold-out-flags';
 import type { OrderClient } from '../../temporal/order-client';
 import { TemporalDeadlineError } from '../../temporal/order-errors';
-import type { OrderView } from '../../workflows/order-types';
+import { COUPON_NOT_REDEEMED, type OrderView } from '../../workflows/order-types';
+import { couponForOrder } from '../coupon-at-checkout';
 import type { LimitsConfig } from '../../config/limits';
 import { attemptsOf } from '../../db/payment-attempts';
 import { payRecorded } from '../recorded-payment';
@@ -87,7 +88,9 @@ export function ordersRouter({ orm, redis, inventory, orders, holdMs, orderIdSec
       // A drop's per-buyer caps (a retry joining its own order in flight is not a new order).
       if (!placedBefore) releaseCaps = await holdBuyerCaps({ orm, redis, limits }, caller.sub, order.items);
       const products = await getProducts(orm, order.items.map((item) => item.productId));
-      placed = await orders.place(buildOrderInput(orderId, order, products, holdMs, requestHash));
+      const couponCode = order.couponCode;
+      const applyCoupon = couponCode === undefined ? undefined : (priced: Parameters<typeof couponForOrder>[3]) => couponForOrder(orm, caller.sub, couponCode, priced);
+      placed = await orders.place(await buildOrderInput(orderId, order, products, holdMs, requestHash, applyCoupon));
     } catch (error) {
       if (!(error instanceof TemporalDeadlineError)) throw error;
       return await answerUndecided(res, error, orderId, requestHash, caller.sub);
@@ -219,6 +222,9 @@ function assertSameRequest(order: OrderView, requestHash: string): void {
 
 /** A reservation refused by the workflow is answered like the gate's refusal, naming the order it was recorded as. */
 function answerPlacement(res: Response, order: OrderView): void {
+  if (order.status === 'REJECTED' && order.failureReason?.startsWith(COUPON_NOT_REDEEMED)) {
+    throw new Problem('COUPON_NOT_CLAIMED', `order ${order.id} was refused: ${order.failureReason}`, { field: 'body.couponCode', orderId: order.id });
+  }
   if (order.status === 'REJECTED') throw outOfStock({ reason: 'REJECTED', order }, order.items);
   sendOrder(res, 201, order);
 }

@@ -142,3 +142,82 @@ async function idOf(code: string): Promise<number> {
   const [row] = await stack.service.orm.em.getConnection().execute<Array<{ id: number }>>('SELECT id FROM coupon WHERE code = ?', [code], 'all');
   return Number(row.id);
 }
+
+describe('coupons at checkout', () => {
+  async function productOf(priceCents = 2_000, stock = 10): Promise<number> {
+    const answer = await stack.api.post('/products', { sku: unique('api-coupon'), name: 'Coupon product', priceCents, stock });
+    expect(answer.status).toBe(201);
+    return answer.body.id;
+  }
+  const available = async (productId: number) => (await stack.api.get(`/products/${productId}`)).body.available;
+  const order = (customerId: string, productId: number, couponCode: string, quantity = 1) =>
+    stack.api.post('/orders', { items: [{ productId, quantity }], couponCode }, { as: buyer(customerId) });
+
+  async function claimedBy(fields: Record<string, unknown> = {}) {
+    const coupon = await couponOf(fields);
+    const customerId = unique('cus-checkout');
+    expect((await claim(coupon.code, customerId)).status).toBe(201);
+    return { code: coupon.code as string, customerId };
+  }
+
+  test('the order shows the coupon and its discount, is paid the discounted total, and uses the claim', async () => {
+    const productId = await productOf(2_000);
+    const { code, customerId } = await claimedBy({ percentOff: 25 });
+    const placed = await order(customerId, productId, code, 2);
+    expect(placed.status).toBe(201);
+    expect(placed.body).toEqual(expect.objectContaining({ status: 'RESERVED', couponCode: code, discountCents: 1_000, totalCents: 3_000 }));
+    expect((await stack.api.get('/me/coupons', { as: buyer(customerId) })).body.data).toEqual([]);
+    expect((await stack.api.get(`/coupons/${code}`, { as: ADMIN })).body).toEqual(expect.objectContaining({ issued: 1, redeemed: 1 }));
+
+    const paid = await stack.api.post(`/orders/${placed.body.id}/payment`, { paymentToken: 'tok_visa' }, { as: buyer(customerId) });
+    expect(paid.body).toEqual(expect.objectContaining({ status: 'CONFIRMED', totalCents: 3_000, payment: expect.objectContaining({ amountCents: 3_000 }) }));
+    const read = await stack.api.get(`/orders/${placed.body.id}`, { as: buyer(customerId) });
+    expect(read.body).toEqual(expect.objectContaining({ couponCode: code, discountCents: 1_000, totalCents: 3_000 }));
+  });
+
+  test('a cancelled order gives the coupon back to its buyer', async () => {
+    const productId = await productOf();
+    const { code, customerId } = await claimedBy();
+    const placed = await order(customerId, productId, code);
+    expect((await stack.api.post(`/orders/${placed.body.id}/cancel`, undefined, { as: buyer(customerId) })).body.status).toBe('CANCELLED');
+    expect((await stack.api.get('/me/coupons', { as: buyer(customerId) })).body.data.map((c: { code: string }) => c.code)).toEqual([code]);
+    expect((await stack.api.get(`/coupons/${code}`, { as: ADMIN })).body).toEqual(expect.objectContaining({ issued: 1, redeemed: 0 }));
+  });
+
+  test('a discount never takes the total below 1 cent, the smallest payment', async () => {
+    const productId = await productOf(500);
+    const { code, customerId } = await claimedBy({ percentOff: undefined, amountOffCents: 10_000 });
+    expect((await order(customerId, productId, code)).body).toEqual(expect.objectContaining({ discountCents: 499, totalCents: 1 }));
+  });
+
+  test.each([
+    ['a coupon the buyer never claimed', async () => ({ code: (await couponOf()).code, customerId: unique('cus-checkout') }), 409, 'COUPON_NOT_CLAIMED'],
+    ['an unknown code', async () => ({ code: newCode(), customerId: unique('cus-checkout') }), 404, 'COUPON_NOT_FOUND'],
+    ['a product the coupon does not cover', async () => claimedBy({ productIds: [await productOf()] }), 422, 'COUPON_NOT_APPLICABLE'],
+    ['an order below its minimum', async () => claimedBy({ minTotalCents: 5_000 }), 422, 'COUPON_NOT_APPLICABLE'],
+    [
+      'a disabled coupon',
+      async () => {
+        const claimed = await claimedBy();
+        await stack.api.post(`/coupons/${claimed.code}/disable`, undefined, { as: ADMIN });
+        return claimed;
+      },
+      409,
+      'COUPON_NOT_ACTIVE',
+    ],
+  ])('%s is refused before any stock is held', async (_case, make, status, code) => {
+    const productId = await productOf();
+    const coupon = await make();
+    const refused = await order(coupon.customerId, productId, coupon.code);
+    expectProblem(refused, status, code);
+    expect(refused.body.field).toBe('body.couponCode');
+    expect(await available(productId)).toBe(10);
+  });
+
+  test('a claim already used by another order of the buyer is refused', async () => {
+    const productId = await productOf();
+    const { code, customerId } = await claimedBy();
+    expect((await order(customerId, productId, code)).status).toBe(201);
+    expectProblem(await order(customerId, productId, code), 409, 'COUPON_NOT_CLAIMED');
+  });
+});
