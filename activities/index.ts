@@ -9,6 +9,7 @@ import { createNotifyActivities, type Notifier } from './notify';
 import { createOrderRecordActivities } from './order-record';
 import { createPaymentActivities } from './payment';
 import { createStockActivities } from './stock';
+import { createCouponActivities } from './coupons';
 import type { WebhookEmitter } from '../webhooks/emitter';
 
 export interface ActivityDeps {
@@ -42,6 +43,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createOrderRecordActivities(deps.orm, deps.webhooks),
     ...createNotifyActivities(deps.orm, deps.notifier),
     ...createAfterSaleActivities({ ...deps, observer: deps.afterSale }),
+    ...createCouponActivities(deps.orm),
   };
 }
 

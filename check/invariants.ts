@@ -61,14 +61,17 @@
  *   - a CHECKED_OUT cart names an order that exists in MySQL (one checked out less than stuckAfter ago whose order
  *     is not recorded yet, the placement answered 202, is a warning);
  *   - no two orders were placed from one version of one cart (cart_checkout).
+ * I7 coupons (check/coupon-invariants.ts): issued <= quantity, redeemed <= issued, every redeemed claim belongs to one
+ *   order CONFIRMED or in flight, and Redis's count agrees with MySQL's.
  */
 import type { OrderStatus } from '../workflows/order-types';
 import { TERMINAL_STATUSES } from '../workflows/order-types';
 import type { Authorization, Refund } from '../payments/types';
 import type { RefundStatus, ReturnStatus } from '../workflows/after-sale-types';
 import { checkI8, succeededRefundCents } from './after-sale-invariants';
+import { checkI7, type CouponSnapshot } from './coupon-invariants';
 
-export const INVARIANTS = ['I1', 'I2', 'I3', 'I4', 'I5', 'I6', 'I8', 'I10'] as const;
+export const INVARIANTS = ['I1', 'I2', 'I3', 'I4', 'I5', 'I6', 'I7', 'I8', 'I10'] as const;
 export type InvariantId = (typeof INVARIANTS)[number];
 
 export const INVARIANT_TITLES: Record<InvariantId, string> = {
@@ -78,6 +81,7 @@ export const INVARIANT_TITLES: Record<InvariantId, string> = {
   I4: 'liveness',
   I5: 'recovery',
   I6: 'idempotency',
+  I7: 'coupons',
   I8: 'after the sale',
   I10: 'one order per cart version',
 };
@@ -208,6 +212,8 @@ export interface Snapshot {
   inFlight: InFlightOrder[];
   payments: PaymentsSnapshot;
   temporal: TemporalSnapshot;
+  /** Every coupon (they are not scoped by product or order); absent: none to check. */
+  coupons?: CouponSnapshot[];
 }
 
 export interface CheckOptions {
@@ -259,6 +265,7 @@ export function checkInvariants(snapshot: Snapshot, options: CheckOptions): Chec
     ...checkI4(snapshot, options),
     ...checkI5(snapshot),
     ...checkI6(snapshot),
+    ...checkI7(snapshot.coupons ?? [], snapshot.takenAt),
     ...checkI8(snapshot),
     ...checkI10(snapshot, options),
   ];

@@ -21,6 +21,7 @@ import type { OrderStatus } from '../workflows/order-types';
 import type { ReceivedLine, RefundStatus, ReturnStatus } from '../workflows/after-sale-types';
 import { unitsHeld, type CartsSnapshot, type HoldState, type InFlightOrder, type OrderSnapshot, type PaymentsSnapshot, type ProductSnapshot, type Snapshot, type TemporalSnapshot } from './invariants';
 import { temporalConnectionOptions } from '../temporal/connection-options';
+import { readCouponTables, withCouponCounts } from './coupon-snapshot';
 
 export interface SnapshotScope {
   /** Only these products, and orders with a line on one of them. */
@@ -87,6 +88,7 @@ export async function takeSnapshot(sources: SnapshotSources, scope: SnapshotScop
     payments,
     temporal,
     carts,
+    coupons: await withCouponCounts(sources.redis, mysql.coupons),
   };
 }
 
@@ -138,14 +140,19 @@ interface MysqlView {
   products: Array<Omit<ProductSnapshot, 'available' | 'held'>>;
   orders: Array<Omit<OrderSnapshot, 'hold'>>;
   inFlight: Array<Omit<InFlightOrder, 'hold'>>;
+  coupons: Awaited<ReturnType<typeof readCouponTables>>;
 }
 
 /** All tables in one REPEATABLE READ transaction: one consistent view, however busy the shop is. */
 function readMysql(orm: MikroORM, scope: SnapshotScope): Promise<MysqlView> {
-  return forkSql(orm).transactional((em) => readTables(em as Sql, scope), { isolationLevel: IsolationLevel.REPEATABLE_READ });
+  // Coupons belong to no product: a check scoped to products leaves them out (I7 runs on an unscoped check).
+  const scoped = scope.productIds !== undefined && scope.productIds.length > 0;
+  return forkSql(orm).transactional(async (em) => ({ ...(await readTables(em as Sql, scope)), coupons: scoped ? [] : await readCouponTables(em as Sql) }), {
+    isolationLevel: IsolationLevel.REPEATABLE_READ,
+  });
 }
 
-async function readTables(em: Sql, scope: SnapshotScope): Promise<MysqlView> {
+async function readTables(em: Sql, scope: SnapshotScope): Promise<Omit<MysqlView, 'coupons'>> {
   const productIds = scope.productIds && scope.productIds.length > 0 ? [...new Set(scope.productIds)] : undefined;
   const productFilter = (column: string) => (productIds ? `${column} IN (${marks(productIds.length)})` : '1 = 1');
   const productParams = productIds ?? [];

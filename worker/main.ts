@@ -12,6 +12,7 @@ import { createWebhookEmitter } from '../webhooks/emitter';
 import { parseAllowedHosts } from '../webhooks/url-guard';
 import { createWebhookWorker } from './webhook-worker';
 import { createReconcileActivities } from '../activities/reconcile';
+import { CouponGate } from '../coupons/gate';
 import { ensureReconcileSchedule } from '../temporal/reconcile-schedule';
 import { createReconcileWorker } from './reconcile-worker';
 import { startCartCleanup } from './cart-cleanup';
@@ -75,7 +76,7 @@ async function main(): Promise<void> {
   const reconcileWorker = await createReconcileWorker({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
-    activities: createReconcileActivities({ orm, inventory, payments, temporal: client, webhooks, notifier }),
+    activities: createReconcileActivities({ orm, inventory, payments, temporal: client, webhooks, notifier, couponGate: new CouponGate(redis) }),
     dataConverter,
   });
   await ensureReconcileSchedule(client, { intervalMs: config.RECONCILE_INTERVAL, sweepAfterMs: config.RECONCILE_SWEEP_AFTER }).then(

@@ -36,6 +36,8 @@ export const orderResponse = z
     payment: z.object({ status: z.string(), amountCents: z.int(), authorizationId: z.string().optional() }).nullable(),
     notifications: z.array(z.string()),
     failureReason: z.string().optional(),
+    couponCode: z.string().optional().meta({ description: 'the coupon applied; totalCents is after its discount' }),
+    discountCents: z.int().min(0).optional().meta({ description: 'what the coupon took off (capped so the order still costs 1 cent)' }),
     failureCode: z
       .enum(STAFF_ACTION_CODES)
       .optional()

@@ -82,6 +82,12 @@ const EXPECTED: Record<string, Record<Who, number>> = {
   'GET /console/summary': { anonymous: 401, owner: 403, 'other buyer': 403, admin: 200, operator: 200 },
   'POST /console/invariant-checks': { anonymous: 401, owner: 403, 'other buyer': 403, admin: 403, operator: 200 },
   'GET /console/invariant-checks/latest': { anonymous: 401, owner: 403, 'other buyer': 403, admin: 200, operator: 200 },
+  'POST /coupons': { anonymous: 401, owner: 403, 'other buyer': 403, admin: 201, operator: 403 },
+  'GET /coupons': { anonymous: 401, owner: 403, 'other buyer': 403, admin: 200, operator: 200 },
+  'GET /coupons/:code': { anonymous: 401, owner: 403, 'other buyer': 403, admin: 200, operator: 200 },
+  'POST /coupons/:code/disable': { anonymous: 401, owner: 403, 'other buyer': 403, admin: 200, operator: 403 },
+  'POST /coupons/:code/claims': { anonymous: 401, owner: 201, 'other buyer': 201, admin: 403, operator: 403 },
+  'GET /me/coupons': { anonymous: 401, owner: 200, 'other buyer': 200, admin: 403, operator: 403 },
   'POST /webhooks': { anonymous: 401, owner: 403, 'other buyer': 403, admin: 201, operator: 403 },
   'GET /webhooks': { anonymous: 401, owner: 403, 'other buyer': 403, admin: 200, operator: 403 },
   'GET /webhooks/:id': { anonymous: 401, owner: 403, 'other buyer': 403, admin: 200, operator: 403 },
@@ -115,10 +121,21 @@ async function cartIdFor(route: string, owner: string): Promise<string> {
   return cart.body.id;
 }
 
-function request(route: string, orderId: string, webhookId: string, cartId: string): { method: string; path: string; json?: unknown } {
+const matrixCoupon = () => ({ code: unique('AUTH').toUpperCase().replace(/[^A-Z0-9_-]/g, '-').slice(0, 32), name: 'Matrix coupon', percentOff: 10, quantity: 10 });
+
+/** A fresh coupon for each case on /coupons/:code, so a disabling in one case leaves the others theirs. */
+async function couponCodeFor(route: string): Promise<string> {
+  if (!route.includes('/coupons/:code')) return '';
+  const created = await call(service.baseUrl, 'POST', '/coupons', { json: matrixCoupon(), as: ADMIN });
+  expect(created.status).toBe(201);
+  return created.body.code;
+}
+
+function request(route: string, orderId: string, webhookId: string, cartId: string, couponCode: string): { method: string; path: string; json?: unknown } {
   const [method, template] = route.split(' ');
   const idOf = (prefix: string) => ({ '/orders': orderId, '/webhooks': webhookId, '/carts': cartId, '/returns': 'ret_matrix' })[prefix] ?? String(productId);
   const path = template
+    .replace(':code', couponCode)
     .replace(':id', idOf(`/${template.split('/')[1]}`))
     .replace(':productId', String(productId))
     .replace(':refundId', 'rf_matrix');
@@ -133,6 +150,7 @@ function request(route: string, orderId: string, webhookId: string, cartId: stri
     'POST /console/invariant-checks': {},
     'POST /webhooks': MATRIX_WEBHOOK,
     'PUT /carts/:id/lines/:productId': { quantity: 2 },
+    'POST /coupons': matrixCoupon(),
   };
   return { method, path, json: bodies[route] };
 }
@@ -145,7 +163,7 @@ describe('route × role matrix', () => {
   const cases = Object.keys(EXPECTED).flatMap((route) => WHO.map((who) => [route, who, EXPECTED[route][who]] as const));
   test.each(cases)('%s as %s answers %i', async (route, who, status) => {
     const { orderId, owner } = await orderOfNewBuyer();
-    const { method, path, json } = request(route, orderId, await webhookIdFor(route), await cartIdFor(route, owner));
+    const { method, path, json } = request(route, orderId, await webhookIdFor(route), await cartIdFor(route, owner), await couponCodeFor(route));
     const idempotencyKey = route === 'POST /orders/:id/refunds' ? randomUUID() : undefined;
     const answer = await call(service.baseUrl, method, path, { json, as: caller(who, owner), idempotencyKey });
     if (status >= 400) {
