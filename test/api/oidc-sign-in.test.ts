@@ -83,6 +83,8 @@ test("the page learns where to sign in from GET /auth/config, and who signed in 
   const url = await apiWith(productionAuth(), webSignIn);
   const options = await call(url, 'GET', '/auth/config', { as: 'anonymous' });
   expect(options.body).toEqual({ localSignIn: false, oidc: { issuer: idp.issuer, clientId: idp.clientId, redirectUri: null, scope: 'openid email' } });
+  // The page may call the provider (discovery, token endpoint), and no other origin.
+  expect(options.headers.get('content-security-policy')).toContain(`connect-src 'self' ${idp.issuer}`);
   expect((await call(url, 'GET', '/auth/me', bearer(await accessTokenOf('sam')))).body).toEqual({ sub: 'staff-sam', roles: ['admin', 'operator'] });
   expectProblem(await call(url, 'GET', '/auth/me', { as: 'anonymous' }), 401, 'UNAUTHENTICATED');
   expect(() => loadWebSignInConfig({ OIDC_ISSUER: idp.issuer })).toThrow(/OIDC_CLIENT_ID: OIDC_ISSUER needs OIDC_CLIENT_ID/);
