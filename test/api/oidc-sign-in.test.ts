@@ -90,8 +90,10 @@ test("the page learns where to sign in from GET /auth/config, and who signed in 
   expect(() => loadWebSignInConfig({ OIDC_ISSUER: idp.issuer })).toThrow(/OIDC_CLIENT_ID: OIDC_ISSUER needs OIDC_CLIENT_ID/);
 });
 
-test('a wrong password is refused at the login form', async () => {
+test('a wrong password is refused at the login form; a login page of no sign-in under way answers 400, no detail', async () => {
   await expect(signInAtIdp(idp, 'olivia', 'not-the-password')).rejects.toThrow(/signing in as olivia answered 401/);
+  const stale = await fetch(`${idp.issuer}/interaction/not-an-interaction`);
+  expect([stale.status, await stale.text()]).toEqual([400, 'This sign-in has expired or is not valid: start again from the shop.\n']);
 });
 
 describe('tokens the API refuses (401)', () => {
