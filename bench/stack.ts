@@ -26,7 +26,7 @@ import { openOrm } from '../db/orm';
 import { startDevServer } from '../temporal/dev-server';
 import { ORDER_TASK_QUEUE } from '../temporal/names';
 import { allProcesses, numberArg, programOf, sleep } from './lib';
-import { BENCH_AUTH_SECRET } from './tokens';
+import { BENCH_AUTH_SECRET, BENCH_PAYMENTS_API_KEY } from './tokens';
 
 const root = path.resolve(__dirname, '..');
 
@@ -229,6 +229,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     LOG_LEVEL: logLevel,
     // The benchmarks' tokens are signed with this secret (bench/tokens.ts).
     AUTH_JWT_SECRET: BENCH_AUTH_SECRET,
+    PAYMENTS_API_KEY: BENCH_PAYMENTS_API_KEY,
     ...BENCH_CODEC,
     API_PROCESSES: String(apiProcesses),
     ...(codecServerPort ? { CODEC_SERVER_PORT: String(codecServerPort) } : {}),

@@ -12,6 +12,7 @@ import type { MikroORM } from '@mikro-orm/core';
 import { IsolationLevel } from '@mikro-orm/core';
 import { Client, Connection } from '@temporalio/client';
 import type { Redis } from 'ioredis';
+import { loadConfig } from '../config';
 import { LINE_IS_SOLD } from '../db/holds';
 import { forkSql, select, type Sql } from '../db/sql';
 import { availabilityKey, holdKey } from '../inventory/keys';
@@ -33,6 +34,8 @@ export interface SnapshotSources {
   redis: Redis;
   /** Base URL of the provider; null skips I3. */
   paymentsUrl: string | null;
+  /** The merchant's key there; PAYMENTS_API_KEY unless given. */
+  paymentsApiKey?: string;
   /** Null skips the Temporal part of I4. */
   temporal: { address: string; namespace: string } | null;
   /** Per remote call of the optional sources (provider, Temporal). */
@@ -67,7 +70,7 @@ export async function takeSnapshot(sources: SnapshotSources, scope: SnapshotScop
   const holdOrderIds = [...new Set([...mysql.orders.map((order) => order.id), ...mysql.inFlight.map((order) => order.id)])];
   const redis = await readRedis(sources.redis, mysql.products.map((product) => product.id), holdOrderIds);
   const payments = sources.paymentsUrl
-    ? await readPayments(sources.orm, sources.paymentsUrl, mysql.orders.map((order) => order.id), scope, timeoutMs)
+    ? await readPayments(sources.orm, { baseUrl: sources.paymentsUrl, apiKey: sources.paymentsApiKey ?? loadConfig().PAYMENTS_API_KEY ?? '' }, mysql.orders.map((order) => order.id), scope, timeoutMs)
     : skipped('disabled (--no-payments)');
 
   const temporal = await withUnrecorded(sources.orm, listing, scope);
@@ -275,18 +278,24 @@ async function readRedis(redis: Redis, productIds: number[], orderIds: string[])
   return { available, holds };
 }
 
-async function readPayments(orm: MikroORM, baseUrl: string, orderIds: string[], scope: SnapshotScope, timeoutMs: number): Promise<PaymentsSnapshot> {
+async function readPayments(
+  orm: MikroORM,
+  { baseUrl, apiKey }: { baseUrl: string; apiKey: string },
+  orderIds: string[],
+  scope: SnapshotScope,
+  timeoutMs: number,
+): Promise<PaymentsSnapshot> {
   const url = `${baseUrl.replace(/\/+$/, '')}/v1/ledger`;
   let response: Response;
   try {
-    response = await fetch(url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(timeoutMs) });
+    response = await fetch(url, { headers: { accept: 'application/json', authorization: `Bearer ${apiKey}` }, signal: AbortSignal.timeout(timeoutMs) });
   } catch (error) {
     return skipped(`not reachable at ${baseUrl}: ${describe(error)}`);
   }
   if (response.status === 404) {
     // A real provider has no whole-ledger listing: ask per order of the scope (orphans cannot be found this way).
     try {
-      const client = createPaymentsClient({ baseUrl, timeoutMs });
+      const client = createPaymentsClient({ baseUrl, apiKey, timeoutMs });
       const authorizations: Authorization[] = [];
       for (const orderId of orderIds) authorizations.push(...(await client.listByReference(orderId)));
       return { status: 'ok', source: 'by-reference', authorizations, otherOrderIds: [], checkOrphans: false };

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import type { AccountId } from './accounts';
 import type { Journal } from './journal';
 import type { Authorization } from './types';
 
 /** A change to the books, as the journal keeps it. */
 export type LedgerEntry =
-  | { kind: 'authorized'; authorization: Authorization; paymentToken: string }
+  | { kind: 'authorized'; authorization: Authorization; paymentToken: string; account?: AccountId }
   | { kind: 'changed'; id: string; change: Partial<Omit<Authorization, 'id'>> };
 
 export interface NewAuthorization {
@@ -12,19 +13,27 @@ export interface NewAuthorization {
   currency: string;
   reference: string;
   paymentToken: string;
+  account: AccountId;
 }
 
 /**
  * The provider's books: every authorisation ever made, in memory and, given a journal, on disk (replayed at
  * start-up, so a restart forgets nothing). Readers get copies, so a stored idempotent response keeps the state it
- * had when it was answered.
+ * had when it was answered. Every authorisation belongs to one merchant account (payments/accounts.ts), and every
+ * read is for one account: another account's authorisation is not there.
  */
 export class Ledger {
   private readonly authorizations = new Map<string, Authorization>();
   /** Kept apart from the public view: the token decides how a later capture behaves. */
   private readonly tokens = new Map<string, string>();
+  private readonly owners = new Map<string, AccountId>();
 
-  constructor(private readonly journal?: Journal, replay: LedgerEntry[] = []) {
+  /** `legacyAccount` owns the authorisations a journal recorded before accounts existed. */
+  constructor(
+    private readonly journal?: Journal,
+    replay: LedgerEntry[] = [],
+    private readonly legacyAccount?: AccountId,
+  ) {
     for (const entry of replay) this.apply(entry);
   }
 
@@ -32,6 +41,8 @@ export class Ledger {
     if (entry.kind === 'authorized') {
       this.authorizations.set(entry.authorization.id, { ...entry.authorization });
       this.tokens.set(entry.authorization.id, entry.paymentToken);
+      const owner = entry.account ?? this.legacyAccount;
+      if (owner !== undefined) this.owners.set(entry.authorization.id, owner);
       return entry.authorization;
     }
     const found = this.authorizations.get(entry.id);
@@ -55,12 +66,12 @@ export class Ledger {
       capturedAmountCents: 0,
       refundedAmountCents: 0,
     };
-    return this.record({ kind: 'authorized', authorization, paymentToken: input.paymentToken });
+    return this.record({ kind: 'authorized', authorization, paymentToken: input.paymentToken, account: input.account });
   }
 
-  get(id: string): Authorization | undefined {
+  get(id: string, account: AccountId): Authorization | undefined {
     const found = this.authorizations.get(id);
-    return found && { ...found };
+    return found && this.owners.get(id) === account ? { ...found } : undefined;
   }
 
   paymentTokenOf(id: string): string | undefined {
@@ -72,11 +83,11 @@ export class Ledger {
     return this.record({ kind: 'changed', id, change });
   }
 
-  byReference(reference: string): Authorization[] {
-    return this.all().filter((authorization) => authorization.reference === reference);
+  byReference(reference: string, account: AccountId): Authorization[] {
+    return this.all(account).filter((authorization) => authorization.reference === reference);
   }
 
-  all(): Authorization[] {
-    return [...this.authorizations.values()].map((authorization) => ({ ...authorization }));
+  all(account: AccountId): Authorization[] {
+    return [...this.authorizations.values()].filter(({ id }) => this.owners.get(id) === account).map((authorization) => ({ ...authorization }));
   }
 }

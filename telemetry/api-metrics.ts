@@ -44,6 +44,12 @@ export function createApiMetrics(options: { processMetrics?: boolean } = {}) {
       labelNames: ['route'] as const,
       registers: [registry],
     }),
+    paymentEventsOutside: new Counter({
+      name: 'payment_events_outside_total',
+      help: 'Refunds, voids and disputes the payment provider announced that the service did not make, by event type: staff should look',
+      labelNames: ['type'] as const,
+      registers: [registry],
+    }),
     temporalCallDuration: new Histogram({
       name: 'api_temporal_call_duration_seconds',
       help: "The API's calls to order workflows (place = Update-with-Start, pay, cancel, get), by outcome",

@@ -43,6 +43,8 @@ export interface PaymentView {
   amountCents: number;
   authorizationId?: string;
   declineCode?: string;
+  /** Of a REFUNDED payment: how much went back (the provider's figure when its event told, else the whole amount). */
+  refundedCents?: number;
 }
 
 export type NotificationKind = 'ORDER_CONFIRMED' | 'ORDER_EXPIRED' | 'ORDER_FAILED' | 'ORDER_CANCELLED';

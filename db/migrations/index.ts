@@ -9,6 +9,7 @@ import { Migration20261128051700HoldRelease } from './Migration20261128051700_ho
 import { Migration20261128100000Webhooks } from './Migration20261128100000_webhooks';
 import { Migration20261128053300RestockRequest } from './Migration20261128053300_restock_request';
 import { Migration20261206030000ExactIds } from './Migration20261206030000_exact_ids';
+import { Migration20261206040000PaymentEvents } from './Migration20261206040000_payment_events';
 
 /**
  * Every migration, oldest first, listed explicitly instead of found by a file glob: a glob would
@@ -26,4 +27,5 @@ export const ALL_MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261128100000_webhooks', class: Migration20261128100000Webhooks },
   { name: 'Migration20261128053300_restock_request', class: Migration20261128053300RestockRequest },
   { name: 'Migration20261206030000_exact_ids', class: Migration20261206030000ExactIds },
+  { name: 'Migration20261206040000_payment_events', class: Migration20261206040000PaymentEvents },
 ];
