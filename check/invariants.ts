@@ -50,7 +50,7 @@
  *   - a CONFIRMED order has exactly one SALE per line, of the line's quantity, none for other products, no RESTORE;
  *   - at most one notification per (order, kind).
  */
-import type { OrderStatus } from '../workflows/order-types';
+import type { PaymentStatus, OrderStatus } from '../workflows/order-types';
 import { TERMINAL_STATUSES } from '../workflows/order-types';
 import type { Authorization } from '../payments/types';
 
@@ -117,6 +117,8 @@ export interface OrderSnapshot {
   notifications: Array<{ kind: string; count: number }>;
   /** State of the Redis hold; null when the key does not exist (never made, expired tombstone, or Redis lost it). */
   hold: HoldState | null;
+  /** The payments MySQL records for the order (id: the provider's authorisation id); absent: not read. */
+  recordedPayments?: Array<{ id: string; status: PaymentStatus }>;
 }
 
 /** An order PENDING/RESERVED in MySQL (every one of the product scope, whatever the order scope). */
@@ -379,8 +381,21 @@ export function checkI3(snapshot: Snapshot, options: CheckOptions): Finding[] {
     if (captured.length > 1) add('breach', `${captured.length} authorizations captured and not refunded (double charge): ${ids(captured)}`);
     else if (everCaptured.length > 1) add('warning', `${everCaptured.length} authorizations were captured (extras refunded): ${ids(everCaptured)}`);
 
+    // A void or refund at the provider must be on the order too: made outside the service, it arrives by a provider
+    // event (POST /payments/events); one the service has not recorded is money it does not know it no longer has.
+    const recorded = new Map((order.recordedPayments ?? []).map((payment) => [payment.id, payment.status]));
+    for (const one of authorizations) {
+      const status = recorded.get(one.id);
+      const reversed = (one.status === 'refunded' && status !== 'REFUNDED') || (one.status === 'voided' && (status === 'AUTHORIZED' || status === 'CAPTURED'));
+      if (status === undefined || !reversed) continue;
+      const severity = isTerminal(order.status) || options.quietRequired ? 'breach' : 'warning';
+      add(severity, `${one.id} is ${one.status} at the provider but recorded ${status}: a change made at the provider the service has not recorded`);
+    }
+    // A refund of the order's own payment explains a CONFIRMED order without a capture (recorded, or reported above).
+    const refundedAfterSale = authorizations.some((one) => one.status === 'refunded' && recorded.has(one.id));
+
     if (order.status === 'CONFIRMED') {
-      if (captured.length === 0) add('breach', `CONFIRMED but no captured payment at the provider (${authorizations.length} authorization(s))`);
+      if (captured.length === 0 && !refundedAfterSale) add('breach', `CONFIRMED but no captured payment at the provider (${authorizations.length} authorization(s))`);
       for (const one of captured) {
         if (one.capturedAmountCents !== order.totalCents) add('breach', `captured ${one.capturedAmountCents} cents on ${one.id}, order total is ${order.totalCents}`);
       }

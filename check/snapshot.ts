@@ -18,7 +18,7 @@ import { forkSql, select, type Sql } from '../db/sql';
 import { availabilityKey, holdKey } from '../inventory/keys';
 import { createPaymentsClient } from '../payments/client';
 import type { Authorization } from '../payments/types';
-import type { OrderStatus } from '../workflows/order-types';
+import type { OrderStatus, PaymentStatus } from '../workflows/order-types';
 import { unitsHeld, type HoldState, type InFlightOrder, type OrderSnapshot, type PaymentsSnapshot, type ProductSnapshot, type Snapshot, type TemporalSnapshot } from './invariants';
 import { temporalConnectionOptions } from '../temporal/connection-options';
 
@@ -212,6 +212,12 @@ async function readTables(em: Sql, scope: SnapshotScope): Promise<MysqlView> {
     orderParams,
   );
 
+  const paymentRows = await select<{ order_id: string; id: string; status: PaymentStatus }>(
+    em,
+    `SELECT order_id, id, status FROM payment WHERE order_id IN (${scoped})`,
+    orderParams,
+  );
+
   const group = <T extends { order_id: string }>(rows: T[]) => {
     const byOrder = new Map<string, T[]>();
     for (const row of rows) byOrder.set(row.order_id, [...(byOrder.get(row.order_id) ?? []), row]);
@@ -220,6 +226,7 @@ async function readTables(em: Sql, scope: SnapshotScope): Promise<MysqlView> {
   const lines = group(lineRows);
   const orderMovements = group(movementOfOrderRows);
   const notifications = group(notificationRows);
+  const payments = group(paymentRows);
 
   const orders = orderRows.map((row) => ({
     id: row.id,
@@ -231,6 +238,7 @@ async function readTables(em: Sql, scope: SnapshotScope): Promise<MysqlView> {
     lines: (lines.get(row.id) ?? []).map((line) => ({ productId: Number(line.product_id), quantity: Number(line.quantity) })),
     movements: (orderMovements.get(row.id) ?? []).map((movement) => ({ productId: Number(movement.product_id), kind: movement.kind, delta: Number(movement.delta) })),
     notifications: (notifications.get(row.id) ?? []).map((notification) => ({ kind: notification.kind, count: Number(notification.n) })),
+    recordedPayments: (payments.get(row.id) ?? []).map((payment) => ({ id: payment.id, status: payment.status })),
   }));
 
   // Every in-flight order of the product scope, whatever --orders-since says: they hold stock and explain I2 mismatches.
