@@ -230,6 +230,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     // The benchmarks' tokens are signed with this secret (bench/tokens.ts).
     AUTH_JWT_SECRET: BENCH_AUTH_SECRET,
     PAYMENTS_API_KEY: BENCH_PAYMENTS_API_KEY,
+    // The browser tests sign in with the page's local form (never in compose or k8s: docs/SECURITY.md).
+    AUTH_LOCAL_SIGN_IN: 'true',
     ...BENCH_CODEC,
     API_PROCESSES: String(apiProcesses),
     ...(codecServerPort ? { CODEC_SERVER_PORT: String(codecServerPort) } : {}),

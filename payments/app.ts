@@ -5,12 +5,12 @@ import { IdempotencyStore, type IdempotencyEntry } from './idempotency-store';
 import { Journal } from './journal';
 import { idempotentRoute } from './idempotent-route';
 import { Ledger, type LedgerEntry } from './ledger';
-import { authorize, capture, dispute, refund, voidAuthorization } from './operations';
+import { authorize, capture, dispute, refund, refundPart, voidAuthorization } from './operations';
 import { accountOf, accountOfRequest, requireApiKey, type AccountId } from './accounts';
 import type { ProviderEvents, ProviderEventType } from './events';
-import type { Authorization } from './types';
+import type { Authorization, Refund } from './types';
 import { apiError, fromZodError, notFound, send, type Outcome } from './responses';
-import { current, listQuery, prepareAction, prepareAuthorize } from './validation';
+import { current, listQuery, prepareAction, prepareAuthorize, prepareRefund, refundListQuery } from './validation';
 
 export interface PaymentsAppOptions {
   /** How long a `tok_timeout` answer is held before its connection is dropped; longer than any client timeout. */
@@ -127,6 +127,7 @@ export function createPaymentsApp(options: PaymentsAppOptions): Express {
       res.json({ faults: injector.faults, injected: injector.counts });
     });
     app.use('/v1/authorizations', injectFaults(injector));
+    app.use('/v1/refunds', injectFaults(injector));
   }
 
   app.post(
@@ -137,6 +138,30 @@ export function createPaymentsApp(options: PaymentsAppOptions): Express {
   app.post('/v1/authorizations/:id/void', idempotentRoute(routeOptions, action, announced('authorization.voided', (authorization) => voidAuthorization(ledger, authorization))));
   app.post('/v1/authorizations/:id/refund', idempotentRoute(routeOptions, action, announced('authorization.refunded', (authorization) => refund(ledger, authorization))));
   app.post('/v1/authorizations/:id/dispute', idempotentRoute(routeOptions, action, announced('dispute.created', dispute)));
+
+  // Partial refunds, Stripe's POST /v1/refunds: several per capture, each under its own Idempotency-Key.
+  app.post(
+    '/v1/refunds',
+    idempotentRoute(routeOptions, prepareRefund(ledger), (params, _tryNumber, req, res) => {
+      const account = accountOfRequest(res);
+      const outcome = refundPart(ledger, current(ledger, params.authorizationId, account), params.amountCents, params.merchantReference);
+      if (outcome.status === 201) {
+        const refunded = current(ledger, (outcome.body as Refund).authorizationId, account);
+        options.events?.announce(account, 'authorization.refunded', refunded, req.get('Idempotency-Key') ?? null);
+      }
+      return outcome;
+    }),
+  );
+  app.get('/v1/refunds/:id', (req, res) => {
+    const found = ledger.getRefund(req.params.id, accountOfRequest(res));
+    if (!found) return send(res, apiError(404, 'invalid_request_error', 'resource_missing', `No such refund: '${req.params.id}'`, 'id'));
+    res.json(found);
+  });
+  app.get('/v1/refunds', (req, res) => {
+    const query = refundListQuery.safeParse(req.query);
+    if (!query.success) return send(res, fromZodError(query.error, 'query'));
+    res.json({ data: ledger.refundsOf(query.data.authorizationId, accountOfRequest(res)) });
+  });
 
   app.get('/v1/authorizations/:id', (req, res) => {
     const authorization = ledger.get(req.params.id, accountOfRequest(res));
@@ -150,7 +175,7 @@ export function createPaymentsApp(options: PaymentsAppOptions): Express {
   });
   // The account's whole books: the stand-in's extra, for the checker (a real provider has none, see check/snapshot.ts).
   app.get('/v1/ledger', (_req, res) => {
-    res.json({ authorizations: ledger.all(accountOfRequest(res)) });
+    res.json({ authorizations: ledger.all(accountOfRequest(res)), refunds: ledger.allRefunds(accountOfRequest(res)) });
   });
 
   app.use((req, res) => {

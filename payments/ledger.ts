@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import type { AccountId } from './accounts';
 import type { Journal } from './journal';
-import type { Authorization } from './types';
+import type { Authorization, Refund } from './types';
 
 /** A change to the books, as the journal keeps it. */
 export type LedgerEntry =
   | { kind: 'authorized'; authorization: Authorization; paymentToken: string; account?: AccountId }
-  | { kind: 'changed'; id: string; change: Partial<Omit<Authorization, 'id'>> };
+  | { kind: 'changed'; id: string; change: Partial<Omit<Authorization, 'id'>> }
+  /** One line for the refund and its authorization's new total, so a restart never sees one without the other. */
+  | { kind: 'refunded'; refund: Refund };
 
 export interface NewAuthorization {
   amountCents: number;
@@ -27,6 +29,7 @@ export class Ledger {
   /** Kept apart from the public view: the token decides how a later capture behaves. */
   private readonly tokens = new Map<string, string>();
   private readonly owners = new Map<string, AccountId>();
+  private readonly refunds = new Map<string, Refund>();
 
   /** `legacyAccount` owns the authorisations a journal recorded before accounts existed. */
   constructor(
@@ -38,6 +41,7 @@ export class Ledger {
   }
 
   private apply(entry: LedgerEntry): Authorization {
+    if (entry.kind === 'refunded') return this.applyRefund(entry.refund);
     if (entry.kind === 'authorized') {
       this.authorizations.set(entry.authorization.id, { ...entry.authorization });
       this.tokens.set(entry.authorization.id, entry.paymentToken);
@@ -67,6 +71,50 @@ export class Ledger {
       refundedAmountCents: 0,
     };
     return this.record({ kind: 'authorized', authorization, paymentToken: input.paymentToken, account: input.account });
+  }
+
+  /** A captured authorization is fully refunded once the refunds add up to the capture; until then it stays captured. */
+  private applyRefund(refund: Refund): Authorization {
+    const found = this.authorizations.get(refund.authorizationId);
+    if (!found) throw new Error(`no authorization ${refund.authorizationId}`);
+    this.refunds.set(refund.id, { ...refund });
+    found.refundedAmountCents += refund.amountCents;
+    if (found.refundedAmountCents >= found.capturedAmountCents) found.status = 'refunded';
+    return found;
+  }
+
+  /** Records a refund; the caller has checked that it fits in what is left of the capture. */
+  refund(authorization: Authorization, amountCents: number, merchantReference: string | null = null): Refund {
+    const refund: Refund = {
+      id: `re_${randomBytes(12).toString('hex')}`,
+      authorizationId: authorization.id,
+      amountCents,
+      currency: authorization.currency,
+      reference: authorization.reference,
+      merchantReference,
+      status: 'succeeded',
+    };
+    this.record({ kind: 'refunded', refund });
+    return { ...refund };
+  }
+
+  /** A refund belongs to the account of its authorisation. */
+  getRefund(id: string, account: AccountId): Refund | undefined {
+    const found = this.refunds.get(id);
+    return found && this.owners.get(found.authorizationId) === account ? { ...found } : undefined;
+  }
+
+  refundsOf(authorizationId: string, account: AccountId): Refund[] {
+    return this.allRefunds(account).filter((refund) => refund.authorizationId === authorizationId);
+  }
+
+  allRefunds(account: AccountId): Refund[] {
+    return [...this.refunds.values()].filter((refund) => this.owners.get(refund.authorizationId) === account).map((refund) => ({ ...refund }));
+  }
+
+  /** The state now of an authorisation the caller already holds (its account was checked when it was read). */
+  reread(authorization: Authorization): Authorization {
+    return { ...this.authorizations.get(authorization.id)! };
   }
 
   get(id: string, account: AccountId): Authorization | undefined {

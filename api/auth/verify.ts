@@ -1,7 +1,8 @@
 import { createSecretKey } from 'node:crypto';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
-import type { AuthConfig } from '../../config/auth';
+import { DEFAULT_ROLES_CLAIM, type AuthConfig } from '../../config/auth';
 import { ROLES, type Caller, type Role } from './roles';
+import { SUBJECT_PATTERN } from './subject';
 import { withVerifiedTokenCache, type VerifiedToken } from './verified-tokens';
 
 /** Tokens minted a little in the future or expired a moment ago still pass: clocks of issuer and API drift. */
@@ -18,9 +19,6 @@ export class InvalidTokenError extends Error {}
 
 export type VerifyToken = (token: string) => Promise<Caller>;
 
-/** The `sub` a token may carry: it becomes the customer id of a buyer's orders (an opaque id, never an e-mail). */
-const SUBJECT = /^[A-Za-z0-9][A-Za-z0-9._:@|-]{0,127}$/;
-
 /**
  * Verifies a bearer JWT: signature (HS256 with AUTH_JWT_SECRET, or any asymmetric key of AUTH_JWKS_URL), expiry and
  * not-before with a small clock tolerance, a lifetime of at most a day, issuer and audience when configured (always
@@ -31,7 +29,7 @@ export function createTokenVerifier(config: TokenConfig): VerifyToken {
   return withVerifiedTokenCache(createTokenCheck(config));
 }
 
-type TokenConfig = Pick<AuthConfig, 'AUTH_JWT_SECRET' | 'AUTH_JWKS_URL' | 'AUTH_ISSUER' | 'AUTH_AUDIENCE'>;
+type TokenConfig = Pick<AuthConfig, 'AUTH_JWT_SECRET' | 'AUTH_JWKS_URL' | 'AUTH_ISSUER' | 'AUTH_AUDIENCE' | 'AUTH_ROLES_CLAIM'>;
 
 /** One full verification of a token, every time (createTokenVerifier remembers the tokens that passed). */
 export function createTokenCheck(config: TokenConfig): (token: string) => Promise<VerifiedToken> {
@@ -45,6 +43,7 @@ export function createTokenCheck(config: TokenConfig): (token: string) => Promis
     requiredClaims: ['sub', 'exp', 'iat'],
     maxTokenAge: MAX_TOKEN_LIFETIME_SECONDS,
   };
+  const rolesClaim = config.AUTH_ROLES_CLAIM ?? DEFAULT_ROLES_CLAIM;
 
   return async (token) => {
     let payload: JWTPayload;
@@ -61,17 +60,31 @@ export function createTokenCheck(config: TokenConfig): (token: string) => Promis
       if (error instanceof InvalidTokenError) throw error;
       throw new InvalidTokenError(describe(error));
     }
-    if (typeof payload.sub !== 'string' || !SUBJECT.test(payload.sub)) throw new InvalidTokenError('the sub claim is not an opaque id');
+    if (typeof payload.sub !== 'string' || !SUBJECT_PATTERN.test(payload.sub)) throw new InvalidTokenError('the sub claim is not an opaque id');
     // exp and iat are required claims, so jwtVerify has checked both are numbers.
     if ((payload.exp as number) - (payload.iat as number) > MAX_TOKEN_LIFETIME_SECONDS) throw new InvalidTokenError("the token's exp claim is too far ahead");
     const email = emailOf(payload.email);
-    return { caller: { sub: payload.sub, roles: rolesOf(payload.roles), ...(email ? { email } : {}) }, expiresAtMs: (payload.exp as number) * 1000 };
+    return { caller: { sub: payload.sub, roles: rolesOf(claimAt(payload, rolesClaim)), ...(email ? { email } : {}) }, expiresAtMs: (payload.exp as number) * 1000 };
   };
 }
 
 /** An `email` claim that is not a plausible address is ignored (the token stays valid; no mail is sent to it). */
 function emailOf(claim: unknown): string | undefined {
   return typeof claim === 'string' && claim.length <= 254 && /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(claim) ? claim : undefined;
+}
+
+/**
+ * The claim AUTH_ROLES_CLAIM names: a claim of that exact name (Auth0's namespaced `https://shop.example/roles`), else
+ * the dotted path into nested claims (Keycloak's `realm_access.roles`).
+ */
+export function claimAt(payload: JWTPayload, name: string): unknown {
+  if (Object.hasOwn(payload, name)) return payload[name];
+  let value: unknown = payload;
+  for (const step of name.split('.')) {
+    if (typeof value !== 'object' || value === null || !Object.hasOwn(value, step)) return undefined;
+    value = (value as Record<string, unknown>)[step];
+  }
+  return value;
 }
 
 function rolesOf(claim: unknown): Role[] {
