@@ -422,7 +422,9 @@ export function checkI3(snapshot: Snapshot, options: CheckOptions): Finding[] {
     const recorded = new Map((order.recordedPayments ?? []).map((payment) => [payment.id, payment.status]));
     for (const one of authorizations) {
       const status = recorded.get(one.id);
-      const reversed = (one.status === 'refunded' && status !== 'REFUNDED') || (one.status === 'voided' && (status === 'AUTHORIZED' || status === 'CAPTURED'));
+      // The service's own refunds after the sale are recorded as refunds of the order (I8), not on the payment row.
+      const refundUnrecorded = one.status === 'refunded' && status !== 'REFUNDED' && one.refundedAmountCents !== succeededRefundCents(order);
+      const reversed = refundUnrecorded || (one.status === 'voided' && (status === 'AUTHORIZED' || status === 'CAPTURED'));
       if (status === undefined || !reversed) continue;
       const severity = isTerminal(order.status) || options.quietRequired ? 'breach' : 'warning';
       add(severity, `${one.id} is ${one.status} at the provider but recorded ${status}: a change made at the provider the service has not recorded`);

@@ -1,5 +1,5 @@
 import type { MikroORM } from '@mikro-orm/core';
-import { forkSql, run } from './sql';
+import { forkSql, run, select } from './sql';
 
 /** An event of the payment provider as the service keeps it (payments/events.ts has the wire shape). */
 export interface PaymentEventRecord {
@@ -10,8 +10,20 @@ export interface PaymentEventRecord {
   orderId: string;
   /** Refunded, or disputed (the captured amount); 0 for a void. */
   amountCents: number;
-  /** Made at the provider by someone else than the saga (its own compensations are not news). */
+  /** Made at the provider by someone else than the service (its own compensations and refunds are not news). */
   outside: boolean;
+  /** A refund event: nothing is left of the capture (the provider's authorisation is `refunded`). */
+  fullyRefunded?: boolean;
+}
+
+/**
+ * Whether a refund with this Idempotency-Key is one of the service's own after-sale refunds: those are recorded in
+ * MySQL (PENDING) before the provider is asked, under their id, which is the key they are sent with.
+ */
+export async function isOwnRefund(orm: MikroORM, idempotencyKey: string | null, orderId: string): Promise<boolean> {
+  if (idempotencyKey === null) return false;
+  const rows = await select<{ id: string }>(forkSql(orm), 'SELECT id FROM refund WHERE id = ? AND order_id = ?', [idempotencyKey, orderId]);
+  return rows.length > 0;
 }
 
 /**
@@ -29,7 +41,8 @@ export async function recordPaymentEvent(orm: MikroORM, event: PaymentEventRecor
     );
     if (inserted.affectedRows !== 1) return false;
     if (event.type === 'authorization.refunded') {
-      const status = event.outside ? ", status = 'REFUNDED'" : '';
+      // A partial refund made outside leaves the payment CAPTURED; only one that leaves nothing makes it REFUNDED.
+      const status = event.outside && event.fullyRefunded ? ", status = 'REFUNDED'" : '';
       await run(em, `UPDATE payment SET refunded_cents = ?${status} WHERE id = ? AND order_id = ?`, [event.amountCents, event.authorizationId, event.orderId]);
     } else if (event.type === 'authorization.voided' && event.outside) {
       await run(em, "UPDATE payment SET status = 'VOIDED' WHERE id = ? AND order_id = ? AND status = 'AUTHORIZED'", [event.authorizationId, event.orderId]);

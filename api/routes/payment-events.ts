@@ -3,7 +3,7 @@ import type { MikroORM } from '@mikro-orm/core';
 import type { Logger } from 'pino';
 import { Webhook } from 'standardwebhooks';
 import { z } from 'zod';
-import { recordPaymentEvent } from '../../db/payment-events';
+import { isOwnRefund, recordPaymentEvent } from '../../db/payment-events';
 import { isSagaReversal } from '../../payments/saga-keys';
 import type { ApiMetrics } from '../../telemetry/api-metrics';
 import { Problem } from '../problem';
@@ -18,6 +18,7 @@ export const paymentEventSchema = z
       authorization: z.object({
         id: z.string().min(1).max(128),
         reference: z.string().min(1).max(64),
+        status: z.enum(['authorized', 'captured', 'voided', 'refunded']),
         capturedAmountCents: z.int().min(0),
         refundedAmountCents: z.int().min(0),
       }),
@@ -52,7 +53,10 @@ export function paymentEventsRouter(deps: { orm: MikroORM; secret: string; logge
     }
     const event = parse(paymentEventSchema, json, 'body');
     const { authorization, idempotencyKey } = event.data;
-    const outside = event.type === 'dispute.created' || !isSagaReversal(idempotencyKey, authorization.reference, authorization.id);
+    const own =
+      event.type !== 'dispute.created' &&
+      (isSagaReversal(idempotencyKey, authorization.reference, authorization.id) || (await isOwnRefund(deps.orm, idempotencyKey, authorization.reference)));
+    const outside = !own;
     const recorded = await recordPaymentEvent(deps.orm, {
       id: event.id,
       type: event.type,
@@ -60,6 +64,7 @@ export function paymentEventsRouter(deps: { orm: MikroORM; secret: string; logge
       orderId: authorization.reference,
       amountCents: event.type === 'authorization.refunded' ? authorization.refundedAmountCents : event.type === 'dispute.created' ? authorization.capturedAmountCents : 0,
       outside,
+      fullyRefunded: authorization.status === 'refunded',
     });
     if (recorded && outside) {
       deps.metrics?.paymentEventsOutside.inc({ type: event.type });

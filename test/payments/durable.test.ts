@@ -95,7 +95,7 @@ test('partial refunds are in the journal: after a restart the refunded total sta
   const second = await start(dataFile);
   try {
     expect(await post(second.baseUrl, '/v1/refunds', 'rf_durable', refund)).toMatchObject({ status: 201, replayed: 'true', body: refunded.body });
-    const after = (await (await fetch(`${second.baseUrl}/v1/authorizations/${authorization.id}`)).json()) as { refundedAmountCents: number };
+    const after = (await (await fetch(`${second.baseUrl}/v1/authorizations/${authorization.id}`, { headers: { authorization: `Bearer ${TEST_PAYMENTS_API_KEY}` } })).json()) as { refundedAmountCents: number };
     expect(after.refundedAmountCents).toBe(600);
     expect((await post(second.baseUrl, '/v1/refunds', 'rf_more', { ...refund, amountCents: 401 })).body.error.code).toBe('amount_too_large');
     expect((await (await fetch(`${second.baseUrl}/v1/refunds/${refunded.body.id}`, { headers: { authorization: `Bearer ${TEST_PAYMENTS_API_KEY}` } })).json()) as object).toEqual(refunded.body);

@@ -69,7 +69,7 @@ test('a forged, unsigned or stale event is refused with 401 and changes nothing'
     id: `evt_${unique('forged').replace(/[^A-Za-z0-9]/g, '')}`,
     type: 'authorization.refunded',
     createdAt: new Date().toISOString(),
-    data: { authorization: { id: order.authorizationId, reference: order.orderId, capturedAmountCents: order.totalCents, refundedAmountCents: order.totalCents }, idempotencyKey: null },
+    data: { authorization: { id: order.authorizationId, reference: order.orderId, status: 'refunded', capturedAmountCents: order.totalCents, refundedAmountCents: order.totalCents }, idempotencyKey: null },
   };
   const forged = signedEvent(event, `whsec_${Buffer.from('not-the-providers-secret-0123456').toString('base64')}`);
   expectProblem(await postEvent(forged), 401, 'PAYMENT_EVENT_UNVERIFIED');
@@ -86,7 +86,7 @@ test('a signed event is recorded once by its id; a malformed one is a problem, n
     id: `evt_${unique('once').replace(/[^A-Za-z0-9]/g, '')}`,
     type: 'dispute.created',
     createdAt: new Date().toISOString(),
-    data: { authorization: { id: order.authorizationId, reference: order.orderId, capturedAmountCents: order.totalCents, refundedAmountCents: 0 }, idempotencyKey: null },
+    data: { authorization: { id: order.authorizationId, reference: order.orderId, status: 'captured', capturedAmountCents: order.totalCents, refundedAmountCents: 0 }, idempotencyKey: null },
   };
   const before = await outsideCount('dispute.created');
   expect((await postEvent(signedEvent(event))).body).toEqual({ received: true, recorded: true });
@@ -106,7 +106,7 @@ test("the saga's own refund is recorded without telling staff", async () => {
     type: 'authorization.refunded',
     createdAt: new Date().toISOString(),
     data: {
-      authorization: { id: order.authorizationId, reference: order.orderId, capturedAmountCents: order.totalCents, refundedAmountCents: order.totalCents },
+      authorization: { id: order.authorizationId, reference: order.orderId, status: 'refunded', capturedAmountCents: order.totalCents, refundedAmountCents: order.totalCents },
       idempotencyKey: sagaReversalKeys(order.orderId, order.authorizationId).refund,
     },
   };
