@@ -153,7 +153,7 @@ export function buildOpenApiDocument() {
     },
     responses: {
       200: json(z.object({ received: z.literal(true), recorded: z.boolean().meta({ description: 'false: this event id was recorded before' }) }), 'the event is recorded'),
-      ...problemAnswers(['PAYMENT_EVENT_UNVERIFIED', 'MALFORMED_JSON', 'VALIDATION_FAILED', 'BODY_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', ...SERVICE_CODES]),
+      ...problemAnswers(['PAYMENT_EVENT_UNVERIFIED', 'MALFORMED_JSON', 'VALIDATION_FAILED', 'ROUTE_NOT_FOUND', 'BODY_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', ...SERVICE_CODES]),
     },
   });
   registry.registerPath({
