@@ -41,6 +41,7 @@ import { meRouter } from './routes/me';
 import { refuseExhaustedEarly } from './exhausted-coupon-refusal';
 import { ExhaustedCoupons } from '../coupons/exhausted-flags';
 import { CouponGate } from '../coupons/gate';
+import { paymentEventsRouter } from './routes/payment-events';
 import { loadConfig } from '../config';
 import { parseAllowedHosts } from '../webhooks/url-guard';
 
@@ -88,6 +89,8 @@ export interface AppDeps {
   webSignIn?: WebSignInConfig;
   /** Hosts webhook URLs may name although private (WEBHOOK_ALLOWED_HOSTS); read from the environment when not given. */
   webhookAllowedHosts?: ReadonlySet<string>;
+  /** PAYMENTS_WEBHOOK_SECRET, which the provider's events are signed with; read from the environment when not given (null or unset: no events taken). */
+  paymentWebhookSecret?: string | null;
 }
 
 /** The REST API: it holds no order state of its own (workflows and MySQL do). */
@@ -108,6 +111,9 @@ export function createApp(deps: AppDeps): Express {
   app.use(requireJsonBody);
   const trustProxy = trustProxySetting(limits.TRUST_PROXY);
   if (trustProxy !== undefined) app.set('trust proxy', trustProxy);
+  // The provider's events are verified on their exact bytes, before any JSON parsing, and carry no bearer token.
+  const paymentWebhookSecret = deps.paymentWebhookSecret === undefined ? loadConfig().PAYMENTS_WEBHOOK_SECRET : deps.paymentWebhookSecret;
+  if (paymentWebhookSecret) app.use('/payments', paymentEventsRouter({ orm: deps.orm, secret: paymentWebhookSecret, logger: deps.logger, metrics }));
   app.use(express.json({ limit: '16kb', strict: true }));
   app.use(authenticate(createTokenVerifier(auth)));
   // Next to authentication, before the other routers and the rate limiter: a refusal from the in-process flag costs
@@ -135,7 +141,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/coupons', couponsRouter({ orm: deps.orm, gate: new CouponGate(deps.redis), exhausted: exhaustedCoupons }));
   app.use('/me', meRouter({ orm: deps.orm }));
   app.use('/webhooks', webhooksRouter({ orm: deps.orm, allowedHosts: deps.webhookAllowedHosts ?? parseAllowedHosts(loadConfig().WEBHOOK_ALLOWED_HOSTS) }));
-  app.use(wrongMethodRouter([...ROUTE_POLICY, { method: 'GET', path: '/healthz' }, { method: 'GET', path: '/readyz' }, { method: 'GET', path: '/openapi.json' }, { method: 'GET', path: '/docs' }, { method: 'POST', path: '/auth/local-sign-in' }, ...SIGN_IN_OPTIONS_ROUTES]));
+  app.use(wrongMethodRouter([...ROUTE_POLICY, { method: 'GET', path: '/healthz' }, { method: 'GET', path: '/readyz' }, { method: 'GET', path: '/openapi.json' }, { method: 'GET', path: '/docs' }, { method: 'POST', path: '/auth/local-sign-in' }, ...SIGN_IN_OPTIONS_ROUTES, ...(paymentWebhookSecret ? [{ method: 'POST' as const, path: '/payments/events' }] : [])]));
   app.use(webPage(deps.webDir === undefined ? defaultWebDir() : deps.webDir));
   app.use(notFound);
   app.use(problemHandler(deps.logger));

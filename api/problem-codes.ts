@@ -10,6 +10,7 @@ export const PROBLEM_CODES = {
   UNDECODABLE_PAYLOAD: { status: 400, meaning: 'codec server: a payload could not be encoded or decoded (unknown key, tampered data)' },
   STOCK_LIMIT_EXCEEDED: { status: 400, meaning: 'the restock would take the stock past the largest count a product can hold' },
   UNAUTHENTICATED: { status: 401, meaning: 'no valid bearer token: send Authorization: Bearer <token>' },
+  PAYMENT_EVENT_UNVERIFIED: { status: 401, meaning: "POST /payments/events: the event's webhook-signature does not verify with PAYMENTS_WEBHOOK_SECRET, or it is more than 5 minutes old" },
   PAYMENT_DECLINED: { status: 402, meaning: 'the provider declined the payment; the order stays RESERVED and can be paid again' },
   PAYMENT_FAILED: { status: 402, meaning: 'the payment could not be completed; the order is FAILED and compensated' },
   FORBIDDEN: { status: 403, meaning: "the caller's roles do not allow this" },

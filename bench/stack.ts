@@ -26,7 +26,7 @@ import { openOrm } from '../db/orm';
 import { startDevServer } from '../temporal/dev-server';
 import { ORDER_TASK_QUEUE } from '../temporal/names';
 import { allProcesses, numberArg, programOf, sleep } from './lib';
-import { BENCH_AUTH_SECRET } from './tokens';
+import { BENCH_AUTH_SECRET, BENCH_PAYMENTS_API_KEY, BENCH_PAYMENTS_WEBHOOK_SECRET } from './tokens';
 import { applyLocalIdentityProvider } from '../scripts/dev-sign-in';
 
 const root = path.resolve(__dirname, '..');
@@ -243,6 +243,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     LOG_LEVEL: logLevel,
     // The benchmarks' tokens are signed with this secret (bench/tokens.ts).
     AUTH_JWT_SECRET: BENCH_AUTH_SECRET,
+    PAYMENTS_API_KEY: BENCH_PAYMENTS_API_KEY,
+    // The stand-in's events (refunds, voids, disputes) go to the stack's API, as under npm start.
+    PAYMENTS_WEBHOOK_SECRET: BENCH_PAYMENTS_WEBHOOK_SECRET,
+    PAYMENTS_EVENTS_URL: `http://${host}:${apiPort}/payments/events`,
     // The browser tests sign in with the page's local form (never in compose or k8s: docs/SECURITY.md).
     AUTH_LOCAL_SIGN_IN: 'true',
     ...BENCH_CODEC,

@@ -211,7 +211,7 @@ export async function judge(input: {
   const findings = checked.result?.findings ?? [];
   const checkerBreaches = checked.result ? findings.filter((finding) => finding.severity === 'breach').length : 0;
 
-  const ledgerResponse = await fetch(`${stack.paymentsUrl}/v1/ledger`, { signal: AbortSignal.timeout(15_000) });
+  const ledgerResponse = await fetch(`${stack.paymentsUrl}/v1/ledger`, { headers: { authorization: `Bearer ${stack.env.PAYMENTS_API_KEY}` }, signal: AbortSignal.timeout(15_000) });
   const ledger = (await ledgerResponse.json()) as { authorizations: Authorization[]; refunds?: Refund[] };
   const authorizations = ledger.authorizations;
   const providerRefunds = ledger.refunds ?? [];

@@ -64,7 +64,7 @@
  * I7 coupons (check/coupon-invariants.ts): issued <= quantity, redeemed <= issued, every redeemed claim belongs to one
  *   order CONFIRMED or in flight, and Redis's count agrees with MySQL's.
  */
-import type { OrderStatus } from '../workflows/order-types';
+import type { PaymentStatus, OrderStatus } from '../workflows/order-types';
 import { TERMINAL_STATUSES } from '../workflows/order-types';
 import type { Authorization, Refund } from '../payments/types';
 import type { RefundStatus, ReturnStatus } from '../workflows/after-sale-types';
@@ -137,6 +137,8 @@ export interface OrderSnapshot {
   notifications: Array<{ kind: string; count: number }>;
   /** State of the Redis hold; null when the key does not exist (never made, expired tombstone, or Redis lost it). */
   hold: HoldState | null;
+  /** The payments MySQL records for the order (id: the provider's authorisation id); absent: not read. */
+  recordedPayments?: Array<{ id: string; status: PaymentStatus }>;
   /** After the sale (absent: none read): the order's refunds in MySQL. */
   refunds?: Array<{ id: string; status: RefundStatus; amountCents: number }>;
   /** Its returns, with the SELLABLE units each received. */
@@ -422,10 +424,25 @@ export function checkI3(snapshot: Snapshot, options: CheckOptions): Finding[] {
     if (captured.length > 1) add('breach', `${captured.length} authorizations captured and not refunded (double charge): ${ids(captured)}`);
     else if (everCaptured.length > 1) add('warning', `${everCaptured.length} authorizations were captured (extras refunded): ${ids(everCaptured)}`);
 
+    // A void or refund at the provider must be on the order too: made outside the service, it arrives by a provider
+    // event (POST /payments/events); one the service has not recorded is money it does not know it no longer has.
+    const recorded = new Map((order.recordedPayments ?? []).map((payment) => [payment.id, payment.status]));
+    for (const one of authorizations) {
+      const status = recorded.get(one.id);
+      // The service's own refunds after the sale are recorded as refunds of the order (I8), not on the payment row.
+      const refundUnrecorded = one.status === 'refunded' && status !== 'REFUNDED' && one.refundedAmountCents !== succeededRefundCents(order);
+      const reversed = refundUnrecorded || (one.status === 'voided' && (status === 'AUTHORIZED' || status === 'CAPTURED'));
+      if (status === undefined || !reversed) continue;
+      const severity = isTerminal(order.status) || options.quietRequired ? 'breach' : 'warning';
+      add(severity, `${one.id} is ${one.status} at the provider but recorded ${status}: a change made at the provider the service has not recorded`);
+    }
+    // A refund of the order's own payment explains a CONFIRMED order without a capture (recorded, or reported above).
+    const refundRecorded = authorizations.some((one) => one.status === 'refunded' && recorded.has(one.id));
+
     if (order.status === 'CONFIRMED') {
       // Refunded in full after the sale (I8 checks that those refunds are the order's own): still the sale's capture.
       const refundedAfterSale = authorizations.filter((one) => one.status === 'refunded' && one.refundedAmountCents === succeededRefundCents(order));
-      if (captured.length === 0 && refundedAfterSale.length === 0) add('breach', `CONFIRMED but no captured payment at the provider (${authorizations.length} authorization(s))`);
+      if (captured.length === 0 && refundedAfterSale.length === 0 && !refundRecorded) add('breach', `CONFIRMED but no captured payment at the provider (${authorizations.length} authorization(s))`);
       for (const one of [...captured, ...refundedAfterSale]) {
         if (one.capturedAmountCents !== order.totalCents) add('breach', `captured ${one.capturedAmountCents} cents on ${one.id}, order total is ${order.totalCents}`);
       }

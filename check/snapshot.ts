@@ -12,12 +12,13 @@ import type { MikroORM } from '@mikro-orm/core';
 import { IsolationLevel } from '@mikro-orm/core';
 import { Client, Connection } from '@temporalio/client';
 import type { Redis } from 'ioredis';
+import { loadConfig } from '../config';
 import { LINE_IS_SOLD } from '../db/holds';
 import { forkSql, select, type Sql } from '../db/sql';
 import { availabilityKey, holdKey } from '../inventory/keys';
 import { createPaymentsClient } from '../payments/client';
 import type { Authorization, Refund } from '../payments/types';
-import type { OrderStatus } from '../workflows/order-types';
+import type { OrderStatus, PaymentStatus } from '../workflows/order-types';
 import type { ReceivedLine, RefundStatus, ReturnStatus } from '../workflows/after-sale-types';
 import { unitsHeld, type CartsSnapshot, type HoldState, type InFlightOrder, type OrderSnapshot, type PaymentsSnapshot, type ProductSnapshot, type Snapshot, type TemporalSnapshot } from './invariants';
 import { temporalConnectionOptions } from '../temporal/connection-options';
@@ -35,6 +36,8 @@ export interface SnapshotSources {
   redis: Redis;
   /** Base URL of the provider; null skips I3. */
   paymentsUrl: string | null;
+  /** The merchant's key there; PAYMENTS_API_KEY unless given. */
+  paymentsApiKey?: string;
   /** Null skips the Temporal part of I4. */
   temporal: { address: string; namespace: string } | null;
   /** Per remote call of the optional sources (provider, Temporal). */
@@ -69,7 +72,7 @@ export async function takeSnapshot(sources: SnapshotSources, scope: SnapshotScop
   const holdOrderIds = [...new Set([...mysql.orders.map((order) => order.id), ...mysql.inFlight.map((order) => order.id)])];
   const redis = await readRedis(sources.redis, mysql.products.map((product) => product.id), holdOrderIds);
   const payments = sources.paymentsUrl
-    ? await readPayments(sources.orm, sources.paymentsUrl, mysql.orders.map((order) => order.id), scope, timeoutMs)
+    ? await readPayments(sources.orm, { baseUrl: sources.paymentsUrl, apiKey: sources.paymentsApiKey ?? loadConfig().PAYMENTS_API_KEY ?? '' }, mysql.orders.map((order) => order.id), scope, timeoutMs)
     : skipped('disabled (--no-payments)');
 
   const temporal = await withUnrecorded(sources.orm, listing, scope);
@@ -256,6 +259,12 @@ async function readTables(em: Sql, scope: SnapshotScope): Promise<Omit<MysqlView
     orderParams,
   );
 
+  const paymentRows = await select<{ order_id: string; id: string; status: PaymentStatus }>(
+    em,
+    `SELECT order_id, id, status FROM payment WHERE order_id IN (${scoped})`,
+    orderParams,
+  );
+
   const group = <T extends { order_id: string }>(rows: T[]) => {
     const byOrder = new Map<string, T[]>();
     for (const row of rows) byOrder.set(row.order_id, [...(byOrder.get(row.order_id) ?? []), row]);
@@ -264,6 +273,7 @@ async function readTables(em: Sql, scope: SnapshotScope): Promise<Omit<MysqlView
   const lines = group(lineRows);
   const orderMovements = group(movementOfOrderRows);
   const notifications = group(notificationRows);
+  const payments = group(paymentRows);
   const refunds = group(refundRows);
   const returns = group(returnRows);
   const returnMovements = group(returnMovementRows);
@@ -278,6 +288,7 @@ async function readTables(em: Sql, scope: SnapshotScope): Promise<Omit<MysqlView
     lines: (lines.get(row.id) ?? []).map((line) => ({ productId: Number(line.product_id), quantity: Number(line.quantity) })),
     movements: (orderMovements.get(row.id) ?? []).map((movement) => ({ productId: Number(movement.product_id), kind: movement.kind, delta: Number(movement.delta) })),
     notifications: (notifications.get(row.id) ?? []).map((notification) => ({ kind: notification.kind, count: Number(notification.n) })),
+    recordedPayments: (payments.get(row.id) ?? []).map((payment) => ({ id: payment.id, status: payment.status })),
     refunds: (refunds.get(row.id) ?? []).map((refund) => ({ id: refund.id, status: refund.status, amountCents: Number(refund.amount_cents) })),
     returns: (returns.get(row.id) ?? []).map((ret) => ({ id: ret.id, status: ret.status, sellable: sellableOf(ret.received_items) })),
     returnMovements: (returnMovements.get(row.id) ?? []).map((movement) => ({ ref: movement.ref, productId: Number(movement.product_id), delta: Number(movement.delta) })),
@@ -334,18 +345,24 @@ async function readRedis(redis: Redis, productIds: number[], orderIds: string[])
   return { available, holds };
 }
 
-async function readPayments(orm: MikroORM, baseUrl: string, orderIds: string[], scope: SnapshotScope, timeoutMs: number): Promise<PaymentsSnapshot> {
+async function readPayments(
+  orm: MikroORM,
+  { baseUrl, apiKey }: { baseUrl: string; apiKey: string },
+  orderIds: string[],
+  scope: SnapshotScope,
+  timeoutMs: number,
+): Promise<PaymentsSnapshot> {
   const url = `${baseUrl.replace(/\/+$/, '')}/v1/ledger`;
   let response: Response;
   try {
-    response = await fetch(url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(timeoutMs) });
+    response = await fetch(url, { headers: { accept: 'application/json', authorization: `Bearer ${apiKey}` }, signal: AbortSignal.timeout(timeoutMs) });
   } catch (error) {
     return skipped(`not reachable at ${baseUrl}: ${describe(error)}`);
   }
   if (response.status === 404) {
     // A real provider has no whole-ledger listing: ask per order of the scope (orphans cannot be found this way).
     try {
-      const client = createPaymentsClient({ baseUrl, timeoutMs });
+      const client = createPaymentsClient({ baseUrl, apiKey, timeoutMs });
       const authorizations: Authorization[] = [];
       for (const orderId of orderIds) authorizations.push(...(await client.listByReference(orderId)));
       const refunds: Refund[] = [];

@@ -79,6 +79,12 @@ async function toViews(em: Sql, orders: OrderRow[]): Promise<OrderView[]> {
   });
 }
 
-function toPaymentView(row: { id: string; status: PaymentView['status']; amountCents: number; declineCode: string | null }): PaymentView {
-  return { status: row.status, amountCents: row.amountCents, authorizationId: row.id, ...(row.declineCode !== null ? { declineCode: row.declineCode } : {}) };
+function toPaymentView(row: { id: string; status: PaymentView['status']; amountCents: number; declineCode: string | null; refundedCents: number }): PaymentView {
+  return {
+    status: row.status,
+    amountCents: row.amountCents,
+    authorizationId: row.id,
+    ...(row.declineCode !== null ? { declineCode: row.declineCode } : {}),
+    ...(row.status === 'REFUNDED' ? { refundedCents: row.refundedCents || row.amountCents } : {}),
+  };
 }

@@ -53,6 +53,8 @@ export class PaymentsError extends Error {
 
 export interface PaymentsClientOptions {
   baseUrl: string;
+  /** The merchant's secret key (PAYMENTS_API_KEY), sent as `Authorization: Bearer …` on every call. */
+  apiKey: string;
   /** Per request, body included; past it the outcome is unknown and the error retryable. */
   timeoutMs: number;
   /**
@@ -104,6 +106,7 @@ export function createPaymentsClient(options: PaymentsClientOptions): PaymentsCl
         method,
         headers: {
           accept: 'application/json',
+          authorization: `Bearer ${options.apiKey}`,
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
           ...(idempotencyKey === undefined ? {} : { 'idempotency-key': idempotencyKey }),
         },

@@ -1,3 +1,4 @@
+import type { AccountId } from './accounts';
 import type { Ledger } from './ledger';
 import { apiError, ok, type Outcome } from './responses';
 import { findTestToken, UNKNOWN_TOKEN_DECLINE } from './test-tokens';
@@ -15,7 +16,7 @@ function cardError(code: string, message: string): Outcome {
 }
 
 /** `tryNumber` counts the executions of this Idempotency-Key, for behaviours that fail the first tries. */
-export function authorize(ledger: Ledger, params: AuthorizeParams, tryNumber: number): Outcome {
+export function authorize(ledger: Ledger, params: AuthorizeParams, tryNumber: number, account: AccountId): Outcome {
   const behaviour = findTestToken(params.paymentToken)?.authorize ?? UNKNOWN_TOKEN_DECLINE;
   switch (behaviour.kind) {
     case 'decline':
@@ -24,11 +25,11 @@ export function authorize(ledger: Ledger, params: AuthorizeParams, tryNumber: nu
       if (tryNumber <= behaviour.times) {
         return apiError(503, 'api_error', 'temporarily_unavailable', 'The payment network is temporarily unavailable.');
       }
-      return ok(201, ledger.create(params));
+      return ok(201, ledger.create({ ...params, account }));
     case 'lose_answer':
-      return { ...ok(201, ledger.create(params)), loseAnswer: true };
+      return { ...ok(201, ledger.create({ ...params, account })), loseAnswer: true };
     case 'approve':
-      return ok(201, ledger.create(params));
+      return ok(201, ledger.create({ ...params, account }));
   }
 }
 
@@ -85,5 +86,14 @@ export function refundPart(ledger: Ledger, authorization: Authorization, amountC
 export function refund(ledger: Ledger, authorization: Authorization): Outcome {
   const outcome = refundPart(ledger, authorization, authorization.capturedAmountCents - authorization.refundedAmountCents);
   if (outcome.status !== 201) return outcome;
-  return { ...ok(200, ledger.get(authorization.id)), loseAnswer: outcome.loseAnswer };
+  return { ...ok(200, ledger.reread(authorization)), loseAnswer: outcome.loseAnswer };
+}
+
+/**
+ * The cardholder's bank disputes a captured charge (a test-mode trigger, as providers offer one): nothing changes in
+ * the books until the dispute is decided, but the merchant is told at once (payments/events.ts).
+ */
+export function dispute(authorization: Authorization): Outcome {
+  if (authorization.status !== 'captured') return invalidState(authorization, 'dispute', 'captured');
+  return ok(200, authorization);
 }

@@ -58,6 +58,8 @@ async function main(): Promise<void> {
   // With no AUTH_JWKS_URL, a local signing secret (and codec key) are made once and kept; the parts inherit them.
   const applied = applyLocalSecrets(process.env, { withJwtSecret: !process.env.AUTH_JWKS_URL });
   if (applied.length > 0) console.log(`[start] ${applied.join(', ')} from ${path.relative(root, LOCAL_SECRETS_FILE)} (tokens: npm run --silent token -- --role customer --sub cus_42)`);
+  // The stand-in announces refunds, voids and disputes to this API (payments/events.ts).
+  process.env.PAYMENTS_EVENTS_URL ||= `http://127.0.0.1:${process.env.PORT || 3000}/payments/events`;
   // Without a provider named, the local one (idp/) signs buyers and staff in, verified through its JWKS.
   const idpPort = applyLocalIdentityProvider(process.env);
   const signIn = applyDevSignIn(process.env);

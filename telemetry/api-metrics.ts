@@ -44,6 +44,12 @@ export function createApiMetrics(options: { processMetrics?: boolean } = {}) {
       labelNames: ['route'] as const,
       registers: [registry],
     }),
+    paymentEventsOutside: new Counter({
+      name: 'payment_events_outside_total',
+      help: 'Refunds, voids and disputes the payment provider announced that the service did not make, by event type: staff should look',
+      labelNames: ['type'] as const,
+      registers: [registry],
+    }),
     cartsCreated: new Counter({
       name: 'carts_created_total',
       help: 'POST /carts that made a new cart (not those answered with the open one)',

@@ -49,7 +49,8 @@ async function main(): Promise<void> {
   // One data converter (the payload codec) for every client and worker of this process.
   const dataConverter = dataConverterFor();
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter });
-  const payments = createPaymentsClient({ baseUrl: config.PAYMENTS_URL, timeoutMs: 5_000 });
+  if (config.PAYMENTS_API_KEY === undefined) throw new Error('PAYMENTS_API_KEY is not set: the payment provider answers only callers with a key');
+  const payments = createPaymentsClient({ baseUrl: config.PAYMENTS_URL, apiKey: config.PAYMENTS_API_KEY, timeoutMs: 5_000 });
   const webhooks = createWebhookEmitter(orm, { client, soldOutBy: (orderId) => inventory.soldOutBy(orderId) });
   const activities = createActivities({
     inventory,

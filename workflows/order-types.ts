@@ -56,6 +56,8 @@ export interface PaymentView {
   amountCents: number;
   authorizationId?: string;
   declineCode?: string;
+  /** Of a REFUNDED payment: how much went back (the provider's figure when its event told, else the whole amount). */
+  refundedCents?: number;
 }
 
 /** The last two come after the sale (workflows/after-sale.ts): the first refund of part of an order, and the one that completes it. */

@@ -20,6 +20,7 @@ import { BODY_CODES, CALLER_CODES, cachingHeaders, type RegisterRoute, idParam, 
 import { registerWebhookPaths } from './webhook-paths';
 import { registerCouponPaths } from './coupon-paths';
 import { healthResponse, orderResponse, pageOf, pendingOrderResponse, problemAnswers, productResponse, readinessResponse, signInResponse, signInOptionsResponse, callerResponse } from './response-schemas';
+import { paymentEventSchema } from '../routes/payment-events';
 
 /**
  * The OpenAPI 3.1 document, generated from the zod schemas the routes validate requests with (api/validation.ts) and
@@ -142,6 +143,23 @@ export function buildOpenApiDocument() {
     security: [],
     request: jsonBody(signInSchema),
     responses: { 200: json(signInResponse, 'the token'), ...problemAnswers([...BODY_CODES, 'LOCAL_SIGN_IN_DISABLED', 'UNAUTHENTICATED', ...SERVICE_CODES]) },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/payments/events',
+    summary: "The payment provider's signed events: refunds, voids and disputes (PAYMENTS_WEBHOOK_SECRET)",
+    description:
+      'No bearer token: the Standard Webhooks signature (webhook-id, webhook-timestamp, webhook-signature) with PAYMENTS_WEBHOOK_SECRET authenticates the sender. Idempotent by event id. A refund or void made at the provider by anyone but the service shows on the order (payment REFUNDED with refundedCents, or VOIDED) and is counted in payment_events_outside_total. Absent (404) when PAYMENTS_WEBHOOK_SECRET is unset.',
+    tags: ['payments'],
+    security: [],
+    request: {
+      headers: z.object({ 'webhook-id': z.string(), 'webhook-timestamp': z.string(), 'webhook-signature': z.string() }),
+      body: { content: { 'application/json': { schema: paymentEventSchema } } },
+    },
+    responses: {
+      200: json(z.object({ received: z.literal(true), recorded: z.boolean().meta({ description: 'false: this event id was recorded before' }) }), 'the event is recorded'),
+      ...problemAnswers(['PAYMENT_EVENT_UNVERIFIED', 'MALFORMED_JSON', 'VALIDATION_FAILED', 'ROUTE_NOT_FOUND', 'BODY_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', ...SERVICE_CODES]),
+    },
   });
   registry.registerPath({
     method: 'get',

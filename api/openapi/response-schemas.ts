@@ -33,7 +33,7 @@ export const orderResponse = z
     items: z.array(z.object({ productId: z.int(), sku: z.string(), quantity: z.int(), unitPriceCents: z.int() })),
     totalCents: z.int(),
     reservedUntil: z.string().nullable(),
-    payment: z.object({ status: z.string(), amountCents: z.int(), authorizationId: z.string().optional() }).nullable(),
+    payment: z.object({ status: z.string(), amountCents: z.int(), authorizationId: z.string().optional(), refundedCents: z.int().optional() }).nullable(),
     notifications: z.array(z.string()),
     failureReason: z.string().optional(),
     couponCode: z.string().optional().meta({ description: 'the coupon applied; totalCents is after its discount' }),

@@ -20,6 +20,7 @@ import { createTestProduct, openTestOrm, uniqueOrderId } from '../support/db';
 import { openTestRedis } from '../support/redis';
 import { startStandIn, type StandIn } from '../payments/stand-in';
 import { useTimeSkippingEnv } from '../workflow/harness';
+import { TEST_PAYMENTS_API_KEY } from '../support/payments-keys';
 
 const getEnv = useTimeSkippingEnv();
 let orm: MikroORM;
@@ -38,7 +39,7 @@ afterAll(async () => {
 });
 
 const realActivities = () =>
-  createActivities({ orm, inventory: new Inventory(redis), payments: createPaymentsClient({ baseUrl: standIn.baseUrl, timeoutMs: 2_000 }), notifier: { send: async () => undefined } });
+  createActivities({ orm, inventory: new Inventory(redis), payments: createPaymentsClient({ apiKey: TEST_PAYMENTS_API_KEY, baseUrl: standIn.baseUrl, timeoutMs: 2_000 }), notifier: { send: async () => undefined } });
 
 /** A CONFIRMED, captured order of 2 units, recorded in MySQL as the order workflow records it. */
 async function confirmedOrder(): Promise<{ orderId: string; productId: number }> {

@@ -4,6 +4,7 @@ import type { MikroORM } from '@mikro-orm/core';
 import { forkSql, select } from '../../db/sql';
 import type { Authorization } from '../../payments/types';
 import { ADMIN, buyer, OPERATOR, tokenFor, type As } from '../support/auth';
+import { TEST_PAYMENTS_API_KEY } from '../support/payments-keys';
 import { assertMatchesContract } from './contract';
 
 export interface Answer {
@@ -173,6 +174,6 @@ export async function countProductRows(orm: MikroORM, skuPrefix: string): Promis
 
 /** Every authorization the payments stand-in has made. */
 export async function ledger(paymentsBaseUrl: string): Promise<Authorization[]> {
-  const response = await fetch(`${paymentsBaseUrl}/v1/ledger`);
+  const response = await fetch(`${paymentsBaseUrl}/v1/ledger`, { headers: { authorization: `Bearer ${TEST_PAYMENTS_API_KEY}` } });
   return ((await response.json()) as { authorizations: Authorization[] }).authorizations;
 }

@@ -11,6 +11,7 @@ import { readStock } from '../support/db';
 import { startWebhookReceiver, verifiedEvent, type WebhookReceiver } from '../support/webhook-receiver';
 import { useService } from './fixtures';
 import { eventually, expectProblem, type Answer } from './http';
+import { TEST_PAYMENTS_API_KEY } from '../support/payments-keys';
 
 const FAST_RETRIES = { attemptTimeoutMs: 4_000, initialIntervalMs: 200, maximumIntervalMs: 1_000, giveUpAfterMs: 60_000 };
 const fixture = useService({ holdMs: 60_000, metrics: true, webhooks: { allowedHosts: new Set(['127.0.0.1']), policy: FAST_RETRIES } });
@@ -56,7 +57,7 @@ const settled = (orderId: string, refundId: string) =>
   });
 
 const providerRefunds = async (orderId: string) => {
-  const books = (await (await fetch(`${fixture.service.paymentsBaseUrl}/v1/ledger`)).json()) as { refunds: Array<{ reference: string; amountCents: number }> };
+  const books = (await (await fetch(`${fixture.service.paymentsBaseUrl}/v1/ledger`, { headers: { authorization: `Bearer ${TEST_PAYMENTS_API_KEY}` } })).json()) as { refunds: Array<{ reference: string; amountCents: number }> };
   return books.refunds.filter((made) => made.reference === orderId);
 };
 

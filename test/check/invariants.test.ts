@@ -283,6 +283,20 @@ describe('checkInvariants', () => {
       expect(stray.findings).toEqual([expect.objectContaining({ invariant: 'I3', orderId: 'A', message: expect.stringContaining('auth_a0') })]);
     });
 
+    it('reports a refund at the provider the service has not recorded, and nothing once it has (finding 1 of the hostile probe)', () => {
+      const refundedAtTheProvider = (recorded: 'CAPTURED' | 'REFUNDED') =>
+        broken((s) => {
+          if (s.payments.status !== 'ok') return;
+          const captured = s.payments.authorizations.find((one) => one.id === 'auth_a')!;
+          Object.assign(captured, { status: 'refunded', refundedAmountCents: captured.capturedAmountCents });
+          findOrder(s, 'A').recordedPayments = [{ id: 'auth_a', status: recorded }];
+        });
+      expect(checkInvariants(refundedAtTheProvider('CAPTURED'), OPTIONS).findings).toEqual([
+        expect.objectContaining({ invariant: 'I3', severity: 'breach', orderId: 'A', message: 'auth_a is refunded at the provider but recorded CAPTURED: a change made at the provider the service has not recorded' }),
+      ]);
+      expect(checkInvariants(refundedAtTheProvider('REFUNDED'), OPTIONS).findings).toEqual([]);
+    });
+
     it('detects a capture of the wrong amount', () => {
       const result = checkInvariants(broken((s) => (findOrder(s, 'A').totalCents = 2_500)), OPTIONS);
       expect(result.findings).toEqual([expect.objectContaining({ invariant: 'I3', orderId: 'A', message: 'captured 2000 cents on auth_a, order total is 2500' })]);

@@ -22,6 +22,7 @@ import { takeSnapshot } from '../../check/snapshot';
 import { startDevServerEnv } from '../support/dev-server';
 import { openTestRedis } from '../support/redis';
 import { startStandIn, type StandIn } from '../payments/stand-in';
+import { TEST_PAYMENTS_API_KEY } from '../support/payments-keys';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const OK_SUMMARY = 'invariants: I1 ok, I2 ok, I3 ok, I4 ok (Temporal skipped), I5 ok, I6 ok, I7 ok, I8 ok, I10 ok';
@@ -141,7 +142,7 @@ describe('npm run check against the real stores', () => {
     redis = await openTestRedis();
     inventory = new Inventory(redis);
     standIn = await startStandIn();
-    payments = createPaymentsClient({ baseUrl: standIn.baseUrl, timeoutMs: 5_000 });
+    payments = createPaymentsClient({ apiKey: TEST_PAYMENTS_API_KEY, baseUrl: standIn.baseUrl, timeoutMs: 5_000 });
     product = await newProduct(10);
     await placeOrder('CONFIRMED', 2);
     await placeOrder('EXPIRED', 1);

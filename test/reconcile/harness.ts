@@ -25,6 +25,7 @@ import { createTestProduct, openTestOrm } from '../support/db';
 import { startDevServerEnv } from '../support/dev-server';
 import { openTestRedis } from '../support/redis';
 import { startStandIn, type StandIn } from '../payments/stand-in';
+import { TEST_PAYMENTS_API_KEY } from '../support/payments-keys';
 
 export interface Reconciler {
   env: TestWorkflowEnvironment;
@@ -63,7 +64,7 @@ export function useReconciler(): () => Reconciler {
     const redis = await openTestRedis();
     stops.push(async () => redis.quit());
     const inventory = new Inventory(redis);
-    const payments = createPaymentsClient({ baseUrl: standIn.baseUrl, timeoutMs: 2_000 });
+    const payments = createPaymentsClient({ apiKey: TEST_PAYMENTS_API_KEY, baseUrl: standIn.baseUrl, timeoutMs: 2_000 });
     const client = new Client({ connection: env.connection, namespace: env.namespace });
     const orderQueue = `reconcile-test-orders-${randomUUID()}`;
     const reconcileQueue = `reconcile-test-${randomUUID()}`;

@@ -27,6 +27,7 @@ import { TEST_CODEC_KEYS } from '../support/codec';
 import { createTestProduct, openTestOrm } from '../support/db';
 import { startDevServerEnv } from '../support/dev-server';
 import { AFTER_SALE_GENERATION, AFTER_SALE_PATHS, HISTORIES_DIR } from './paths';
+import { TEST_PAYMENTS_API_KEY } from '../support/payments-keys';
 
 const PRICE_CENTS = 1_500;
 const QUANTITY = 2;
@@ -87,7 +88,7 @@ async function main(): Promise<void> {
       activities: createActivities({
         inventory,
         orm,
-        payments: createPaymentsClient({ baseUrl: standIn.baseUrl, timeoutMs: 5_000 }),
+        payments: createPaymentsClient({ apiKey: TEST_PAYMENTS_API_KEY, baseUrl: standIn.baseUrl, timeoutMs: 5_000 }),
         notifier: logNotifier({ info: () => undefined }),
       }),
     });

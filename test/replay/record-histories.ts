@@ -32,6 +32,7 @@ import { currentGenerationDir, describeRecordedPath, RECORDED_PATHS, type Record
 import { Client } from '@temporalio/client';
 import { dataConverterFor } from '../../temporal/codec';
 import { TEST_CODEC_KEYS } from '../support/codec';
+import { TEST_PAYMENTS_API_KEY } from '../support/payments-keys';
 
 const STOCK = 20;
 const QUANTITY = 2;
@@ -160,7 +161,7 @@ async function main(): Promise<void> {
       activities: createActivities({
         inventory,
         orm,
-        payments: createPaymentsClient({ baseUrl: standIn.baseUrl, timeoutMs: 5_000 }),
+        payments: createPaymentsClient({ apiKey: TEST_PAYMENTS_API_KEY, baseUrl: standIn.baseUrl, timeoutMs: 5_000 }),
         notifier: logNotifier({ info: (_fields, message) => console.log(`  notifier: ${message}`) }),
       }),
     });
