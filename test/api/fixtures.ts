@@ -4,6 +4,7 @@
  */
 import type { ProductResponse } from '../../api/openapi/response-schemas';
 import { startService, type Service, type ServiceOptions } from '../support/service';
+import { expectPaymentFailuresOf } from '../support/temporal-warnings';
 import { apiClient, ledger, unique, type Answer, type ApiClient } from './http';
 
 export type ProductBody = ProductResponse;
@@ -65,7 +66,9 @@ export class ApiFixture {
     return { product, order: answer.body, orderId: answer.body.id as string };
   };
 
+  /** A token the stand-in fails on purpose (a decline, a provider down) declares the SDK's warnings for it expected. */
   pay = (orderId: string, paymentToken: string): Promise<Answer> => {
+    expectPaymentFailuresOf(paymentToken);
     return this.api.post(`/orders/${orderId}/payment`, { paymentToken });
   };
 

@@ -7,6 +7,3 @@ process.env.DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'mysql://root@127.0.
 process.env.REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/1';
 // Every app a test starts verifies tokens signed with the tests' secret (test/support/auth.ts).
 process.env.AUTH_JWT_SECRET = 'test-secret-for-jest-only-0123456789abcdef';
-// A panic in the SDK's native core prints its message; its backtrace (RUST_BACKTRACE=1 on some machines) is only
-// noise in a test run. Read when the panic happens, so setting it here is enough.
-process.env.RUST_BACKTRACE = '0';
