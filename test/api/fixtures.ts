@@ -4,7 +4,6 @@
  */
 import type { ProductResponse } from '../../api/openapi/response-schemas';
 import { startService, type Service, type ServiceOptions } from '../support/service';
-import { expectPaymentFailuresOf } from '../support/temporal-warnings';
 import { apiClient, ledger, unique, type Answer, type ApiClient } from './http';
 
 export type ProductBody = ProductResponse;
@@ -66,9 +65,7 @@ export class ApiFixture {
     return { product, order: answer.body, orderId: answer.body.id as string };
   };
 
-  /** A token the stand-in fails on purpose (a decline, a provider down) declares the SDK's warnings for it expected. */
   pay = (orderId: string, paymentToken: string): Promise<Answer> => {
-    expectPaymentFailuresOf(paymentToken);
     return this.api.post(`/orders/${orderId}/payment`, { paymentToken });
   };
 
