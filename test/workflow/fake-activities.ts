@@ -120,7 +120,7 @@ export class FakeActivities {
       const redeemed = this.coupons ? await this.coupons.redeemCoupon(redemption) : { claimId: 'clm_fake' };
       if (this.redemptionAnswerLostOnce) {
         this.redemptionAnswerLostOnce = false;
-        throw new Error('the worker died before the answer was recorded');
+        throw onPurpose('redeemCoupon', new Error('the worker died before the answer was recorded'));
       }
       return redeemed;
     },
