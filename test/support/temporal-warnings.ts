@@ -60,17 +60,22 @@ export function activityFailed(activityType: string, message: string | RegExp): 
 }
 
 /**
- * A call to the payment provider (the stand-in, payments/) that a test's token makes fail: the payment activity's
- * own warning, and the SDK's for each try.
+ * A call to the payment provider (the stand-in, payments/) that a test's token makes fail: the activity's own warning
+ * ("payment authorization failed", "refund failed"), and the SDK's for each try.
  */
-function paymentCallFailed(activityType: 'authorizePayment' | 'capturePayment'): RegExp[] {
-  const call = activityType === 'authorizePayment' ? 'authorization' : 'capture';
-  return [activityFailed(activityType, /POST \/v1\/authorizations\S*: .+/), new RegExp(`^\\[temporal WARN\\] payment ${call} failed \\(\\w+ ${activityType} `)];
+function providerCallFailed(activityType: string, ownWarning: string, path: string): RegExp[] {
+  return [activityFailed(activityType, new RegExp(`POST ${escaped(path)}\\S*: .+`)), new RegExp(`^\\[temporal WARN\\] ${escaped(ownWarning)} \\(\\w+ ${activityType} `)];
 }
+
+/** The after-sale workflow's own word for a refund it gave up on. */
+const REFUND_GIVEN_UP = /^\[temporal ERROR\] refund failed: staff must act \(afterSaleWorkflow /;
 
 /** Paying with `paymentToken` makes the stand-in fail what its table says (payments/test-tokens.ts): expected. */
 export function expectPaymentFailuresOf(paymentToken: string): void {
   const token = findTestToken(paymentToken);
-  if (token?.authorize.kind !== 'approve') expectTemporalWarnings(...paymentCallFailed('authorizePayment'));
-  if (token?.capture.kind === 'decline') expectTemporalWarnings(...paymentCallFailed('capturePayment'));
+  if (token?.authorize.kind !== 'approve') expectTemporalWarnings(...providerCallFailed('authorizePayment', 'payment authorization failed', '/v1/authorizations'));
+  if (token?.capture.kind === 'decline') expectTemporalWarnings(...providerCallFailed('capturePayment', 'payment capture failed', '/v1/authorizations'));
+  if (token !== undefined && token.refund.kind !== 'approve') {
+    expectTemporalWarnings(...providerCallFailed('refundPayment', 'refund failed', '/v1/refunds'), ...(token.refund.kind === 'decline' ? [REFUND_GIVEN_UP] : []));
+  }
 }
