@@ -159,3 +159,8 @@ export function useReconciler(): () => Reconciler {
     return reconciler;
   };
 }
+
+/** The reconciler's warnings (activities/reconcile.ts, activities/order-sweep.ts), for tests that cause them on purpose. */
+export const COUNT_REPAIRED =
+  /^\[temporal WARN\] (availability drift repaired|lost availability rebuilt from MySQL|availability differs from MySQL; left alone this run) \(reconcileWorkflow repairDrift /;
+export const ORDER_SWEPT = /^\[temporal WARN\] order swept: its workflow is closed \(reconcileWorkflow sweepClosedOrders /;

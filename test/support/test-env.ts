@@ -11,6 +11,3 @@ process.env.REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/1'
 process.env.AUTH_JWT_SECRET = 'test-secret-for-jest-only-0123456789abcdef';
 // The service's key at the payment stand-in, for the processes tests spawn too (test/support/payments-keys.ts).
 process.env.PAYMENTS_API_KEY = TEST_PAYMENTS_API_KEY;
-// A panic in the SDK's native core prints its message; its backtrace (RUST_BACKTRACE=1 on some machines) is only
-// noise in a test run. Read when the panic happens, so setting it here is enough.
-process.env.RUST_BACKTRACE = '0';
