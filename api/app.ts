@@ -23,8 +23,11 @@ import { notFound, problemHandler } from './errors';
 import { docsRouter } from './openapi/docs-route';
 import { requireJsonBody, wrongMethodRouter } from './method-rules';
 import { refuseSoldOutEarly } from './sold-out-refusal';
+import { cartsRouter } from './routes/carts';
 import { consoleRouter, type ConsoleSettings } from './routes/console';
 import { localSignInRouter } from './routes/local-sign-in';
+import { SIGN_IN_OPTIONS_ROUTES, signInOptionsRouter } from './routes/sign-in-options';
+import { loadWebSignInConfig, type WebSignInConfig } from '../config/web-sign-in';
 import { healthRouter } from './routes/health';
 import { ordersRouter } from './routes/orders';
 import { productsRouter } from './routes/products';
@@ -76,6 +79,8 @@ export interface AppDeps {
   console?: Partial<ConsoleSettings>;
   /** The built web page; defaults to web/dist when it exists (null: no page). */
   webDir?: string | null;
+  /** The OpenID provider the web page signs people in at (OIDC_*); read from the environment when not given. */
+  webSignIn?: WebSignInConfig;
   /** Hosts webhook URLs may name although private (WEBHOOK_ALLOWED_HOSTS); read from the environment when not given. */
   webhookAllowedHosts?: ReadonlySet<string>;
 }
@@ -107,15 +112,21 @@ export function createApp(deps: AppDeps): Express {
   app.use(healthRouter({ orm: deps.orm, redis: deps.redis, temporal: deps.temporal, taskQueue: deps.taskQueue ?? ORDER_TASK_QUEUE }));
   app.use(docsRouter());
   app.use(policyRouter());
-  app.use('/orders', rateLimitRouter(deps.redis, limits, deps.logger));
+  const rateLimits = rateLimitRouter(deps.redis, limits, deps.logger);
+  app.use('/orders', rateLimits);
+  // A checkout places an order: it spends the buyer's order budget (the router's POST / is the checkout itself here).
+  app.use('/carts/:id/checkout', rateLimits);
   app.use('/products', productsRouter({ ...deps, inventory }));
-  app.use('/orders', ordersRouter({ ...deps, inventory, orders: metrics ? meteredOrderClient(orderClient, metrics) : orderClient, orderIdSecret: orderIdSecretOf(auth), limits }));
-  app.use('/auth', localSignInRouter(auth));
+  const placement = { ...deps, inventory, orders: metrics ? meteredOrderClient(orderClient, metrics) : orderClient, orderIdSecret: orderIdSecretOf(auth), limits };
+  app.use('/orders', ordersRouter(placement));
+  app.use('/carts', cartsRouter({ ...placement, metrics }));
+  app.use('/auth', localSignInRouter(auth, deps.logger));
+  app.use('/auth', signInOptionsRouter(auth, deps.webSignIn === undefined ? loadWebSignInConfig() : deps.webSignIn));
   app.use('/console', consoleRouter({ ...deps, orm: deps.staffOrm ?? deps.orm, taskQueue: deps.taskQueue ?? ORDER_TASK_QUEUE, settings: consoleSettings(deps) }));
   app.use('/coupons', couponsRouter({ orm: deps.orm, gate: new CouponGate(deps.redis), exhausted: exhaustedCoupons }));
   app.use('/me', meRouter({ orm: deps.orm }));
   app.use('/webhooks', webhooksRouter({ orm: deps.orm, allowedHosts: deps.webhookAllowedHosts ?? parseAllowedHosts(loadConfig().WEBHOOK_ALLOWED_HOSTS) }));
-  app.use(wrongMethodRouter([...ROUTE_POLICY, { method: 'GET', path: '/healthz' }, { method: 'GET', path: '/readyz' }, { method: 'GET', path: '/openapi.json' }, { method: 'GET', path: '/docs' }, { method: 'POST', path: '/auth/local-sign-in' }]));
+  app.use(wrongMethodRouter([...ROUTE_POLICY, { method: 'GET', path: '/healthz' }, { method: 'GET', path: '/readyz' }, { method: 'GET', path: '/openapi.json' }, { method: 'GET', path: '/docs' }, { method: 'POST', path: '/auth/local-sign-in' }, ...SIGN_IN_OPTIONS_ROUTES]));
   app.use(webPage(deps.webDir === undefined ? defaultWebDir() : deps.webDir));
   app.use(notFound);
   app.use(problemHandler(deps.logger));

@@ -38,19 +38,47 @@ export const restockSchema = z.strictObject({
 /** A coupon's code: what buyers type, so capitals, digits, dashes and underscores only (3–32). */
 export const couponCodeSchema = z.string().regex(/^[A-Z0-9][A-Z0-9_-]{2,31}$/, 'must be 3–32 capital letters, digits, dashes or underscores');
 
+const orderLineSchema = z.strictObject({
+  productId: z.int().min(1).max(MAX_PRODUCT_ID),
+  quantity: z.int().min(1).max(MAX_UNITS_PER_LINE),
+});
+type OrderLineInput = z.infer<typeof orderLineSchema>;
+
+/**
+ * An order's lines as sent, merged: a product on several lines is one line with the summed quantity, in the place of
+ * its first line (a client building an order line by line, as a cart does, need not merge them itself). The sum is
+ * held to the same per-line bound, refused naming the first of the product's lines.
+ */
+export const orderLinesSchema = z
+  .array(orderLineSchema)
+  .min(1)
+  .max(MAX_LINES_PER_ORDER)
+  .transform((items, context) => {
+    const merged = mergeLines(items);
+    merged.forEach((line) => {
+      if (line.quantity <= MAX_UNITS_PER_LINE) return;
+      const first = items.findIndex((item) => item.productId === line.productId);
+      context.issues.push({
+        code: 'custom',
+        input: line.quantity,
+        path: [first, 'quantity'],
+        message: `lists product ${line.productId} on several lines totalling ${line.quantity} units; one line holds at most ${MAX_UNITS_PER_LINE}`,
+      });
+    });
+    return merged;
+  });
+
+/** One line per product, in the order products first appear, each with its lines' summed quantity. */
+export function mergeLines(items: readonly OrderLineInput[]): OrderLineInput[] {
+  const byProduct = new Map<number, number>();
+  for (const { productId, quantity } of items) byProduct.set(productId, (byProduct.get(productId) ?? 0) + quantity);
+  return [...byProduct].map(([productId, quantity]) => ({ productId, quantity }));
+}
+
 export const newOrderSchema = z.strictObject({
   /** Optional: the customer is the caller's token `sub`; a customerId that differs is refused (403). */
   customerId: subjectSchema.optional(),
-  items: z
-    .array(
-      z.strictObject({
-        productId: z.int().min(1).max(MAX_PRODUCT_ID),
-        quantity: z.int().min(1).max(MAX_UNITS_PER_LINE),
-      }),
-    )
-    .min(1)
-    .max(MAX_LINES_PER_ORDER)
-    .refine((items) => new Set(items.map((item) => item.productId)).size === items.length, 'lists a product twice; use quantity'),
+  items: orderLinesSchema,
   /** Where the buyer's notifications go (personal data: stored apart from the order, never logged). */
   email: z.email('must be an e-mail address').max(254).optional(),
   /** A coupon the buyer has claimed: its discount comes off the total the payment authorises. */
@@ -143,6 +171,15 @@ export const productIdSchema = z
   .string()
   .regex(/^[1-9][0-9]{0,9}$/, 'must be a positive integer in decimal digits, without sign or leading zeros')
   .transform(Number);
+export const cartIdSchema = z.string().regex(/^crt_[a-f0-9]{32}$/, 'is not a cart id');
+/** PUT /carts/:id/lines/:productId: the line's quantity; 0 removes it. */
+export const cartLineSchema = z.strictObject({ quantity: z.int().min(0).max(MAX_UNITS_PER_LINE) });
+/** POST /carts/:id/checkout: optional; `expectedVersion` checks out only the cart as the client last saw it. */
+export const checkoutSchema = z.strictObject({
+  expectedVersion: z.int().min(1).max(4_294_967_295).optional(),
+  /** A coupon the buyer has claimed, applied to the cart's order as POST /orders applies it. */
+  couponCode: couponCodeSchema.optional(),
+});
 export const orderIdSchema = z.string().regex(/^ord_[A-Za-z0-9_-]{1,60}$/, 'is not an order id');
 export const idempotencyKeySchema = z.string().regex(/^[\x21-\x7e]{1,255}$/, 'must be 1–255 visible ASCII characters');
 
@@ -152,7 +189,20 @@ export const orderListQuerySchema = z.strictObject({
   ...pageQuery,
 });
 
-export const productListQuerySchema = z.strictObject({ ...pageQuery });
+/** A search's words: up to 8 (a product matches when its name or sku contains each; see db/catalogue.ts). */
+export const MAX_SEARCH_WORDS = 8;
+export const searchQuerySchema = z
+  .string()
+  .max(100)
+  .regex(/\S/, 'must hold a word')
+  .transform((text) => text.trim().split(/\s+/))
+  .refine((words) => words.length <= MAX_SEARCH_WORDS, `must hold at most ${MAX_SEARCH_WORDS} words`);
+
+export const productListQuerySchema = z.strictObject({
+  /** Words a product's name or sku must each contain, case-insensitively. */
+  q: searchQuerySchema.optional(),
+  ...pageQuery,
+});
 
 /** What a page cursor of each list holds (see api/pagination.ts). */
 export const productCursorSchema = z.strictObject({ id: z.int().min(0).max(MAX_PRODUCT_ID) });

@@ -51,13 +51,17 @@
  *   - at most one notification per (order, kind).
  * I7 coupons (check/coupon-invariants.ts): issued <= quantity, redeemed <= issued, every redeemed claim belongs to one
  *   order CONFIRMED or in flight, and Redis's count agrees with MySQL's.
+ * I10 one order per cart version (carts, api/routes/carts.ts)
+ *   - a CHECKED_OUT cart names an order that exists in MySQL (one checked out less than stuckAfter ago whose order
+ *     is not recorded yet, the placement answered 202, is a warning);
+ *   - no two orders were placed from one version of one cart (cart_checkout).
  */
 import type { OrderStatus } from '../workflows/order-types';
 import { TERMINAL_STATUSES } from '../workflows/order-types';
 import type { Authorization } from '../payments/types';
 import { checkI7, type CouponSnapshot } from './coupon-invariants';
 
-export const INVARIANTS = ['I1', 'I2', 'I3', 'I4', 'I5', 'I6', 'I7'] as const;
+export const INVARIANTS = ['I1', 'I2', 'I3', 'I4', 'I5', 'I6', 'I7', 'I10'] as const;
 export type InvariantId = (typeof INVARIANTS)[number];
 
 export const INVARIANT_TITLES: Record<InvariantId, string> = {
@@ -68,6 +72,7 @@ export const INVARIANT_TITLES: Record<InvariantId, string> = {
   I5: 'recovery',
   I6: 'idempotency',
   I7: 'coupons',
+  I10: 'one order per cart version',
 };
 
 export type Severity = 'breach' | 'warning';
@@ -171,8 +176,18 @@ export type TemporalSnapshot =
     }
   | { status: 'skipped'; reason: string };
 
+/** Only what breaks I10, read by SQL (carts are many; the anomalies few). */
+export interface CartsSnapshot {
+  /** CHECKED_OUT carts whose order_id is no order in MySQL, with when the cart last changed. */
+  checkedOutWithoutOrder: Array<{ cartId: string; orderId: string; updatedAt: Date }>;
+  /** Cart versions from which more than one order was placed. */
+  versionsWithSeveralOrders: Array<{ cartId: string; version: number; orderIds: string[] }>;
+}
+
 export interface Snapshot {
   takenAt: Date;
+  /** Absent: I10 was not read (a snapshot made by hand). */
+  carts?: CartsSnapshot;
   products: ProductSnapshot[];
   orders: OrderSnapshot[];
   inFlight: InFlightOrder[];
@@ -232,6 +247,7 @@ export function checkInvariants(snapshot: Snapshot, options: CheckOptions): Chec
     ...checkI5(snapshot),
     ...checkI6(snapshot),
     ...checkI7(snapshot.coupons ?? [], snapshot.takenAt),
+    ...checkI10(snapshot, options),
   ];
   const skipped: Partial<Record<InvariantId, string>> = {};
   if (snapshot.payments.status === 'skipped') skipped.I3 = `payment provider: ${snapshot.payments.reason}`;
@@ -533,6 +549,30 @@ export function checkI6(snapshot: Snapshot): Finding[] {
     for (const notification of order.notifications) {
       if (notification.count > 1) add(`${notification.count} ${notification.kind} notifications (at most 1)`);
     }
+  }
+  return findings;
+}
+
+export function checkI10(snapshot: Snapshot, options: CheckOptions): Finding[] {
+  if (!snapshot.carts) return [];
+  const findings: Finding[] = [];
+  for (const cart of snapshot.carts.checkedOutWithoutOrder) {
+    const recent = snapshot.takenAt.getTime() - cart.updatedAt.getTime() < options.stuckAfterMs;
+    findings.push({
+      invariant: 'I10',
+      severity: recent ? 'warning' : 'breach',
+      orderId: cart.orderId,
+      orderStatus: 'UNKNOWN',
+      message: `cart ${cart.cartId} is CHECKED_OUT as order ${cart.orderId}, which MySQL does not have${recent ? ' (yet: checked out moments ago)' : ''}`,
+    });
+  }
+  for (const version of snapshot.carts.versionsWithSeveralOrders) {
+    findings.push({
+      invariant: 'I10',
+      severity: 'breach',
+      orderId: version.orderIds[0],
+      message: `version ${version.version} of cart ${version.cartId} was checked out as ${version.orderIds.length} orders: ${version.orderIds.join(', ')}`,
+    });
   }
   return findings;
 }

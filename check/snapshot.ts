@@ -18,7 +18,7 @@ import { availabilityKey, holdKey } from '../inventory/keys';
 import { createPaymentsClient } from '../payments/client';
 import type { Authorization } from '../payments/types';
 import type { OrderStatus } from '../workflows/order-types';
-import { unitsHeld, type HoldState, type InFlightOrder, type OrderSnapshot, type PaymentsSnapshot, type ProductSnapshot, type Snapshot, type TemporalSnapshot } from './invariants';
+import { unitsHeld, type CartsSnapshot, type HoldState, type InFlightOrder, type OrderSnapshot, type PaymentsSnapshot, type ProductSnapshot, type Snapshot, type TemporalSnapshot } from './invariants';
 import { temporalConnectionOptions } from '../temporal/connection-options';
 import { readCouponTables, withCouponCounts } from './coupon-snapshot';
 
@@ -72,6 +72,7 @@ export async function takeSnapshot(sources: SnapshotSources, scope: SnapshotScop
     : skipped('disabled (--no-payments)');
 
   const temporal = await withUnrecorded(sources.orm, listing, scope);
+  const carts = await readCarts(sources.orm, scope);
   const inFlight = mysql.inFlight.map((order) => ({ ...order, hold: redis.holds.get(order.id) ?? null }));
   const held = unitsHeld(inFlight);
   return {
@@ -86,6 +87,29 @@ export async function takeSnapshot(sources: SnapshotSources, scope: SnapshotScop
     payments,
     temporal,
     coupons: await withCouponCounts(sources.redis, mysql.coupons),
+    carts,
+  };
+}
+
+/** I10's anomalies (checkouts since `ordersSince` when scoped by time; every cart is read whatever the product scope). */
+async function readCarts(orm: MikroORM, scope: SnapshotScope): Promise<CartsSnapshot> {
+  const em = forkSql(orm);
+  const since = scope.ordersSince ? mysqlUtc(scope.ordersSince) : null;
+  const orphans = await select<{ id: string; order_id: string; updated_at: unknown }>(
+    em,
+    `SELECT c.id, c.order_id, c.updated_at FROM cart c LEFT JOIN orders o ON o.id = c.order_id
+      WHERE c.status = 'CHECKED_OUT' AND o.id IS NULL ${since ? 'AND c.updated_at >= ?' : ''}`,
+    since ? [since] : [],
+  );
+  const doubles = await select<{ cart_id: string; cart_version: number; order_ids: string }>(
+    em,
+    `SELECT cart_id, cart_version, GROUP_CONCAT(order_id ORDER BY order_id) AS order_ids FROM cart_checkout
+      ${since ? 'WHERE created_at >= ?' : ''} GROUP BY cart_id, cart_version HAVING COUNT(*) > 1`,
+    since ? [since] : [],
+  );
+  return {
+    checkedOutWithoutOrder: orphans.map((row) => ({ cartId: row.id, orderId: row.order_id, updatedAt: utc(row.updated_at) })),
+    versionsWithSeveralOrders: doubles.map((row) => ({ cartId: row.cart_id, version: Number(row.cart_version), orderIds: String(row.order_ids).split(',') })),
   };
 }
 

@@ -41,6 +41,8 @@ const schema = z.object({
   CAPTURE_RETRY_WINDOW: duration.default(7 * 86_400_000),
   /** How often the reconcile schedule (temporal/reconcile-schedule.ts) repairs drift and sweeps orders left open. */
   RECONCILE_INTERVAL: duration.pipe(z.number().min(1_000, 'must be at least 1s')).default(60_000),
+  /** How long a cart nobody changes is kept; the worker removes idle carts on the reconcile interval. */
+  CART_TTL: duration.pipe(z.number().min(60_000, 'must be at least 1m')).default(7 * 86_400_000),
   /** How long past its hold an order whose workflow is closed waits before the reconciler sweeps it. */
   RECONCILE_SWEEP_AFTER: duration.default(5 * 60_000),
   /** Every call the API makes to Temporal ends within this; then placement answers 202 (order deciding) or 503. */
@@ -62,6 +64,12 @@ const schema = z.object({
   /** Prometheus endpoints (GET /metrics) of the API and of each worker; `off` serves none. */
   METRICS_PORT: metricsPort.default(9464),
   WORKER_METRICS_PORT: metricsPort.default(9465),
+  /**
+   * Where both metrics ports listen. Stock and sales figures are for operators, and are served without
+   * authentication: loopback by default (`npm start`); 0.0.0.0 in a container (the Dockerfile sets it), where the
+   * network policy (deploy/k8s/network-policy.yaml) or the compose network keeps them from the outside.
+   */
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   /** Buyers are e-mailed through this SMTP server when set; without it each notification is a log line. */
   SMTP_URL: z
     .url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' })

@@ -15,6 +15,7 @@ import { createReconcileActivities } from '../activities/reconcile';
 import { CouponGate } from '../coupons/gate';
 import { ensureReconcileSchedule } from '../temporal/reconcile-schedule';
 import { createReconcileWorker } from './reconcile-worker';
+import { startCartCleanup } from './cart-cleanup';
 import { loadConfig } from '../config';
 import { openOrm } from '../db/orm';
 import { Inventory } from '../inventory/inventory';
@@ -81,10 +82,12 @@ async function main(): Promise<void> {
     // Orders do not depend on it: the worker serves them, and says loudly that the reconciler is not scheduled.
     (error: unknown) => logger.error({ error: (error as Error).message }, 'reconcile schedule could not be created or updated'),
   );
+  const stopCartCleanup = startCartCleanup(orm, { ttlMs: config.CART_TTL, everyMs: config.RECONCILE_INTERVAL, logger });
   const health = config.WORKER_HEALTH_PORT ? await startWorkerHealthServer(config.WORKER_HEALTH_PORT, worker, connection) : undefined;
   logger.info({ temporal: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, notifications: notifier.channel, healthPort: config.WORKER_HEALTH_PORT }, 'order worker running');
   // The SDK stops polling on SIGINT/SIGTERM and lets in-flight activities finish within shutdownGraceTime.
   await Promise.all([worker.run(), webhookWorker.run(), reconcileWorker.run()]);
+  stopCartCleanup();
   health?.close();
   await connection.close();
   redis.disconnect();

@@ -1,22 +1,23 @@
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
 import { allow } from './middleware';
-import type { Role } from './roles';
+import type { Access } from './roles';
 
 export interface RoutePolicy {
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   path: string;
-  /** Who may call it; 'any' is any authenticated caller. Ownership (a buyer's own orders) is checked by the route. */
-  roles: readonly Role[] | 'any';
+  /** Who may call it (see Access). Ownership (a buyer's own orders and carts) is checked by the route. */
+  roles: Access;
 }
 
 /**
  * Who may call what, in one table (the tests walk it as a route × role matrix). Buyers (customer) place, pay and
- * cancel their own orders and claim coupons; admin keeps the catalogue and the coupons; operator reads and cancels any order. /healthz and /readyz
- * are open.
+ * cancel their own orders, keep their own carts and claim coupons; admin keeps the catalogue and the coupons; operator
+ * reads and cancels any order. The catalogue's reads are public (a visitor browses before signing in); /healthz and
+ * /readyz are open.
  */
 export const ROUTE_POLICY: readonly RoutePolicy[] = [
-  { method: 'GET', path: '/products', roles: 'any' },
-  { method: 'GET', path: '/products/:id', roles: 'any' },
+  { method: 'GET', path: '/products', roles: 'public' },
+  { method: 'GET', path: '/products/:id', roles: 'public' },
   { method: 'POST', path: '/products', roles: ['admin'] },
   { method: 'POST', path: '/products/:id/restock', roles: ['admin'] },
   { method: 'POST', path: '/orders', roles: ['customer'] },
@@ -24,6 +25,14 @@ export const ROUTE_POLICY: readonly RoutePolicy[] = [
   { method: 'GET', path: '/orders/:id', roles: ['customer', 'operator'] },
   { method: 'POST', path: '/orders/:id/payment', roles: ['customer'] },
   { method: 'POST', path: '/orders/:id/cancel', roles: ['customer', 'operator'] },
+  // A buyer keeps their own carts (another's is 404, checked by the route); staff may read any cart. /carts/mine comes
+  // before /carts/:id, which would take it.
+  { method: 'POST', path: '/carts', roles: ['customer'] },
+  { method: 'GET', path: '/carts/mine', roles: ['customer'] },
+  { method: 'GET', path: '/carts/:id', roles: ['customer', 'operator', 'admin'] },
+  { method: 'PUT', path: '/carts/:id/lines/:productId', roles: ['customer'] },
+  { method: 'DELETE', path: '/carts/:id/lines/:productId', roles: ['customer'] },
+  { method: 'POST', path: '/carts/:id/checkout', roles: ['customer'] },
   // The operator console's figures are for staff; running the invariant check is the operator's.
   { method: 'GET', path: '/console/settings', roles: ['operator', 'admin'] },
   { method: 'GET', path: '/console/summary', roles: ['operator', 'admin'] },
@@ -45,7 +54,7 @@ export const ROUTE_POLICY: readonly RoutePolicy[] = [
 ];
 
 /** Prefixes that are never open: a route added under them without a policy line still needs an authenticated caller. */
-const PROTECTED_PREFIXES = ['/products', '/orders', '/console', '/webhooks', '/coupons', '/me'];
+const PROTECTED_PREFIXES = ['/products', '/orders', '/carts', '/console', '/webhooks', '/coupons', '/me'];
 
 /**
  * One router per protected prefix, mounted at it, holding that prefix's policy lines and then the catch-all: a request
@@ -60,14 +69,19 @@ export function policyRouter(): Router {
     const under = Router();
     for (const { method, path, roles } of ROUTE_POLICY.filter((line) => isUnder(line.path, prefix))) {
       const relative = path.slice(prefix.length) || '/';
-      if (method === 'GET') under.get(relative, allow(roles));
-      else if (method === 'DELETE') under.delete(relative, allow(roles));
-      else under.post(relative, allow(roles));
+      // A caller its line lets through skips the catch-all below (which would refuse a public route's visitor).
+      const handlers = [allow(roles), leavePolicy];
+      if (method === 'GET') under.get(relative, ...handlers);
+      else if (method === 'DELETE') under.delete(relative, ...handlers);
+      else if (method === 'PUT') under.put(relative, ...handlers);
+      else under.post(relative, ...handlers);
     }
     under.use(allow('any'));
     router.use(prefix, under);
   }
   return router;
 }
+
+const leavePolicy: RequestHandler = (_req, _res, next) => next('router');
 
 const isUnder = (path: string, prefix: string): boolean => path === prefix || path.startsWith(`${prefix}/`);

@@ -59,6 +59,15 @@ export const signInResponse = z
   .object({ token: z.string(), sub: z.string(), roles: z.array(z.enum(ROLES)), expiresAt: z.string() })
   .meta({ id: 'LocalSignIn', description: 'a bearer token signed with the local secret (AUTH_JWT_SECRET), for 8 hours' });
 
+export const signInOptionsResponse = z
+  .object({
+    localSignIn: z.boolean(),
+    oidc: z.object({ issuer: z.string(), clientId: z.string(), redirectUri: z.string().nullable(), scope: z.string() }).nullable(),
+  })
+  .meta({ id: 'SignInOptions', description: 'the OpenID provider the page signs people in at (null: none), and whether the local form is on' });
+export const callerResponse = z
+  .object({ sub: z.string(), roles: z.array(z.enum(ROLES)) })
+  .meta({ id: 'Caller', description: "the caller as the API reads the token: its sub, and the roles of ours in the claim AUTH_ROLES_CLAIM names" });
 export const healthResponse = z.object({ status: z.literal('ok') }).meta({ id: 'Health' });
 export const readinessResponse = z
   .object({ status: z.enum(['ready', 'not ready']), checks: z.record(z.string(), z.string()).optional() })

@@ -58,8 +58,8 @@ function caller(who: Who, owner: string): As | 'anonymous' {
 
 /** The matrix: what each route answers each caller. 404 for another buyer's order: its existence does not leak. */
 const EXPECTED: Record<string, Record<Who, number>> = {
-  'GET /products': { anonymous: 401, owner: 200, 'other buyer': 200, admin: 200, operator: 200 },
-  'GET /products/:id': { anonymous: 401, owner: 200, 'other buyer': 200, admin: 200, operator: 200 },
+  'GET /products': { anonymous: 200, owner: 200, 'other buyer': 200, admin: 200, operator: 200 },
+  'GET /products/:id': { anonymous: 200, owner: 200, 'other buyer': 200, admin: 200, operator: 200 },
   'POST /products': { anonymous: 401, owner: 403, 'other buyer': 403, admin: 201, operator: 403 },
   'POST /products/:id/restock': { anonymous: 401, owner: 403, 'other buyer': 403, admin: 200, operator: 403 },
   'POST /orders': { anonymous: 401, owner: 201, 'other buyer': 201, admin: 403, operator: 403 },
@@ -67,6 +67,12 @@ const EXPECTED: Record<string, Record<Who, number>> = {
   'GET /orders/:id': { anonymous: 401, owner: 200, 'other buyer': 404, admin: 403, operator: 200 },
   'POST /orders/:id/payment': { anonymous: 401, owner: 200, 'other buyer': 404, admin: 403, operator: 403 },
   'POST /orders/:id/cancel': { anonymous: 401, owner: 200, 'other buyer': 404, admin: 403, operator: 200 },
+  'POST /carts': { anonymous: 401, owner: 201, 'other buyer': 201, admin: 403, operator: 403 },
+  'GET /carts/mine': { anonymous: 401, owner: 200, 'other buyer': 404, admin: 403, operator: 403 },
+  'GET /carts/:id': { anonymous: 401, owner: 200, 'other buyer': 404, admin: 200, operator: 200 },
+  'PUT /carts/:id/lines/:productId': { anonymous: 401, owner: 200, 'other buyer': 404, admin: 403, operator: 403 },
+  'DELETE /carts/:id/lines/:productId': { anonymous: 401, owner: 200, 'other buyer': 404, admin: 403, operator: 403 },
+  'POST /carts/:id/checkout': { anonymous: 401, owner: 201, 'other buyer': 404, admin: 403, operator: 403 },
   'GET /console/settings': { anonymous: 401, owner: 403, 'other buyer': 403, admin: 200, operator: 200 },
   'GET /console/summary': { anonymous: 401, owner: 403, 'other buyer': 403, admin: 200, operator: 200 },
   'POST /console/invariant-checks': { anonymous: 401, owner: 403, 'other buyer': 403, admin: 403, operator: 200 },
@@ -106,11 +112,18 @@ async function couponCodeFor(route: string): Promise<string> {
   return created.body.code;
 }
 
-function request(route: string, orderId: string, webhookId: string, couponCode = ''): { method: string; path: string; json?: unknown } {
+/** The owner's cart holding one line, for the routes of one cart and for /carts/mine (none for POST /carts). */
+async function cartIdFor(route: string, owner: string): Promise<string> {
+  if (!route.includes('/carts/')) return '';
+  const cart = await api.call('POST', '/carts', { as: buyer(owner) });
+  expect((await api.call('PUT', `/carts/${cart.body.id}/lines/${productId}`, { as: buyer(owner), json: { quantity: 1 } })).status).toBe(200);
+  return cart.body.id;
+}
+
+function request(route: string, orderId: string, webhookId: string, cartId: string, couponCode: string): { method: string; path: string; json?: unknown } {
   const [method, template] = route.split(' ');
-  const path = template
-    .replace(':code', couponCode)
-    .replace(':id', template.startsWith('/orders') ? orderId : template.startsWith('/webhooks') ? webhookId : String(productId));
+  const idOf = (prefix: string) => ({ '/orders': orderId, '/webhooks': webhookId, '/carts': cartId })[prefix] ?? String(productId);
+  const path = template.replace(':id', idOf(`/${template.split('/')[1]}`)).replace(':productId', String(productId)).replace(':code', couponCode);
   const bodies: Record<string, unknown> = {
     'POST /products': { sku: unique('auth-sku'), name: 'Matrix product', priceCents: 100, stock: 5 },
     'POST /products/:id/restock': { quantity: 1 },
@@ -119,6 +132,7 @@ function request(route: string, orderId: string, webhookId: string, couponCode =
     'POST /console/invariant-checks': {},
     'POST /webhooks': MATRIX_WEBHOOK,
     'POST /coupons': matrixCoupon(),
+    'PUT /carts/:id/lines/:productId': { quantity: 2 },
   };
   return { method, path, json: bodies[route] };
 }
@@ -131,12 +145,12 @@ describe('route × role matrix', () => {
   const cases = Object.keys(EXPECTED).flatMap((route) => WHO.map((who) => [route, who, EXPECTED[route][who]] as const));
   test.each(cases)('%s as %s answers %i', async (route, who, status) => {
     const { orderId, owner } = await orderOfNewBuyer();
-    const { method, path, json } = request(route, orderId, await webhookIdFor(route), await couponCodeFor(route));
+    const { method, path, json } = request(route, orderId, await webhookIdFor(route), await cartIdFor(route, owner), await couponCodeFor(route));
     const answer = await call(service.baseUrl, method, path, { json, as: caller(who, owner) });
     if (status >= 400) {
       expectProblem(answer, status);
       if (status === 401) expect(answer.headers.get('www-authenticate')).toBe('Bearer realm="order-saga"');
-      if (status === 404) expect(answer.body.code).toBe('ORDER_NOT_FOUND');
+      if (status === 404) expect(answer.body.code).toBe(route.includes('/carts') ? 'CART_NOT_FOUND' : 'ORDER_NOT_FOUND');
     } else {
       expect({ status: answer.status, body: answer.body }).toEqual({ status, body: expect.anything() });
     }

@@ -214,6 +214,18 @@ describe('coupons at checkout', () => {
     expect(await available(productId)).toBe(10);
   });
 
+  test("a cart's checkout applies a coupon as POST /orders does, and a refused coupon leaves the cart open", async () => {
+    const productId = await productOf(1_000);
+    const { code, customerId } = await claimedBy({ percentOff: 50 });
+    const as = buyer(customerId);
+    const cart = await stack.api.call('POST', '/carts', { as });
+    expect((await stack.api.call('PUT', `/carts/${cart.body.id}/lines/${productId}`, { as, json: { quantity: 3 } })).status).toBe(200);
+    expectProblem(await stack.api.post(`/carts/${cart.body.id}/checkout`, { couponCode: newCode() }, { as }), 404, 'COUPON_NOT_FOUND');
+    const checkedOut = await stack.api.post(`/carts/${cart.body.id}/checkout`, { couponCode: code }, { as });
+    expect(checkedOut.status).toBe(201);
+    expect(checkedOut.body).toEqual(expect.objectContaining({ status: 'RESERVED', couponCode: code, discountCents: 1_500, totalCents: 1_500 }));
+  });
+
   test('a claim already used by another order of the buyer is refused', async () => {
     const productId = await productOf();
     const { code, customerId } = await claimedBy();

@@ -200,7 +200,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       logger: pino({ level: 'silent' }),
       taskQueue,
       metrics: metrics?.api,
-      auth: { AUTH_JWT_SECRET: TEST_AUTH_SECRET },
+      auth: { AUTH_JWT_SECRET: TEST_AUTH_SECRET, AUTH_LOCAL_SIGN_IN: 'true' },
       limits: { ...NO_LIMITS, ...options.limits },
       webDir: options.webDir ?? null,
       console: options.consoleChecksEverything ? { paymentsUrl: standIn.baseUrl, temporalAddress: env.address } : {},
