@@ -108,7 +108,7 @@ export function createApp(deps: AppDeps): Express {
   // nothing and spends no buyer's budget (sold-out-refusal.ts).
   if (deps.soldOut) app.post('/orders', refuseSoldOutEarly(deps.soldOut));
   const exhaustedCoupons = new ExhaustedCoupons();
-  app.post('/coupons/:code/claims', refuseExhaustedEarly(exhaustedCoupons));
+  app.post('/coupons/:code/claims', refuseExhaustedEarly(exhaustedCoupons, metrics));
   app.use(healthRouter({ orm: deps.orm, redis: deps.redis, temporal: deps.temporal, taskQueue: deps.taskQueue ?? ORDER_TASK_QUEUE }));
   app.use(docsRouter());
   app.use(policyRouter());
@@ -123,7 +123,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/auth', localSignInRouter(auth, deps.logger));
   app.use('/auth', signInOptionsRouter(auth, deps.webSignIn === undefined ? loadWebSignInConfig() : deps.webSignIn));
   app.use('/console', consoleRouter({ ...deps, orm: deps.staffOrm ?? deps.orm, taskQueue: deps.taskQueue ?? ORDER_TASK_QUEUE, settings: consoleSettings(deps) }));
-  app.use('/coupons', couponsRouter({ orm: deps.orm, gate: new CouponGate(deps.redis), exhausted: exhaustedCoupons }));
+  app.use('/coupons', couponsRouter({ orm: deps.orm, gate: new CouponGate(deps.redis), exhausted: exhaustedCoupons, metrics }));
   app.use('/me', meRouter({ orm: deps.orm }));
   app.use('/webhooks', webhooksRouter({ orm: deps.orm, allowedHosts: deps.webhookAllowedHosts ?? parseAllowedHosts(loadConfig().WEBHOOK_ALLOWED_HOSTS) }));
   app.use(wrongMethodRouter([...ROUTE_POLICY, { method: 'GET', path: '/healthz' }, { method: 'GET', path: '/readyz' }, { method: 'GET', path: '/openapi.json' }, { method: 'GET', path: '/docs' }, { method: 'POST', path: '/auth/local-sign-in' }, ...SIGN_IN_OPTIONS_ROUTES]));

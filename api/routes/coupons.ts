@@ -8,12 +8,15 @@ import { createCoupon, CouponCodeTakenError, disableCoupon, findCoupon, listCoup
 import { callerOf } from '../auth/middleware';
 import { Problem } from '../problem';
 import { recentReads } from '../recent-reads';
+import type { ApiMetrics } from '../../telemetry/api-metrics';
 import { couponCodeSchema, newCouponSchema, parse } from '../validation';
 
 export interface CouponsRouterDeps {
   orm: MikroORM;
   gate: CouponGate;
   exhausted: ExhaustedCoupons;
+  /** Counts the claims by outcome; none without it. */
+  metrics?: ApiMetrics;
 }
 
 /**
@@ -66,7 +69,7 @@ export const couponNotFound = (code: string) => new Problem('COUPON_NOT_FOUND', 
 export const exhaustedProblem = (code: string) => new Problem('COUPONS_EXHAUSTED', `every coupon ${code} has been issued`, { field: 'path.code' });
 
 /** Admins register and disable coupons and read their counts; buyers claim them, first come, first served. */
-export function couponsRouter({ orm, gate, exhausted }: CouponsRouterDeps): Router {
+export function couponsRouter({ orm, gate, exhausted, metrics }: CouponsRouterDeps): Router {
   const router = Router();
   const coupons = recentReads((code: string) => findCoupon(orm, code), { maxAgeMs: COUPON_READ_MAX_AGE_MS });
 
@@ -112,6 +115,7 @@ export function couponsRouter({ orm, gate, exhausted }: CouponsRouterDeps): Rout
     const coupon = await coupons.read(code);
     if (!coupon) throw couponNotFound(code);
     const claimed = await claimCoupon(orm, gate, coupon, callerOf(res).sub);
+    metrics?.couponClaims.inc({ outcome: claimed.outcome.toLowerCase(), decided_by: 'by' in claimed ? claimed.by : claimed.outcome === 'CLAIMED' ? 'database' : 'api' });
     switch (claimed.outcome) {
       case 'CLAIMED':
         res.status(201).json(presentClaim(claimed.claim, coupon));

@@ -7,7 +7,14 @@ import { ADMIN, buyer, OPERATOR } from '../support/auth';
 import { expectProblem, unique } from './http';
 import { serviceForThisFile } from './service-per-file';
 
-const stack = serviceForThisFile({ holdMs: 60_000 });
+const stack = serviceForThisFile({ holdMs: 60_000, metrics: true });
+
+/** coupon_claims_total by outcome, summed over what decided them. */
+async function claimsCounted(): Promise<Record<string, number>> {
+  const counted: Record<string, number> = {};
+  for (const { labels, value } of (await stack.service.metrics!.api.couponClaims.get()).values) counted[String(labels.outcome)] = (counted[String(labels.outcome)] ?? 0) + value;
+  return counted;
+}
 
 const newCode = () => unique('C').toUpperCase().slice(0, 32);
 
@@ -117,11 +124,14 @@ describe('first-come claims', () => {
 
   test('many buyers racing for a small coupon get exactly its quantity, every other one a 409', async () => {
     const { code } = await couponOf({ quantity: 7 });
+    const before = await claimsCounted();
     const answers = await Promise.all(Array.from({ length: 60 }, () => claim(code)));
     const statuses = answers.map((answer) => answer.status);
     expect(statuses.filter((status) => status === 201)).toHaveLength(7);
     for (const refused of answers.filter((answer) => answer.status !== 201)) expectProblem(refused, 409, 'COUPONS_EXHAUSTED');
     expect((await stack.api.get(`/coupons/${code}`, { as: ADMIN })).body).toEqual(expect.objectContaining({ issued: 7, remaining: 0 }));
+    const after = await claimsCounted();
+    expect({ claimed: after.claimed - (before.claimed ?? 0), exhausted: after.exhausted - (before.exhausted ?? 0) }).toEqual({ claimed: 7, exhausted: 53 });
   });
 
   test('Redis losing the counts in the middle of a drop issues no more than the quantity, and the gate knows its buyers again', async () => {
