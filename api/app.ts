@@ -38,6 +38,7 @@ import { meRouter } from './routes/me';
 import { refuseExhaustedEarly } from './exhausted-coupon-refusal';
 import { ExhaustedCoupons } from '../coupons/exhausted-flags';
 import { CouponGate } from '../coupons/gate';
+import type { WebhookEmitter } from '../webhooks/emitter';
 import { loadConfig } from '../config';
 import { parseAllowedHosts } from '../webhooks/url-guard';
 
@@ -81,6 +82,8 @@ export interface AppDeps {
   webDir?: string | null;
   /** The OpenID provider the web page signs people in at (OIDC_*); read from the environment when not given. */
   webSignIn?: WebSignInConfig;
+  /** Emits the events the API itself causes (coupon.exhausted, from the claim that takes the last coupon); none without it. */
+  webhooks?: WebhookEmitter;
   /** Hosts webhook URLs may name although private (WEBHOOK_ALLOWED_HOSTS); read from the environment when not given. */
   webhookAllowedHosts?: ReadonlySet<string>;
 }
@@ -123,7 +126,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/auth', localSignInRouter(auth, deps.logger));
   app.use('/auth', signInOptionsRouter(auth, deps.webSignIn === undefined ? loadWebSignInConfig() : deps.webSignIn));
   app.use('/console', consoleRouter({ ...deps, orm: deps.staffOrm ?? deps.orm, taskQueue: deps.taskQueue ?? ORDER_TASK_QUEUE, settings: consoleSettings(deps) }));
-  app.use('/coupons', couponsRouter({ orm: deps.orm, gate: new CouponGate(deps.redis), exhausted: exhaustedCoupons, metrics }));
+  app.use('/coupons', couponsRouter({ orm: deps.orm, gate: new CouponGate(deps.redis), exhausted: exhaustedCoupons, metrics, webhooks: deps.webhooks }));
   app.use('/me', meRouter({ orm: deps.orm }));
   app.use('/webhooks', webhooksRouter({ orm: deps.orm, allowedHosts: deps.webhookAllowedHosts ?? parseAllowedHosts(loadConfig().WEBHOOK_ALLOWED_HOSTS) }));
   app.use(wrongMethodRouter([...ROUTE_POLICY, { method: 'GET', path: '/healthz' }, { method: 'GET', path: '/readyz' }, { method: 'GET', path: '/openapi.json' }, { method: 'GET', path: '/docs' }, { method: 'POST', path: '/auth/local-sign-in' }, ...SIGN_IN_OPTIONS_ROUTES]));

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { OrderStatus, OrderView } from '../workflows/order-types';
 
-export const WEBHOOK_EVENT_TYPES = ['order.reserved', 'order.confirmed', 'order.cancelled', 'order.expired', 'order.failed', 'product.sold_out'] as const;
+export const WEBHOOK_EVENT_TYPES = ['order.reserved', 'order.confirmed', 'order.cancelled', 'order.expired', 'order.failed', 'product.sold_out', 'coupon.exhausted'] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
 /** The order statuses that are events; PENDING and REJECTED are not (a rejected order never held anything). */
@@ -44,6 +44,13 @@ export interface SoldOutEventData {
   orderId: string;
 }
 
+export interface CouponExhaustedEventData {
+  code: string;
+  quantity: number;
+  /** The claim that took the last coupon. */
+  claimId: string;
+}
+
 /** Derived from what happened, never random: a retried recording step names the same event and records it once. */
 export function eventIdOf(type: WebhookEventType, subject: string): string {
   return `evt_${createHash('sha256').update(`${type}\n${subject}`).digest('base64url').slice(0, 32)}`;
@@ -67,4 +74,10 @@ export function orderEvent(view: OrderView, at: Date): WebhookEvent | undefined 
 export function soldOutEvent(data: SoldOutEventData, at: Date): WebhookEvent {
   const type = 'product.sold_out';
   return { id: eventIdOf(type, `${data.productId}\n${data.orderId}`), type, payload: JSON.stringify({ type, timestamp: at.toISOString(), data }) };
+}
+
+/** The claim that takes a coupon's last one: once per coupon (issued claims never return to the pool). */
+export function couponExhaustedEvent(data: CouponExhaustedEventData, at: Date): WebhookEvent {
+  const type = 'coupon.exhausted';
+  return { id: eventIdOf(type, data.code), type, payload: JSON.stringify({ type, timestamp: at.toISOString(), data }) };
 }

@@ -7,6 +7,7 @@ import {
   newWebhookEndpointResponse,
   orderEventData,
   soldOutEventData,
+  couponExhaustedEventData,
   rotatedSecretResponse,
   webhookDeliveryHeaders,
   webhookDeliveryPage,
@@ -19,6 +20,11 @@ import {
 const linksToTheEndpoint = Object.fromEntries(
   ['getWebhook', 'listWebhookDeliveries', 'rotateWebhookSecret', 'deleteWebhook'].map((operationId) => [operationId, { operationId, parameters: { id: '$response.body#/id' } }]),
 );
+
+const EVENT_SUMMARIES: Partial<Record<(typeof WEBHOOK_EVENT_TYPES)[number], string>> = {
+  'product.sold_out': 'A reservation took the last available unit of a product',
+  'coupon.exhausted': "A buyer's claim took the last coupon of a code",
+};
 
 /** The webhook routes (api/routes/webhooks.ts, admin only) and, under `webhooks`, the events sent to endpoints. */
 export function registerWebhookPaths(registry: OpenAPIRegistry, route: RegisterRoute): void {
@@ -84,11 +90,12 @@ export function registerWebhookPaths(registry: OpenAPIRegistry, route: RegisterR
   // Schemas only the webhooks section uses are not collected into the components on their own: registered here.
   registry.register('OrderEventData', orderEventData);
   registry.register('SoldOutEventData', soldOutEventData);
+  registry.register('CouponExhaustedEventData', couponExhaustedEventData);
   for (const type of WEBHOOK_EVENT_TYPES) {
     registry.registerWebhook({
       method: 'post',
       path: type,
-      summary: type === 'product.sold_out' ? 'A reservation took the last available unit of a product' : `An order reached ${type.slice('order.'.length).toUpperCase()}`,
+      summary: EVENT_SUMMARIES[type] ?? `An order reached ${type.slice('order.'.length).toUpperCase()}`,
       tags: ['webhook events'],
       request: { headers: webhookDeliveryHeaders, body: { required: true, content: { 'application/json': { schema: webhookEventBody(type) } } } },
       responses: { 200: { description: 'any 2xx answer acknowledges the event; anything else (or no answer within 30 s) is retried' } },

@@ -49,9 +49,15 @@ export const soldOutEventData = z
   .object({ productId: z.int(), sku: z.string(), orderId: z.string().meta({ description: 'the order whose reservation took the last unit' }) })
   .meta({ id: 'SoldOutEventData' });
 
+export const couponExhaustedEventData = z
+  .object({ code: z.string(), quantity: z.int().min(1), claimId: z.string().meta({ description: 'the claim that took the last coupon' }) })
+  .meta({ id: 'CouponExhaustedEventData' });
+
+const EVENT_DATA = { 'product.sold_out': soldOutEventData, 'coupon.exhausted': couponExhaustedEventData } as const;
+
 /** The body of one event type: `{type, timestamp, data}`, signed as sent. */
 export const webhookEventBody = (type: (typeof WEBHOOK_EVENT_TYPES)[number]) =>
-  z.object({ type: z.literal(type), timestamp: z.string(), data: type === 'product.sold_out' ? soldOutEventData : orderEventData });
+  z.object({ type: z.literal(type), timestamp: z.string(), data: type in EVENT_DATA ? EVENT_DATA[type as keyof typeof EVENT_DATA] : orderEventData });
 
 /** The Standard Webhooks headers every delivery carries. */
 export const webhookDeliveryHeaders = z.object({
