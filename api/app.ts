@@ -7,6 +7,8 @@ import type { Inventory } from '../inventory/inventory';
 import type { SoldOutFlags } from '../inventory/sold-out-flags';
 import { ORDER_TASK_QUEUE } from '../temporal/names';
 import { OrderClient } from '../temporal/order-client';
+import { AfterSaleClient } from '../temporal/after-sale-client';
+import { DEFAULT_RETURN_WINDOW_MS } from '../workflows/after-sale-types';
 import { createApiMetrics, type ApiMetrics } from '../telemetry/api-metrics';
 import { meteredInventory, meteredOrderClient } from '../telemetry/api-observers';
 import { requestTelemetry } from '../telemetry/request-telemetry';
@@ -30,6 +32,7 @@ import { SIGN_IN_OPTIONS_ROUTES, signInOptionsRouter } from './routes/sign-in-op
 import { loadWebSignInConfig, type WebSignInConfig } from '../config/web-sign-in';
 import { healthRouter } from './routes/health';
 import { ordersRouter } from './routes/orders';
+import { orderAfterSaleRouter, returnsRouter } from './routes/after-sale';
 import { productsRouter } from './routes/products';
 import { defaultWebDir, webPage } from './web-page';
 import { webhooksRouter } from './routes/webhooks';
@@ -56,6 +59,8 @@ export interface AppDeps {
   holdMs: number;
   /** CAPTURE_RETRY_WINDOW: how long each order's workflow retries a failing capture (default 7 days). */
   captureRetryWindowMs?: number;
+  /** RETURN_WINDOW: how long after confirmation a buyer may ask to return units (default 14 days). */
+  returnWindowMs?: number;
   /** TEMPORAL_CALL_TIMEOUT: the deadline of every call to Temporal; none when not given (see OrderClient). */
   temporalCallTimeoutMs?: number;
   logger: Logger;
@@ -122,6 +127,9 @@ export function createApp(deps: AppDeps): Express {
   app.use('/products', productsRouter({ ...deps, inventory }));
   const placement = { ...deps, inventory, orders: metrics ? meteredOrderClient(orderClient, metrics) : orderClient, orderIdSecret: orderIdSecretOf(auth), limits };
   app.use('/orders', ordersRouter(placement));
+  const afterSale = new AfterSaleClient(deps.temporal, orderClient, deps.returnWindowMs ?? DEFAULT_RETURN_WINDOW_MS, deps.taskQueue);
+  app.use('/orders', orderAfterSaleRouter({ orm: deps.orm, afterSale, orderIdSecret: placement.orderIdSecret }));
+  app.use('/returns', returnsRouter({ orm: deps.orm, afterSale }));
   app.use('/carts', cartsRouter({ ...placement, metrics }));
   app.use('/auth', localSignInRouter(auth, deps.logger));
   app.use('/auth', signInOptionsRouter(auth, deps.webSignIn === undefined ? loadWebSignInConfig() : deps.webSignIn));

@@ -10,11 +10,11 @@ import type { LimitsConfig } from '../config/limits';
 import type { OrderClient } from '../temporal/order-client';
 import { TemporalDeadlineError } from '../temporal/order-errors';
 import { COUPON_NOT_REDEEMED, type OrderView } from '../workflows/order-types';
-import { couponForOrder } from './coupon-at-checkout';
 import { callerOf } from './auth/middleware';
 import { presentOrder } from './auth/order-access';
 import type { Caller } from './auth/roles';
 import { holdBuyerCaps } from './limits/caps';
+import { couponForOrder } from './coupon-at-checkout';
 import { buildOrderInput, type BuyerOrder } from './order-placement';
 import { Problem } from './problem';
 import { outOfStockAnswer } from './out-of-stock';
@@ -78,7 +78,7 @@ export async function placeOrder(deps: PlacementDeps, { orderId, order, requestH
     // A drop's per-buyer caps (a retry joining its own order in flight is not a new order).
     if (!placedBefore) releaseCaps = await holdBuyerCaps({ orm, redis, limits }, order.customerId, order.items);
     const products = await getProducts(orm, order.items.map((item) => item.productId));
-    const couponCode = order.couponCode;
+    const { couponCode } = order;
     const applyCoupon = couponCode === undefined ? undefined : (priced: Parameters<typeof couponForOrder>[3]) => couponForOrder(orm, order.customerId, couponCode, priced);
     placed = await orders.place(await buildOrderInput(orderId, order, products, holdMs, requestHash, applyCoupon));
   } catch (error) {
@@ -95,8 +95,8 @@ export async function placeOrder(deps: PlacementDeps, { orderId, order, requestH
 
 /**
  * Answers a placement as POST /orders does: 201 with the order and its Location (Idempotent-Replayed: true on a
- * replay); a reservation the workflow refused as the gate's refusal, naming the order it was recorded as (or, when its
- * coupon claim was gone by the time the workflow redeemed it, 409 COUPON_NOT_CLAIMED); 202 while the order is still deciding.
+ * replay); a reservation the workflow refused as the gate's refusal, naming the order it was recorded as; 202 while
+ * the order is still deciding.
  */
 export function answerPlacement(res: Response, placement: Placement, customerId: string): void {
   if ('pendingFor' in placement) return sendPending(res, placement.pendingFor, customerId);

@@ -35,9 +35,6 @@ export const restockSchema = z.strictObject({
   quantity: z.int().min(1).max(MAX_STOCK_PER_REQUEST),
 });
 
-/** A coupon's code: what buyers type, so capitals, digits, dashes and underscores only (3–32). */
-export const couponCodeSchema = z.string().regex(/^[A-Z0-9][A-Z0-9_-]{2,31}$/, 'must be 3–32 capital letters, digits, dashes or underscores');
-
 const orderLineSchema = z.strictObject({
   productId: z.int().min(1).max(MAX_PRODUCT_ID),
   quantity: z.int().min(1).max(MAX_UNITS_PER_LINE),
@@ -75,6 +72,9 @@ export function mergeLines(items: readonly OrderLineInput[]): OrderLineInput[] {
   return [...byProduct].map(([productId, quantity]) => ({ productId, quantity }));
 }
 
+/** A coupon's code: what buyers type, so capitals, digits, dashes and underscores only (3–32). */
+export const couponCodeSchema = z.string().regex(/^[A-Z0-9][A-Z0-9_-]{2,31}$/, 'must be 3–32 capital letters, digits, dashes or underscores');
+
 export const newOrderSchema = z.strictObject({
   /** Optional: the customer is the caller's token `sub`; a customerId that differs is refused (403). */
   customerId: subjectSchema.optional(),
@@ -89,6 +89,36 @@ export type NewOrder = z.infer<typeof newOrderSchema>;
 export const paymentSchema = z.strictObject({
   paymentToken: z.string().regex(/^[A-Za-z0-9_]{1,100}$/, 'must be a payment token such as tok_visa'),
 });
+
+const units = { productId: z.int().min(1).max(MAX_PRODUCT_ID), quantity: z.int().min(1).max(MAX_UNITS_PER_LINE) };
+const unitsOf = () => z.array(z.strictObject(units)).min(1).max(MAX_LINES_PER_ORDER);
+const oncePerProduct = (lines: Array<{ productId: number }>) => new Set(lines.map((line) => line.productId)).size === lines.length;
+
+/** POST /orders/:id/refunds: an amount or the units it is for, never both. */
+export const refundSchema = z
+  .strictObject({
+    amountCents: z.int().min(1).max(MAX_PAYMENT_CENTS).optional(),
+    lines: unitsOf().refine(oncePerProduct, 'lists a product twice; use quantity').optional(),
+    reason: z.string().trim().min(1).max(500),
+    /** What the caller believes is refunded or being refunded already (0 for a first refund). */
+    expectedRefundedCents: z.int().min(0).max(MAX_PAYMENT_CENTS),
+  })
+  .refine((body) => (body.amountCents === undefined) !== (body.lines === undefined), { message: 'give either amountCents or lines, not both', path: ['amountCents'] });
+export type NewRefund = z.infer<typeof refundSchema>;
+
+/** POST /orders/:id/returns. */
+export const returnSchema = z.strictObject({ lines: unitsOf().refine(oncePerProduct, 'lists a product twice; use quantity') });
+
+/** POST /returns/:id/receive: what arrived, line by line, in which condition (a product may come in both). */
+export const receiveSchema = z.strictObject({
+  lines: z
+    .array(z.strictObject({ ...units, condition: z.enum(['SELLABLE', 'DAMAGED']) }))
+    .min(1)
+    .max(2 * MAX_LINES_PER_ORDER),
+});
+
+export const refundIdSchema = z.string().regex(/^rf_[A-Za-z0-9_-]{1,80}$/, 'is not a refund id');
+export const returnIdSchema = z.string().regex(/^ret_[A-Za-z0-9_-]{1,60}$/, 'is not a return id');
 
 export const newWebhookSchema = z.strictObject({
   url: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).max(2048),

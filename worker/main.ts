@@ -22,6 +22,7 @@ import { Inventory } from '../inventory/inventory';
 import { connectRedis } from '../inventory/redis';
 import { createPaymentsClient } from '../payments/client';
 import { workerMetrics } from '../telemetry/worker-endpoint';
+import { afterSaleMetrics } from '../telemetry/saga-metrics';
 import { dataConverterFor } from '../temporal/codec';
 import { startWorkerHealthServer } from './health';
 import { sdkLoggerFrom } from './sdk-logger';
@@ -57,6 +58,7 @@ async function main(): Promise<void> {
     notifier,
     onAvailabilityRebuilt: () => metrics?.saga.availabilityRebuilds.inc(),
     webhooks,
+    afterSale: metrics && afterSaleMetrics(metrics.saga),
   });
   const worker = await createOrderWorker({
     connection,

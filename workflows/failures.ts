@@ -82,3 +82,22 @@ export function applicationFailureOf(error: unknown): ApplicationFailure | undef
 export function isFailureOfType(error: unknown, type: FailureType): boolean {
   return applicationFailureOf(error)?.type === type;
 }
+
+/** After the sale (workflows/after-sale.ts): the refusals its updates answer with, turned into 409s by the API. */
+export const ORDER_NOT_REFUNDABLE = 'OrderNotRefundable';
+export const REFUND_STATE_CHANGED = 'RefundStateChanged';
+export const REFUND_EXCEEDS_CAPTURED = 'RefundExceedsCaptured';
+export const RETURN_WINDOW_CLOSED = 'ReturnWindowClosed';
+export const RETURN_EXCEEDS_SOLD = 'ReturnExceedsSold';
+export const RETURN_NOT_FOUND = 'ReturnNotFound';
+/** The provider declined a refund (a card_error): final, the refund ends FAILED and staff are told. */
+export const REFUND_DECLINED = 'RefundDeclined';
+export const AFTER_SALE_REFUSALS = [
+  ORDER_NOT_REFUNDABLE,
+  REFUND_STATE_CHANGED,
+  REFUND_EXCEEDS_CAPTURED,
+  RETURN_WINDOW_CLOSED,
+  RETURN_EXCEEDS_SOLD,
+  RETURN_NOT_FOUND,
+] as const;
+export type AfterSaleRefusal = (typeof AFTER_SALE_REFUSALS)[number];

@@ -11,9 +11,8 @@ export interface RoutePolicy {
 
 /**
  * Who may call what, in one table (the tests walk it as a route × role matrix). Buyers (customer) place, pay and
- * cancel their own orders, keep their own carts and claim coupons; admin keeps the catalogue and the coupons; operator
- * reads and cancels any order. The catalogue's reads are public (a visitor browses before signing in); /healthz and
- * /readyz are open.
+ * cancel their own orders, keep their own carts and claim coupons; admin keeps the catalogue and the coupons; operator reads and cancels any order. The catalogue's reads
+ * are public (a visitor browses before signing in); /healthz and /readyz are open.
  */
 export const ROUTE_POLICY: readonly RoutePolicy[] = [
   { method: 'GET', path: '/products', roles: 'public' },
@@ -33,6 +32,11 @@ export const ROUTE_POLICY: readonly RoutePolicy[] = [
   { method: 'PUT', path: '/carts/:id/lines/:productId', roles: ['customer'] },
   { method: 'DELETE', path: '/carts/:id/lines/:productId', roles: ['customer'] },
   { method: 'POST', path: '/carts/:id/checkout', roles: ['customer'] },
+  // After the sale: staff refund; the buyer asks to return, staff receive the parcel.
+  { method: 'POST', path: '/orders/:id/refunds', roles: ['operator'] },
+  { method: 'GET', path: '/orders/:id/refunds/:refundId', roles: ['customer', 'operator'] },
+  { method: 'POST', path: '/orders/:id/returns', roles: ['customer'] },
+  { method: 'POST', path: '/returns/:id/receive', roles: ['operator'] },
   // The operator console's figures are for staff; running the invariant check is the operator's.
   { method: 'GET', path: '/console/settings', roles: ['operator', 'admin'] },
   { method: 'GET', path: '/console/summary', roles: ['operator', 'admin'] },
@@ -54,7 +58,7 @@ export const ROUTE_POLICY: readonly RoutePolicy[] = [
 ];
 
 /** Prefixes that are never open: a route added under them without a policy line still needs an authenticated caller. */
-const PROTECTED_PREFIXES = ['/products', '/orders', '/carts', '/console', '/webhooks', '/coupons', '/me'];
+const PROTECTED_PREFIXES = ['/products', '/orders', '/returns', '/carts', '/console', '/webhooks', '/coupons', '/me'];
 
 /**
  * One router per protected prefix, mounted at it, holding that prefix's policy lines and then the catch-all: a request

@@ -14,6 +14,7 @@ import {
   signInSchema,
 } from '../validation';
 import { registerCartPaths } from './cart-paths';
+import { registerAfterSalePaths } from './after-sale-paths';
 import { registerConsolePaths } from './console-paths';
 import { BODY_CODES, CALLER_CODES, cachingHeaders, type RegisterRoute, idParam, json, jsonBody, locationHeader, NO_BODY_CODES, SERVICE_CODES } from './route-helpers';
 import { registerWebhookPaths } from './webhook-paths';
@@ -153,6 +154,7 @@ export function buildOpenApiDocument() {
     [],
   );
   registerCartPaths(route);
+  registerAfterSalePaths(route);
   registerConsolePaths(route);
   registerWebhookPaths(registry, route);
   registerCouponPaths(route);

@@ -1,5 +1,6 @@
 import './zod-extension';
 import { z } from 'zod';
+import { afterSaleFields } from './after-sale-paths';
 import { STAFF_ACTION_CODES } from '../../workflows/failures';
 import { ORDER_STATUSES } from '../../workflows/order-types';
 import { ROLES } from '../auth/roles';
@@ -45,6 +46,7 @@ export const orderResponse = z
       .array(z.object({ outcome: z.string(), reason: z.string().nullable(), at: z.string() }))
       .optional()
       .meta({ description: "staff only (GET /orders/{id}): every payment attempt, with the provider's decline reason" }),
+    ...afterSaleFields,
   })
   .meta({ id: 'Order' });
 

@@ -8,6 +8,8 @@ import {
   orderEventData,
   soldOutEventData,
   couponExhaustedEventData,
+  refundEventData,
+  returnEventData,
   rotatedSecretResponse,
   webhookDeliveryHeaders,
   webhookDeliveryPage,
@@ -21,12 +23,15 @@ const linksToTheEndpoint = Object.fromEntries(
   ['getWebhook', 'listWebhookDeliveries', 'rotateWebhookSecret', 'deleteWebhook'].map((operationId) => [operationId, { operationId, parameters: { id: '$response.body#/id' } }]),
 );
 
+/** The webhook routes (api/routes/webhooks.ts, admin only) and, under `webhooks`, the events sent to endpoints. */
 const EVENT_SUMMARIES: Partial<Record<(typeof WEBHOOK_EVENT_TYPES)[number], string>> = {
   'product.sold_out': 'A reservation took the last available unit of a product',
+  'order.refunded': 'A refund of an order succeeded at the provider',
+  'refund.failed': 'A refund of an order failed (declined, or no answer within an hour): staff must act',
+  'return.received': "Staff received a return: its sellable units are back on sale, its refund is issued",
   'coupon.exhausted': "A buyer's claim took the last coupon of a code",
 };
 
-/** The webhook routes (api/routes/webhooks.ts, admin only) and, under `webhooks`, the events sent to endpoints. */
 export function registerWebhookPaths(registry: OpenAPIRegistry, route: RegisterRoute): void {
   const tags = ['webhooks'];
   const id = idParam(webhookIdSchema);
@@ -91,6 +96,8 @@ export function registerWebhookPaths(registry: OpenAPIRegistry, route: RegisterR
   registry.register('OrderEventData', orderEventData);
   registry.register('SoldOutEventData', soldOutEventData);
   registry.register('CouponExhaustedEventData', couponExhaustedEventData);
+  registry.register('RefundEventData', refundEventData);
+  registry.register('ReturnEventData', returnEventData);
   for (const type of WEBHOOK_EVENT_TYPES) {
     registry.registerWebhook({
       method: 'post',

@@ -49,11 +49,41 @@ export const soldOutEventData = z
   .object({ productId: z.int(), sku: z.string(), orderId: z.string().meta({ description: 'the order whose reservation took the last unit' }) })
   .meta({ id: 'SoldOutEventData' });
 
+export const refundEventData = z
+  .object({
+    orderId: z.string(),
+    refundId: z.string(),
+    amountCents: z.int(),
+    reason: z.string(),
+    refundedCents: z.int().meta({ description: "the order's refunded total after this refund" }),
+    refundStatus: z.enum(['NONE', 'PARTIALLY_REFUNDED', 'REFUNDED']),
+    failureReason: z.string().optional().meta({ description: 'refund.failed only: what the provider said' }),
+  })
+  .meta({ id: 'RefundEventData' });
+
+const stockLine = z.object({ productId: z.int(), quantity: z.int() });
+export const returnEventData = z
+  .object({
+    orderId: z.string(),
+    returnId: z.string(),
+    lines: z.array(stockLine),
+    receivedLines: z.array(stockLine.extend({ condition: z.enum(['SELLABLE', 'DAMAGED']) })),
+    refundId: z.string().nullable(),
+  })
+  .meta({ id: 'ReturnEventData' });
+
 export const couponExhaustedEventData = z
   .object({ code: z.string(), quantity: z.int().min(1), claimId: z.string().meta({ description: 'the claim that took the last coupon' }) })
   .meta({ id: 'CouponExhaustedEventData' });
 
-const EVENT_DATA = { 'product.sold_out': soldOutEventData, 'coupon.exhausted': couponExhaustedEventData } as const;
+/** Each event type's `data`. */
+export const EVENT_DATA = {
+  'product.sold_out': soldOutEventData,
+  'order.refunded': refundEventData,
+  'refund.failed': refundEventData,
+  'return.received': returnEventData,
+  'coupon.exhausted': couponExhaustedEventData,
+} as const;
 
 /** The body of one event type: `{type, timestamp, data}`, signed as sent. */
 export const webhookEventBody = (type: (typeof WEBHOOK_EVENT_TYPES)[number]) =>

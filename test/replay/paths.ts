@@ -36,3 +36,10 @@ export const RECORDED_PATHS: readonly RecordedPath[] = [
 export function describeRecordedPath(recorded: RecordedPath): string {
   return `${recorded.status} order${recorded.detail ? ` (${recorded.detail})` : ''}`;
 }
+
+/**
+ * The after-sale workflow's histories (`npm run record-histories:after-sale`), in a folder of their own: a new folder
+ * after each `patched()` in workflows/after-sale.ts, the old ones kept and replayed.
+ */
+export const AFTER_SALE_GENERATION = 'after-sale-v1';
+export const AFTER_SALE_PATHS = ['refunds-and-return', 'refund-declined'] as const;

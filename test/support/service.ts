@@ -30,7 +30,7 @@ import { Inventory } from '../../inventory/inventory';
 import { createPaymentsClient } from '../../payments/client';
 import { OrderClient } from '../../temporal/order-client';
 import { createApiMetrics, type ApiMetrics } from '../../telemetry/api-metrics';
-import { createSagaMetrics, sagaMetricsSinks, type SagaMetrics } from '../../telemetry/saga-metrics';
+import { afterSaleMetrics, createSagaMetrics, sagaMetricsSinks, type SagaMetrics } from '../../telemetry/saga-metrics';
 import { registerStockGauges } from '../../telemetry/stock-gauges';
 import { registerOpenOrderGauges } from '../../telemetry/open-order-gauges';
 import { startStandIn, type StandIn } from '../payments/stand-in';
@@ -168,6 +168,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
         payments: createPaymentsClient({ baseUrl: standIn.baseUrl, timeoutMs: paymentsTimeoutMs }),
         notifier,
         onAvailabilityRebuilt: () => metrics?.saga.availabilityRebuilds.inc(),
+        afterSale: metrics && afterSaleMetrics(metrics.saga),
         webhooks: emitter,
       }),
       shutdownGraceTime: '2s',

@@ -9,7 +9,7 @@ import { Migration } from '@mikro-orm/migrations';
  * (",3,7,"; NULL: every product), as webhook_endpoint.events does. A claim's `order_id` is the order that redeemed it
  * (NULL: claimed, unused); the unique key makes one claim serve at most one order and one order use at most one claim.
  */
-export class Migration20261206050000Coupons extends Migration {
+export class Migration20261206000000Coupons extends Migration {
   override async up(): Promise<void> {
     this.addSql(`
       CREATE TABLE coupon (
