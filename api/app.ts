@@ -42,6 +42,7 @@ import { refuseExhaustedEarly } from './exhausted-coupon-refusal';
 import { ExhaustedCoupons } from '../coupons/exhausted-flags';
 import { CouponGate } from '../coupons/gate';
 import { paymentEventsRouter } from './routes/payment-events';
+import type { WebhookEmitter } from '../webhooks/emitter';
 import { loadConfig } from '../config';
 import { parseAllowedHosts } from '../webhooks/url-guard';
 
@@ -87,6 +88,8 @@ export interface AppDeps {
   webDir?: string | null;
   /** The OpenID provider the web page signs people in at (OIDC_*); read from the environment when not given. */
   webSignIn?: WebSignInConfig;
+  /** Emits the events the API itself causes (coupon.exhausted, from the claim that takes the last coupon); none without it. */
+  webhooks?: WebhookEmitter;
   /** Hosts webhook URLs may name although private (WEBHOOK_ALLOWED_HOSTS); read from the environment when not given. */
   webhookAllowedHosts?: ReadonlySet<string>;
   /** PAYMENTS_WEBHOOK_SECRET, which the provider's events are signed with; read from the environment when not given (null or unset: no events taken). */
@@ -120,7 +123,7 @@ export function createApp(deps: AppDeps): Express {
   // nothing and spends no buyer's budget (sold-out-refusal.ts).
   if (deps.soldOut) app.post('/orders', refuseSoldOutEarly(deps.soldOut));
   const exhaustedCoupons = new ExhaustedCoupons();
-  app.post('/coupons/:code/claims', refuseExhaustedEarly(exhaustedCoupons));
+  app.post('/coupons/:code/claims', refuseExhaustedEarly(exhaustedCoupons, metrics));
   app.use(healthRouter({ orm: deps.orm, redis: deps.redis, temporal: deps.temporal, taskQueue: deps.taskQueue ?? ORDER_TASK_QUEUE }));
   app.use(docsRouter());
   app.use(policyRouter());
@@ -138,7 +141,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/auth', localSignInRouter(auth, deps.logger));
   app.use('/auth', signInOptionsRouter(auth, webSignIn));
   app.use('/console', consoleRouter({ ...deps, orm: deps.staffOrm ?? deps.orm, taskQueue: deps.taskQueue ?? ORDER_TASK_QUEUE, settings: consoleSettings(deps) }));
-  app.use('/coupons', couponsRouter({ orm: deps.orm, gate: new CouponGate(deps.redis), exhausted: exhaustedCoupons }));
+  app.use('/coupons', couponsRouter({ orm: deps.orm, gate: new CouponGate(deps.redis), exhausted: exhaustedCoupons, metrics, webhooks: deps.webhooks }));
   app.use('/me', meRouter({ orm: deps.orm }));
   app.use('/webhooks', webhooksRouter({ orm: deps.orm, allowedHosts: deps.webhookAllowedHosts ?? parseAllowedHosts(loadConfig().WEBHOOK_ALLOWED_HOSTS) }));
   app.use(wrongMethodRouter([...ROUTE_POLICY, { method: 'GET', path: '/healthz' }, { method: 'GET', path: '/readyz' }, { method: 'GET', path: '/openapi.json' }, { method: 'GET', path: '/docs' }, { method: 'POST', path: '/auth/local-sign-in' }, ...SIGN_IN_OPTIONS_ROUTES, ...(paymentWebhookSecret ? [{ method: 'POST' as const, path: '/payments/events' }] : [])]));

@@ -5,6 +5,7 @@ import { ROUTE_POLICY } from './auth/policy';
 import type { Caller } from './auth/roles';
 import { sendProblem } from './errors';
 import { exhaustedProblem } from './routes/coupons';
+import type { ApiMetrics } from '../telemetry/api-metrics';
 
 /**
  * POST /coupons/:code/claims for a coupon this process already knows is exhausted, answered 409 COUPONS_EXHAUSTED
@@ -12,12 +13,13 @@ import { exhaustedProblem } from './routes/coupons';
  * every claim is one, and the refusal reads one in-process flag, touching neither Redis nor MySQL. Only a caller the
  * route policy lets claim is answered here; anyone else goes on to the policy and its 401 or 403.
  */
-export function refuseExhaustedEarly(exhausted: ExhaustedCoupons): RequestHandler {
+export function refuseExhaustedEarly(exhausted: ExhaustedCoupons, metrics?: ApiMetrics): RequestHandler {
   const mayClaim = ROUTE_POLICY.find((policy) => policy.method === 'POST' && policy.path === '/coupons/:code/claims')!.roles;
   return (req, res, next) => {
     const caller = res.locals.caller as Caller | undefined;
     const code = typeof req.params.code === 'string' ? req.params.code : undefined;
     if (caller === undefined || !permits(caller, mayClaim) || code === undefined || !exhausted.has(code)) return next();
+    metrics?.couponClaims.inc({ outcome: 'exhausted', decided_by: 'memory' });
     sendProblem(req, res, exhaustedProblem(code));
   };
 }

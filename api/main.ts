@@ -12,6 +12,7 @@ import { connectRedis } from '../inventory/redis';
 import { connectClient } from '../temporal/connection';
 import { serveApiMetrics } from '../telemetry/api-endpoint';
 import { createApp } from './app';
+import { createWebhookEmitter } from '../webhooks/emitter';
 import { offerMetricsToPrimary, runPrimary } from './cluster';
 import { requestIdMixin } from './http-hygiene';
 
@@ -52,6 +53,7 @@ async function main(): Promise<void> {
     logger,
     metrics,
     soldOut,
+    webhooks: createWebhookEmitter(orm, { client: temporal }),
     stockReadMaxAgeMs: config.STOCK_READ_MAX_AGE,
     console: {
       temporalUiUrl: config.TEMPORAL_UI_URL ?? `http://localhost:${config.TEMPORAL_UI_PORT}`,

@@ -92,14 +92,12 @@ export const paymentSchema = z.strictObject({
 });
 
 const units = { productId: z.int().min(1).max(MAX_PRODUCT_ID), quantity: z.int().min(1).max(MAX_UNITS_PER_LINE) };
-const unitsOf = () => z.array(z.strictObject(units)).min(1).max(MAX_LINES_PER_ORDER);
-const oncePerProduct = (lines: Array<{ productId: number }>) => new Set(lines.map((line) => line.productId)).size === lines.length;
 
 /** POST /orders/:id/refunds: an amount or the units it is for, never both. */
 export const refundSchema = z
   .strictObject({
     amountCents: z.int().min(1).max(MAX_PAYMENT_CENTS).optional(),
-    lines: unitsOf().refine(oncePerProduct, 'lists a product twice; use quantity').optional(),
+    lines: orderLinesSchema.optional(),
     reason: z.string().trim().min(1).max(500),
     /** What the caller believes is refunded or being refunded already (0 for a first refund). */
     expectedRefundedCents: z.int().min(0).max(MAX_PAYMENT_CENTS),
@@ -108,7 +106,7 @@ export const refundSchema = z
 export type NewRefund = z.infer<typeof refundSchema>;
 
 /** POST /orders/:id/returns. */
-export const returnSchema = z.strictObject({ lines: unitsOf().refine(oncePerProduct, 'lists a product twice; use quantity') });
+export const returnSchema = z.strictObject({ lines: orderLinesSchema });
 
 /** POST /returns/:id/receive: what arrived, line by line, in which condition (a product may come in both). */
 export const receiveSchema = z.strictObject({
@@ -206,7 +204,11 @@ export const cartIdSchema = z.string().regex(/^crt_[a-f0-9]{32}$/, 'is not a car
 /** PUT /carts/:id/lines/:productId: the line's quantity; 0 removes it. */
 export const cartLineSchema = z.strictObject({ quantity: z.int().min(0).max(MAX_UNITS_PER_LINE) });
 /** POST /carts/:id/checkout: optional; `expectedVersion` checks out only the cart as the client last saw it. */
-export const checkoutSchema = z.strictObject({ expectedVersion: z.int().min(1).max(4_294_967_295).optional() });
+export const checkoutSchema = z.strictObject({
+  expectedVersion: z.int().min(1).max(4_294_967_295).optional(),
+  /** A coupon the buyer has claimed, applied to the cart's order as POST /orders applies it. */
+  couponCode: couponCodeSchema.optional(),
+});
 export const orderIdSchema = z.string().regex(/^ord_[A-Za-z0-9_-]{1,60}$/, 'is not an order id');
 export const idempotencyKeySchema = z.string().regex(/^[\x21-\x7e]{1,255}$/, 'must be 1–255 visible ASCII characters');
 

@@ -1,13 +1,22 @@
 import type { MikroORM } from '@mikro-orm/core';
 import { rebuildCouponCount } from './count-sync';
 import type { CouponGate } from './gate';
-import { recordClaim, type Claim, type Coupon } from './store';
+import { recordClaim, type Claim, type Coupon, type LastClaimHook } from './store';
+import type { WebhookEmitter } from '../webhooks/emitter';
+import { couponExhaustedEvent } from '../webhooks/events';
+import { recordEvent } from '../webhooks/store';
 
 export type ClaimOutcome =
   | { outcome: 'CLAIMED'; claim: Claim }
   /** `by`: who refused, the gate (Redis) or MySQL behind it; MySQL refuses only what the gate miscounted. */
   | { outcome: 'EXHAUSTED' | 'ALREADY_CLAIMED'; by: 'gate' | 'database' }
   | { outcome: 'NOT_ACTIVE' };
+
+/** coupon.exhausted, recorded in the transaction of the claim that takes the last coupon (only when an endpoint subscribes). */
+const exhaustedEventRecorder: LastClaimHook = async (em, { claim, code, quantity }) => {
+  const event = couponExhaustedEvent({ code, quantity, claimId: claim.id }, new Date());
+  return (await recordEvent(em, event)) ? [event] : [];
+};
 
 /** Whether the coupon takes claims at `now`: not disabled, and within its window (startsAt inclusive, endsAt not). */
 export function isActive(coupon: Pick<Coupon, 'disabledAt' | 'startsAt' | 'endsAt'>, now: Date): boolean {
@@ -20,7 +29,13 @@ export function isActive(coupon: Pick<Coupon, 'disabledAt' | 'startsAt' | 'endsA
  * MySQL first. When MySQL does not record a claim the gate took, the gate gets back what MySQL did not confirm, unless
  * Redis lost its data since (its rebuild never counted the claim).
  */
-export async function claimCoupon(orm: MikroORM, gate: CouponGate, coupon: Coupon, customerId: string, now = new Date()): Promise<ClaimOutcome> {
+export async function claimCoupon(
+  orm: MikroORM,
+  gate: CouponGate,
+  coupon: Coupon,
+  customerId: string,
+  { now = new Date(), webhooks }: { now?: Date; webhooks?: WebhookEmitter } = {},
+): Promise<ClaimOutcome> {
   if (!isActive(coupon, now)) return { outcome: 'NOT_ACTIVE' };
   let taken = await gate.claim(coupon.id, customerId, coupon.perBuyer);
   if (taken.outcome === 'NOT_LOADED') {
@@ -32,7 +47,7 @@ export async function claimCoupon(orm: MikroORM, gate: CouponGate, coupon: Coupo
   const { epoch } = taken;
   let recorded;
   try {
-    recorded = await recordClaim(orm, coupon.id, customerId);
+    recorded = await recordClaim(orm, coupon.id, customerId, { onLastClaim: webhooks && exhaustedEventRecorder });
   } catch (error) {
     // Most likely not recorded (a commit whose answer was lost leaves Redis one high, which MySQL's own check covers).
     await gate.giveBack(coupon.id, customerId, epoch, { count: true, share: true });
@@ -40,7 +55,9 @@ export async function claimCoupon(orm: MikroORM, gate: CouponGate, coupon: Coupo
   }
   switch (recorded.outcome) {
     case 'CLAIMED':
-      return recorded;
+      // After the commit, as the order events are started: the event and its deliveries are recorded with the claim.
+      if (recorded.events) await webhooks!.start(recorded.events);
+      return { outcome: 'CLAIMED', claim: recorded.claim };
     case 'EXHAUSTED':
       // Redis counted one claim too many left: the claim it took stays taken, which corrects it; the buyer's share is theirs.
       await gate.giveBack(coupon.id, customerId, epoch, { count: false, share: true });

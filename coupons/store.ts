@@ -8,7 +8,8 @@ import type { MikroORM } from '@mikro-orm/core';
 import { fromMysqlUtc, mysqlUtc } from '../db/console-queries';
 import { CouponEntity } from '../db/entities';
 import { isDuplicateKey } from '../db/errors';
-import { forkSql, run, select } from '../db/sql';
+import { forkSql, run, select, type Sql } from '../db/sql';
+import type { WebhookEvent } from '../webhooks/events';
 import type { CouponCounts } from './gate';
 
 export interface NewCoupon {
@@ -147,17 +148,28 @@ export async function disableCoupon(orm: MikroORM, code: string): Promise<Coupon
   return findCoupon(orm, code);
 }
 
-export type RecordedClaim = { outcome: 'CLAIMED'; claim: Claim } | { outcome: 'EXHAUSTED' | 'ALREADY_CLAIMED' | 'NOT_ACTIVE' };
+export type RecordedClaim = { outcome: 'CLAIMED'; claim: Claim; events?: WebhookEvent[] } | { outcome: 'EXHAUSTED' | 'ALREADY_CLAIMED' | 'NOT_ACTIVE' };
+
+/**
+ * Runs in the transaction of the claim that takes a coupon's last one (an outbox, as an order's events are recorded
+ * with its status): answers the events it recorded, to be started after the commit.
+ */
+export type LastClaimHook = (em: Sql, lastClaim: { claim: Claim; code: string; quantity: number }) => Promise<WebhookEvent[]>;
 
 /**
  * Records one claim, or says why MySQL refuses it. The coupon row is locked first, so claims of one coupon are recorded
  * one at a time: the window, the quantity and the buyer's share are checked against every claim committed before.
  */
-export async function recordClaim(orm: MikroORM, couponId: number, customerId: string, claimId = newClaimId()): Promise<RecordedClaim> {
+export async function recordClaim(
+  orm: MikroORM,
+  couponId: number,
+  customerId: string,
+  { claimId = newClaimId(), onLastClaim }: { claimId?: string; onLastClaim?: LastClaimHook } = {},
+): Promise<RecordedClaim> {
   return forkSql(orm).transactional(async (em): Promise<RecordedClaim> => {
-    const [coupon] = await select<{ issued: number; quantity: number; per_buyer: number; active: number }>(
+    const [coupon] = await select<{ code: string; issued: number; quantity: number; per_buyer: number; active: number }>(
       em,
-      `SELECT issued, quantity, per_buyer, (disabled_at IS NULL AND (starts_at IS NULL OR starts_at <= CURRENT_TIMESTAMP(3))
+      `SELECT code, issued, quantity, per_buyer, (disabled_at IS NULL AND (starts_at IS NULL OR starts_at <= CURRENT_TIMESTAMP(3))
          AND (ends_at IS NULL OR ends_at > CURRENT_TIMESTAMP(3))) AS active FROM coupon WHERE id = ? FOR UPDATE`,
       [couponId],
     );
@@ -174,7 +186,10 @@ export async function recordClaim(orm: MikroORM, couponId: number, customerId: s
     if (raised.affectedRows === 0) return { outcome: 'EXHAUSTED' };
     const claimedAt = new Date();
     await run(em, 'INSERT INTO coupon_claim (id, coupon_id, customer_id, claimed_at) VALUES (?, ?, ?, ?)', [claimId, couponId, customerId, mysqlUtc(claimedAt)]);
-    return { outcome: 'CLAIMED', claim: { id: claimId, couponId, customerId, claimedAt } };
+    const claim = { id: claimId, couponId, customerId, claimedAt };
+    const last = Number(coupon.issued) + 1 === Number(coupon.quantity);
+    const events = last && onLastClaim ? await onLastClaim(em, { claim, code: coupon.code, quantity: Number(coupon.quantity) }) : [];
+    return { outcome: 'CLAIMED', claim, ...(events.length > 0 ? { events } : {}) };
   });
 }
 

@@ -55,6 +55,13 @@ export function createApiMetrics(options: { processMetrics?: boolean } = {}) {
       help: 'POST /carts that made a new cart (not those answered with the open one)',
       registers: [registry],
     }),
+    /** A coupon drop: claimed should stop at the quantity, and exhausted{decided_by="memory"} carry nearly every refusal. */
+    couponClaims: new Counter({
+      name: 'coupon_claims_total',
+      help: 'POST /coupons/:code/claims answered, by outcome (claimed, exhausted, already_claimed, not_active) and what decided it (memory: the exhausted flag; gate: Redis; database: MySQL, which records every claim; api: the coupon read is disabled or outside its window)',
+      labelNames: ['outcome', 'decided_by'] as const,
+      registers: [registry],
+    }),
     /** Conversion: carts_checked_out_total{outcome="placed"} / carts_created_total. */
     cartCheckouts: new Counter({
       name: 'carts_checked_out_total',

@@ -16,6 +16,7 @@ export const WEBHOOK_EVENT_TYPES = [
   'order.refunded',
   'refund.failed',
   'return.received',
+  'coupon.exhausted',
 ] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
@@ -53,6 +54,13 @@ export interface SoldOutEventData {
   sku: string;
   /** The order whose reservation took the last unit. */
   orderId: string;
+}
+
+export interface CouponExhaustedEventData {
+  code: string;
+  quantity: number;
+  /** The claim that took the last coupon. */
+  claimId: string;
 }
 
 /** Derived from what happened, never random: a retried recording step names the same event and records it once. */
@@ -107,4 +115,10 @@ export function refundEvent(type: 'order.refunded' | 'refund.failed', data: Refu
 export function returnReceivedEvent(data: ReturnEventData, at: Date): WebhookEvent {
   const type = 'return.received';
   return { id: eventIdOf(type, data.returnId), type, payload: JSON.stringify({ type, timestamp: at.toISOString(), data }) };
+}
+
+/** The claim that takes a coupon's last one: once per coupon (issued claims never return to the pool). */
+export function couponExhaustedEvent(data: CouponExhaustedEventData, at: Date): WebhookEvent {
+  const type = 'coupon.exhausted';
+  return { id: eventIdOf(type, data.code), type, payload: JSON.stringify({ type, timestamp: at.toISOString(), data }) };
 }

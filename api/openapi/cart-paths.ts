@@ -1,4 +1,5 @@
 import './zod-extension';
+import { COUPON_AT_CHECKOUT_CODES } from './coupon-paths';
 import { z } from 'zod';
 import { CART_STATUSES } from '../../db/entities/cart';
 import { cartIdSchema, cartLineSchema, checkoutSchema, idempotencyKeySchema, productIdSchema } from '../validation';
@@ -85,6 +86,6 @@ export function registerCartPaths(route: RegisterRoute): void {
         202: { ...json(pendingOrderResponse, 'the order exists and is still deciding (Temporal did not answer within TEMPORAL_CALL_TIMEOUT)'), headers: locationHeader },
       },
     },
-    [...BODY_CODES, 'CART_NOT_FOUND', 'CART_CHANGED', 'CART_EMPTY', 'PRODUCT_NOT_FOUND', 'ORDER_TOTAL_OUT_OF_RANGE', 'OUT_OF_STOCK', 'IDEMPOTENCY_KEY_REUSED', 'UNIT_LIMIT_REACHED', 'UNPAID_ORDERS_LIMIT_REACHED', 'RATE_LIMITED'],
+    [...BODY_CODES, 'CART_NOT_FOUND', 'CART_CHANGED', 'CART_EMPTY', 'PRODUCT_NOT_FOUND', 'ORDER_TOTAL_OUT_OF_RANGE', 'OUT_OF_STOCK', 'IDEMPOTENCY_KEY_REUSED', 'UNIT_LIMIT_REACHED', 'UNPAID_ORDERS_LIMIT_REACHED', 'RATE_LIMITED', ...COUPON_AT_CHECKOUT_CODES],
   );
 }

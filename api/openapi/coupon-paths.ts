@@ -2,7 +2,11 @@ import './zod-extension';
 import { z } from 'zod';
 import { couponCodeSchema, newCouponSchema } from '../validation';
 import { claimListResponse, claimResponse, couponListResponse, couponResponse } from './coupon-schemas';
+import type { ProblemCode } from '../problem-codes';
 import { BODY_CODES, json, jsonBody, locationHeader, NO_BODY_CODES, type RegisterRoute } from './route-helpers';
+
+/** How an order (POST /orders, a cart's checkout) naming a coupon can be refused, before any stock is held. */
+export const COUPON_AT_CHECKOUT_CODES: ProblemCode[] = ['COUPON_NOT_FOUND', 'COUPON_NOT_ACTIVE', 'COUPON_NOT_CLAIMED', 'COUPON_NOT_APPLICABLE'];
 
 /** The coupon routes (api/routes/coupons.ts, api/routes/me.ts): admins keep coupons, buyers claim them first come. */
 export function registerCouponPaths(route: RegisterRoute): void {

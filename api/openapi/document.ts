@@ -18,7 +18,7 @@ import { registerAfterSalePaths } from './after-sale-paths';
 import { registerConsolePaths } from './console-paths';
 import { BODY_CODES, CALLER_CODES, cachingHeaders, type RegisterRoute, idParam, json, jsonBody, locationHeader, NO_BODY_CODES, SERVICE_CODES } from './route-helpers';
 import { registerWebhookPaths } from './webhook-paths';
-import { registerCouponPaths } from './coupon-paths';
+import { COUPON_AT_CHECKOUT_CODES, registerCouponPaths } from './coupon-paths';
 import { healthResponse, orderResponse, pageOf, pendingOrderResponse, problemAnswers, productResponse, readinessResponse, signInResponse, signInOptionsResponse, callerResponse } from './response-schemas';
 import { paymentEventSchema } from '../routes/payment-events';
 
@@ -105,10 +105,7 @@ export function buildOpenApiDocument() {
       'UNIT_LIMIT_REACHED',
       'UNPAID_ORDERS_LIMIT_REACHED',
       'RATE_LIMITED',
-      'COUPON_NOT_FOUND',
-      'COUPON_NOT_ACTIVE',
-      'COUPON_NOT_CLAIMED',
-      'COUPON_NOT_APPLICABLE',
+      ...COUPON_AT_CHECKOUT_CODES,
     ],
   );
   route(

@@ -7,6 +7,7 @@ import {
   newWebhookEndpointResponse,
   orderEventData,
   soldOutEventData,
+  couponExhaustedEventData,
   refundEventData,
   returnEventData,
   rotatedSecretResponse,
@@ -28,6 +29,7 @@ const EVENT_SUMMARIES: Partial<Record<(typeof WEBHOOK_EVENT_TYPES)[number], stri
   'order.refunded': 'A refund of an order succeeded at the provider',
   'refund.failed': 'A refund of an order failed (declined, or no answer within an hour): staff must act',
   'return.received': "Staff received a return: its sellable units are back on sale, its refund is issued",
+  'coupon.exhausted': "A buyer's claim took the last coupon of a code",
 };
 
 export function registerWebhookPaths(registry: OpenAPIRegistry, route: RegisterRoute): void {
@@ -93,6 +95,7 @@ export function registerWebhookPaths(registry: OpenAPIRegistry, route: RegisterR
   // Schemas only the webhooks section uses are not collected into the components on their own: registered here.
   registry.register('OrderEventData', orderEventData);
   registry.register('SoldOutEventData', soldOutEventData);
+  registry.register('CouponExhaustedEventData', couponExhaustedEventData);
   registry.register('RefundEventData', refundEventData);
   registry.register('ReturnEventData', returnEventData);
   for (const type of WEBHOOK_EVENT_TYPES) {

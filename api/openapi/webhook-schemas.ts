@@ -72,12 +72,17 @@ export const returnEventData = z
   })
   .meta({ id: 'ReturnEventData' });
 
+export const couponExhaustedEventData = z
+  .object({ code: z.string(), quantity: z.int().min(1), claimId: z.string().meta({ description: 'the claim that took the last coupon' }) })
+  .meta({ id: 'CouponExhaustedEventData' });
+
 /** Each event type's `data`. */
 export const EVENT_DATA = {
   'product.sold_out': soldOutEventData,
   'order.refunded': refundEventData,
   'refund.failed': refundEventData,
   'return.received': returnEventData,
+  'coupon.exhausted': couponExhaustedEventData,
 } as const;
 
 /** The body of one event type: `{type, timestamp, data}`, signed as sent. */

@@ -120,7 +120,7 @@ export function cartsRouter(deps: CartsRouterDeps): Router {
    */
   router.post('/:id/checkout', async (req, res) => {
     idempotencyKeyOf(req); // accepted and checked; the cart's version already names the order
-    const { expectedVersion } = parse(checkoutSchema, req.body ?? {}, 'body');
+    const { expectedVersion, couponCode } = parse(checkoutSchema, req.body ?? {}, 'body');
     const caller = callerOf(res);
     const { id } = await cartFor(caller, req.params.id, 'change');
     try {
@@ -131,7 +131,12 @@ export function cartsRouter(deps: CartsRouterDeps): Router {
         }
         if (cart.lines.length === 0) throw new Problem('CART_EMPTY', 'the cart has no lines to check out', { field: 'path.id' });
         const orderId = cartOrderIdFor(cart.id, cart.version, orderIdSecret);
-        const order = { items: cart.lines, customerId: caller.sub, ...(caller.email !== undefined ? { email: caller.email } : {}) };
+        const order = {
+          items: cart.lines,
+          customerId: caller.sub,
+          ...(caller.email !== undefined ? { email: caller.email } : {}),
+          ...(couponCode !== undefined ? { couponCode } : {}),
+        };
         const placement = await placeOrder(deps, { orderId, order, requestHash: requestHashOf(order), repeatable: true }, res);
         let replayed = 'decided' in placement && placement.replayed;
         if ('decided' in placement && placement.decided.status === 'REJECTED') await markCheckoutRefused(orm, cart.id, cart.version, orderId);

@@ -8,12 +8,18 @@ import { createCoupon, CouponCodeTakenError, disableCoupon, findCoupon, listCoup
 import { callerOf } from '../auth/middleware';
 import { Problem } from '../problem';
 import { recentReads } from '../recent-reads';
+import type { ApiMetrics } from '../../telemetry/api-metrics';
+import type { WebhookEmitter } from '../../webhooks/emitter';
 import { couponCodeSchema, newCouponSchema, parse } from '../validation';
 
 export interface CouponsRouterDeps {
   orm: MikroORM;
   gate: CouponGate;
   exhausted: ExhaustedCoupons;
+  /** Counts the claims by outcome; none without it. */
+  metrics?: ApiMetrics;
+  /** Sends coupon.exhausted when a claim takes the last coupon; none without it. */
+  webhooks?: WebhookEmitter;
 }
 
 /**
@@ -66,7 +72,7 @@ export const couponNotFound = (code: string) => new Problem('COUPON_NOT_FOUND', 
 export const exhaustedProblem = (code: string) => new Problem('COUPONS_EXHAUSTED', `every coupon ${code} has been issued`, { field: 'path.code' });
 
 /** Admins register and disable coupons and read their counts; buyers claim them, first come, first served. */
-export function couponsRouter({ orm, gate, exhausted }: CouponsRouterDeps): Router {
+export function couponsRouter({ orm, gate, exhausted, metrics, webhooks }: CouponsRouterDeps): Router {
   const router = Router();
   const coupons = recentReads((code: string) => findCoupon(orm, code), { maxAgeMs: COUPON_READ_MAX_AGE_MS });
 
@@ -111,7 +117,8 @@ export function couponsRouter({ orm, gate, exhausted }: CouponsRouterDeps): Rout
     // A coupon already known exhausted never gets here: api/exhausted-coupon-refusal.ts answers it from memory.
     const coupon = await coupons.read(code);
     if (!coupon) throw couponNotFound(code);
-    const claimed = await claimCoupon(orm, gate, coupon, callerOf(res).sub);
+    const claimed = await claimCoupon(orm, gate, coupon, callerOf(res).sub, { webhooks });
+    metrics?.couponClaims.inc({ outcome: claimed.outcome.toLowerCase(), decided_by: 'by' in claimed ? claimed.by : claimed.outcome === 'CLAIMED' ? 'database' : 'api' });
     switch (claimed.outcome) {
       case 'CLAIMED':
         res.status(201).json(presentClaim(claimed.claim, coupon));

@@ -7,7 +7,14 @@ import { ADMIN, buyer, OPERATOR } from '../support/auth';
 import { expectProblem, unique } from './http';
 import { serviceForThisFile } from './service-per-file';
 
-const stack = serviceForThisFile({ holdMs: 60_000 });
+const stack = serviceForThisFile({ holdMs: 60_000, metrics: true });
+
+/** coupon_claims_total by outcome, summed over what decided them. */
+async function claimsCounted(): Promise<Record<string, number>> {
+  const counted: Record<string, number> = {};
+  for (const { labels, value } of (await stack.service.metrics!.api.couponClaims.get()).values) counted[String(labels.outcome)] = (counted[String(labels.outcome)] ?? 0) + value;
+  return counted;
+}
 
 const newCode = () => unique('C').toUpperCase().slice(0, 32);
 
@@ -117,11 +124,14 @@ describe('first-come claims', () => {
 
   test('many buyers racing for a small coupon get exactly its quantity, every other one a 409', async () => {
     const { code } = await couponOf({ quantity: 7 });
+    const before = await claimsCounted();
     const answers = await Promise.all(Array.from({ length: 60 }, () => claim(code)));
     const statuses = answers.map((answer) => answer.status);
     expect(statuses.filter((status) => status === 201)).toHaveLength(7);
     for (const refused of answers.filter((answer) => answer.status !== 201)) expectProblem(refused, 409, 'COUPONS_EXHAUSTED');
     expect((await stack.api.get(`/coupons/${code}`, { as: ADMIN })).body).toEqual(expect.objectContaining({ issued: 7, remaining: 0 }));
+    const after = await claimsCounted();
+    expect({ claimed: after.claimed - (before.claimed ?? 0), exhausted: after.exhausted - (before.exhausted ?? 0) }).toEqual({ claimed: 7, exhausted: 53 });
   });
 
   test('Redis losing the counts in the middle of a drop issues no more than the quantity, and the gate knows its buyers again', async () => {
@@ -212,6 +222,18 @@ describe('coupons at checkout', () => {
     expectProblem(refused, status, code);
     expect(refused.body.field).toBe('body.couponCode');
     expect(await available(productId)).toBe(10);
+  });
+
+  test("a cart's checkout applies a coupon as POST /orders does, and a refused coupon leaves the cart open", async () => {
+    const productId = await productOf(1_000);
+    const { code, customerId } = await claimedBy({ percentOff: 50 });
+    const as = buyer(customerId);
+    const cart = await stack.api.call('POST', '/carts', { as });
+    expect((await stack.api.call('PUT', `/carts/${cart.body.id}/lines/${productId}`, { as, json: { quantity: 3 } })).status).toBe(200);
+    expectProblem(await stack.api.post(`/carts/${cart.body.id}/checkout`, { couponCode: newCode() }, { as }), 404, 'COUPON_NOT_FOUND');
+    const checkedOut = await stack.api.post(`/carts/${cart.body.id}/checkout`, { couponCode: code }, { as });
+    expect(checkedOut.status).toBe(201);
+    expect(checkedOut.body).toEqual(expect.objectContaining({ status: 'RESERVED', couponCode: code, discountCents: 1_500, totalCents: 1_500 }));
   });
 
   test('a claim already used by another order of the buyer is refused', async () => {

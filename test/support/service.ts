@@ -171,6 +171,10 @@ export async function startService(options: ServiceOptions): Promise<Service> {
         await deliveries;
       });
     }
+    // One emitter for the worker's order events and the API's coupon.exhausted, as production has one of each.
+    const emitter =
+      webhooks &&
+      createWebhookEmitter(orm, { client, taskQueue: `${taskQueue}-webhooks`, policy: webhooks.policy, soldOutBy: (orderId) => inventory.soldOutBy(orderId) });
     const worker = await createOrderWorker({
       dataConverter,
       connection: env.nativeConnection,
@@ -183,14 +187,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
         notifier,
         onAvailabilityRebuilt: () => metrics?.saga.availabilityRebuilds.inc(),
         afterSale: metrics && afterSaleMetrics(metrics.saga),
-        webhooks:
-          webhooks &&
-          createWebhookEmitter(orm, {
-            client,
-            taskQueue: `${taskQueue}-webhooks`,
-            policy: webhooks.policy,
-            soldOutBy: (orderId) => inventory.soldOutBy(orderId),
-          }),
+        webhooks: emitter,
       }),
       shutdownGraceTime: '2s',
       telemetry: metrics && {
@@ -224,6 +221,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       webDir: options.webDir ?? null,
       console: options.consoleChecksEverything ? { paymentsUrl: standIn.baseUrl, temporalAddress: env.address } : {},
       webhookAllowedHosts: webhooks?.allowedHosts ?? new Set(),
+      webhooks: emitter,
       stockReadMaxAgeMs: options.stockReadMaxAgeMs,
       paymentWebhookSecret: options.paymentEvents ? TEST_PAYMENTS_WEBHOOK_SECRET : null,
     });

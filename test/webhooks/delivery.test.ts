@@ -117,6 +117,24 @@ describe('webhooks', () => {
     });
   });
 
+  it('emits coupon.exhausted once, from the claim that takes the last coupon, however many buyers race for it', async () => {
+    const endpoint = await register(['coupon.exhausted']);
+    endpoints.push(endpoint.id);
+    const code = unique('HOOK').toUpperCase().slice(0, 32);
+    expect((await api.post('/coupons', { code, name: 'Webhook drop', percentOff: 10, quantity: 3 }, asAdmin)).status).toBe(201);
+    const claims = await Promise.all(Array.from({ length: 12 }, () => api.post(`/coupons/${code}/claims`, undefined, { as: buyer(unique('cus-hook')) })));
+    const last = claims.filter((answer) => answer.status === 201).map((answer) => answer.body.claimId);
+    expect(last).toHaveLength(3);
+    const [exhausted] = await eventually(async () => {
+      const mine = about(code);
+      expect(mine).toHaveLength(1);
+      return mine;
+    });
+    const event = verifiedEvent(exhausted, endpoint.secret);
+    expect(event).toMatchObject({ type: 'coupon.exhausted', data: { code, quantity: 3 } });
+    expect(last).toContain((event.data as { claimId: string }).claimId);
+  });
+
   it('signs with the new secret after a rotation, and with the old one too during the grace period', async () => {
     const endpoint = await register(['order.cancelled']);
     endpoints.push(endpoint.id);
