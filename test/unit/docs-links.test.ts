@@ -2,6 +2,7 @@
  * README.md and docs/ stay true to the tree: every relative link names a file that exists (and, with a #fragment into
  * a Markdown file, a heading of it), and every `npm run <script>` they name is a script in package.json.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
@@ -55,4 +56,11 @@ describe.each(documents)('%s', (document) => {
 it('README.md is a first screen: at most 200 lines', () => {
   const lines = readFileSync(join(root, 'README.md'), 'utf8').trimEnd().split('\n').length;
   expect(lines).toBeLessThanOrEqual(200);
+});
+
+it("README.md's layout names every top-level folder the repository tracks", () => {
+  const tracked = execFileSync('git', ['ls-files'], { cwd: root, encoding: 'utf8' }).split('\n');
+  const folders = [...new Set(tracked.filter((file) => file.includes('/')).map((file) => file.split('/')[0]!))];
+  const layout = readFileSync(join(root, 'README.md'), 'utf8').split('## Layout')[1]!.split('```')[1]!;
+  expect(folders.filter((folder) => !new RegExp(`^${folder.replace('.', '\\.')}/ `, 'm').test(layout))).toEqual([]);
 });
