@@ -16,7 +16,7 @@ import type { Caller } from './auth/roles';
 import { holdBuyerCaps } from './limits/caps';
 import { buildOrderInput, type BuyerOrder } from './order-placement';
 import { Problem } from './problem';
-import { outOfStockAnswer } from './sold-out-refusal';
+import { outOfStockAnswer } from './out-of-stock';
 import type { NewOrder } from './validation';
 
 export interface PlacementDeps {
@@ -99,9 +99,7 @@ export function answerPlacement(res: Response, placement: Placement, customerId:
   if ('pendingFor' in placement) return sendPending(res, placement.pendingFor, customerId);
   const order = placement.decided;
   if (placement.replayed) res.set('Idempotent-Replayed', 'true');
-  if (order.status === 'REJECTED') {
-    throw new Problem('OUT_OF_STOCK', order.failureReason ?? 'not enough stock left', { orderId: order.id, field: 'body.items' });
-  }
+  if (order.status === 'REJECTED') throw outOfStock({ reason: 'REJECTED', order }, order.items);
   sendOrder(res, 201, order);
 }
 
@@ -146,10 +144,7 @@ async function admitOrRefuse(inventory: Inventory, soldOut: SoldOutFlags | undef
   throw outOfStock(admission, lines);
 }
 
-function outOfStock(...args: Parameters<typeof outOfStockAnswer>): Problem {
-  const { code, message, extensions } = outOfStockAnswer(...args);
-  return new Problem(code, message, extensions);
-}
+const outOfStock = (...args: Parameters<typeof outOfStockAnswer>): Problem => Problem.from(outOfStockAnswer(...args));
 
 /**
  * Stored only once the order is known to be this request's (a reused key with another address stops at the check

@@ -1,17 +1,17 @@
 import { Router } from 'express';
 import type { MikroORM } from '@mikro-orm/core';
-import { createProduct, getProduct, listProductPage, ProductNotFoundError, searchProductPage, restock, restockOnce, RestockKeyReusedError, type Product } from '../../db/catalogue';
-import { resyncAvailability } from '../../inventory/availability-sync';
+import { createProduct, getProduct, listProductPage, ProductNotFoundError, restock, restockOnce, searchProductPage, type Product } from '../../db/catalogue';
+import { availabilityOf, availabilityOfMany, resyncAvailability } from '../../inventory/availability-sync';
 import { idempotencyKeyOf } from '../idempotency-key';
-import { Problem } from '../problem';
 import type { Inventory } from '../../inventory/inventory';
+import type { ProductResponse } from '../openapi/response-schemas';
 import { catalogueCaching } from '../catalogue-caching';
 import { recentReads } from '../recent-reads';
 import { decodeCursor, toPage } from '../pagination';
 import { newProductSchema, parse, productCursorSchema, productIdSchema, productListQuerySchema, restockSchema } from '../validation';
 
 /** stock is MySQL's durable count; available is what Redis can still reserve right now. */
-const toProductResponse = (product: Product, available: number | null) => ({
+const toProductResponse = (product: Product, available: number | null): ProductResponse => ({
   id: product.id,
   sku: product.sku,
   name: product.name,
@@ -33,7 +33,7 @@ export interface ProductsRouterDeps {
 
 export function productsRouter({ orm, inventory, stockReadMaxAgeMs = 0 }: ProductsRouterDeps): Router {
   const router = Router();
-  const products = recentReads((productId: number) => Promise.all([getProduct(orm, productId), inventory.available(productId)]), { maxAgeMs: stockReadMaxAgeMs });
+  const products = recentReads((productId: number) => Promise.all([getProduct(orm, productId), availabilityOf(orm, inventory, productId)]), { maxAgeMs: stockReadMaxAgeMs });
 
   router.post('/', async (req, res) => {
     const product = await createProduct(orm, parse(newProductSchema, req.body, 'body'));
@@ -48,7 +48,7 @@ export function productsRouter({ orm, inventory, stockReadMaxAgeMs = 0 }: Produc
     const afterId = cursor === undefined ? 0 : decodeCursor(productCursorSchema, cursor).id;
     const page = { afterId, limit: limit + 1 };
     const products = await (q === undefined ? listProductPage(orm, page) : searchProductPage(orm, { ...page, words: q }));
-    const available = await inventory.availableMany(products.map((product) => product.id));
+    const available = await availabilityOfMany(orm, inventory, products.map((product) => product.id));
     const rows = products.map((product, index) => ({ product, available: available[index] }));
     res.json(toPage(rows, limit, (row) => toProductResponse(row.product, row.available), (row) => ({ id: row.product.id })));
   });
@@ -77,12 +77,8 @@ export function productsRouter({ orm, inventory, stockReadMaxAgeMs = 0 }: Produc
   return router;
 }
 
+/** A key reused for another quantity: RestockKeyReusedError (api/errors.ts answers IDEMPOTENCY_KEY_REUSED). */
 async function restockOrReplay(orm: MikroORM, productId: number, quantity: number, idempotencyKey: string | undefined) {
   if (idempotencyKey === undefined) return { stock: await restock(orm, productId, quantity), replayed: false };
-  try {
-    return await restockOnce(orm, productId, quantity, idempotencyKey);
-  } catch (error) {
-    if (!(error instanceof RestockKeyReusedError)) throw error;
-    throw new Problem('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used for a restock of another quantity', { field: 'header.Idempotency-Key' });
-  }
+  return restockOnce(orm, productId, quantity, idempotencyKey);
 }
