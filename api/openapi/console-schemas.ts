@@ -54,6 +54,7 @@ export const consoleSummaryResponse = z
     revenue: z.object({ cents: count, orders: count }),
     topProducts: z.array(z.object({ productId: z.int(), sku: z.string(), name: z.string(), units: count, revenueCents: count })),
     compensations: z.object({ failedOrders: count, paymentsVoided: count, paymentsRefunded: count, stockRestores: count, unitsRestored: count }),
+    carts: z.object({ created: count, checkedOut: count }).meta({ description: 'carts made, and carts checked out into an order the workflow did not refuse, over the window' }),
     sagasInFlight: z
       .union([z.object({ count }), z.object({ count: z.null(), error: z.string() })])
       .meta({ description: "order workflows running, from Temporal's visibility; the reason when Temporal did not answer" }),

@@ -18,6 +18,7 @@ interface Summary {
   revenue: { cents: number; orders: number };
   topProducts: Array<{ productId: number; sku: string; name: string; units: number; revenueCents: number }>;
   compensations: { failedOrders: number; paymentsVoided: number; paymentsRefunded: number; stockRestores: number; unitsRestored: number };
+  carts: { created: number; checkedOut: number };
   sagasInFlight: { count: number } | { count: null; error: string };
   products: ConsoleProduct[];
   invariantCheck: InvariantCheck | null;
@@ -112,6 +113,7 @@ export function mountConsole(root: HTMLElement): () => void {
         'compensations',
         `${summary.compensations.paymentsVoided} voided, ${summary.compensations.paymentsRefunded} refunded, ${summary.compensations.unitsRestored} units restored`,
       ),
+      tile(`Carts checked out (${windowChoice})`, summary.carts.checkedOut, 'carts-checked-out', `${summary.carts.created} carts made`),
       tile('Expired / cancelled', `${summary.orders.outcomes.EXPIRED} / ${summary.orders.outcomes.CANCELLED}`, 'expired-cancelled'),
     );
     drawChart(chart, summary);
