@@ -8,6 +8,9 @@ import { OrderNotFoundError, OrderRefusal, REFUSAL_PROBLEMS, TemporalDeadlineErr
 import { ForbiddenWebhookTarget } from '../webhooks/url-guard';
 import { PROBLEM_CODE } from '../telemetry/request-telemetry';
 import { Problem, type ProblemAnswer } from './problem';
+import { AfterSaleRefusedError } from '../temporal/after-sale-client';
+import { ORDER_NOT_REFUNDABLE, REFUND_EXCEEDS_CAPTURED, REFUND_STATE_CHANGED, RETURN_EXCEEDS_SOLD, RETURN_NOT_FOUND, RETURN_WINDOW_CLOSED, type AfterSaleRefusal } from '../workflows/failures';
+import type { ProblemCode } from './problem-codes';
 import { problemTypeOf, statusOf, STATUS_TITLES } from './problem-codes';
 
 type ErrorClass<E> = abstract new (...args: never[]) => E;
@@ -33,9 +36,20 @@ const DOMAIN_ERRORS: Mapping[] = [
     const { code, field, detail } = REFUSAL_PROBLEMS[error.type];
     return new Problem(code, detail ?? error.message, field === undefined ? {} : { field });
   }),
+  mapping(AfterSaleRefusedError, (error) => new Problem(AFTER_SALE_PROBLEMS[error.refusal], error.message, error.details)),
   // The call may still take effect: the client retries (with the same Idempotency-Key for a placement).
   mapping(TemporalDeadlineError, () => new Problem('SERVICE_UNAVAILABLE', 'the order service did not answer in time; try again shortly', {}, { 'Retry-After': RETRY_AFTER_SECONDS })),
 ];
+
+/** The after-sale workflow's refusals (workflows/failures.ts), each with its problem. */
+const AFTER_SALE_PROBLEMS: Record<AfterSaleRefusal, ProblemCode> = {
+  [ORDER_NOT_REFUNDABLE]: 'ORDER_NOT_REFUNDABLE',
+  [REFUND_STATE_CHANGED]: 'REFUND_STATE_CHANGED',
+  [REFUND_EXCEEDS_CAPTURED]: 'REFUND_EXCEEDS_CAPTURED',
+  [RETURN_WINDOW_CLOSED]: 'RETURN_WINDOW_CLOSED',
+  [RETURN_EXCEEDS_SOLD]: 'RETURN_EXCEEDS_SOLD',
+  [RETURN_NOT_FOUND]: 'RETURN_NOT_FOUND',
+};
 
 /** Seconds a client is told to wait before retrying a 503. */
 const RETRY_AFTER_SECONDS = '1';

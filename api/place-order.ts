@@ -9,11 +9,12 @@ import type { SoldOutFlags } from '../inventory/sold-out-flags';
 import type { LimitsConfig } from '../config/limits';
 import type { OrderClient } from '../temporal/order-client';
 import { TemporalDeadlineError } from '../temporal/order-errors';
-import type { OrderView } from '../workflows/order-types';
+import { COUPON_NOT_REDEEMED, type OrderView } from '../workflows/order-types';
 import { callerOf } from './auth/middleware';
 import { presentOrder } from './auth/order-access';
 import type { Caller } from './auth/roles';
 import { holdBuyerCaps } from './limits/caps';
+import { couponForOrder } from './coupon-at-checkout';
 import { buildOrderInput, type BuyerOrder } from './order-placement';
 import { Problem } from './problem';
 import { outOfStockAnswer } from './out-of-stock';
@@ -77,7 +78,9 @@ export async function placeOrder(deps: PlacementDeps, { orderId, order, requestH
     // A drop's per-buyer caps (a retry joining its own order in flight is not a new order).
     if (!placedBefore) releaseCaps = await holdBuyerCaps({ orm, redis, limits }, order.customerId, order.items);
     const products = await getProducts(orm, order.items.map((item) => item.productId));
-    placed = await orders.place(buildOrderInput(orderId, order, products, holdMs, requestHash));
+    const { couponCode } = order;
+    const applyCoupon = couponCode === undefined ? undefined : (priced: Parameters<typeof couponForOrder>[3]) => couponForOrder(orm, order.customerId, couponCode, priced);
+    placed = await orders.place(await buildOrderInput(orderId, order, products, holdMs, requestHash, applyCoupon));
   } catch (error) {
     if (!(error instanceof TemporalDeadlineError)) throw error;
     return await undecided(deps, error, orderId, requestHash);
@@ -99,6 +102,9 @@ export function answerPlacement(res: Response, placement: Placement, customerId:
   if ('pendingFor' in placement) return sendPending(res, placement.pendingFor, customerId);
   const order = placement.decided;
   if (placement.replayed) res.set('Idempotent-Replayed', 'true');
+  if (order.status === 'REJECTED' && order.failureReason?.startsWith(COUPON_NOT_REDEEMED)) {
+    throw new Problem('COUPON_NOT_CLAIMED', `order ${order.id} was refused: ${order.failureReason}`, { field: 'body.couponCode', orderId: order.id });
+  }
   if (order.status === 'REJECTED') throw outOfStock({ reason: 'REJECTED', order }, order.items);
   sendOrder(res, 201, order);
 }

@@ -1,6 +1,19 @@
 import './openapi/zod-extension';
 import { z } from 'zod';
-import { MAX_LINES_PER_ORDER, MAX_PRICE_CENTS, MAX_PRODUCT_ID, MAX_STOCK_PER_REQUEST, MAX_UNITS_PER_LINE, MIN_PRICE_CENTS } from '../config/bounds';
+import {
+  MAX_CLAIMS_PER_BUYER,
+  MAX_COUPON_PRODUCTS,
+  MAX_COUPON_QUANTITY,
+  MAX_LINES_PER_ORDER,
+  MAX_ORDER_TOTAL_CENTS,
+  MAX_PAYMENT_CENTS,
+  MAX_PRICE_CENTS,
+  MAX_PRODUCT_ID,
+  MAX_STOCK_PER_REQUEST,
+  MAX_UNITS_PER_LINE,
+  MIN_ORDER_TOTAL_CENTS,
+  MIN_PRICE_CENTS,
+} from '../config/bounds';
 import { ORDER_STATUSES } from '../workflows/order-types';
 import { parseDuration } from '../config';
 import { ROLES } from './auth/roles';
@@ -59,18 +72,53 @@ export function mergeLines(items: readonly OrderLineInput[]): OrderLineInput[] {
   return [...byProduct].map(([productId, quantity]) => ({ productId, quantity }));
 }
 
+/** A coupon's code: what buyers type, so capitals, digits, dashes and underscores only (3–32). */
+export const couponCodeSchema = z.string().regex(/^[A-Z0-9][A-Z0-9_-]{2,31}$/, 'must be 3–32 capital letters, digits, dashes or underscores');
+
 export const newOrderSchema = z.strictObject({
   /** Optional: the customer is the caller's token `sub`; a customerId that differs is refused (403). */
   customerId: subjectSchema.optional(),
   items: orderLinesSchema,
   /** Where the buyer's notifications go (personal data: stored apart from the order, never logged). */
   email: z.email('must be an e-mail address').max(254).optional(),
+  /** A coupon the buyer has claimed: its discount comes off the total the payment authorises. */
+  couponCode: couponCodeSchema.optional(),
 });
 export type NewOrder = z.infer<typeof newOrderSchema>;
 
 export const paymentSchema = z.strictObject({
   paymentToken: z.string().regex(/^[A-Za-z0-9_]{1,100}$/, 'must be a payment token such as tok_visa'),
 });
+
+const units = { productId: z.int().min(1).max(MAX_PRODUCT_ID), quantity: z.int().min(1).max(MAX_UNITS_PER_LINE) };
+const unitsOf = () => z.array(z.strictObject(units)).min(1).max(MAX_LINES_PER_ORDER);
+const oncePerProduct = (lines: Array<{ productId: number }>) => new Set(lines.map((line) => line.productId)).size === lines.length;
+
+/** POST /orders/:id/refunds: an amount or the units it is for, never both. */
+export const refundSchema = z
+  .strictObject({
+    amountCents: z.int().min(1).max(MAX_PAYMENT_CENTS).optional(),
+    lines: unitsOf().refine(oncePerProduct, 'lists a product twice; use quantity').optional(),
+    reason: z.string().trim().min(1).max(500),
+    /** What the caller believes is refunded or being refunded already (0 for a first refund). */
+    expectedRefundedCents: z.int().min(0).max(MAX_PAYMENT_CENTS),
+  })
+  .refine((body) => (body.amountCents === undefined) !== (body.lines === undefined), { message: 'give either amountCents or lines, not both', path: ['amountCents'] });
+export type NewRefund = z.infer<typeof refundSchema>;
+
+/** POST /orders/:id/returns. */
+export const returnSchema = z.strictObject({ lines: unitsOf().refine(oncePerProduct, 'lists a product twice; use quantity') });
+
+/** POST /returns/:id/receive: what arrived, line by line, in which condition (a product may come in both). */
+export const receiveSchema = z.strictObject({
+  lines: z
+    .array(z.strictObject({ ...units, condition: z.enum(['SELLABLE', 'DAMAGED']) }))
+    .min(1)
+    .max(2 * MAX_LINES_PER_ORDER),
+});
+
+export const refundIdSchema = z.string().regex(/^rf_[A-Za-z0-9_-]{1,80}$/, 'is not a refund id');
+export const returnIdSchema = z.string().regex(/^ret_[A-Za-z0-9_-]{1,60}$/, 'is not a return id');
 
 export const newWebhookSchema = z.strictObject({
   url: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).max(2048),
@@ -83,6 +131,43 @@ export const newWebhookSchema = z.strictObject({
 export type NewWebhook = z.infer<typeof newWebhookSchema>;
 export const webhookIdSchema = z.string().regex(/^whk_[a-f0-9]{24}$/, 'is not a webhook endpoint id');
 export const deliveryListQuerySchema = z.strictObject({ ...pageQuery });
+
+/** A moment MySQL's DATETIME holds: an ISO 8601 date-time, with Z or an offset, from 1970 to 9999. */
+const instantSchema = z.iso
+  .datetime({ offset: true })
+  .transform((text) => new Date(text))
+  .refine((date) => date.getUTCFullYear() >= 1970 && date.getUTCFullYear() <= 9998, 'must be a time from 1970 to 9998');
+
+/**
+ * POST /coupons. Exactly one of percentOff and amountOffCents; money in cents within config/bounds.ts (a discount is
+ * capped at redemption so an order still costs the smallest payment: coupons/discount.ts).
+ */
+export const newCouponSchema = z
+  .strictObject({
+    code: couponCodeSchema,
+    name: z.string().trim().min(1).max(200),
+    percentOff: z.int().min(1).max(100).optional(),
+    amountOffCents: z.int().min(1).max(MAX_PAYMENT_CENTS).optional(),
+    quantity: z.int().min(1).max(MAX_COUPON_QUANTITY),
+    perBuyer: z.int().min(1).max(MAX_CLAIMS_PER_BUYER).default(1),
+    startsAt: instantSchema.optional(),
+    endsAt: instantSchema.optional(),
+    minTotalCents: z.int().min(MIN_ORDER_TOTAL_CENTS).max(MAX_ORDER_TOTAL_CENTS).optional(),
+    productIds: z
+      .array(z.int().min(1).max(MAX_PRODUCT_ID))
+      .min(1)
+      .max(MAX_COUPON_PRODUCTS)
+      .refine((ids) => new Set(ids).size === ids.length, 'lists a product twice')
+      .optional(),
+  })
+  .superRefine((coupon, context) => {
+    if ((coupon.percentOff === undefined) === (coupon.amountOffCents === undefined)) {
+      context.addIssue({ code: 'custom', path: [coupon.percentOff === undefined ? 'percentOff' : 'amountOffCents'], message: 'give exactly one of percentOff and amountOffCents' });
+    }
+    if (coupon.startsAt && coupon.endsAt && coupon.endsAt <= coupon.startsAt) context.addIssue({ code: 'custom', path: ['endsAt'], message: 'must be after startsAt' });
+    if (coupon.perBuyer > coupon.quantity) context.addIssue({ code: 'custom', path: ['perBuyer'], message: 'must not be more than quantity' });
+  });
+export type NewCouponBody = z.infer<typeof newCouponSchema>;
 
 /**
  * The operator console's windows, "15m", "1h", "7d": a duration from one minute to seven days, in seconds. The pattern

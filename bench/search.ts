@@ -39,7 +39,7 @@ async function seed(databaseUrl: string, redisUrl: string, wanted: number): Prom
     const BATCH = 2_000;
     for (let from = Number(count); from < wanted; from += BATCH) {
       const numbers = Array.from({ length: Math.min(BATCH, wanted - from) }, (_, index) => from + index + 1);
-      // The triggers of Migration20261206033000_product_search write each row's trigrams in the same statement.
+      // The triggers of Migration20261206030000_product_search write each row's trigrams in the same statement.
       await run(em, `INSERT INTO product (sku, name, price_cents, stock) VALUES ${numbers.map(() => '(?, ?, ?, 1000)').join(', ')}`, numbers.flatMap((n) => [`SRCH-${n}`, nameOf(n), 500 + (n % 5_000)]));
       if ((from / BATCH) % 10 === 0) console.log(`[search] seeded ${from + numbers.length} of ${wanted} products`);
     }

@@ -229,6 +229,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     LOG_LEVEL: logLevel,
     // The benchmarks' tokens are signed with this secret (bench/tokens.ts).
     AUTH_JWT_SECRET: BENCH_AUTH_SECRET,
+    // The browser tests sign in with the page's local form (never in compose or k8s: docs/SECURITY.md).
+    AUTH_LOCAL_SIGN_IN: 'true',
     ...BENCH_CODEC,
     API_PROCESSES: String(apiProcesses),
     ...(codecServerPort ? { CODEC_SERVER_PORT: String(codecServerPort) } : {}),

@@ -39,6 +39,8 @@ const schema = z.object({
   RESERVATION_TTL: duration.default(30 * 60_000),
   /** How long a failing capture is retried, with backoff: as long as the provider keeps an authorisation valid. */
   CAPTURE_RETRY_WINDOW: duration.default(7 * 86_400_000),
+  /** How long after an order is confirmed its buyer may ask to return units (a durable timer in its after-sale workflow). */
+  RETURN_WINDOW: duration.default(14 * 86_400_000),
   /** How often the reconcile schedule (temporal/reconcile-schedule.ts) repairs drift and sweeps orders left open. */
   RECONCILE_INTERVAL: duration.pipe(z.number().min(1_000, 'must be at least 1s')).default(60_000),
   /** How long a cart nobody changes is kept; the worker removes idle carts on the reconcile interval. */

@@ -104,7 +104,7 @@ export function listProductPage(orm: MikroORM, { afterId, limit }: { afterId: nu
 /**
  * Up to `limit` products with ids above `afterId`, in id order, whose name or sku contains every one of `words`
  * (case-insensitively): a page of a search. Each word of 3 or more characters narrows the candidates through
- * product_search_gram (Migration20261206033000_product_search), joined on its first, middle and last trigram in id
+ * product_search_gram (Migration20261206030000_product_search), joined on its first, middle and last trigram in id
  * order along the primary key, so a page reads about as many postings as it skips. LIKE then confirms each candidate,
  * and alone decides for words shorter than a trigram. Lowercasing is MariaDB's (LOWER), as the triggers' is.
  */

@@ -74,6 +74,7 @@ async function toViews(em: Sql, orders: OrderRow[]): Promise<OrderView[]> {
     };
     if (order.failureReason !== null) view.failureReason = order.failureReason;
     if (order.failureCode !== null) view.failureCode = order.failureCode;
+    if (order.couponCode) Object.assign(view, { couponCode: order.couponCode, discountCents: Number(order.discountCents ?? 0) });
     return view;
   });
 }

@@ -5,9 +5,9 @@ import { IdempotencyStore, type IdempotencyEntry } from './idempotency-store';
 import { Journal } from './journal';
 import { idempotentRoute } from './idempotent-route';
 import { Ledger, type LedgerEntry } from './ledger';
-import { authorize, capture, refund, voidAuthorization } from './operations';
+import { authorize, capture, refund, refundPart, voidAuthorization } from './operations';
 import { apiError, fromZodError, notFound, send } from './responses';
-import { current, listQuery, prepareAction, prepareAuthorize } from './validation';
+import { current, listQuery, prepareAction, prepareAuthorize, prepareRefund, refundListQuery } from './validation';
 
 export interface PaymentsAppOptions {
   /** How long a `tok_timeout` answer is held before its connection is dropped; longer than any client timeout. */
@@ -105,12 +105,31 @@ export function createPaymentsApp(options: PaymentsAppOptions = {}): Express {
       res.json({ faults: injector.faults, injected: injector.counts });
     });
     app.use('/v1/authorizations', injectFaults(injector));
+    app.use('/v1/refunds', injectFaults(injector));
   }
 
   app.post('/v1/authorizations', idempotentRoute(routeOptions, prepareAuthorize, (params, tryNumber) => authorize(ledger, params, tryNumber)));
   app.post('/v1/authorizations/:id/capture', idempotentRoute(routeOptions, action, ({ id }) => capture(ledger, current(ledger, id))));
   app.post('/v1/authorizations/:id/void', idempotentRoute(routeOptions, action, ({ id }) => voidAuthorization(ledger, current(ledger, id))));
   app.post('/v1/authorizations/:id/refund', idempotentRoute(routeOptions, action, ({ id }) => refund(ledger, current(ledger, id))));
+
+  // Partial refunds, Stripe's POST /v1/refunds: several per capture, each under its own Idempotency-Key.
+  app.post(
+    '/v1/refunds',
+    idempotentRoute(routeOptions, prepareRefund(ledger), (params) =>
+      refundPart(ledger, current(ledger, params.authorizationId), params.amountCents, params.merchantReference),
+    ),
+  );
+  app.get('/v1/refunds/:id', (req, res) => {
+    const found = ledger.getRefund(req.params.id);
+    if (!found) return send(res, apiError(404, 'invalid_request_error', 'resource_missing', `No such refund: '${req.params.id}'`, 'id'));
+    res.json(found);
+  });
+  app.get('/v1/refunds', (req, res) => {
+    const query = refundListQuery.safeParse(req.query);
+    if (!query.success) return send(res, fromZodError(query.error, 'query'));
+    res.json({ data: ledger.refundsOf(query.data.authorizationId) });
+  });
 
   app.get('/v1/authorizations/:id', (req, res) => {
     const authorization = ledger.get(req.params.id);
@@ -123,7 +142,7 @@ export function createPaymentsApp(options: PaymentsAppOptions = {}): Express {
     res.json({ data: ledger.byReference(query.data.reference) });
   });
   app.get('/v1/ledger', (_req, res) => {
-    res.json({ authorizations: ledger.all() });
+    res.json({ authorizations: ledger.all(), refunds: ledger.allRefunds() });
   });
 
   app.use((req, res) => {

@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { Journal } from './journal';
-import type { Authorization } from './types';
+import type { Authorization, Refund } from './types';
 
 /** A change to the books, as the journal keeps it. */
 export type LedgerEntry =
   | { kind: 'authorized'; authorization: Authorization; paymentToken: string }
-  | { kind: 'changed'; id: string; change: Partial<Omit<Authorization, 'id'>> };
+  | { kind: 'changed'; id: string; change: Partial<Omit<Authorization, 'id'>> }
+  /** One line for the refund and its authorization's new total, so a restart never sees one without the other. */
+  | { kind: 'refunded'; refund: Refund };
 
 export interface NewAuthorization {
   amountCents: number;
@@ -23,12 +25,14 @@ export class Ledger {
   private readonly authorizations = new Map<string, Authorization>();
   /** Kept apart from the public view: the token decides how a later capture behaves. */
   private readonly tokens = new Map<string, string>();
+  private readonly refunds = new Map<string, Refund>();
 
   constructor(private readonly journal?: Journal, replay: LedgerEntry[] = []) {
     for (const entry of replay) this.apply(entry);
   }
 
   private apply(entry: LedgerEntry): Authorization {
+    if (entry.kind === 'refunded') return this.applyRefund(entry.refund);
     if (entry.kind === 'authorized') {
       this.authorizations.set(entry.authorization.id, { ...entry.authorization });
       this.tokens.set(entry.authorization.id, entry.paymentToken);
@@ -56,6 +60,44 @@ export class Ledger {
       refundedAmountCents: 0,
     };
     return this.record({ kind: 'authorized', authorization, paymentToken: input.paymentToken });
+  }
+
+  /** A captured authorization is fully refunded once the refunds add up to the capture; until then it stays captured. */
+  private applyRefund(refund: Refund): Authorization {
+    const found = this.authorizations.get(refund.authorizationId);
+    if (!found) throw new Error(`no authorization ${refund.authorizationId}`);
+    this.refunds.set(refund.id, { ...refund });
+    found.refundedAmountCents += refund.amountCents;
+    if (found.refundedAmountCents >= found.capturedAmountCents) found.status = 'refunded';
+    return found;
+  }
+
+  /** Records a refund; the caller has checked that it fits in what is left of the capture. */
+  refund(authorization: Authorization, amountCents: number, merchantReference: string | null = null): Refund {
+    const refund: Refund = {
+      id: `re_${randomBytes(12).toString('hex')}`,
+      authorizationId: authorization.id,
+      amountCents,
+      currency: authorization.currency,
+      reference: authorization.reference,
+      merchantReference,
+      status: 'succeeded',
+    };
+    this.record({ kind: 'refunded', refund });
+    return { ...refund };
+  }
+
+  getRefund(id: string): Refund | undefined {
+    const found = this.refunds.get(id);
+    return found && { ...found };
+  }
+
+  refundsOf(authorizationId: string): Refund[] {
+    return [...this.refunds.values()].filter((refund) => refund.authorizationId === authorizationId).map((refund) => ({ ...refund }));
+  }
+
+  allRefunds(): Refund[] {
+    return [...this.refunds.values()].map((refund) => ({ ...refund }));
   }
 
   get(id: string): Authorization | undefined {

@@ -1,7 +1,7 @@
 import type { Ledger } from './ledger';
 import { apiError, ok, type Outcome } from './responses';
 import { findTestToken, UNKNOWN_TOKEN_DECLINE } from './test-tokens';
-import type { Authorization, AuthorizationStatus } from './types';
+import type { Authorization, AuthorizationStatus, Refund } from './types';
 
 export interface AuthorizeParams {
   amountCents: number;
@@ -53,7 +53,37 @@ export function voidAuthorization(ledger: Ledger, authorization: Authorization):
   return ok(200, ledger.update(authorization.id, { status: 'voided' }));
 }
 
-export function refund(ledger: Ledger, authorization: Authorization): Outcome {
+export interface RefundParams {
+  authorizationId: string;
+  amountCents: number;
+  merchantReference?: string;
+}
+
+/**
+ * A refund of part (or all) of what is left of a capture, answered 201 with the refund. Refunds are made one at a
+ * time (this runs synchronously), so however many arrive together their sum never passes the capture.
+ */
+export function refundPart(ledger: Ledger, authorization: Authorization, amountCents: number, merchantReference?: string): Outcome {
   if (authorization.status !== 'captured') return invalidState(authorization, 'refund', 'captured');
-  return ok(200, ledger.update(authorization.id, { status: 'refunded', refundedAmountCents: authorization.capturedAmountCents }));
+  const left = authorization.capturedAmountCents - authorization.refundedAmountCents;
+  if (amountCents > left) {
+    return apiError(
+      400,
+      'invalid_request_error',
+      'amount_too_large',
+      `Refund amount (${amountCents}) is greater than what is left to refund on authorization ${authorization.id} (${left}).`,
+      'amountCents',
+    );
+  }
+  const behaviour = findTestToken(ledger.paymentTokenOf(authorization.id) ?? '')?.refund;
+  if (behaviour?.kind === 'decline') return cardError(behaviour.code, behaviour.message);
+  const refund: Refund = ledger.refund(authorization, amountCents, merchantReference ?? null);
+  return { ...ok(201, refund), loseAnswer: behaviour?.kind === 'lose_answer' };
+}
+
+/** The saga's compensation: refunds the rest of the capture and answers with the authorization, now refunded. */
+export function refund(ledger: Ledger, authorization: Authorization): Outcome {
+  const outcome = refundPart(ledger, authorization, authorization.capturedAmountCents - authorization.refundedAmountCents);
+  if (outcome.status !== 201) return outcome;
+  return { ...ok(200, ledger.get(authorization.id)), loseAnswer: outcome.loseAnswer };
 }

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { MAX_PAYMENT_CENTS } from '../config/bounds';
 import type { Prepared } from './idempotent-route';
 import type { Ledger } from './ledger';
-import type { AuthorizeParams } from './operations';
+import type { AuthorizeParams, RefundParams } from './operations';
 import { fromZodError, notFound } from './responses';
 import type { Authorization } from './types';
 
@@ -13,6 +13,21 @@ const authorizeBody = z.strictObject({
   paymentToken: z.string().min(1).max(255),
   reference: z.string().min(1).max(255),
 });
+
+const refundBody = z.strictObject({
+  authorizationId: z.string().min(1).max(255),
+  amountCents: z.number().int().positive().max(MAX_PAYMENT_CENTS),
+  merchantReference: z.string().min(1).max(255).optional(),
+});
+
+/** A partial refund names a known authorization and a positive amount. */
+export function prepareRefund(ledger: Ledger) {
+  return (req: Request): Prepared<RefundParams> => {
+    const parsed = refundBody.safeParse(bodyOf(req));
+    if (!parsed.success) return { reject: fromZodError(parsed.error, 'request body') };
+    return ledger.get(parsed.data.authorizationId) ? { params: parsed.data } : { reject: notFound(parsed.data.authorizationId) };
+  };
+}
 
 /** Capture, void and refund take no parameters; an empty body or `{}` is fine, anything else is not. */
 const emptyBody = z.strictObject({});
@@ -45,3 +60,4 @@ export function current(ledger: Ledger, id: string): Authorization {
 }
 
 export const listQuery = z.object({ reference: z.string().min(1).max(255) });
+export const refundListQuery = z.object({ authorizationId: z.string().min(1).max(255) });

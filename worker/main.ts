@@ -12,6 +12,7 @@ import { createWebhookEmitter } from '../webhooks/emitter';
 import { parseAllowedHosts } from '../webhooks/url-guard';
 import { createWebhookWorker } from './webhook-worker';
 import { createReconcileActivities } from '../activities/reconcile';
+import { CouponGate } from '../coupons/gate';
 import { ensureReconcileSchedule } from '../temporal/reconcile-schedule';
 import { createReconcileWorker } from './reconcile-worker';
 import { startCartCleanup } from './cart-cleanup';
@@ -21,6 +22,7 @@ import { Inventory } from '../inventory/inventory';
 import { connectRedis } from '../inventory/redis';
 import { createPaymentsClient } from '../payments/client';
 import { workerMetrics } from '../telemetry/worker-endpoint';
+import { afterSaleMetrics } from '../telemetry/saga-metrics';
 import { dataConverterFor } from '../temporal/codec';
 import { startWorkerHealthServer } from './health';
 import { sdkLoggerFrom } from './sdk-logger';
@@ -56,6 +58,7 @@ async function main(): Promise<void> {
     notifier,
     onAvailabilityRebuilt: () => metrics?.saga.availabilityRebuilds.inc(),
     webhooks,
+    afterSale: metrics && afterSaleMetrics(metrics.saga),
   });
   const worker = await createOrderWorker({
     connection,
@@ -73,7 +76,7 @@ async function main(): Promise<void> {
   const reconcileWorker = await createReconcileWorker({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
-    activities: createReconcileActivities({ orm, inventory, payments, temporal: client, webhooks, notifier }),
+    activities: createReconcileActivities({ orm, inventory, payments, temporal: client, webhooks, notifier, couponGate: new CouponGate(redis) }),
     dataConverter,
   });
   await ensureReconcileSchedule(client, { intervalMs: config.RECONCILE_INTERVAL, sweepAfterMs: config.RECONCILE_SWEEP_AFTER }).then(

@@ -11,7 +11,7 @@ export interface RoutePolicy {
 
 /**
  * Who may call what, in one table (the tests walk it as a route × role matrix). Buyers (customer) place, pay and
- * cancel their own orders and keep their own carts; admin keeps the catalogue; operator reads and cancels any order. The catalogue's reads
+ * cancel their own orders, keep their own carts and claim coupons; admin keeps the catalogue and the coupons; operator reads and cancels any order. The catalogue's reads
  * are public (a visitor browses before signing in); /healthz and /readyz are open.
  */
 export const ROUTE_POLICY: readonly RoutePolicy[] = [
@@ -32,11 +32,23 @@ export const ROUTE_POLICY: readonly RoutePolicy[] = [
   { method: 'PUT', path: '/carts/:id/lines/:productId', roles: ['customer'] },
   { method: 'DELETE', path: '/carts/:id/lines/:productId', roles: ['customer'] },
   { method: 'POST', path: '/carts/:id/checkout', roles: ['customer'] },
+  // After the sale: staff refund; the buyer asks to return, staff receive the parcel.
+  { method: 'POST', path: '/orders/:id/refunds', roles: ['operator'] },
+  { method: 'GET', path: '/orders/:id/refunds/:refundId', roles: ['customer', 'operator'] },
+  { method: 'POST', path: '/orders/:id/returns', roles: ['customer'] },
+  { method: 'POST', path: '/returns/:id/receive', roles: ['operator'] },
   // The operator console's figures are for staff; running the invariant check is the operator's.
   { method: 'GET', path: '/console/settings', roles: ['operator', 'admin'] },
   { method: 'GET', path: '/console/summary', roles: ['operator', 'admin'] },
   { method: 'POST', path: '/console/invariant-checks', roles: ['operator'] },
   { method: 'GET', path: '/console/invariant-checks/latest', roles: ['operator', 'admin'] },
+  // Admins keep the coupons; staff read their counts; buyers claim them and list their own.
+  { method: 'POST', path: '/coupons', roles: ['admin'] },
+  { method: 'GET', path: '/coupons', roles: ['admin', 'operator'] },
+  { method: 'GET', path: '/coupons/:code', roles: ['admin', 'operator'] },
+  { method: 'POST', path: '/coupons/:code/disable', roles: ['admin'] },
+  { method: 'POST', path: '/coupons/:code/claims', roles: ['customer'] },
+  { method: 'GET', path: '/me/coupons', roles: ['customer'] },
   { method: 'POST', path: '/webhooks', roles: ['admin'] },
   { method: 'GET', path: '/webhooks', roles: ['admin'] },
   { method: 'GET', path: '/webhooks/:id', roles: ['admin'] },
@@ -46,7 +58,7 @@ export const ROUTE_POLICY: readonly RoutePolicy[] = [
 ];
 
 /** Prefixes that are never open: a route added under them without a policy line still needs an authenticated caller. */
-const PROTECTED_PREFIXES = ['/products', '/orders', '/carts', '/console', '/webhooks'];
+const PROTECTED_PREFIXES = ['/products', '/orders', '/returns', '/carts', '/console', '/webhooks', '/coupons', '/me'];
 
 /**
  * One router per protected prefix, mounted at it, holding that prefix's policy lines and then the catch-all: a request

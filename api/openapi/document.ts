@@ -14,10 +14,12 @@ import {
   signInSchema,
 } from '../validation';
 import { registerCartPaths } from './cart-paths';
+import { registerAfterSalePaths } from './after-sale-paths';
 import { registerConsolePaths } from './console-paths';
 import { BODY_CODES, CALLER_CODES, cachingHeaders, type RegisterRoute, idParam, json, jsonBody, locationHeader, NO_BODY_CODES, SERVICE_CODES } from './route-helpers';
 import { registerWebhookPaths } from './webhook-paths';
-import { healthResponse, orderResponse, pageOf, pendingOrderResponse, problemAnswers, productResponse, readinessResponse, signInResponse } from './response-schemas';
+import { registerCouponPaths } from './coupon-paths';
+import { healthResponse, orderResponse, pageOf, pendingOrderResponse, problemAnswers, productResponse, readinessResponse, signInResponse, signInOptionsResponse, callerResponse } from './response-schemas';
 
 /**
  * The OpenAPI 3.1 document, generated from the zod schemas the routes validate requests with (api/validation.ts) and
@@ -102,6 +104,10 @@ export function buildOpenApiDocument() {
       'UNIT_LIMIT_REACHED',
       'UNPAID_ORDERS_LIMIT_REACHED',
       'RATE_LIMITED',
+      'COUPON_NOT_FOUND',
+      'COUPON_NOT_ACTIVE',
+      'COUPON_NOT_CLAIMED',
+      'COUPON_NOT_APPLICABLE',
     ],
   );
   route(
@@ -130,16 +136,31 @@ export function buildOpenApiDocument() {
   registry.registerPath({
     method: 'post',
     path: '/auth/local-sign-in',
-    summary: 'A token for a local or demo machine, any roles (only while AUTH_JWT_SECRET is the one key source)',
-    description: 'Open (no token needed): the web page signs in here. With AUTH_JWKS_URL set, tokens come from the OIDC provider and this answers 404.',
+    summary: 'A token for a developer machine, any roles (only where AUTH_LOCAL_SIGN_IN=true)',
+    description: 'Open (no token needed): the web page signs in here on a developer machine. Unless AUTH_LOCAL_SIGN_IN=true it answers 404, and tokens come from the OpenID provider.',
     tags: ['auth'],
     security: [],
     request: jsonBody(signInSchema),
     responses: { 200: json(signInResponse, 'the token'), ...problemAnswers([...BODY_CODES, 'LOCAL_SIGN_IN_DISABLED', 'UNAUTHENTICATED', ...SERVICE_CODES]) },
   });
+  registry.registerPath({
+    method: 'get',
+    path: '/auth/config',
+    summary: 'How the web page signs people in: the OpenID provider (issuer, client id, redirect URI, scope) and whether the local form is on',
+    description: 'Open (no token needed); nothing secret: the page is a public client.',
+    tags: ['auth'],
+    security: [],
+    responses: { 200: json(signInOptionsResponse, 'the sign-in options') },
+  });
+  route(
+    { method: 'get', path: '/auth/me', summary: 'The caller as the API reads the token (sub and roles)', tags: ['auth'], responses: { 200: json(callerResponse, 'the caller') } },
+    [],
+  );
   registerCartPaths(route);
+  registerAfterSalePaths(route);
   registerConsolePaths(route);
   registerWebhookPaths(registry, route);
+  registerCouponPaths(route);
   registry.registerPath({ method: 'get', path: '/healthz', summary: 'The process answers', tags: ['health'], responses: { 200: json(healthResponse, 'up') } });
   registry.registerPath({
     method: 'get',

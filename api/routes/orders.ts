@@ -1,6 +1,8 @@
 import { Router } from 'express';
 import { getOrderRecord, listOrderPage } from '../../db/order-queries';
 import { attemptsOf } from '../../db/payment-attempts';
+import { afterSaleOf } from '../../db/after-sale';
+import { toRefundResponse } from './after-sale';
 import { payRecorded } from '../recorded-payment';
 import { callerOf } from '../auth/middleware';
 import { assertOrderAccess, mayAccess, orderNotFound } from '../auth/order-access';
@@ -67,8 +69,10 @@ export function ordersRouter(deps: OrdersRouterDeps): Router {
       throw orderNotFound(orderId);
     }
     if (!mayAccess(caller, order.customerId)) throw orderNotFound(orderId);
+    const { refunds, ...afterSale } = await afterSaleOf(orm, order);
+    const shown = { ...toOrderResponse(order, caller), ...afterSale, refunds: refunds.map(toRefundResponse) };
     // Staff also see every payment attempt with the provider's reason.
-    res.json(isOperator(caller) ? { ...toOrderResponse(order, caller), paymentAttempts: await attemptsOf(orm, orderId) } : toOrderResponse(order, caller));
+    res.json(isOperator(caller) ? { ...shown, paymentAttempts: await attemptsOf(orm, orderId) } : shown);
   });
 
   router.post('/:id/payment', async (req, res) => {

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { MikroORM } from '@mikro-orm/core';
-import { createProduct, getProduct, listProductPage, ProductNotFoundError, restock, restockOnce, searchProductPage, type Product } from '../../db/catalogue';
+import { createProduct, getProduct, listProductPage, ProductNotFoundError, searchProductPage, restock, restockOnce, type Product } from '../../db/catalogue';
 import { availabilityOf, availabilityOfMany, resyncAvailability } from '../../inventory/availability-sync';
 import { idempotencyKeyOf } from '../idempotency-key';
 import type { Inventory } from '../../inventory/inventory';

@@ -5,7 +5,7 @@
  * dev server, MariaDB, Redis and the payments stand-in. Every buyer and product here is new.
  */
 import { MAX_PRICE_CENTS } from '../../config/bounds';
-import { checkI7 } from '../../check/invariants';
+import { checkI10 } from '../../check/invariants';
 import { takeSnapshot } from '../../check/snapshot';
 import { getCart, markCheckoutRefused, removeIdleCarts } from '../../db/carts';
 import { forkSql, run, select } from '../../db/sql';
@@ -262,14 +262,15 @@ describe('a checkout the workflow refused (REJECTED)', () => {
   // time; this pins what the route then records (api/routes/carts.ts calls it for a REJECTED order).
   test('is recorded, and the cart stays OPEN at the next version, so checking out again is a new order', async () => {
     const { who, cart } = await cartWithLine();
-    await markCheckoutRefused(fixture.service.orm, cart.id, cart.version, 'ord_crejected-by-test');
-    await markCheckoutRefused(fixture.service.orm, cart.id, cart.version, 'ord_crejected-by-test'); // repeated: no change
+    const refused = unique('ord_crefused');
+    await markCheckoutRefused(fixture.service.orm, cart.id, cart.version, refused);
+    await markCheckoutRefused(fixture.service.orm, cart.id, cart.version, refused); // repeated: no change
     expect(await getCart(fixture.service.orm, cart.id)).toMatchObject({ status: 'OPEN', version: cart.version + 1, orderId: null });
     const rows = await select<{ cart_version: number }>(forkSql(fixture.service.orm), 'SELECT cart_version FROM cart_checkout WHERE cart_id = ?', [cart.id]);
     expect(rows.map((row) => Number(row.cart_version))).toEqual([cart.version]);
     const placed = await who.checkout(cart.id);
     expect(placed.status).toBe(201);
-    expect(placed.body.id).not.toBe('ord_crejected-by-test');
+    expect(placed.body.id).not.toBe(refused);
   });
 });
 
@@ -290,7 +291,7 @@ describe('CART_TTL', () => {
   });
 });
 
-describe('invariant I7: one order per cart version', () => {
+describe('invariant I10: one order per cart version', () => {
   const snapshotSince = async (since: Date) =>
     takeSnapshot({ orm: fixture.service.orm, redis: fixture.service.redis, paymentsUrl: null, temporal: null }, { ordersSince: since });
   const options = { stuckAfterMs: 60_000, quietRequired: true };
@@ -299,12 +300,12 @@ describe('invariant I7: one order per cart version', () => {
     const since = new Date(Date.now() - 1_000);
     const { who, cart } = await cartWithLine();
     await Promise.all([who.checkout(cart.id), who.checkout(cart.id), who.checkout(cart.id)]);
-    expect(checkI7(await snapshotSince(since), options)).toEqual([]);
+    expect(checkI10(await snapshotSince(since), options)).toEqual([]);
 
     const broken = await cartWithLine();
     await run(forkSql(fixture.service.orm), "UPDATE cart SET status = 'CHECKED_OUT', order_id = 'ord_missing', updated_at = NOW(3) - INTERVAL 2 MINUTE WHERE id = ?", [broken.cart.id]);
-    expect(checkI7(await snapshotSince(new Date(Date.now() - 600_000)), options)).toEqual(
-      expect.arrayContaining([expect.objectContaining({ invariant: 'I7', severity: 'breach', orderId: 'ord_missing' })]),
+    expect(checkI10(await snapshotSince(new Date(Date.now() - 600_000)), options)).toEqual(
+      expect.arrayContaining([expect.objectContaining({ invariant: 'I10', severity: 'breach', orderId: 'ord_missing' })]),
     );
     await run(forkSql(fixture.service.orm), 'DELETE FROM cart WHERE id = ?', [broken.cart.id]);
   });

@@ -76,3 +76,29 @@ test('a line torn by a crash mid-write is cut at the next start, so what is writ
   expect(Journal.open<{ n: number }>(path).entries).toEqual([{ n: 1 }, { n: 2 }, { n: 4 }]);
   expect(readFileSync(path, 'utf8')).toBe('{"n":1}\n{"n":2}\n{"n":4}\n');
 });
+
+test('partial refunds are in the journal: after a restart the refunded total stands and a retried refund is replayed', async () => {
+  const dataFile = join(dir, 'refunds.jsonl');
+  const first = await start(dataFile);
+  const { body: authorization } = await post(first.baseUrl, '/v1/authorizations', 'ord_r:authorize:1', {
+    amountCents: 1_000,
+    reference: 'ord_r',
+    paymentToken: 'tok_visa',
+  });
+  await post(first.baseUrl, `/v1/authorizations/${authorization.id}/capture`, 'ord_r:capture');
+  const refund = { authorizationId: authorization.id, amountCents: 600 };
+  const refunded = await post(first.baseUrl, '/v1/refunds', 'rf_durable', refund);
+  expect(refunded.status).toBe(201);
+  await first.stop();
+
+  const second = await start(dataFile);
+  try {
+    expect(await post(second.baseUrl, '/v1/refunds', 'rf_durable', refund)).toMatchObject({ status: 201, replayed: 'true', body: refunded.body });
+    const after = (await (await fetch(`${second.baseUrl}/v1/authorizations/${authorization.id}`)).json()) as { refundedAmountCents: number };
+    expect(after.refundedAmountCents).toBe(600);
+    expect((await post(second.baseUrl, '/v1/refunds', 'rf_more', { ...refund, amountCents: 401 })).body.error.code).toBe('amount_too_large');
+    expect((await (await fetch(`${second.baseUrl}/v1/refunds/${refunded.body.id}`)).json()) as object).toEqual(refunded.body);
+  } finally {
+    await second.stop();
+  }
+});

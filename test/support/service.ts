@@ -30,7 +30,7 @@ import { Inventory } from '../../inventory/inventory';
 import { createPaymentsClient } from '../../payments/client';
 import { OrderClient } from '../../temporal/order-client';
 import { createApiMetrics, type ApiMetrics } from '../../telemetry/api-metrics';
-import { createSagaMetrics, sagaMetricsSinks, type SagaMetrics } from '../../telemetry/saga-metrics';
+import { afterSaleMetrics, createSagaMetrics, sagaMetricsSinks, type SagaMetrics } from '../../telemetry/saga-metrics';
 import { registerStockGauges } from '../../telemetry/stock-gauges';
 import { registerOpenOrderGauges } from '../../telemetry/open-order-gauges';
 import { startStandIn, type StandIn } from '../payments/stand-in';
@@ -164,6 +164,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
         payments: createPaymentsClient({ baseUrl: standIn.baseUrl, timeoutMs: paymentsTimeoutMs }),
         notifier,
         onAvailabilityRebuilt: () => metrics?.saga.availabilityRebuilds.inc(),
+        afterSale: metrics && afterSaleMetrics(metrics.saga),
         webhooks:
           webhooks &&
           createWebhookEmitter(orm, {
@@ -200,7 +201,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       logger: pino({ level: 'silent' }),
       taskQueue,
       metrics: metrics?.api,
-      auth: { AUTH_JWT_SECRET: TEST_AUTH_SECRET },
+      auth: { AUTH_JWT_SECRET: TEST_AUTH_SECRET, AUTH_LOCAL_SIGN_IN: 'true' },
       limits: { ...NO_LIMITS, ...options.limits },
       webDir: options.webDir ?? null,
       console: options.consoleChecksEverything ? { paymentsUrl: standIn.baseUrl, temporalAddress: env.address } : {},

@@ -39,6 +39,11 @@ export class FakeActivities {
   /** A capture whose charge happens at the provider although every answer is lost. */
   captureChargesButAnswerIsLost = false;
 
+  /** The coupon step: the real one (activities/coupons.ts on MariaDB) when a test hands it in; else a claim is always there. */
+  coupons: Pick<OrderActivities, 'redeemCoupon' | 'giveCouponBack'> | undefined;
+  /** The first redemption takes its claim, but its answer is lost (the worker died): Temporal runs the activity again. */
+  redemptionAnswerLostOnce = false;
+
   /** Typed with `satisfies`: an activity added to the saga without a fake here fails to compile. */
   readonly activities = {
     saveOrder: async (view) => {
@@ -106,6 +111,19 @@ export class FakeActivities {
     voidStrayAuthorizations: async () => {
       this.record('voidStrayAuthorizations');
       return 0;
+    },
+    redeemCoupon: async (redemption) => {
+      this.record('redeemCoupon');
+      const redeemed = this.coupons ? await this.coupons.redeemCoupon(redemption) : { claimId: 'clm_fake' };
+      if (this.redemptionAnswerLostOnce) {
+        this.redemptionAnswerLostOnce = false;
+        throw new Error('the worker died before the answer was recorded');
+      }
+      return redeemed;
+    },
+    giveCouponBack: async (redeemed) => {
+      this.record('giveCouponBack');
+      await this.coupons?.giveCouponBack(redeemed);
     },
     notifyCustomer: async ({ kind }) => {
       this.record(`notifyCustomer:${kind}`);

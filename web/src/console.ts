@@ -17,7 +17,18 @@ interface Summary {
   orders: { placed: number; outcomes: Record<Outcome, number>; open: { pending: number; reserved: number } };
   revenue: { cents: number; orders: number };
   topProducts: Array<{ productId: number; sku: string; name: string; units: number; revenueCents: number }>;
-  compensations: { failedOrders: number; paymentsVoided: number; paymentsRefunded: number; stockRestores: number; unitsRestored: number };
+  compensations: {
+    failedOrders: number;
+    paymentsVoided: number;
+    paymentsRefunded: number;
+    stockRestores: number;
+    unitsRestored: number;
+    refundsSucceeded: number;
+    refundedCents: number;
+    refundsFailed: number;
+    returnsReceived: number;
+    unitsReturned: number;
+  };
   carts: { created: number; checkedOut: number };
   sagasInFlight: { count: number } | { count: null; error: string };
   products: ConsoleProduct[];
@@ -114,6 +125,12 @@ export function mountConsole(root: HTMLElement): () => void {
         `${summary.compensations.paymentsVoided} voided, ${summary.compensations.paymentsRefunded} refunded, ${summary.compensations.unitsRestored} units restored`,
       ),
       tile(`Carts checked out (${windowChoice})`, summary.carts.checkedOut, 'carts-checked-out', `${summary.carts.created} carts made`),
+      tile(
+        'Refunds / returns',
+        `${summary.compensations.refundsSucceeded} / ${summary.compensations.returnsReceived}`,
+        'after-sale',
+        `${money(summary.compensations.refundedCents)} refunded, ${summary.compensations.refundsFailed} failed (staff must act), ${summary.compensations.unitsReturned} units back on sale`,
+      ),
       tile('Expired / cancelled', `${summary.orders.outcomes.EXPIRED} / ${summary.orders.outcomes.CANCELLED}`, 'expired-cancelled'),
     );
     drawChart(chart, summary);

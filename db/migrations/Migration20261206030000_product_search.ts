@@ -13,7 +13,7 @@ const gramsOf = (row: string) => `
   SELECT ${gram(`${row}.name`)}, ${row}.id FROM seq_1_to_200 WHERE seq <= CHAR_LENGTH(${row}.name) - 2
   UNION SELECT ${gram(`${row}.sku`)}, ${row}.id FROM seq_1_to_64 WHERE seq <= CHAR_LENGTH(${row}.sku) - 2`;
 
-export class Migration20261206033000ProductSearch extends Migration {
+export class Migration20261206030000ProductSearch extends Migration {
   override async up(): Promise<void> {
     this.addSql(`
       CREATE TABLE product_search_gram (
