@@ -96,7 +96,8 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.use(requestId());
-  app.use(securityHeaders());
+  const webSignIn = deps.webSignIn === undefined ? loadWebSignInConfig() : deps.webSignIn;
+  app.use(securityHeaders(webSignIn ? [new URL(webSignIn.issuer).origin] : []));
   app.use(corsFor((deps.http ?? loadHttpConfig()).CORS_ORIGINS));
   const metrics = deps.metrics === null ? undefined : (deps.metrics ?? createApiMetrics());
   app.use(requestTelemetry(metrics, deps.logger));
@@ -129,7 +130,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/returns', returnsRouter({ orm: deps.orm, afterSale }));
   app.use('/carts', cartsRouter({ ...placement, metrics }));
   app.use('/auth', localSignInRouter(auth, deps.logger));
-  app.use('/auth', signInOptionsRouter(auth, deps.webSignIn === undefined ? loadWebSignInConfig() : deps.webSignIn));
+  app.use('/auth', signInOptionsRouter(auth, webSignIn));
   app.use('/console', consoleRouter({ ...deps, orm: deps.staffOrm ?? deps.orm, taskQueue: deps.taskQueue ?? ORDER_TASK_QUEUE, settings: consoleSettings(deps) }));
   app.use('/coupons', couponsRouter({ orm: deps.orm, gate: new CouponGate(deps.redis), exhausted: exhaustedCoupons }));
   app.use('/me', meRouter({ orm: deps.orm }));

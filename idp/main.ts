@@ -1,4 +1,4 @@
-import express from 'express';
+import express, { type NextFunction, type Request, type Response } from 'express';
 import pino from 'pino';
 import { loadIdpConfig } from '../config/idp';
 import { loginRouter } from './login-page';
@@ -23,6 +23,12 @@ async function main(): Promise<void> {
   });
   app.use(loginRouter(provider));
   app.use(provider.callback());
+  // A login page opened late (its interaction expired) or forged: a plain answer, never a stack trace.
+  app.use((error: Error & { statusCode?: number }, _req: Request, res: Response, _next: NextFunction) => {
+    const status = error.statusCode !== undefined && error.statusCode < 500 ? error.statusCode : 500;
+    if (status === 500) logger.error({ err: error }, 'identity provider error');
+    res.status(status).type('text/plain').send(status === 500 ? 'Something went wrong: start signing in again from the shop.\n' : 'This sign-in has expired or is not valid: start again from the shop.\n');
+  });
   const server = app.listen(config.port, config.host, () =>
     logger.info({ issuer: config.issuer, clientId: config.clientId, redirectUris: config.redirectUris, audience: config.audience }, `identity provider on http://${config.host}:${config.port}`),
   );

@@ -57,7 +57,9 @@ export async function createProvider(config: IdpConfig): Promise<Provider> {
         // No question asked: the page's Sign out already is the question.
         logoutSource: async (ctx: KoaContextWithOIDC, form: string) => {
           ctx.type = 'html';
-          ctx.body = `<!doctype html><meta charset="utf-8"><title>Signing out</title>${form}<script nonce="${ctx.state.cspNonce ?? ''}">document.forms[0].submit()</script><noscript><button form="op.logoutForm" name="logout" value="yes">Sign out</button></noscript>`;
+          // logout=yes ends the provider's session (without it the provider only sends the browser back).
+          const confirmed = form.replace('</form>', '<input type="hidden" name="logout" value="yes"></form>');
+          ctx.body = `<!doctype html><meta charset="utf-8"><title>Signing out</title>${confirmed}<script>document.forms[0].submit()</script><noscript><button form="op.logoutForm">Sign out</button></noscript>`;
         },
       },
       resourceIndicators: {

@@ -9,6 +9,7 @@
 import { ApplicationFailure, allHandlersFinished, condition, log, proxyActivities, setHandler, sleep, upsertSearchAttributes } from '@temporalio/workflow';
 import type { ActivityOptions } from '@temporalio/workflow';
 import type { AfterSaleActivities } from '../activities/after-sale';
+import type { NotifyActivities } from '../activities/notify';
 import { refundStatusKey } from '../temporal/names';
 import {
   applicationFailureOf,
@@ -28,6 +29,7 @@ import {
   summarise,
   type AfterSaleInput,
   type AfterSaleState,
+  type OrderRefundStatus,
   type ReceiveRequest,
   type RefundRequest,
   type RefundView,
@@ -35,9 +37,8 @@ import {
   type ReturnView,
 } from './after-sale-types';
 import type { OrderLine, StockLine } from './order-types';
-
-/** MySQL steps: idempotent upserts, retried until the store is back. */
-const STORE_STEP: ActivityOptions = { startToCloseTimeout: '10s', retry: { initialInterval: '100ms', backoffCoefficient: 2, maximumInterval: '10s' } };
+// MySQL steps retried until the store is back; the buyer's notification retried for about an hour: as the order's own.
+import { NOTIFY_STEP, STORE_STEP } from './step-options';
 
 /**
  * The provider's refund, under the refund id as its idempotency key, so a retry can only repeat the same refund.
@@ -54,7 +55,7 @@ const REFUND_STEP: ActivityOptions = {
  * the API's TEMPORAL_CALL_TIMEOUT (10 s by default), so a slow provider gives a PENDING refund, not a 503. */
 const ANSWER_WAIT = '3s';
 
-const activities = (options: ActivityOptions, summary: string) => proxyActivities<AfterSaleActivities>({ ...options, summary });
+const activities = (options: ActivityOptions, summary: string) => proxyActivities<AfterSaleActivities & NotifyActivities>({ ...options, summary });
 
 export async function afterSaleWorkflow(input: AfterSaleInput): Promise<void> {
   const life = new AfterSale(input);
@@ -132,7 +133,18 @@ class AfterSale {
     await activities(STORE_STEP, `Record refund ${settled.status}`).saveRefund({ refund: settled, providerRefundId, capturedCents: this.sold().capturedCents });
     this.refunds.set(refund.id, settled);
     this.queue.shift();
-    this.showRefundStatus();
+    const status = this.showRefundStatus();
+    if (settled.status === 'SUCCEEDED') await this.tellTheBuyer(status === 'REFUNDED' ? 'ORDER_REFUNDED' : 'ORDER_PARTIALLY_REFUNDED');
+  }
+
+  /** By the order's own channel (e-mail): at most once per kind and order, so a buyer hears of the first partial refund and of the full one. */
+  private async tellTheBuyer(kind: 'ORDER_REFUNDED' | 'ORDER_PARTIALLY_REFUNDED'): Promise<void> {
+    const { orderId, customerId } = this.sold();
+    try {
+      await activities(NOTIFY_STEP, `Notify the customer: ${kind}`).notifyCustomer({ orderId, customerId, kind });
+    } catch (error) {
+      log.warn('notification gave up', { orderId, kind, error: messageOf(error) });
+    }
   }
 
   // ── Messages ───────────────────────────────────────────────────────────────────────────────────────────────────
@@ -303,10 +315,12 @@ class AfterSale {
     }
   }
 
-  private showRefundStatus(): void {
+  private showRefundStatus(): OrderRefundStatus {
     let refunded = 0;
     for (const refund of this.refunds.values()) if (refund.status === 'SUCCEEDED') refunded += refund.amountCents;
-    upsertSearchAttributes([{ key: refundStatusKey, value: refundStatusOf(refunded, this.sold().capturedCents) }]);
+    const status = refundStatusOf(refunded, this.sold().capturedCents);
+    upsertSearchAttributes([{ key: refundStatusKey, value: status }]);
+    return status;
   }
 }
 

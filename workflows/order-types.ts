@@ -58,7 +58,8 @@ export interface PaymentView {
   declineCode?: string;
 }
 
-export type NotificationKind = 'ORDER_CONFIRMED' | 'ORDER_EXPIRED' | 'ORDER_FAILED' | 'ORDER_CANCELLED';
+/** The last two come after the sale (workflows/after-sale.ts): the first refund of part of an order, and the one that completes it. */
+export type NotificationKind = 'ORDER_CONFIRMED' | 'ORDER_EXPIRED' | 'ORDER_FAILED' | 'ORDER_CANCELLED' | 'ORDER_PARTIALLY_REFUNDED' | 'ORDER_REFUNDED';
 
 export interface OrderView {
   id: string;

@@ -4,13 +4,9 @@
  * their Idempotency-Keys.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import pino from 'pino';
 import { ROUTE_POLICY } from '../../api/auth/policy';
-import { createApp } from '../../api/app';
-import { NO_LIMITS } from '../../config/limits';
 import { ADMIN, buyer, customToken, OPERATOR, TEST_AUTH_SECRET, type As } from '../support/auth';
+import { serveAppOn, type ServedApp } from '../support/app-on-service';
 import { startService, type Service } from '../support/service';
 import { apiClient, call, expectProblem, unique, type ApiClient } from './http';
 
@@ -232,29 +228,14 @@ describe('Idempotency-Keys are scoped to their caller', () => {
 
 describe('tokens that do not pass', () => {
   const strict = { AUTH_JWT_SECRET: TEST_AUTH_SECRET, AUTH_ISSUER: 'https://issuer.example', AUTH_AUDIENCE: 'order-saga-api' };
-  let server: Server;
+  let strictApp: ServedApp;
   let strictUrl: string;
 
   beforeAll(async () => {
-    const app = createApp({
-      orm: service.orm,
-      redis: service.redis,
-      inventory: service.inventory,
-      temporal: service.temporalClient,
-      holdMs: 60_000,
-      logger: pino({ level: 'silent' }),
-      taskQueue: service.taskQueue,
-      auth: strict,
-      limits: NO_LIMITS,
-    });
-    server = createServer(app);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    strictUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    strictApp = await serveAppOn(service, { auth: strict });
+    strictUrl = strictApp.url;
   });
-  afterAll(() => new Promise<void>((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  }));
+  afterAll(() => strictApp.close());
 
   const good = { sub: 'cus-token', roles: ['customer' as const], issuer: strict.AUTH_ISSUER, audience: strict.AUTH_AUDIENCE };
   const listWith = (token: string) => call(strictUrl, 'GET', '/orders', { as: 'anonymous', headers: { authorization: `Bearer ${token}` } });

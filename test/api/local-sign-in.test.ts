@@ -4,15 +4,12 @@
  * `npm start` told AUTH_LOCAL_SIGN_IN=false leave it off, and none lets an anonymous caller create a product or read an
  * order.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import pino from 'pino';
-import { createApp } from '../../api/app';
 import { loadAuthConfig, type AuthConfig } from '../../config/auth';
-import { NO_LIMITS } from '../../config/limits';
 import { applyDevSignIn } from '../../scripts/dev-sign-in';
 import { buyer, TEST_AUTH_SECRET } from '../support/auth';
 import { composeFile, composeServiceEnv, k8sDeploymentEnv } from '../support/deployment-env';
+import { serveAppOn } from '../support/app-on-service';
 import { startService, type Service } from '../support/service';
 import { apiClient, call, expectProblem, unique, type Answer } from './http';
 
@@ -37,24 +34,11 @@ afterAll(async () => {
 /** An API on this service's stores, configured as `auth` says; `logLines` collects what it logs. */
 async function withApi<T>(auth: AuthConfig, use: (url: string, logLines: string[]) => Promise<T>): Promise<T> {
   const logLines: string[] = [];
-  const app = createApp({
-    orm: service.orm,
-    redis: service.redis,
-    inventory: service.inventory,
-    temporal: service.temporalClient,
-    holdMs: 60_000,
-    logger: pino({ level: 'info' }, { write: (line: string) => logLines.push(line) }),
-    taskQueue: service.taskQueue,
-    auth,
-    limits: NO_LIMITS,
-    webDir: null,
-  });
-  const server: Server = createServer(app);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const app = await serveAppOn(service, { auth, logger: pino({ level: 'info' }, { write: (line: string) => logLines.push(line) }) });
   try {
-    return await use(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, logLines);
+    return await use(app.url, logLines);
   } finally {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await app.close();
   }
 }
 

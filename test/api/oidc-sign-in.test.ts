@@ -4,15 +4,11 @@
  * their own order, an operator reads and cancels anyone's, and neither may do the other's work. A token of another
  * issuer, or for another audience, is 401. Roles come from the claim AUTH_ROLES_CLAIM names.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { generateKeyPair, SignJWT } from 'jose';
-import pino from 'pino';
-import { createApp } from '../../api/app';
 import type { AuthConfig } from '../../config/auth';
-import { NO_LIMITS } from '../../config/limits';
 import { loadWebSignInConfig, type WebSignInConfig } from '../../config/web-sign-in';
 import { DEMO_PASSWORD } from '../../idp/accounts';
+import { serveAppOn, type ServedApp } from '../support/app-on-service';
 import { signInAtIdp, startIdp, type RunningIdp } from '../support/idp';
 import { startService, type Service } from '../support/service';
 import { apiClient, call, expectProblem, unique, type Answer } from './http';
@@ -20,7 +16,7 @@ import { apiClient, call, expectProblem, unique, type Answer } from './http';
 let service: Service;
 let idp: RunningIdp;
 let productId: number;
-const servers: Server[] = [];
+const apps: ServedApp[] = [];
 
 beforeAll(async () => {
   [service, idp] = await Promise.all([startService({ holdMs: 60_000 }), startIdp()]);
@@ -29,7 +25,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  for (const server of servers) await new Promise<void>((resolve) => server.close(() => resolve()));
+  for (const app of apps) await app.close();
   await idp?.stop();
   await service?.stop();
 }, 60_000);
@@ -44,12 +40,9 @@ const productionAuth = (overrides: Partial<AuthConfig> = {}): AuthConfig => ({
 });
 
 async function apiWith(auth: AuthConfig, webSignIn: WebSignInConfig = null): Promise<string> {
-  const server = createServer(
-    createApp({ orm: service.orm, redis: service.redis, inventory: service.inventory, temporal: service.temporalClient, holdMs: 60_000, logger: pino({ level: 'silent' }), taskQueue: service.taskQueue, auth, webSignIn, limits: NO_LIMITS, webDir: null }),
-  );
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const app = await serveAppOn(service, { auth, webSignIn });
+  apps.push(app);
+  return app.url;
 }
 
 const bearer = (token: string) => ({ as: 'anonymous' as const, headers: { authorization: `Bearer ${token}` } });
@@ -83,13 +76,17 @@ test("the page learns where to sign in from GET /auth/config, and who signed in 
   const url = await apiWith(productionAuth(), webSignIn);
   const options = await call(url, 'GET', '/auth/config', { as: 'anonymous' });
   expect(options.body).toEqual({ localSignIn: false, oidc: { issuer: idp.issuer, clientId: idp.clientId, redirectUri: null, scope: 'openid email' } });
+  // The page may call the provider (discovery, token endpoint), and no other origin.
+  expect(options.headers.get('content-security-policy')).toContain(`connect-src 'self' ${idp.issuer}`);
   expect((await call(url, 'GET', '/auth/me', bearer(await accessTokenOf('sam')))).body).toEqual({ sub: 'staff-sam', roles: ['admin', 'operator'] });
   expectProblem(await call(url, 'GET', '/auth/me', { as: 'anonymous' }), 401, 'UNAUTHENTICATED');
   expect(() => loadWebSignInConfig({ OIDC_ISSUER: idp.issuer })).toThrow(/OIDC_CLIENT_ID: OIDC_ISSUER needs OIDC_CLIENT_ID/);
 });
 
-test('a wrong password is refused at the login form', async () => {
+test('a wrong password is refused at the login form; a login page of no sign-in under way answers 400, no detail', async () => {
   await expect(signInAtIdp(idp, 'olivia', 'not-the-password')).rejects.toThrow(/signing in as olivia answered 401/);
+  const stale = await fetch(`${idp.issuer}/interaction/not-an-interaction`);
+  expect([stale.status, await stale.text()]).toEqual([400, 'This sign-in has expired or is not valid: start again from the shop.\n']);
 });
 
 describe('tokens the API refuses (401)', () => {

@@ -308,6 +308,11 @@ describe('reading orders', () => {
       reservedUntil: expect.any(String),
       payment: null,
       notifications: [],
+      // After the sale (none yet): see test/api/refunds.test.ts.
+      refunds: [],
+      refundedCents: 0,
+      refundStatus: 'NONE',
+      returns: [],
     });
   });
 

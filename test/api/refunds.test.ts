@@ -29,6 +29,7 @@ afterAll(() => receiver?.close());
 
 /** The verified events this receiver got about one order. */
 const eventsAbout = (orderId: string) => receiver.received.filter((webhook) => webhook.body.includes(orderId)).map((webhook) => verifiedEvent(webhook, secret));
+const kindsSentAbout = (orderId: string) => fixture.service.notifications.filter((sent) => sent.orderId === orderId).map((sent) => sent.kind);
 const metric = async (name: 'refunds' | 'returnedUnits', labels: Record<string, string>) =>
   (await fixture.service.metrics!.saga[name].get()).values.find((value) => Object.entries(labels).every(([key, text]) => (value.labels as Record<string, unknown>)[key] === text))?.value ?? 0;
 
@@ -74,6 +75,14 @@ describe('refunds', () => {
     expect((await providerRefunds(orderId)).map((made) => made.amountCents)).toEqual([2_000]);
     const order = (await fixture.api.get(`/orders/${orderId}`, { as: OPERATOR })).body;
     expect(order).toMatchObject({ refundedCents: 2_000, refundStatus: 'REFUNDED', refunds: [{ id: accepted[0].body.id, status: 'SUCCEEDED' }], returns: [] });
+    // Staff's systems hear it once (webhook), and so does the buyer (the order's own channel).
+    const [event] = await eventually(async () => {
+      const events = eventsAbout(orderId);
+      expect(events).toHaveLength(1);
+      return events;
+    });
+    expect(event).toMatchObject({ type: 'order.refunded', data: { refundId: accepted[0].body.id, amountCents: 2_000, refundedCents: 2_000, refundStatus: 'REFUNDED' } });
+    await eventually(async () => expect(kindsSentAbout(orderId)).toEqual(['ORDER_CONFIRMED', 'ORDER_REFUNDED']));
   });
 
   test('partial refunds add up to at most the capture; a stale expectedRefundedCents is refused', async () => {
@@ -91,6 +100,7 @@ describe('refunds', () => {
     await settled(orderId, last.body.id);
     expect((await providerRefunds(orderId)).reduce((sum, made) => sum + made.amountCents, 0)).toBe(3_000);
     expect((await fixture.api.get(`/orders/${orderId}`)).body).toMatchObject({ refundedCents: 3_000, refundStatus: 'REFUNDED' });
+    await eventually(async () => expect(kindsSentAbout(orderId)).toEqual(['ORDER_CONFIRMED', 'ORDER_PARTIALLY_REFUNDED', 'ORDER_REFUNDED']));
   });
 
   test('the same Idempotency-Key answers the same refund, and is refused for another one', async () => {
