@@ -6,7 +6,7 @@
  */
 import { signToken } from '../api/auth/sign-token';
 import type { Role } from '../api/auth/roles';
-import { orderIdFor } from '../api/order-ids';
+import { cartOrderIdFor, orderIdFor } from '../api/order-ids';
 import type { OrderStatus } from '../workflows/order-types';
 import { afterTheSale, planAfterSale, type AfterSalePlan } from './after-sale';
 import type { Rng } from './random';
@@ -41,6 +41,12 @@ export interface BuyerPlan {
   thinkMs: number;
   /** What happens once the order is CONFIRMED: a refund, a concurrent refund pair, a return, or nothing. */
   afterSale: AfterSalePlan;
+  /**
+   * Every tenth buyer orders through a cart and double-checks-out (two checkouts of one version at once, as a double
+   * click or a retry racing the first). Chosen by index, not drawn: every seed's other draws stay what they were.
+   * Such a buyer's orderId is the cart's, known once the cart is filled.
+   */
+  viaCart: boolean;
 }
 
 export interface BuyerRecord {
@@ -56,6 +62,8 @@ export interface BuyerRecord {
   cancel?: string;
   /** Requests that had to be repeated (connection lost, 5xx). */
   retries: number;
+  /** A cart buyer's double checkout: the order ids its answers named (one, or the checkout made two orders). */
+  checkoutOrderIds?: string[];
   /** Every answer and failure, in order: "POST /orders 201", "POST /orders/…/payment ECONNREFUSED"... */
   events: string[];
   finishedAtMs: number;
@@ -94,6 +102,7 @@ export function planBuyers(
       arriveAtMs: Math.round(index * spacing + rng.between(0, spacing)),
       thinkMs,
       afterSale: planAfterSale(afterSaleRng),
+      viaCart: index % 10 === 9,
     };
   });
 }
@@ -138,7 +147,7 @@ export class ApiClient {
   /** An answer, or the network failure as a string (ECONNREFUSED, socket hang up, timeout). */
   async request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer | string> {
     this.inFlight += 1;
-    const route = `${method} ${path.replace(/(ord|ret)_[A-Za-z0-9_-]+/, ':id')}`;
+    const route = `${method} ${path.replace(/(ord|ret)_[A-Za-z0-9_-]+/, ':id').replace(/crt_[a-f0-9]+/, ':id').replace(/\/lines\/\d+/, '/lines/:productId')}`;
     try {
       // Round-robin: a buyer's retry after an instance died goes to the next one.
       const baseUrl = this.baseUrls[this.sent++ % this.baseUrls.length];
@@ -199,6 +208,8 @@ async function withRetries(
 
 export interface BuyerContext {
   api: ApiClient;
+  /** The API's ORDER_ID_SECRET: a cart buyer's order id is derived from their cart and its version with it. */
+  orderIdSecret: string;
   loadStartedAt: number;
   /** No buyer starts a request after this (epoch ms): the run is bounded. */
   deadline: number;
@@ -209,7 +220,7 @@ export async function runBuyer(plan: BuyerPlan, context: BuyerContext): Promise<
   const record: BuyerRecord = { plan, placement: 'GAVE_UP', payments: [], retries: 0, events: [], finishedAtMs: 0 };
   const { api, deadline } = context;
   try {
-    await visit(plan, record, api, deadline);
+    await visit(plan, record, api, deadline, context.orderIdSecret);
   } catch (error) {
     record.events.push(`harness error: ${(error as Error).message}`);
   }
@@ -217,11 +228,11 @@ export async function runBuyer(plan: BuyerPlan, context: BuyerContext): Promise<
   return record;
 }
 
-async function visit(plan: BuyerPlan, record: BuyerRecord, api: ApiClient, deadline: number): Promise<void> {
+async function visit(plan: BuyerPlan, record: BuyerRecord, api: ApiClient, deadline: number, orderIdSecret: string): Promise<void> {
   const auth = await api.authorization(plan);
-  const placed = await withRetries(record, 'POST /orders', 8, deadline, () =>
-    api.request('POST', '/orders', { items: plan.items }, { 'idempotency-key': plan.idempotencyKey, ...auth }),
-  );
+  const placed = plan.viaCart
+    ? await doubleCheckout(plan, record, api, deadline, auth, orderIdSecret)
+    : await withRetries(record, 'POST /orders', 8, deadline, () => api.request('POST', '/orders', { items: plan.items }, { 'idempotency-key': plan.idempotencyKey, ...auth }));
   if (typeof placed === 'string' || placed.status >= 500) {
     record.placement = 'GAVE_UP';
     return;
@@ -293,6 +304,30 @@ async function visit(plan: BuyerPlan, record: BuyerRecord, api: ApiClient, deadl
       return;
     }
   }
+}
+
+/**
+ * Fills a cart with the plan's lines, then checks its version out twice at once. Both answers must name one order
+ * (the cart's version names it); the first answer stands for the placement. The plan's orderId becomes the cart's.
+ */
+async function doubleCheckout(plan: BuyerPlan, record: BuyerRecord, api: ApiClient, deadline: number, auth: Record<string, string>, orderIdSecret: string): Promise<Answer | string> {
+  const opened = await withRetries(record, 'POST /carts', 8, deadline, () => api.request('POST', '/carts', undefined, auth));
+  if (typeof opened === 'string' || opened.status >= 300) return opened;
+  const cartPath = `/carts/${opened.body.id}`;
+  for (const item of plan.items) {
+    const set = await withRetries(record, 'PUT /carts/:id/lines/:productId', 8, deadline, () => api.request('PUT', `${cartPath}/lines/${item.productId}`, { quantity: item.quantity }, auth));
+    if (typeof set === 'string' || set.status >= 300) return set;
+  }
+  // Read back: a PUT repeated after a lost answer raised the version again.
+  const cart = await withRetries(record, 'GET /carts/:id', 8, deadline, () => api.request('GET', cartPath, undefined, auth));
+  if (typeof cart === 'string' || cart.status >= 300) return cart;
+  plan.orderId = cartOrderIdFor(cart.body.id, cart.body.version, orderIdSecret);
+  const checkout = () =>
+    withRetries(record, 'POST /carts/:id/checkout', 8, deadline, () => api.request('POST', `${cartPath}/checkout`, { expectedVersion: cart.body.version }, auth));
+  const answers = await Promise.all([checkout(), checkout()]);
+  const named = answers.map((answer) => (typeof answer === 'string' ? undefined : (answer.body?.id ?? answer.body?.orderId))).filter((id): id is string => typeof id === 'string');
+  record.checkoutOrderIds = [...new Set(named)];
+  return answers[0];
 }
 
 /** Runs every buyer at its arrival time, at most `concurrency` at once; resolves when all are done. */

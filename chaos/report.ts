@@ -28,8 +28,8 @@ export function formatSummary(summary: ChaosSummary): string {
   out.push('', 'Orders');
   out.push(
     ...table(
-      ['placed', 'answered RESERVED', 'refused at gate', '(yet placed)', 'placement gave up', 'requests retried'],
-      [[orders.placed, orders.reservedAnswers, orders.refusedAtGate, orders.refusedButPlaced, orders.placementGaveUp, orders.retriedRequests].map(String)],
+      ['placed', 'answered RESERVED', 'refused at gate', '(yet placed)', 'placement gave up', 'requests retried', 'double checkouts (one order)'],
+      [[orders.placed, orders.reservedAnswers, orders.refusedAtGate, orders.refusedButPlaced, orders.placementGaveUp, orders.retriedRequests, `${orders.doubleCheckouts.buyers} (${orders.doubleCheckouts.answeredOneOrder})`].map(String)],
       new Set([0, 1, 2, 3, 4, 5]),
     ),
   );

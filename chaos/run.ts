@@ -32,12 +32,13 @@ export async function runChaos(options: ChaosOptions, hooks: RunHooks): Promise<
   let summary: ChaosSummary | undefined;
   try {
     const setupMs = Date.now() - startedAt;
+    const orderIdSecret = orderIdSecretOf({ AUTH_JWT_SECRET: stack.env.AUTH_JWT_SECRET });
     const plans = planBuyers(rng.fork('buyers'), {
       orders: options.orders,
       durationMs: options.durationMs,
       holdMs: options.holdMs,
       productIds: stack.products.map((product) => product.id),
-      orderIdSecret: orderIdSecretOf({ AUTH_JWT_SECRET: stack.env.AUTH_JWT_SECRET }),
+      orderIdSecret,
     });
     const api = new ApiClient(stack.apiUrls, stack.env.AUTH_JWT_SECRET!);
     const loadStartedAt = Date.now();
@@ -46,7 +47,7 @@ export async function runChaos(options: ChaosOptions, hooks: RunHooks): Promise<
     let records: BuyerRecord[];
     let faultRecords: FaultRecord[];
     try {
-      const context = { api, loadStartedAt, deadline: loadStartedAt + options.durationMs + BUYER_GRACE_MS };
+      const context = { api, orderIdSecret, loadStartedAt, deadline: loadStartedAt + options.durationMs + BUYER_GRACE_MS };
       [records, faultRecords] = await Promise.all([
         runBuyers(plans, context, options.concurrency, () => (done += 1)),
         runFaults(faultPlan, stack, loadStartedAt, { apiRequestsInFlight: () => api.inFlight, log }),

@@ -64,6 +64,8 @@ export interface ChaosSummary {
     placementGaveUp: number;
     /** Requests buyers had to repeat (connection lost, 5xx). */
     retriedRequests: number;
+    /** Cart buyers who checked one cart version out twice at once, and how many of them were answered one order. */
+    doubleCheckouts: { buyers: number; answeredOneOrder: number };
   };
   outcomes: Record<Outcome, number>;
   /** Final status by the first payment token of paying buyers that got a reservation. */
@@ -165,6 +167,7 @@ function contradictionsOf(records: BuyerRecord[], finals: Map<string, Outcome>):
     const terminalAnswer = record.answeredStatus && record.answeredStatus !== 'RESERVED' && record.answeredStatus !== 'PENDING';
     if (terminalAnswer && final !== record.answeredStatus) add(`the API answered ${record.answeredStatus}, the order ended ${final}`);
     if (record.placement === 'RESERVED' && final === 'NO_ORDER') add('the API answered 201 RESERVED, yet there is no such order');
+    if ((record.checkoutOrderIds?.length ?? 0) > 1) add(`a double checkout of one cart version answered ${record.checkoutOrderIds!.length} orders: ${record.checkoutOrderIds!.join(', ')}`);
     const paid = record.payments.length > 0;
     if (final === 'CONFIRMED' && !paid) add('CONFIRMED though the buyer never sent a payment');
     if (final === 'CANCELLED' && record.cancel === undefined) add('CANCELLED though the buyer never asked to cancel');
@@ -305,6 +308,10 @@ export async function judge(input: {
       refusedButPlaced: records.filter((record) => record.refusedBy === 'gate' && !['NO_ORDER', 'UNKNOWN'].includes(finals.get(record.plan.orderId) ?? 'UNKNOWN')).length,
       placementGaveUp: records.filter((record) => record.placement === 'GAVE_UP').length,
       retriedRequests: records.reduce((sum, record) => sum + record.retries, 0),
+      doubleCheckouts: {
+        buyers: records.filter((record) => record.plan.viaCart).length,
+        answeredOneOrder: records.filter((record) => record.checkoutOrderIds?.length === 1).length,
+      },
     },
     outcomes,
     outcomesByToken,

@@ -226,3 +226,20 @@ export async function readNewestProducts(orm: MikroORM, limit: number): Promise<
   );
   return rows.map((row) => ({ id: Number(row.id), sku: row.sku, name: row.name, priceCents: Number(row.price_cents), stock: Number(row.stock) }));
 }
+
+/**
+ * Carts over the window: made, and checked out into an order the workflow did not refuse (a refused checkout leaves
+ * its cart open). Checkouts are read by the cart_checkout_created_idx range; carts by a scan of `cart`, which holds
+ * only the carts of the last CART_TTL.
+ */
+export async function readCartFigures(orm: MikroORM, sinceDate: Date): Promise<{ created: number; checkedOut: number }> {
+  const em = forkSql(orm);
+  const since = mysqlUtc(sinceDate);
+  const [created] = await select<{ n: number }>(em, 'SELECT COUNT(*) AS n FROM cart WHERE created_at >= ?', [since]);
+  const [checkedOut] = await select<{ n: number }>(
+    em,
+    "SELECT COUNT(*) AS n FROM cart_checkout c JOIN orders o ON o.id = c.order_id WHERE c.created_at >= ? AND o.status <> 'REJECTED'",
+    [since],
+  );
+  return { created: Number(created.n), checkedOut: Number(checkedOut.n) };
+}

@@ -1,7 +1,7 @@
 import type { MikroORM } from '@mikro-orm/core';
 import type { Client } from '@temporalio/client';
 import type { Redis } from 'ioredis';
-import { OUTCOMES, readNewestProducts, readSalesFigures, readSoldOutTimes, type Outcome, type SalesFigures } from '../../db/console-queries';
+import { OUTCOMES, readCartFigures, readNewestProducts, readSalesFigures, readSoldOutTimes, type Outcome, type SalesFigures } from '../../db/console-queries';
 import type { Inventory } from '../../inventory/inventory';
 import type { ProductResponse } from '../openapi/response-schemas';
 import { latestInvariantCheck, type InvariantCheckReport } from './invariant-check';
@@ -38,6 +38,8 @@ export interface ConsoleSummary {
   revenue: SalesFigures['revenue'];
   topProducts: SalesFigures['topProducts'];
   compensations: SalesFigures['compensations'];
+  /** Carts made and checked out (into an order not refused) over the window. */
+  carts: { created: number; checkedOut: number };
   sagasInFlight: SagasInFlight;
   products: ConsoleProduct[];
   invariantCheck: InvariantCheckReport | null;
@@ -48,11 +50,12 @@ const perSecond = (series: number[]) => Math.round((series.slice(-RATE_SECONDS).
 /** One console frame: MySQL's figures for the window, Redis availability, Temporal's sagas in flight, the latest check. */
 export async function buildSummary(deps: SummaryDeps, windowSeconds: number, now = new Date()): Promise<ConsoleSummary> {
   const since = new Date(now.getTime() - windowSeconds * 1000);
-  const [figures, products, sagasInFlight, invariantCheck] = await Promise.all([
+  const [figures, products, sagasInFlight, invariantCheck, carts] = await Promise.all([
     readSalesFigures(deps.orm, { since, timelineSince: new Date(now.getTime() - TIMELINE_SECONDS * 1000), now, topProducts: TOP_PRODUCTS }),
     readProducts(deps),
     countSagasInFlight(deps.temporal, deps.taskQueue),
     latestInvariantCheck(deps.redis),
+    readCartFigures(deps.orm, since),
   ]);
   return {
     generatedAt: now.toISOString(),
@@ -67,6 +70,7 @@ export async function buildSummary(deps: SummaryDeps, windowSeconds: number, now
     revenue: figures.revenue,
     topProducts: figures.topProducts,
     compensations: figures.compensations,
+    carts,
     sagasInFlight,
     products,
     invariantCheck,

@@ -65,6 +65,7 @@ export const consoleSummaryResponse = z
       returnsReceived: count,
       unitsReturned: count.meta({ description: 'units of received returns put back on sale' }),
     }),
+    carts: z.object({ created: count, checkedOut: count }).meta({ description: 'carts made, and carts checked out into an order the workflow did not refuse, over the window' }),
     sagasInFlight: z
       .union([z.object({ count }), z.object({ count: z.null(), error: z.string() })])
       .meta({ description: "order workflows running, from Temporal's visibility; the reason when Temporal did not answer" }),

@@ -7,7 +7,7 @@
 import { MAX_PRICE_CENTS } from '../../config/bounds';
 import { checkI10 } from '../../check/invariants';
 import { takeSnapshot } from '../../check/snapshot';
-import { removeIdleCarts } from '../../db/carts';
+import { getCart, markCheckoutRefused, removeIdleCarts } from '../../db/carts';
 import { forkSql, run, select } from '../../db/sql';
 import { ADMIN, buyer, OPERATOR, type As } from '../support/auth';
 import { useService } from './fixtures';
@@ -254,6 +254,23 @@ describe('checkout', () => {
     expect((await fixture.api.post(`/products/${product.id}/restock`, { quantity: 5 })).status).toBe(200);
     const retried = await who.checkout(cart.id);
     expect({ status: retried.status, order: retried.body.status }).toEqual({ status: 201, order: 'RESERVED' });
+  });
+});
+
+describe('a checkout the workflow refused (REJECTED)', () => {
+  // The workflow refuses a reservation the gate admitted only when stock moves between the two, which no test can
+  // time; this pins what the route then records (api/routes/carts.ts calls it for a REJECTED order).
+  test('is recorded, and the cart stays OPEN at the next version, so checking out again is a new order', async () => {
+    const { who, cart } = await cartWithLine();
+    const refused = unique('ord_crefused');
+    await markCheckoutRefused(fixture.service.orm, cart.id, cart.version, refused);
+    await markCheckoutRefused(fixture.service.orm, cart.id, cart.version, refused); // repeated: no change
+    expect(await getCart(fixture.service.orm, cart.id)).toMatchObject({ status: 'OPEN', version: cart.version + 1, orderId: null });
+    const rows = await select<{ cart_version: number }>(forkSql(fixture.service.orm), 'SELECT cart_version FROM cart_checkout WHERE cart_id = ?', [cart.id]);
+    expect(rows.map((row) => Number(row.cart_version))).toEqual([cart.version]);
+    const placed = await who.checkout(cart.id);
+    expect(placed.status).toBe(201);
+    expect(placed.body.id).not.toBe(refused);
   });
 });
 

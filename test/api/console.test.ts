@@ -50,6 +50,20 @@ async function summary(window = '15m') {
 const TOP_PRICE_CENTS = 49_999_999;
 
 describe('GET /console/summary', () => {
+  test('counts carts made and checked out in the window', async () => {
+    const productId = await newProduct(5, 1_000);
+    const buyerAs = { as: { sub: unique('cus-console-cart'), roles: ['customer' as const] } };
+    const before = await summary('7d');
+    const cart = await api.call('POST', '/carts', buyerAs);
+    expect((await api.call('PUT', `/carts/${cart.body.id}/lines/${productId}`, { ...buyerAs, json: { quantity: 1 } })).status).toBe(200);
+    const order = await api.call('POST', `/carts/${cart.body.id}/checkout`, buyerAs);
+    expect(order.status).toBe(201);
+    const after = await summary('7d');
+    expect({ created: after.carts.created - before.carts.created, checkedOut: after.carts.checkedOut - before.carts.checkedOut }).toEqual({ created: 1, checkedOut: 1 });
+    // No saga left running for the tests that count them.
+    expect((await api.call('POST', `/orders/${order.body.id}/cancel`, buyerAs)).status).toBe(200);
+  });
+
   test('counts a confirmed sale: revenue, top products, outcome rates, units left and when the product sold out', async () => {
     // Priced so its sale outranks every other product sold in the shared test database within the window (a total
     // may not pass the provider's 99,999,999 cents), so the top list of five must show it whatever ran before.

@@ -17,7 +17,7 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
-export async function api<T>(method: 'GET' | 'POST', path: string, body?: unknown, options: CallOptions = {}): Promise<T> {
+export async function api<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown, options: CallOptions = {}): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   const session = currentSession();
   if (session) headers.authorization = `Bearer ${session.token}`;

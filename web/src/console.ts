@@ -29,6 +29,7 @@ interface Summary {
     returnsReceived: number;
     unitsReturned: number;
   };
+  carts: { created: number; checkedOut: number };
   sagasInFlight: { count: number } | { count: null; error: string };
   products: ConsoleProduct[];
   invariantCheck: InvariantCheck | null;
@@ -123,6 +124,7 @@ export function mountConsole(root: HTMLElement): () => void {
         'compensations',
         `${summary.compensations.paymentsVoided} voided, ${summary.compensations.paymentsRefunded} refunded, ${summary.compensations.unitsRestored} units restored`,
       ),
+      tile(`Carts checked out (${windowChoice})`, summary.carts.checkedOut, 'carts-checked-out', `${summary.carts.created} carts made`),
       tile(
         'Refunds / returns',
         `${summary.compensations.refundsSucceeded} / ${summary.compensations.returnsReceived}`,

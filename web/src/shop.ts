@@ -1,6 +1,10 @@
-/** The storefront: products with live availability, reserve, the hold's countdown, pay with a test token, my orders. */
+/**
+ * The storefront: products with live availability and a search box for anyone; a cart, buy now, the hold's countdown,
+ * pay with a test token and my orders once signed in as a buyer (asked for only when adding to the cart or buying).
+ */
 import type { ProductResponse } from '../../api/openapi/response-schemas';
 import { api, ApiError } from './api';
+import { cartPanel } from './cart';
 import { clock, every, h, money, nodes, remaining, statusBadge } from './dom';
 import { currentSession, hasRole } from './session';
 import { PAYMENT_TOKENS } from './tokens';
@@ -21,31 +25,57 @@ const OPEN = new Set(['PENDING', 'RESERVED']);
 
 export function mountShop(root: HTMLElement): () => void {
   const stops: Array<() => void> = [];
-  if (!hasRole('customer')) {
-    root.append(
-      h('section', { class: 'card' }, h('h1', {}, 'Storefront'), h('p', {}, 'Sign in as a buyer (role customer) to see the products and buy. Use the sign-in at the top.')),
-    );
-    return () => undefined;
-  }
-
+  const buyer = hasRole('customer');
   const productList = h('ul', { class: 'products', 'aria-label': 'Products' });
   const productsStatus = h('p', { class: 'muted', role: 'status' });
+  const search = h('input', { id: 'product-search', type: 'search', placeholder: 'name or sku', autocomplete: 'off' });
   const orderPanel = h('section', { class: 'card order', 'aria-labelledby': 'order-title', 'data-testid': 'order-panel' });
   const myOrders = h('ul', { class: 'my-orders', 'data-testid': 'my-orders' });
+  const cart = cartPanel((order) => {
+    showOrder(order.id);
+    void refreshProducts();
+    void refreshMyOrders();
+  }, describe);
   let activeOrderId: string | null = null;
   let stopOrderPoll: (() => void) | null = null;
   let activeView: OrderView | null = null;
+  let query = '';
 
   root.append(
     h(
       'div',
       { class: 'shop' },
-      h('section', { class: 'card' }, h('h1', {}, 'Products'), productsStatus, productList),
+      h(
+        'section',
+        { class: 'card' },
+        h('h1', {}, 'Products'),
+        h('form', { role: 'search', class: 'search', onsubmit: (event: Event) => event.preventDefault() }, h('label', { for: 'product-search' }, 'Search products'), search),
+        productsStatus,
+        productList,
+      ),
       orderPanel,
-      h('section', { class: 'card' }, h('h2', {}, 'My orders'), myOrders),
+      buyer ? cart.element : null,
+      buyer ? h('section', { class: 'card' }, h('h2', {}, 'My orders'), myOrders) : null,
     ),
   );
   orderPanel.hidden = true;
+  let searchTimer: number | undefined;
+  search.addEventListener('input', () => {
+    window.clearTimeout(searchTimer);
+    searchTimer = window.setTimeout(() => {
+      query = search.value.trim();
+      productList.replaceChildren();
+      cards.clear();
+      void refreshProducts();
+    }, 250);
+  });
+
+  /** A visitor is asked to sign in only when they add to the cart or buy. */
+  function askToSignIn(): void {
+    orderPanel.hidden = false;
+    orderPanel.replaceChildren(h('h2', { id: 'order-title' }, 'Sign in to buy'), h('p', { role: 'alert', 'data-testid': 'sign-in-prompt' }, 'Sign in as a buyer (at the top of the page) to add to your cart or buy.'));
+    document.querySelector<HTMLElement>('#session input, #session button')?.focus();
+  }
 
   // Cards are made once per product and updated in place, so a refresh never takes the focus or a typed quantity.
   const cards = new Map<number, { card: HTMLElement; update: (product: Product) => void }>();
@@ -54,13 +84,16 @@ export function mountShop(root: HTMLElement): () => void {
       // Every page (a catalogue of a few hundred at most): the newest products are on the last one.
       const data: Product[] = [];
       let cursor: string | null = null;
+      const asked = query;
       for (let page = 0; page < 10; page += 1) {
-        const answer: { data: Product[]; nextCursor: string | null } = await api('GET', `/products?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+        const filter = asked ? `&q=${encodeURIComponent(asked)}` : '';
+        const answer: { data: Product[]; nextCursor: string | null } = await api('GET', `/products?limit=100${filter}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
         data.push(...answer.data);
         cursor = answer.nextCursor;
         if (!cursor) break;
       }
-      productsStatus.textContent = data.length === 0 ? 'No products yet.' : `Updated ${new Date().toLocaleTimeString('en-GB')}`;
+      if (asked !== query) return; // the search changed meanwhile: its own refresh shows it
+      productsStatus.textContent = data.length === 0 ? (asked ? `No product matches "${asked}".` : 'No products yet.') : `Updated ${new Date().toLocaleTimeString('en-GB')}`;
       for (const product of data) {
         let entry = cards.get(product.id);
         if (!entry) {
@@ -80,13 +113,14 @@ export function mountShop(root: HTMLElement): () => void {
     const inputId = `qty-${first.id}`;
     const quantity = h('input', { id: inputId, type: 'number', min: 1, max: 100, value: 1, inputmode: 'numeric' });
     const availability = h('p', { class: 'availability', 'data-testid': 'available' });
-    const button = h('button', { type: 'button', onclick: () => void reserve(current, Number(quantity.value)) }, 'Reserve');
+    const button = h('button', { type: 'button', onclick: () => (buyer ? void reserve(current, Number(quantity.value)) : askToSignIn()) }, 'Reserve');
+    const addToCart = h('button', { type: 'button', class: 'secondary', onclick: () => (buyer ? void cart.add(current.id, Number(quantity.value)) : askToSignIn()) }, 'Add to cart');
     const card = h(
       'li',
       { class: 'product', 'data-testid': `product-${first.sku}` },
       h('div', { class: 'product-head' }, h('strong', {}, first.name), h('span', { class: 'price' }, money(first.priceCents))),
       availability,
-      h('div', { class: 'buy' }, h('label', { for: inputId }, 'Quantity'), quantity, button),
+      h('div', { class: 'buy' }, h('label', { for: inputId }, 'Quantity'), quantity, button, addToCart),
     );
     const update = (product: Product) => {
       current = product;
@@ -96,6 +130,7 @@ export function mountShop(root: HTMLElement): () => void {
       availability.className = soldOut ? 'availability sold-out' : 'availability';
       quantity.disabled = soldOut;
       button.disabled = soldOut;
+      addToCart.disabled = soldOut;
       button.textContent = soldOut ? 'Sold out' : 'Reserve';
     };
     return { card, update };
@@ -150,7 +185,11 @@ export function mountShop(root: HTMLElement): () => void {
     }
   }
 
-  stops.push(every(2_000, refreshProducts), every(3_000, refreshMyOrders));
+  stops.push(every(2_000, refreshProducts));
+  if (buyer) {
+    stops.push(every(3_000, refreshMyOrders));
+    void cart.refresh().catch(() => undefined);
+  }
   return () => stops.forEach((stop) => stop());
 }
 
