@@ -56,6 +56,7 @@ export function createReconcileActivities(deps: ReconcileDeps) {
     /** One page of the catalogue: every drift found on a quiet product is repaired and logged (product, before, after). */
     async repairDrift(input: { afterId: number; limit: number }): Promise<DriftPage> {
       const page = await repairDriftPage(orm, inventory, input);
+      for (const productId of page.rebuilt) log.warn('lost availability rebuilt from MySQL', { productId });
       for (const repair of page.repairs) log.warn('availability drift repaired', { ...repair });
       for (const product of page.leftAlone) log.warn('availability differs from MySQL; left alone this run', { ...product });
       return page;

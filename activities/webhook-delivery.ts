@@ -2,8 +2,12 @@
  * One attempt at a webhook delivery: POST the stored event, signed per Standard Webhooks (webhook-id,
  * webhook-timestamp, webhook-signature: HMAC-SHA256 with the endpoint's whsec_ secret, and with the previous one
  * too while a rotation's grace lasts). A 2xx answer marks the delivery DELIVERED; anything else is recorded and
- * thrown, so Temporal retries with backoff. Redirects are not followed. Every connection goes through the SSRF
- * guard's DNS lookup.
+ * thrown, so Temporal retries with backoff. Redirects are not followed. Before every connection the SSRF guard
+ * checks the addresses of the URL's host (IP literals included) against this process's WEBHOOK_ALLOWED_HOSTS, and
+ * the connection goes to those addresses only.
+ *
+ * The delivery log is read by admins, who should learn whether an endpoint answers, not which ports of which hosts
+ * are open: a connection that is refused, times out or fails in any other way is recorded as "endpoint unreachable".
  */
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -13,10 +17,10 @@ import { ApplicationFailure } from '@temporalio/common';
 import { Webhook } from 'standardwebhooks';
 import type { DeliveryOutcome } from '../webhooks/delivery-types';
 import { closeDelivery, loadDeliveryTarget, recordAttempt } from '../webhooks/store';
-import { guardedLookup } from '../webhooks/url-guard';
+import { deliverableAddresses, deliveryLookup, ForbiddenWebhookTarget } from '../webhooks/url-guard';
 
 export interface WebhookActivityOptions {
-  /** Hosts the SSRF guard lets through by name (WEBHOOK_ALLOWED_HOSTS). */
+  /** Hosts the SSRF guard lets through by name (WEBHOOK_ALLOWED_HOSTS of the delivering process). */
   allowedHosts: ReadonlySet<string>;
   /** Per request; below the attempt's start-to-close timeout. */
   requestTimeoutMs?: number;
@@ -25,7 +29,7 @@ export interface WebhookActivityOptions {
 export type WebhookActivities = ReturnType<typeof createWebhookActivities>;
 
 export function createWebhookActivities(orm: MikroORM, options: WebhookActivityOptions) {
-  const lookup = guardedLookup(options.allowedHosts);
+  const { allowedHosts } = options;
   return {
     async deliverWebhook({ eventId, endpointId }: { eventId: string; endpointId: string }): Promise<DeliveryOutcome> {
       const target = await loadDeliveryTarget(orm, eventId, endpointId);
@@ -49,9 +53,9 @@ export function createWebhookActivities(orm: MikroORM, options: WebhookActivityO
       let statusCode: number | null = null;
       let error: string | null = null;
       try {
-        statusCode = await post(target.url, headers, target.payload, { lookup, timeoutMs: options.requestTimeoutMs ?? 10_000 });
+        statusCode = await post(new URL(target.url), headers, target.payload, { allowedHosts, timeoutMs: options.requestTimeoutMs ?? 10_000 });
       } catch (failure) {
-        error = (failure as Error).message || String(failure);
+        error = failure instanceof ForbiddenWebhookTarget ? ENDPOINT_NOT_ALLOWED : ENDPOINT_UNREACHABLE;
       }
       const delivered = statusCode !== null && statusCode >= 200 && statusCode < 300;
       await recordAttempt(orm, { eventId, endpointId, attempt, statusCode, error, durationMs: Date.now() - started }, delivered);
@@ -65,14 +69,19 @@ export function createWebhookActivities(orm: MikroORM, options: WebhookActivityO
   };
 }
 
-/** POSTs and resolves with the status code once the answer (bounded) is read; no redirect is followed. */
-function post(
-  url: string,
+/** What the delivery log says of an attempt that got no answer, whatever the socket's error was. */
+export const ENDPOINT_UNREACHABLE = 'endpoint unreachable';
+/** What it says of an attempt the SSRF guard stopped before connecting. */
+export const ENDPOINT_NOT_ALLOWED = 'endpoint address not allowed';
+
+/** POSTs, once the guard has passed the addresses, and resolves with the status code once the answer (bounded) is read; no redirect is followed. */
+async function post(
+  target: URL,
   headers: Record<string, string>,
   body: string,
-  { lookup, timeoutMs }: { lookup: ReturnType<typeof guardedLookup>; timeoutMs: number },
+  { allowedHosts, timeoutMs }: { allowedHosts: ReadonlySet<string>; timeoutMs: number },
 ): Promise<number> {
-  const target = new URL(url);
+  const lookup = deliveryLookup(await deliverableAddresses(target, allowedHosts));
   const request = target.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
     const outgoing = request(

@@ -16,7 +16,7 @@ const RESPAWN_DELAY_MS = { first: 250, max: 10_000 };
  * API_SHUTDOWN_TIMEOUT, and past that (plus a second for the exits to arrive) the primary kills what is left and
  * exits 1.
  */
-export async function runPrimary(config: Pick<Config, 'API_PROCESSES' | 'API_SHUTDOWN_TIMEOUT' | 'METRICS_PORT'>, logger: Logger): Promise<void> {
+export async function runPrimary(config: Pick<Config, 'API_PROCESSES' | 'API_SHUTDOWN_TIMEOUT' | 'METRICS_PORT' | 'METRICS_HOST'>, logger: Logger): Promise<void> {
   let stopping = false;
   let failedStop = false;
   const forkedAt = new Map<Worker, number>();
@@ -51,7 +51,7 @@ export async function runPrimary(config: Pick<Config, 'API_PROCESSES' | 'API_SHU
   // however many processes run, as with one process.
   if (config.METRICS_PORT !== 'off') {
     const aggregated = new AggregatorRegistry();
-    await serveMetricsIfFree(config.METRICS_PORT, [() => aggregated.clusterMetrics()], logger, 'API');
+    await serveMetricsIfFree({ port: config.METRICS_PORT, host: config.METRICS_HOST }, [() => aggregated.clusterMetrics()], logger, 'API');
   }
 
   const stop = (signal: NodeJS.Signals) => {

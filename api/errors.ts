@@ -3,17 +3,11 @@ import { ConnectionException, DeadlockException, DriverException, LockWaitTimeou
 import { ServiceError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { MaxRetriesPerRequestError } from 'ioredis/built/errors';
 import type { Logger } from 'pino';
-import { ProductNotFoundError, SkuTakenError, StockLimitError } from '../db/catalogue';
-import {
-  OrderNotCancellableError,
-  OrderNotFoundError,
-  OrderNotPayableError,
-  PaymentDeclinedError,
-  PaymentUnavailableError,
-  TemporalDeadlineError,
-} from '../temporal/order-errors';
+import { ProductNotFoundError, RestockKeyReusedError, SkuTakenError, StockLimitError } from '../db/catalogue';
+import { OrderNotFoundError, OrderRefusal, REFUSAL_PROBLEMS, TemporalDeadlineError } from '../temporal/order-errors';
+import { ForbiddenWebhookTarget } from '../webhooks/url-guard';
 import { PROBLEM_CODE } from '../telemetry/request-telemetry';
-import { Problem } from './problem';
+import { Problem, type ProblemAnswer } from './problem';
 import { problemTypeOf, statusOf, STATUS_TITLES } from './problem-codes';
 
 type ErrorClass<E> = abstract new (...args: never[]) => E;
@@ -24,16 +18,21 @@ const mapping =
   (error) =>
     error instanceof type ? toProblem(error) : undefined;
 
-/** The domain's errors, each with the one problem the API answers it with. Every route that can meet one names it by `path.id`. */
+/**
+ * The domain's errors, each with the one problem the API answers it with; routes throw them and never map them.
+ * The `field` named is the one of the only route that can meet the error.
+ */
 const DOMAIN_ERRORS: Mapping[] = [
   mapping(SkuTakenError, (error) => new Problem('SKU_TAKEN', error.message, { field: 'body.sku' })),
   mapping(ProductNotFoundError, (error) => new Problem('PRODUCT_NOT_FOUND', error.message, { field: 'path.id' })),
   mapping(StockLimitError, (error) => new Problem('STOCK_LIMIT_EXCEEDED', error.message, { field: 'body.quantity', maxStock: error.maxStock })),
   mapping(OrderNotFoundError, (error) => new Problem('ORDER_NOT_FOUND', error.message, { field: 'path.id' })),
-  mapping(OrderNotPayableError, (error) => new Problem('ORDER_NOT_PAYABLE', error.message)),
-  mapping(OrderNotCancellableError, (error) => new Problem('ORDER_NOT_CANCELLABLE', error.message)),
-  mapping(PaymentDeclinedError, (error) => new Problem('PAYMENT_DECLINED', error.message, { declineCode: error.declineCode, field: 'body.paymentToken' })),
-  mapping(PaymentUnavailableError, (error) => new Problem('PAYMENT_PROVIDER_UNAVAILABLE', error.message)),
+  mapping(RestockKeyReusedError, () => new Problem('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used for a restock of another quantity', { field: 'header.Idempotency-Key' })),
+  mapping(ForbiddenWebhookTarget, (error) => new Problem('VALIDATION_FAILED', `body.url ${error.message}`, { field: 'body.url', errors: [{ field: 'body.url', reason: error.message }] })),
+  mapping(OrderRefusal, (error) => {
+    const { code, field, detail } = REFUSAL_PROBLEMS[error.type];
+    return new Problem(code, detail ?? error.message, field === undefined ? {} : { field });
+  }),
   // The call may still take effect: the client retries (with the same Idempotency-Key for a placement).
   mapping(TemporalDeadlineError, () => new Problem('SERVICE_UNAVAILABLE', 'the order service did not answer in time; try again shortly', {}, { 'Retry-After': RETRY_AFTER_SECONDS })),
 ];
@@ -88,9 +87,6 @@ function toProblem(error: unknown, logger: Logger, where: { method: string; path
 export function problemHandler(logger: Logger): ErrorRequestHandler {
   return (error, req, res, _next) => sendProblem(req, res, toProblem(error, logger, { method: req.method, path: req.path }));
 }
-
-/** What a problem answer is made of: a Problem, or the same fields without an Error (for an expected refusal). */
-export type ProblemAnswer = Pick<Problem, 'code' | 'message' | 'extensions' | 'headers'>;
 
 /**
  * Answers application/problem+json; the status is the code's (problem-codes.ts). Written straight to the response

@@ -5,6 +5,9 @@ import { statusOf, type ProblemCode } from './problem-codes';
  * (RFC 9457) with its stable `code`; its status comes from the code's one definition in problem-codes.ts.
  * Errors of the domain (catalogue, orders, payments) stay domain errors: api/errors.ts maps them.
  */
+/** What a problem answer is made of: a Problem, or the same fields without an Error (for an expected refusal). */
+export type ProblemAnswer = Pick<Problem, 'code' | 'message' | 'extensions' | 'headers'>;
+
 export class Problem extends Error {
   readonly status: number;
 
@@ -18,5 +21,10 @@ export class Problem extends Error {
   ) {
     super(message);
     this.status = statusOf(code);
+  }
+
+  /** An answer built without an Error (an expected refusal, see api/errors.ts) as a Problem to throw. */
+  static from({ code, message, extensions, headers }: ProblemAnswer): Problem {
+    return new Problem(code, message, extensions, headers);
   }
 }

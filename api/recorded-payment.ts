@@ -1,7 +1,8 @@
 import type { MikroORM } from '@mikro-orm/core';
 import { finishAttempt, startAttempt, type AttemptOutcome } from '../db/payment-attempts';
 import type { OrderClient } from '../temporal/order-client';
-import { OrderNotPayableError, PaymentDeclinedError, PaymentUnavailableError } from '../temporal/order-errors';
+import { OrderRefusal } from '../temporal/order-errors';
+import { ORDER_NOT_CANCELLABLE, ORDER_NOT_PAYABLE, PAYMENT_DECLINED, PAYMENT_PROVIDER_UNAVAILABLE, type UpdateRefusal } from '../workflows/failures';
 import type { OrderView } from '../workflows/order-types';
 import type { Caller } from './auth/roles';
 import { Problem } from './problem';
@@ -29,18 +30,21 @@ export async function payRecorded(
   } catch (error) {
     const [outcome, reason] = outcomeOf(error);
     await finishAttempt(orm, attempt.id, outcome, reason);
-    if (error instanceof PaymentDeclinedError) {
-      throw new Problem('PAYMENT_DECLINED', 'the payment was declined; the order stays reserved: pay with another method', { field: 'body.paymentToken' });
-    }
     throw error;
   }
   await finishAttempt(orm, attempt.id, order.status === 'CONFIRMED' ? 'CONFIRMED' : 'FAILED', order.failureReason);
   return order;
 }
 
+/** How a refused attempt is recorded; a cancel refusal never answers a payment, but the table is total. */
+const ATTEMPT_OUTCOMES: Readonly<Record<UpdateRefusal, AttemptOutcome>> = {
+  [PAYMENT_DECLINED]: 'DECLINED',
+  [ORDER_NOT_PAYABLE]: 'NOT_PAYABLE',
+  [ORDER_NOT_CANCELLABLE]: 'NOT_PAYABLE',
+  [PAYMENT_PROVIDER_UNAVAILABLE]: 'UNAVAILABLE',
+};
+
 function outcomeOf(error: unknown): [AttemptOutcome, string] {
-  if (error instanceof PaymentDeclinedError) return ['DECLINED', error.declineCode];
-  if (error instanceof OrderNotPayableError) return ['NOT_PAYABLE', error.message];
-  if (error instanceof PaymentUnavailableError) return ['UNAVAILABLE', error.message];
+  if (error instanceof OrderRefusal) return [ATTEMPT_OUTCOMES[error.type], error.declineCode ?? error.message];
   return ['ERROR', error instanceof Error ? error.message : String(error)];
 }

@@ -1,11 +1,11 @@
 import type { RequestHandler } from 'express';
-import type { AdmissionResult } from '../inventory/inventory';
 import type { SoldOutFlags } from '../inventory/sold-out-flags';
 import { permits } from './auth/middleware';
 import { ROUTE_POLICY } from './auth/policy';
 import type { Caller } from './auth/roles';
-import { sendProblem, type ProblemAnswer } from './errors';
-import { newOrderSchema, type NewOrder } from './validation';
+import { sendProblem } from './errors';
+import { outOfStockAnswer } from './out-of-stock';
+import { newOrderSchema } from './validation';
 
 /**
  * POST /orders for a product this process already knows is sold out, answered 409 OUT_OF_STOCK before anything else
@@ -33,14 +33,4 @@ export function refuseSoldOutEarly(soldOut: SoldOutFlags): RequestHandler {
     if (!flagged) return next();
     sendProblem(req, res, outOfStockAnswer({ productId: flagged.productId, reason: 'SOLD_OUT' }, order.items));
   };
-}
-
-/** The gate's refusal, from the flag or from Redis, naming the product and the line that asked for it. */
-export function outOfStockAnswer(admission: Pick<Extract<AdmissionResult, { admitted: false }>, 'productId' | 'reason'>, lines: NewOrder['items']): ProblemAnswer {
-  const lineIndex = lines.findIndex((line) => line.productId === admission.productId);
-  const message =
-    admission.reason === 'SOLD_OUT'
-      ? `product ${admission.productId} does not have enough stock left`
-      : `every unit of product ${admission.productId} left is being reserved by buyers ahead; units may come back if they do not pay`;
-  return { code: 'OUT_OF_STOCK', message, extensions: { productId: admission.productId, field: `body.items.${lineIndex}.quantity` }, headers: {} };
 }

@@ -4,6 +4,7 @@ import { MAX_LINES_PER_ORDER, MAX_PRICE_CENTS, MAX_PRODUCT_ID, MAX_STOCK_PER_REQ
 import { ORDER_STATUSES } from '../workflows/order-types';
 import { parseDuration } from '../config';
 import { ROLES } from './auth/roles';
+import { subjectSchema } from './auth/subject';
 import { pageQuery } from './pagination';
 import { WEBHOOK_EVENT_TYPES } from '../webhooks/events';
 import { Problem } from './problem';
@@ -23,7 +24,7 @@ export const restockSchema = z.strictObject({
 
 export const newOrderSchema = z.strictObject({
   /** Optional: the customer is the caller's token `sub`; a customerId that differs is refused (403). */
-  customerId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,63}$/, 'must be 1–64 letters, digits or ._:@-').optional(),
+  customerId: subjectSchema.optional(),
   items: z
     .array(
       z.strictObject({
@@ -75,7 +76,7 @@ export const invariantCheckBodySchema = z.strictObject({ ordersSince: durationSe
 /** POST /auth/local-sign-in. */
 export const signInSchema = z.strictObject({
   /** The caller's id: a buyer's customer id, or a staff member's name. */
-  sub: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,63}$/, 'must be 1–64 letters, digits or ._:@-'),
+  sub: subjectSchema,
   roles: z.array(z.enum(ROLES)).min(1).max(ROLES.length),
 });
 
@@ -91,7 +92,7 @@ export const orderIdSchema = z.string().regex(/^ord_[A-Za-z0-9_-]{1,60}$/, 'is n
 export const idempotencyKeySchema = z.string().regex(/^[\x21-\x7e]{1,255}$/, 'must be 1–255 visible ASCII characters');
 
 export const orderListQuerySchema = z.strictObject({
-  customerId: z.string().max(64).optional(),
+  customerId: subjectSchema.optional(),
   status: z.enum(ORDER_STATUSES).optional(),
   ...pageQuery,
 });

@@ -17,6 +17,7 @@ import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { Client, Connection } from '@temporalio/client';
 import { signToken } from '../api/auth/sign-token';
+import { LOCAL_TOKEN_CLAIMS } from '../config/auth';
 import { applyLocalSecrets } from '../scripts/local-secrets';
 import { dataConverterFor } from '../temporal/codec';
 import { containerCpuSnapshot } from './container-cpu';
@@ -88,7 +89,7 @@ async function main(): Promise<void> {
   const temporal = new Client({ connection, namespace: TEMPORAL.namespace, dataConverter: dataConverterFor() });
   const baseline = await startNoopBaseline(temporal, TEMPORAL);
   try {
-    const admin = { authorization: `Bearer ${await signToken(secret, { sub: 'bench-admin', roles: ['admin'] })}` };
+    const admin = { authorization: `Bearer ${await signToken(secret, { sub: 'bench-admin', roles: ['admin'], ...LOCAL_TOKEN_CLAIMS })}` };
     const created = await api.request('POST', '/products', { sku: `bench-ctr-${runId}`, name: 'Container bench product', priceCents: 500, stock: 100_000 }, admin);
     if (created.status !== 201) throw new Error(`product: ${created.status} ${created.body}`);
     const productId = JSON.parse(created.body).id as number;
@@ -96,7 +97,7 @@ async function main(): Promise<void> {
     let orderSeq = 0;
     let firstOrderId = '';
     const saga: Saga = async () => {
-      const buyer = { authorization: `Bearer ${await signToken(secret, { sub: `cus_bench_${runId}_${++orderSeq}`, roles: ['customer'] })}` };
+      const buyer = { authorization: `Bearer ${await signToken(secret, { sub: `cus_bench_${runId}_${++orderSeq}`, roles: ['customer'], ...LOCAL_TOKEN_CLAIMS })}` };
       const placed = await api.request('POST', '/orders', { items: [{ productId, quantity: 1 }] }, buyer);
       if (placed.status !== 201) throw new Error(`place ${placed.status}: ${placed.body.slice(0, 200)}`);
       const orderId = JSON.parse(placed.body).id as string;

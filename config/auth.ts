@@ -24,9 +24,26 @@ const schema = z
   .refine((env) => env.AUTH_JWT_SECRET !== undefined || env.ORDER_ID_SECRET !== undefined, {
     message: 'set ORDER_ID_SECRET when keys come from AUTH_JWKS_URL alone',
     path: ['ORDER_ID_SECRET'],
+  })
+  // An identity provider signs tokens for many applications with the same keys: without an expected issuer and
+  // audience, a token it issued for any of them would be accepted here.
+  .refine((env) => env.AUTH_JWKS_URL === undefined || env.AUTH_ISSUER !== undefined, {
+    message: 'set AUTH_ISSUER (the provider\'s `iss`) when keys come from AUTH_JWKS_URL',
+    path: ['AUTH_ISSUER'],
+  })
+  .refine((env) => env.AUTH_JWKS_URL === undefined || env.AUTH_AUDIENCE !== undefined, {
+    message: 'set AUTH_AUDIENCE (this API\'s `aud`) when keys come from AUTH_JWKS_URL',
+    path: ['AUTH_AUDIENCE'],
   });
 
 export type AuthConfig = z.infer<typeof schema>;
+
+/**
+ * The issuer and audience compose.yaml and deploy/k8s set for HS256 tokens (AUTH_ISSUER, AUTH_AUDIENCE), which
+ * `npm run token` and the container tests sign with unless told otherwise. An API that checks neither (`npm start`)
+ * accepts them too.
+ */
+export const LOCAL_TOKEN_CLAIMS = { issuer: 'order-saga-local', audience: 'order-saga-api' } as const;
 
 export function loadAuthConfig(env: NodeJS.ProcessEnv = process.env): AuthConfig {
   const parsed = schema.safeParse(env);

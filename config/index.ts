@@ -62,6 +62,12 @@ const schema = z.object({
   /** Prometheus endpoints (GET /metrics) of the API and of each worker; `off` serves none. */
   METRICS_PORT: metricsPort.default(9464),
   WORKER_METRICS_PORT: metricsPort.default(9465),
+  /**
+   * Where both metrics ports listen. Stock and sales figures are for operators, and are served without
+   * authentication: loopback by default (`npm start`); 0.0.0.0 in a container (the Dockerfile sets it), where the
+   * network policy (deploy/k8s/network-policy.yaml) or the compose network keeps them from the outside.
+   */
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   /** Buyers are e-mailed through this SMTP server when set; without it each notification is a log line. */
   SMTP_URL: z
     .url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' })

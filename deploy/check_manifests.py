@@ -38,6 +38,11 @@ hpa = by_kind.get("HorizontalPodAutoscaler", {}).get("worker", {})
 metric = (hpa.get("spec", {}).get("metrics") or [{}])[0].get("external", {}).get("metric", {})
 check("worker autoscaling on the orders task queue's backlog", hpa.get("spec", {}).get("scaleTargetRef", {}).get("name") == "worker"
       and metric.get("selector", {}).get("matchLabels", {}).get("task_queue") == "orders", metric.get("name", ""))
+rules = [rule for policy in by_kind.get("NetworkPolicy", {}).values() if policy["spec"].get("podSelector") == {} for rule in policy["spec"].get("ingress", [])]
+metrics_rules = [rule for rule in rules if {9464, 9465} & {port.get("port") for port in rule.get("ports", [])}]
+check("metrics ports (9464, 9465) open to the monitoring namespace only",
+      bool(metrics_rules) and all(rule.get("from") and all("namespaceSelector" in peer and "podSelector" not in peer for peer in rule["from"]) for rule in metrics_rules)
+      and all(rule.get("ports") for rule in rules))
 check("every resource in the order-saga namespace", all(doc["metadata"].get("namespace") == "order-saga" for doc in docs if doc["kind"] != "Namespace"))
 
 failed = results.count(False)

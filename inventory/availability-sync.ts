@@ -30,6 +30,23 @@ export async function resyncAvailability(orm: MikroORM, inventory: Inventory, pr
   return inventory.available(productId);
 }
 
+/**
+ * A product's availability as Redis holds it, rebuilt from MySQL first when Redis has lost it: a product nobody orders
+ * after a flush would otherwise read `null` until its next reservation. Null only for a product that does not exist.
+ */
+export async function availabilityOf(orm: MikroORM, inventory: Inventory, productId: number): Promise<number | null> {
+  const available = await inventory.available(productId);
+  if (available !== null) return available;
+  await rebuildAvailability(orm, inventory, productId);
+  return inventory.available(productId);
+}
+
+/** availabilityOf for a page of products: one MGET, then a rebuild of each product whose count Redis has lost. */
+export async function availabilityOfMany(orm: MikroORM, inventory: Inventory, productIds: number[]): Promise<Array<number | null>> {
+  const available = await inventory.availableMany(productIds);
+  return Promise.all(available.map((count, index) => (count !== null ? count : availabilityOf(orm, inventory, productIds[index]!))));
+}
+
 /** At start-up: every product whose availability is missing gets it rebuilt. Returns the ids rebuilt. */
 export async function loadMissingAvailability(orm: MikroORM, inventory: Inventory): Promise<number[]> {
   const products = await listProducts(orm);

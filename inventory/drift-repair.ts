@@ -6,7 +6,7 @@
  */
 import type { MikroORM } from '@mikro-orm/core';
 import { ordersLeftHolding, readQuiet, readStockPage, type QuietReading } from '../db/reconcile-queries';
-import { resyncAvailability } from './availability-sync';
+import { rebuildAvailability, resyncAvailability } from './availability-sync';
 import type { Inventory } from './inventory';
 
 /** One repair: the product, MySQL's stock, Redis's count before and after. */
@@ -28,8 +28,10 @@ export interface DriftPage {
   checked: number;
   /** Products with an order in flight: not compared (their count moves; the saga keeps it). */
   inFlight: number;
-  /** Products whose availability is not loaded: the next reservation rebuilds it from MySQL. */
+  /** Products whose availability Redis had lost (a flush): each is rebuilt from MySQL here, by the flush rule. */
   notLoaded: number;
+  /** Of those, the ones rebuilt (a product deleted meanwhile is not). */
+  rebuilt: number[];
   repairs: DriftRepair[];
   leftAlone: DriftLeftAlone[];
   /** The id to continue after, or null when this was the last page. */
@@ -45,10 +47,14 @@ export interface DriftPage {
 export async function repairDriftPage(orm: MikroORM, inventory: Inventory, { afterId, limit }: { afterId: number; limit: number }): Promise<DriftPage> {
   const page = await readStockPage(orm, { afterId, limit });
   const available = await inventory.availableMany(page.products.map((product) => product.id));
-  const result: DriftPage = { checked: page.products.length, inFlight: 0, notLoaded: 0, repairs: [], leftAlone: [], nextAfterId: null };
+  const result: DriftPage = { checked: page.products.length, inFlight: 0, notLoaded: 0, rebuilt: [], repairs: [], leftAlone: [], nextAfterId: null };
   for (const [index, product] of page.products.entries()) {
-    if (page.inFlight.has(product.id)) result.inFlight += 1;
-    else if (available[index] === null) result.notLoaded += 1;
+    if (available[index] === null) {
+      // The same rebuild a reservation makes after a flush (epoch-checked, holds of open orders recreated), so it is
+      // safe with orders in flight; without it, a product nobody orders would show no availability at rest.
+      result.notLoaded += 1;
+      if (await rebuildAvailability(orm, inventory, product.id)) result.rebuilt.push(product.id);
+    } else if (page.inFlight.has(product.id)) result.inFlight += 1;
     else if (available[index] !== product.stock) {
       const outcome = await repairIfDrifted(orm, inventory, product.id);
       if (outcome && 'reason' in outcome) result.leftAlone.push(outcome);

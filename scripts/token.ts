@@ -1,12 +1,12 @@
 import { parseArgs } from 'node:util';
 import { signToken } from '../api/auth/sign-token';
 import { ROLES, type Role } from '../api/auth/roles';
-import { loadAuthConfig } from '../config/auth';
+import { LOCAL_TOKEN_CLAIMS, loadAuthConfig } from '../config/auth';
 import { applyLocalSecrets } from './local-secrets';
 
 /**
  * `npm run --silent token -- --role customer --sub cus_42`: prints a bearer token signed with AUTH_JWT_SECRET (or
- * the local secret `npm start` uses), carrying AUTH_ISSUER and AUTH_AUDIENCE when they are set.
+ * the local secret `npm start` uses), carrying AUTH_ISSUER and AUTH_AUDIENCE, or the ones compose and k8s set.
  * --role may be repeated (or comma-separated); --ttl is in seconds (default 3600).
  */
 async function main(): Promise<void> {
@@ -32,8 +32,8 @@ async function main(): Promise<void> {
     sub: values.sub ?? `staff-${roles[0]}`,
     roles: roles as Role[],
     ttlSeconds,
-    issuer: config.AUTH_ISSUER,
-    audience: config.AUTH_AUDIENCE,
+    issuer: config.AUTH_ISSUER ?? LOCAL_TOKEN_CLAIMS.issuer,
+    audience: config.AUTH_AUDIENCE ?? LOCAL_TOKEN_CLAIMS.audience,
     ...(values.email !== undefined ? { email: values.email } : {}),
   });
   process.stdout.write(`${token}\n`);

@@ -13,7 +13,7 @@ import { registerStockGauges } from './stock-gauges';
  * process of several, api/cluster.ts) the registry goes to that instead, and the primary serves the port.
  */
 export async function serveApiMetrics(
-  config: Pick<Config, 'METRICS_PORT' | 'RESERVATION_TTL'>,
+  config: Pick<Config, 'METRICS_PORT' | 'METRICS_HOST' | 'RESERVATION_TTL'>,
   stores: { orm: MikroORM; inventory: Inventory },
   logger: Logger,
   offer?: (registry: Registry) => void,
@@ -23,6 +23,6 @@ export async function serveApiMetrics(
   registerStockGauges(metrics.registry, stores);
   registerOpenOrderGauges(metrics.registry, { orm: stores.orm, holdMs: config.RESERVATION_TTL });
   if (offer) offer(metrics.registry);
-  else await serveMetricsIfFree(config.METRICS_PORT, [() => metrics.registry.metrics()], logger, 'API');
+  else await serveMetricsIfFree({ port: config.METRICS_PORT, host: config.METRICS_HOST }, [() => metrics.registry.metrics()], logger, 'API');
   return metrics;
 }

@@ -1,5 +1,6 @@
 import type { AdmissionResult, Inventory } from '../inventory/inventory';
 import type { OrderClient } from '../temporal/order-client';
+import { OrderRefusal } from '../temporal/order-errors';
 import type { ApiMetrics } from './api-metrics';
 
 /**
@@ -31,8 +32,8 @@ export function meteredOrderClient(orders: OrderClient, metrics: ApiMetrics): Or
         end({ outcome: 'ok' });
         return result;
       } catch (error) {
-        // Class names of the order errors (OrderNotPayableError, ...) or the SDK's: a small, fixed set.
-        end({ outcome: (error as Error)?.constructor?.name ?? 'Error' });
+        // The failure type of a refusal (PaymentDeclined, ...), else the error's class name (the SDK's): a small, fixed set.
+        end({ outcome: error instanceof OrderRefusal ? error.type : ((error as Error)?.constructor?.name ?? 'Error') });
         throw error;
       }
     };

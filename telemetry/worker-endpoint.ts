@@ -34,7 +34,7 @@ export interface WorkerMetrics {
  * metrics, which Core's own exporter serves on a loopback port that WORKER_METRICS_PORT reads through on each scrape.
  * Undefined when WORKER_METRICS_PORT=off.
  */
-export async function workerMetrics(config: Pick<Config, 'WORKER_METRICS_PORT'>, logger: Logger): Promise<WorkerMetrics | undefined> {
+export async function workerMetrics(config: Pick<Config, 'WORKER_METRICS_PORT' | 'METRICS_HOST'>, logger: Logger): Promise<WorkerMetrics | undefined> {
   if (config.WORKER_METRICS_PORT === 'off') return undefined;
   const port = config.WORKER_METRICS_PORT;
   const coreUrl = `http://127.0.0.1:${await freeLoopbackPort()}/metrics`;
@@ -64,6 +64,6 @@ export async function workerMetrics(config: Pick<Config, 'WORKER_METRICS_PORT'>,
       interceptors: { workflowModules: [require.resolve('./workflow-interceptors')] },
     },
     saga,
-    serve: () => serveMetricsIfFree(port, [() => saga.registry.metrics(), coreMetrics], logger, 'worker'),
+    serve: () => serveMetricsIfFree({ port, host: config.METRICS_HOST }, [() => saga.registry.metrics(), coreMetrics], logger, 'worker'),
   };
 }

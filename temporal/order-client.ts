@@ -7,19 +7,12 @@ import {
   WorkflowUpdateFailedError,
   type Client,
 } from '@temporalio/client';
-import { applicationFailureOf, ORDER_NOT_CANCELLABLE, ORDER_NOT_PAYABLE, PAYMENT_DECLINED, PAYMENT_UNAVAILABLE } from '../workflows/failures';
+import { applicationFailureOf, isUpdateRefusal, ORDER_NOT_CANCELLABLE, ORDER_NOT_PAYABLE, PAYMENT_DECLINED } from '../workflows/failures';
 import { cancelOrderUpdate, getOrderQuery, payOrderUpdate, placeOrderUpdate } from '../workflows/messages';
 import { DEFAULT_CAPTURE_RETRY_WINDOW_MS, type OrderInput, type OrderView } from '../workflows/order-types';
 import type { orderWorkflow } from '../workflows';
 import { customerIdKey, ORDER_TASK_QUEUE, orderStatusKey, orderWorkflowId } from './names';
-import {
-  OrderNotCancellableError,
-  OrderNotFoundError,
-  OrderNotPayableError,
-  PaymentDeclinedError,
-  PaymentUnavailableError,
-  TemporalDeadlineError,
-} from './order-errors';
+import { OrderNotFoundError, OrderRefusal, TemporalDeadlineError } from './order-errors';
 
 /** Settings of the deployment that every order's workflow gets with its input. */
 export interface OrderSettings {
@@ -75,7 +68,7 @@ export class OrderClient {
     try {
       return await this.withDeadline(() => this.handle(orderId).executeUpdate(payOrderUpdate, { args: [{ paymentToken }], ...(updateId === undefined ? {} : { updateId }) }));
     } catch (error) {
-      throw await this.translate(error, orderId, () => new OrderNotPayableError(`order ${orderId} is finished and cannot be paid`));
+      throw await this.translate(error, orderId, () => new OrderRefusal(ORDER_NOT_PAYABLE, `order ${orderId} is finished and cannot be paid`));
     }
   }
 
@@ -83,7 +76,7 @@ export class OrderClient {
     try {
       return await this.withDeadline(() => this.handle(orderId).executeUpdate(cancelOrderUpdate));
     } catch (error) {
-      throw await this.translate(error, orderId, () => new OrderNotCancellableError(`order ${orderId} is finished and cannot be cancelled`));
+      throw await this.translate(error, orderId, () => new OrderRefusal(ORDER_NOT_CANCELLABLE, `order ${orderId} is finished and cannot be cancelled`));
     }
   }
 
@@ -149,18 +142,9 @@ export class OrderClient {
     }
     if (!(error instanceof WorkflowUpdateFailedError)) return error;
     const failure = applicationFailureOf(error.cause);
-    switch (failure?.type) {
-      case ORDER_NOT_PAYABLE:
-        return new OrderNotPayableError(failure.message);
-      case ORDER_NOT_CANCELLABLE:
-        return new OrderNotCancellableError(failure.message);
-      case PAYMENT_DECLINED:
-        return new PaymentDeclinedError(String(failure.details?.[0] ?? 'card_declined'), failure.message);
-      case PAYMENT_UNAVAILABLE:
-        return new PaymentUnavailableError(failure.message);
-      default:
-        return error;
-    }
+    if (!failure || !isUpdateRefusal(failure.type)) return error;
+    const declineCode = failure.type === PAYMENT_DECLINED ? String(failure.details?.[0] ?? 'card_declined') : undefined;
+    return new OrderRefusal(failure.type, failure.message, declineCode);
   }
 
   private async exists(orderId: string): Promise<boolean> {

@@ -1,52 +1,29 @@
 /**
- * SSRF guard for webhook URLs: a registered URL must not lead the service to its own network (private, loopback,
- * link-local, carrier-grade NAT, multicast or reserved addresses, IPv4 or IPv6), unless WEBHOOK_ALLOWED_HOSTS names
- * its host. Checked when the endpoint is registered (every address the name resolves to) and again at every
- * delivery, inside the connection's own DNS lookup, so a name re-pointed after registration (DNS rebinding) is
- * refused too.
+ * SSRF guard for webhook URLs: a registered URL must not lead the service to its own network, unless
+ * WEBHOOK_ALLOWED_HOSTS (read by the process that checks) names its host. One check, run when the endpoint is
+ * registered and again before every delivery: the host is resolved (an IP literal is its own only address), every
+ * address is judged, and the delivery then connects to exactly the addresses judged (deliveryLookup), so neither an
+ * IP literal (Node skips `lookup` for those) nor a name re-pointed after the check (DNS rebinding) gets past it.
+ *
+ * Addresses are classified by ipaddr.js, not by hand: only global unicast passes. Refused are, among others, private,
+ * loopback, link-local, carrier-grade NAT, multicast, broadcast, reserved and documentation ranges; IPv6 unique-local,
+ * site-local, discard, Teredo, 6to4 and NAT64 (64:ff9b::/96, 64:ff9b:1::/48), which can carry an IPv4 address
+ * inside; IPv4-mapped (::ffff:a.b.c.d) is judged as the IPv4 address it maps; and IPv6 outside 2000::/3, the only
+ * block assigned for global unicast, which refuses IPv4-compatible (::a.b.c.d) and unassigned space.
  */
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
 
-const forbidden = new BlockList();
-for (const [network, prefix] of [
-  ['0.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.0.0.0', 24],
-  ['192.0.2.0', 24],
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15],
-  ['198.51.100.0', 24],
-  ['203.0.113.0', 24],
-  ['224.0.0.0', 4],
-  ['240.0.0.0', 4],
-] as const) {
-  forbidden.addSubnet(network, prefix, 'ipv4');
-}
-for (const [network, prefix] of [
-  ['::', 128],
-  ['::1', 128],
-  ['64:ff9b::', 96],
-  ['100::', 64],
-  ['2001:db8::', 32],
-  ['fc00::', 7],
-  ['fe80::', 10],
-  ['ff00::', 8],
-] as const) {
-  forbidden.addSubnet(network, prefix, 'ipv6');
-}
+const GLOBAL_UNICAST_IPV6 = ipaddr.parseCIDR('2000::/3');
 
-/** True for an address a webhook must not reach; IPv4-mapped IPv6 (::ffff:10.0.0.1) is judged as the IPv4 inside. */
+/** True for an address a webhook must not reach (anything that is not a global unicast address, or not an address). */
 export function isForbiddenAddress(address: string): boolean {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped) return isForbiddenAddress(mapped[1]);
-  const family = isIP(address);
-  if (family === 0) return true;
-  return forbidden.check(address, family === 4 ? 'ipv4' : 'ipv6');
+  if (isIP(address) === 0) return true;
+  // process() turns an IPv4-mapped IPv6 address into the IPv4 address it maps.
+  const parsed = ipaddr.process(address);
+  if (parsed.range() !== 'unicast') return true;
+  return parsed.kind() === 'ipv6' && !parsed.match(GLOBAL_UNICAST_IPV6);
 }
 
 export class ForbiddenWebhookTarget extends Error {
@@ -72,39 +49,41 @@ function resolveAll(host: string): Promise<LookupAddress[]> {
   return new Promise((resolve, reject) => dnsLookup(host, { all: true, verbatim: true }, (error, addresses) => (error ? reject(error) : resolve(addresses))));
 }
 
-/** Resolves the URL's host and refuses it when any address is forbidden and the host is not allowed by name. */
-export async function assertPublicWebhookUrl(url: URL, allowedHosts: ReadonlySet<string>): Promise<void> {
+/**
+ * The addresses a connection to the URL may use: every address its host resolves to (an IP literal: itself), each
+ * one checked unless the allow-list names the host. Throws ForbiddenWebhookTarget otherwise; the message names the
+ * host, never an address, so the answer does not map the service's network for whoever reads it.
+ */
+export async function deliverableAddresses(url: URL, allowedHosts: ReadonlySet<string>): Promise<LookupAddress[]> {
   const host = hostOf(url);
-  if (allowedHosts.has(host)) return;
   let addresses: LookupAddress[];
   try {
     addresses = isIP(host) ? [{ address: host, family: isIP(host) }] : await resolveAll(host);
   } catch {
     throw new ForbiddenWebhookTarget(`host ${host} cannot be resolved`);
   }
-  const bad = addresses.find(({ address }) => isForbiddenAddress(address));
-  if (addresses.length === 0 || bad) {
-    throw new ForbiddenWebhookTarget(`host ${host} resolves to ${bad?.address ?? 'nothing'}, a private, loopback or link-local address`);
+  if (addresses.length === 0) throw new ForbiddenWebhookTarget(`host ${host} cannot be resolved`);
+  if (!allowedHosts.has(host) && addresses.some(({ address }) => isForbiddenAddress(address))) {
+    throw new ForbiddenWebhookTarget(`host ${host} is a private, loopback, link-local or otherwise non-public address`);
   }
+  return addresses;
+}
+
+/** Registration's check: throws ForbiddenWebhookTarget unless every address of the URL's host may be reached. */
+export async function assertPublicWebhookUrl(url: URL, allowedHosts: ReadonlySet<string>): Promise<void> {
+  await deliverableAddresses(url, allowedHosts);
 }
 
 type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
 
 /**
- * A `lookup` for http.request that refuses forbidden addresses at connection time (the address connected to is one
- * it checked), unless the host is allowed by name.
+ * A `lookup` for http.request that answers with the addresses deliverableAddresses checked, and nothing else: the
+ * connection goes where the check looked, while the URL's host name still names the server (Host header, TLS SNI and
+ * certificate check).
  */
-export function guardedLookup(allowedHosts: ReadonlySet<string>) {
-  return (hostname: string, options: { all?: boolean; family?: number | string }, callback: LookupCallback): void => {
-    const host = hostname.toLowerCase().replace(/^\[|\]$/g, '');
-    dnsLookup(host, { all: true, verbatim: true }, (error, addresses) => {
-      if (error) return callback(error, options.all ? [] : '', 0);
-      const bad = addresses.find(({ address }) => isForbiddenAddress(address));
-      if (!allowedHosts.has(host) && (bad || addresses.length === 0)) {
-        return callback(new ForbiddenWebhookTarget(`host ${host} resolves to ${bad?.address ?? 'nothing'}, which webhooks may not reach`), options.all ? [] : '', 0);
-      }
-      if (options.all) return callback(null, addresses);
-      callback(null, addresses[0].address, addresses[0].family);
-    });
+export function deliveryLookup(addresses: LookupAddress[]) {
+  return (_hostname: string, options: { all?: boolean }, callback: LookupCallback): void => {
+    if (options.all) return callback(null, addresses);
+    callback(null, addresses[0].address, addresses[0].family);
   };
 }

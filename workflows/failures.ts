@@ -1,8 +1,10 @@
 /**
  * The order saga's failure types, defined once. Activities throw them as `ApplicationFailure` types, the workflow
- * raises them to update callers and names them as non-retryable, the order client turns them into the API's errors
- * (and the API renders its problem codes from those). Nothing recognises a failure by its message or class name:
- * only by these types. Plain constants and one pure function: safe in workflow code.
+ * raises them to update callers and names them as non-retryable, the order client hands the ones an update is refused
+ * with to the API as an `OrderRefusal` of that type, and the API answers the problem code its one table gives
+ * (temporal/order-errors.ts). Nothing recognises a failure by its message or class name: only by these types. A
+ * constant is named as the problem it becomes; its value is the wire name that running workflows and recorded
+ * histories carry, and never changes. Plain constants and pure functions: safe in workflow code.
  */
 import { ApplicationFailure } from '@temporalio/common';
 
@@ -19,7 +21,7 @@ export const CAPTURE_DECLINED = 'CaptureDeclined';
 /** The provider refused a request for reasons other than the card (a bug, or a state it cannot be in). */
 export const PAYMENT_REQUEST_REJECTED = 'PaymentRequestRejected';
 /** The provider did not answer within the payment step's retries; the buyer may try again. */
-export const PAYMENT_UNAVAILABLE = 'PaymentUnavailable';
+export const PAYMENT_PROVIDER_UNAVAILABLE = 'PaymentUnavailable';
 /** MySQL refused a store step's data (a value out of a column's range, a broken constraint): no retry can fix it. */
 export const STORE_DATA_REJECTED = 'StoreDataRejected';
 /** An update refused: the order is not open for payment (terminal, expired, or another payment is deciding it). */
@@ -34,10 +36,18 @@ export type FailureType =
   | typeof PAYMENT_DECLINED
   | typeof CAPTURE_DECLINED
   | typeof PAYMENT_REQUEST_REJECTED
-  | typeof PAYMENT_UNAVAILABLE
+  | typeof PAYMENT_PROVIDER_UNAVAILABLE
   | typeof STORE_DATA_REJECTED
   | typeof ORDER_NOT_PAYABLE
   | typeof ORDER_NOT_CANCELLABLE;
+
+/** The failures the workflow refuses an update with: the only ones that reach an update's caller. */
+export const UPDATE_REFUSALS = [ORDER_NOT_PAYABLE, ORDER_NOT_CANCELLABLE, PAYMENT_DECLINED, PAYMENT_PROVIDER_UNAVAILABLE] as const;
+export type UpdateRefusal = (typeof UPDATE_REFUSALS)[number];
+
+export function isUpdateRefusal(type: string | null | undefined): type is UpdateRefusal {
+  return (UPDATE_REFUSALS as readonly string[]).includes(type ?? '');
+}
 
 /**
  * Why staff must act on a FAILED order: an undo failed for good, so what it should have undone is still done.

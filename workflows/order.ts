@@ -1,10 +1,10 @@
 /**
  * The order saga: one durable workflow per order, from reservation to a terminal status. The process reads top-down
  * in `orderWorkflow`; below it, `Order` holds the state and the named steps, each beside its undo; then the messages
- * the order answers (query, place, pay, cancel); then helpers. Deterministic code only.
+ * the order answers (query, place, pay, cancel); then helpers. What differs by the generation of the code an order
+ * started on is one row of workflows/order-behaviour.ts, read by the steps. Deterministic code only.
  */
-import { ApplicationFailure, CancellationScope, allHandlersFinished, condition, log, patched, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
-import type { ActivityOptions } from '@temporalio/workflow';
+import { ApplicationFailure, allHandlersFinished, condition, log, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import { orderFailureCodeKey, orderStatusKey } from '../temporal/names';
 import {
   applicationFailureOf,
@@ -13,29 +13,32 @@ import {
   ORDER_NOT_CANCELLABLE,
   ORDER_NOT_PAYABLE,
   PAYMENT_DECLINED,
-  PAYMENT_UNAVAILABLE,
+  PAYMENT_PROVIDER_UNAVAILABLE,
   REFUND_FAILED,
   RELEASE_FAILED,
   STOCK_RESTORE_FAILED,
   type StaffActionCode,
 } from './failures';
 import { cancelOrderUpdate, getOrderQuery, payOrderUpdate, placeOrderUpdate, type PayOrderRequest } from './messages';
+import { behaviourOf, generationOfThisOrder, type OrderBehaviour } from './order-behaviour';
 import { DEFAULT_CAPTURE_RETRY_WINDOW_MS, TERMINAL_STATUSES, type NotificationKind, type OrderInput, type OrderStatus, type OrderView, type PaymentView, type StockLine } from './order-types';
+import { messageOf, reasonOf, step, UndoStack, withoutStepName, type FailedUndo, type UndoableStep, type UndoOf } from './saga';
 import { captureStep, local, NOTIFY_STEP, PAYMENT_STEP, REVERSAL_STEP, scheduled, STORE_STEP } from './step-options';
 
 /** One order: reserve, hold until paid, cancelled or expired, then sell or release; undo newest first on failure. */
 export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
-  const order = new Order(input, generationOfThisOrder());
-  order.answerMessages(); // the payOrder update authorises the payment; cancelOrder asks for a release
+  const order = new Order(input, behaviourOf(generationOfThisOrder()));
+  order.answerMessages({ onPayOrder: (paymentToken) => order.authorise(paymentToken) });
 
   try {
     await order.recordPending(); // durable in MySQL before its hold exists in Redis
-    if (await order.reserveStock()) {
+    if (await order.undos.runThenPush(order.reserveStock)) {
       await order.moveTo('RESERVED');
+      order.undos.push(order.reversePayment, order.authorisations); // voids or refunds what the payOrder updates authorised
       const outcome = await order.holdUntilPaidOrReleased();
       if (outcome === 'PAID') {
-        await order.commitStock();
-        await order.capturePayment();
+        await order.undos.runThenPush(order.commitStock);
+        await order.capturePayment(); // the pivot: nothing after it is undone
         await order.voidStrayAuthorizations();
         await order.settleReservation();
         await order.moveTo('CONFIRMED');
@@ -53,265 +56,243 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
   return order.view();
 }
 
-/** The generation of the workflow code an order runs on; each is chosen once, at the start, by a patch marker. */
-type Generation = 1 | 2 | 3 | 4 | 5;
-
-/**
- * Generation 2: the short Redis and MySQL steps run as local activities, in the worker that runs the workflow,
- * without a server round trip each. Orders started before keep their scheduled activities on replay.
- */
-export const STORE_STEPS_RUN_LOCALLY = 'store-steps-run-locally';
-
-/**
- * Generation 3: every undo runs even when one fails for good (the order then ends FAILED with a code that says staff
- * must act); a failure MySQL refuses for good ends the order FAILED cleanly at any step; a capture is retried for as
- * long as the authorisation is valid; a cancel waits for a payment under way; a cancelled buyer is told.
- */
-export const FAILURES_END_CLEANLY = 'failures-end-cleanly';
-
-/**
- * Generation 4: authorise, and the first tries of capture, run as local activities, so paying an order takes one
- * workflow task instead of three. A capture still failing after its quick tries goes on as a scheduled activity for the
- * rest of CAPTURE_RETRY_WINDOW (days of retries are the server's to track, not a worker's). Reversals stay scheduled:
- * rare, and retried without limit. A worker that dies mid-call leaves no result in the history; the next worker calls
- * again under the same idempotency key, which the provider replays.
- */
-export const PAYMENT_STEPS_RUN_LOCALLY = 'payment-steps-run-locally';
-
-/**
- * Generation 5: the authorisation is a scheduled activity again (capture keeps its quick local tries). A payOrder
- * update is durable only once a workflow task that accepts it completes; authorising as a local activity charged the
- * card inside that task, so a Temporal restart before the task completed lost the update after the money moved, and
- * the order expired with its stock committed and its payment captured (seen in the fault run). Scheduling the
- * authorisation completes the accepting task first. Generation 4 stays for the orders it recorded.
- */
-export const PAYMENT_UPDATE_DURABLE_FIRST = 'payment-update-durable-first';
-
-/** Newest first: an order that found a marker in its history keeps the behaviour it started with. */
-function generationOfThisOrder(): Generation {
-  if (patched(PAYMENT_UPDATE_DURABLE_FIRST)) return 5;
-  if (patched(PAYMENT_STEPS_RUN_LOCALLY)) return 4;
-  if (patched(FAILURES_END_CLEANLY)) return 3;
-  return patched(STORE_STEPS_RUN_LOCALLY) ? 2 : 1;
-}
-
 type HoldOutcome = 'PAID' | 'CANCELLED' | 'EXPIRED';
 
-/** The name a step fails under: `failureReason` reads "<step> failed: <why>". */
-type StepName = 'reserve stock' | 'commit stock' | 'capture payment' | 'void stray authorisations' | 'settle reservation' | `record ${OrderStatus}`;
+/**
+ * Where the order stands, as one value: each step and message moves it, and the messages read it to decide whether
+ * the order is open to them. Whether it is paid is the payment's own status (AUTHORIZED).
+ */
+type Stage =
+  /** MySQL has no record of the order yet: the buyer is never told about an order that does not exist. */
+  | 'unrecorded'
+  /** Recorded PENDING: its stock is being reserved. */
+  | 'reserving'
+  /** The stock is held: once RESERVED is recorded, a payment or a cancel may decide the order until the hold ends. */
+  | 'held'
+  /** A payment is under way: nothing else may start until its answer. */
+  | 'authorising'
+  /** A payment is under way and a cancel waits for its answer (cancelWaitsForPayment). */
+  | 'cancel waits for payment'
+  /** The payment answered; the waiting cancel decides next. */
+  | 'cancel resumes'
+  /** A cancel decided the hold. */
+  | 'cancelled'
+  /** The hold ran out while a payment was under way: its answer decides. */
+  | 'hold ended, payment under way'
+  /** The hold is over: nothing may pay or cancel any more. */
+  | 'hold ended'
+  /** The stock commit began: the sale (from here on, every generation undoes a failure). */
+  | 'selling';
 
-/** An undo of what a step did, closing over what the step produced; it records its own outcome. */
-type Undo = () => Promise<void>;
+/** The stages a payment is under way in, and where each goes when the payment answers. */
+const AFTER_THE_PAYMENT_ANSWERS: Partial<Readonly<Record<Stage, Stage>>> = {
+  authorising: 'held',
+  'cancel waits for payment': 'cancel resumes',
+  'hold ended, payment under way': 'hold ended',
+};
+
+/** What the payOrder updates produced, as the payment's undo receives it: how many were tried, and which was given. */
+interface Authorisations {
+  attempts: number;
+  authorizationId?: string;
+}
+
+/** The units an order holds in Redis, as reserve produced them and release and settle take them. */
+interface StockHold {
+  orderId: string;
+  lines: StockLine[];
+}
 
 class Order {
   private status: OrderStatus = 'PENDING';
+  private stage: Stage = 'unrecorded';
   private reservedUntil: string | null = null;
   private payment: PaymentView | null = null;
   private failureReason: string | undefined;
-  private readonly notifications: NotificationKind[] = [];
-  private paymentAttempts = 0;
-  private paymentInFlight = false;
-  private cancelRequested = false;
-  /** A cancel waits for the payment under way (generation 3); no other payment starts meanwhile. */
-  private cancelWaiting = false;
-  private holdEnded = false;
-  /** The sale has begun (stock commit on): in generations 1 and 2 only a failure from here on was compensated. */
-  private selling = false;
-  /** Whether MySQL has a record of the order: a buyer is told only about an order that exists. */
-  private recorded = false;
   private failureCode: StaffActionCode | undefined;
+  private readonly notifications: NotificationKind[] = [];
   /** When the authorisation the order is paid with was given: a capture is retried until it is no longer valid. */
   private authorisedAt = 0;
-  private readonly undos: Undo[] = [];
-  private readonly stockLines: StockLine[];
+  readonly authorisations: Authorisations = { attempts: 0 };
+  readonly undos: UndoStack;
+  private readonly hold: StockHold;
   private readonly units: number;
 
   constructor(
     private readonly input: OrderInput,
-    private readonly generation: Generation,
+    private readonly behaviour: OrderBehaviour,
   ) {
-    this.stockLines = input.lines.map(({ productId, quantity }) => ({ productId, quantity }));
+    this.hold = { orderId: input.orderId, lines: input.lines.map(({ productId, quantity }) => ({ productId, quantity })) };
     this.units = input.lines.reduce((sum, line) => sum + line.quantity, 0);
+    this.undos = new UndoStack(input.orderId, behaviour.undosContinueAfterAFailure, (failed) => this.undoFailed(failed));
   }
 
   // ── Steps, each beside its undo ───────────────────────────────────────────────────────────────────────────────
 
   async recordPending(): Promise<void> {
-    await this.step('record PENDING', () => this.store('Record order PENDING').saveOrder(this.view()));
-    this.recorded = true;
+    await step('record PENDING', () => this.store('Record order PENDING').saveOrder(this.view()));
+    this.stage = 'reserving';
   }
 
-  /** Holds the units in Redis (one atomic script); false when a product is short. Undo: release exactly that hold. */
-  async reserveStock(): Promise<boolean> {
-    const hold = { orderId: this.input.orderId, lines: this.stockLines };
-    const reservation = await this.step('reserve stock', () => this.store(`Reserve ${this.units} unit(s) in Redis`).reserveStock(hold));
-    if (!reservation.reserved) {
-      this.failureReason = `product ${reservation.productId} is out of stock`;
-      return false;
-    }
-    this.undos.push(this.undo('release reservation', RELEASE_FAILED, () => this.store('Release the Redis reservation').releaseReservation(hold)));
-    this.reservedUntil = new Date(Date.now() + this.input.holdMs).toISOString();
-    return true;
-  }
+  /** Holds the units in Redis (one atomic script); produces nothing when a product is short. */
+  readonly reserveStock: UndoableStep<StockHold> = {
+    name: 'reserve stock',
+    run: async () => {
+      const reservation = await this.store(`Reserve ${this.units} unit(s) in Redis`).reserveStock(this.hold);
+      if (!reservation.reserved) {
+        this.failureReason = `product ${reservation.productId} is out of stock`;
+        return undefined;
+      }
+      this.stage = 'held';
+      this.reservedUntil = new Date(Date.now() + this.input.holdMs).toISOString();
+      return this.hold;
+    },
+    undo: { name: 'release reservation', codeIfItFails: RELEASE_FAILED, run: (hold) => this.store('Release the Redis reservation').releaseReservation(hold) },
+  };
 
   /**
-   * Authorises the payment (run by the payOrder update). Undo: void or refund. The undo is registered before the
-   * first call, so an authorisation whose answer was lost is still found (the provider is asked by order) and voided.
+   * Authorises a payment (each payOrder update runs it). Its undo, `reversePayment`, is on the stack from the start of
+   * the hold, so an authorisation whose answer was lost is still found (the provider is asked by order) and voided.
    */
   async authorise(paymentToken: string): Promise<void> {
     const { orderId, totalCents } = this.input;
-    this.paymentInFlight = true;
-    const attempt = ++this.paymentAttempts;
-    if (attempt === 1) this.undos.push(this.undo('reverse payment', REFUND_FAILED, () => this.reversePayment()));
+    this.stage = 'authorising';
+    const attempt = ++this.authorisations.attempts;
     try {
-      const { authorizationId } = await this.provider(PAYMENT_STEP, `Authorise ${totalCents} cents`).authorizePayment({
-        orderId,
-        attempt,
-        amountCents: totalCents,
-        paymentToken,
-      });
+      const { authorizationId } = await this.provider(`Authorise ${totalCents} cents`).authorizePayment({ orderId, attempt, amountCents: totalCents, paymentToken });
+      this.authorisations.authorizationId = authorizationId;
       this.payment = { status: 'AUTHORIZED', amountCents: totalCents, authorizationId };
       this.authorisedAt = Date.now();
     } catch (error) {
       const declineCode = declineCodeOf(error);
       if (declineCode === undefined) {
         // Retries spent without an answer: the buyer may try again; a charge that did happen is voided at release.
-        throw ApplicationFailure.create({ type: PAYMENT_UNAVAILABLE, message: `payment provider unavailable: ${messageOf(error)}` });
+        throw ApplicationFailure.create({ type: PAYMENT_PROVIDER_UNAVAILABLE, message: `payment provider unavailable: ${messageOf(error)}` });
       }
       this.payment = { status: 'DECLINED', amountCents: totalCents, declineCode };
       await this.store('Record the declined payment').saveOrder(this.view());
       throw ApplicationFailure.create({ type: PAYMENT_DECLINED, message: `payment declined: ${declineCode}`, details: [declineCode] });
     } finally {
-      this.paymentInFlight = false;
+      this.stage = AFTER_THE_PAYMENT_ANSWERS[this.stage] ?? this.stage;
     }
   }
 
   /** Undo of authorise (and of capture): every authorisation of the order is voided or refunded; records which. */
-  private async reversePayment(): Promise<void> {
-    const result = await scheduled(REVERSAL_STEP, 'Void or refund the payment').reversePayment({
-      orderId: this.input.orderId,
-      authorizationId: this.payment?.authorizationId,
-    });
-    if (result !== 'NOTHING_TO_REVERSE' && this.payment) this.payment = { ...this.payment, status: result };
-  }
+  readonly reversePayment: UndoOf<Authorisations> = {
+    name: 'reverse payment',
+    codeIfItFails: REFUND_FAILED,
+    run: async ({ attempts, authorizationId }) => {
+      if (attempts === 0) return; // no payment was tried: nothing to ask the provider
+      const result = await scheduled(REVERSAL_STEP, 'Void or refund the payment').reversePayment({ orderId: this.input.orderId, authorizationId });
+      if (result !== 'NOTHING_TO_REVERSE' && this.payment) this.payment = { ...this.payment, status: result };
+    },
+  };
 
   /** Waits for a payment's authorisation or a cancel, at most the hold; a payment under way when it ends decides. */
   async holdUntilPaidOrReleased(): Promise<HoldOutcome> {
-    const isDecided = () => this.payment?.status === 'AUTHORIZED' || this.cancelRequested;
+    const isDecided = () => this.payment?.status === 'AUTHORIZED' || this.stage === 'cancelled';
     const decided = await condition(isDecided, this.input.holdMs, { summary: `Hold the reservation for ${this.input.holdMs / 1000}s` });
-    this.holdEnded = true;
-    if (!decided) await condition(() => !this.paymentInFlight);
+    this.stage = this.paymentUnderWay() ? 'hold ended, payment under way' : 'hold ended';
+    if (!decided) await condition(() => !this.paymentUnderWay());
     if (this.payment?.status === 'AUTHORIZED') return 'PAID';
     return decided ? 'CANCELLED' : 'EXPIRED';
   }
 
-  /** The durable decrement in MySQL, once per order. Undo: restore the units that commit took. */
-  async commitStock(): Promise<void> {
-    const { orderId } = this.input;
-    this.selling = true;
-    await this.step('commit stock', () => this.store('Commit the stock decrement in MySQL').commitStock({ orderId, lines: this.stockLines }));
-    this.undos.push(this.undo('restore stock', STOCK_RESTORE_FAILED, () => this.store('Restore the MySQL stock').restoreStock({ orderId })));
-  }
+  /** The durable decrement in MySQL, once per order; produces what its undo restores: the order's sale. */
+  readonly commitStock: UndoableStep<{ orderId: string }> = {
+    name: 'commit stock',
+    run: async () => {
+      const { orderId } = this.input;
+      this.stage = 'selling';
+      await this.store('Commit the stock decrement in MySQL').commitStock({ orderId, lines: this.hold.lines });
+      return { orderId };
+    },
+    undo: { name: 'restore stock', codeIfItFails: STOCK_RESTORE_FAILED, run: (sale) => this.store('Restore the MySQL stock').restoreStock(sale) },
+  };
 
   /** Takes the money. No undo of its own: the payment's undo refunds a capture. */
   async capturePayment(): Promise<void> {
     const { orderId, totalCents } = this.input;
     const capture = { orderId, authorizationId: this.payment!.authorizationId! };
     const summary = `Capture ${totalCents} cents`;
-    await this.step('capture payment', async () => {
-      if (this.generation < 3) return scheduled(PAYMENT_STEP, summary).capturePayment(capture);
-      const window = this.input.captureRetryWindowMs ?? DEFAULT_CAPTURE_RETRY_WINDOW_MS;
-      if (this.generation === 3) return scheduled(captureStep(window), summary).capturePayment(capture);
-      // A few quick tries in this worker first; a provider that stays down is then retried for the rest of the
-      // window by a scheduled activity, which the server keeps track of for days (a decline is final either way).
-      const windowEnds = this.authorisedAt + window;
-      try {
-        return await local(PAYMENT_STEP, summary).capturePayment(capture);
-      } catch (error) {
-        if (isFailureOfType(error, CAPTURE_DECLINED) || Date.now() >= windowEnds) throw error;
+    const window = this.input.captureRetryWindowMs ?? DEFAULT_CAPTURE_RETRY_WINDOW_MS;
+    await step('capture payment', async () => {
+      switch (this.behaviour.captureRetries) {
+        case 'payment-step':
+          return scheduled(PAYMENT_STEP, summary).capturePayment(capture);
+        case 'retry-window':
+          return scheduled(captureStep(window), summary).capturePayment(capture);
+        case 'local-then-retry-window': {
+          // A few quick tries in this worker first; a provider that stays down is then retried for the rest of the
+          // window by a scheduled activity, which the server keeps track of for days (a decline is final either way).
+          const windowEnds = this.authorisedAt + window;
+          try {
+            return await local(PAYMENT_STEP, summary).capturePayment(capture);
+          } catch (error) {
+            if (isFailureOfType(error, CAPTURE_DECLINED) || Date.now() >= windowEnds) throw error;
+          }
+          return scheduled(captureStep(windowEnds - Date.now()), summary).capturePayment(capture);
+        }
       }
-      return scheduled(captureStep(windowEnds - Date.now()), summary).capturePayment(capture);
     });
     this.payment = { ...this.payment!, status: 'CAPTURED' };
   }
 
   /** After a decline and a second attempt, an earlier attempt whose answer was lost may hold the card too. */
   async voidStrayAuthorizations(): Promise<void> {
-    if (this.paymentAttempts <= 1) return;
+    if (this.authorisations.attempts <= 1) return;
     const { orderId } = this.input;
     const keepAuthorizationId = this.payment!.authorizationId!;
-    await this.step('void stray authorisations', () =>
+    await step('void stray authorisations', () =>
       scheduled(REVERSAL_STEP, 'Void authorisations of earlier attempts').voidStrayAuthorizations({ orderId, keepAuthorizationId }),
     );
   }
 
   /** The hold becomes a sale in Redis: the units stay out of availability for good. */
   async settleReservation(): Promise<void> {
-    const hold = { orderId: this.input.orderId, lines: this.stockLines };
-    await this.step('settle reservation', () => this.store('Settle the Redis reservation').settleReservation(hold));
-  }
-
-  /**
-   * An undo that records its own outcome: from generation 3 one that fails for good (its retries spent, or a
-   * non-retryable failure) does not stop the others; it leaves a code that says staff must act.
-   */
-  private undo(name: string, codeIfItFails: StaffActionCode, action: () => Promise<unknown>): Undo {
-    return async () => {
-      try {
-        await action();
-      } catch (error) {
-        if (this.generation < 3) throw error;
-        log.error('an undo failed for good: staff must act', { orderId: this.input.orderId, undo: name, code: codeIfItFails, error: messageOf(error) });
-        this.failureCode ??= codeIfItFails;
-        this.failureReason = [this.failureReason, `${name} failed: ${messageOf(error)}`].filter(Boolean).join('; then ');
-      }
-    };
-  }
-
-  /** Runs every undo newest first, each once; nothing cancels it, since a half-undone order is the one outcome we refuse. */
-  async undoAll(): Promise<void> {
-    await CancellationScope.nonCancellable(async () => {
-      for (let undo = this.undos.pop(); undo; undo = this.undos.pop()) await undo();
-    });
+    await step('settle reservation', () => this.store('Settle the Redis reservation').settleReservation(this.hold));
   }
 
   /** The hold ended unpaid (cancelled or expired): undo, record the outcome (FAILED when an undo failed), tell the buyer. */
   async release(outcome: 'CANCELLED' | 'EXPIRED'): Promise<void> {
-    await this.undoAll();
+    await this.undos.undoAll();
     const status = this.failureCode ? 'FAILED' : outcome;
     await this.moveTo(status);
     if (status === 'EXPIRED') await this.notify('ORDER_EXPIRED');
-    else if (this.generation >= 3) await this.notify(status === 'CANCELLED' ? 'ORDER_CANCELLED' : 'ORDER_FAILED');
+    else if (this.behaviour.buyerToldOfCancel) await this.notify(status === 'CANCELLED' ? 'ORDER_CANCELLED' : 'ORDER_FAILED');
   }
 
-  /**
-   * A step failed: name it, undo newest first, record FAILED and tell the buyer. In generations 1 and 2 only a failure
-   * of the sale was handled here; any other failed the workflow, as it did then.
-   */
+  /** A step failed: name it, undo newest first, record FAILED and tell the buyer (when MySQL has the order). */
   async fail(error: unknown): Promise<void> {
-    if (this.generation < 3 && !this.selling) throw error instanceof StepFailure ? error.cause : error;
-    this.failedAt(error);
-    await this.undoAll();
-    if (this.generation < 3) {
-      await this.moveTo('FAILED').catch((recordError: unknown) => {
-        throw recordError instanceof StepFailure ? recordError.cause : recordError;
-      });
-    } else {
-      try {
-        await this.moveTo('FAILED');
-      } catch (recordError) {
-        // MySQL refuses this order's data for good (e.g. its first record): it ends FAILED here without a record.
-        log.error('order ended FAILED without a MySQL record', { orderId: this.input.orderId, error: messageOf(recordError) });
-        this.recorded = false;
-        this.becomes('FAILED');
-      }
+    if (!this.behaviour.everyFailureEndsFailed && this.stage !== 'selling') throw withoutStepName(error);
+    this.failureReason = reasonOf(error);
+    await this.undos.undoAll();
+    if (await this.recordFailed()) await this.notify('ORDER_FAILED');
+  }
+
+  /** Records FAILED; false when MySQL does not have the order (its first record or this one refused for good). */
+  private async recordFailed(): Promise<boolean> {
+    const recorded = this.stage !== 'unrecorded';
+    try {
+      await this.moveTo('FAILED');
+      return recorded;
+    } catch (recordError) {
+      if (!this.behaviour.everyFailureEndsFailed) throw withoutStepName(recordError);
+      log.error('order ended FAILED without a MySQL record', { orderId: this.input.orderId, error: messageOf(recordError) });
+      this.becomes('FAILED');
+      return false;
     }
-    if (this.recorded) await this.notify('ORDER_FAILED');
+  }
+
+  /** An undo failed for good: the order ends FAILED with the first such code, and the reason says which. */
+  private undoFailed({ code, reason }: FailedUndo): void {
+    this.failureCode ??= code;
+    this.failureReason = [this.failureReason, reason].filter(Boolean).join('; then ');
   }
 
   /** The new status is recorded in MySQL before callers see it, so a read right after an answer agrees with it. */
   async moveTo(next: OrderStatus): Promise<void> {
-    await this.step(`record ${next}`, () => this.store(`Record order ${next}`).saveOrder({ ...this.view(), status: next }));
+    await step(`record ${next}`, () => this.store(`Record order ${next}`).saveOrder({ ...this.view(), status: next }));
     this.becomes(next);
   }
 
@@ -333,15 +314,10 @@ class Order {
     }
   }
 
-  /** Records which step failed and why, for `failureReason`. */
-  failedAt(error: unknown): void {
-    const step = error instanceof StepFailure ? `${error.step} failed` : 'failed';
-    this.failureReason = `${step}: ${messageOf(error instanceof StepFailure ? error.cause : error)}`;
-  }
-
   // ── Messages the order answers ────────────────────────────────────────────────────────────────────────────────
 
-  answerMessages(): void {
+  /** `onPayOrder` is what a payOrder update does once the order is open to it (the main line passes `authorise`). */
+  answerMessages({ onPayOrder }: { onPayOrder: (paymentToken: string) => Promise<void> }): void {
     setHandler(getOrderQuery, () => this.view());
 
     setHandler(placeOrderUpdate, async () => {
@@ -352,7 +328,7 @@ class Order {
     setHandler(
       payOrderUpdate,
       async ({ paymentToken }: PayOrderRequest) => {
-        await this.authorise(paymentToken);
+        await onPayOrder(paymentToken);
         await condition(() => this.isTerminal());
         return this.view();
       },
@@ -362,30 +338,30 @@ class Order {
     setHandler(
       cancelOrderUpdate,
       async () => {
-        if (this.generation >= 3 && this.paymentInFlight) {
+        if (this.behaviour.cancelWaitsForPayment && this.stage === 'authorising') {
           // A payment under way decides first: declined, the order is still open and is cancelled; authorised, it is sold.
-          this.cancelWaiting = true;
-          await condition(() => !this.paymentInFlight);
-          this.cancelWaiting = false;
+          this.stage = 'cancel waits for payment';
+          await condition(() => !this.paymentUnderWay());
+          this.resumeCancel();
           this.refuseUnlessOpen(ORDER_NOT_CANCELLABLE, 'cancelled');
         }
-        this.cancelRequested = true;
+        this.stage = 'cancelled';
         await condition(() => this.isTerminal());
         return this.view();
       },
-      { validator: () => this.refuseUnlessOpen(ORDER_NOT_CANCELLABLE, 'cancelled', { waitForPayment: this.generation >= 3 }) },
+      { validator: () => this.refuseUnlessOpen(ORDER_NOT_CANCELLABLE, 'cancelled', { waitForPayment: this.behaviour.cancelWaitsForPayment }) },
     );
+  }
+
+  /** The payment a cancel waited for has answered: the order is held again, unless the hold ended meanwhile. */
+  private resumeCancel(): void {
+    if (this.stage === 'cancel resumes') this.stage = 'held';
   }
 
   /** Payment and cancellation are open only while the hold runs and nothing else is deciding the order. */
   private refuseUnlessOpen(type: typeof ORDER_NOT_PAYABLE | typeof ORDER_NOT_CANCELLABLE, what: string, { waitForPayment = false } = {}): void {
-    const open =
-      this.status === 'RESERVED' &&
-      !this.holdEnded &&
-      (waitForPayment || !this.paymentInFlight) &&
-      !this.cancelRequested &&
-      !this.cancelWaiting &&
-      this.payment?.status !== 'AUTHORIZED';
+    const openStage = this.stage === 'held' || (waitForPayment && this.stage === 'authorising');
+    const open = this.status === 'RESERVED' && openStage && this.payment?.status !== 'AUTHORIZED';
     if (!open) throw ApplicationFailure.create({ type, message: `order ${this.input.orderId} is ${this.status} and cannot be ${what}` });
   }
 
@@ -412,33 +388,18 @@ class Order {
     return TERMINAL_STATUSES.includes(this.status);
   }
 
-  /** A Redis or MySQL step: local (in this worker) from generation 2 on, else scheduled. */
+  private paymentUnderWay(): boolean {
+    return this.stage in AFTER_THE_PAYMENT_ANSWERS;
+  }
+
+  /** A Redis or MySQL step. */
   private store(summary: string) {
-    return this.generation >= 2 ? local(STORE_STEP, summary) : scheduled(STORE_STEP, summary);
+    return this.behaviour.storeStepsRunLocally ? local(STORE_STEP, summary) : scheduled(STORE_STEP, summary);
   }
 
-  /** The authorisation: local in generation 4 only (see PAYMENT_UPDATE_DURABLE_FIRST), else scheduled. */
-  private provider(options: ActivityOptions, summary: string) {
-    return this.generation === 4 ? local(options, summary) : scheduled(options, summary);
-  }
-
-  /** Runs a step of the sale; its failure carries the step's name. */
-  private async step<T>(name: StepName, action: () => Promise<T>): Promise<T> {
-    try {
-      return await action();
-    } catch (error) {
-      throw new StepFailure(name, error);
-    }
-  }
-}
-
-/** A step of the sale failed: which one, and the failure it raised. */
-class StepFailure extends Error {
-  constructor(
-    readonly step: StepName,
-    override readonly cause: unknown,
-  ) {
-    super(`${step} failed`);
+  /** The authorisation (see PAYMENT_UPDATE_DURABLE_FIRST). */
+  private provider(summary: string) {
+    return this.behaviour.authorisationRunsLocally ? local(PAYMENT_STEP, summary) : scheduled(PAYMENT_STEP, summary);
   }
 }
 
@@ -449,10 +410,4 @@ function declineCodeOf(error: unknown): string | undefined {
   const [detail] = failure.details ?? [];
   if (typeof detail === 'object' && detail !== null && 'code' in detail) return String((detail as { code: unknown }).code);
   return 'card_declined';
-}
-
-/** The reason an activity gave (its failure's message), else the error's own. */
-function messageOf(error: unknown): string {
-  const cause = (error as { cause?: { message?: string } }).cause;
-  return cause?.message ?? (error as Error).message ?? String(error);
 }

@@ -2,23 +2,28 @@ import { createSecretKey } from 'node:crypto';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { AuthConfig } from '../../config/auth';
 import { ROLES, type Caller, type Role } from './roles';
+import { SUBJECT_PATTERN } from './subject';
 import { withVerifiedTokenCache, type VerifiedToken } from './verified-tokens';
 
 /** Tokens minted a little in the future or expired a moment ago still pass: clocks of issuer and API drift. */
 export const CLOCK_TOLERANCE_SECONDS = 30;
+
+/**
+ * The longest life a token may claim (`exp` beyond `iat`), and the oldest `iat` accepted: a token that claims to last
+ * for ever (`exp: 1e308`) is refused rather than trusted until a key rotation.
+ */
+export const MAX_TOKEN_LIFETIME_SECONDS = 24 * 3_600;
 
 /** A token that does not prove who the caller is; `reason` is safe to tell the caller (RFC 6750 error_description). */
 export class InvalidTokenError extends Error {}
 
 export type VerifyToken = (token: string) => Promise<Caller>;
 
-/** The `sub` a token may carry: it becomes the customer id of a buyer's orders (an opaque id, never an e-mail). */
-const SUBJECT = /^[A-Za-z0-9][A-Za-z0-9._:@|-]{0,127}$/;
-
 /**
  * Verifies a bearer JWT: signature (HS256 with AUTH_JWT_SECRET, or any asymmetric key of AUTH_JWKS_URL), expiry and
- * not-before with a small clock tolerance, issuer and audience when configured. A token that passed is remembered
- * until its expiry or for a minute, whichever is sooner (verified-tokens.ts).
+ * not-before with a small clock tolerance, a lifetime of at most a day, issuer and audience when configured (always
+ * with AUTH_JWKS_URL, see config/auth.ts). A token that passed is remembered until its expiry or for a minute,
+ * whichever is sooner (verified-tokens.ts).
  */
 export function createTokenVerifier(config: TokenConfig): VerifyToken {
   return withVerifiedTokenCache(createTokenCheck(config));
@@ -35,7 +40,8 @@ export function createTokenCheck(config: TokenConfig): (token: string) => Promis
     issuer: config.AUTH_ISSUER,
     audience: config.AUTH_AUDIENCE,
     clockTolerance: CLOCK_TOLERANCE_SECONDS,
-    requiredClaims: ['sub', 'exp'],
+    requiredClaims: ['sub', 'exp', 'iat'],
+    maxTokenAge: MAX_TOKEN_LIFETIME_SECONDS,
   };
 
   return async (token) => {
@@ -53,9 +59,10 @@ export function createTokenCheck(config: TokenConfig): (token: string) => Promis
       if (error instanceof InvalidTokenError) throw error;
       throw new InvalidTokenError(describe(error));
     }
-    if (typeof payload.sub !== 'string' || !SUBJECT.test(payload.sub)) throw new InvalidTokenError('the sub claim is not an opaque id');
+    if (typeof payload.sub !== 'string' || !SUBJECT_PATTERN.test(payload.sub)) throw new InvalidTokenError('the sub claim is not an opaque id');
+    // exp and iat are required claims, so jwtVerify has checked both are numbers.
+    if ((payload.exp as number) - (payload.iat as number) > MAX_TOKEN_LIFETIME_SECONDS) throw new InvalidTokenError("the token's exp claim is too far ahead");
     const email = emailOf(payload.email);
-    // exp is a required claim, so jwtVerify has checked it is a number.
     return { caller: { sub: payload.sub, roles: rolesOf(payload.roles), ...(email ? { email } : {}) }, expiresAtMs: (payload.exp as number) * 1000 };
   };
 }

@@ -3,6 +3,7 @@ import type { Client } from '@temporalio/client';
 import type { Redis } from 'ioredis';
 import { OUTCOMES, readNewestProducts, readSalesFigures, readSoldOutTimes, type Outcome, type SalesFigures } from '../../db/console-queries';
 import type { Inventory } from '../../inventory/inventory';
+import type { ProductResponse } from '../openapi/response-schemas';
 import { latestInvariantCheck, type InvariantCheckReport } from './invariant-check';
 import { countSagasInFlight, type SagasInFlight } from './sagas-in-flight';
 
@@ -21,15 +22,8 @@ export interface SummaryDeps {
   taskQueue: string;
 }
 
-export interface ConsoleProduct {
-  id: number;
-  sku: string;
-  name: string;
-  priceCents: number;
-  /** MySQL's durable stock (units not yet sold). */
-  stock: number;
-  /** Units Redis can still reserve: what a buyer can get now. */
-  available: number | null;
+/** A product as GET /products/:id answers it, and when it sold out. */
+export interface ConsoleProduct extends ProductResponse {
   /** When the last unit was sold (stock reached 0); null while units remain. */
   soldOutAt: string | null;
 }

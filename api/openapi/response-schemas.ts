@@ -21,6 +21,9 @@ export const productResponse = z
   })
   .meta({ id: 'Product' });
 
+/** A product as the API answers it: the one type of it, for the routes, the console, the web page and the tests. */
+export type ProductResponse = z.infer<typeof productResponse>;
+
 export const orderResponse = z
   .object({
     id: z.string(),

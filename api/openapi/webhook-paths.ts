@@ -30,7 +30,7 @@ export function registerWebhookPaths(registry: OpenAPIRegistry, route: RegisterR
       method: 'post',
       path: '/webhooks',
       summary: 'Register an endpoint for signed order events (admin)',
-      description: "The URL's host must not resolve to a private, loopback or link-local address unless WEBHOOK_ALLOWED_HOSTS names it (400 on body.url).",
+      description: "The URL's host must resolve only to global unicast addresses (no private, loopback, link-local, IPv4-mapped, NAT64 or 6to4 ones) unless WEBHOOK_ALLOWED_HOSTS names it (400 on body.url); the delivering worker checks again, with its own list, before every connection.",
       tags,
       request: jsonBody(newWebhookSchema),
       responses: {

@@ -21,7 +21,7 @@ import { idempotencyKeyOf } from '../idempotency-key';
 import { buildOrderInput, requestHashOf } from '../order-placement';
 import { decodeCursor, toPage } from '../pagination';
 import { Problem } from '../problem';
-import { outOfStockAnswer } from '../sold-out-refusal';
+import { outOfStockAnswer } from '../out-of-stock';
 import { newOrderSchema, newestFirstCursorSchema, orderIdSchema, orderListQuerySchema, parse, paymentSchema, type NewOrder } from '../validation';
 
 export interface OrdersRouterDeps {
@@ -191,10 +191,7 @@ async function admitOrRefuse(inventory: Inventory, soldOut: SoldOutFlags | undef
   throw outOfStock(admission, lines);
 }
 
-function outOfStock(...args: Parameters<typeof outOfStockAnswer>): Problem {
-  const { code, message, extensions } = outOfStockAnswer(...args);
-  return new Problem(code, message, extensions);
-}
+const outOfStock = (...args: Parameters<typeof outOfStockAnswer>): Problem => Problem.from(outOfStockAnswer(...args));
 
 /**
  * Stored only once the order is known to be this request's (a reused key with another address stops at the check
@@ -222,8 +219,6 @@ function assertSameRequest(order: OrderView, requestHash: string): void {
 
 /** A reservation refused by the workflow is answered like the gate's refusal, naming the order it was recorded as. */
 function answerPlacement(res: Response, order: OrderView): void {
-  if (order.status === 'REJECTED') {
-    throw new Problem('OUT_OF_STOCK', order.failureReason ?? 'not enough stock left', { orderId: order.id, field: 'body.items' });
-  }
+  if (order.status === 'REJECTED') throw outOfStock({ reason: 'REJECTED', order }, order.items);
   sendOrder(res, 201, order);
 }

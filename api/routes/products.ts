@@ -1,16 +1,16 @@
 import { Router } from 'express';
 import type { MikroORM } from '@mikro-orm/core';
-import { createProduct, getProduct, listProductPage, ProductNotFoundError, restock, restockOnce, RestockKeyReusedError, type Product } from '../../db/catalogue';
-import { resyncAvailability } from '../../inventory/availability-sync';
+import { createProduct, getProduct, listProductPage, ProductNotFoundError, restock, restockOnce, type Product } from '../../db/catalogue';
+import { availabilityOf, availabilityOfMany, resyncAvailability } from '../../inventory/availability-sync';
 import { idempotencyKeyOf } from '../idempotency-key';
-import { Problem } from '../problem';
 import type { Inventory } from '../../inventory/inventory';
+import type { ProductResponse } from '../openapi/response-schemas';
 import { recentReads } from '../recent-reads';
 import { decodeCursor, toPage } from '../pagination';
 import { newProductSchema, parse, productCursorSchema, productIdSchema, productListQuerySchema, restockSchema } from '../validation';
 
 /** stock is MySQL's durable count; available is what Redis can still reserve right now. */
-const toProductResponse = (product: Product, available: number | null) => ({
+const toProductResponse = (product: Product, available: number | null): ProductResponse => ({
   id: product.id,
   sku: product.sku,
   name: product.name,
@@ -32,7 +32,7 @@ export interface ProductsRouterDeps {
 
 export function productsRouter({ orm, inventory, stockReadMaxAgeMs = 0 }: ProductsRouterDeps): Router {
   const router = Router();
-  const products = recentReads((productId: number) => Promise.all([getProduct(orm, productId), inventory.available(productId)]), { maxAgeMs: stockReadMaxAgeMs });
+  const products = recentReads((productId: number) => Promise.all([getProduct(orm, productId), availabilityOf(orm, inventory, productId)]), { maxAgeMs: stockReadMaxAgeMs });
 
   router.post('/', async (req, res) => {
     const product = await createProduct(orm, parse(newProductSchema, req.body, 'body'));
@@ -46,7 +46,7 @@ export function productsRouter({ orm, inventory, stockReadMaxAgeMs = 0 }: Produc
     const { limit, cursor } = parse(productListQuerySchema, req.query, 'query');
     const afterId = cursor === undefined ? 0 : decodeCursor(productCursorSchema, cursor).id;
     const products = await listProductPage(orm, { afterId, limit: limit + 1 });
-    const available = await inventory.availableMany(products.map((product) => product.id));
+    const available = await availabilityOfMany(orm, inventory, products.map((product) => product.id));
     const rows = products.map((product, index) => ({ product, available: available[index] }));
     res.json(toPage(rows, limit, (row) => toProductResponse(row.product, row.available), (row) => ({ id: row.product.id })));
   });
@@ -75,12 +75,8 @@ export function productsRouter({ orm, inventory, stockReadMaxAgeMs = 0 }: Produc
   return router;
 }
 
+/** A key reused for another quantity: RestockKeyReusedError (api/errors.ts answers IDEMPOTENCY_KEY_REUSED). */
 async function restockOrReplay(orm: MikroORM, productId: number, quantity: number, idempotencyKey: string | undefined) {
   if (idempotencyKey === undefined) return { stock: await restock(orm, productId, quantity), replayed: false };
-  try {
-    return await restockOnce(orm, productId, quantity, idempotencyKey);
-  } catch (error) {
-    if (!(error instanceof RestockKeyReusedError)) throw error;
-    throw new Problem('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used for a restock of another quantity', { field: 'header.Idempotency-Key' });
-  }
+  return restockOnce(orm, productId, quantity, idempotencyKey);
 }

@@ -8,6 +8,7 @@ import { Migration20261128090000ConsoleIndexes } from './Migration20261128090000
 import { Migration20261128051700HoldRelease } from './Migration20261128051700_hold_release';
 import { Migration20261128100000Webhooks } from './Migration20261128100000_webhooks';
 import { Migration20261128053300RestockRequest } from './Migration20261128053300_restock_request';
+import { Migration20261206030000ExactIds } from './Migration20261206030000_exact_ids';
 
 /**
  * Every migration, oldest first, listed explicitly instead of found by a file glob: a glob would
@@ -24,4 +25,5 @@ export const ALL_MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261128051700_hold_release', class: Migration20261128051700HoldRelease },
   { name: 'Migration20261128100000_webhooks', class: Migration20261128100000Webhooks },
   { name: 'Migration20261128053300_restock_request', class: Migration20261128053300RestockRequest },
+  { name: 'Migration20261206030000_exact_ids', class: Migration20261206030000ExactIds },
 ];

@@ -2,17 +2,11 @@
  * The end-to-end service one API test file runs against, and the steps its tests share: make a product, place an
  * order, pay, cancel, read availability and the provider's ledger.
  */
+import type { ProductResponse } from '../../api/openapi/response-schemas';
 import { startService, type Service, type ServiceOptions } from '../support/service';
 import { apiClient, ledger, unique, type Answer, type ApiClient } from './http';
 
-export interface ProductBody {
-  id: number;
-  sku: string;
-  name: string;
-  priceCents: number;
-  stock: number;
-  available: number | null;
-}
+export type ProductBody = ProductResponse;
 
 export type Line = { productId: number; quantity: number };
 

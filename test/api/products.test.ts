@@ -7,6 +7,8 @@
 import { MAX_PRICE_CENTS, MAX_STOCK } from '../../config/bounds';
 import { forkSql, run } from '../../db/sql';
 import { readStock } from '../support/db';
+import { availabilityKey, holdKey } from '../../inventory/keys';
+import { encodeCursor } from '../../api/pagination';
 import { useService, type ProductBody } from './fixtures';
 import { expectProblem, unique } from './http';
 
@@ -14,6 +16,8 @@ const HOLD_MS = 60_000;
 
 const fixture = useService({ holdMs: HOLD_MS });
 const { newProduct, available, reservedOrder } = fixture;
+/** The page cursor whose next item is this product (the list is in id order). */
+const cursorBefore = (productId: number) => encodeCursor({ id: productId - 1 });
 
 describe('products', () => {
   test('POST /products creates the product with all its stock available, and answers 201 with its Location', async () => {
@@ -81,6 +85,19 @@ describe('products', () => {
     const answer = await fixture.api.get(`/products/${product.id}`);
     expect(answer.status).toBe(200);
     expect(answer.body).toEqual({ id: product.id, sku: product.sku, name: product.name, priceCents: 2_500, stock: 4, available: 4 });
+  });
+
+  test('after Redis lost a product\'s count, GET /products/:id and GET /products answer the availability rebuilt from MySQL, with no order placed', async () => {
+    const product = await newProduct({ stock: 5 });
+    const { orderId } = await reservedOrder({ product, quantity: 2 }); // an open order's hold is part of what is rebuilt
+    await fixture.service.redis.del(availabilityKey(product.id), holdKey(orderId)); // what a flush does to this product
+
+    const answer = await fixture.api.get(`/products/${product.id}`);
+    expect(answer.body).toMatchObject({ id: product.id, stock: 5, available: 3 });
+
+    await fixture.service.redis.del(availabilityKey(product.id), holdKey(orderId));
+    const listed = await fixture.api.get(`/products?limit=1&cursor=${cursorBefore(product.id)}`);
+    expect(listed.body.data).toEqual([expect.objectContaining({ id: product.id, stock: 5, available: 3 })]);
   });
 
   test('GET /products/:id of an unknown product answers 404 PRODUCT_NOT_FOUND', async () => {

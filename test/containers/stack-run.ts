@@ -17,6 +17,7 @@ import { randomUUID } from 'node:crypto';
 import { Connection, Client } from '@temporalio/client';
 import type { Role } from '../../api/auth/roles';
 import { signToken } from '../../api/auth/sign-token';
+import { LOCAL_TOKEN_CLAIMS } from '../../config/auth';
 import { ensureLocalSecrets } from '../../scripts/local-secrets';
 
 const API = 'http://localhost:3000';
@@ -41,7 +42,7 @@ const secret = process.env.AUTH_JWT_SECRET || ensureLocalSecrets().AUTH_JWT_SECR
 const tokens = new Map<string, Promise<string>>();
 function tokenOf(sub: string, role: Role): Promise<string> {
   const key = `${sub}|${role}`;
-  if (!tokens.has(key)) tokens.set(key, signToken(secret, { sub, roles: [role], ttlSeconds: 3_600 }));
+  if (!tokens.has(key)) tokens.set(key, signToken(secret, { sub, roles: [role], ttlSeconds: 3_600, ...LOCAL_TOKEN_CLAIMS }));
   return tokens.get(key)!;
 }
 const ADMIN = { sub: 'ctr-admin', role: 'admin' as const };

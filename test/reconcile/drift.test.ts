@@ -1,10 +1,10 @@
 /**
  * The reconciler's drift repair: on a quiet product (no order open, no live hold) a Redis count that differs from
  * MySQL's stock is rebuilt from MySQL and logged with product, before and after; a product with an order in flight is
- * left to its saga.
+ * left to its saga. A count Redis has lost altogether (a flush) is rebuilt by the flush rule, in flight or not.
  */
 import { repairIfDrifted } from '../../inventory/drift-repair';
-import { availabilityKey } from '../../inventory/keys';
+import { availabilityKey, holdKey } from '../../inventory/keys';
 import { recordHoldRelease } from '../../db/holds';
 import { RELEASE_FAILED } from '../../workflows/failures';
 import { useReconciler } from './harness';
@@ -35,6 +35,23 @@ describe('drift on a quiet product is repaired from MySQL', () => {
     const report = await reconcile(SWEEP_AFTER_MS);
     expect(report.repairs.map((repair) => repair.productId)).not.toContain(agreeing.id);
     expect(await inventory.available(agreeing.id)).toBe(7);
+  });
+});
+
+describe('a count Redis has lost is rebuilt at rest', () => {
+  test('a product nobody orders after a flush gets its availability back from MySQL, with the holds of its open orders', async () => {
+    const { redis, inventory, orders, product, orderOf, reconcile } = reconciler();
+    const forgotten = await product(7);
+    const alsoHeld = await product(5);
+    const order = orderOf(alsoHeld, 2, LONG_HOLD_MS);
+    expect((await orders.place(order)).status).toBe('RESERVED');
+    await redis.del(availabilityKey(forgotten.id), availabilityKey(alsoHeld.id), holdKey(order.orderId)); // a flush
+
+    await reconcile(SWEEP_AFTER_MS);
+    expect(await inventory.available(forgotten.id)).toBe(7);
+    expect(await inventory.available(alsoHeld.id)).toBe(3);
+    expect((await orders.cancel(order.orderId)).status).toBe('CANCELLED'); // its recreated hold gives the 2 back
+    expect(await inventory.available(alsoHeld.id)).toBe(5);
   });
 });
 

@@ -19,7 +19,8 @@ import { loadConfig } from '../../config';
 import { Inventory } from '../../inventory/inventory';
 import { connectRedis } from '../../inventory/redis';
 import { createPaymentsClient } from '../../payments/client';
-import { PaymentDeclinedError } from '../../temporal/order-errors';
+import { OrderRefusal } from '../../temporal/order-errors';
+import { PAYMENT_DECLINED } from '../../workflows/failures';
 import { OrderClient } from '../../temporal/order-client';
 import type { OrderInput, OrderView } from '../../workflows/order-types';
 import { startStandIn } from '../payments/stand-in';
@@ -62,7 +63,7 @@ const SCENARIOS: Record<string, { quantity?: number; holdMs?: number; drive: Sce
       await expectStatus(orders.place(input), 'RESERVED');
       const declined = await orders.pay(input.orderId, 'tok_chargeDeclined').then(
         () => new Error('tok_chargeDeclined was not declined'),
-        (error: unknown) => (error instanceof PaymentDeclinedError ? undefined : error),
+        (error: unknown) => (error instanceof OrderRefusal && error.type === PAYMENT_DECLINED ? undefined : error),
       );
       if (declined) throw declined;
       await expectStatus(orders.pay(input.orderId, 'tok_visa'), 'CONFIRMED');

@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { createTokenVerifier } from '../../api/auth/verify';
+import { LOCAL_TOKEN_CLAIMS } from '../../config/auth';
 
 const run = promisify(execFile);
 const root = path.resolve(__dirname, '..', '..');
@@ -20,6 +21,11 @@ test('a customer token carries the sub and role, signed with AUTH_JWT_SECRET, wi
   const printed = await token(['--role', 'customer', '--sub', 'cus_42'], { AUTH_ISSUER: 'https://issuer.local', AUTH_AUDIENCE: 'order-saga' });
   const verify = createTokenVerifier({ AUTH_JWT_SECRET: SECRET, AUTH_ISSUER: 'https://issuer.local', AUTH_AUDIENCE: 'order-saga' });
   await expect(verify(printed)).resolves.toEqual({ sub: 'cus_42', roles: ['customer'] });
+}, 30_000);
+
+test('without AUTH_ISSUER and AUTH_AUDIENCE a token carries the ones compose and k8s set', async () => {
+  const verify = createTokenVerifier({ AUTH_JWT_SECRET: SECRET, AUTH_ISSUER: LOCAL_TOKEN_CLAIMS.issuer, AUTH_AUDIENCE: LOCAL_TOKEN_CLAIMS.audience });
+  await expect(verify(await token(['--role', 'operator']))).resolves.toEqual({ sub: 'staff-operator', roles: ['operator'] });
 }, 30_000);
 
 test('staff tokens need no --sub; roles may be repeated', async () => {

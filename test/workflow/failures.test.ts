@@ -3,7 +3,7 @@
  * order, in MySQL and in the Web UI's OrderFailureCode); a failure MySQL refuses ends the order cleanly; a capture is
  * retried for as long as the authorisation is valid; a cancel waits for a payment under way.
  */
-import { OrderNotCancellableError, PaymentDeclinedError } from '../../temporal/order-errors';
+import { ORDER_NOT_CANCELLABLE, PAYMENT_DECLINED } from '../../workflows/failures';
 import { orderFailureCodeKey } from '../../temporal/names';
 import { FakeActivities } from './fake-activities';
 import { orderInput, runOrder, useTimeSkippingEnv } from './harness';
@@ -169,7 +169,7 @@ describe('a cancel sent while a payment is in flight waits for its outcome', () 
       const cancel = orders.cancel(input.orderId);
       await new Promise((resolve) => setTimeout(resolve, 300)); // the cancel reaches the workflow while the payment waits
       answer();
-      await expect(payment).rejects.toBeInstanceOf(PaymentDeclinedError);
+      await expect(payment).rejects.toEqual(expect.objectContaining({ name: 'OrderRefusal', type: PAYMENT_DECLINED }));
       expect((await cancel).status).toBe('CANCELLED');
     });
     expect(finished).toMatchObject({ status: 'CANCELLED', payment: { status: 'DECLINED' }, notifications: ['ORDER_CANCELLED'] });
@@ -187,7 +187,7 @@ describe('a cancel sent while a payment is in flight waits for its outcome', () 
       const cancel = orders.cancel(input.orderId);
       await new Promise((resolve) => setTimeout(resolve, 300));
       answer();
-      await expect(cancel).rejects.toBeInstanceOf(OrderNotCancellableError);
+      await expect(cancel).rejects.toEqual(expect.objectContaining({ name: 'OrderRefusal', type: ORDER_NOT_CANCELLABLE }));
       expect((await payment).status).toBe('CONFIRMED');
     });
     expect(finished.status).toBe('CONFIRMED');

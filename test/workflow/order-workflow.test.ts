@@ -1,4 +1,4 @@
-import { PaymentDeclinedError, PaymentUnavailableError } from '../../temporal/order-errors';
+import { PAYMENT_DECLINED, PAYMENT_PROVIDER_UNAVAILABLE } from '../../workflows/failures';
 import { getOrderQuery } from '../../workflows/messages';
 import type { OrderInput, OrderView } from '../../workflows/order-types';
 import type { OrderClient } from '../../temporal/order-client';
@@ -53,7 +53,7 @@ describe('order workflow', () => {
     await runOrder(fake, input, async (orders) => {
       await orders.place(input);
       const declined = orders.pay(input.orderId, 'tok_chargeDeclined');
-      await expect(declined).rejects.toBeInstanceOf(PaymentDeclinedError);
+      await expect(declined).rejects.toEqual(expect.objectContaining({ name: 'OrderRefusal', type: PAYMENT_DECLINED, declineCode: 'card_declined' }));
       await expect(declined).rejects.toMatchObject({ declineCode: 'card_declined' });
       const afterDecline = await orders.get(input.orderId);
       expect(afterDecline).toMatchObject({ status: 'RESERVED', payment: { status: 'DECLINED', declineCode: 'card_declined' } });
@@ -117,7 +117,7 @@ describe('order workflow', () => {
     expect(fake.providerState).toBe('voided');
   });
 
-  test('a capture that fails after the stock commit voids, restores the MySQL stock and releases, newest first', async () => {
+  test('a capture that fails after the stock commit restores the MySQL stock, voids the payment, then releases: newest first', async () => {
     const fake = new FakeActivities();
     fake.capture = 'declined';
     const input = orderInput();
@@ -158,7 +158,7 @@ describe('order workflow', () => {
     const input = orderInput();
     const finished = await runOrder(fake, input, async (orders) => {
       await orders.place(input);
-      await expect(orders.pay(input.orderId, 'tok_timeout')).rejects.toBeInstanceOf(PaymentUnavailableError);
+      await expect(orders.pay(input.orderId, 'tok_timeout')).rejects.toEqual(expect.objectContaining({ name: 'OrderRefusal', type: PAYMENT_PROVIDER_UNAVAILABLE }));
       expect((await orders.get(input.orderId)).status).toBe('RESERVED');
       await testEnv().sleep(HOLD_MS);
     });

@@ -1,4 +1,5 @@
 /** The operator console: the sale live (polling GET /console/summary), order search, product admin, invariant check. */
+import type { ConsoleProduct } from '../../api/console/summary';
 import { api } from './api';
 import { clock, every, h, money, nodes, statusBadge } from './dom';
 import { hasRole } from './session';
@@ -18,7 +19,7 @@ interface Summary {
   topProducts: Array<{ productId: number; sku: string; name: string; units: number; revenueCents: number }>;
   compensations: { failedOrders: number; paymentsVoided: number; paymentsRefunded: number; stockRestores: number; unitsRestored: number };
   sagasInFlight: { count: number } | { count: null; error: string };
-  products: Array<{ id: number; sku: string; name: string; priceCents: number; stock: number; available: number | null; soldOutAt: string | null }>;
+  products: ConsoleProduct[];
   invariantCheck: InvariantCheck | null;
 }
 

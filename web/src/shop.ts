@@ -1,17 +1,11 @@
 /** The storefront: products with live availability, reserve, the hold's countdown, pay with a test token, my orders. */
+import type { ProductResponse } from '../../api/openapi/response-schemas';
 import { api, ApiError } from './api';
 import { clock, every, h, money, nodes, remaining, statusBadge } from './dom';
 import { currentSession, hasRole } from './session';
 import { PAYMENT_TOKENS } from './tokens';
 
-interface Product {
-  id: number;
-  sku: string;
-  name: string;
-  priceCents: number;
-  stock: number;
-  available: number | null;
-}
+type Product = ProductResponse;
 
 export interface Order {
   id: string;
