@@ -56,7 +56,7 @@ for entry in "${RUNS[@]}"; do
     # shellcheck disable=SC2086
     spin $defines -a order.pml >/dev/null || exit 2
     if [ "$check" = liveness ]; then
-      gcc $PAN_FLAGS -o pan pan.c && ./pan -a -f -N terminates -m200000 -w24
+      gcc $PAN_FLAGS -DNFAIR=3 -o pan pan.c && ./pan -a -f -N terminates -m200000 -w24
     else
       gcc $PAN_FLAGS -DNOCLAIM -DSAFETY -o pan pan.c && ./pan -m200000 -w24
     fi
