@@ -4,7 +4,8 @@
 # per run the states stored, the depth reached, the time and the verdict; ends with "N passed, N failed" and exits
 # non-zero when a model is not verified or a twin is not refuted. Trails go to model/out/ (not committed).
 # Needs spin and gcc (scripts/install-spin.sh installs them). MODEL_CHECK_ONLY=<substring> runs the matching runs;
-# MODEL_CHECK_FULL=1 adds the two largest runs (a flush with a worker crash; two flushes), which take many minutes.
+# MODEL_CHECK_FULL=1 adds the three largest runs (a flush with a worker crash; two flushes; liveness with a flush),
+# which take many minutes each.
 set -uo pipefail
 cd "$(dirname "$0")"
 command -v spin >/dev/null && command -v gcc >/dev/null || bash ../scripts/install-spin.sh
@@ -25,7 +26,7 @@ RUNS=(
   "model, liveness, no faults|verified|-DMAXLOST=0 -DMAXCRASH=0 -DMAXFLUSH=0 -DMAXTERM=0|liveness"
   "model, liveness, a lost answer|verified|-DMAXLOST=1 -DMAXCRASH=0 -DMAXFLUSH=0 -DMAXTERM=0 -DMAXDECLINE=0|liveness"
   "model, liveness, a terminated workflow|verified|-DMAXLOST=0 -DMAXCRASH=0 -DMAXFLUSH=0 -DMAXTERM=1 -DMAXDECLINE=0|liveness"
-  "model, liveness, a flush|verified|-DSINGLE_PRODUCT_ORDERS -DMAXLOST=0 -DMAXCRASH=0 -DMAXFLUSH=1 -DMAXTERM=0 -DMAXDECLINE=0 -DMAXSWEEPREBUILD=0|liveness"
+  "model, liveness, a flush|verified|-DSINGLE_PRODUCT_ORDERS -DMAXLOST=0 -DMAXCRASH=0 -DMAXFLUSH=1 -DMAXTERM=0 -DMAXDECLINE=0 -DMAXSWEEPREBUILD=0|liveness|full"
   "twin: reserve reads then writes|refuted|-DRESERVE_READ_THEN_WRITE -DCLAIMS_EXPIRE -DMAXLOST=0 -DMAXCRASH=0 -DMAXFLUSH=0 -DMAXTERM=0|safety"
   "twin: release before the void|refuted|-DRELEASE_BEFORE_VOID -DMAXLOST=0 -DMAXCRASH=0 -DMAXFLUSH=0 -DMAXTERM=0|safety"
   "twin: rebuild without the epoch check (a0cae91)|refuted|-DREBUILD_WITHOUT_EPOCH -DSINGLE_PRODUCT_ORDERS -DSTART_UNLOADED -DMAXLOST=0 -DMAXCRASH=0 -DMAXFLUSH=2 -DMAXTERM=0 -DMAXDECLINE=0 -DMAXSWEEPREBUILD=0|safety"
