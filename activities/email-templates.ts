@@ -34,6 +34,16 @@ const WORDING: Record<NotificationKind, (orderId: string) => Wording> = {
     headline: 'Your order was cancelled',
     body: 'The reserved items were released. Any payment taken has been voided or refunded.',
   }),
+  ORDER_PARTIALLY_REFUNDED: (orderId) => ({
+    subject: `Part of order ${orderId} refunded`,
+    headline: 'Part of your order was refunded',
+    body: 'We have refunded part of your payment to the payment method you used. It may take a few days to show.',
+  }),
+  ORDER_REFUNDED: (orderId) => ({
+    subject: `Order ${orderId} refunded`,
+    headline: 'Your order was refunded',
+    body: 'We have refunded your payment in full to the payment method you used. It may take a few days to show.',
+  }),
 };
 
 export function renderEmail(orderId: string, kind: NotificationKind): RenderedEmail {

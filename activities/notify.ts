@@ -75,5 +75,9 @@ export function notificationText(orderId: string, kind: NotificationKind): strin
       return `Your order ${orderId} could not be completed; any payment taken has been voided or refunded.`;
     case 'ORDER_CANCELLED':
       return `Your order ${orderId} was cancelled.`;
+    case 'ORDER_PARTIALLY_REFUNDED':
+      return `Part of your order ${orderId} was refunded to your payment method.`;
+    case 'ORDER_REFUNDED':
+      return `Your order ${orderId} was refunded in full to your payment method.`;
   }
 }

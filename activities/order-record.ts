@@ -40,7 +40,7 @@ export function createOrderRecordActivities(orm: MikroORM, webhooks?: WebhookEmi
 }
 
 /**
- * customer_id and request_hash are fixed when the order is placed, so an update leaves them be.
+ * customer_id, request_hash and the coupon are fixed when the order is placed, so an update leaves them be.
  * MySQL applies the assignments left to right and later ones see earlier results: status must come
  * last, or the other columns' conditions would compare against the status just written.
  */
@@ -48,8 +48,8 @@ function upsertOrder(em: Sql, view: OrderView) {
   const newer = orderStatusNotBehind();
   return run(
     em,
-    `INSERT INTO orders (id, customer_id, status, total_cents, reserved_until, failure_reason, failure_code, request_hash)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+    `INSERT INTO orders (id, customer_id, status, total_cents, reserved_until, failure_reason, failure_code, request_hash, coupon_code, discount_cents)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON DUPLICATE KEY UPDATE
        total_cents = IF(${newer}, VALUES(total_cents), total_cents),
        reserved_until = IF(${newer}, VALUES(reserved_until), reserved_until),
@@ -65,6 +65,8 @@ function upsertOrder(em: Sql, view: OrderView) {
       view.failureReason ?? null,
       view.failureCode ?? null,
       view.requestHash,
+      view.couponCode ?? null,
+      view.discountCents ?? null,
     ],
   );
 }

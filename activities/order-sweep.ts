@@ -34,6 +34,8 @@ export interface OrderSweepDeps {
   /** The saga's own steps (activities/): each is idempotent. */
   restoreStock: (input: { orderId: string }) => Promise<void>;
   releaseReservation: (input: ReserveStockInput) => Promise<void>;
+  /** Gives the order's coupon claim back to its buyer (activities/coupons.ts); nothing when it holds none. */
+  giveCouponBack: (input: { orderId: string }) => Promise<void>;
   reversePayment: (input: ReversePaymentInput) => Promise<ReversePaymentResult>;
   notifyCustomer: (input: NotifyCustomerInput) => Promise<void>;
   saveOrder: (view: OrderView) => Promise<void>;
@@ -69,6 +71,7 @@ export function createOrderSweep(deps: OrderSweepDeps) {
     const productIds = lines.map((line) => line.productId);
     const before = await deps.inventory.availableMany(productIds);
     await deps.restoreStock({ orderId });
+    await deps.giveCouponBack({ orderId });
     await deps.releaseReservation({ orderId, lines });
     const after = await deps.inventory.availableMany(productIds);
     const payment = await deps.reversePayment({ orderId, authorizationId: record.payment?.authorizationId });

@@ -2,6 +2,7 @@ import { activityInfo, log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { PaymentsError, type PaymentsClient } from '../payments/client';
 import { CAPTURE_DECLINED, PAYMENT_DECLINED, PAYMENT_REQUEST_REJECTED } from '../workflows/failures';
+import { sagaReversalKeys } from '../payments/saga-keys';
 
 export interface AuthorizePaymentInput {
   orderId: string;
@@ -55,10 +56,10 @@ export function createPaymentActivities(payments: PaymentsClient) {
           case undefined:
             return 'NOTHING_TO_REVERSE';
           case 'authorized':
-            await payments.void(authorizationId, `${orderId}:void:${authorizationId}`);
+            await payments.void(authorizationId, sagaReversalKeys(orderId, authorizationId).void);
             return 'VOIDED';
           case 'captured':
-            await payments.refund(authorizationId, `${orderId}:refund:${authorizationId}`);
+            await payments.refund(authorizationId, sagaReversalKeys(orderId, authorizationId).refund);
             return 'REFUNDED';
           case 'voided':
             return 'VOIDED';

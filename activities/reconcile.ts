@@ -10,6 +10,8 @@ import { isRecordedConfirmed, recordHoldRelease } from '../db/holds';
 import { rebuildAvailability } from '../inventory/availability-sync';
 import { repairDriftPage, type DriftPage } from '../inventory/drift-repair';
 import type { Inventory } from '../inventory/inventory';
+import type { CouponGate } from '../coupons/gate';
+import { repairCouponDrift } from '../coupons/drift-repair';
 import type { PaymentsClient } from '../payments/client';
 import { orderWorkflowId } from '../temporal/names';
 import type { WebhookEmitter } from '../webhooks/emitter';
@@ -19,6 +21,7 @@ import { createOrderRecordActivities } from './order-record';
 import { createOrderSweep, type WorkflowState } from './order-sweep';
 import { createPaymentActivities } from './payment';
 import { createStockActivities } from './stock';
+import { createCouponActivities } from './coupons';
 
 export interface ReconcileDeps {
   orm: MikroORM;
@@ -30,6 +33,8 @@ export interface ReconcileDeps {
   webhooks?: WebhookEmitter;
   /** Tells a swept order's buyer it failed, through the channel the order workers use. */
   notifier: Notifier;
+  /** The coupons' Redis gate: its counts are compared with MySQL on the first page of each run. Absent: not compared. */
+  couponGate?: CouponGate;
 }
 
 export function createReconcileActivities(deps: ReconcileDeps) {
@@ -45,6 +50,7 @@ export function createReconcileActivities(deps: ReconcileDeps) {
       (orderId) => recordHoldRelease(orm, orderId),
       (orderId) => isRecordedConfirmed(orm, orderId),
     ).releaseReservation,
+    giveCouponBack: createCouponActivities(orm).giveCouponBack,
     reversePayment: createPaymentActivities(deps.payments).reversePayment,
     notifyCustomer: createNotifyActivities(orm, deps.notifier).notifyCustomer,
     saveOrder: createOrderRecordActivities(orm, deps.webhooks).saveOrder,
@@ -53,8 +59,18 @@ export function createReconcileActivities(deps: ReconcileDeps) {
   return {
     sweepClosedOrders: sweep.sweepClosedOrders,
 
-    /** One page of the catalogue: every drift found on a quiet product is repaired and logged (product, before, after). */
+    /**
+     * One page of the catalogue: every drift found on a quiet product is repaired and logged (product, before, after).
+     * The first page also compares every coupon's count (coupons/drift-repair.ts), so the reconcile workflow's steps
+     * stay as they were (a new activity would change the workflow's history).
+     */
     async repairDrift(input: { afterId: number; limit: number }): Promise<DriftPage> {
+      if (input.afterId === 0 && deps.couponGate) {
+        const coupons = await repairCouponDrift(orm, deps.couponGate);
+        for (const code of coupons.rebuilt) log.warn('lost coupon count rebuilt from MySQL', { code });
+        for (const repair of coupons.repairs) log.warn('coupon count drift repaired', { ...repair });
+        for (const code of coupons.leftAlone) log.warn('coupon count differs from MySQL while claims are recorded; left alone this run', { code });
+      }
       const page = await repairDriftPage(orm, inventory, input);
       for (const productId of page.rebuilt) log.warn('lost availability rebuilt from MySQL', { productId });
       for (const repair of page.repairs) log.warn('availability drift repaired', { ...repair });

@@ -7,6 +7,8 @@ import type { Inventory } from '../inventory/inventory';
 import type { SoldOutFlags } from '../inventory/sold-out-flags';
 import { ORDER_TASK_QUEUE } from '../temporal/names';
 import { OrderClient } from '../temporal/order-client';
+import { AfterSaleClient } from '../temporal/after-sale-client';
+import { DEFAULT_RETURN_WINDOW_MS } from '../workflows/after-sale-types';
 import { createApiMetrics, type ApiMetrics } from '../telemetry/api-metrics';
 import { meteredInventory, meteredOrderClient } from '../telemetry/api-observers';
 import { requestTelemetry } from '../telemetry/request-telemetry';
@@ -23,13 +25,23 @@ import { notFound, problemHandler } from './errors';
 import { docsRouter } from './openapi/docs-route';
 import { requireJsonBody, wrongMethodRouter } from './method-rules';
 import { refuseSoldOutEarly } from './sold-out-refusal';
+import { cartsRouter } from './routes/carts';
 import { consoleRouter, type ConsoleSettings } from './routes/console';
 import { localSignInRouter } from './routes/local-sign-in';
+import { SIGN_IN_OPTIONS_ROUTES, signInOptionsRouter } from './routes/sign-in-options';
+import { loadWebSignInConfig, type WebSignInConfig } from '../config/web-sign-in';
 import { healthRouter } from './routes/health';
 import { ordersRouter } from './routes/orders';
+import { orderAfterSaleRouter, returnsRouter } from './routes/after-sale';
 import { productsRouter } from './routes/products';
 import { defaultWebDir, webPage } from './web-page';
 import { webhooksRouter } from './routes/webhooks';
+import { couponsRouter } from './routes/coupons';
+import { meRouter } from './routes/me';
+import { refuseExhaustedEarly } from './exhausted-coupon-refusal';
+import { ExhaustedCoupons } from '../coupons/exhausted-flags';
+import { CouponGate } from '../coupons/gate';
+import { paymentEventsRouter } from './routes/payment-events';
 import { loadConfig } from '../config';
 import { parseAllowedHosts } from '../webhooks/url-guard';
 
@@ -47,6 +59,8 @@ export interface AppDeps {
   holdMs: number;
   /** CAPTURE_RETRY_WINDOW: how long each order's workflow retries a failing capture (default 7 days). */
   captureRetryWindowMs?: number;
+  /** RETURN_WINDOW: how long after confirmation a buyer may ask to return units (default 14 days). */
+  returnWindowMs?: number;
   /** TEMPORAL_CALL_TIMEOUT: the deadline of every call to Temporal; none when not given (see OrderClient). */
   temporalCallTimeoutMs?: number;
   logger: Logger;
@@ -71,8 +85,12 @@ export interface AppDeps {
   console?: Partial<ConsoleSettings>;
   /** The built web page; defaults to web/dist when it exists (null: no page). */
   webDir?: string | null;
+  /** The OpenID provider the web page signs people in at (OIDC_*); read from the environment when not given. */
+  webSignIn?: WebSignInConfig;
   /** Hosts webhook URLs may name although private (WEBHOOK_ALLOWED_HOSTS); read from the environment when not given. */
   webhookAllowedHosts?: ReadonlySet<string>;
+  /** PAYMENTS_WEBHOOK_SECRET, which the provider's events are signed with; read from the environment when not given (null or unset: no events taken). */
+  paymentWebhookSecret?: string | null;
 }
 
 /** The REST API: it holds no order state of its own (workflows and MySQL do). */
@@ -81,7 +99,8 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.use(requestId());
-  app.use(securityHeaders());
+  const webSignIn = deps.webSignIn === undefined ? loadWebSignInConfig() : deps.webSignIn;
+  app.use(securityHeaders(webSignIn ? [new URL(webSignIn.issuer).origin] : []));
   app.use(corsFor((deps.http ?? loadHttpConfig()).CORS_ORIGINS));
   const metrics = deps.metrics === null ? undefined : (deps.metrics ?? createApiMetrics());
   app.use(requestTelemetry(metrics, deps.logger));
@@ -92,21 +111,37 @@ export function createApp(deps: AppDeps): Express {
   app.use(requireJsonBody);
   const trustProxy = trustProxySetting(limits.TRUST_PROXY);
   if (trustProxy !== undefined) app.set('trust proxy', trustProxy);
+  // The provider's events are verified on their exact bytes, before any JSON parsing, and carry no bearer token.
+  const paymentWebhookSecret = deps.paymentWebhookSecret === undefined ? loadConfig().PAYMENTS_WEBHOOK_SECRET : deps.paymentWebhookSecret;
+  if (paymentWebhookSecret) app.use('/payments', paymentEventsRouter({ orm: deps.orm, secret: paymentWebhookSecret, logger: deps.logger, metrics }));
   app.use(express.json({ limit: '16kb', strict: true }));
   app.use(authenticate(createTokenVerifier(auth)));
   // Next to authentication, before the other routers and the rate limiter: a refusal from the in-process flag costs
   // nothing and spends no buyer's budget (sold-out-refusal.ts).
   if (deps.soldOut) app.post('/orders', refuseSoldOutEarly(deps.soldOut));
+  const exhaustedCoupons = new ExhaustedCoupons();
+  app.post('/coupons/:code/claims', refuseExhaustedEarly(exhaustedCoupons));
   app.use(healthRouter({ orm: deps.orm, redis: deps.redis, temporal: deps.temporal, taskQueue: deps.taskQueue ?? ORDER_TASK_QUEUE }));
   app.use(docsRouter());
   app.use(policyRouter());
-  app.use('/orders', rateLimitRouter(deps.redis, limits, deps.logger));
+  const rateLimits = rateLimitRouter(deps.redis, limits, deps.logger);
+  app.use('/orders', rateLimits);
+  // A checkout places an order: it spends the buyer's order budget (the router's POST / is the checkout itself here).
+  app.use('/carts/:id/checkout', rateLimits);
   app.use('/products', productsRouter({ ...deps, inventory }));
-  app.use('/orders', ordersRouter({ ...deps, inventory, orders: metrics ? meteredOrderClient(orderClient, metrics) : orderClient, orderIdSecret: orderIdSecretOf(auth), limits }));
-  app.use('/auth', localSignInRouter(auth));
+  const placement = { ...deps, inventory, orders: metrics ? meteredOrderClient(orderClient, metrics) : orderClient, orderIdSecret: orderIdSecretOf(auth), limits };
+  app.use('/orders', ordersRouter(placement));
+  const afterSale = new AfterSaleClient(deps.temporal, orderClient, deps.returnWindowMs ?? DEFAULT_RETURN_WINDOW_MS, deps.taskQueue);
+  app.use('/orders', orderAfterSaleRouter({ orm: deps.orm, afterSale, orderIdSecret: placement.orderIdSecret }));
+  app.use('/returns', returnsRouter({ orm: deps.orm, afterSale }));
+  app.use('/carts', cartsRouter({ ...placement, metrics }));
+  app.use('/auth', localSignInRouter(auth, deps.logger));
+  app.use('/auth', signInOptionsRouter(auth, webSignIn));
   app.use('/console', consoleRouter({ ...deps, orm: deps.staffOrm ?? deps.orm, taskQueue: deps.taskQueue ?? ORDER_TASK_QUEUE, settings: consoleSettings(deps) }));
+  app.use('/coupons', couponsRouter({ orm: deps.orm, gate: new CouponGate(deps.redis), exhausted: exhaustedCoupons }));
+  app.use('/me', meRouter({ orm: deps.orm }));
   app.use('/webhooks', webhooksRouter({ orm: deps.orm, allowedHosts: deps.webhookAllowedHosts ?? parseAllowedHosts(loadConfig().WEBHOOK_ALLOWED_HOSTS) }));
-  app.use(wrongMethodRouter([...ROUTE_POLICY, { method: 'GET', path: '/healthz' }, { method: 'GET', path: '/readyz' }, { method: 'GET', path: '/openapi.json' }, { method: 'GET', path: '/docs' }, { method: 'POST', path: '/auth/local-sign-in' }]));
+  app.use(wrongMethodRouter([...ROUTE_POLICY, { method: 'GET', path: '/healthz' }, { method: 'GET', path: '/readyz' }, { method: 'GET', path: '/openapi.json' }, { method: 'GET', path: '/docs' }, { method: 'POST', path: '/auth/local-sign-in' }, ...SIGN_IN_OPTIONS_ROUTES, ...(paymentWebhookSecret ? [{ method: 'POST' as const, path: '/payments/events' }] : [])]));
   app.use(webPage(deps.webDir === undefined ? defaultWebDir() : deps.webDir));
   app.use(notFound);
   app.use(problemHandler(deps.logger));

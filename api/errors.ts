@@ -8,6 +8,7 @@ import { OrderNotFoundError, OrderRefusal, REFUSAL_PROBLEMS, TemporalDeadlineErr
 import { ForbiddenWebhookTarget } from '../webhooks/url-guard';
 import { PROBLEM_CODE } from '../telemetry/request-telemetry';
 import { Problem, type ProblemAnswer } from './problem';
+import { AfterSaleRefusedError } from '../temporal/after-sale-client';
 import { problemTypeOf, statusOf, STATUS_TITLES } from './problem-codes';
 
 type ErrorClass<E> = abstract new (...args: never[]) => E;
@@ -33,6 +34,7 @@ const DOMAIN_ERRORS: Mapping[] = [
     const { code, field, detail } = REFUSAL_PROBLEMS[error.type];
     return new Problem(code, detail ?? error.message, field === undefined ? {} : { field });
   }),
+  mapping(AfterSaleRefusedError, (error) => new Problem(REFUSAL_PROBLEMS[error.refusal].code, error.message, error.details)),
   // The call may still take effect: the client retries (with the same Idempotency-Key for a placement).
   mapping(TemporalDeadlineError, () => new Problem('SERVICE_UNAVAILABLE', 'the order service did not answer in time; try again shortly', {}, { 'Retry-After': RETRY_AFTER_SECONDS })),
 ];

@@ -30,7 +30,9 @@ export function requestIdMixin(): { requestId?: string } {
 }
 
 /** Security headers (helmet's defaults: CSP, HSTS, nosniff, frame-ancestors, referrer policy, …). */
-export const securityHeaders = (): RequestHandler => helmet();
+export const securityHeaders = (connectOrigins: readonly string[] = []): RequestHandler =>
+  // The page may call its own API and, to sign in, the OpenID provider (discovery and token endpoints): nothing else.
+  helmet(connectOrigins.length === 0 ? {} : { contentSecurityPolicy: { directives: { connectSrc: ["'self'", ...connectOrigins] } } });
 
 /** CORS for the listed origins only; what a browser client needs to send and to read. */
 export function corsFor(origins: string[]): RequestHandler {

@@ -47,6 +47,7 @@ async function main(): Promise<void> {
     temporal,
     holdMs: config.RESERVATION_TTL,
     captureRetryWindowMs: config.CAPTURE_RETRY_WINDOW,
+    returnWindowMs: config.RETURN_WINDOW,
     temporalCallTimeoutMs: config.TEMPORAL_CALL_TIMEOUT,
     logger,
     metrics,

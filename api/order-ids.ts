@@ -20,6 +20,16 @@ export function orderIdFor(idempotencyKey: string | undefined, scope: OrderIdSco
   return `ord_k${mac.slice(0, 40)}`;
 }
 
+/**
+ * The order a cart's checkout places: an HMAC of the cart and its version, so every checkout of one version (a double
+ * click, a retry, a second client racing the first) names one order and one workflow, and a cart changed (a new
+ * version) is a new order.
+ */
+export function cartOrderIdFor(cartId: string, version: number, secret: string): string {
+  const mac = createHmac('sha256', secret).update(`cart\n${cartId}\n${version}`).digest('base64url');
+  return `ord_c${mac.slice(0, 40)}`;
+}
+
 /** ORDER_ID_SECRET, or a key derived from AUTH_JWT_SECRET (never the JWT secret itself). */
 export function orderIdSecretOf(config: Pick<AuthConfig, 'ORDER_ID_SECRET' | 'AUTH_JWT_SECRET'>): string {
   if (config.ORDER_ID_SECRET !== undefined) return config.ORDER_ID_SECRET;

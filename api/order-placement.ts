@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { OrderInput, OrderLine } from '../workflows/order-types';
+import type { AppliedCoupon, OrderInput, OrderLine } from '../workflows/order-types';
 import { MAX_ORDER_TOTAL_CENTS, MIN_ORDER_TOTAL_CENTS } from '../config/bounds';
 import type { Product } from '../db/catalogue';
 import { Problem } from './problem';
@@ -15,6 +15,7 @@ export function requestHashOf(order: BuyerOrder): string {
     items: order.items.map(({ productId, quantity }) => [productId, quantity]),
     // Only when given, so the fingerprints of orders placed without an address stay what they were.
     ...(order.email !== undefined ? { email: order.email } : {}),
+    ...(order.couponCode !== undefined ? { couponCode: order.couponCode } : {}),
   });
   return createHash('sha256').update(canonical).digest('hex');
 }
@@ -43,6 +44,19 @@ export function priceOrder(order: NewOrder, products: Product[]): { lines: Order
   return { lines, totalCents };
 }
 
-export function buildOrderInput(orderId: string, order: BuyerOrder, products: Product[], holdMs: number, requestHash: string): OrderInput {
-  return { orderId, customerId: order.customerId, ...priceOrder(order, products), holdMs, requestHash };
+/**
+ * The workflow's input. `applyCoupon`, for an order naming a coupon, checks it against the priced lines before any
+ * stock is held (api/coupon-at-checkout.ts); its discount comes off the total the payment authorises.
+ */
+export async function buildOrderInput(
+  orderId: string,
+  order: BuyerOrder,
+  products: Product[],
+  holdMs: number,
+  requestHash: string,
+  applyCoupon?: (priced: { lines: OrderLine[]; totalCents: number }) => Promise<AppliedCoupon>,
+): Promise<OrderInput> {
+  const priced = priceOrder(order, products);
+  const coupon = applyCoupon ? await applyCoupon(priced) : undefined;
+  return { orderId, customerId: order.customerId, ...priced, ...(coupon ? { totalCents: priced.totalCents - coupon.discountCents, coupon } : {}), holdMs, requestHash };
 }

@@ -20,6 +20,7 @@ import { Inventory } from '../inventory/inventory';
 import type { Authorization } from '../payments/types';
 import { TERMINAL_STATUSES, type OrderStatus } from '../workflows/order-types';
 import { sleep } from './lib';
+import { BENCH_PAYMENTS_API_KEY } from './tokens';
 
 export interface InvariantInput {
   orm: MikroORM;
@@ -125,7 +126,7 @@ export async function checkBenchInvariants(input: InvariantInput): Promise<Invar
 
   // I3: the stand-in belongs to this stack, so its whole ledger is this run's.
   const i3Violations: string[] = [];
-  const ledger = (await (await fetch(`${paymentsUrl}/v1/ledger`)).json()) as { authorizations: Authorization[] };
+  const ledger = (await (await fetch(`${paymentsUrl}/v1/ledger`, { headers: { authorization: `Bearer ${BENCH_PAYMENTS_API_KEY}` } })).json()) as { authorizations: Authorization[] };
   const orders = await select<{ id: string; status: OrderStatus }>(
     em,
     `SELECT DISTINCT o.id, o.status FROM orders o JOIN order_line l ON l.order_id = o.id WHERE l.product_id IN (${inList(productIds)})`,
@@ -154,7 +155,7 @@ export async function checkBenchInvariants(input: InvariantInput): Promise<Invar
 
   let checker: InvariantReport['checker'];
   try {
-    const snapshot = await takeSnapshot({ orm, redis, paymentsUrl, temporal: input.temporal, timeoutMs: 10_000 }, { productIds });
+    const snapshot = await takeSnapshot({ orm, redis, paymentsUrl, paymentsApiKey: BENCH_PAYMENTS_API_KEY, temporal: input.temporal, timeoutMs: 10_000 }, { productIds });
     const result = checkInvariants(snapshot, { stuckAfterMs: 120_000, quietRequired: true });
     checker = { ok: result.ok, summary: result.summary, products: result.products, findings: result.findings.slice(0, 20), findingsTotal: result.findings.length };
   } catch (error) {

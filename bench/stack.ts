@@ -26,7 +26,8 @@ import { openOrm } from '../db/orm';
 import { startDevServer } from '../temporal/dev-server';
 import { ORDER_TASK_QUEUE } from '../temporal/names';
 import { allProcesses, numberArg, programOf, sleep } from './lib';
-import { BENCH_AUTH_SECRET } from './tokens';
+import { BENCH_AUTH_SECRET, BENCH_PAYMENTS_API_KEY, BENCH_PAYMENTS_WEBHOOK_SECRET } from './tokens';
+import { applyLocalIdentityProvider } from '../scripts/dev-sign-in';
 
 const root = path.resolve(__dirname, '..');
 
@@ -61,6 +62,11 @@ export interface StackOptions {
    * `--ui-codec-endpoint` pointing at it, as `npm start` does (the browser tests read decoded payloads in the Web UI).
    */
   codecServerPort?: number;
+  /**
+   * Runs the local OpenID provider (idp/main.ts) on this port and points the API at it as `npm start` does (its
+   * JWKS, issuer and audience; the page's OIDC_ISSUER), beside the local sign-in (the browser tests use both).
+   */
+  idpPort?: number;
 }
 
 export interface RunningPart {
@@ -184,6 +190,13 @@ async function waitForReady(url: string, parts: RunningPart[], timeoutMs: number
   }
 }
 
+/** The environment `npm start` gives its parts for the local provider (scripts/dev-sign-in.ts), on loopback. */
+function localIdentityProviderEnv(idpPort: number, apiPort: number): Record<string, string> {
+  const env: NodeJS.ProcessEnv = { IDP_PORT: String(idpPort), IDP_ISSUER: `http://127.0.0.1:${idpPort}`, PORT: String(apiPort) };
+  applyLocalIdentityProvider(env);
+  return env as Record<string, string>;
+}
+
 export async function startStack(options: StackOptions): Promise<Stack> {
   const base = loadConfig();
   const apiPort = options.apiPort ?? numberArg('api-port', 'BENCH_API_PORT', 3400);
@@ -195,7 +208,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const logLevel = options.logLevel ?? process.env.BENCH_LOG_LEVEL ?? 'warn';
   const cpuProf = options.cpuProf ?? ((process.env.BENCH_CPU_PROF ?? '').split(',').filter(Boolean) as PartName[]);
   const codecServerPort = options.codecServerPort;
-  for (const port of [apiPort, paymentsPort, temporalPort, uiPort, ...(codecServerPort ? [codecServerPort] : [])]) await assertPortFree(port);
+  const idpPort = options.idpPort;
+  for (const port of [apiPort, paymentsPort, temporalPort, uiPort, ...(codecServerPort ? [codecServerPort] : []), ...(idpPort ? [idpPort] : [])]) await assertPortFree(port);
 
   // The schema must be current before the API and workers open their pools.
   const orm = await openOrm(base.DATABASE_URL);
@@ -229,9 +243,16 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     LOG_LEVEL: logLevel,
     // The benchmarks' tokens are signed with this secret (bench/tokens.ts).
     AUTH_JWT_SECRET: BENCH_AUTH_SECRET,
+    PAYMENTS_API_KEY: BENCH_PAYMENTS_API_KEY,
+    // The stand-in's events (refunds, voids, disputes) go to the stack's API, as under npm start.
+    PAYMENTS_WEBHOOK_SECRET: BENCH_PAYMENTS_WEBHOOK_SECRET,
+    PAYMENTS_EVENTS_URL: `http://${host}:${apiPort}/payments/events`,
+    // The browser tests sign in with the page's local form (never in compose or k8s: docs/SECURITY.md).
+    AUTH_LOCAL_SIGN_IN: 'true',
     ...BENCH_CODEC,
     API_PROCESSES: String(apiProcesses),
     ...(codecServerPort ? { CODEC_SERVER_PORT: String(codecServerPort) } : {}),
+    ...(idpPort ? localIdentityProviderEnv(idpPort, apiPort) : {}),
     ...options.env,
   };
 
@@ -268,6 +289,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   process.on('SIGTERM', onSignal);
 
   try {
+    if (idpPort) startPart('idp', 'idp/main.ts', false);
     startPart('payments', 'payments/main.ts', cpuProf.includes('payments'));
     for (let i = 1; i <= workers; i += 1) startPart(workers === 1 ? 'worker' : `worker-${i}`, 'worker/main.ts', cpuProf.includes('worker'));
     startPart('api', 'api/main.ts', cpuProf.includes('api'));
@@ -275,6 +297,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     await waitForReady(`http://${host}:${apiPort}/readyz`, parts, 90_000);
     if (apiProcesses > 1) await waitForApiProcesses(parts.find((part) => part.name === 'api')!, apiProcesses, 90_000);
     if (codecServerPort) await waitForReady(`http://${host}:${codecServerPort}/healthz`, parts, 30_000);
+    if (idpPort) await waitForReady(`http://${host}:${idpPort}/healthz`, parts, 30_000);
     await waitForReady(`http://${host}:${paymentsPort}/health`, parts, 30_000);
     await waitForPollers(temporalAddress, base.TEMPORAL_NAMESPACE, ORDER_TASK_QUEUE, workers, 90_000, parts);
   } catch (error) {

@@ -8,6 +8,10 @@ import type { Role } from '../api/auth/roles';
 
 /** The secret of every stack this process starts. */
 export const BENCH_AUTH_SECRET = randomBytes(32).toString('base64url');
+/** The service's key at the payment stand-in of every stack this process starts (PAYMENTS_API_KEY). */
+export const BENCH_PAYMENTS_API_KEY = `sk_bench_${randomBytes(24).toString('base64url')}`;
+/** The secret the stand-in signs its events to the API with (PAYMENTS_WEBHOOK_SECRET). */
+export const BENCH_PAYMENTS_WEBHOOK_SECRET = `whsec_${randomBytes(32).toString('base64')}`;
 
 const HEADER = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url');
 

@@ -8,6 +8,7 @@ import { signToken } from '../api/auth/sign-token';
 import type { Role } from '../api/auth/roles';
 import { orderIdFor } from '../api/order-ids';
 import type { OrderStatus } from '../workflows/order-types';
+import { afterTheSale, planAfterSale, type AfterSalePlan } from './after-sale';
 import type { Rng } from './random';
 
 export const PAYMENT_TOKENS = ['tok_visa', 'tok_chargeDeclined', 'tok_insufficientFunds', 'tok_flaky', 'tok_timeout', 'tok_captureFails'] as const;
@@ -38,6 +39,8 @@ export interface BuyerPlan {
   arriveAtMs: number;
   /** Pause between the reservation and paying or cancelling. */
   thinkMs: number;
+  /** What happens once the order is CONFIRMED: a refund, a concurrent refund pair, a return, or nothing. */
+  afterSale: AfterSalePlan;
 }
 
 export interface BuyerRecord {
@@ -63,6 +66,8 @@ export function planBuyers(
   options: { orders: number; durationMs: number; holdMs: number; productIds: number[]; orderIdSecret: string },
 ): BuyerPlan[] {
   const spacing = (options.durationMs * 0.9) / options.orders;
+  // Drawn from a stream of their own, so every seed plans its sale exactly as before the after-sale actions existed.
+  const afterSaleRng = rng.fork('after-sale');
   return Array.from({ length: options.orders }, (_, index): BuyerPlan => {
     const idempotencyKey = `chaos-${rng.seed}-${index}`;
     const first = rng.pick(options.productIds);
@@ -88,6 +93,7 @@ export function planBuyers(
       tokens,
       arriveAtMs: Math.round(index * spacing + rng.between(0, spacing)),
       thinkMs,
+      afterSale: planAfterSale(afterSaleRng),
     };
   });
 }
@@ -132,7 +138,7 @@ export class ApiClient {
   /** An answer, or the network failure as a string (ECONNREFUSED, socket hang up, timeout). */
   async request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer | string> {
     this.inFlight += 1;
-    const route = `${method} ${path.replace(/ord_[A-Za-z0-9_-]+/, ':id')}`;
+    const route = `${method} ${path.replace(/(ord|ret)_[A-Za-z0-9_-]+/, ':id')}`;
     try {
       // Round-robin: a buyer's retry after an instance died goes to the next one.
       const baseUrl = this.baseUrls[this.sent++ % this.baseUrls.length];
@@ -268,6 +274,8 @@ async function visit(plan: BuyerPlan, record: BuyerRecord, api: ApiClient, deadl
       }
       if (answer.status === 200) {
         record.answeredStatus = answer.body.status;
+        const send = (what: string, request: () => Promise<Answer | string>) => withRetries(record, what, 6, deadline, request);
+        if (answer.body.status === 'CONFIRMED') await afterTheSale(plan.afterSale, plan.idempotencyKey, answer.body, api, auth, send, record);
         return;
       }
       if (answer.status === 402 && answer.body?.code === 'PAYMENT_FAILED') {

@@ -92,7 +92,7 @@ export function formatSummary(summary: ChaosSummary): string {
   );
 
   const byStatus = Object.entries(summary.money.byStatus).map(([status, count]) => `${count} ${status}`).join(', ');
-  out.push('', `Money: ${summary.money.authorizations} authorization(s) (${byStatus || 'none'}); double captures ${summary.money.doubleCaptures}`);
+  out.push('', `Money: ${summary.money.authorizations} authorization(s) (${byStatus || 'none'}); double captures ${summary.money.doubleCaptures}; ${summary.money.refunds} refund(s) after the sale, double refunds ${summary.money.doubleRefunds}`);
   out.push(`Quiet: ${summary.quiet.reached ? 'reached' : 'NOT reached'} after ${summary.quiet.waitedS}s; ${summary.checker.summary}`);
 
   const breaches = summary.checker.findings.filter((finding) => finding.severity === 'breach');
@@ -130,8 +130,8 @@ export function formatSummary(summary: ChaosSummary): string {
   out.push('', 'Verdict');
   out.push(
     ...table(
-      ['breaches', 'orders stuck', 'double captures', '(checker', 'oversold', 'stock drift', 'contradicted answers', 'reconciler repairs)'],
-      [[verdict.breaches, verdict.stuck, verdict.doubleCaptures, verdict.checkerBreaches, verdict.oversoldUnits, verdict.stockDrift, verdict.contradictions, verdict.reconcilerRepairs].map(String)],
+      ['breaches', 'orders stuck', 'double captures', 'double refunds', '(checker', 'oversold', 'stock drift', 'contradicted answers', 'reconciler repairs)'],
+      [[verdict.breaches, verdict.stuck, verdict.doubleCaptures, verdict.doubleRefunds, verdict.checkerBreaches, verdict.oversoldUnits, verdict.stockDrift, verdict.contradictions, verdict.reconcilerRepairs].map(String)],
       new Set([0, 1, 2, 3, 4, 5, 6, 7]),
     ),
   );

@@ -10,7 +10,7 @@ export class SeedsUsageError extends Error {}
 export const SEEDS_USAGE = `usage: npm run chaos:seeds -- N [chaos options]
 Runs the fault run N times in a row (1-100), seeds S, S+1, ... where S is --seed (default: random), and prints one
 line per seed, then a total. The other options are npm run chaos's (see npm run chaos -- --help). Exit code 0 only
-when every run ended with 0 breaches, 0 stuck orders and 0 double captures.`;
+when every run ended with 0 breaches, 0 stuck orders, 0 double captures and 0 double refunds.`;
 
 /** N and the options for npm run chaos, from argv (N is the first argument). */
 export function parseSeedsArgs(argv: string[]): { count: number; chaosArgs: string[] } {
@@ -40,7 +40,7 @@ export function seedLine(summary: RunFigures): string {
   const faults = FAULT_KINDS.map((kind) => `${summary.faults.injected[kind] ?? 0} ${FAULT_NAMES[kind]}`).join(', ');
   return (
     `seed ${summary.seed}: ${summary.ok ? 'ok' : 'FAILED'}, ` +
-    `${verdict.breaches} breaches, ${verdict.stuck} stuck, ${verdict.doubleCaptures} double captures; ` +
+    `${verdict.breaches} breaches, ${verdict.stuck} stuck, ${verdict.doubleCaptures} double captures, ${verdict.doubleRefunds} double refunds; ` +
     `${outcomes.CONFIRMED} CONFIRMED, ${outcomes.CANCELLED} CANCELLED, ${outcomes.EXPIRED} EXPIRED, ${outcomes.FAILED} FAILED, ` +
     `${outcomes.REJECTED} REJECTED; faults: ${faults} (${Math.round(summary.phasesMs.total / 1000)} s)`
   );

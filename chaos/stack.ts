@@ -136,6 +136,8 @@ export async function startChaosStack(options: ChaosOptions, log: (line: string)
     WORKER_METRICS_PORT: 'off',
     // The run's own signing secret: its buyers and verdict mint tokens with it.
     AUTH_JWT_SECRET: randomBytes(32).toString('base64url'),
+    // The service's key at the run's payment stand-in; the verdict reads the books with it.
+    PAYMENTS_API_KEY: `sk_chaos_${randomBytes(24).toString('base64url')}`,
     // Payloads encrypted as in production (and the workers restarted mid-run must share the key).
     TEMPORAL_CODEC_KEYS: `chaos:${randomBytes(32).toString('base64')}`,
     TEMPORAL_CODEC_KEY_ID: 'chaos',
@@ -239,7 +241,7 @@ export async function startChaosStack(options: ChaosOptions, log: (line: string)
       workerNames,
       env,
       paymentFaultCounts: async () => {
-        const response = await fetch(`${paymentsUrl}/v1/faults`, { signal: AbortSignal.timeout(15_000) }).catch(() => undefined);
+        const response = await fetch(`${paymentsUrl}/v1/faults`, { headers: { authorization: `Bearer ${env.PAYMENTS_API_KEY}` }, signal: AbortSignal.timeout(15_000) }).catch(() => undefined);
         return response?.ok ? ((await response.json()) as { injected: FaultCounts }).injected : undefined;
       },
       waitForTemporal: (timeoutMs = 60_000) => waitUntil('Temporal dev server', () => temporalHealthy(temporalAddress), timeoutMs, [temporalPart]),

@@ -9,7 +9,7 @@ import type { Finding } from '../check/invariants';
 import { summaryLine } from '../check/report';
 import { forkSql, select } from '../db/sql';
 import { availabilityKey } from '../inventory/keys';
-import type { Authorization } from '../payments/types';
+import type { Authorization, Refund } from '../payments/types';
 import type { FaultCounts } from '../payments/faults';
 import { ApiClient, PAYMENT_TOKENS, type BuyerRecord } from './buyers';
 import { FAULT_KINDS, type FaultKind, type FaultRecord } from './faults';
@@ -77,9 +77,18 @@ export interface ChaosSummary {
     unexpectedExits: Record<string, number>;
     log: Array<{ atS: number; kind: FaultKind; detail: string }>;
   };
-  quiet: { reached: boolean; waitedS: number; runningWorkflows: number };
+  quiet: { reached: boolean; waitedS: number; runningWorkflows: number; pendingRefunds: number };
   checker: { exitCode: number; summary: string; breaches: number; warnings: number; findings: Finding[] };
-  money: { authorizations: number; byStatus: Record<string, number>; doubleCaptures: number; doubleCaptureOrders: string[] };
+  money: {
+    authorizations: number;
+    byStatus: Record<string, number>;
+    doubleCaptures: number;
+    doubleCaptureOrders: string[];
+    /** After the sale: refunds the provider made, and refund ids it made more than once. */
+    refunds: number;
+    doubleRefunds: number;
+    doubleRefundIds: string[];
+  };
   products: ProductVerdict[];
   /** The headline numbers; every one must be 0. */
   verdict: {
@@ -92,6 +101,7 @@ export interface ChaosSummary {
     reconcilerRepairs: number;
     stuck: number;
     doubleCaptures: number;
+    doubleRefunds: number;
   };
   /** What the reconciler's runs during the fault run repaired (chaos/reconciler-findings.ts). */
   reconciler: ReconcilerFindings | null;
@@ -201,8 +211,13 @@ export async function judge(input: {
   const findings = checked.result?.findings ?? [];
   const checkerBreaches = checked.result ? findings.filter((finding) => finding.severity === 'breach').length : 0;
 
-  const ledgerResponse = await fetch(`${stack.paymentsUrl}/v1/ledger`, { signal: AbortSignal.timeout(15_000) });
-  const authorizations = ((await ledgerResponse.json()) as { authorizations: Authorization[] }).authorizations;
+  const ledgerResponse = await fetch(`${stack.paymentsUrl}/v1/ledger`, { headers: { authorization: `Bearer ${stack.env.PAYMENTS_API_KEY}` }, signal: AbortSignal.timeout(15_000) });
+  const ledger = (await ledgerResponse.json()) as { authorizations: Authorization[]; refunds?: Refund[] };
+  const authorizations = ledger.authorizations;
+  const providerRefunds = ledger.refunds ?? [];
+  const refundsById = new Map<string, number>();
+  for (const refund of providerRefunds) if (refund.merchantReference) refundsById.set(refund.merchantReference, (refundsById.get(refund.merchantReference) ?? 0) + 1);
+  const doubleRefundIds = [...refundsById].filter(([, count]) => count > 1).map(([refundId]) => refundId);
   const byStatus: Record<string, number> = {};
   const captures = new Map<string, number>();
   for (const authorization of authorizations) {
@@ -225,6 +240,9 @@ export async function judge(input: {
     "SELECT line.product_id, SUM(line.quantity) AS units FROM order_line line JOIN orders o ON o.id = line.order_id WHERE o.status = 'CONFIRMED' GROUP BY line.product_id",
   );
   const sold = new Map(soldRows.map((row) => [Number(row.product_id), Number(row.units)]));
+  // Units received back sellable from returns are in stock again, by design.
+  const returnedRows = await select<{ product_id: number; units: string | number }>(em, "SELECT product_id, SUM(delta) AS units FROM stock_movement WHERE kind = 'RETURN' GROUP BY product_id");
+  const returned = new Map(returnedRows.map((row) => [Number(row.product_id), Number(row.units)]));
   const [{ n: placed }] = await select<{ n: number | string }>(em, 'SELECT COUNT(*) AS n FROM orders');
   const available = await stack.redis.mget(productRows.map((row) => availabilityKey(Number(row.id))));
   const products = productRows.map((row, index): ProductVerdict => {
@@ -238,7 +256,7 @@ export async function judge(input: {
       soldUnits,
       available: available[index] === null ? null : Number(available[index]),
       oversoldUnits: Math.max(0, soldUnits - initialStock) + Math.max(0, -Number(row.stock)),
-      stockDrift: Number(row.stock) - (initialStock - soldUnits),
+      stockDrift: Number(row.stock) - (initialStock - soldUnits + (returned.get(Number(row.id)) ?? 0)),
     };
   });
 
@@ -266,9 +284,10 @@ export async function judge(input: {
     reconcilerRepairs,
     stuck: stuckOrders.length,
     doubleCaptures: doubleCaptureOrders.length,
+    doubleRefunds: doubleRefundIds.length,
   };
   const injected = Object.fromEntries(FAULT_KINDS.map((kind) => [kind, faultRecords.filter((fault) => fault.kind === kind && fault.injected).length])) as Record<FaultKind, number>;
-  const ok = checked.exitCode === 0 && verdict.breaches === 0 && verdict.stuck === 0 && verdict.doubleCaptures === 0 && quiet.reached;
+  const ok = checked.exitCode === 0 && verdict.breaches === 0 && verdict.stuck === 0 && verdict.doubleCaptures === 0 && verdict.doubleRefunds === 0 && quiet.reached;
 
   const verdictMs = Date.now() - verdictStarted;
   const { resultsFile: _resultsFile, json: _json, ...shownOptions } = options;
@@ -297,7 +316,7 @@ export async function judge(input: {
       unexpectedExits: stack.supervisor.unexpectedExits(),
       log: faultRecords.map((fault) => ({ atS: Math.round(fault.firedAtMs / 100) / 10, kind: fault.kind, detail: fault.detail })),
     },
-    quiet: { reached: quiet.reached, waitedS: Math.round(quiet.waitedMs / 1000), runningWorkflows: quiet.runningWorkflows },
+    quiet: { reached: quiet.reached, waitedS: Math.round(quiet.waitedMs / 1000), runningWorkflows: quiet.runningWorkflows, pendingRefunds: quiet.pendingRefunds },
     checker: {
       exitCode: checked.exitCode,
       summary: checked.result ? summaryLine(checked.result) : checked.output,
@@ -305,7 +324,15 @@ export async function judge(input: {
       warnings: findings.filter((finding) => finding.severity === 'warning').length,
       findings: findings.slice(0, 50),
     },
-    money: { authorizations: authorizations.length, byStatus, doubleCaptures: doubleCaptureOrders.length, doubleCaptureOrders },
+    money: {
+      authorizations: authorizations.length,
+      byStatus,
+      doubleCaptures: doubleCaptureOrders.length,
+      doubleCaptureOrders,
+      refunds: providerRefunds.length,
+      doubleRefunds: doubleRefundIds.length,
+      doubleRefundIds,
+    },
     products,
     verdict,
     reconciler,

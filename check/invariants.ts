@@ -49,12 +49,29 @@
  *     RESTORE puts back exactly what the SALE took;
  *   - a CONFIRMED order has exactly one SALE per line, of the line's quantity, none for other products, no RESTORE;
  *   - at most one notification per (order, kind).
+ * I8 after the sale (per order in scope; check/after-sale-invariants.ts)
+ *   - refunded (SUCCEEDED refunds in MySQL, and what the provider refunded under the service's refund ids) <=
+ *     captured; only a CONFIRMED order has refunds;
+ *   - each refund id refunded at most once at the provider, and each such refund is one MySQL knows, not FAILED;
+ *     a SUCCEEDED refund the provider does not have is a breach (when the provider's refunds are listed);
+ *   - units returned to stock (RETURN movements) <= units sold (SALE - RESTORE) per order and product, and each
+ *     RETURN belongs to a RECEIVED return of the order with exactly that many SELLABLE units of the product;
+ *   - stock and availability agreeing after returns is I2's rule (a RETURN adds to MySQL's stock like a restock).
+ * I10 one order per cart version (carts, api/routes/carts.ts)
+ *   - a CHECKED_OUT cart names an order that exists in MySQL (one checked out less than stuckAfter ago whose order
+ *     is not recorded yet, the placement answered 202, is a warning);
+ *   - no two orders were placed from one version of one cart (cart_checkout).
+ * I7 coupons (check/coupon-invariants.ts): issued <= quantity, redeemed <= issued, every redeemed claim belongs to one
+ *   order CONFIRMED or in flight, and Redis's count agrees with MySQL's.
  */
-import type { OrderStatus } from '../workflows/order-types';
+import type { PaymentStatus, OrderStatus } from '../workflows/order-types';
 import { TERMINAL_STATUSES } from '../workflows/order-types';
-import type { Authorization } from '../payments/types';
+import type { Authorization, Refund } from '../payments/types';
+import type { RefundStatus, ReturnStatus } from '../workflows/after-sale-types';
+import { checkI8, succeededRefundCents } from './after-sale-invariants';
+import { checkI7, type CouponSnapshot } from './coupon-invariants';
 
-export const INVARIANTS = ['I1', 'I2', 'I3', 'I4', 'I5', 'I6'] as const;
+export const INVARIANTS = ['I1', 'I2', 'I3', 'I4', 'I5', 'I6', 'I7', 'I8', 'I10'] as const;
 export type InvariantId = (typeof INVARIANTS)[number];
 
 export const INVARIANT_TITLES: Record<InvariantId, string> = {
@@ -64,6 +81,9 @@ export const INVARIANT_TITLES: Record<InvariantId, string> = {
   I4: 'liveness',
   I5: 'recovery',
   I6: 'idempotency',
+  I7: 'coupons',
+  I8: 'after the sale',
+  I10: 'one order per cart version',
 };
 
 export type Severity = 'breach' | 'warning';
@@ -117,6 +137,14 @@ export interface OrderSnapshot {
   notifications: Array<{ kind: string; count: number }>;
   /** State of the Redis hold; null when the key does not exist (never made, expired tombstone, or Redis lost it). */
   hold: HoldState | null;
+  /** The payments MySQL records for the order (id: the provider's authorisation id); absent: not read. */
+  recordedPayments?: Array<{ id: string; status: PaymentStatus }>;
+  /** After the sale (absent: none read): the order's refunds in MySQL. */
+  refunds?: Array<{ id: string; status: RefundStatus; amountCents: number }>;
+  /** Its returns, with the SELLABLE units each received. */
+  returns?: Array<{ id: string; status: ReturnStatus; sellable: Array<{ productId: number; quantity: number }> }>;
+  /** Its RETURN stock movements, one entry per row (`ref`: the return id). */
+  returnMovements?: Array<{ ref: string; productId: number; delta: number }>;
 }
 
 /** An order PENDING/RESERVED in MySQL (every one of the product scope, whatever the order scope). */
@@ -150,6 +178,8 @@ export type PaymentsSnapshot =
       /** Where the authorizations came from: the whole ledger, or the provider asked per order. */
       source: 'ledger' | 'by-reference';
       authorizations: Authorization[];
+      /** The provider's refunds of those authorizations; absent when the provider could not list them. */
+      refunds?: Refund[];
       /** References that are orders in MySQL outside the scope: not checked. */
       otherOrderIds: string[];
       /** Whether an authorization whose reference is no order at all is reported (only when not scoped by product). */
@@ -167,13 +197,25 @@ export type TemporalSnapshot =
     }
   | { status: 'skipped'; reason: string };
 
+/** Only what breaks I10, read by SQL (carts are many; the anomalies few). */
+export interface CartsSnapshot {
+  /** CHECKED_OUT carts whose order_id is no order in MySQL, with when the cart last changed. */
+  checkedOutWithoutOrder: Array<{ cartId: string; orderId: string; updatedAt: Date }>;
+  /** Cart versions from which more than one order was placed. */
+  versionsWithSeveralOrders: Array<{ cartId: string; version: number; orderIds: string[] }>;
+}
+
 export interface Snapshot {
   takenAt: Date;
+  /** Absent: I10 was not read (a snapshot made by hand). */
+  carts?: CartsSnapshot;
   products: ProductSnapshot[];
   orders: OrderSnapshot[];
   inFlight: InFlightOrder[];
   payments: PaymentsSnapshot;
   temporal: TemporalSnapshot;
+  /** Every coupon (they are not scoped by product or order); absent: none to check. */
+  coupons?: CouponSnapshot[];
 }
 
 export interface CheckOptions {
@@ -225,6 +267,9 @@ export function checkInvariants(snapshot: Snapshot, options: CheckOptions): Chec
     ...checkI4(snapshot, options),
     ...checkI5(snapshot),
     ...checkI6(snapshot),
+    ...checkI7(snapshot.coupons ?? [], snapshot.takenAt),
+    ...checkI8(snapshot),
+    ...checkI10(snapshot, options),
   ];
   const skipped: Partial<Record<InvariantId, string>> = {};
   if (snapshot.payments.status === 'skipped') skipped.I3 = `payment provider: ${snapshot.payments.reason}`;
@@ -379,9 +424,26 @@ export function checkI3(snapshot: Snapshot, options: CheckOptions): Finding[] {
     if (captured.length > 1) add('breach', `${captured.length} authorizations captured and not refunded (double charge): ${ids(captured)}`);
     else if (everCaptured.length > 1) add('warning', `${everCaptured.length} authorizations were captured (extras refunded): ${ids(everCaptured)}`);
 
+    // A void or refund at the provider must be on the order too: made outside the service, it arrives by a provider
+    // event (POST /payments/events); one the service has not recorded is money it does not know it no longer has.
+    const recorded = new Map((order.recordedPayments ?? []).map((payment) => [payment.id, payment.status]));
+    for (const one of authorizations) {
+      const status = recorded.get(one.id);
+      // The service's own refunds after the sale are recorded as refunds of the order (I8), not on the payment row.
+      const refundUnrecorded = one.status === 'refunded' && status !== 'REFUNDED' && one.refundedAmountCents !== succeededRefundCents(order);
+      const reversed = refundUnrecorded || (one.status === 'voided' && (status === 'AUTHORIZED' || status === 'CAPTURED'));
+      if (status === undefined || !reversed) continue;
+      const severity = isTerminal(order.status) || options.quietRequired ? 'breach' : 'warning';
+      add(severity, `${one.id} is ${one.status} at the provider but recorded ${status}: a change made at the provider the service has not recorded`);
+    }
+    // A refund of the order's own payment explains a CONFIRMED order without a capture (recorded, or reported above).
+    const refundRecorded = authorizations.some((one) => one.status === 'refunded' && recorded.has(one.id));
+
     if (order.status === 'CONFIRMED') {
-      if (captured.length === 0) add('breach', `CONFIRMED but no captured payment at the provider (${authorizations.length} authorization(s))`);
-      for (const one of captured) {
+      // Refunded in full after the sale (I8 checks that those refunds are the order's own): still the sale's capture.
+      const refundedAfterSale = authorizations.filter((one) => one.status === 'refunded' && one.refundedAmountCents === succeededRefundCents(order));
+      if (captured.length === 0 && refundedAfterSale.length === 0 && !refundRecorded) add('breach', `CONFIRMED but no captured payment at the provider (${authorizations.length} authorization(s))`);
+      for (const one of [...captured, ...refundedAfterSale]) {
         if (one.capturedAmountCents !== order.totalCents) add('breach', `captured ${one.capturedAmountCents} cents on ${one.id}, order total is ${order.totalCents}`);
       }
       if (authorized.length > 0) add('breach', `CONFIRMED with ${authorized.length} other authorization(s) left 'authorized': ${ids(authorized)}`);
@@ -526,6 +588,30 @@ export function checkI6(snapshot: Snapshot): Finding[] {
     for (const notification of order.notifications) {
       if (notification.count > 1) add(`${notification.count} ${notification.kind} notifications (at most 1)`);
     }
+  }
+  return findings;
+}
+
+export function checkI10(snapshot: Snapshot, options: CheckOptions): Finding[] {
+  if (!snapshot.carts) return [];
+  const findings: Finding[] = [];
+  for (const cart of snapshot.carts.checkedOutWithoutOrder) {
+    const recent = snapshot.takenAt.getTime() - cart.updatedAt.getTime() < options.stuckAfterMs;
+    findings.push({
+      invariant: 'I10',
+      severity: recent ? 'warning' : 'breach',
+      orderId: cart.orderId,
+      orderStatus: 'UNKNOWN',
+      message: `cart ${cart.cartId} is CHECKED_OUT as order ${cart.orderId}, which MySQL does not have${recent ? ' (yet: checked out moments ago)' : ''}`,
+    });
+  }
+  for (const version of snapshot.carts.versionsWithSeveralOrders) {
+    findings.push({
+      invariant: 'I10',
+      severity: 'breach',
+      orderId: version.orderIds[0],
+      message: `version ${version.version} of cart ${version.cartId} was checked out as ${version.orderIds.length} orders: ${version.orderIds.join(', ')}`,
+    });
   }
   return findings;
 }

@@ -6,7 +6,7 @@ export interface ReportContext {
   scope: string;
 }
 
-/** `invariants: I1 ok, I2 ok, I3 BREACH (2), I4 ok (Temporal skipped), I5 ok (1 warning), I6 ok` */
+/** `invariants: I1 ok, I2 ok, I3 BREACH (2), I4 ok (Temporal skipped), I5 ok (1 warning), I6 ok, I8 ok` */
 export function summaryLine(result: CheckResult): string {
   const parts = INVARIANTS.map((id) => {
     const { status, breaches, warnings, skipped } = result.summary[id];

@@ -12,14 +12,17 @@ import type { MikroORM } from '@mikro-orm/core';
 import { IsolationLevel } from '@mikro-orm/core';
 import { Client, Connection } from '@temporalio/client';
 import type { Redis } from 'ioredis';
+import { loadConfig } from '../config';
 import { LINE_IS_SOLD } from '../db/holds';
 import { forkSql, select, type Sql } from '../db/sql';
 import { availabilityKey, holdKey } from '../inventory/keys';
 import { createPaymentsClient } from '../payments/client';
-import type { Authorization } from '../payments/types';
-import type { OrderStatus } from '../workflows/order-types';
-import { unitsHeld, type HoldState, type InFlightOrder, type OrderSnapshot, type PaymentsSnapshot, type ProductSnapshot, type Snapshot, type TemporalSnapshot } from './invariants';
+import type { Authorization, Refund } from '../payments/types';
+import type { OrderStatus, PaymentStatus } from '../workflows/order-types';
+import type { ReceivedLine, RefundStatus, ReturnStatus } from '../workflows/after-sale-types';
+import { unitsHeld, type CartsSnapshot, type HoldState, type InFlightOrder, type OrderSnapshot, type PaymentsSnapshot, type ProductSnapshot, type Snapshot, type TemporalSnapshot } from './invariants';
 import { temporalConnectionOptions } from '../temporal/connection-options';
+import { readCouponTables, withCouponCounts } from './coupon-snapshot';
 
 export interface SnapshotScope {
   /** Only these products, and orders with a line on one of them. */
@@ -33,6 +36,8 @@ export interface SnapshotSources {
   redis: Redis;
   /** Base URL of the provider; null skips I3. */
   paymentsUrl: string | null;
+  /** The merchant's key there; PAYMENTS_API_KEY unless given. */
+  paymentsApiKey?: string;
   /** Null skips the Temporal part of I4. */
   temporal: { address: string; namespace: string } | null;
   /** Per remote call of the optional sources (provider, Temporal). */
@@ -67,10 +72,11 @@ export async function takeSnapshot(sources: SnapshotSources, scope: SnapshotScop
   const holdOrderIds = [...new Set([...mysql.orders.map((order) => order.id), ...mysql.inFlight.map((order) => order.id)])];
   const redis = await readRedis(sources.redis, mysql.products.map((product) => product.id), holdOrderIds);
   const payments = sources.paymentsUrl
-    ? await readPayments(sources.orm, sources.paymentsUrl, mysql.orders.map((order) => order.id), scope, timeoutMs)
+    ? await readPayments(sources.orm, { baseUrl: sources.paymentsUrl, apiKey: sources.paymentsApiKey ?? loadConfig().PAYMENTS_API_KEY ?? '' }, mysql.orders.map((order) => order.id), scope, timeoutMs)
     : skipped('disabled (--no-payments)');
 
   const temporal = await withUnrecorded(sources.orm, listing, scope);
+  const carts = await readCarts(sources.orm, scope);
   const inFlight = mysql.inFlight.map((order) => ({ ...order, hold: redis.holds.get(order.id) ?? null }));
   const held = unitsHeld(inFlight);
   return {
@@ -84,6 +90,30 @@ export async function takeSnapshot(sources: SnapshotSources, scope: SnapshotScop
     inFlight,
     payments,
     temporal,
+    carts,
+    coupons: await withCouponCounts(sources.redis, mysql.coupons),
+  };
+}
+
+/** I10's anomalies (checkouts since `ordersSince` when scoped by time; every cart is read whatever the product scope). */
+async function readCarts(orm: MikroORM, scope: SnapshotScope): Promise<CartsSnapshot> {
+  const em = forkSql(orm);
+  const since = scope.ordersSince ? mysqlUtc(scope.ordersSince) : null;
+  const orphans = await select<{ id: string; order_id: string; updated_at: unknown }>(
+    em,
+    `SELECT c.id, c.order_id, c.updated_at FROM cart c LEFT JOIN orders o ON o.id = c.order_id
+      WHERE c.status = 'CHECKED_OUT' AND o.id IS NULL ${since ? 'AND c.updated_at >= ?' : ''}`,
+    since ? [since] : [],
+  );
+  const doubles = await select<{ cart_id: string; cart_version: number; order_ids: string }>(
+    em,
+    `SELECT cart_id, cart_version, GROUP_CONCAT(order_id ORDER BY order_id) AS order_ids FROM cart_checkout
+      ${since ? 'WHERE created_at >= ?' : ''} GROUP BY cart_id, cart_version HAVING COUNT(*) > 1`,
+    since ? [since] : [],
+  );
+  return {
+    checkedOutWithoutOrder: orphans.map((row) => ({ cartId: row.id, orderId: row.order_id, updatedAt: utc(row.updated_at) })),
+    versionsWithSeveralOrders: doubles.map((row) => ({ cartId: row.cart_id, version: Number(row.cart_version), orderIds: String(row.order_ids).split(',') })),
   };
 }
 
@@ -113,14 +143,19 @@ interface MysqlView {
   products: Array<Omit<ProductSnapshot, 'available' | 'held'>>;
   orders: Array<Omit<OrderSnapshot, 'hold'>>;
   inFlight: Array<Omit<InFlightOrder, 'hold'>>;
+  coupons: Awaited<ReturnType<typeof readCouponTables>>;
 }
 
 /** All tables in one REPEATABLE READ transaction: one consistent view, however busy the shop is. */
 function readMysql(orm: MikroORM, scope: SnapshotScope): Promise<MysqlView> {
-  return forkSql(orm).transactional((em) => readTables(em as Sql, scope), { isolationLevel: IsolationLevel.REPEATABLE_READ });
+  // Coupons belong to no product: a check scoped to products leaves them out (I7 runs on an unscoped check).
+  const scoped = scope.productIds !== undefined && scope.productIds.length > 0;
+  return forkSql(orm).transactional(async (em) => ({ ...(await readTables(em as Sql, scope)), coupons: scoped ? [] : await readCouponTables(em as Sql) }), {
+    isolationLevel: IsolationLevel.REPEATABLE_READ,
+  });
 }
 
-async function readTables(em: Sql, scope: SnapshotScope): Promise<MysqlView> {
+async function readTables(em: Sql, scope: SnapshotScope): Promise<Omit<MysqlView, 'coupons'>> {
   const productIds = scope.productIds && scope.productIds.length > 0 ? [...new Set(scope.productIds)] : undefined;
   const productFilter = (column: string) => (productIds ? `${column} IN (${marks(productIds.length)})` : '1 = 1');
   const productParams = productIds ?? [];
@@ -208,6 +243,27 @@ async function readTables(em: Sql, scope: SnapshotScope): Promise<MysqlView> {
     `SELECT order_id, kind, COUNT(*) AS n FROM notification WHERE order_id IN (${scoped}) GROUP BY order_id, kind`,
     orderParams,
   );
+  const refundRows = await select<{ order_id: string; id: string; status: RefundStatus; amount_cents: number | string }>(
+    em,
+    `SELECT order_id, id, status, amount_cents FROM refund WHERE order_id IN (${scoped}) ORDER BY created_at, id`,
+    orderParams,
+  );
+  const returnRows = await select<{ order_id: string; id: string; status: ReturnStatus; received_items: string | null }>(
+    em,
+    `SELECT order_id, id, status, received_items FROM order_return WHERE order_id IN (${scoped}) ORDER BY created_at, id`,
+    orderParams,
+  );
+  const returnMovementRows = await select<{ order_id: string; ref: string; product_id: number; delta: number }>(
+    em,
+    `SELECT order_id, ref, product_id, delta FROM stock_movement WHERE kind = 'RETURN' AND order_id IN (${scoped}) ORDER BY id`,
+    orderParams,
+  );
+
+  const paymentRows = await select<{ order_id: string; id: string; status: PaymentStatus }>(
+    em,
+    `SELECT order_id, id, status FROM payment WHERE order_id IN (${scoped})`,
+    orderParams,
+  );
 
   const group = <T extends { order_id: string }>(rows: T[]) => {
     const byOrder = new Map<string, T[]>();
@@ -217,6 +273,10 @@ async function readTables(em: Sql, scope: SnapshotScope): Promise<MysqlView> {
   const lines = group(lineRows);
   const orderMovements = group(movementOfOrderRows);
   const notifications = group(notificationRows);
+  const payments = group(paymentRows);
+  const refunds = group(refundRows);
+  const returns = group(returnRows);
+  const returnMovements = group(returnMovementRows);
 
   const orders = orderRows.map((row) => ({
     id: row.id,
@@ -228,6 +288,10 @@ async function readTables(em: Sql, scope: SnapshotScope): Promise<MysqlView> {
     lines: (lines.get(row.id) ?? []).map((line) => ({ productId: Number(line.product_id), quantity: Number(line.quantity) })),
     movements: (orderMovements.get(row.id) ?? []).map((movement) => ({ productId: Number(movement.product_id), kind: movement.kind, delta: Number(movement.delta) })),
     notifications: (notifications.get(row.id) ?? []).map((notification) => ({ kind: notification.kind, count: Number(notification.n) })),
+    recordedPayments: (payments.get(row.id) ?? []).map((payment) => ({ id: payment.id, status: payment.status })),
+    refunds: (refunds.get(row.id) ?? []).map((refund) => ({ id: refund.id, status: refund.status, amountCents: Number(refund.amount_cents) })),
+    returns: (returns.get(row.id) ?? []).map((ret) => ({ id: ret.id, status: ret.status, sellable: sellableOf(ret.received_items) })),
+    returnMovements: (returnMovements.get(row.id) ?? []).map((movement) => ({ ref: movement.ref, productId: Number(movement.product_id), delta: Number(movement.delta) })),
   }));
 
   // Every in-flight order of the product scope, whatever --orders-since says: they hold stock and explain I2 mismatches.
@@ -250,6 +314,12 @@ async function readTables(em: Sql, scope: SnapshotScope): Promise<MysqlView> {
   const inFlight = [...inFlightById.values()];
 
   return { products, orders, inFlight };
+}
+
+/** The SELLABLE units of a received return's lines (order_return.received_items). */
+function sellableOf(receivedItems: string | null): Array<{ productId: number; quantity: number }> {
+  if (receivedItems === null) return [];
+  return (JSON.parse(receivedItems) as ReceivedLine[]).filter((line) => line.condition === 'SELLABLE').map(({ productId, quantity }) => ({ productId, quantity }));
 }
 
 async function readRedis(redis: Redis, productIds: number[], orderIds: string[]): Promise<{ available: Map<number, number>; holds: Map<string, HoldState> }> {
@@ -275,27 +345,35 @@ async function readRedis(redis: Redis, productIds: number[], orderIds: string[])
   return { available, holds };
 }
 
-async function readPayments(orm: MikroORM, baseUrl: string, orderIds: string[], scope: SnapshotScope, timeoutMs: number): Promise<PaymentsSnapshot> {
+async function readPayments(
+  orm: MikroORM,
+  { baseUrl, apiKey }: { baseUrl: string; apiKey: string },
+  orderIds: string[],
+  scope: SnapshotScope,
+  timeoutMs: number,
+): Promise<PaymentsSnapshot> {
   const url = `${baseUrl.replace(/\/+$/, '')}/v1/ledger`;
   let response: Response;
   try {
-    response = await fetch(url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(timeoutMs) });
+    response = await fetch(url, { headers: { accept: 'application/json', authorization: `Bearer ${apiKey}` }, signal: AbortSignal.timeout(timeoutMs) });
   } catch (error) {
     return skipped(`not reachable at ${baseUrl}: ${describe(error)}`);
   }
   if (response.status === 404) {
     // A real provider has no whole-ledger listing: ask per order of the scope (orphans cannot be found this way).
     try {
-      const client = createPaymentsClient({ baseUrl, timeoutMs });
+      const client = createPaymentsClient({ baseUrl, apiKey, timeoutMs });
       const authorizations: Authorization[] = [];
       for (const orderId of orderIds) authorizations.push(...(await client.listByReference(orderId)));
-      return { status: 'ok', source: 'by-reference', authorizations, otherOrderIds: [], checkOrphans: false };
+      const refunds: Refund[] = [];
+      for (const authorization of authorizations) if (authorization.refundedAmountCents > 0) refunds.push(...(await client.listRefunds(authorization.id)));
+      return { status: 'ok', source: 'by-reference', authorizations, refunds, otherOrderIds: [], checkOrphans: false };
     } catch (error) {
       return skipped(`listing authorizations by order at ${baseUrl} failed: ${describe(error)}`);
     }
   }
   if (!response.ok) return skipped(`GET ${url} answered HTTP ${response.status}`);
-  const body = (await response.json()) as { authorizations?: Authorization[] };
+  const body = (await response.json()) as { authorizations?: Authorization[]; refunds?: Refund[] };
   if (!Array.isArray(body.authorizations)) return skipped(`GET ${url} did not return {authorizations: [...]}`);
 
   const inScope = new Set(orderIds);
@@ -312,6 +390,7 @@ async function readPayments(orm: MikroORM, baseUrl: string, orderIds: string[], 
     status: 'ok',
     source: 'ledger',
     authorizations: body.authorizations.filter((authorization) => !others.has(authorization.reference)),
+    ...(Array.isArray(body.refunds) ? { refunds: body.refunds.filter((refund) => !others.has(refund.reference)) } : {}),
     otherOrderIds,
     checkOrphans: !(scope.productIds && scope.productIds.length > 0),
   };

@@ -19,6 +19,8 @@ export interface CodecServerDeps {
   auth: AuthConfig;
   /** Origins of the Temporal Web UI allowed to call from the browser. */
   uiOrigins: string[];
+  /** Express's `trust proxy` (TRUST_PROXY): behind a TLS-terminating proxy, its X-Forwarded-Proto says https. */
+  trustProxy?: boolean | number | string;
   logger: Logger;
 }
 
@@ -56,10 +58,11 @@ const cookieAsBearer: RequestHandler = (req, _res, next) => {
  * token, or the session cookie GET /login sets), with CORS for the Web UI's origin. Without the key nobody reads
  * payloads; with it, only staff do.
  */
-export function createCodecServer({ codec, auth, uiOrigins, logger }: CodecServerDeps): Express {
+export function createCodecServer({ codec, auth, uiOrigins, trustProxy, logger }: CodecServerDeps): Express {
   const verify: VerifyToken = createTokenVerifier(auth);
   const app = express();
   app.disable('x-powered-by');
+  if (trustProxy !== undefined) app.set('trust proxy', trustProxy);
   app.use(helmet());
   app.use(
     cors({
@@ -86,11 +89,13 @@ export function createCodecServer({ codec, auth, uiOrigins, logger }: CodecServe
       throw error;
     }
     if (!isOperator(caller)) throw new Problem('FORBIDDEN', 'the codec server is for operators', { field: 'query.token' });
-    // Strict: the cookie rides only on calls from the same site, which the Web UI is when both share a host name
-    // (http://localhost:8233 and :8234; ports do not make another site). From another site browsers that block
-    // third-party cookies drop it anyway (seen in chromium's network log: blocked by "UserPreferences"); such a UI
-    // passes the operator's own access token instead. Secure is accepted over http on localhost only.
-    res.cookie(SESSION_COOKIE, token, { httpOnly: true, secure: true, sameSite: 'strict', path: '/', maxAge: 8 * 3_600_000 });
+    // HttpOnly: no script of any page reads the operator's token. Secure whenever the codec server is reached over TLS
+    // (directly, or through a trusted proxy's X-Forwarded-Proto), so the browser never sends it in clear; over plain
+    // http (a developer's localhost) it could not be Secure. Strict: the cookie rides only on calls from the same
+    // site, which the Web UI is when both share a host name (http://localhost:8233 and :8234; ports do not make
+    // another site). From another site browsers that block third-party cookies drop it anyway (seen in chromium's
+    // network log: blocked by "UserPreferences"); such a UI passes the operator's own access token instead.
+    res.cookie(SESSION_COOKIE, token, { httpOnly: true, secure: req.secure, sameSite: 'strict', path: '/', maxAge: 8 * 3_600_000 });
     res.type('text/plain').send(
       `Signed in to the codec server as ${caller.sub}. In the Web UI (opened on this same host name), Codec Server settings: "Use my browser setting", endpoint ${req.protocol}://${req.get('host')}, tick "Include cross-origin credentials", Apply.\n`,
     );

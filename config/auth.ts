@@ -16,10 +16,24 @@ const schema = z
     AUTH_AUDIENCE: optional(z.string()),
     /** Keys order ids derived from Idempotency-Keys; defaults to one derived from AUTH_JWT_SECRET. */
     ORDER_ID_SECRET: optional(z.string().min(32, 'must be at least 32 characters')),
+    /**
+     * POST /auth/local-sign-in: a token for any name and any role, to whoever asks. Only an explicit `true` turns it
+     * on (`npm start`, the browser tests and the benchmarks set it; compose and k8s never do).
+     */
+    AUTH_LOCAL_SIGN_IN: optional(z.enum(['true', 'false'], { error: 'must be true or false' })),
+    /**
+     * The claim holding a token's roles: a claim name (`roles`, Auth0's `https://shop.example/roles`), or a dotted
+     * path into nested claims when no claim has that exact name (Keycloak's `realm_access.roles`).
+     */
+    AUTH_ROLES_CLAIM: optional(z.string().min(1)),
   })
   .refine((env) => env.AUTH_JWT_SECRET !== undefined || env.AUTH_JWKS_URL !== undefined, {
     message: 'set AUTH_JWKS_URL (an OIDC provider) or AUTH_JWT_SECRET (local use); `npm start` makes a local secret',
     path: ['AUTH_JWT_SECRET'],
+  })
+  .refine((env) => env.AUTH_LOCAL_SIGN_IN !== 'true' || env.AUTH_JWT_SECRET !== undefined, {
+    message: 'local sign-in signs its tokens with AUTH_JWT_SECRET: set it, or leave AUTH_LOCAL_SIGN_IN unset',
+    path: ['AUTH_LOCAL_SIGN_IN'],
   })
   .refine((env) => env.AUTH_JWT_SECRET !== undefined || env.ORDER_ID_SECRET !== undefined, {
     message: 'set ORDER_ID_SECRET when keys come from AUTH_JWKS_URL alone',
@@ -44,6 +58,13 @@ export type AuthConfig = z.infer<typeof schema>;
  * accepts them too.
  */
 export const LOCAL_TOKEN_CLAIMS = { issuer: 'order-saga-local', audience: 'order-saga-api' } as const;
+
+/** The roles claim when AUTH_ROLES_CLAIM is not set. */
+export const DEFAULT_ROLES_CLAIM = 'roles';
+
+/** Whether POST /auth/local-sign-in hands out tokens: only when switched on, and with a secret to sign them. */
+export const localSignInEnabled = (auth: Pick<AuthConfig, 'AUTH_LOCAL_SIGN_IN' | 'AUTH_JWT_SECRET'>): boolean =>
+  auth.AUTH_LOCAL_SIGN_IN === 'true' && auth.AUTH_JWT_SECRET !== undefined;
 
 export function loadAuthConfig(env: NodeJS.ProcessEnv = process.env): AuthConfig {
   const parsed = schema.safeParse(env);

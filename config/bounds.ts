@@ -27,3 +27,10 @@ export const MAX_STOCK_PER_REQUEST = 10_000_000;
 
 /** Product ids are INT UNSIGNED in MySQL; the API accepts the signed range, which every client language can hold. */
 export const MAX_PRODUCT_ID = 2_147_483_647;
+
+/** Coupons a drop may issue (coupon.quantity and coupon.issued are INT). */
+export const MAX_COUPON_QUANTITY = 10_000_000;
+/** Claims of one coupon one buyer may hold (coupon.per_buyer). */
+export const MAX_CLAIMS_PER_BUYER = 100;
+/** Products one coupon may be limited to. */
+export const MAX_COUPON_PRODUCTS = 100;

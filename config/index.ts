@@ -26,6 +26,20 @@ const schema = z.object({
   PAYMENTS_URL: z.url().default('http://127.0.0.1:4010'),
   /** Where the payment stand-in listens: loopback by default; 0.0.0.0 in a container, for the worker beside it. */
   PAYMENTS_HOST: z.string().default('127.0.0.1'),
+  /**
+   * The service's secret key at the payment provider, sent as `Authorization: Bearer …` on every call; the stand-in
+   * knows it as its merchant's account. Required by the worker and the stand-in; `npm start` makes a local one.
+   */
+  PAYMENTS_API_KEY: z.preprocess((value) => (value === '' ? undefined : value), z.string().min(16, 'must be at least 16 characters').optional()),
+  /** The stand-in only: keys of further merchant accounts it knows (comma-separated), e.g. for tests of scoping. */
+  PAYMENTS_API_KEYS: z.string().default(''),
+  /**
+   * Signed events from the provider (refunds, voids, disputes; see payments/events.ts): the stand-in POSTs its
+   * merchant's events to PAYMENTS_EVENTS_URL (unset: it sends none), signed with PAYMENTS_WEBHOOK_SECRET
+   * (whsec_<base64>), which the API's POST /payments/events verifies (unset: the API takes no events).
+   */
+  PAYMENTS_EVENTS_URL: z.preprocess((value) => (value === '' ? undefined : value), z.url().optional()),
+  PAYMENTS_WEBHOOK_SECRET: z.preprocess((value) => (value === '' ? undefined : value), z.string().regex(/^whsec_[A-Za-z0-9+/=]{24,}$/, 'must be whsec_ and at least 24 base64 characters').optional()),
   /** GET /healthz of a worker (worker/health.ts); unset: no endpoint. The image sets 8081. */
   WORKER_HEALTH_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   DATABASE_URL: z.string().default('mysql://root@127.0.0.1:3306/order_saga'),
@@ -39,8 +53,12 @@ const schema = z.object({
   RESERVATION_TTL: duration.default(30 * 60_000),
   /** How long a failing capture is retried, with backoff: as long as the provider keeps an authorisation valid. */
   CAPTURE_RETRY_WINDOW: duration.default(7 * 86_400_000),
+  /** How long after an order is confirmed its buyer may ask to return units (a durable timer in its after-sale workflow). */
+  RETURN_WINDOW: duration.default(14 * 86_400_000),
   /** How often the reconcile schedule (temporal/reconcile-schedule.ts) repairs drift and sweeps orders left open. */
   RECONCILE_INTERVAL: duration.pipe(z.number().min(1_000, 'must be at least 1s')).default(60_000),
+  /** How long a cart nobody changes is kept; the worker removes idle carts on the reconcile interval. */
+  CART_TTL: duration.pipe(z.number().min(60_000, 'must be at least 1m')).default(7 * 86_400_000),
   /** How long past its hold an order whose workflow is closed waits before the reconciler sweeps it. */
   RECONCILE_SWEEP_AFTER: duration.default(5 * 60_000),
   /** Every call the API makes to Temporal ends within this; then placement answers 202 (order deciding) or 503. */

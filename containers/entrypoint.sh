@@ -9,6 +9,7 @@ case "$role" in
   payments) entry=dist/payments/main.js ;;
   migrate) entry=dist/db/migrate-main.js ;;
   check) entry=dist/check/main.js ;;
+  idp) entry=dist/idp/main.js ;;
   *) exec "$role" "$@" ;;
 esac
 echo "$role" > /tmp/role

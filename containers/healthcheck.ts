@@ -1,6 +1,7 @@
 /**
  * The image's HEALTHCHECK: probes the role this container runs (containers/entrypoint.sh writes it to /tmp/role):
- * the API's /healthz, the payment stand-in's /health, the worker's /healthz (pollers running, Temporal reachable).
+ * the API's /healthz, the payment stand-in's /health, the worker's /healthz (pollers running, Temporal reachable),
+ * the local OpenID provider's /healthz.
  * One-shot roles (migrate, check) have nothing to probe. Exit 0 healthy, 1 not.
  */
 import { readFileSync } from 'node:fs';
@@ -9,6 +10,7 @@ const PROBES: Record<string, () => string> = {
   api: () => `http://127.0.0.1:${process.env.PORT ?? 3000}/healthz`,
   payments: () => `http://127.0.0.1:${process.env.PAYMENTS_PORT ?? 4010}/health`,
   worker: () => `http://127.0.0.1:${process.env.WORKER_HEALTH_PORT ?? 8081}/healthz`,
+  idp: () => `http://127.0.0.1:${process.env.IDP_PORT ?? 4100}/healthz`,
 };
 
 async function main(): Promise<number> {

@@ -76,7 +76,7 @@ interface ProductRecord {
 }
 
 async function selectProducts(orm: MikroORM, where: string, params: unknown[]): Promise<Product[]> {
-  const sql = `SELECT id, sku, name, price_cents, stock, created_at, updated_at FROM product ${where}`;
+  const sql = `SELECT product.id, sku, name, price_cents, stock, created_at, updated_at FROM product ${where}`;
   const rows: ProductRecord[] = await orm.em.getConnection().execute(sql, params, 'all');
   return rows.map((row) => ({
     id: Number(row.id),
@@ -99,6 +99,32 @@ export function listProducts(orm: MikroORM): Promise<Product[]> {
 /** Up to `limit` products with ids above `afterId`, in id order: a page of the catalogue. */
 export function listProductPage(orm: MikroORM, { afterId, limit }: { afterId: number; limit: number }): Promise<Product[]> {
   return selectProducts(orm, 'WHERE id > ? ORDER BY id LIMIT ?', [afterId, limit]);
+}
+
+/**
+ * Up to `limit` products with ids above `afterId`, in id order, whose name or sku contains every one of `words`
+ * (case-insensitively): a page of a search. Each word of 3 or more characters narrows the candidates through
+ * product_search_gram (Migration20261206030000_product_search), joined on its first, middle and last trigram in id
+ * order along the primary key, so a page reads about as many postings as it skips. LIKE then confirms each candidate,
+ * and alone decides for words shorter than a trigram. Lowercasing is MariaDB's (LOWER), as the triggers' is.
+ */
+export function searchProductPage(orm: MikroORM, { words, afterId, limit }: { words: readonly string[]; afterId: number; limit: number }): Promise<Product[]> {
+  const grams = [...new Set(words.flatMap(lookupGramsOf))];
+  const joins = grams.map((_, index) => `JOIN product_search_gram g${index} ON g${index}.product_id = product.id AND g${index}.gram = LOWER(CONVERT(? USING utf8mb4))`);
+  const contains = words.map(() => "(LOWER(CONVERT(name USING utf8mb4)) LIKE LOWER(CONVERT(? USING utf8mb4)) ESCAPE '!' OR LOWER(CONVERT(sku USING utf8mb4)) LIKE LOWER(CONVERT(? USING utf8mb4)) ESCAPE '!')");
+  const patterns = words.flatMap((word) => {
+    const pattern = `%${word.replace(/[!%_]/g, '!$&')}%`;
+    return [pattern, pattern];
+  });
+  return selectProducts(orm, `${joins.join(' ')} WHERE product.id > ? AND ${contains.join(' AND ')} ORDER BY product.id LIMIT ?`, [...grams, afterId, ...patterns, limit]);
+}
+
+/** The trigrams of a word a search joins on: its first, middle and last (none for a word shorter than 3 characters). */
+function lookupGramsOf(word: string): string[] {
+  const characters = [...word];
+  if (characters.length < 3) return [];
+  const starts = new Set([0, Math.floor((characters.length - 3) / 2), characters.length - 3]);
+  return [...starts].map((start) => characters.slice(start, start + 3).join(''));
 }
 
 export async function getProduct(orm: MikroORM, productId: number): Promise<Product | null> {

@@ -43,7 +43,20 @@ export interface SalesFigures {
   revenue: { cents: number; orders: number };
   topProducts: TopProduct[];
   /** Orders that failed after the payment began in the window, and the undo steps recorded for them. */
-  compensations: { failedOrders: number; paymentsVoided: number; paymentsRefunded: number; stockRestores: number; unitsRestored: number };
+  compensations: {
+    failedOrders: number;
+    paymentsVoided: number;
+    paymentsRefunded: number;
+    stockRestores: number;
+    unitsRestored: number;
+    /** After the sale, settled in the window: refunds SUCCEEDED (and their cents) or FAILED (staff must act). */
+    refundsSucceeded: number;
+    refundedCents: number;
+    refundsFailed: number;
+    /** Returns received in the window, and their units put back on sale. */
+    returnsReceived: number;
+    unitsReturned: number;
+  };
 }
 
 /** A Date as the DATETIME(3) text MySQL compares with (the columns hold UTC). */
@@ -158,12 +171,25 @@ async function readCompensations(em: Sql, since: string): Promise<SalesFigures['
     [since],
   );
   const payments = (status: string) => Number(paymentRows.find((row) => row.status === status)?.n ?? 0);
+  const refundRows = await select<{ status: string; n: number | string; cents: number | string | null }>(
+    em,
+    "SELECT status, COUNT(*) AS n, SUM(amount_cents) AS cents FROM refund WHERE status IN ('SUCCEEDED', 'FAILED') AND updated_at >= ? GROUP BY status",
+    [since],
+  );
+  const [returns] = await select<{ n: number | string }>(em, "SELECT COUNT(*) AS n FROM order_return WHERE status = 'RECEIVED' AND updated_at >= ?", [since]);
+  const [returned] = await select<{ units: number | string | null }>(em, "SELECT SUM(delta) AS units FROM stock_movement WHERE kind = 'RETURN' AND created_at >= ?", [since]);
+  const refunds = (status: string) => refundRows.find((row) => row.status === status);
   return {
     failedOrders: Number(failed),
     paymentsVoided: payments('VOIDED'),
     paymentsRefunded: payments('REFUNDED'),
     stockRestores: Number(restores.n),
     unitsRestored: Number(restores.units ?? 0),
+    refundsSucceeded: Number(refunds('SUCCEEDED')?.n ?? 0),
+    refundedCents: Number(refunds('SUCCEEDED')?.cents ?? 0),
+    refundsFailed: Number(refunds('FAILED')?.n ?? 0),
+    returnsReceived: Number(returns.n),
+    unitsReturned: Number(returned.units ?? 0),
   };
 }
 

@@ -74,10 +74,17 @@ async function toViews(em: Sql, orders: OrderRow[]): Promise<OrderView[]> {
     };
     if (order.failureReason !== null) view.failureReason = order.failureReason;
     if (order.failureCode !== null) view.failureCode = order.failureCode;
+    if (order.couponCode) Object.assign(view, { couponCode: order.couponCode, discountCents: Number(order.discountCents ?? 0) });
     return view;
   });
 }
 
-function toPaymentView(row: { id: string; status: PaymentView['status']; amountCents: number; declineCode: string | null }): PaymentView {
-  return { status: row.status, amountCents: row.amountCents, authorizationId: row.id, ...(row.declineCode !== null ? { declineCode: row.declineCode } : {}) };
+function toPaymentView(row: { id: string; status: PaymentView['status']; amountCents: number; declineCode: string | null; refundedCents: number }): PaymentView {
+  return {
+    status: row.status,
+    amountCents: row.amountCents,
+    authorizationId: row.id,
+    ...(row.declineCode !== null ? { declineCode: row.declineCode } : {}),
+    ...(row.status === 'REFUNDED' ? { refundedCents: row.refundedCents || row.amountCents } : {}),
+  };
 }

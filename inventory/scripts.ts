@@ -141,13 +141,14 @@ return ARGV[1]
 `;
 
 /**
- * Drops a product's availability and starts a new epoch, in one step: the next reservation (or the caller) rebuilds
- * it from MySQL, and a rebuild that read MySQL before this (so before the change that called for it) cannot apply.
- * KEYS[1] the availability, KEYS[2] the epoch marker; ARGV[1] a fresh epoch value.
+ * Drops a count and starts a new epoch, in one step: the next reservation or claim (or the caller) rebuilds it from
+ * MySQL, and a rebuild that read MySQL before this (so before the change that called for it) cannot apply.
+ * KEYS[1..n-1] what to drop (a product's availability; a coupon's count and its buyers), KEYS[n] the epoch marker;
+ * ARGV[1] a fresh epoch value.
  */
 export const FORGET_SCRIPT = `
-redis.call('DEL', KEYS[1])
-redis.call('SET', KEYS[2], ARGV[1])
+for i = 1, #KEYS - 1 do redis.call('DEL', KEYS[i]) end
+redis.call('SET', KEYS[#KEYS], ARGV[1])
 return 1
 `;
 
@@ -187,4 +188,58 @@ for i = 1, lines do
 end
 for i = 1, lines do redis.call('ZADD', KEYS[2 * i], now, orderId) end
 return {1, 0, 0}
+`;
+
+/**
+ * First-come coupons (coupons/gate.ts). A coupon's count is the claims still to issue, its buyers a hash of each
+ * buyer's claims; both mirror MySQL (coupon.issued, coupon_claim), which records every claim and refuses one past the
+ * quantity whatever Redis says. These scripts keep the stampede off MySQL: only claims that may succeed reach it.
+ *
+ * A claim. KEYS[1] the count, KEYS[2] the buyers, KEYS[3] the coupons' epoch marker; ARGV[1] the buyer, ARGV[2] the
+ * claims one buyer may hold. Returns {1, epoch} taken, {0, epoch} none left, {2, epoch} the buyer holds their share
+ * already, {-1, ''} the count is not loaded (rebuild it from MySQL, then claim again). None left is answered before the
+ * buyer's share, so a refusal once the coupon is gone does not depend on who asks (the API answers those from memory).
+ * The epoch goes back to the caller, so a claim that MySQL then refuses is given back only to the life of Redis's data
+ * that took it (COUPON_GIVE_BACK_SCRIPT).
+ */
+export const COUPON_CLAIM_SCRIPT = `
+local left = redis.call('GET', KEYS[1])
+if not left then return {-1, ''} end
+local epoch = redis.call('GET', KEYS[3]) or ''
+if tonumber(left) <= 0 then return {0, epoch} end
+local mine = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
+if mine >= tonumber(ARGV[2]) then return {2, epoch} end
+redis.call('DECR', KEYS[1])
+redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
+return {1, epoch}
+`;
+
+/**
+ * Undoes what a claim took in Redis when MySQL did not record it. KEYS as COUPON_CLAIM_SCRIPT; ARGV[1] the buyer,
+ * ARGV[2] the epoch the claim returned, ARGV[3] 1 to give the count back, ARGV[4] 1 to give the buyer's share back.
+ * Returns 1 done, 0 nothing done: Redis lost its data since the claim (or the count was dropped for a repair), and the
+ * count rebuilt from MySQL never included this claim, so giving it back would count it twice.
+ */
+export const COUPON_GIVE_BACK_SCRIPT = `
+if redis.call('GET', KEYS[3]) ~= ARGV[2] or redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if ARGV[3] == '1' then redis.call('INCR', KEYS[1]) end
+if ARGV[4] == '1' then redis.call('HINCRBY', KEYS[2], ARGV[1], -1) end
+return 1
+`;
+
+/**
+ * Rebuilds a coupon's count and buyers after Redis lost them, from MySQL's view read after the epoch ARGV[1]: ARGV[2]
+ * the claims left to issue (quantity - issued), then pairs of buyer and claims held. KEYS as COUPON_CLAIM_SCRIPT.
+ * Returns 1 rebuilt, 0 already there (a live count is never touched), -1 Redis lost its data again since the epoch was
+ * read (read MySQL again). Claims are never taken back, so unlike stock there are no holds to recreate: MySQL's
+ * issued count is the whole story, apart from a claim taken in Redis whose MySQL write lands after this read, which
+ * leaves the count one too high until MySQL refuses the extra claim (it checks the quantity itself).
+ */
+export const COUPON_REBUILD_SCRIPT = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+if redis.call('GET', KEYS[3]) ~= ARGV[1] then return -1 end
+redis.call('DEL', KEYS[2])
+for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end
+redis.call('SET', KEYS[1], ARGV[2])
+return 1
 `;

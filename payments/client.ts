@@ -1,4 +1,4 @@
-import type { Authorization } from './types';
+import type { Authorization, Refund } from './types';
 
 /**
  * What the payment activities need from a provider. The HTTP client below talks to the stand-in;
@@ -9,6 +9,9 @@ export interface PaymentsClient {
   capture(authorizationId: string, idempotencyKey: string): Promise<Authorization>;
   void(authorizationId: string, idempotencyKey: string): Promise<Authorization>;
   refund(authorizationId: string, idempotencyKey: string): Promise<Authorization>;
+  /** One partial refund (after-sale); the key makes a retry replay it instead of refunding twice. */
+  refundPart(input: RefundRequest, idempotencyKey: string): Promise<Refund>;
+  listRefunds(authorizationId: string): Promise<Refund[]>;
   /** Null when the provider has no such authorization. */
   get(authorizationId: string): Promise<Authorization | null>;
   listByReference(reference: string): Promise<Authorization[]>;
@@ -19,6 +22,13 @@ export interface AuthorizeRequest {
   currency?: string;
   paymentToken: string;
   reference: string;
+}
+
+export interface RefundRequest {
+  authorizationId: string;
+  amountCents: number;
+  /** The merchant's own id for the refund, kept on the provider's record. */
+  merchantReference?: string;
 }
 
 /**
@@ -43,6 +53,8 @@ export class PaymentsError extends Error {
 
 export interface PaymentsClientOptions {
   baseUrl: string;
+  /** The merchant's secret key (PAYMENTS_API_KEY), sent as `Authorization: Bearer …` on every call. */
+  apiKey: string;
   /** Per request, body included; past it the outcome is unknown and the error retryable. */
   timeoutMs: number;
   /**
@@ -94,6 +106,7 @@ export function createPaymentsClient(options: PaymentsClientOptions): PaymentsCl
         method,
         headers: {
           accept: 'application/json',
+          authorization: `Bearer ${options.apiKey}`,
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
           ...(idempotencyKey === undefined ? {} : { 'idempotency-key': idempotencyKey }),
         },
@@ -138,6 +151,11 @@ export function createPaymentsClient(options: PaymentsClientOptions): PaymentsCl
     capture: action('capture'),
     void: action('void'),
     refund: action('refund'),
+    refundPart: (input, idempotencyKey) => call<Refund>('POST', '/v1/refunds', input, idempotencyKey),
+    async listRefunds(authorizationId) {
+      const page = await read<{ data: Refund[] }>(`/v1/refunds?authorizationId=${encodeURIComponent(authorizationId)}`);
+      return page.data;
+    },
     async get(authorizationId) {
       try {
         return await read<Authorization>(`/v1/authorizations/${encodeURIComponent(authorizationId)}`);

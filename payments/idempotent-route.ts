@@ -1,4 +1,5 @@
 import type { Request, RequestHandler, Response } from 'express';
+import { accountOfRequest } from './accounts';
 import type { FaultInjector } from './faults';
 import type { IdempotencyStore } from './idempotency-store';
 import { apiError, invalidParameter, send, type Outcome } from './responses';
@@ -38,17 +39,18 @@ function keyProblem(key: string | undefined): Outcome | undefined {
  */
 export function idempotentRoute<P extends object>(
   options: IdempotentRouteOptions,
-  prepare: (req: Request) => Prepared<P>,
-  execute: (params: P, tryNumber: number) => Outcome,
+  prepare: (req: Request, res: Response) => Prepared<P>,
+  execute: (params: P, tryNumber: number, req: Request, res: Response) => Outcome,
 ): RequestHandler {
   return (req: Request, res: Response) => {
     const key = req.get('Idempotency-Key');
     const problem = keyProblem(key);
     if (problem) return send(res, problem);
-    const prepared = prepare(req);
+    const prepared = prepare(req, res);
     if ('reject' in prepared) return send(res, prepared.reject);
 
-    const scope = `${req.method} ${req.baseUrl}${req.path} ${key}`;
+    // Keys are the account's own: another merchant's key never replays this one's answer.
+    const scope = `${accountOfRequest(res)} ${req.method} ${req.baseUrl}${req.path} ${key}`;
     const begun = options.store.begin(scope, fingerprint(prepared.params));
     switch (begun.kind) {
       case 'reused':
@@ -73,7 +75,7 @@ export function idempotentRoute<P extends object>(
         break;
     }
 
-    const outcome = execute(prepared.params, begun.tryNumber);
+    const outcome = execute(prepared.params, begun.tryNumber, req, res);
     if (outcome.status >= 500) {
       options.store.abandon(scope);
       return send(res, outcome);

@@ -14,6 +14,10 @@ export interface LocalSecrets {
   /** `id:base64key` of the payload codec's AES-256 key. */
   TEMPORAL_CODEC_KEYS: string;
   TEMPORAL_CODEC_KEY_ID: string;
+  /** The service's key at the payment stand-in. */
+  PAYMENTS_API_KEY: string;
+  /** Signs the stand-in's events to POST /payments/events. */
+  PAYMENTS_WEBHOOK_SECRET: string;
 }
 
 function readSecrets(): Partial<LocalSecrets> {
@@ -28,6 +32,8 @@ export function ensureLocalSecrets(): LocalSecrets {
     AUTH_JWT_SECRET: saved.AUTH_JWT_SECRET ?? randomBytes(32).toString('base64url'),
     TEMPORAL_CODEC_KEYS: saved.TEMPORAL_CODEC_KEYS ?? `local1:${randomBytes(32).toString('base64')}`,
     TEMPORAL_CODEC_KEY_ID: saved.TEMPORAL_CODEC_KEY_ID ?? 'local1',
+    PAYMENTS_API_KEY: saved.PAYMENTS_API_KEY ?? `sk_local_${randomBytes(24).toString('base64url')}`,
+    PAYMENTS_WEBHOOK_SECRET: saved.PAYMENTS_WEBHOOK_SECRET ?? `whsec_${randomBytes(32).toString('base64')}`,
   };
   if (JSON.stringify(saved) !== JSON.stringify(secrets)) {
     mkdirSync(path.dirname(LOCAL_SECRETS_FILE), { recursive: true });

@@ -8,10 +8,12 @@ import { connectRedis } from '../inventory/redis';
 import { devServerOptionsFrom, startDevServer } from '../temporal/dev-server';
 import { type PartLauncher, SupervisedPart } from './supervised-part';
 import { applyLocalSecrets, LOCAL_SECRETS_FILE } from './local-secrets';
+import { applyDevSignIn, applyLocalIdentityProvider } from './dev-sign-in';
 
 /**
  * `npm start`: the whole service in one terminal — Temporal dev server (Web UI on TEMPORAL_UI_PORT), migrations,
- * demo products, the payment stand-in, the API and a worker. A part that exits unexpectedly is restarted with backoff
+ * demo products, the local OpenID provider (unless OIDC_ISSUER or AUTH_JWKS_URL names another), the payment
+ * stand-in, the API and a worker. A part that exits unexpectedly is restarted with backoff
  * (scripts/supervised-part.ts) while the others keep serving; Ctrl-C stops every part, newest first.
  */
 const START_MARIADB = 'start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd';
@@ -56,6 +58,12 @@ async function main(): Promise<void> {
   // With no AUTH_JWKS_URL, a local signing secret (and codec key) are made once and kept; the parts inherit them.
   const applied = applyLocalSecrets(process.env, { withJwtSecret: !process.env.AUTH_JWKS_URL });
   if (applied.length > 0) console.log(`[start] ${applied.join(', ')} from ${path.relative(root, LOCAL_SECRETS_FILE)} (tokens: npm run --silent token -- --role customer --sub cus_42)`);
+  // The stand-in announces refunds, voids and disputes to this API (payments/events.ts).
+  process.env.PAYMENTS_EVENTS_URL ||= `http://127.0.0.1:${process.env.PORT || 3000}/payments/events`;
+  // Without a provider named, the local one (idp/) signs buyers and staff in, verified through its JWKS.
+  const idpPort = applyLocalIdentityProvider(process.env);
+  const signIn = applyDevSignIn(process.env);
+  if (signIn.length > 0) console.log(`[start] ${signIn.join(', ')}: the page's local sign-in form is on (AUTH_LOCAL_SIGN_IN=false turns it off)`);
   const config = loadConfig();
   await prepareDatabase(config.DATABASE_URL);
   (await connectRedis(config.REDIS_URL)).disconnect();
@@ -70,6 +78,7 @@ async function main(): Promise<void> {
   // A part that crashes is restarted with backoff while the others keep serving: an order reserved before a worker
   // crash is paid and confirmed once the worker is back (its workflow waits in Temporal meanwhile).
   const parts = [
+    ...(idpPort !== undefined ? [nodePart('idp', 'idp/main.ts')] : []),
     nodePart('payments', 'payments/main.ts'),
     nodePart('codec-server', 'codec-server/main.ts'),
     nodePart('worker', 'worker/main.ts'),
@@ -78,6 +87,7 @@ async function main(): Promise<void> {
     (launcher) => new SupervisedPart(launcher, log),
   );
   for (const part of parts) await part.start();
+  if (idpPort !== undefined) log(`sign in at ${process.env.OIDC_ISSUER} (local OpenID provider; demo people and password in docs/SECURITY.md)`);
 
   let stopping = false;
   const stopAll = async () => {

@@ -3,7 +3,7 @@
 # real stack (Temporal dev server with its Web UI pointed at the codec server, payment stand-in, worker, codec server, API serving the built page; hold RESERVATION_TTL=20s),
 # which Playwright's webServer starts from test/browser/stack-main.ts and stops at the end. No browser is downloaded.
 # Ends with "N passed, N failed". Ports: BROWSER_API_PORT (3500), BROWSER_PAYMENTS_PORT (4500),
-# BROWSER_TEMPORAL_PORT (7500), BROWSER_UI_PORT (8500), BROWSER_CODEC_PORT (8600); data: BROWSER_DATABASE_URL, BROWSER_REDIS_URL.
+# BROWSER_TEMPORAL_PORT (7500), BROWSER_UI_PORT (8500), BROWSER_CODEC_PORT (8600), BROWSER_IDP_PORT (8700, the local OpenID provider); data: BROWSER_DATABASE_URL, BROWSER_REDIS_URL.
 # Arguments go to Playwright: `npm run test:browser -- web-ui-codec` runs one spec file.
 set -uo pipefail
 cd "$(dirname "$0")/.."

@@ -3,6 +3,7 @@ import { signToken } from '../api/auth/sign-token';
 import { ROLES, type Role } from '../api/auth/roles';
 import { LOCAL_TOKEN_CLAIMS, loadAuthConfig } from '../config/auth';
 import { applyLocalSecrets } from './local-secrets';
+import { applyLocalIdentityProvider } from './dev-sign-in';
 
 /**
  * `npm run --silent token -- --role customer --sub cus_42`: prints a bearer token signed with AUTH_JWT_SECRET (or
@@ -26,6 +27,8 @@ async function main(): Promise<void> {
   if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1) throw new Error('--ttl must be a whole number of seconds');
 
   if (!process.env.AUTH_JWT_SECRET) applyLocalSecrets();
+  // The issuer and audience `npm start` gives the API when it runs the local provider (scripts/dev-sign-in.ts).
+  applyLocalIdentityProvider(process.env);
   const config = loadAuthConfig();
   if (config.AUTH_JWT_SECRET === undefined) throw new Error('AUTH_JWT_SECRET is not set: tokens of an OIDC provider come from that provider');
   const token = await signToken(config.AUTH_JWT_SECRET, {

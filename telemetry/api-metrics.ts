@@ -44,6 +44,24 @@ export function createApiMetrics(options: { processMetrics?: boolean } = {}) {
       labelNames: ['route'] as const,
       registers: [registry],
     }),
+    paymentEventsOutside: new Counter({
+      name: 'payment_events_outside_total',
+      help: 'Refunds, voids and disputes the payment provider announced that the service did not make, by event type: staff should look',
+      labelNames: ['type'] as const,
+      registers: [registry],
+    }),
+    cartsCreated: new Counter({
+      name: 'carts_created_total',
+      help: 'POST /carts that made a new cart (not those answered with the open one)',
+      registers: [registry],
+    }),
+    /** Conversion: carts_checked_out_total{outcome="placed"} / carts_created_total. */
+    cartCheckouts: new Counter({
+      name: 'carts_checked_out_total',
+      help: 'POST /carts/:id/checkout answered, by outcome: placed (a new order), replayed (the same order again), refused (a problem)',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
     temporalCallDuration: new Histogram({
       name: 'api_temporal_call_duration_seconds',
       help: "The API's calls to order workflows (place = Update-with-Start, pay, cancel, get), by outcome",

@@ -2,6 +2,7 @@ import type { InjectedSinks } from '@temporalio/worker';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { SagaMetricsSinks } from './saga-sinks';
 import { CAPTURE_DECLINED, PAYMENT_DECLINED } from '../workflows/failures';
+import type { AfterSaleObserver } from '../activities/after-sale';
 
 /** Seconds from placement to a terminal status: a paid order takes seconds, an expired one the whole hold (30 min). */
 const SAGA_DURATION_BUCKETS = [0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 1800, 3600, 7200];
@@ -65,6 +66,32 @@ export function createSagaMetrics(options: { processMetrics?: boolean } = {}) {
       help: "A product's Redis availability found missing and rebuilt from MySQL by a reserve step (drift repaired)",
       registers: [registry],
     }),
+    refunds: new Counter({
+      name: 'refunds_total',
+      help: 'Refunds after the sale that settled, by status: SUCCEEDED, or FAILED (declined, or no answer within an hour: staff must act)',
+      labelNames: ['status'] as const,
+      registers: [registry],
+    }),
+    refundedCents: new Counter({ name: 'refunded_cents_total', help: 'Money refunded after the sale, in cents', registers: [registry] }),
+    returnedUnits: new Counter({
+      name: 'returned_units_total',
+      help: 'Units of received returns, by condition: SELLABLE (back on sale) or DAMAGED (kept out)',
+      labelNames: ['condition'] as const,
+      registers: [registry],
+    }),
+  };
+}
+
+/** The after-sale activities' reports, counted (recorded once a step's write is done; a retried step may count again). */
+export function afterSaleMetrics(metrics: SagaMetrics): AfterSaleObserver {
+  return {
+    refundSettled(refund) {
+      metrics.refunds.inc({ status: refund.status });
+      if (refund.status === 'SUCCEEDED') metrics.refundedCents.inc(refund.amountCents);
+    },
+    returnReceived(ret) {
+      for (const line of ret.receivedLines ?? []) metrics.returnedUnits.inc({ condition: line.condition }, line.quantity);
+    },
   };
 }
 

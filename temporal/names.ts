@@ -8,10 +8,15 @@ export const orderStatusKey = defineSearchAttributeKey('OrderStatus', SearchAttr
 export const customerIdKey = defineSearchAttributeKey('CustomerId', SearchAttributeType.KEYWORD);
 /** Set only on a FAILED order that staff must act on: `OrderFailureCode = "REFUND_FAILED"` finds them. */
 export const orderFailureCodeKey = defineSearchAttributeKey('OrderFailureCode', SearchAttributeType.KEYWORD);
-export const ORDER_SEARCH_ATTRIBUTES = [orderStatusKey, customerIdKey, orderFailureCodeKey];
+/** On an order's after-sale workflow: `RefundStatus = "REFUNDED"` (or PARTIALLY_REFUNDED) finds refunded orders. */
+export const refundStatusKey = defineSearchAttributeKey('RefundStatus', SearchAttributeType.KEYWORD);
+export const ORDER_SEARCH_ATTRIBUTES = [orderStatusKey, customerIdKey, orderFailureCodeKey, refundStatusKey];
 
 /** The workflow id is the order id, so the Web UI, the API and MySQL all name an order the same way. */
 export const orderWorkflowId = (orderId: string): string => orderId;
+
+/** The order's after-sale workflow (refunds and returns): one per order, named after it, beside the order's own. */
+export const afterSaleWorkflowId = (orderId: string): string => `after-sale-${orderId}`;
 
 /** The reconciler's own task queue: its workflow and activities never wait behind (or delay) order work. */
 export const RECONCILE_TASK_QUEUE = 'reconcile';

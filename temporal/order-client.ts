@@ -106,7 +106,7 @@ export class OrderClient {
    * Runs a call under the gRPC deadline (the SDK cancels it on the server side), and under a local timer as well, so
    * the promise settles by then whatever the SDK does. Either way the caller sees a TemporalDeadlineError.
    */
-  private async withDeadline<T>(call: () => Promise<T>): Promise<T> {
+  async withDeadline<T>(call: () => Promise<T>): Promise<T> {
     const timeoutMs = this.settings.callTimeoutMs;
     if (timeoutMs === undefined) return call();
     let timer: NodeJS.Timeout | undefined;

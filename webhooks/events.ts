@@ -3,9 +3,20 @@
  * personal data beyond the customer id: a subscriber learns what happened to an order, not how it was paid.
  */
 import { createHash } from 'node:crypto';
-import type { OrderStatus, OrderView } from '../workflows/order-types';
+import type { OrderRefundStatus, ReceivedLine } from '../workflows/after-sale-types';
+import type { OrderStatus, OrderView, StockLine } from '../workflows/order-types';
 
-export const WEBHOOK_EVENT_TYPES = ['order.reserved', 'order.confirmed', 'order.cancelled', 'order.expired', 'order.failed', 'product.sold_out'] as const;
+export const WEBHOOK_EVENT_TYPES = [
+  'order.reserved',
+  'order.confirmed',
+  'order.cancelled',
+  'order.expired',
+  'order.failed',
+  'product.sold_out',
+  'order.refunded',
+  'refund.failed',
+  'return.received',
+] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
 /** The order statuses that are events; PENDING and REJECTED are not (a rejected order never held anything). */
@@ -67,4 +78,33 @@ export function orderEvent(view: OrderView, at: Date): WebhookEvent | undefined 
 export function soldOutEvent(data: SoldOutEventData, at: Date): WebhookEvent {
   const type = 'product.sold_out';
   return { id: eventIdOf(type, `${data.productId}\n${data.orderId}`), type, payload: JSON.stringify({ type, timestamp: at.toISOString(), data }) };
+}
+
+/** order.refunded (a refund succeeded) and refund.failed (it did not: staff must act). */
+export interface RefundEventData {
+  orderId: string;
+  refundId: string;
+  amountCents: number;
+  reason: string;
+  /** The order's refunded total and status after this refund. */
+  refundedCents: number;
+  refundStatus: OrderRefundStatus;
+  failureReason?: string;
+}
+
+export interface ReturnEventData {
+  orderId: string;
+  returnId: string;
+  lines: StockLine[];
+  receivedLines: ReceivedLine[];
+  refundId: string | null;
+}
+
+export function refundEvent(type: 'order.refunded' | 'refund.failed', data: RefundEventData, at: Date): WebhookEvent {
+  return { id: eventIdOf(type, data.refundId), type, payload: JSON.stringify({ type, timestamp: at.toISOString(), data }) };
+}
+
+export function returnReceivedEvent(data: ReturnEventData, at: Date): WebhookEvent {
+  const type = 'return.received';
+  return { id: eventIdOf(type, data.returnId), type, payload: JSON.stringify({ type, timestamp: at.toISOString(), data }) };
 }

@@ -12,14 +12,17 @@ import { createWebhookEmitter } from '../webhooks/emitter';
 import { parseAllowedHosts } from '../webhooks/url-guard';
 import { createWebhookWorker } from './webhook-worker';
 import { createReconcileActivities } from '../activities/reconcile';
+import { CouponGate } from '../coupons/gate';
 import { ensureReconcileSchedule } from '../temporal/reconcile-schedule';
 import { createReconcileWorker } from './reconcile-worker';
+import { startCartCleanup } from './cart-cleanup';
 import { loadConfig } from '../config';
 import { openOrm } from '../db/orm';
 import { Inventory } from '../inventory/inventory';
 import { connectRedis } from '../inventory/redis';
 import { createPaymentsClient } from '../payments/client';
 import { workerMetrics } from '../telemetry/worker-endpoint';
+import { afterSaleMetrics } from '../telemetry/saga-metrics';
 import { dataConverterFor } from '../temporal/codec';
 import { startWorkerHealthServer } from './health';
 import { sdkLoggerFrom } from './sdk-logger';
@@ -46,7 +49,8 @@ async function main(): Promise<void> {
   // One data converter (the payload codec) for every client and worker of this process.
   const dataConverter = dataConverterFor();
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter });
-  const payments = createPaymentsClient({ baseUrl: config.PAYMENTS_URL, timeoutMs: 5_000 });
+  if (config.PAYMENTS_API_KEY === undefined) throw new Error('PAYMENTS_API_KEY is not set: the payment provider answers only callers with a key');
+  const payments = createPaymentsClient({ baseUrl: config.PAYMENTS_URL, apiKey: config.PAYMENTS_API_KEY, timeoutMs: 5_000 });
   const webhooks = createWebhookEmitter(orm, { client, soldOutBy: (orderId) => inventory.soldOutBy(orderId) });
   const activities = createActivities({
     inventory,
@@ -55,6 +59,7 @@ async function main(): Promise<void> {
     notifier,
     onAvailabilityRebuilt: () => metrics?.saga.availabilityRebuilds.inc(),
     webhooks,
+    afterSale: metrics && afterSaleMetrics(metrics.saga),
   });
   const worker = await createOrderWorker({
     connection,
@@ -72,7 +77,7 @@ async function main(): Promise<void> {
   const reconcileWorker = await createReconcileWorker({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
-    activities: createReconcileActivities({ orm, inventory, payments, temporal: client, webhooks, notifier }),
+    activities: createReconcileActivities({ orm, inventory, payments, temporal: client, webhooks, notifier, couponGate: new CouponGate(redis) }),
     dataConverter,
   });
   await ensureReconcileSchedule(client, { intervalMs: config.RECONCILE_INTERVAL, sweepAfterMs: config.RECONCILE_SWEEP_AFTER }).then(
@@ -80,10 +85,12 @@ async function main(): Promise<void> {
     // Orders do not depend on it: the worker serves them, and says loudly that the reconciler is not scheduled.
     (error: unknown) => logger.error({ error: (error as Error).message }, 'reconcile schedule could not be created or updated'),
   );
+  const stopCartCleanup = startCartCleanup(orm, { ttlMs: config.CART_TTL, everyMs: config.RECONCILE_INTERVAL, logger });
   const health = config.WORKER_HEALTH_PORT ? await startWorkerHealthServer(config.WORKER_HEALTH_PORT, worker, connection) : undefined;
   logger.info({ temporal: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, notifications: notifier.channel, healthPort: config.WORKER_HEALTH_PORT }, 'order worker running');
   // The SDK stops polling on SIGINT/SIGTERM and lets in-flight activities finish within shutdownGraceTime.
   await Promise.all([worker.run(), webhookWorker.run(), reconcileWorker.run()]);
+  stopCartCleanup();
   health?.close();
   await connection.close();
   redis.disconnect();

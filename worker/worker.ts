@@ -1,6 +1,6 @@
 import type { DataConverter, Duration } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import type { OrderActivities } from '../activities';
+import type { WorkerActivities } from '../activities';
 import { temporalConnectionOptions } from '../temporal/connection-options';
 import { ORDER_TASK_QUEUE } from '../temporal/names';
 
@@ -8,7 +8,7 @@ export interface OrderWorkerOptions {
   connection: NativeConnection;
   /** Defaults to the SDK's 'default', as the dev server's. */
   namespace?: string;
-  activities: OrderActivities;
+  activities: WorkerActivities;
   /** The order task queue in production; tests give each run a queue of its own. */
   taskQueue?: string;
   /** Time in-flight activities get to finish when the worker is told to stop (SIGTERM on a deploy). */

@@ -56,13 +56,15 @@ export function isUpdateRefusal(type: string | null | undefined): type is Update
 export const REFUND_FAILED = 'REFUND_FAILED';
 export const STOCK_RESTORE_FAILED = 'STOCK_RESTORE_FAILED';
 export const RELEASE_FAILED = 'RELEASE_FAILED';
+/** The order's coupon claim could not be given back: the buyer lost a coupon they should hold again. */
+export const COUPON_RETURN_FAILED = 'COUPON_RETURN_FAILED';
 /**
  * The order's workflow was closed (terminated, reset, or lost) before the order ended, and the reconciler swept it
  * (activities/order-sweep.ts): everything is undone, but nobody told the buyer, and someone closed the workflow for a
  * reason. Recorded in MySQL only: a closed workflow takes no search attribute.
  */
 export const WORKFLOW_CLOSED = 'WORKFLOW_CLOSED';
-export const STAFF_ACTION_CODES = [REFUND_FAILED, STOCK_RESTORE_FAILED, RELEASE_FAILED, WORKFLOW_CLOSED] as const;
+export const STAFF_ACTION_CODES = [REFUND_FAILED, STOCK_RESTORE_FAILED, RELEASE_FAILED, WORKFLOW_CLOSED, COUPON_RETURN_FAILED] as const;
 export type StaffActionCode = (typeof STAFF_ACTION_CODES)[number];
 
 /**
@@ -80,3 +82,22 @@ export function applicationFailureOf(error: unknown): ApplicationFailure | undef
 export function isFailureOfType(error: unknown, type: FailureType): boolean {
   return applicationFailureOf(error)?.type === type;
 }
+
+/** After the sale (workflows/after-sale.ts): the refusals its updates answer with, turned into 409s by the API. */
+export const ORDER_NOT_REFUNDABLE = 'OrderNotRefundable';
+export const REFUND_STATE_CHANGED = 'RefundStateChanged';
+export const REFUND_EXCEEDS_CAPTURED = 'RefundExceedsCaptured';
+export const RETURN_WINDOW_CLOSED = 'ReturnWindowClosed';
+export const RETURN_EXCEEDS_SOLD = 'ReturnExceedsSold';
+export const RETURN_NOT_FOUND = 'ReturnNotFound';
+/** The provider declined a refund (a card_error): final, the refund ends FAILED and staff are told. */
+export const REFUND_DECLINED = 'RefundDeclined';
+export const AFTER_SALE_REFUSALS = [
+  ORDER_NOT_REFUNDABLE,
+  REFUND_STATE_CHANGED,
+  REFUND_EXCEEDS_CAPTURED,
+  RETURN_WINDOW_CLOSED,
+  RETURN_EXCEEDS_SOLD,
+  RETURN_NOT_FOUND,
+] as const;
+export type AfterSaleRefusal = (typeof AFTER_SALE_REFUSALS)[number];

@@ -1,1 +1,2 @@
 export { orderWorkflow } from './order';
+export { afterSaleWorkflow } from './after-sale';

@@ -37,7 +37,14 @@ export const PAYMENT_STEPS_RUN_LOCALLY = 'payment-steps-run-locally';
  */
 export const PAYMENT_UPDATE_DURABLE_FIRST = 'payment-update-durable-first';
 
-export type Generation = 1 | 2 | 3 | 4 | 5;
+/**
+ * Generation 6: an order placed with a coupon redeems one of its buyer's claims right after its stock is reserved, and
+ * pushes the undo that gives the claim back beside the stock's: an order that ends EXPIRED, CANCELLED, REJECTED or
+ * FAILED returns the coupon, a CONFIRMED one uses it. Orders started before had no coupons.
+ */
+export const COUPON_REDEEMED_WITH_THE_STOCK = 'coupon-redeemed-with-the-stock';
+
+export type Generation = 1 | 2 | 3 | 4 | 5 | 6;
 
 /** How the capture is run and retried. */
 export type CaptureRetries =
@@ -66,6 +73,8 @@ export interface OrderBehaviour {
   readonly cancelWaitsForPayment: boolean;
   /** The buyer is told when the order is cancelled, or fails while it is released. */
   readonly buyerToldOfCancel: boolean;
+  /** An order with a coupon redeems a claim after the reservation (and gives it back on undo). */
+  readonly redeemsCoupons: boolean;
 }
 
 /** Each generation is the one before with its patch's change: the table reads as the patch history. */
@@ -77,6 +86,7 @@ const GENERATION_1: OrderBehaviour = {
   everyFailureEndsFailed: false,
   cancelWaitsForPayment: false,
   buyerToldOfCancel: false,
+  redeemsCoupons: false,
 };
 const GENERATION_2: OrderBehaviour = { ...GENERATION_1, storeStepsRunLocally: true };
 const GENERATION_3: OrderBehaviour = {
@@ -89,8 +99,9 @@ const GENERATION_3: OrderBehaviour = {
 };
 const GENERATION_4: OrderBehaviour = { ...GENERATION_3, authorisationRunsLocally: true, captureRetries: 'local-then-retry-window' };
 const GENERATION_5: OrderBehaviour = { ...GENERATION_4, authorisationRunsLocally: false };
+const GENERATION_6: OrderBehaviour = { ...GENERATION_5, redeemsCoupons: true };
 
-const BEHAVIOURS: Readonly<Record<Generation, OrderBehaviour>> = { 1: GENERATION_1, 2: GENERATION_2, 3: GENERATION_3, 4: GENERATION_4, 5: GENERATION_5 };
+const BEHAVIOURS: Readonly<Record<Generation, OrderBehaviour>> = { 1: GENERATION_1, 2: GENERATION_2, 3: GENERATION_3, 4: GENERATION_4, 5: GENERATION_5, 6: GENERATION_6 };
 
 export function behaviourOf(generation: Generation): OrderBehaviour {
   return BEHAVIOURS[generation];
@@ -98,6 +109,7 @@ export function behaviourOf(generation: Generation): OrderBehaviour {
 
 /** Newest first: an order that found a marker in its history keeps the behaviour it started with. */
 export function generationOfThisOrder(): Generation {
+  if (patched(COUPON_REDEEMED_WITH_THE_STOCK)) return 6;
   if (patched(PAYMENT_UPDATE_DURABLE_FIRST)) return 5;
   if (patched(PAYMENT_STEPS_RUN_LOCALLY)) return 4;
   if (patched(FAILURES_END_CLEANLY)) return 3;

@@ -34,7 +34,20 @@ export interface OrderInput {
    * valid. Set by the order client; absent in orders placed before it existed (then 7 days).
    */
   captureRetryWindowMs?: number;
+  /**
+   * The coupon the buyer applies: its code, and the cents it takes off (already out of `totalCents`, which is what the
+   * payment authorises). The workflow redeems one of the buyer's claims of it right after the stock is reserved.
+   */
+  coupon?: AppliedCoupon;
 }
+
+export interface AppliedCoupon {
+  code: string;
+  discountCents: number;
+}
+
+/** The failureReason of an order REJECTED because its buyer held no unused claim of the coupon when it was redeemed. */
+export const COUPON_NOT_REDEEMED = 'coupon not redeemed';
 
 export type PaymentStatus = 'AUTHORIZED' | 'CAPTURED' | 'VOIDED' | 'REFUNDED' | 'DECLINED';
 
@@ -43,9 +56,12 @@ export interface PaymentView {
   amountCents: number;
   authorizationId?: string;
   declineCode?: string;
+  /** Of a REFUNDED payment: how much went back (the provider's figure when its event told, else the whole amount). */
+  refundedCents?: number;
 }
 
-export type NotificationKind = 'ORDER_CONFIRMED' | 'ORDER_EXPIRED' | 'ORDER_FAILED' | 'ORDER_CANCELLED';
+/** The last two come after the sale (workflows/after-sale.ts): the first refund of part of an order, and the one that completes it. */
+export type NotificationKind = 'ORDER_CONFIRMED' | 'ORDER_EXPIRED' | 'ORDER_FAILED' | 'ORDER_CANCELLED' | 'ORDER_PARTIALLY_REFUNDED' | 'ORDER_REFUNDED';
 
 export interface OrderView {
   id: string;
@@ -61,4 +77,7 @@ export interface OrderView {
   /** Set when an undo failed for good and staff must act (REFUND_FAILED, STOCK_RESTORE_FAILED, RELEASE_FAILED). */
   failureCode?: StaffActionCode;
   requestHash: string;
+  /** The coupon applied, and what it took off; `totalCents` is after the discount. Absent: no coupon. */
+  couponCode?: string;
+  discountCents?: number;
 }

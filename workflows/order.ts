@@ -9,6 +9,7 @@ import { orderFailureCodeKey, orderStatusKey } from '../temporal/names';
 import {
   applicationFailureOf,
   CAPTURE_DECLINED,
+  COUPON_RETURN_FAILED,
   isFailureOfType,
   ORDER_NOT_CANCELLABLE,
   ORDER_NOT_PAYABLE,
@@ -21,7 +22,7 @@ import {
 } from './failures';
 import { cancelOrderUpdate, getOrderQuery, payOrderUpdate, placeOrderUpdate, type PayOrderRequest } from './messages';
 import { behaviourOf, generationOfThisOrder, type OrderBehaviour } from './order-behaviour';
-import { DEFAULT_CAPTURE_RETRY_WINDOW_MS, TERMINAL_STATUSES, type NotificationKind, type OrderInput, type OrderStatus, type OrderView, type PaymentView, type StockLine } from './order-types';
+import { COUPON_NOT_REDEEMED, DEFAULT_CAPTURE_RETRY_WINDOW_MS, TERMINAL_STATUSES, type NotificationKind, type OrderInput, type OrderStatus, type OrderView, type PaymentView, type StockLine } from './order-types';
 import { messageOf, reasonOf, step, UndoStack, withoutStepName, type FailedUndo, type UndoableStep, type UndoOf } from './saga';
 import { captureStep, local, NOTIFY_STEP, PAYMENT_STEP, REVERSAL_STEP, scheduled, STORE_STEP } from './step-options';
 
@@ -32,7 +33,7 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
 
   try {
     await order.recordPending(); // durable in MySQL before its hold exists in Redis
-    if (await order.undos.runThenPush(order.reserveStock)) {
+    if ((await order.undos.runThenPush(order.reserveStock)) && (await order.redeemsItsCoupon())) {
       await order.moveTo('RESERVED');
       order.undos.push(order.reversePayment, order.authorisations); // voids or refunds what the payOrder updates authorised
       const outcome = await order.holdUntilPaidOrReleased();
@@ -47,7 +48,7 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
         await order.release(outcome); // undo newest first, then CANCELLED or EXPIRED, and tell the buyer
       }
     } else {
-      await order.moveTo('REJECTED');
+      await order.reject(); // undo what the reservation did (when the coupon was refused), then REJECTED
     }
   } catch (error) {
     await order.fail(error); // name the failed step, undo newest first, then FAILED, and tell the buyer
@@ -149,6 +150,35 @@ class Order {
     },
     undo: { name: 'release reservation', codeIfItFails: RELEASE_FAILED, run: (hold) => this.store('Release the Redis reservation').releaseReservation(hold) },
   };
+
+  /**
+   * Redeems one of the buyer's claims of the order's coupon, right after the reservation (generation 6), and pushes
+   * its undo beside the stock's. True when there is nothing to redeem; false when the buyer holds no unused claim.
+   */
+  async redeemsItsCoupon(): Promise<boolean> {
+    const coupon = this.input.coupon;
+    if (!coupon || !this.behaviour.redeemsCoupons) return true;
+    if (await this.undos.runThenPush(this.redeemCoupon)) return true;
+    this.failureReason = `${COUPON_NOT_REDEEMED}: the buyer holds no unused claim of coupon ${coupon.code}`;
+    return false;
+  }
+
+  /** Takes one of the buyer's claims in MySQL (idempotent: a repeat finds the claim this order holds). */
+  readonly redeemCoupon: UndoableStep<{ orderId: string }> = {
+    name: 'redeem coupon',
+    run: async () => {
+      const { orderId, customerId, coupon } = this.input;
+      const redeemed = await this.store(`Redeem a claim of coupon ${coupon!.code}`).redeemCoupon({ orderId, customerId, code: coupon!.code });
+      return redeemed === null ? undefined : { orderId };
+    },
+    undo: { name: 'give the coupon back', codeIfItFails: COUPON_RETURN_FAILED, run: (redeemed) => this.store('Give the coupon claim back').giveCouponBack(redeemed) },
+  };
+
+  /** No stock (or no coupon claim) for the order: undo what was done (nothing, when the stock was short), then REJECTED. */
+  async reject(): Promise<void> {
+    await this.undos.undoAll();
+    await this.moveTo(this.failureCode ? 'FAILED' : 'REJECTED');
+  }
 
   /**
    * Authorises a payment (each payOrder update runs it). Its undo, `reversePayment`, is on the stack from the start of
@@ -381,6 +411,7 @@ class Order {
       requestHash,
       ...(this.failureReason ? { failureReason: this.failureReason } : {}),
       ...(this.failureCode ? { failureCode: this.failureCode } : {}),
+      ...(this.input.coupon ? { couponCode: this.input.coupon.code, discountCents: this.input.coupon.discountCents } : {}),
     };
   }
 

@@ -7,7 +7,7 @@ import type { StaffActionCode } from './failures';
 import type { OrderStatus } from './order-types';
 
 /** The name a step fails under: `failureReason` reads "<step> failed: <why>". */
-export type StepName = 'reserve stock' | 'commit stock' | 'capture payment' | 'void stray authorisations' | 'settle reservation' | `record ${OrderStatus}`;
+export type StepName = 'reserve stock' | 'redeem coupon' | 'commit stock' | 'capture payment' | 'void stray authorisations' | 'settle reservation' | `record ${OrderStatus}`;
 
 /** The undo of a step, beside it (Medusa style): it is handed exactly what its step produced. */
 export interface UndoOf<Produced> {

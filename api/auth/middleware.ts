@@ -1,6 +1,6 @@
 import type { RequestHandler, Response } from 'express';
 import { Problem } from '../problem';
-import type { Caller, Role } from './roles';
+import type { Access, Caller, Role } from './roles';
 import { InvalidTokenError, type VerifyToken } from './verify';
 
 const REALM = 'order-saga';
@@ -29,12 +29,13 @@ export function authenticate(verify: VerifyToken): RequestHandler {
   };
 }
 
-/** Lets the request through when its caller holds one of `roles` ('any': any authenticated caller): else 401 or 403. */
-export function allow(roles: readonly Role[] | 'any'): RequestHandler {
+/** Lets the request through when its caller may call the route (see Access): else 401 or 403. */
+export function allow(roles: Access): RequestHandler {
   return (_req, res, next) => {
     const caller = res.locals.caller as Caller | undefined;
     if (!caller) {
       const failure = res.locals.authError as InvalidTokenError | undefined;
+      if (roles === 'public' && !failure) return next();
       // RFC 6750 §3: a missing token gets the bare challenge; a bad one says invalid_token and why.
       res.set('WWW-Authenticate', failure ? `Bearer realm="${REALM}", error="invalid_token", error_description="${failure.message}"` : `Bearer realm="${REALM}"`);
       throw new Problem('UNAUTHENTICATED', failure ? failure.message : 'send Authorization: Bearer <token>', { field: 'header.Authorization' });
@@ -46,8 +47,8 @@ export function allow(roles: readonly Role[] | 'any'): RequestHandler {
   };
 }
 
-/** Whether an authenticated caller holds one of `roles` ('any': every caller does). */
-export const permits = (caller: Caller, roles: readonly Role[] | 'any'): boolean => roles === 'any' || roles.some((role) => caller.roles.includes(role));
+/** Whether an authenticated caller may call a route open to `roles` ('any' and 'public': every caller may). */
+export const permits = (caller: Caller, roles: Access): boolean => roles === 'any' || roles === 'public' || roles.some((role) => caller.roles.includes(role));
 
 /** The caller of a request that passed `allow`. */
 export function callerOf(res: Response): Caller {

@@ -15,3 +15,9 @@ export const isOperator = (caller: Caller | undefined): boolean => caller?.roles
 
 /** A caller who sees only their own orders: a buyer who is not also an operator. */
 export const isBuyerOnly = (caller: Caller): boolean => !isOperator(caller);
+
+/**
+ * Who may call a route: callers holding one of the roles; 'any' authenticated caller; or 'public', anyone, a token
+ * not needed (one that is sent is still verified: a bad token is 401, never read as anonymous).
+ */
+export type Access = readonly Role[] | 'any' | 'public';

@@ -1,6 +1,6 @@
 import { createSecretKey } from 'node:crypto';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
-import type { AuthConfig } from '../../config/auth';
+import { DEFAULT_ROLES_CLAIM, type AuthConfig } from '../../config/auth';
 import { ROLES, type Caller, type Role } from './roles';
 import { SUBJECT_PATTERN } from './subject';
 import { withVerifiedTokenCache, type VerifiedToken } from './verified-tokens';
@@ -29,7 +29,7 @@ export function createTokenVerifier(config: TokenConfig): VerifyToken {
   return withVerifiedTokenCache(createTokenCheck(config));
 }
 
-type TokenConfig = Pick<AuthConfig, 'AUTH_JWT_SECRET' | 'AUTH_JWKS_URL' | 'AUTH_ISSUER' | 'AUTH_AUDIENCE'>;
+type TokenConfig = Pick<AuthConfig, 'AUTH_JWT_SECRET' | 'AUTH_JWKS_URL' | 'AUTH_ISSUER' | 'AUTH_AUDIENCE' | 'AUTH_ROLES_CLAIM'>;
 
 /** One full verification of a token, every time (createTokenVerifier remembers the tokens that passed). */
 export function createTokenCheck(config: TokenConfig): (token: string) => Promise<VerifiedToken> {
@@ -43,6 +43,7 @@ export function createTokenCheck(config: TokenConfig): (token: string) => Promis
     requiredClaims: ['sub', 'exp', 'iat'],
     maxTokenAge: MAX_TOKEN_LIFETIME_SECONDS,
   };
+  const rolesClaim = config.AUTH_ROLES_CLAIM ?? DEFAULT_ROLES_CLAIM;
 
   return async (token) => {
     let payload: JWTPayload;
@@ -63,13 +64,27 @@ export function createTokenCheck(config: TokenConfig): (token: string) => Promis
     // exp and iat are required claims, so jwtVerify has checked both are numbers.
     if ((payload.exp as number) - (payload.iat as number) > MAX_TOKEN_LIFETIME_SECONDS) throw new InvalidTokenError("the token's exp claim is too far ahead");
     const email = emailOf(payload.email);
-    return { caller: { sub: payload.sub, roles: rolesOf(payload.roles), ...(email ? { email } : {}) }, expiresAtMs: (payload.exp as number) * 1000 };
+    return { caller: { sub: payload.sub, roles: rolesOf(claimAt(payload, rolesClaim)), ...(email ? { email } : {}) }, expiresAtMs: (payload.exp as number) * 1000 };
   };
 }
 
 /** An `email` claim that is not a plausible address is ignored (the token stays valid; no mail is sent to it). */
 function emailOf(claim: unknown): string | undefined {
   return typeof claim === 'string' && claim.length <= 254 && /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(claim) ? claim : undefined;
+}
+
+/**
+ * The claim AUTH_ROLES_CLAIM names: a claim of that exact name (Auth0's namespaced `https://shop.example/roles`), else
+ * the dotted path into nested claims (Keycloak's `realm_access.roles`).
+ */
+export function claimAt(payload: JWTPayload, name: string): unknown {
+  if (Object.hasOwn(payload, name)) return payload[name];
+  let value: unknown = payload;
+  for (const step of name.split('.')) {
+    if (typeof value !== 'object' || value === null || !Object.hasOwn(value, step)) return undefined;
+    value = (value as Record<string, unknown>)[step];
+  }
+  return value;
 }
 
 function rolesOf(claim: unknown): Role[] {

@@ -53,7 +53,18 @@ export const consoleSummaryResponse = z
     orders: z.object({ placed: count, outcomes: perOutcome(count), open: z.object({ pending: count, reserved: count }) }),
     revenue: z.object({ cents: count, orders: count }),
     topProducts: z.array(z.object({ productId: z.int(), sku: z.string(), name: z.string(), units: count, revenueCents: count })),
-    compensations: z.object({ failedOrders: count, paymentsVoided: count, paymentsRefunded: count, stockRestores: count, unitsRestored: count }),
+    compensations: z.object({
+      failedOrders: count,
+      paymentsVoided: count,
+      paymentsRefunded: count,
+      stockRestores: count,
+      unitsRestored: count,
+      refundsSucceeded: count.meta({ description: 'refunds after the sale that succeeded in the window' }),
+      refundedCents: count,
+      refundsFailed: count.meta({ description: 'refunds after the sale that failed in the window: staff must act' }),
+      returnsReceived: count,
+      unitsReturned: count.meta({ description: 'units of received returns put back on sale' }),
+    }),
     sagasInFlight: z
       .union([z.object({ count }), z.object({ count: z.null(), error: z.string() })])
       .meta({ description: "order workflows running, from Temporal's visibility; the reason when Temporal did not answer" }),

@@ -13,10 +13,14 @@ import {
   restockSchema,
   signInSchema,
 } from '../validation';
+import { registerCartPaths } from './cart-paths';
+import { registerAfterSalePaths } from './after-sale-paths';
 import { registerConsolePaths } from './console-paths';
-import { BODY_CODES, CALLER_CODES, type RegisterRoute, idParam, json, jsonBody, locationHeader, NO_BODY_CODES, SERVICE_CODES } from './route-helpers';
+import { BODY_CODES, CALLER_CODES, cachingHeaders, type RegisterRoute, idParam, json, jsonBody, locationHeader, NO_BODY_CODES, SERVICE_CODES } from './route-helpers';
 import { registerWebhookPaths } from './webhook-paths';
-import { healthResponse, orderResponse, pageOf, pendingOrderResponse, problemAnswers, productResponse, readinessResponse, signInResponse } from './response-schemas';
+import { registerCouponPaths } from './coupon-paths';
+import { healthResponse, orderResponse, pageOf, pendingOrderResponse, problemAnswers, productResponse, readinessResponse, signInResponse, signInOptionsResponse, callerResponse } from './response-schemas';
+import { paymentEventSchema } from '../routes/payment-events';
 
 /**
  * The OpenAPI 3.1 document, generated from the zod schemas the routes validate requests with (api/validation.ts) and
@@ -35,8 +39,22 @@ export function buildOpenApiDocument() {
   const route: RegisterRoute = (config, codes) =>
     registry.registerPath({ ...secured, ...config, responses: { ...config.responses, ...problemAnswers([...codes, ...CALLER_CODES, ...SERVICE_CODES]) } });
 
-  route(
-    { method: 'get', path: '/products', summary: 'The catalogue, a page at a time in id order', tags: ['products'], request: { query: productListQuerySchema }, responses: { 200: json(pageOf(productResponse, 'ProductPage'), 'a page of products') } },
+  /**
+   * A catalogue read: anyone may call it (a token, when sent, is verified), answered with caching headers and, to a
+   * matching If-None-Match, 304 without a body.
+   */
+  const publicRead: RegisterRoute = (config, codes) =>
+    registry.registerPath({
+      ...config,
+      security: [{}, { [bearer.name]: [] }],
+      responses: {
+        ...Object.fromEntries(Object.entries(config.responses).map(([status, response]) => [status, { ...response, headers: cachingHeaders }])),
+        304: { description: 'If-None-Match named the current ETag: the copy the client holds is current', headers: cachingHeaders },
+        ...problemAnswers([...codes, 'UNAUTHENTICATED', ...SERVICE_CODES]),
+      },
+    });
+  publicRead(
+    { method: 'get', path: '/products', summary: 'The catalogue, a page at a time in id order (public); `q` finds products whose name or sku contains each of its words, case-insensitively', tags: ['products'], request: { query: productListQuerySchema }, responses: { 200: json(pageOf(productResponse, 'ProductPage'), 'a page of products') } },
     ['VALIDATION_FAILED'],
   );
   route(
@@ -50,8 +68,8 @@ export function buildOpenApiDocument() {
     },
     [...BODY_CODES, 'SKU_TAKEN'],
   );
-  route(
-    { method: 'get', path: '/products/{id}', summary: 'One product: stock (MySQL) and availability (Redis)', description: 'stock and available come from a MySQL and a Redis read that began at most STOCK_READ_MAX_AGE (100 ms by default) before the answer, shared by every request for the product meanwhile; a restock through the same API process is read back at once.', tags: ['products'], request: { params: idParam(productIdSchema) }, responses: { 200: json(productResponse, 'the product') } },
+  publicRead(
+    { method: 'get', path: '/products/{id}', summary: 'One product: stock (MySQL) and availability (Redis) (public)', description: 'stock and available come from a MySQL and a Redis read that began at most STOCK_READ_MAX_AGE (100 ms by default) before the answer, shared by every request for the product meanwhile; a restock through the same API process is read back at once.', tags: ['products'], request: { params: idParam(productIdSchema) }, responses: { 200: json(productResponse, 'the product') } },
     ['VALIDATION_FAILED', 'PRODUCT_NOT_FOUND'],
   );
   route(
@@ -87,6 +105,10 @@ export function buildOpenApiDocument() {
       'UNIT_LIMIT_REACHED',
       'UNPAID_ORDERS_LIMIT_REACHED',
       'RATE_LIMITED',
+      'COUPON_NOT_FOUND',
+      'COUPON_NOT_ACTIVE',
+      'COUPON_NOT_CLAIMED',
+      'COUPON_NOT_APPLICABLE',
     ],
   );
   route(
@@ -115,15 +137,48 @@ export function buildOpenApiDocument() {
   registry.registerPath({
     method: 'post',
     path: '/auth/local-sign-in',
-    summary: 'A token for a local or demo machine, any roles (only while AUTH_JWT_SECRET is the one key source)',
-    description: 'Open (no token needed): the web page signs in here. With AUTH_JWKS_URL set, tokens come from the OIDC provider and this answers 404.',
+    summary: 'A token for a developer machine, any roles (only where AUTH_LOCAL_SIGN_IN=true)',
+    description: 'Open (no token needed): the web page signs in here on a developer machine. Unless AUTH_LOCAL_SIGN_IN=true it answers 404, and tokens come from the OpenID provider.',
     tags: ['auth'],
     security: [],
     request: jsonBody(signInSchema),
     responses: { 200: json(signInResponse, 'the token'), ...problemAnswers([...BODY_CODES, 'LOCAL_SIGN_IN_DISABLED', 'UNAUTHENTICATED', ...SERVICE_CODES]) },
   });
+  registry.registerPath({
+    method: 'post',
+    path: '/payments/events',
+    summary: "The payment provider's signed events: refunds, voids and disputes (PAYMENTS_WEBHOOK_SECRET)",
+    description:
+      'No bearer token: the Standard Webhooks signature (webhook-id, webhook-timestamp, webhook-signature) with PAYMENTS_WEBHOOK_SECRET authenticates the sender. Idempotent by event id. A refund or void made at the provider by anyone but the service shows on the order (payment REFUNDED with refundedCents, or VOIDED) and is counted in payment_events_outside_total. Absent (404) when PAYMENTS_WEBHOOK_SECRET is unset.',
+    tags: ['payments'],
+    security: [],
+    request: {
+      headers: z.object({ 'webhook-id': z.string(), 'webhook-timestamp': z.string(), 'webhook-signature': z.string() }),
+      body: { content: { 'application/json': { schema: paymentEventSchema } } },
+    },
+    responses: {
+      200: json(z.object({ received: z.literal(true), recorded: z.boolean().meta({ description: 'false: this event id was recorded before' }) }), 'the event is recorded'),
+      ...problemAnswers(['PAYMENT_EVENT_UNVERIFIED', 'MALFORMED_JSON', 'VALIDATION_FAILED', 'ROUTE_NOT_FOUND', 'BODY_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', ...SERVICE_CODES]),
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/auth/config',
+    summary: 'How the web page signs people in: the OpenID provider (issuer, client id, redirect URI, scope) and whether the local form is on',
+    description: 'Open (no token needed); nothing secret: the page is a public client.',
+    tags: ['auth'],
+    security: [],
+    responses: { 200: json(signInOptionsResponse, 'the sign-in options') },
+  });
+  route(
+    { method: 'get', path: '/auth/me', summary: 'The caller as the API reads the token (sub and roles)', tags: ['auth'], responses: { 200: json(callerResponse, 'the caller') } },
+    [],
+  );
+  registerCartPaths(route);
+  registerAfterSalePaths(route);
   registerConsolePaths(route);
   registerWebhookPaths(registry, route);
+  registerCouponPaths(route);
   registry.registerPath({ method: 'get', path: '/healthz', summary: 'The process answers', tags: ['health'], responses: { 200: json(healthResponse, 'up') } });
   registry.registerPath({
     method: 'get',

@@ -1,5 +1,6 @@
 import './zod-extension';
 import { z } from 'zod';
+import { afterSaleFields } from './after-sale-paths';
 import { STAFF_ACTION_CODES } from '../../workflows/failures';
 import { ORDER_STATUSES } from '../../workflows/order-types';
 import { ROLES } from '../auth/roles';
@@ -32,9 +33,11 @@ export const orderResponse = z
     items: z.array(z.object({ productId: z.int(), sku: z.string(), quantity: z.int(), unitPriceCents: z.int() })),
     totalCents: z.int(),
     reservedUntil: z.string().nullable(),
-    payment: z.object({ status: z.string(), amountCents: z.int(), authorizationId: z.string().optional() }).nullable(),
+    payment: z.object({ status: z.string(), amountCents: z.int(), authorizationId: z.string().optional(), refundedCents: z.int().optional() }).nullable(),
     notifications: z.array(z.string()),
     failureReason: z.string().optional(),
+    couponCode: z.string().optional().meta({ description: 'the coupon applied; totalCents is after its discount' }),
+    discountCents: z.int().min(0).optional().meta({ description: 'what the coupon took off (capped so the order still costs 1 cent)' }),
     failureCode: z
       .enum(STAFF_ACTION_CODES)
       .optional()
@@ -43,6 +46,7 @@ export const orderResponse = z
       .array(z.object({ outcome: z.string(), reason: z.string().nullable(), at: z.string() }))
       .optional()
       .meta({ description: "staff only (GET /orders/{id}): every payment attempt, with the provider's decline reason" }),
+    ...afterSaleFields,
   })
   .meta({ id: 'Order' });
 
@@ -57,6 +61,15 @@ export const signInResponse = z
   .object({ token: z.string(), sub: z.string(), roles: z.array(z.enum(ROLES)), expiresAt: z.string() })
   .meta({ id: 'LocalSignIn', description: 'a bearer token signed with the local secret (AUTH_JWT_SECRET), for 8 hours' });
 
+export const signInOptionsResponse = z
+  .object({
+    localSignIn: z.boolean(),
+    oidc: z.object({ issuer: z.string(), clientId: z.string(), redirectUri: z.string().nullable(), scope: z.string() }).nullable(),
+  })
+  .meta({ id: 'SignInOptions', description: 'the OpenID provider the page signs people in at (null: none), and whether the local form is on' });
+export const callerResponse = z
+  .object({ sub: z.string(), roles: z.array(z.enum(ROLES)) })
+  .meta({ id: 'Caller', description: "the caller as the API reads the token: its sub, and the roles of ours in the claim AUTH_ROLES_CLAIM names" });
 export const healthResponse = z.object({ status: z.literal('ok') }).meta({ id: 'Health' });
 export const readinessResponse = z
   .object({ status: z.enum(['ready', 'not ready']), checks: z.record(z.string(), z.string()).optional() })

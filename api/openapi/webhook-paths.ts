@@ -7,6 +7,8 @@ import {
   newWebhookEndpointResponse,
   orderEventData,
   soldOutEventData,
+  refundEventData,
+  returnEventData,
   rotatedSecretResponse,
   webhookDeliveryHeaders,
   webhookDeliveryPage,
@@ -21,6 +23,13 @@ const linksToTheEndpoint = Object.fromEntries(
 );
 
 /** The webhook routes (api/routes/webhooks.ts, admin only) and, under `webhooks`, the events sent to endpoints. */
+const EVENT_SUMMARIES: Partial<Record<(typeof WEBHOOK_EVENT_TYPES)[number], string>> = {
+  'product.sold_out': 'A reservation took the last available unit of a product',
+  'order.refunded': 'A refund of an order succeeded at the provider',
+  'refund.failed': 'A refund of an order failed (declined, or no answer within an hour): staff must act',
+  'return.received': "Staff received a return: its sellable units are back on sale, its refund is issued",
+};
+
 export function registerWebhookPaths(registry: OpenAPIRegistry, route: RegisterRoute): void {
   const tags = ['webhooks'];
   const id = idParam(webhookIdSchema);
@@ -84,11 +93,13 @@ export function registerWebhookPaths(registry: OpenAPIRegistry, route: RegisterR
   // Schemas only the webhooks section uses are not collected into the components on their own: registered here.
   registry.register('OrderEventData', orderEventData);
   registry.register('SoldOutEventData', soldOutEventData);
+  registry.register('RefundEventData', refundEventData);
+  registry.register('ReturnEventData', returnEventData);
   for (const type of WEBHOOK_EVENT_TYPES) {
     registry.registerWebhook({
       method: 'post',
       path: type,
-      summary: type === 'product.sold_out' ? 'A reservation took the last available unit of a product' : `An order reached ${type.slice('order.'.length).toUpperCase()}`,
+      summary: EVENT_SUMMARIES[type] ?? `An order reached ${type.slice('order.'.length).toUpperCase()}`,
       tags: ['webhook events'],
       request: { headers: webhookDeliveryHeaders, body: { required: true, content: { 'application/json': { schema: webhookEventBody(type) } } } },
       responses: { 200: { description: 'any 2xx answer acknowledges the event; anything else (or no answer within 30 s) is retried' } },

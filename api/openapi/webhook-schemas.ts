@@ -49,9 +49,40 @@ export const soldOutEventData = z
   .object({ productId: z.int(), sku: z.string(), orderId: z.string().meta({ description: 'the order whose reservation took the last unit' }) })
   .meta({ id: 'SoldOutEventData' });
 
+export const refundEventData = z
+  .object({
+    orderId: z.string(),
+    refundId: z.string(),
+    amountCents: z.int(),
+    reason: z.string(),
+    refundedCents: z.int().meta({ description: "the order's refunded total after this refund" }),
+    refundStatus: z.enum(['NONE', 'PARTIALLY_REFUNDED', 'REFUNDED']),
+    failureReason: z.string().optional().meta({ description: 'refund.failed only: what the provider said' }),
+  })
+  .meta({ id: 'RefundEventData' });
+
+const stockLine = z.object({ productId: z.int(), quantity: z.int() });
+export const returnEventData = z
+  .object({
+    orderId: z.string(),
+    returnId: z.string(),
+    lines: z.array(stockLine),
+    receivedLines: z.array(stockLine.extend({ condition: z.enum(['SELLABLE', 'DAMAGED']) })),
+    refundId: z.string().nullable(),
+  })
+  .meta({ id: 'ReturnEventData' });
+
+/** Each event type's `data`. */
+export const EVENT_DATA = {
+  'product.sold_out': soldOutEventData,
+  'order.refunded': refundEventData,
+  'refund.failed': refundEventData,
+  'return.received': returnEventData,
+} as const;
+
 /** The body of one event type: `{type, timestamp, data}`, signed as sent. */
 export const webhookEventBody = (type: (typeof WEBHOOK_EVENT_TYPES)[number]) =>
-  z.object({ type: z.literal(type), timestamp: z.string(), data: type === 'product.sold_out' ? soldOutEventData : orderEventData });
+  z.object({ type: z.literal(type), timestamp: z.string(), data: type in EVENT_DATA ? EVENT_DATA[type as keyof typeof EVENT_DATA] : orderEventData });
 
 /** The Standard Webhooks headers every delivery carries. */
 export const webhookDeliveryHeaders = z.object({

@@ -1,10 +1,11 @@
 import { Router } from 'express';
 import type { MikroORM } from '@mikro-orm/core';
-import { createProduct, getProduct, listProductPage, ProductNotFoundError, restock, restockOnce, type Product } from '../../db/catalogue';
+import { createProduct, getProduct, listProductPage, ProductNotFoundError, searchProductPage, restock, restockOnce, type Product } from '../../db/catalogue';
 import { availabilityOf, availabilityOfMany, resyncAvailability } from '../../inventory/availability-sync';
 import { idempotencyKeyOf } from '../idempotency-key';
 import type { Inventory } from '../../inventory/inventory';
 import type { ProductResponse } from '../openapi/response-schemas';
+import { catalogueCaching } from '../catalogue-caching';
 import { recentReads } from '../recent-reads';
 import { decodeCursor, toPage } from '../pagination';
 import { newProductSchema, parse, productCursorSchema, productIdSchema, productListQuerySchema, restockSchema } from '../validation';
@@ -41,17 +42,18 @@ export function productsRouter({ orm, inventory, stockReadMaxAgeMs = 0 }: Produc
     res.status(201).location(`/products/${product.id}`).json(toProductResponse(product, await inventory.available(product.id)));
   });
 
-  /** The catalogue in id order, a page at a time: `nextCursor` asks for the next page, null on the last. */
-  router.get('/', async (req, res) => {
-    const { limit, cursor } = parse(productListQuerySchema, req.query, 'query');
+  /** The catalogue (or what `q` finds in it) in id order, a page at a time: `nextCursor` asks for the next page, null on the last. */
+  router.get('/', catalogueCaching, async (req, res) => {
+    const { limit, cursor, q } = parse(productListQuerySchema, req.query, 'query');
     const afterId = cursor === undefined ? 0 : decodeCursor(productCursorSchema, cursor).id;
-    const products = await listProductPage(orm, { afterId, limit: limit + 1 });
+    const page = { afterId, limit: limit + 1 };
+    const products = await (q === undefined ? listProductPage(orm, page) : searchProductPage(orm, { ...page, words: q }));
     const available = await availabilityOfMany(orm, inventory, products.map((product) => product.id));
     const rows = products.map((product, index) => ({ product, available: available[index] }));
     res.json(toPage(rows, limit, (row) => toProductResponse(row.product, row.available), (row) => ({ id: row.product.id })));
   });
 
-  router.get('/:id', async (req, res) => {
+  router.get('/:id', catalogueCaching, async (req, res) => {
     const productId = parse(productIdSchema, req.params.id, 'path', 'id');
     const [product, available] = await products.read(productId);
     if (!product) throw new ProductNotFoundError(productId);

@@ -15,6 +15,9 @@ export interface OrderRow {
   failureReason: string | null;
   failureCode: StaffActionCode | null;
   requestHash: string;
+  /** The coupon applied (NULL: none) and the cents it took off; totalCents is after it. */
+  couponCode: (string & Opt) | null;
+  discountCents: (number & Opt) | null;
   createdAt: Date & Opt;
   updatedAt: Date & Opt;
 }
@@ -40,6 +43,8 @@ export const OrderEntity = new EntitySchema<OrderRow>({
     failureReason: { type: 'text', nullable: true },
     failureCode: { type: 'string', length: 32, nullable: true },
     requestHash: { type: 'string', length: 128 },
+    couponCode: { type: 'string', length: 32, nullable: true },
+    discountCents: { type: 'integer', nullable: true },
     createdAt: { type: 'datetime', length: 3, onCreate: () => new Date() },
     updatedAt: { type: 'datetime', length: 3, onCreate: () => new Date(), onUpdate: () => new Date() },
   },

@@ -10,6 +10,8 @@ export interface PaymentRow {
   status: PaymentStatus;
   amountCents: number;
   declineCode: string | null;
+  /** Refunded at the provider, as its events told (db/payment-events.ts). */
+  refundedCents: number & Opt;
   /** Orders the attempts: the newest authorisation is the order's current payment. */
   createdAt: Date & Opt;
   updatedAt: Date & Opt;
@@ -25,6 +27,7 @@ export const PaymentEntity = new EntitySchema<PaymentRow>({
     status: { type: 'string', length: 16 },
     amountCents: { type: 'integer' },
     declineCode: { type: 'string', length: 64, nullable: true },
+    refundedCents: { type: 'integer', default: 0 },
     createdAt: { type: 'datetime', length: 3, onCreate: () => new Date() },
     updatedAt: { type: 'datetime', length: 3, onCreate: () => new Date(), onUpdate: () => new Date() },
   },

@@ -5,8 +5,9 @@ import { ProductEntity, type ProductRow } from './product';
  * SALE: an order's committed units leave stock (delta < 0).
  * RESTORE: a compensation puts an order's sold units back (delta > 0).
  * RESTOCK: an operator adds units (delta > 0); not tied to any order.
+ * RETURN: a received return's sellable units come back (delta > 0); `ref` is the return id (one row per return and product).
  */
-export const STOCK_MOVEMENT_KINDS = ['SALE', 'RESTORE', 'RESTOCK'] as const;
+export const STOCK_MOVEMENT_KINDS = ['SALE', 'RESTORE', 'RESTOCK', 'RETURN'] as const;
 export type StockMovementKind = (typeof STOCK_MOVEMENT_KINDS)[number];
 
 /**
@@ -27,6 +28,8 @@ export interface StockMovementRow {
   orderId: string | null;
   product: ProductRow;
   kind: StockMovementKind;
+  /** The return id of a RETURN; '' for every other kind. */
+  ref: string & Opt;
   delta: number;
   createdAt: Date & Opt;
 }
@@ -34,13 +37,14 @@ export interface StockMovementRow {
 export const StockMovementEntity = new EntitySchema<StockMovementRow>({
   name: 'StockMovement',
   tableName: 'stock_movement',
-  uniques: [{ name: 'stock_movement_order_product_kind_unique', properties: ['orderId', 'product', 'kind'] }],
+  uniques: [{ name: 'stock_movement_order_product_kind_ref_unique', properties: ['orderId', 'product', 'kind', 'ref'] }],
   indexes: [{ name: 'stock_movement_product_kind_created_idx', properties: ['product', 'kind', 'createdAt'] }],
   properties: {
     id: { type: 'bigint', primary: true, autoincrement: true, unsigned: true },
     orderId: { type: 'string', length: 64, nullable: true },
     product: { kind: 'm:1', entity: () => ProductEntity },
     kind: { type: 'string', length: 16 },
+    ref: { type: 'string', length: 64, default: '' },
     delta: { type: 'integer' },
     createdAt: { type: 'datetime', length: 3, onCreate: () => new Date() },
   },

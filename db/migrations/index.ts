@@ -8,7 +8,13 @@ import { Migration20261128090000ConsoleIndexes } from './Migration20261128090000
 import { Migration20261128051700HoldRelease } from './Migration20261128051700_hold_release';
 import { Migration20261128100000Webhooks } from './Migration20261128100000_webhooks';
 import { Migration20261128053300RestockRequest } from './Migration20261128053300_restock_request';
+import { Migration20261206000000Coupons } from './Migration20261206000000_coupons';
+import { Migration20261206010000OrderCoupon } from './Migration20261206010000_order_coupon';
+import { Migration20261206030000AfterSale } from './Migration20261206030000_after_sale';
 import { Migration20261206030000ExactIds } from './Migration20261206030000_exact_ids';
+import { Migration20261206030000ProductSearch } from './Migration20261206030000_product_search';
+import { Migration20261206040000Carts } from './Migration20261206040000_carts';
+import { Migration20261206040000PaymentEvents } from './Migration20261206040000_payment_events';
 
 /**
  * Every migration, oldest first, listed explicitly instead of found by a file glob: a glob would
@@ -25,5 +31,11 @@ export const ALL_MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261128051700_hold_release', class: Migration20261128051700HoldRelease },
   { name: 'Migration20261128100000_webhooks', class: Migration20261128100000Webhooks },
   { name: 'Migration20261128053300_restock_request', class: Migration20261128053300RestockRequest },
+  { name: 'Migration20261206000000_coupons', class: Migration20261206000000Coupons },
+  { name: 'Migration20261206010000_order_coupon', class: Migration20261206010000OrderCoupon },
+  { name: 'Migration20261206030000_after_sale', class: Migration20261206030000AfterSale },
   { name: 'Migration20261206030000_exact_ids', class: Migration20261206030000ExactIds },
+  { name: 'Migration20261206030000_product_search', class: Migration20261206030000ProductSearch },
+  { name: 'Migration20261206040000_carts', class: Migration20261206040000Carts },
+  { name: 'Migration20261206040000_payment_events', class: Migration20261206040000PaymentEvents },
 ];

@@ -3,14 +3,10 @@
  * who owns the order, another buyer, admin, operator); tokens that must not pass; buyers' orders kept apart, including
  * their Idempotency-Keys.
  */
-import { createHash } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import pino from 'pino';
+import { createHash, randomUUID } from 'node:crypto';
 import { ROUTE_POLICY } from '../../api/auth/policy';
-import { createApp } from '../../api/app';
-import { NO_LIMITS } from '../../config/limits';
 import { ADMIN, buyer, customToken, OPERATOR, TEST_AUTH_SECRET, type As } from '../support/auth';
+import { serveAppOn, type ServedApp } from '../support/app-on-service';
 import { startService, type Service } from '../support/service';
 import { apiClient, call, expectProblem, unique, type ApiClient } from './http';
 
@@ -58,8 +54,8 @@ function caller(who: Who, owner: string): As | 'anonymous' {
 
 /** The matrix: what each route answers each caller. 404 for another buyer's order: its existence does not leak. */
 const EXPECTED: Record<string, Record<Who, number>> = {
-  'GET /products': { anonymous: 401, owner: 200, 'other buyer': 200, admin: 200, operator: 200 },
-  'GET /products/:id': { anonymous: 401, owner: 200, 'other buyer': 200, admin: 200, operator: 200 },
+  'GET /products': { anonymous: 200, owner: 200, 'other buyer': 200, admin: 200, operator: 200 },
+  'GET /products/:id': { anonymous: 200, owner: 200, 'other buyer': 200, admin: 200, operator: 200 },
   'POST /products': { anonymous: 401, owner: 403, 'other buyer': 403, admin: 201, operator: 403 },
   'POST /products/:id/restock': { anonymous: 401, owner: 403, 'other buyer': 403, admin: 200, operator: 403 },
   'POST /orders': { anonymous: 401, owner: 201, 'other buyer': 201, admin: 403, operator: 403 },
@@ -67,10 +63,27 @@ const EXPECTED: Record<string, Record<Who, number>> = {
   'GET /orders/:id': { anonymous: 401, owner: 200, 'other buyer': 404, admin: 403, operator: 200 },
   'POST /orders/:id/payment': { anonymous: 401, owner: 200, 'other buyer': 404, admin: 403, operator: 403 },
   'POST /orders/:id/cancel': { anonymous: 401, owner: 200, 'other buyer': 404, admin: 403, operator: 200 },
+  'POST /carts': { anonymous: 401, owner: 201, 'other buyer': 201, admin: 403, operator: 403 },
+  'GET /carts/mine': { anonymous: 401, owner: 200, 'other buyer': 404, admin: 403, operator: 403 },
+  'GET /carts/:id': { anonymous: 401, owner: 200, 'other buyer': 404, admin: 200, operator: 200 },
+  'PUT /carts/:id/lines/:productId': { anonymous: 401, owner: 200, 'other buyer': 404, admin: 403, operator: 403 },
+  'DELETE /carts/:id/lines/:productId': { anonymous: 401, owner: 200, 'other buyer': 404, admin: 403, operator: 403 },
+  'POST /carts/:id/checkout': { anonymous: 401, owner: 201, 'other buyer': 404, admin: 403, operator: 403 },
+  // The matrix's order is RESERVED: staff may ask for a refund, and are told it cannot be refunded (yet).
+  'POST /orders/:id/refunds': { anonymous: 401, owner: 403, 'other buyer': 403, admin: 403, operator: 409 },
+  'GET /orders/:id/refunds/:refundId': { anonymous: 401, owner: 404, 'other buyer': 404, admin: 403, operator: 404 },
+  'POST /orders/:id/returns': { anonymous: 401, owner: 409, 'other buyer': 404, admin: 403, operator: 403 },
+  'POST /returns/:id/receive': { anonymous: 401, owner: 403, 'other buyer': 403, admin: 403, operator: 404 },
   'GET /console/settings': { anonymous: 401, owner: 403, 'other buyer': 403, admin: 200, operator: 200 },
   'GET /console/summary': { anonymous: 401, owner: 403, 'other buyer': 403, admin: 200, operator: 200 },
   'POST /console/invariant-checks': { anonymous: 401, owner: 403, 'other buyer': 403, admin: 403, operator: 200 },
   'GET /console/invariant-checks/latest': { anonymous: 401, owner: 403, 'other buyer': 403, admin: 200, operator: 200 },
+  'POST /coupons': { anonymous: 401, owner: 403, 'other buyer': 403, admin: 201, operator: 403 },
+  'GET /coupons': { anonymous: 401, owner: 403, 'other buyer': 403, admin: 200, operator: 200 },
+  'GET /coupons/:code': { anonymous: 401, owner: 403, 'other buyer': 403, admin: 200, operator: 200 },
+  'POST /coupons/:code/disable': { anonymous: 401, owner: 403, 'other buyer': 403, admin: 200, operator: 403 },
+  'POST /coupons/:code/claims': { anonymous: 401, owner: 201, 'other buyer': 201, admin: 403, operator: 403 },
+  'GET /me/coupons': { anonymous: 401, owner: 200, 'other buyer': 200, admin: 403, operator: 403 },
   'POST /webhooks': { anonymous: 401, owner: 403, 'other buyer': 403, admin: 201, operator: 403 },
   'GET /webhooks': { anonymous: 401, owner: 403, 'other buyer': 403, admin: 200, operator: 403 },
   'GET /webhooks/:id': { anonymous: 401, owner: 403, 'other buyer': 403, admin: 200, operator: 403 },
@@ -90,16 +103,50 @@ async function webhookIdFor(route: string): Promise<string> {
   return registered.body.id;
 }
 
-function request(route: string, orderId: string, webhookId: string): { method: string; path: string; json?: unknown } {
+/** A 404 the caller may see for what it asked, rather than for the order (which it may see). */
+const NOT_FOUND_CODES: Record<string, Partial<Record<Who, string>>> = {
+  'GET /orders/:id/refunds/:refundId': { owner: 'REFUND_NOT_FOUND', operator: 'REFUND_NOT_FOUND' },
+  'POST /returns/:id/receive': { operator: 'RETURN_NOT_FOUND' },
+};
+
+/** The owner's cart holding one line, for the routes of one cart and for /carts/mine (none for POST /carts). */
+async function cartIdFor(route: string, owner: string): Promise<string> {
+  if (!route.includes('/carts/')) return '';
+  const cart = await api.call('POST', '/carts', { as: buyer(owner) });
+  expect((await api.call('PUT', `/carts/${cart.body.id}/lines/${productId}`, { as: buyer(owner), json: { quantity: 1 } })).status).toBe(200);
+  return cart.body.id;
+}
+
+const matrixCoupon = () => ({ code: unique('AUTH').toUpperCase().replace(/[^A-Z0-9_-]/g, '-').slice(0, 32), name: 'Matrix coupon', percentOff: 10, quantity: 10 });
+
+/** A fresh coupon for each case on /coupons/:code, so a disabling in one case leaves the others theirs. */
+async function couponCodeFor(route: string): Promise<string> {
+  if (!route.includes('/coupons/:code')) return '';
+  const created = await call(service.baseUrl, 'POST', '/coupons', { json: matrixCoupon(), as: ADMIN });
+  expect(created.status).toBe(201);
+  return created.body.code;
+}
+
+function request(route: string, orderId: string, webhookId: string, cartId: string, couponCode: string): { method: string; path: string; json?: unknown } {
   const [method, template] = route.split(' ');
-  const path = template.replace(':id', template.startsWith('/orders') ? orderId : template.startsWith('/webhooks') ? webhookId : String(productId));
+  const idOf = (prefix: string) => ({ '/orders': orderId, '/webhooks': webhookId, '/carts': cartId, '/returns': 'ret_matrix' })[prefix] ?? String(productId);
+  const path = template
+    .replace(':code', couponCode)
+    .replace(':id', idOf(`/${template.split('/')[1]}`))
+    .replace(':productId', String(productId))
+    .replace(':refundId', 'rf_matrix');
   const bodies: Record<string, unknown> = {
     'POST /products': { sku: unique('auth-sku'), name: 'Matrix product', priceCents: 100, stock: 5 },
     'POST /products/:id/restock': { quantity: 1 },
     'POST /orders': { items: [{ productId, quantity: 1 }] },
     'POST /orders/:id/payment': { paymentToken: 'tok_visa' },
+    'POST /orders/:id/refunds': { amountCents: 100, reason: 'matrix', expectedRefundedCents: 0 },
+    'POST /orders/:id/returns': { lines: [{ productId, quantity: 1 }] },
+    'POST /returns/:id/receive': { lines: [{ productId, quantity: 1, condition: 'SELLABLE' }] },
     'POST /console/invariant-checks': {},
     'POST /webhooks': MATRIX_WEBHOOK,
+    'PUT /carts/:id/lines/:productId': { quantity: 2 },
+    'POST /coupons': matrixCoupon(),
   };
   return { method, path, json: bodies[route] };
 }
@@ -112,12 +159,13 @@ describe('route × role matrix', () => {
   const cases = Object.keys(EXPECTED).flatMap((route) => WHO.map((who) => [route, who, EXPECTED[route][who]] as const));
   test.each(cases)('%s as %s answers %i', async (route, who, status) => {
     const { orderId, owner } = await orderOfNewBuyer();
-    const { method, path, json } = request(route, orderId, await webhookIdFor(route));
-    const answer = await call(service.baseUrl, method, path, { json, as: caller(who, owner) });
+    const { method, path, json } = request(route, orderId, await webhookIdFor(route), await cartIdFor(route, owner), await couponCodeFor(route));
+    const idempotencyKey = route === 'POST /orders/:id/refunds' ? randomUUID() : undefined;
+    const answer = await call(service.baseUrl, method, path, { json, as: caller(who, owner), idempotencyKey });
     if (status >= 400) {
       expectProblem(answer, status);
       if (status === 401) expect(answer.headers.get('www-authenticate')).toBe('Bearer realm="order-saga"');
-      if (status === 404) expect(answer.body.code).toBe('ORDER_NOT_FOUND');
+      if (status === 404) expect(answer.body.code).toBe(NOT_FOUND_CODES[route]?.[who] ?? (route.includes('/carts') ? 'CART_NOT_FOUND' : 'ORDER_NOT_FOUND'));
     } else {
       expect({ status: answer.status, body: answer.body }).toEqual({ status, body: expect.anything() });
     }
@@ -180,29 +228,14 @@ describe('Idempotency-Keys are scoped to their caller', () => {
 
 describe('tokens that do not pass', () => {
   const strict = { AUTH_JWT_SECRET: TEST_AUTH_SECRET, AUTH_ISSUER: 'https://issuer.example', AUTH_AUDIENCE: 'order-saga-api' };
-  let server: Server;
+  let strictApp: ServedApp;
   let strictUrl: string;
 
   beforeAll(async () => {
-    const app = createApp({
-      orm: service.orm,
-      redis: service.redis,
-      inventory: service.inventory,
-      temporal: service.temporalClient,
-      holdMs: 60_000,
-      logger: pino({ level: 'silent' }),
-      taskQueue: service.taskQueue,
-      auth: strict,
-      limits: NO_LIMITS,
-    });
-    server = createServer(app);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    strictUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    strictApp = await serveAppOn(service, { auth: strict });
+    strictUrl = strictApp.url;
   });
-  afterAll(() => new Promise<void>((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  }));
+  afterAll(() => strictApp.close());
 
   const good = { sub: 'cus-token', roles: ['customer' as const], issuer: strict.AUTH_ISSUER, audience: strict.AUTH_AUDIENCE };
   const listWith = (token: string) => call(strictUrl, 'GET', '/orders', { as: 'anonymous', headers: { authorization: `Bearer ${token}` } });

@@ -60,7 +60,7 @@ describe('request ids', () => {
   test('every answer carries X-Request-Id: successes, refusals, unknown routes', async () => {
     const answers = await Promise.all([
       api.get('/healthz'),
-      api.get('/products', { as: 'anonymous' }),
+      api.get('/orders', { as: 'anonymous' }),
       api.get('/no-such-route'),
       api.post('/products', { sku: unique('hyg'), name: 'Hygiene', priceCents: 1, stock: 1 }),
     ]);

@@ -8,6 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { SIGN_IN_OPTIONS_ROUTES } from '../../api/routes/sign-in-options';
 import { ROUTE_POLICY } from '../../api/auth/policy';
 import { buildOpenApiDocument } from '../../api/openapi/document';
 import { PROBLEM_CODES } from '../../api/problem-codes';
@@ -43,7 +44,7 @@ describe('OpenAPI document', () => {
 
   test('documents every route the API serves (the policy table, sign-in, health), each answer with its problem codes', () => {
     const document = buildOpenApiDocument();
-    const routes = [...ROUTE_POLICY, { method: 'POST', path: '/auth/local-sign-in' }, { method: 'GET', path: '/healthz' }, { method: 'GET', path: '/readyz' }];
+    const routes = [...ROUTE_POLICY, { method: 'POST', path: '/auth/local-sign-in' }, ...SIGN_IN_OPTIONS_ROUTES, { method: 'POST', path: '/payments/events' }, { method: 'GET', path: '/healthz' }, { method: 'GET', path: '/readyz' }];
     for (const { method, path } of routes) {
       const template = path.replace(/:(\w+)/g, '{$1}');
       const operation = (document.paths?.[template] as Record<string, { responses: Record<string, unknown> }> | undefined)?.[method.toLowerCase()];

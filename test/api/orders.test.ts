@@ -172,6 +172,46 @@ describe('order bounds: nothing accepted is unpayable or unstorable', () => {
   });
 });
 
+describe('a product on several lines', () => {
+  test('is one line with the summed quantity, in the place of its first line', async () => {
+    const [a, b] = await Promise.all([newProduct({ stock: 10, priceCents: 300 }), newProduct({ stock: 10, priceCents: 500 })]);
+    const answer = await placeOrder([
+      { productId: a.id, quantity: 2 },
+      { productId: b.id, quantity: 1 },
+      { productId: a.id, quantity: 3 },
+    ]);
+    expect(answer.status).toBe(201);
+    expect(answer.body.items).toEqual([
+      { productId: a.id, sku: a.sku, quantity: 5, unitPriceCents: 300 },
+      { productId: b.id, sku: b.sku, quantity: 1, unitPriceCents: 500 },
+    ]);
+    expect(answer.body.totalCents).toBe(5 * 300 + 500);
+    expect(await available(a.id)).toBe(5);
+  });
+
+  test('whose lines sum past the per-line bound answers 400 naming the first line\'s quantity, and holds nothing', async () => {
+    const product = await newProduct({ stock: 500 });
+    const answer = await placeOrder([
+      { productId: product.id, quantity: 60 },
+      { productId: product.id, quantity: 41 },
+    ]);
+    expectProblem(answer, 400, 'VALIDATION_FAILED');
+    expect(answer.body.field).toBe('body.items.0.quantity');
+    expect(answer.body.detail).toMatch(/101 units; one line holds at most 100/);
+    expect(await available(product.id)).toBe(500);
+  });
+
+  test('whose merged total passes one payment answers 400 ORDER_TOTAL_OUT_OF_RANGE', async () => {
+    const product = await newProduct({ priceCents: 60_000_000 });
+    const answer = await placeOrder([
+      { productId: product.id, quantity: 1 },
+      { productId: product.id, quantity: 1 },
+    ]);
+    expectProblem(answer, 400, 'ORDER_TOTAL_OUT_OF_RANGE');
+    expect(answer.body.totalCents).toBe(120_000_000);
+  });
+});
+
 describe('Idempotency-Key on POST /orders', () => {
   test('the same key and body answer the same order again, marked Idempotent-Replayed: true', async () => {
     const product = await newProduct({ stock: 10 });
@@ -268,6 +308,11 @@ describe('reading orders', () => {
       reservedUntil: expect.any(String),
       payment: null,
       notifications: [],
+      // After the sale (none yet): see test/api/refunds.test.ts.
+      refunds: [],
+      refundedCents: 0,
+      refundStatus: 'NONE',
+      returns: [],
     });
   });
 

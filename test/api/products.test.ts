@@ -173,3 +173,132 @@ describe('products', () => {
     expect(accepted.body).toMatchObject({ stock: MAX_STOCK, available: MAX_STOCK });
   });
 });
+
+describe('the public catalogue', () => {
+  const visitor = { as: 'anonymous' as const };
+  const sharedCaching = 'public, max-age=2, s-maxage=2';
+
+  test('a visitor without a token reads a product, answered with shared caching headers and an ETag', async () => {
+    const product = await newProduct({ stock: 3 });
+    const answer = await fixture.api.get(`/products/${product.id}`, visitor);
+    expect(answer.status).toBe(200);
+    expect(answer.body).toEqual(product);
+    expect(answer.headers.get('cache-control')).toBe(sharedCaching);
+    expect(answer.headers.get('vary')).toMatch(/Authorization/i);
+    expect(answer.headers.get('etag')).toEqual(expect.any(String));
+  });
+
+  test('a visitor lists the catalogue with the same headers', async () => {
+    const answer = await fixture.api.get('/products?limit=5', visitor);
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('cache-control')).toBe(sharedCaching);
+    expect(answer.headers.get('etag')).toEqual(expect.any(String));
+  });
+
+  test('If-None-Match with the current ETag answers 304 without a body; once the product changes, 200 again', async () => {
+    const product = await newProduct({ stock: 3 });
+    const first = await fixture.api.get(`/products/${product.id}`, visitor);
+    // As a browser or a CDN revalidates. (fetch would add Cache-Control: no-cache to a conditional request, which
+    // asks for a full answer.)
+    const revalidate = { ...visitor, headers: { 'if-none-match': first.headers.get('etag')!, 'cache-control': 'max-age=0' } };
+    const repeat = await fixture.api.get(`/products/${product.id}`, revalidate);
+    expect(repeat.status).toBe(304);
+    expect(repeat.body).toBe('');
+    await fixture.api.post(`/products/${product.id}/restock`, { quantity: 1 });
+    const changed = await fixture.api.get(`/products/${product.id}`, revalidate);
+    expect(changed.status).toBe(200);
+    expect(changed.body.stock).toBe(4);
+  });
+
+  test('a signed-in caller gets the same product as a private answer', async () => {
+    const product = await newProduct();
+    const answer = await fixture.api.get(`/products/${product.id}`);
+    expect(answer.status).toBe(200);
+    expect(answer.body).toEqual(product);
+    expect(answer.headers.get('cache-control')).toBe('private, no-cache');
+  });
+
+  test.each(['/products', '/products/1'])('a bad token on GET %s is still refused: 401, not read as a visitor', async (path) => {
+    const answer = await fixture.api.get(path, { ...visitor, headers: { authorization: 'Bearer not-a-jwt' } });
+    expectProblem(answer, 401, 'UNAUTHENTICATED');
+    expect(answer.headers.get('www-authenticate')).toMatch(/error="invalid_token"/);
+  });
+
+  test('writing the catalogue still needs the admin role', async () => {
+    const answer = await fixture.api.post('/products', { sku: unique('api-sku'), name: 'Anonymous', priceCents: 1, stock: 1 }, visitor);
+    expectProblem(answer, 401, 'UNAUTHENTICATED');
+  });
+});
+
+describe('searching the catalogue: GET /products?q=', () => {
+  /** Products only this test's searches can find: every name and sku carries `tag`. */
+  async function productsTagged(tag: string) {
+    const create = async (sku: string, name: string) => {
+      const answer = await fixture.api.post('/products', { sku, name, priceCents: 1_500, stock: 2 });
+      expect(answer.status).toBe(201);
+      return answer.body as ProductBody;
+    };
+    const sneaker = await create(`SNK-${tag}-RED`, `Limited Sneaker ${tag}`);
+    const tote = await create(`TOTE-${tag}`, `Canvas tote ${tag} 100%_cotton`);
+    const boot = await create(`BOOT-${tag}-RED`, `Rain boot ${tag}`);
+    return { sneaker, tote, boot };
+  }
+  const search = async (q: string, extra = '') => {
+    const answer = await fixture.api.get(`/products?q=${encodeURIComponent(q)}${extra}`, { as: 'anonymous' });
+    expect(answer.status).toBe(200);
+    return answer;
+  };
+  const idsFound = async (q: string) => (await search(q)).body.data.map((product: ProductBody) => product.id);
+  const newTag = () => unique('srch').replace('-', '');
+
+  test('finds products whose name contains the word, whatever its case, also inside a word', async () => {
+    const tag = newTag();
+    const { sneaker } = await productsTagged(tag);
+    expect(await idsFound(`SNEAKER ${tag}`)).toEqual([sneaker.id]);
+    expect(await idsFound(`neak ${tag.toUpperCase()}`)).toEqual([sneaker.id]);
+    expect((await search(`sneaker ${tag}`)).body.data).toEqual([sneaker]);
+  });
+
+  test('finds products by sku, and a product must contain every word (in its name or its sku)', async () => {
+    const tag = newTag();
+    const { sneaker, boot } = await productsTagged(tag);
+    expect(await idsFound(`${tag}-red`)).toEqual([sneaker.id, boot.id]);
+    expect(await idsFound(`boot ${tag}-red`)).toEqual([boot.id]);
+    expect(await idsFound(`boot sneaker ${tag}`)).toEqual([]);
+  });
+
+  test('words shorter than three characters and LIKE wildcards are matched literally', async () => {
+    const tag = newTag();
+    const { tote } = await productsTagged(tag);
+    expect(await idsFound(`${tag} %_`)).toEqual([tote.id]);
+    expect(await idsFound(`${tag} 0%_c`)).toEqual([tote.id]);
+    expect(await idsFound(`${tag} _`)).toEqual([tote.id]);
+    expect(await idsFound(`${tag} ca`)).toEqual([tote.id]);
+  });
+
+  test('pages like the list: limit, then the cursor answers the rest', async () => {
+    const tag = newTag();
+    const { sneaker, tote, boot } = await productsTagged(tag);
+    const first = await search(tag, '&limit=2');
+    expect(first.body.data.map((product: ProductBody) => product.id)).toEqual([sneaker.id, tote.id]);
+    const second = await search(tag, `&limit=2&cursor=${first.body.nextCursor}`);
+    expect(second.body).toEqual({ data: [boot], nextCursor: null });
+  });
+
+  test('a search answer is cached like the list', async () => {
+    const answer = await search(newTag());
+    expect(answer.body).toEqual({ data: [], nextCursor: null });
+    expect(answer.headers.get('cache-control')).toBe('public, max-age=2, s-maxage=2');
+  });
+
+  test.each([
+    ['empty', ''],
+    ['blank', '   '],
+    ['longer than 100 characters', 'x'.repeat(101)],
+    ['of more than 8 words', 'a b c d e f g h i'],
+  ])('a q %s answers 400 naming query.q', async (_what, q) => {
+    const answer = await fixture.api.get(`/products?q=${encodeURIComponent(q)}`, { as: 'anonymous' });
+    expectProblem(answer, 400, 'VALIDATION_FAILED');
+    expect(answer.body.field).toBe('query.q');
+  });
+});

@@ -7,11 +7,11 @@ export type RoleChoice = 'customer' | 'staff' | 'operator' | 'admin';
 
 export const unique = (label: string): string => `${label}-${Math.random().toString(36).slice(2, 8)}`;
 
-/** Signs in with the page's own form (POST /auth/local-sign-in behind it). */
+/** Signs in with the page's local form (POST /auth/local-sign-in behind it). */
 export async function signIn(page: Page, name: string, role: RoleChoice): Promise<void> {
   await page.getByLabel('Name', { exact: true }).fill(name);
   await page.getByLabel('as', { exact: true }).selectOption(role);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await expect(page.getByTestId('signed-in-as')).toContainText(`Signed in as ${name}`);
 }
 

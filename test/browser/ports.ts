@@ -5,4 +5,5 @@ export const BROWSER_PORTS = {
   temporal: Number(process.env.BROWSER_TEMPORAL_PORT ?? 7500),
   ui: Number(process.env.BROWSER_UI_PORT ?? 8500),
   codecServer: Number(process.env.BROWSER_CODEC_PORT ?? 8600),
+  idp: Number(process.env.BROWSER_IDP_PORT ?? 8700),
 };

@@ -1,7 +1,7 @@
 /**
  * The real stack the browser tests drive (Playwright's webServer starts it and stops it with SIGTERM): a Temporal dev
- * server (its Web UI pointed at the codec server, as `npm start` does), the payment stand-in, a worker, the codec server
- * and the API serving the built page, on ports of their own (./ports.ts), with a short hold (RESERVATION_TTL, 20 s by
+ * server (its Web UI pointed at the codec server, as `npm start` does), the local OpenID provider, the payment
+ * stand-in, a worker, the codec server and the API serving the built page, on ports of their own (./ports.ts), with a short hold (RESERVATION_TTL, 20 s by
  * default) so a hold can expire within a test.
  */
 import './databases';
@@ -35,6 +35,7 @@ async function main(): Promise<void> {
     temporalPort: BROWSER_PORTS.temporal,
     uiPort: BROWSER_PORTS.ui,
     codecServerPort: BROWSER_PORTS.codecServer,
+    idpPort: BROWSER_PORTS.idp,
     env: { RESERVATION_TTL: process.env.BROWSER_RESERVATION_TTL ?? '20s', TEMPORAL_UI_URL: `http://localhost:${BROWSER_PORTS.ui}` },
   });
   // The parts lead process groups of their own: scripts/test-browser.sh stops any that outlive this process.

@@ -9,7 +9,7 @@ test('the page loads without an error in the browser console', async ({ page }) 
   });
   page.on('pageerror', (error) => errors.push(error.message));
   await page.goto('/', { waitUntil: 'networkidle' });
-  await expect(page.getByRole('button', { name: 'Sign in' })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Sign in', exact: true })).toBeVisible();
   expect(errors).toEqual([]);
 });
 

@@ -3,7 +3,8 @@
  * fault of each kind (worker SIGKILL, Temporal dev server stop/restart on its SQLite file, Redis FLUSHALL, one API
  * instance killed mid-request, the payment stand-in SIGKILLed and restarted on its ledger, KILL CONNECTION of the
  * parts' MySQL connections) and a slow, flaky, answer-losing payment provider throughout. Everything runs on its own
- * ports, Redis, database and Temporal data.
+ * ports, Redis, database and Temporal data. Some buyers' confirmed orders then get refunds (a concurrent pair of full
+ * refunds included) and returns, received sellable or damaged.
  */
 import { defaultOptions } from '../../chaos/options';
 import { formatSummary } from '../../chaos/report';
@@ -40,7 +41,7 @@ it('keeps every invariant through worker kills, Temporal restarts, Redis flushes
   expect(summary.faults.injected['payments-restart']).toBeGreaterThanOrEqual(1);
   expect(summary.faults.injected['mysql-kill']).toBeGreaterThanOrEqual(1);
   expect(summary.faults.payment?.delayed).toBeGreaterThan(0);
-  expect(summary.verdict).toEqual({ breaches: 0, checkerBreaches: 0, oversoldUnits: 0, stockDrift: 0, contradictions: 0, reconcilerRepairs: 0, stuck: 0, doubleCaptures: 0 });
+  expect(summary.verdict).toEqual({ breaches: 0, checkerBreaches: 0, oversoldUnits: 0, stockDrift: 0, contradictions: 0, reconcilerRepairs: 0, stuck: 0, doubleCaptures: 0, doubleRefunds: 0 });
   expect(summary.reconciler).not.toBeNull();
   expect(summary.quiet.reached).toBe(true);
   expect(summary.checker.exitCode).toBe(0);
@@ -48,4 +49,7 @@ it('keeps every invariant through worker kills, Temporal restarts, Redis flushes
   expect(summary.outcomes.PENDING + summary.outcomes.RESERVED + summary.outcomes.UNKNOWN).toBe(0);
   expect(summary.outcomes.CONFIRMED).toBeGreaterThan(0);
   expect(summary.outcomes.EXPIRED + summary.outcomes.CANCELLED + summary.outcomes.FAILED).toBeGreaterThan(0);
+  // After the sale: refunds (concurrent pairs included) and returns ran through the same faults.
+  expect(summary.money.refunds).toBeGreaterThan(0);
+  expect(Object.keys(summary.answers).some((answer) => answer.startsWith('POST /returns/:id/receive 200'))).toBe(true);
 });

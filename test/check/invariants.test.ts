@@ -100,6 +100,7 @@ function consistent(): Snapshot {
       checkOrphans: true,
     },
     temporal: { status: 'ok', listedAt: minutes(-0.01), runningWorkflowIds: ['C'] },
+    carts: { checkedOutWithoutOrder: [], versionsWithSeveralOrders: [] },
   };
 }
 
@@ -118,7 +119,7 @@ describe('checkInvariants', () => {
     const result = checkInvariants(consistent(), OPTIONS);
     expect(result.findings).toEqual([]);
     expect(result.ok).toBe(true);
-    expect(summaryLine(result)).toBe('invariants: I1 ok, I2 ok, I3 ok, I4 ok, I5 ok, I6 ok');
+    expect(summaryLine(result)).toBe('invariants: I1 ok, I2 ok, I3 ok, I4 ok, I5 ok, I6 ok, I7 ok, I8 ok, I10 ok');
     expect(result.products).toEqual([
       { id: 1, sku: 'sku-1', stock: 8, available: 7, held: 1, sold: 2, status: 'ok' },
       { id: 2, sku: 'sku-2', stock: 5, available: 5, held: 0, sold: 0, status: 'ok' },
@@ -188,7 +189,7 @@ describe('checkInvariants', () => {
       expect(result.findings).toEqual([
         expect.objectContaining({ invariant: 'I2', severity: 'breach', productId: 2, message: 'Redis availability 6 != MySQL stock 5 - held 0 = 5 (off by 1)' }),
       ]);
-      expect(summaryLine(result)).toBe('invariants: I1 ok, I2 BREACH (1), I3 ok, I4 ok, I5 ok, I6 ok');
+      expect(summaryLine(result)).toBe('invariants: I1 ok, I2 BREACH (1), I3 ok, I4 ok, I5 ok, I6 ok, I7 ok, I8 ok, I10 ok');
     });
 
     it('names the in-flight orders, and makes their mismatch a warning only when quiet is not required', () => {
@@ -239,7 +240,7 @@ describe('checkInvariants', () => {
       expect(result.findings).toEqual([
         expect.objectContaining({ invariant: 'I3', severity: 'breach', orderId: 'A', message: expect.stringContaining('(double charge): auth_a, auth_a2') }),
       ]);
-      expect(summaryLine(result)).toBe('invariants: I1 ok, I2 ok, I3 BREACH (1), I4 ok, I5 ok, I6 ok');
+      expect(summaryLine(result)).toBe('invariants: I1 ok, I2 ok, I3 BREACH (1), I4 ok, I5 ok, I6 ok, I7 ok, I8 ok, I10 ok');
     });
 
     it('only warns about an extra capture that was refunded', () => {
@@ -282,6 +283,20 @@ describe('checkInvariants', () => {
       expect(stray.findings).toEqual([expect.objectContaining({ invariant: 'I3', orderId: 'A', message: expect.stringContaining('auth_a0') })]);
     });
 
+    it('reports a refund at the provider the service has not recorded, and nothing once it has (finding 1 of the hostile probe)', () => {
+      const refundedAtTheProvider = (recorded: 'CAPTURED' | 'REFUNDED') =>
+        broken((s) => {
+          if (s.payments.status !== 'ok') return;
+          const captured = s.payments.authorizations.find((one) => one.id === 'auth_a')!;
+          Object.assign(captured, { status: 'refunded', refundedAmountCents: captured.capturedAmountCents });
+          findOrder(s, 'A').recordedPayments = [{ id: 'auth_a', status: recorded }];
+        });
+      expect(checkInvariants(refundedAtTheProvider('CAPTURED'), OPTIONS).findings).toEqual([
+        expect.objectContaining({ invariant: 'I3', severity: 'breach', orderId: 'A', message: 'auth_a is refunded at the provider but recorded CAPTURED: a change made at the provider the service has not recorded' }),
+      ]);
+      expect(checkInvariants(refundedAtTheProvider('REFUNDED'), OPTIONS).findings).toEqual([]);
+    });
+
     it('detects a capture of the wrong amount', () => {
       const result = checkInvariants(broken((s) => (findOrder(s, 'A').totalCents = 2_500)), OPTIONS);
       expect(result.findings).toEqual([expect.objectContaining({ invariant: 'I3', orderId: 'A', message: 'captured 2000 cents on auth_a, order total is 2500' })]);
@@ -310,7 +325,7 @@ describe('checkInvariants', () => {
     it('reports I3 as skipped, not passed, when the provider was not read', () => {
       const result = checkInvariants(broken((s) => (s.payments = { status: 'skipped', reason: 'not reachable' })), OPTIONS);
       expect(result.summary.I3).toEqual({ status: 'skipped', breaches: 0, warnings: 0, skipped: 'payment provider: not reachable' });
-      expect(summaryLine(result)).toBe('invariants: I1 ok, I2 ok, I3 skipped, I4 ok, I5 ok, I6 ok');
+      expect(summaryLine(result)).toBe('invariants: I1 ok, I2 ok, I3 skipped, I4 ok, I5 ok, I6 ok, I7 ok, I8 ok, I10 ok');
       expect(result.ok).toBe(true);
     });
   });
@@ -360,13 +375,13 @@ describe('checkInvariants', () => {
       const snapshot = broken((s) => s.temporal.status === 'ok' && s.temporal.runningWorkflowIds.push('A'));
       const result = checkInvariants(snapshot, OPTIONS);
       expect(result.findings).toEqual([expect.objectContaining({ invariant: 'I4', severity: 'warning', orderId: 'A' })]);
-      expect(summaryLine(result)).toBe('invariants: I1 ok, I2 ok, I3 ok, I4 ok (1 warning), I5 ok, I6 ok');
+      expect(summaryLine(result)).toBe('invariants: I1 ok, I2 ok, I3 ok, I4 ok (1 warning), I5 ok, I6 ok, I7 ok, I8 ok, I10 ok');
     });
 
     it('says the Temporal part was skipped instead of passing it', () => {
       const result = checkInvariants(broken((s) => (s.temporal = { status: 'skipped', reason: 'unreachable' })), OPTIONS);
       expect(result.summary.I4).toMatchObject({ status: 'ok', skipped: 'Temporal cross-check: unreachable' });
-      expect(summaryLine(result)).toBe('invariants: I1 ok, I2 ok, I3 ok, I4 ok (Temporal skipped), I5 ok, I6 ok');
+      expect(summaryLine(result)).toBe('invariants: I1 ok, I2 ok, I3 ok, I4 ok (Temporal skipped), I5 ok, I6 ok, I7 ok, I8 ok, I10 ok');
     });
   });
 
@@ -377,7 +392,7 @@ describe('checkInvariants', () => {
         expect.objectContaining({ invariant: 'I5', severity: 'warning', productId: 1, message: expect.stringContaining('stock 8 - held 1 = 7') }),
       ]);
       expect(result.ok).toBe(true);
-      expect(summaryLine(result)).toBe('invariants: I1 ok, I2 ok, I3 ok, I4 ok, I5 ok (1 warning), I6 ok');
+      expect(summaryLine(result)).toBe('invariants: I1 ok, I2 ok, I3 ok, I4 ok, I5 ok (1 warning), I6 ok, I7 ok, I8 ok, I10 ok');
     });
   });
 
@@ -417,6 +432,26 @@ describe('checkInvariants', () => {
     it('detects a duplicate notification', () => {
       const result = checkInvariants(broken((s) => (findOrder(s, 'A').notifications = [{ kind: 'ORDER_CONFIRMED', count: 2 }])), OPTIONS);
       expect(result.findings).toEqual([expect.objectContaining({ invariant: 'I6', orderId: 'A', message: '2 ORDER_CONFIRMED notifications (at most 1)' })]);
+    });
+  });
+
+  describe('I10 one order per cart version', () => {
+    it('detects a CHECKED_OUT cart whose order MySQL does not have', () => {
+      const result = checkInvariants(broken((s) => s.carts!.checkedOutWithoutOrder.push({ cartId: 'crt_1', orderId: 'ord_gone', updatedAt: minutes(-60) })), OPTIONS);
+      expect(result.ok).toBe(false);
+      expect(result.findings).toEqual([expect.objectContaining({ invariant: 'I10', severity: 'breach', orderId: 'ord_gone', message: 'cart crt_1 is CHECKED_OUT as order ord_gone, which MySQL does not have' })]);
+    });
+
+    it('only warns about a cart checked out moments ago (its order may not be recorded yet)', () => {
+      const result = checkInvariants(broken((s) => s.carts!.checkedOutWithoutOrder.push({ cartId: 'crt_1', orderId: 'ord_new', updatedAt: minutes(-0.01) })), OPTIONS);
+      expect(result.ok).toBe(true);
+      expect(result.findings).toEqual([expect.objectContaining({ invariant: 'I10', severity: 'warning', orderId: 'ord_new' })]);
+    });
+
+    it('detects two orders placed from one cart version', () => {
+      const result = checkInvariants(broken((s) => s.carts!.versionsWithSeveralOrders.push({ cartId: 'crt_1', version: 3, orderIds: ['ord_a', 'ord_b'] })), OPTIONS);
+      expect(result.summary.I10).toEqual({ status: 'BREACH', breaches: 1, warnings: 0 });
+      expect(result.findings).toEqual([expect.objectContaining({ invariant: 'I10', severity: 'breach', message: 'version 3 of cart crt_1 was checked out as 2 orders: ord_a, ord_b' })]);
     });
   });
 });
@@ -460,7 +495,7 @@ describe('report', () => {
     expect(text).toMatch(/Product breaches\n.*\n {2}2 +I2 +Redis availability 6/);
     expect(text).toMatch(/Order breaches\n.*\n {2}A +CONFIRMED +I3 +2 authorizations captured/);
     expect(text).toContain('In flight: 1 order(s) PENDING/RESERVED: C (RESERVED; products 1)');
-    expect(text).toContain('invariants: I1 ok, I2 BREACH (1), I3 BREACH (1), I4 ok, I5 ok, I6 ok');
+    expect(text).toContain('invariants: I1 ok, I2 BREACH (1), I3 BREACH (1), I4 ok, I5 ok, I6 ok, I7 ok, I8 ok, I10 ok');
     expect(text.endsWith('result: BREACH')).toBe(true);
 
     const json = JSON.parse(formatJson(result, { scope: 'test scope' }));

@@ -1,5 +1,10 @@
 /** The payload codec (AES-256-GCM, key id in metadata, rotation) and the Web UI's codec server behind operator auth. */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer, get as httpsGet } from 'node:https';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Payload } from '@temporalio/common';
 import pino from 'pino';
@@ -113,11 +118,56 @@ describe('codec server', () => {
     const login = await call(baseUrl, 'GET', `/login?token=${await tokenFor(OPERATOR)}`, { as: 'anonymous' });
     expect(login.status).toBe(200);
     const cookie = login.headers.get('set-cookie')!;
-    expect(cookie).toMatch(/^codec_session=.+; Max-Age=\d+; Path=\/; .*HttpOnly; Secure; SameSite=Strict/);
+    // Plain http (a developer's localhost): HttpOnly and Strict, not Secure (a browser would drop a Secure cookie there).
+    expect(cookie).toMatch(/^codec_session=.+; Max-Age=\d+; Path=\/; .*HttpOnly; SameSite=Strict$/);
     const [sealed] = await codec.encode([clear('via cookie')]);
     const decoded = await call(baseUrl, 'POST', '/decode', { json: { payloads: [asJson(sealed)] }, as: 'anonymous', headers: { cookie: cookie.split(';')[0] } });
     expect(decoded.status).toBe(200);
     expect((await call(baseUrl, 'GET', `/login?token=${await tokenFor(buyer('cus-x'))}`, { as: 'anonymous' })).status).toBe(403);
     expect((await call(baseUrl, 'GET', '/login?token=forged', { as: 'anonymous' })).status).toBe(401);
+  });
+
+  test('over TLS, and behind a trusted proxy that says https, the session cookie is also Secure', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'codec-tls-'));
+    const [key, cert] = [path.join(dir, 'key.pem'), path.join(dir, 'cert.pem')];
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-keyout', key, '-out', cert], { stdio: 'ignore' });
+    const app = createCodecServer({ codec, auth: { AUTH_JWT_SECRET: TEST_AUTH_SECRET }, uiOrigins: [UI], logger: pino({ level: 'silent' }) });
+    const tls = createHttpsServer({ key: readFileSync(key), cert: readFileSync(cert) }, app);
+    await new Promise<void>((resolve) => tls.listen(0, '127.0.0.1', resolve));
+    try {
+      const token = await tokenFor(OPERATOR);
+      const setCookie = await new Promise<string>((resolve, reject) => {
+        httpsGet({ host: '127.0.0.1', port: (tls.address() as AddressInfo).port, path: `/login?token=${token}`, ca: readFileSync(cert), servername: 'localhost' }, (response) => {
+          response.resume();
+          resolve(String(response.headers['set-cookie']));
+        }).on('error', reject);
+      });
+      expect(setCookie).toMatch(/^codec_session=.+; HttpOnly; Secure; SameSite=Strict$/);
+    } finally {
+      await new Promise<void>((resolve) => tls.close(() => resolve()));
+      tls.closeAllConnections();
+    }
+
+    const proxied = createServer(createCodecServer({ codec, auth: { AUTH_JWT_SECRET: TEST_AUTH_SECRET }, uiOrigins: [UI], trustProxy: 'loopback', logger: pino({ level: 'silent' }) }));
+    await new Promise<void>((resolve) => proxied.listen(0, '127.0.0.1', resolve));
+    try {
+      const login = await call(`http://127.0.0.1:${(proxied.address() as AddressInfo).port}`, 'GET', `/login?token=${await tokenFor(OPERATOR)}`, { as: 'anonymous', headers: { 'x-forwarded-proto': 'https' } });
+      expect(login.headers.get('set-cookie')).toMatch(/; HttpOnly; Secure; SameSite=Strict$/);
+    } finally {
+      await new Promise<void>((resolve) => proxied.close(() => resolve()));
+      proxied.closeAllConnections();
+    }
+  });
+
+  test('an anonymous caller, a forged cookie or a buyer\'s cookie gets no payload decoded', async () => {
+    const [sealed] = await codec.encode([clear('tok_visa cus_secret')]);
+    const body = { payloads: [asJson(sealed)] };
+    const buyerCookie = `codec_session=${await tokenFor(buyer('cus-cookie'))}`;
+    const attempts: Array<Record<string, string>> = [{}, { cookie: 'codec_session=forged' }, { cookie: buyerCookie }];
+    for (const headers of attempts) {
+      const answer = await call(baseUrl, 'POST', '/decode', { json: body, as: 'anonymous', headers });
+      expect([401, 403]).toContain(answer.status);
+      expect(JSON.stringify(answer.body)).not.toMatch(/tok_visa|cus_secret/);
+    }
   });
 });

@@ -33,7 +33,7 @@ describe('migrations', () => {
       expect(await migrateUp(scratch)).toEqual(ALL_MIGRATIONS.map((migration) => migration.name));
       expect(await migrateUp(scratch)).toEqual([]);
       expect(await tableNames(scratch)).toEqual(
-        expect.arrayContaining(['hold_release', 'notification', 'order_contact', 'order_line', 'orders', 'payment', 'payment_attempt', 'product', 'stock_movement', 'webhook_attempt', 'webhook_delivery', 'webhook_endpoint', 'webhook_event']),
+        expect.arrayContaining(['coupon', 'coupon_claim', 'hold_release', 'notification', 'order_contact', 'order_line', 'orders', 'payment', 'payment_attempt', 'product', 'stock_movement', 'webhook_attempt', 'webhook_delivery', 'webhook_endpoint', 'webhook_event']),
       );
     });
   });

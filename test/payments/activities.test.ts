@@ -5,6 +5,7 @@ import { createPaymentActivities, type PaymentActivities } from '../../activitie
 import { createPaymentsClient, PaymentsError } from '../../payments/client';
 import { CAPTURE_DECLINED, PAYMENT_DECLINED, PAYMENT_REQUEST_REJECTED } from '../../workflows/failures';
 import { ledger, sleep, startStandIn, type StandIn } from './stand-in';
+import { TEST_PAYMENTS_API_KEY } from '../support/payments-keys';
 
 const quiet: Logger = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 // A lost answer is one the stand-in holds for HOLD_MS, past the client's timeout. Both sit far above a normal answer
@@ -19,7 +20,7 @@ const env = new MockActivityEnvironment(undefined, { logger: quiet });
 
 beforeEach(async () => {
   standIn = await startStandIn({ lostAnswerDelayMs: HOLD_MS });
-  activities = createPaymentActivities(createPaymentsClient({ baseUrl: standIn.baseUrl, timeoutMs: CLIENT_TIMEOUT_MS }));
+  activities = createPaymentActivities(createPaymentsClient({ apiKey: TEST_PAYMENTS_API_KEY, baseUrl: standIn.baseUrl, timeoutMs: CLIENT_TIMEOUT_MS }));
 });
 afterEach(() => standIn.close());
 
@@ -81,7 +82,7 @@ describe('authorizePayment', () => {
   });
 
   it('treats an unreachable provider as retryable', async () => {
-    const offline = createPaymentActivities(createPaymentsClient({ baseUrl: 'http://127.0.0.1:1', timeoutMs: 500 }));
+    const offline = createPaymentActivities(createPaymentsClient({ apiKey: TEST_PAYMENTS_API_KEY, baseUrl: 'http://127.0.0.1:1', timeoutMs: 500 }));
     const attempt = inActivity(() => offline.authorizePayment({ orderId: 'o1', attempt: 1, amountCents: 1, paymentToken: 'tok_visa' }));
     await expectRetryable(attempt, 'network_error');
   });
@@ -182,7 +183,7 @@ describe('capturePayment after a lost answer', () => {
   it('finds on its retry that the capture went through, while the provider still holds the key busy', async () => {
     const lossy = await startStandIn({ lostAnswerDelayMs: HOLD_MS, faults: { latencyMs: { min: 0, max: 0 }, failRate: 0, loseAnswerRate: 1 } });
     try {
-      const client = createPaymentsClient({ baseUrl: lossy.baseUrl, timeoutMs: CLIENT_TIMEOUT_MS });
+      const client = createPaymentsClient({ apiKey: TEST_PAYMENTS_API_KEY, baseUrl: lossy.baseUrl, timeoutMs: CLIENT_TIMEOUT_MS });
       const lossyActivities = createPaymentActivities(client);
       const authorization = await client
         .authorize({ amountCents: 4200, currency: 'EUR', paymentToken: 'tok_visa', reference: 'o-lost-capture' }, 'o-lost-capture:authorize:1')

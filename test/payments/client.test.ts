@@ -1,5 +1,6 @@
 import { createPaymentsClient, PaymentsError } from '../../payments/client';
 import { request, startStandIn, type StandIn } from './stand-in';
+import { TEST_PAYMENTS_API_KEY } from '../support/payments-keys';
 
 let standIn: StandIn;
 afterEach(() => standIn?.close());
@@ -21,7 +22,7 @@ describe('the payments client', () => {
   it('asks again at once when the provider refuses a read for a moment, so one 503 does not fail a compensation', async () => {
     standIn = await flakyProvider();
     const authorizationId = await authorizeThroughFaults(standIn.baseUrl);
-    const client = createPaymentsClient({ baseUrl: standIn.baseUrl, timeoutMs: 2_000, readRetryDelaysMs: [0, 0, 0, 0, 0, 0, 0, 0] });
+    const client = createPaymentsClient({ apiKey: TEST_PAYMENTS_API_KEY, baseUrl: standIn.baseUrl, timeoutMs: 2_000, readRetryDelaysMs: [0, 0, 0, 0, 0, 0, 0, 0] });
     const failedBefore = (await request(standIn.baseUrl, 'GET', '/v1/faults')).body.injected.failed;
 
     for (let i = 0; i < 20; i += 1) {
@@ -37,7 +38,7 @@ describe('the payments client', () => {
   it('does not repeat a write: its retry belongs to Temporal, under the same idempotency key', async () => {
     standIn = await flakyProvider();
     const authorizationId = await authorizeThroughFaults(standIn.baseUrl);
-    const client = createPaymentsClient({ baseUrl: standIn.baseUrl, timeoutMs: 2_000, readRetryDelaysMs: [0, 0, 0, 0, 0, 0, 0, 0] });
+    const client = createPaymentsClient({ apiKey: TEST_PAYMENTS_API_KEY, baseUrl: standIn.baseUrl, timeoutMs: 2_000, readRetryDelaysMs: [0, 0, 0, 0, 0, 0, 0, 0] });
     const outcomes = [];
     for (let i = 0; i < 12; i += 1) {
       outcomes.push(await client.void(authorizationId, 'order-1:void').then(
@@ -51,7 +52,7 @@ describe('the payments client', () => {
 
   it('gives up on a read after its retries, with the provider\'s own answer', async () => {
     standIn = await startStandIn({ faults: { latencyMs: { min: 0, max: 0 }, failRate: 1, loseAnswerRate: 0 } });
-    const client = createPaymentsClient({ baseUrl: standIn.baseUrl, timeoutMs: 2_000, readRetryDelaysMs: [0, 0] });
+    const client = createPaymentsClient({ apiKey: TEST_PAYMENTS_API_KEY, baseUrl: standIn.baseUrl, timeoutMs: 2_000, readRetryDelaysMs: [0, 0] });
     await expect(client.get('auth_x')).rejects.toMatchObject({ kind: 'retryable', code: 'temporarily_unavailable', status: 503 });
     expect((await request(standIn.baseUrl, 'GET', '/v1/faults')).body.injected.failed).toBe(3);
   });

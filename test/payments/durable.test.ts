@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPaymentsApp } from '../../payments/app';
 import { Journal } from '../../payments/journal';
+import { TEST_PAYMENTS_API_KEY } from '../support/payments-keys';
 
 let dir: string;
 beforeAll(() => {
@@ -18,7 +19,7 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function start(dataFile: string): Promise<{ baseUrl: string; stop: () => Promise<void> }> {
-  const server: Server = createServer(createPaymentsApp({ dataFile }));
+  const server: Server = createServer(createPaymentsApp({ apiKeys: [TEST_PAYMENTS_API_KEY], dataFile }));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
@@ -29,7 +30,7 @@ async function start(dataFile: string): Promise<{ baseUrl: string; stop: () => P
 async function post(baseUrl: string, path: string, key: string, body: unknown = {}) {
   const response = await fetch(baseUrl + path, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'idempotency-key': key },
+    headers: { 'content-type': 'application/json', 'idempotency-key': key, authorization: `Bearer ${TEST_PAYMENTS_API_KEY}` },
     body: JSON.stringify(body),
   });
   return { status: response.status, replayed: response.headers.get('idempotent-replayed'), body: (await response.json()) as any };
@@ -49,7 +50,7 @@ test('after a restart the stand-in knows every authorisation, replays every answ
   try {
     const replay = await post(second.baseUrl, '/v1/authorizations', 'ord_durable:authorize:1', authorize);
     expect(replay).toMatchObject({ status: 201, replayed: 'true', body: { id: authorized.body.id } });
-    const ledger = (await (await fetch(`${second.baseUrl}/v1/ledger`)).json()) as { authorizations: Array<{ id: string; status: string }> };
+    const ledger = (await (await fetch(`${second.baseUrl}/v1/ledger`, { headers: { authorization: `Bearer ${TEST_PAYMENTS_API_KEY}` } })).json()) as { authorizations: Array<{ id: string; status: string }> };
     expect(ledger.authorizations).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ id: authorized.body.id, status: 'authorized' }),
@@ -75,4 +76,30 @@ test('a line torn by a crash mid-write is cut at the next start, so what is writ
 
   expect(Journal.open<{ n: number }>(path).entries).toEqual([{ n: 1 }, { n: 2 }, { n: 4 }]);
   expect(readFileSync(path, 'utf8')).toBe('{"n":1}\n{"n":2}\n{"n":4}\n');
+});
+
+test('partial refunds are in the journal: after a restart the refunded total stands and a retried refund is replayed', async () => {
+  const dataFile = join(dir, 'refunds.jsonl');
+  const first = await start(dataFile);
+  const { body: authorization } = await post(first.baseUrl, '/v1/authorizations', 'ord_r:authorize:1', {
+    amountCents: 1_000,
+    reference: 'ord_r',
+    paymentToken: 'tok_visa',
+  });
+  await post(first.baseUrl, `/v1/authorizations/${authorization.id}/capture`, 'ord_r:capture');
+  const refund = { authorizationId: authorization.id, amountCents: 600 };
+  const refunded = await post(first.baseUrl, '/v1/refunds', 'rf_durable', refund);
+  expect(refunded.status).toBe(201);
+  await first.stop();
+
+  const second = await start(dataFile);
+  try {
+    expect(await post(second.baseUrl, '/v1/refunds', 'rf_durable', refund)).toMatchObject({ status: 201, replayed: 'true', body: refunded.body });
+    const after = (await (await fetch(`${second.baseUrl}/v1/authorizations/${authorization.id}`, { headers: { authorization: `Bearer ${TEST_PAYMENTS_API_KEY}` } })).json()) as { refundedAmountCents: number };
+    expect(after.refundedAmountCents).toBe(600);
+    expect((await post(second.baseUrl, '/v1/refunds', 'rf_more', { ...refund, amountCents: 401 })).body.error.code).toBe('amount_too_large');
+    expect((await (await fetch(`${second.baseUrl}/v1/refunds/${refunded.body.id}`, { headers: { authorization: `Bearer ${TEST_PAYMENTS_API_KEY}` } })).json()) as object).toEqual(refunded.body);
+  } finally {
+    await second.stop();
+  }
 });

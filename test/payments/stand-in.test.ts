@@ -100,7 +100,7 @@ describe('idempotency', () => {
 describe('test tokens', () => {
   it('covers every token in the exported table', () => {
     expect(TEST_TOKENS.map((entry) => entry.token).sort()).toEqual(
-      ['tok_captureFails', 'tok_chargeDeclined', 'tok_flaky', 'tok_insufficientFunds', 'tok_timeout', 'tok_visa'].sort(),
+      ['tok_captureFails', 'tok_chargeDeclined', 'tok_flaky', 'tok_insufficientFunds', 'tok_refundFails', 'tok_refundTimeout', 'tok_timeout', 'tok_visa'].sort(),
     );
   });
 

@@ -2,15 +2,16 @@ import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:http';
 import { createPaymentsApp, type PaymentsAppOptions } from '../../payments/app';
 import type { Authorization } from '../../payments/types';
+import { OTHER_MERCHANT_API_KEY, TEST_PAYMENTS_API_KEY } from '../support/payments-keys';
 
 export interface StandIn {
   baseUrl: string;
   close(): Promise<void>;
 }
 
-/** A fresh stand-in (empty books) on an ephemeral port of 127.0.0.1. */
-export async function startStandIn(options: PaymentsAppOptions = {}): Promise<StandIn> {
-  const server = createServer(createPaymentsApp(options));
+/** A fresh stand-in (empty books) on an ephemeral port of 127.0.0.1, knowing the tests' two merchants unless told. */
+export async function startStandIn(options: Partial<PaymentsAppOptions> = {}): Promise<StandIn> {
+  const server = createServer(createPaymentsApp({ apiKeys: [TEST_PAYMENTS_API_KEY, OTHER_MERCHANT_API_KEY], ...options }));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
@@ -33,9 +34,12 @@ export async function request(
   baseUrl: string,
   method: string,
   path: string,
-  options: { body?: unknown; rawBody?: string; key?: string; contentType?: string; timeoutMs?: number } = {},
+  options: { body?: unknown; rawBody?: string; key?: string; contentType?: string; timeoutMs?: number; apiKey?: string | null } = {},
 ): Promise<Answer> {
   const headers: Record<string, string> = {};
+  // The service's merchant unless told otherwise; null sends no key at all.
+  const apiKey = options.apiKey === undefined ? TEST_PAYMENTS_API_KEY : options.apiKey;
+  if (apiKey !== null) headers.authorization = `Bearer ${apiKey}`;
   if (options.key !== undefined) headers['idempotency-key'] = options.key;
   const body = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
   if (body !== undefined) headers['content-type'] = options.contentType ?? 'application/json';

@@ -7,9 +7,15 @@ import { repairIfDrifted } from '../../inventory/drift-repair';
 import { availabilityKey, holdKey } from '../../inventory/keys';
 import { recordHoldRelease } from '../../db/holds';
 import { RELEASE_FAILED } from '../../workflows/failures';
-import { useReconciler } from './harness';
+import { expectTemporalWarnings } from '../support/temporal-warnings';
+import { COUNT_REPAIRED, useReconciler } from './harness';
 
 const reconciler = useReconciler();
+
+// Every test here makes drift on purpose: the reconciler's warning that it repaired, rebuilt or left alone a count is
+// the behaviour under test.
+beforeEach(() => expectTemporalWarnings(COUNT_REPAIRED));
+
 const LONG_HOLD_MS = 10 * 60_000;
 /** No order of these tests is swept: their workflows are running, or they have none. */
 const SWEEP_AFTER_MS = 5 * 60_000;

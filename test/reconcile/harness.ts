@@ -25,6 +25,7 @@ import { createTestProduct, openTestOrm } from '../support/db';
 import { startDevServerEnv } from '../support/dev-server';
 import { openTestRedis } from '../support/redis';
 import { startStandIn, type StandIn } from '../payments/stand-in';
+import { TEST_PAYMENTS_API_KEY } from '../support/payments-keys';
 
 export interface Reconciler {
   env: TestWorkflowEnvironment;
@@ -63,7 +64,7 @@ export function useReconciler(): () => Reconciler {
     const redis = await openTestRedis();
     stops.push(async () => redis.quit());
     const inventory = new Inventory(redis);
-    const payments = createPaymentsClient({ baseUrl: standIn.baseUrl, timeoutMs: 2_000 });
+    const payments = createPaymentsClient({ apiKey: TEST_PAYMENTS_API_KEY, baseUrl: standIn.baseUrl, timeoutMs: 2_000 });
     const client = new Client({ connection: env.connection, namespace: env.namespace });
     const orderQueue = `reconcile-test-orders-${randomUUID()}`;
     const reconcileQueue = `reconcile-test-${randomUUID()}`;
@@ -158,3 +159,8 @@ export function useReconciler(): () => Reconciler {
     return reconciler;
   };
 }
+
+/** The reconciler's warnings (activities/reconcile.ts, activities/order-sweep.ts), for tests that cause them on purpose. */
+export const COUNT_REPAIRED =
+  /^\[temporal WARN\] (availability drift repaired|lost availability rebuilt from MySQL|availability differs from MySQL; left alone this run) \(reconcileWorkflow repairDrift /;
+export const ORDER_SWEPT = /^\[temporal WARN\] order swept: its workflow is closed \(reconcileWorkflow sweepClosedOrders /;

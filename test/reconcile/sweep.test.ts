@@ -10,7 +10,8 @@ import { getOrderRecord } from '../../db/order-queries';
 import { WORKFLOW_CLOSED } from '../../workflows/failures';
 import type { OrderInput } from '../../workflows/order-types';
 import { readMovements, readStock } from '../support/db';
-import { useReconciler } from './harness';
+import { expectTemporalWarnings } from '../support/temporal-warnings';
+import { COUNT_REPAIRED, ORDER_SWEPT, useReconciler } from './harness';
 
 const reconciler = useReconciler();
 /** Short, so an order is past its hold within seconds; the sweep runs with no bound beyond it. */
@@ -28,6 +29,10 @@ async function placeAndTerminate(order: OrderInput): Promise<void> {
 const pastHold = () => new Promise((resolve) => setTimeout(resolve, HOLD_MS + 200));
 
 describe('an order whose workflow was closed is swept', () => {
+  // The reconciler's warning for each order it sweeps, and for the count it then brings back, are the behaviour under
+  // test here (and only here).
+  beforeEach(() => expectTemporalWarnings(ORDER_SWEPT, COUNT_REPAIRED));
+
   test('a terminated RESERVED order: its units are back on sale, its buyer is told, and it is FAILED with WORKFLOW_CLOSED', async () => {
     const { orm, redis, env, paymentsBaseUrl, inventory, product, orderOf, reconcile, notified } = reconciler();
     const drop = await product(5);

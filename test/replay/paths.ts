@@ -8,7 +8,7 @@ import type { OrderStatus } from '../../workflows/order-types';
 export const HISTORIES_DIR = path.join(__dirname, 'histories');
 
 /** The generation `npm run record-histories` records: name it after the newest patch in workflows/order.ts. */
-export const CURRENT_GENERATION = 'v5-payment-update-durable-first';
+export const CURRENT_GENERATION = 'v6-coupon-redeemed-with-the-stock';
 export const currentGenerationDir = (): string => path.join(HISTORIES_DIR, CURRENT_GENERATION);
 
 export interface RecordedPath {
@@ -28,9 +28,18 @@ export const RECORDED_PATHS: readonly RecordedPath[] = [
   { name: 'cancelled', status: 'CANCELLED' },
   { name: 'expired', status: 'EXPIRED', detail: 'hold ran out' },
   { name: 'failed', status: 'FAILED', detail: 'capture declined' },
+  { name: 'confirmed-with-coupon', status: 'CONFIRMED', detail: 'a coupon claim redeemed and used' },
+  { name: 'expired-with-coupon', status: 'EXPIRED', detail: 'a coupon claim redeemed, then given back' },
 ];
 
 /** "CONFIRMED order (paid after a declined payment)". */
 export function describeRecordedPath(recorded: RecordedPath): string {
   return `${recorded.status} order${recorded.detail ? ` (${recorded.detail})` : ''}`;
 }
+
+/**
+ * The after-sale workflow's histories (`npm run record-histories:after-sale`), in a folder of their own: a new folder
+ * after each `patched()` in workflows/after-sale.ts, the old ones kept and replayed.
+ */
+export const AFTER_SALE_GENERATION = 'after-sale-v1';
+export const AFTER_SALE_PATHS = ['refunds-and-return', 'refund-declined'] as const;

@@ -22,7 +22,9 @@ import { createPaymentsClient } from '../../payments/client';
 import { OrderRefusal } from '../../temporal/order-errors';
 import { PAYMENT_DECLINED } from '../../workflows/failures';
 import { OrderClient } from '../../temporal/order-client';
-import type { OrderInput, OrderView } from '../../workflows/order-types';
+import type { AppliedCoupon, OrderInput, OrderView } from '../../workflows/order-types';
+import type { MikroORM } from '@mikro-orm/core';
+import { createCoupon, recordClaim } from '../../coupons/store';
 import { startStandIn } from '../payments/stand-in';
 import { createTestProduct, openTestOrm } from '../support/db';
 import { startDevServerEnv } from '../support/dev-server';
@@ -30,6 +32,7 @@ import { currentGenerationDir, describeRecordedPath, RECORDED_PATHS, type Record
 import { Client } from '@temporalio/client';
 import { dataConverterFor } from '../../temporal/codec';
 import { TEST_CODEC_KEYS } from '../support/codec';
+import { TEST_PAYMENTS_API_KEY } from '../support/payments-keys';
 
 const STOCK = 20;
 const QUANTITY = 2;
@@ -51,7 +54,8 @@ async function expectStatus(promise: Promise<OrderView>, status: OrderView['stat
   if (order.status !== status) throw new Error(`expected order ${order.id} to be ${status}, it is ${order.status}`);
 }
 
-const SCENARIOS: Record<string, { quantity?: number; holdMs?: number; drive: Scenario }> = {
+/** `coupon`: the order applies a coupon the recording buyer has just claimed (generation 6's redemption step). */
+const SCENARIOS: Record<string, { quantity?: number; holdMs?: number; coupon?: boolean; drive: Scenario }> = {
   confirmed: {
     drive: async (orders, input) => {
       await expectStatus(orders.place(input), 'RESERVED');
@@ -95,7 +99,29 @@ const SCENARIOS: Record<string, { quantity?: number; holdMs?: number; drive: Sce
       await expectStatus(orders.pay(input.orderId, 'tok_captureFails'), 'FAILED');
     },
   },
+  'confirmed-with-coupon': {
+    coupon: true,
+    drive: async (orders, input) => {
+      await expectStatus(orders.place(input), 'RESERVED');
+      await expectStatus(orders.pay(input.orderId, 'tok_visa'), 'CONFIRMED');
+    },
+  },
+  'expired-with-coupon': {
+    coupon: true,
+    holdMs: EXPIRY_HOLD_MS,
+    drive: async (orders, input) => {
+      await expectStatus(orders.place(input), 'RESERVED');
+    },
+  },
 };
+
+/** A new coupon of 5.00 off, claimed by the order's buyer: what an order placed with its code carries. */
+async function claimedCoupon(orm: MikroORM, customerId: string): Promise<AppliedCoupon> {
+  const coupon = await createCoupon(orm, { code: `REC-${randomUUID().slice(0, 8).toUpperCase()}`, name: 'Recorded coupon', amountOffCents: 500, quantity: 1, perBuyer: 1 });
+  const claimed = await recordClaim(orm, coupon.id, customerId);
+  if (claimed.outcome !== 'CLAIMED') throw new Error(`the recording buyer could not claim coupon ${coupon.code}: ${claimed.outcome}`);
+  return { code: coupon.code, discountCents: 500 };
+}
 
 /** The OrderInput as the API builds it. */
 function orderInput(product: Product, quantity: number, holdMs: number): OrderInput {
@@ -135,7 +161,7 @@ async function main(): Promise<void> {
       activities: createActivities({
         inventory,
         orm,
-        payments: createPaymentsClient({ baseUrl: standIn.baseUrl, timeoutMs: 5_000 }),
+        payments: createPaymentsClient({ apiKey: TEST_PAYMENTS_API_KEY, baseUrl: standIn.baseUrl, timeoutMs: 5_000 }),
         notifier: logNotifier({ info: (_fields, message) => console.log(`  notifier: ${message}`) }),
       }),
     });
@@ -149,7 +175,9 @@ async function main(): Promise<void> {
     async function record(recorded: RecordedPath, product: Product): Promise<void> {
       const scenario = SCENARIOS[recorded.name];
       if (!scenario) throw new Error(`no scenario for the recorded path "${recorded.name}"`);
-      const input = orderInput(product, scenario.quantity ?? QUANTITY, scenario.holdMs ?? HOLD_MS);
+      const priced = orderInput(product, scenario.quantity ?? QUANTITY, scenario.holdMs ?? HOLD_MS);
+      const coupon = scenario.coupon ? await claimedCoupon(orm, priced.customerId) : undefined;
+      const input = coupon ? { ...priced, totalCents: priced.totalCents - coupon.discountCents, coupon } : priced;
       await scenario.drive(orders, input);
       const handle = client.workflow.getHandle(input.orderId);
       const finished = (await handle.result()) as OrderView;

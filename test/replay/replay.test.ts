@@ -9,7 +9,7 @@ import path from 'node:path';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { dataConverterFor } from '../../temporal/codec';
 import { TEST_CODEC_KEYS } from '../support/codec';
-import { CURRENT_GENERATION, describeRecordedPath, HISTORIES_DIR, RECORDED_PATHS } from './paths';
+import { AFTER_SALE_GENERATION, AFTER_SALE_PATHS, CURRENT_GENERATION, describeRecordedPath, HISTORIES_DIR, RECORDED_PATHS } from './paths';
 
 const dataConverter = dataConverterFor(TEST_CODEC_KEYS);
 
@@ -42,6 +42,11 @@ describe('replaying recorded order histories against the current workflow code',
   test('a history is recorded for every terminal path of the order saga on the current workflow code', () => {
     const recorded = historyFiles.filter((file) => path.dirname(file) === CURRENT_GENERATION).map((file) => path.basename(file, '.json'));
     expect(recorded).toEqual(expect.arrayContaining(RECORDED_PATHS.map((recordedPath) => recordedPath.name)));
+  });
+
+  test('a history is recorded for every path of the after-sale workflow', () => {
+    const recorded = historyFiles.filter((file) => path.dirname(file) === AFTER_SALE_GENERATION).map((file) => path.basename(file, '.json'));
+    expect(recorded).toEqual(expect.arrayContaining([...AFTER_SALE_PATHS]));
   });
 
   for (const file of historyFiles) {

@@ -12,6 +12,9 @@ import path from 'node:path';
 import { Runtime } from '@temporalio/worker';
 import { freePort } from '../../chaos/supervisor';
 import { apiClient, eventually } from '../api/http';
+import type { Role } from '../../api/auth/roles';
+import { LOCAL_IDP_DEFAULTS } from '../../config/idp';
+import { customToken } from '../support/auth';
 
 const root = path.resolve(__dirname, '..', '..');
 
@@ -53,7 +56,7 @@ function waitForOutput(pattern: RegExp, timeoutMs: number, from = 0): Promise<Re
 }
 
 test('a worker SIGKILLed under npm start is restarted, the API keeps serving, and a reserved order is confirmed after', async () => {
-  const [port, paymentsPort, temporalPort, uiPort, codecPort] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
+  const [port, paymentsPort, temporalPort, uiPort, codecPort, idpPort] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
   dataDir = mkdtempSync(path.join(os.tmpdir(), 'start-supervision-'));
   start = spawn(process.execPath, ['--import', 'tsx', 'scripts/start-all.ts'], {
     cwd: root,
@@ -65,6 +68,7 @@ test('a worker SIGKILLed under npm start is restarted, the API keeps serving, an
       TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`,
       TEMPORAL_UI_PORT: String(uiPort),
       CODEC_SERVER_PORT: String(codecPort),
+      IDP_PORT: String(idpPort),
       TEMPORAL_DATA_DIR: dataDir,
       LOG_LEVEL: 'info',
     },
@@ -79,16 +83,22 @@ test('a worker SIGKILLed under npm start is restarted, the API keeps serving, an
   await waitForOutput(/order worker running/, 60_000);
 
   const api = apiClient(`http://127.0.0.1:${port}`);
-  const product = await api.post('/products', { sku: `start-${randomUUID()}`, name: 'Supervision test product', priceCents: 1_000, stock: 3 });
+  // npm start signs people in at its own OpenID provider, so the API wants that provider's issuer and audience.
+  const signedFor = async (sub: string, roles: Role[]) => ({
+    authorization: `Bearer ${await customToken({ sub, roles, issuer: `http://localhost:${idpPort}`, audience: LOCAL_IDP_DEFAULTS.audience })}`,
+  });
+  const asAdmin = { headers: await signedFor('test-admin', ['admin']) };
+  const asBuyer = { headers: await signedFor('cus_supervision', ['customer']) };
+  const product = await api.post('/products', { sku: `start-${randomUUID()}`, name: 'Supervision test product', priceCents: 1_000, stock: 3 }, asAdmin);
   expect(product.status).toBe(201);
-  const placed = await api.post('/orders', { customerId: 'cus_supervision', items: [{ productId: product.body.id, quantity: 1 }] });
+  const placed = await api.post('/orders', { customerId: 'cus_supervision', items: [{ productId: product.body.id, quantity: 1 }] }, asBuyer);
   expect(placed.body.status).toBe('RESERVED');
 
   const beforeKill = output.length;
   process.kill(workerPid, 'SIGKILL');
   await waitForOutput(/\[start\] worker exited unexpectedly \(signal SIGKILL\); restarting in 1 s/, 10_000, beforeKill);
   // The rest keeps serving while the worker is down.
-  expect((await api.get(`/products/${product.body.id}`)).status).toBe(200);
+  expect((await api.get(`/products/${product.body.id}`, asBuyer)).status).toBe(200);
   const newPid = Number((await waitForOutput(/\[start\] worker started \(pid (\d+)\)/, 30_000, beforeKill))[1]);
   expect(newPid).not.toBe(workerPid);
   await waitForOutput(/order worker running/, 60_000, beforeKill);
@@ -98,8 +108,8 @@ test('a worker SIGKILLed under npm start is restarted, the API keeps serving, an
   // is still RESERVED (a payment under way answers 409 meanwhile).
   const orderPath = `/orders/${placed.body.id}`;
   const confirmed = await eventually(async () => {
-    if ((await api.get(orderPath)).body.status === 'RESERVED') await api.post(`${orderPath}/payment`, { paymentToken: 'tok_visa' });
-    const order = await api.get(orderPath);
+    if ((await api.get(orderPath, asBuyer)).body.status === 'RESERVED') await api.post(`${orderPath}/payment`, { paymentToken: 'tok_visa' }, asBuyer);
+    const order = await api.get(orderPath, asBuyer);
     if (order.body.status !== 'CONFIRMED') throw new Error(`order is ${order.body.status}`);
     return order.body;
   }, 60_000, 1_000);

@@ -30,7 +30,7 @@ import { Inventory } from '../../inventory/inventory';
 import { createPaymentsClient } from '../../payments/client';
 import { OrderClient } from '../../temporal/order-client';
 import { createApiMetrics, type ApiMetrics } from '../../telemetry/api-metrics';
-import { createSagaMetrics, sagaMetricsSinks, type SagaMetrics } from '../../telemetry/saga-metrics';
+import { afterSaleMetrics, createSagaMetrics, sagaMetricsSinks, type SagaMetrics } from '../../telemetry/saga-metrics';
 import { registerStockGauges } from '../../telemetry/stock-gauges';
 import { registerOpenOrderGauges } from '../../telemetry/open-order-gauges';
 import { startStandIn, type StandIn } from '../payments/stand-in';
@@ -41,6 +41,8 @@ import { NO_LIMITS, type LimitsConfig } from '../../config/limits';
 import { openTestOrm } from './db';
 import { startDevServerEnv } from './dev-server';
 import { openTestRedis } from './redis';
+import { TEST_PAYMENTS_API_KEY, TEST_PAYMENTS_WEBHOOK_SECRET } from './payments-keys';
+import { providerEvents } from '../../payments/events';
 
 export interface ServiceOptions {
   /** The reservation hold every order gets (RESERVATION_TTL in production). */
@@ -68,6 +70,8 @@ export interface ServiceOptions {
   soldOutFlagMaxAgeMs?: number;
   /** STOCK_READ_MAX_AGE; 0 unless given, so a test reads what it just changed. */
   stockReadMaxAgeMs?: number;
+  /** The stand-in sends its signed events to the API's POST /payments/events (TEST_PAYMENTS_WEBHOOK_SECRET). */
+  paymentEvents?: boolean;
 }
 
 export interface Service {
@@ -110,7 +114,21 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   try {
     const env: TestWorkflowEnvironment = await startDevServerEnv();
     stops.push(() => env.teardown());
-    const standIn: StandIn = await startStandIn({ lostAnswerDelayMs });
+    // The API's port first (the app comes later), so the stand-in knows where to send its events.
+    const server: Server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    stops.push(
+      () =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        }),
+    );
+    const { port } = server.address() as AddressInfo;
+    const events = options.paymentEvents
+      ? providerEvents({ url: `http://127.0.0.1:${port}/payments/events`, secret: TEST_PAYMENTS_WEBHOOK_SECRET, apiKey: TEST_PAYMENTS_API_KEY, retryDelaysMs: [200, 500, 1_000] })
+      : undefined;
+    const standIn: StandIn = await startStandIn({ lostAnswerDelayMs, events });
     stops.push(() => standIn.close());
     const orm = await openTestOrm();
     stops.push(() => orm.close());
@@ -161,9 +179,10 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       activities: createActivities({
         inventory,
         orm,
-        payments: createPaymentsClient({ baseUrl: standIn.baseUrl, timeoutMs: paymentsTimeoutMs }),
+        payments: createPaymentsClient({ apiKey: TEST_PAYMENTS_API_KEY, baseUrl: standIn.baseUrl, timeoutMs: paymentsTimeoutMs }),
         notifier,
         onAvailabilityRebuilt: () => metrics?.saga.availabilityRebuilds.inc(),
+        afterSale: metrics && afterSaleMetrics(metrics.saga),
         webhooks:
           webhooks &&
           createWebhookEmitter(orm, {
@@ -200,23 +219,15 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       logger: pino({ level: 'silent' }),
       taskQueue,
       metrics: metrics?.api,
-      auth: { AUTH_JWT_SECRET: TEST_AUTH_SECRET },
+      auth: { AUTH_JWT_SECRET: TEST_AUTH_SECRET, AUTH_LOCAL_SIGN_IN: 'true' },
       limits: { ...NO_LIMITS, ...options.limits },
       webDir: options.webDir ?? null,
       console: options.consoleChecksEverything ? { paymentsUrl: standIn.baseUrl, temporalAddress: env.address } : {},
       webhookAllowedHosts: webhooks?.allowedHosts ?? new Set(),
       stockReadMaxAgeMs: options.stockReadMaxAgeMs,
+      paymentWebhookSecret: options.paymentEvents ? TEST_PAYMENTS_WEBHOOK_SECRET : null,
     });
-    const server: Server = createServer(app);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    stops.push(
-      () =>
-        new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeAllConnections();
-        }),
-    );
-    const { port } = server.address() as AddressInfo;
+    server.on('request', app);
 
     return {
       baseUrl: `http://127.0.0.1:${port}`,

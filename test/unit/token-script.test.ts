@@ -4,6 +4,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { createTokenVerifier } from '../../api/auth/verify';
 import { LOCAL_TOKEN_CLAIMS } from '../../config/auth';
+import { LOCAL_IDP_DEFAULTS } from '../../config/idp';
 
 const run = promisify(execFile);
 const root = path.resolve(__dirname, '..', '..');
@@ -23,9 +24,22 @@ test('a customer token carries the sub and role, signed with AUTH_JWT_SECRET, wi
   await expect(verify(printed)).resolves.toEqual({ sub: 'cus_42', roles: ['customer'] });
 }, 30_000);
 
-test('without AUTH_ISSUER and AUTH_AUDIENCE a token carries the ones compose and k8s set', async () => {
+test('without AUTH_ISSUER and AUTH_AUDIENCE a token carries the ones npm start gives the API: its local provider\'s', async () => {
+  const verify = createTokenVerifier({
+    AUTH_JWT_SECRET: SECRET,
+    AUTH_ISSUER: `http://localhost:${LOCAL_IDP_DEFAULTS.port}`,
+    AUTH_AUDIENCE: LOCAL_IDP_DEFAULTS.audience,
+  });
+  await expect(verify(await token(['--role', 'operator'], { IDP_PORT: '', IDP_ISSUER: '', OIDC_ISSUER: '', AUTH_JWKS_URL: '' }))).resolves.toEqual({
+    sub: 'staff-operator',
+    roles: ['operator'],
+  });
+}, 30_000);
+
+test('for compose and k8s, a token carries the issuer and audience they set when told them', async () => {
   const verify = createTokenVerifier({ AUTH_JWT_SECRET: SECRET, AUTH_ISSUER: LOCAL_TOKEN_CLAIMS.issuer, AUTH_AUDIENCE: LOCAL_TOKEN_CLAIMS.audience });
-  await expect(verify(await token(['--role', 'operator']))).resolves.toEqual({ sub: 'staff-operator', roles: ['operator'] });
+  const env = { AUTH_ISSUER: LOCAL_TOKEN_CLAIMS.issuer, AUTH_AUDIENCE: LOCAL_TOKEN_CLAIMS.audience };
+  await expect(verify(await token(['--role', 'operator'], env))).resolves.toEqual({ sub: 'staff-operator', roles: ['operator'] });
 }, 30_000);
 
 test('staff tokens need no --sub; roles may be repeated', async () => {

@@ -17,7 +17,18 @@ interface Summary {
   orders: { placed: number; outcomes: Record<Outcome, number>; open: { pending: number; reserved: number } };
   revenue: { cents: number; orders: number };
   topProducts: Array<{ productId: number; sku: string; name: string; units: number; revenueCents: number }>;
-  compensations: { failedOrders: number; paymentsVoided: number; paymentsRefunded: number; stockRestores: number; unitsRestored: number };
+  compensations: {
+    failedOrders: number;
+    paymentsVoided: number;
+    paymentsRefunded: number;
+    stockRestores: number;
+    unitsRestored: number;
+    refundsSucceeded: number;
+    refundedCents: number;
+    refundsFailed: number;
+    returnsReceived: number;
+    unitsReturned: number;
+  };
   sagasInFlight: { count: number } | { count: null; error: string };
   products: ConsoleProduct[];
   invariantCheck: InvariantCheck | null;
@@ -111,6 +122,12 @@ export function mountConsole(root: HTMLElement): () => void {
         summary.compensations.failedOrders,
         'compensations',
         `${summary.compensations.paymentsVoided} voided, ${summary.compensations.paymentsRefunded} refunded, ${summary.compensations.unitsRestored} units restored`,
+      ),
+      tile(
+        'Refunds / returns',
+        `${summary.compensations.refundsSucceeded} / ${summary.compensations.returnsReceived}`,
+        'after-sale',
+        `${money(summary.compensations.refundedCents)} refunded, ${summary.compensations.refundsFailed} failed (staff must act), ${summary.compensations.unitsReturned} units back on sale`,
       ),
       tile('Expired / cancelled', `${summary.orders.outcomes.EXPIRED} / ${summary.orders.outcomes.CANCELLED}`, 'expired-cancelled'),
     );

@@ -1,0 +1,134 @@
+/**
+ * `npm run record-histories:after-sale`: drives an order's after-sale workflow down each of its paths, on the real dev
+ * server with the real activities (MariaDB, Redis, the payments stand-in), and writes each finished run's history to
+ * test/replay/histories/<AFTER_SALE_GENERATION>/<path>.json, which replay.test.ts replays with the order histories.
+ * The return window is a few seconds here, so each run ends by its own timer. Needs DATABASE_URL and REDIS_URL.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Client } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { createActivities } from '../../activities';
+import { logNotifier } from '../../activities/notify';
+import { loadConfig } from '../../config';
+import { Inventory } from '../../inventory/inventory';
+import { connectRedis } from '../../inventory/redis';
+import { createPaymentsClient } from '../../payments/client';
+import { AfterSaleClient, AfterSaleRefusedError } from '../../temporal/after-sale-client';
+import { dataConverterFor } from '../../temporal/codec';
+import { afterSaleWorkflowId } from '../../temporal/names';
+import { OrderClient } from '../../temporal/order-client';
+import { createOrderWorker } from '../../worker/worker';
+import type { RefundView } from '../../workflows/after-sale-types';
+import { startStandIn } from '../payments/stand-in';
+import { TEST_CODEC_KEYS } from '../support/codec';
+import { createTestProduct, openTestOrm } from '../support/db';
+import { startDevServerEnv } from '../support/dev-server';
+import { AFTER_SALE_GENERATION, AFTER_SALE_PATHS, HISTORIES_DIR } from './paths';
+import { TEST_PAYMENTS_API_KEY } from '../support/payments-keys';
+
+const PRICE_CENTS = 1_500;
+const QUANTITY = 2;
+const RETURN_WINDOW_MS = 4_000;
+
+type Drive = (afterSale: AfterSaleClient, orderId: string, productId: number) => Promise<void>;
+
+const refund = (refundId: string, amountCents: number, expectedRefundedCents: number) => ({ refundId, amountCents, reason: 'recorded', expectedRefundedCents, requestedBy: 'recorder' });
+
+async function refused(attempt: Promise<unknown>): Promise<void> {
+  const error = await attempt.then(() => undefined, (caught: unknown) => caught);
+  if (!(error instanceof AfterSaleRefusedError)) throw new Error(`expected a refusal, got ${String(error)}`);
+}
+
+async function settled(view: RefundView, status: RefundView['status']): Promise<void> {
+  if (view.status !== status) throw new Error(`refund ${view.id} is ${view.status}, expected ${status}`);
+}
+
+/** Each path: the token the order is paid with, and what is asked of its after-sale workflow. */
+const SCENARIOS: Record<string, { token: string; drive: Drive }> = {
+  'refunds-and-return': {
+    token: 'tok_visa',
+    drive: async (afterSale, orderId, productId) => {
+      await settled(await afterSale.requestRefund(orderId, refund('rf_recorded_1', 500, 0)), 'SUCCEEDED');
+      await refused(afterSale.requestRefund(orderId, refund('rf_recorded_2', 500, 0))); // stale screen
+      await refused(afterSale.requestRefund(orderId, refund('rf_recorded_3', 3_000, 500))); // more than captured
+      const ret = await afterSale.requestReturn(orderId, { returnId: `ret_${randomUUID()}`, customerId: 'cus_recorded', lines: [{ productId, quantity: 1 }] });
+      await afterSale.receiveReturn(orderId, { returnId: ret.id, receivedBy: 'recorder', lines: [{ productId, quantity: 1, condition: 'SELLABLE' }] });
+    },
+  },
+  'refund-declined': {
+    token: 'tok_refundFails',
+    drive: async (afterSale, orderId) => {
+      await settled(await afterSale.requestRefund(orderId, refund('rf_recorded_declined', 3_000, 0)), 'FAILED');
+    },
+  },
+};
+
+async function main(): Promise<void> {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const config = loadConfig();
+  const env = await startDevServerEnv();
+  const standIn = await startStandIn();
+  const orm = await openTestOrm();
+  const redis = await connectRedis(config.REDIS_URL);
+  try {
+    const inventory = new Inventory(redis);
+    const product = await createTestProduct(orm, { label: 'replay-after-sale', stock: 20, priceCents: PRICE_CENTS });
+    await inventory.load(product.id, product.stock);
+    const taskQueue = `record-after-sale-${randomUUID()}`;
+    const dataConverter = dataConverterFor(TEST_CODEC_KEYS);
+    const client = new Client({ connection: env.connection, namespace: env.namespace, dataConverter });
+    const worker = await createOrderWorker({
+      dataConverter,
+      connection: env.nativeConnection,
+      namespace: env.namespace,
+      taskQueue,
+      activities: createActivities({
+        inventory,
+        orm,
+        payments: createPaymentsClient({ apiKey: TEST_PAYMENTS_API_KEY, baseUrl: standIn.baseUrl, timeoutMs: 5_000 }),
+        notifier: logNotifier({ info: () => undefined }),
+      }),
+    });
+    const orders = new OrderClient(client, taskQueue);
+    const afterSale = new AfterSaleClient(client, orders, RETURN_WINDOW_MS, taskQueue);
+    const dir = path.join(HISTORIES_DIR, AFTER_SALE_GENERATION);
+    mkdirSync(dir, { recursive: true });
+
+    await worker.runUntil(async () => {
+      for (const name of AFTER_SALE_PATHS) {
+        const scenario = SCENARIOS[name];
+        const orderId = `ord_${randomUUID().replaceAll('-', '')}`;
+        await orders.place({
+          orderId,
+          customerId: 'cus_recorded',
+          lines: [{ productId: product.id, sku: product.sku, quantity: QUANTITY, unitPriceCents: PRICE_CENTS }],
+          totalCents: QUANTITY * PRICE_CENTS,
+          holdMs: 60_000,
+          requestHash: 'recorded',
+        });
+        const paid = await orders.pay(orderId, scenario.token);
+        if (paid.status !== 'CONFIRMED') throw new Error(`order ${orderId} is ${paid.status}, expected CONFIRMED`);
+        await scenario.drive(afterSale, orderId, product.id);
+        const handle = client.workflow.getHandle(afterSaleWorkflowId(orderId));
+        await handle.result(); // the window's timer ends the run
+        const history = await handle.fetchHistory();
+        const file = path.join(dir, `${name}.json`);
+        writeFileSync(file, `${historyToJSON(history)}\n`);
+        console.log(`${path.relative(process.cwd(), file)}: order ${orderId}, ${history.events?.length ?? 0} events`);
+      }
+    });
+  } finally {
+    redis.disconnect();
+    await orm.close();
+    await standIn.close();
+    await env.teardown();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
