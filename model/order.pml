@@ -1,0 +1,637 @@
+/*
+ * The order protocol, model-checked (issue 27). One Promela model of the real service: the Redis Lua scripts
+ * (inventory/scripts.ts) as atomic steps, the order workflow (workflows/order.ts, generation 5) as a process whose
+ * activities are delivered at least once, MySQL's records and conditional stock commit, the payment provider with
+ * idempotency keys, the reconciler, and Redis losing all of its data at any moment. docs/DESIGN.md, "The model",
+ * maps every step below to the function that implements it; a change to a workflow step or a Lua script changes
+ * this file in the same commit.
+ *
+ * Bounds: 2 products, 3 buyers, stock 2 of each; per run at most MAXLOST lost answers, MAXCRASH worker crashes,
+ * MAXFLUSH Redis flushes, MAXTERM workflows terminated by an operator, MAXDECLINE declines (authorisation or
+ * capture); order 0 may pay twice, the others once; order 1's hold ends by a cancel, the others' by the timer.
+ *
+ * Buggy twins (compiled with one -D flag each; each differs from this model by exactly its bug and must fail):
+ *   RESERVE_READ_THEN_WRITE  the reserve reads availability in one step and takes the units in another.
+ *   RELEASE_BEFORE_VOID      the undo releases the reservation before it voids or refunds the payment.
+ *   REBUILD_WITHOUT_EPOCH    the rebuild applies MySQL's view without checking that Redis was not flushed since.
+ *                            The epoch check came with commit a0cae91 ("I2 through a Redis flush at any moment").
+ *   CAPTURE_WITHOUT_KEY      a capture is sent again without its idempotency key.
+ *   SETTLE_ASKS_NOTHING      the settle of a gone hold always takes the units: the bug fixed by commit 7d9e97d
+ *                            ("A settle run again after its order was recorded CONFIRMED no longer sells the
+ *                            units twice"), which the fault run met as "availability 45 -> 46" repairs.
+ */
+
+#ifndef MAXLOST
+#define MAXLOST 1
+#endif
+#ifndef MAXCRASH
+#define MAXCRASH 1
+#endif
+#ifndef MAXFLUSH
+#define MAXFLUSH 1
+#endif
+#ifndef MAXTERM
+#define MAXTERM 1
+#endif
+#ifndef MAXSWEEPREBUILD
+#define MAXSWEEPREBUILD 0
+#endif
+#ifndef MAXDECLINE
+#define MAXDECLINE 1
+#endif
+
+#define NP 2           /* products */
+#define NO 3           /* orders, one per buyer */
+#define STOCK 2        /* units of each product at the start */
+#define MAXPAY 2       /* payment attempts per order */
+
+/* Units of product p in order o: order 0 buys one of each product, orders 1 and 2 one of product 0.
+ * -DSINGLE_PRODUCT_ORDERS: every order buys one of product 0 only. The runs with a Redis flush use it, because a
+ * two-product order across a flush breaks I2 (KNOWN ISSUE 1 in docs/DESIGN.md, "The model"): its hold, recreated by
+ * the rebuild of one product, is settled without taking units from the other product's count, which was rebuilt
+ * while the order was PENDING and left its units for the settle to take. */
+#ifdef SINGLE_PRODUCT_ORDERS
+#define Q(o, p) ((p) == 0 -> 1 : 0)
+#elif defined(TWO_TWO_PRODUCT_ORDERS)
+#define Q(o, p) ((p) == 0 -> 1 : ((o) == 1 -> 0 : 1))  /* orders 0 and 2 buy one of each product (known issue 1) */
+#else
+#define Q(o, p) ((p) == 0 -> 1 : ((o) == 0 -> 1 : 0))
+#endif
+
+/* ── Redis (inventory/keys.ts) ── */
+#define MISSING (-100)          /* an availability Redis does not have */
+#ifdef START_UNLOADED
+short avail[NP] = MISSING;      /* Redis starts empty: the first reservation rebuilds the count from MySQL */
+#else
+short avail[NP] = STOCK;
+#endif
+              /* {inv}:available:<p> */
+#define H_NONE 0
+#define H_HELD 1
+#define H_RELEASED 2
+#define H_SETTLED 3
+byte hold[NO];                  /* {inv}:hold:<o> state */
+byte epoch;                     /* {inv}:epoch: a new value after each flush or forget */
+bool claim[NO];                 /* {inv}:admitting:<p> holds the order's admission claim */
+
+/* ── MySQL (db/) ── */
+byte stock[NP] = STOCK;               /* product.stock */
+#define S_NONE 0
+#define PENDING 1
+#define RESERVED 2
+#define CONFIRMED 3
+#define REJECTED 4
+#define CANCELLED 5
+#define EXPIRED 6
+#define FAILED 7
+#define REFUSED 8               /* refused by the admission gate: no order exists (never recorded) */
+byte status[NO];                /* orders.status */
+bool sale[NO];                  /* stock_movement SALE rows of the order */
+bool restored[NO];              /* stock_movement RESTORE rows of the order */
+bool releaseRecorded[NO];       /* hold_release row */
+#define RANK(s) ((s) == S_NONE -> 0 : ((s) == PENDING -> 1 : ((s) == RESERVED -> 2 : 3)))
+#define OPEN(o) (status[o] == PENDING || status[o] == RESERVED)
+#define SOLD(o) (sale[o] && !restored[o])
+
+/* ── The payment provider (payments/) ── one authorisation per attempt, keyed <order>:authorize:<attempt> */
+#define A_NONE 0
+#define A_AUTH 1
+#define A_CAPT 2
+#define A_VOID 3
+#define A_REFUND 4
+#define A_DECLINED 5
+byte auth[NO * MAXPAY];
+#define AUTH(o, a) auth[(o) * MAXPAY + (a) - 1]
+/* The stored answer of the key <order>:capture: 0 none yet, 1 captured, 2 declined, 3 invalid_state (409) */
+byte captureAnswer[NO];
+byte captureRuns[NO];           /* capture requests the provider executed (not replayed) */
+bool everCaptured[NO];
+
+/* ── Faults and the world ── */
+byte lost, crashes, flushes, terms, declines;
+bool wfClosed[NO];              /* the order's workflow was terminated by an operator */
+byte sweepRebuilds;             /* rebuilds of a lost availability made by the reconciler */
+byte repairs;                   /* drift repairs the reconciler made: each is a breach of I2 */
+byte ordersRunning = NO;
+
+/* ── Invariants ── */
+#define TK(o) ((SOLD(o) || hold[o] == H_HELD) -> 1 : 0)
+#define TAKEN(p) (Q(0, p) * TK(0) + Q(1, p) * TK(1) + Q(2, p) * TK(2))
+#define SOLD_UNITS(p) (Q(0, p) * (SOLD(0) -> 1 : 0) + Q(1, p) * (SOLD(1) -> 1 : 0) + Q(2, p) * (SOLD(2) -> 1 : 0))
+/* I1 in MySQL: the stock is what was stocked minus the units sold, never below zero (byte: an underflow breaks the
+ * equation). In Redis, while it has not lost its data: availability never negative, units held plus units sold never
+ * above the stock. */
+#define I1_MYSQL(p) (stock[p] + SOLD_UNITS(p) == STOCK)
+#define I1_REDIS(p) (flushes > 0 || ((avail[p] == MISSING || avail[p] >= 0) && TAKEN(p) <= STOCK))
+#define I1 (I1_MYSQL(0) && I1_MYSQL(1) && I1_REDIS(0) && I1_REDIS(1))
+/* An order is over once it has a terminal status, or its workflow was terminated before its first record. */
+#define TERMINAL(o) (status[o] >= CONFIRMED || (wfClosed[o] && status[o] == S_NONE))
+#define ALL_TERMINAL (TERMINAL(0) && TERMINAL(1) && TERMINAL(2))
+/* A hold is stranded when its order ended without a sale and it still holds units. (A 'held' hold of a CONFIRMED
+ * order whose sale is in MySQL takes nothing from a rebuilt count; the model shows one can be recreated after the
+ * order's CONFIRMED record: see KNOWN ISSUES in docs/DESIGN.md, "The model".) */
+#ifdef STRICT_HOLDS
+#define STRANDED(o) (hold[o] == H_HELD)
+#else
+#define STRANDED(o) (hold[o] == H_HELD && !(status[o] == CONFIRMED && SOLD(o)))
+#endif
+#define NO_STRANDED_HOLD (!STRANDED(0) && !STRANDED(1) && !STRANDED(2))
+
+active proctype invariants() {
+end: atomic { !I1 -> assert(I1) }
+}
+
+/* Liveness (I4): every order reaches a terminal status and no hold is left held (checked with -a -f). */
+ltl terminates { <> (ALL_TERMINAL && NO_STRANDED_HOLD) }
+
+/* ── Redis Lua scripts (inventory/scripts.ts), each one atomic step ── */
+
+/* RESERVE_SCRIPT: every line or none; a retry of a held reserve answers reserved again; a reservation ends the
+ * order's admission claims. res: 1 reserved, 0 short, 2 + p: product p is not loaded. */
+#define FITS(o, p) (Q(o, p) == 0 || (avail[p] != MISSING && avail[p] >= Q(o, p)))
+inline reserveScript(o, res) {
+  atomic {
+    if
+    :: hold[o] == H_HELD || hold[o] == H_SETTLED -> claim[o] = false; res = 1
+    :: hold[o] == H_RELEASED -> res = 0
+    :: hold[o] == H_NONE && avail[0] == MISSING -> res = 2
+    :: hold[o] == H_NONE && avail[0] != MISSING && !FITS(o, 0) -> res = 0
+    :: hold[o] == H_NONE && FITS(o, 0) && Q(o, 1) > 0 && avail[1] == MISSING -> res = 3
+    :: hold[o] == H_NONE && FITS(o, 0) && avail[1] != MISSING && !FITS(o, 1) -> res = 0
+    :: hold[o] == H_NONE && FITS(o, 0) && FITS(o, 1) -> res = 1
+    fi;
+#ifdef RESERVE_READ_THEN_WRITE
+  };   /* the twin: what was read may have changed by the time the units are taken */
+  atomic {
+#endif
+    if
+    :: res == 1 && hold[o] == H_NONE ->
+       avail[0] = avail[0] - Q(o, 0);
+       if :: Q(o, 1) > 0 -> avail[1] = avail[1] - Q(o, 1) :: else -> skip fi;
+       hold[o] = H_HELD; claim[o] = false
+    :: else -> skip
+    fi
+  }
+}
+
+/* RELEASE_SCRIPT: gives a held reservation back to the loaded availabilities; leaves a 'released' tombstone. */
+inline releaseScript(o) {
+  atomic {
+    if
+    :: hold[o] == H_RELEASED || hold[o] == H_SETTLED -> skip
+    :: else ->
+       if
+       :: hold[o] == H_HELD ->
+          if :: avail[0] != MISSING -> avail[0] = avail[0] + Q(o, 0) :: else -> skip fi;
+          if :: avail[1] != MISSING -> avail[1] = avail[1] + Q(o, 1) :: else -> skip fi
+       :: else -> skip
+       fi;
+       hold[o] = H_RELEASED
+    fi
+  }
+}
+
+/* SETTLE_SCRIPT: `recorded` is ASK ('?', not asked: answers 2 for a gone hold), 1 (MySQL does not record the
+ * order CONFIRMED: a gone hold's units are taken now) or 0 (it does: a rebuild already counted the sale). */
+#define ASK 2
+inline settleScript(o, recorded, res) {
+  atomic {
+    if
+    :: hold[o] == H_RELEASED || hold[o] == H_SETTLED -> res = 0
+    :: hold[o] == H_NONE && recorded == ASK -> res = 2
+    :: else ->
+       if
+       :: hold[o] == H_NONE && recorded == 1 ->
+          if :: avail[0] != MISSING -> avail[0] = avail[0] - Q(o, 0) :: else -> skip fi;
+          if :: avail[1] != MISSING -> avail[1] = avail[1] - Q(o, 1) :: else -> skip fi
+       :: else -> skip
+       fi;
+       res = (hold[o] == H_HELD -> 1 : 0);
+       hold[o] = H_SETTLED
+    fi
+  }
+}
+
+/* Redis loses all of its data at once (FLUSHALL, a restart without persistence): the next EPOCH_SCRIPT makes a
+ * new epoch, which here is the same as changing it now. */
+inline flushRedis() {
+  atomic {
+    avail[0] = MISSING; avail[1] = MISSING;
+    hold[0] = H_NONE; hold[1] = H_NONE; hold[2] = H_NONE;
+    claim[0] = false; claim[1] = false; claim[2] = false;
+    epoch++; flushes++
+  }
+}
+
+/*
+ * rebuildAvailability (inventory/availability-sync.ts): EPOCH_SCRIPT, then one REPEATABLE READ snapshot of MySQL
+ * (db/holds.ts readRebuildSnapshot), then REBUILD_SCRIPT; read again when Redis was flushed in between (5 tries).
+ * Uses the caller's locals rbEpoch, rbStock, rbSnap[NO], rbTries, rbOut, i.
+ */
+#define IN_VIEW 1
+#define V_SOLD 2
+#define V_RESERVED 4
+#define V_RELEASED 8
+inline rebuild(p) {
+  rbTries = 0;
+  do
+  :: atomic {
+       /* EPOCH_SCRIPT, then readRebuildSnapshot. One step here: a flush between the two changes the epoch, so the
+        * script refuses that view in any case (and the twin without the check gains nothing from it either). */
+       rbEpoch = epoch;
+       rbStock = stock[p];
+       for (i : 0 .. NO - 1) {
+         rbSnap[i] = ((OPEN(i) && Q(i, p) > 0) -> IN_VIEW : 0) | (SOLD(i) -> V_SOLD : 0) |
+                     (status[i] == RESERVED -> V_RESERVED : 0) | (releaseRecorded[i] -> V_RELEASED : 0)
+       }
+     };
+     atomic {                                                /* REBUILD_SCRIPT */
+       if
+       :: avail[p] != MISSING -> rbOut = 0
+#ifndef REBUILD_WITHOUT_EPOCH
+       :: avail[p] == MISSING && epoch != rbEpoch -> rbOut = 2
+       :: avail[p] == MISSING && epoch == rbEpoch ->
+#else
+       :: avail[p] == MISSING ->                             /* the twin: no epoch check */
+#endif
+          for (i : 0 .. NO - 1) {
+            if
+            :: rbSnap[i] & IN_VIEW ->
+               if
+               :: hold[i] == H_NONE && (rbSnap[i] & V_RESERVED) && !(rbSnap[i] & V_RELEASED) -> hold[i] = H_HELD
+               :: else -> skip
+               fi;
+               if
+               :: (hold[i] == H_HELD || hold[i] == H_SETTLED) && !(rbSnap[i] & V_SOLD) -> rbStock = rbStock - Q(i, p)
+               :: hold[i] == H_RELEASED && (rbSnap[i] & V_SOLD) -> rbStock = rbStock + Q(i, p)
+               :: else -> skip
+               fi
+            :: else -> skip
+            fi
+          }
+          avail[p] = rbStock; rbOut = 1
+       fi
+     };
+     if
+     :: rbOut == 2 && rbTries < 4 -> rbTries++
+     :: else -> break
+     fi
+  od
+}
+
+/* ── MySQL steps (activities/order-record.ts, activities/stock.ts, db/holds.ts) ── */
+
+/* saveOrder: an upsert that never moves a record backwards (db/status-rank.ts). */
+inline saveOrder(o, s) {
+  if :: RANK(s) >= RANK(status[o]) -> status[o] = s :: else -> skip fi
+}
+
+/* commitStock: one transaction, the conditional decrement of every line and the SALE rows; a replay is a no-op.
+ * res: 1 committed (now or before), 0 short (INSUFFICIENT_STOCK, final). */
+inline commitStock(o, res) {
+  atomic {
+    if
+    :: sale[o] -> res = 1
+    :: !sale[o] && stock[0] >= Q(o, 0) && stock[1] >= Q(o, 1) ->
+       stock[0] = stock[0] - Q(o, 0); stock[1] = stock[1] - Q(o, 1); sale[o] = true; res = 1
+    :: else -> res = 0
+    fi
+  }
+}
+
+/* restoreStock: puts back the units of a SALE without a RESTORE, in one transaction. */
+inline restoreStock(o) {
+  atomic {
+    if
+    :: sale[o] && !restored[o] -> stock[0] = stock[0] + Q(o, 0); stock[1] = stock[1] + Q(o, 1); restored[o] = true
+    :: else -> skip
+    fi
+  }
+}
+
+/* ── Provider steps (payments/operations.ts, activities/payment.ts) ── */
+
+/* reverseOne: reads the authorisation, then voids or refunds it under its own key (one step here). */
+inline reverseOne(o, a) {
+  atomic {
+    if
+    :: AUTH(o, a) == A_AUTH -> AUTH(o, a) = A_VOID
+    :: AUTH(o, a) == A_CAPT -> AUTH(o, a) = A_REFUND
+    :: else -> skip
+    fi
+  }
+}
+
+/* reversePayment: every authorisation of the order, found by its reference. */
+inline reversePayment(o) {
+  reverseOne(o, 1); reverseOne(o, 2)
+}
+
+/* After an activity ran, its answer may be lost: it then runs again later (at-least-once delivery). Each activity
+ * run below is one atomic step that either moves the workflow on (answered) or leaves it where it is (answer lost:
+ * the same step runs again, after whatever else happens meanwhile). */
+#define ANSWER_LOST lost < MAXLOST -> lost++
+#define ANSWERED(next) pc = next
+#define RUN_ONCE_OR_AGAIN(next) if :: ANSWERED(next) :: ANSWER_LOST fi
+
+/* ── The order workflow (workflows/order.ts orderWorkflow, generation 5) ── */
+
+/* Where the workflow is (pc), and the start of the workflow task it is in (task): a worker crash runs the task
+ * again from its start, since the results of its local activities are recorded only when the task completes. */
+#define W_ADMIT 0
+#define W_PENDING 1
+#define W_RESERVE 2
+#define W_RECORD_RESERVED 3
+#define W_RECORD_REJECTED 4
+#define W_HOLD 5
+#define W_AUTHORISE 6
+#define W_COMMIT 7
+#define W_CAPTURE 8
+#define W_VOID_STRAYS 9
+#define W_SETTLE 10
+#define W_RECORD_CONFIRMED 11
+#define W_RESTORE 12
+#define W_REVERSE 13
+#define W_RELEASE 14
+#define W_RECORD_END 15
+#define W_NOTIFY 16
+#define W_END 17
+
+/* Payment attempts: order 0 may pay twice (a decline or an unanswered attempt, then another), the others once. */
+#define MAXPAY_OF(o) ((o) == 0 -> MAXPAY : 1)
+
+/* Undos registered, oldest first (workflows/saga.ts UndoStack): release (with the reservation), reverse payment
+ * (once RESERVED is recorded; it asks the provider only if a payment was tried), restore stock (with the commit);
+ * undoAll (W_RESTORE, W_REVERSE, W_RELEASE) runs them newest first. `undos` counts them. */
+#define UNDO_NEXT (undos == 3 -> W_RESTORE : (undos == 2 -> W_REVERSE : (undos == 1 -> W_RELEASE : W_RECORD_END)))
+#ifdef RELEASE_BEFORE_VOID
+/* the twin: the reservation is released first, then the payment reversed */
+#undef UNDO_NEXT
+#define UNDO_NEXT (undos == 3 -> W_RESTORE : (undos == 2 -> W_RELEASE : (undos == 1 -> W_REVERSE : W_RECORD_END)))
+#endif
+
+proctype Order(byte o) {
+  byte pc = W_ADMIT, task = W_PENDING;
+  byte undos = 0, taskUndos = 0;     /* taskUndos: the undos registered when the last task completed */
+  byte attempts = 0, paidWith = 0;
+  byte outcome = S_NONE;             /* CANCELLED, EXPIRED or FAILED once decided */
+  byte res, asked, captureTry;
+  byte rbEpoch, rbTries, rbOut, i;
+  short rbStock;
+  byte rbSnap[NO];
+
+  do
+  :: pc == W_END -> break
+  /* A worker crash: another worker runs the task again from its start (its local activities again). */
+  :: atomic { pc != W_END && pc != W_ADMIT && pc != W_HOLD && crashes < MAXCRASH -> crashes++; pc = task; undos = taskUndos }
+#ifdef CLAIMS_EXPIRE
+  /* The admission claim outlives ADMISSION_CLAIM_MS (30 s) before the reservation ends it: a later buyer is let in. */
+  :: atomic { claim[o] && pc != W_ADMIT -> claim[o] = false }
+#endif
+  /* An operator terminates the workflow: the reconciler's sweep must end the order. */
+  :: atomic { pc != W_END && pc != W_ADMIT && terms < MAXTERM -> terms++; wfClosed[o] = true; pc = W_END }
+
+  /* The API's admission gate (ADMIT_SCRIPT), before the workflow starts. Claims are counted on product 0 (the one
+   * the buyers compete for); each order has one claim, for all of its products. */
+  :: atomic {
+       pc == W_ADMIT ->
+       if
+       :: !FITS(o, 0) && avail[0] != MISSING -> status[o] = REFUSED; pc = W_END                  /* sold out */
+       :: !FITS(o, 1) && avail[1] != MISSING -> status[o] = REFUSED; pc = W_END
+       :: (FITS(o, 0) || avail[0] == MISSING) && (FITS(o, 1) || avail[1] == MISSING) ->
+          if
+          :: Q(o, 0) > 0 && avail[0] != MISSING && (Q(0, 0) > 0 && claim[0]) + claim[1] + claim[2] >= avail[0] ->
+             status[o] = REFUSED; pc = W_END
+          :: else -> claim[o] = true; pc = W_PENDING
+          fi
+       fi
+     }
+
+  :: atomic { pc == W_PENDING -> saveOrder(o, PENDING); RUN_ONCE_OR_AGAIN(W_RESERVE) }       /* recordPending */
+  :: pc == W_RESERVE ->                                            /* reserveStock (local) */
+     reserveScript(o, res);
+     if
+     :: res >= 2 -> rebuild(res - 2); reserveScript(o, res)
+     :: else -> skip
+     fi;
+     if
+     :: res >= 2 && Q(o, 1) > 0 -> rebuild(res - 2); reserveScript(o, res)
+     :: else -> skip
+     fi;
+     atomic {
+       rbEpoch = 0; rbStock = 0; rbTries = 0; rbOut = 0; i = 0; rbSnap[0] = 0; rbSnap[1] = 0; rbSnap[2] = 0;
+       if
+       :: res >= 2 -> skip                                         /* AVAILABILITY_NOT_LOADED: retried */
+       :: res == 1 -> undos = 1; RUN_ONCE_OR_AGAIN(W_RECORD_RESERVED)
+       :: res == 0 -> RUN_ONCE_OR_AGAIN(W_RECORD_REJECTED)
+       fi;
+       res = 0
+     }
+  :: atomic {                                                      /* moveTo('REJECTED'); the API's answered() */
+       pc == W_RECORD_REJECTED -> saveOrder(o, REJECTED); claim[o] = false; RUN_ONCE_OR_AGAIN(W_NOTIFY)
+     }
+  :: atomic {                                                      /* moveTo('RESERVED'); the hold timer starts */
+       pc == W_RECORD_RESERVED -> saveOrder(o, RESERVED); claim[o] = false; RUN_ONCE_OR_AGAIN(W_HOLD);
+       if :: pc == W_HOLD -> undos = 2; task = W_HOLD; taskUndos = undos :: else -> skip fi
+     }
+
+  /* holdUntilPaidOrReleased: the payOrder update authorises; cancelOrder or the timer ends the hold unpaid. A cancel
+   * or the timer while a payment is under way waits for it, so each comes between payment attempts. */
+  :: atomic {
+       pc == W_HOLD ->
+       if
+       :: attempts < MAXPAY_OF(o) ->                               /* payOrder: the accepting task completes first */
+          attempts++; pc = W_AUTHORISE
+       :: outcome = (o == 1 -> CANCELLED : EXPIRED);               /* cancelOrder (order 1), or the timer fires */
+          pc = UNDO_NEXT; task = pc
+       fi
+     }
+  :: atomic {                                                      /* authorise (scheduled) under its attempt's key */
+       pc == W_AUTHORISE ->
+       if
+       :: AUTH(o, attempts) == A_NONE ->
+          if :: AUTH(o, attempts) = A_AUTH :: declines < MAXDECLINE -> declines++; AUTH(o, attempts) = A_DECLINED fi
+       :: else -> skip                                             /* the key's stored answer is replayed */
+       fi;
+       if
+       :: AUTH(o, attempts) == A_AUTH -> paidWith = attempts; pc = W_COMMIT; task = W_COMMIT
+       :: AUTH(o, attempts) == A_DECLINED -> pc = W_HOLD           /* declined: the order stays RESERVED */
+       :: ANSWER_LOST                                              /* run again */
+       :: ANSWER_LOST; pc = W_HOLD                                 /* retries spent: PAYMENT_UNAVAILABLE */
+       fi
+     }
+
+  :: atomic {                                                      /* commitStock (local) */
+       pc == W_COMMIT -> commitStock(o, res);
+       if
+       :: res == 1 -> undos = 3; captureTry = 1; RUN_ONCE_OR_AGAIN(W_CAPTURE)
+       :: else ->
+          assert(flushes > 0);   /* I1: while Redis keeps its data, it never holds units MySQL cannot sell */
+          outcome = FAILED; pc = UNDO_NEXT
+       fi;
+       res = 0
+     }
+  :: atomic {                                                      /* capturePayment (local first tries) */
+       pc == W_CAPTURE ->
+       if
+       :: captureTry > 1 && AUTH(o, paidWith) == A_CAPT -> res = 1     /* found done by an earlier attempt */
+#ifndef CAPTURE_WITHOUT_KEY
+       :: !(captureTry > 1 && AUTH(o, paidWith) == A_CAPT) && captureAnswer[o] != 0 -> res = captureAnswer[o]
+       :: !(captureTry > 1 && AUTH(o, paidWith) == A_CAPT) && captureAnswer[o] == 0 ->
+#else
+       :: !(captureTry > 1 && AUTH(o, paidWith) == A_CAPT) ->          /* the twin: every try is a new request */
+#endif
+          captureRuns[o]++;
+          assert(captureRuns[o] <= 1);                             /* I6: the provider runs a capture once */
+          if
+          :: AUTH(o, paidWith) == A_AUTH ->
+             if
+             :: AUTH(o, paidWith) = A_CAPT; everCaptured[o] = true; res = 1
+             :: declines < MAXDECLINE -> declines++; res = 2      /* declined: final */
+             fi
+          :: else -> res = 3                                       /* invalid_state (409): rejected, final */
+          fi;
+          captureAnswer[o] = res
+       fi;
+       if
+       :: res == 1 && attempts > 1 -> pc = W_VOID_STRAYS; captureTry = 0
+       :: res == 1 && attempts == 1 -> pc = W_SETTLE; captureTry = 0
+       :: res > 1 -> outcome = FAILED; pc = UNDO_NEXT; captureTry = 0    /* CAPTURE_DECLINED or rejected */
+       :: ANSWER_LOST; captureTry++
+       fi;
+       res = 0
+     }
+  :: atomic {                                                      /* voidStrayAuthorizations (scheduled) */
+       pc == W_VOID_STRAYS -> task = W_VOID_STRAYS; taskUndos = undos;
+       reverseOne(o, 3 - paidWith);
+       if :: pc = W_SETTLE; task = W_SETTLE :: ANSWER_LOST fi
+     }
+  :: pc == W_SETTLE ->                                             /* settleReservation (local) */
+     settleScript(o, ASK, res);
+     if
+     :: res == 2 ->
+#ifdef SETTLE_ASKS_NOTHING
+        asked = 1;                                                 /* the twin: a gone hold's units are always taken */
+#else
+        asked = (status[o] == CONFIRMED -> 0 : 1);                 /* isRecordedConfirmed */
+#endif
+        settleScript(o, asked, res)
+     :: else -> skip
+     fi;
+     atomic { res = 0; asked = 0; RUN_ONCE_OR_AGAIN(W_RECORD_CONFIRMED) }
+  :: atomic { pc == W_RECORD_CONFIRMED -> saveOrder(o, CONFIRMED); RUN_ONCE_OR_AGAIN(W_NOTIFY) }
+
+  /* undoAll, newest first: restore stock (local), reverse payment (scheduled), release reservation (local). */
+  :: atomic { pc == W_RESTORE -> restoreStock(o); undos = 2; RUN_ONCE_OR_AGAIN(UNDO_NEXT) }
+  :: atomic {
+       pc == W_REVERSE && attempts == 0 -> undos--; pc = UNDO_NEXT       /* no payment was tried: nothing to ask */
+     }
+  :: atomic {
+       pc == W_REVERSE && attempts > 0 -> task = W_REVERSE; taskUndos = undos;
+       reversePayment(o);
+#ifndef RELEASE_BEFORE_VOID
+       undos = 1;
+#else
+       undos = 0;
+#endif
+       if :: pc = UNDO_NEXT; task = pc; taskUndos = undos :: ANSWER_LOST; undos = taskUndos fi
+     }
+  :: atomic {
+       pc == W_RELEASE ->
+       /* I3: the money goes back before the units do: no live authorisation of the order when it is released */
+       assert(AUTH(o, 1) != A_AUTH && AUTH(o, 2) != A_AUTH);
+       releaseRecorded[o] = true                                   /* recordHoldRelease, first */
+     };
+     releaseScript(o);
+     atomic {
+#ifndef RELEASE_BEFORE_VOID
+       undos = 0;
+#else
+       undos = 1;
+#endif
+       RUN_ONCE_OR_AGAIN(UNDO_NEXT);
+       if :: pc == W_RELEASE -> undos = 1 :: else -> skip fi
+     }
+  :: atomic { pc == W_RECORD_END -> saveOrder(o, outcome); RUN_ONCE_OR_AGAIN(W_NOTIFY) }
+  :: atomic { pc == W_NOTIFY -> pc = W_END; task = W_END }         /* notify (scheduled): the task completes */
+  od;
+  ordersRunning--
+}
+
+/* ── The reconciler (activities/reconcile.ts) ── */
+
+/* sweepOne (activities/order-sweep.ts): an open order whose workflow is closed is ended by the saga's own undo
+ * steps: restore the stock, record the release then release the hold, reverse the payment, record FAILED. */
+inline sweepOne(o) {
+  restoreStock(o);
+  releaseRecorded[o] = true;
+  releaseScript(o);
+  reversePayment(o);
+  saveOrder(o, FAILED)
+}
+
+/* repairIfDrifted (inventory/drift-repair.ts): a quiet product (no open order names it, two MySQL readings agree)
+ * whose availability is not its stock is resynced: FORGET_SCRIPT, then the rebuild. Looked at once every order
+ * has ended, where each repair is a breach of I2 (as the fault run counts them). */
+inline repairIfDrifted(p) {
+  atomic { open1 = (OPEN(0) && Q(0, p) > 0) + (OPEN(1) && Q(1, p) > 0) + (OPEN(2) && Q(2, p) > 0); stock1 = stock[p] };
+  seen = avail[p];
+  atomic { open2 = (OPEN(0) && Q(0, p) > 0) + (OPEN(1) && Q(1, p) > 0) + (OPEN(2) && Q(2, p) > 0); stock2 = stock[p] };
+  if
+  :: open1 == 0 && open2 == 0 && stock1 == stock2 && seen != MISSING && seen != stock1 ->
+     repairs++;
+     atomic { avail[p] = MISSING; epoch++ };                       /* FORGET_SCRIPT */
+     rebuild(p);
+     atomic { rbEpoch = 0; rbStock = 0; rbTries = 0; rbOut = 0; i = 0; rbSnap[0] = 0; rbSnap[1] = 0; rbSnap[2] = 0 }
+  :: else -> skip
+  fi;
+  atomic { open1 = 0; open2 = 0; stock1 = 0; stock2 = 0; seen = 0 }
+}
+
+proctype Reconciler() {
+  byte o, p = 0, open1, open2, stock1;
+  short seen, stock2;
+  byte rbEpoch, rbTries, rbOut, i;
+  short rbStock;
+  byte rbSnap[NO];
+  do
+  :: atomic { wfClosed[0] && OPEN(0) -> o = 0 }; sweepOne(o)
+  :: atomic { wfClosed[1] && OPEN(1) -> o = 1 }; sweepOne(o)
+  :: atomic { wfClosed[2] && OPEN(2) -> o = 2 }; sweepOne(o)
+  /* repairDriftPage: a product whose availability Redis lost is rebuilt by the flush rule, orders in flight or not
+   * (MAXSWEEPREBUILD times a run: each is a whole rebuild interleaved with everything else). */
+  :: avail[0] == MISSING && sweepRebuilds < MAXSWEEPREBUILD -> sweepRebuilds++; rebuild(0); atomic { rbEpoch = 0; rbStock = 0; rbTries = 0; rbOut = 0; i = 0; rbSnap[0] = 0; rbSnap[1] = 0; rbSnap[2] = 0 }
+  :: avail[1] == MISSING && sweepRebuilds < MAXSWEEPREBUILD -> sweepRebuilds++; rebuild(1); atomic { rbEpoch = 0; rbStock = 0; rbTries = 0; rbOut = 0; i = 0; rbSnap[0] = 0; rbSnap[1] = 0; rbSnap[2] = 0 }
+  :: ordersRunning == 0 && ALL_TERMINAL && p < NP -> repairIfDrifted(p); p++
+  :: atomic { ordersRunning == 0 && ALL_TERMINAL && p == NP -> break }
+  od
+}
+
+proctype Flush() {
+  do
+  :: flushes < MAXFLUSH -> flushRedis()
+  :: break
+  od
+}
+
+init {
+  byte k;
+  atomic {
+    run Order(0); run Order(1); run Order(2); run Reconciler(); run Flush()
+  }
+  (_nr_pr == 2);                                                   /* at rest: only init and the monitor are left */
+  atomic {
+    /* I4: every order ended in a terminal status, no hold left held. */
+    assert(ALL_TERMINAL && NO_STRANDED_HOLD);
+    /* I2: availability equals stock (or is not loaded: the next reservation rebuilds it), and no repair was needed. */
+    assert((avail[0] == MISSING || avail[0] == stock[0]) && (avail[1] == MISSING || avail[1] == stock[1]));
+    assert(repairs == 0 || terms > 0);   /* an operator's termination may leave drift for the repair (see DESIGN) */
+    for (k : 0 .. NO - 1) {
+      /* I3: no authorisation left live; a capture is the pivot: its order is CONFIRMED, or was closed by an operator
+       * and refunded by the sweep; a CONFIRMED order keeps exactly one capture, and its units stay sold. */
+      assert(AUTH(k, 1) != A_AUTH && AUTH(k, 2) != A_AUTH);
+      assert(!everCaptured[k] || status[k] == CONFIRMED || (wfClosed[k] && (AUTH(k, 1) == A_REFUND || AUTH(k, 2) == A_REFUND)));
+      assert(status[k] != CONFIRMED || ((AUTH(k, 1) == A_CAPT) + (AUTH(k, 2) == A_CAPT) == 1 && SOLD(k)))
+    }
+  }
+}
