@@ -6,6 +6,7 @@ import { forkSql, run } from '../../db/sql';
 import { apiClient, eventually, expectProblem, unique, type ApiClient } from '../api/http';
 import { ADMIN, buyer } from '../support/auth';
 import { startService, type Service } from '../support/service';
+import { activityFailed, expectTemporalWarnings } from '../support/temporal-warnings';
 import { startWebhookReceiver, verifiedEvent, type WebhookReceiver } from '../support/webhook-receiver';
 
 const FAST_RETRIES = { attemptTimeoutMs: 4_000, initialIntervalMs: 200, maximumIntervalMs: 1_000, giveUpAfterMs: 60_000 };
@@ -82,6 +83,7 @@ describe('webhooks', () => {
     const endpoint = await register(['order.confirmed']);
     endpoints.push(endpoint.id);
     receiver.script([500, 503, 500]);
+    expectTemporalWarnings(activityFailed('deliverWebhook', /the endpoint answered 50[03]/));
     const orderId = await paidOrder((await newProduct()).id);
 
     const log = await eventually(async () => {
