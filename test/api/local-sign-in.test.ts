@@ -84,8 +84,10 @@ describe('AUTH_LOCAL_SIGN_IN', () => {
 
 describe('the shipped deployment shapes leave local sign-in off and nothing open to anonymous callers', () => {
   const operatorSecret = { AUTH_JWT_SECRET: 'an-operator-chosen-secret-0123456789abcdef' };
+  // Everything else compose insists on being told (it refuses to start without them).
+  const composeSecrets = { ...operatorSecret, PAYMENTS_API_KEY: 'sk_an-operator-chosen-key', PAYMENTS_WEBHOOK_SECRET: 'whsec_b3BlcmF0b3ItY2hvc2Vu' };
   const shapes: Array<[string, () => NodeJS.ProcessEnv]> = [
-    ['compose.yaml (api)', () => composeServiceEnv('api', operatorSecret)],
+    ['compose.yaml (api)', () => composeServiceEnv('api', composeSecrets)],
     ['deploy/k8s (api Deployment)', () => k8sDeploymentEnv('api')],
     ['npm start with AUTH_LOCAL_SIGN_IN=false', () => {
       const env: NodeJS.ProcessEnv = { ...operatorSecret, AUTH_LOCAL_SIGN_IN: 'false' };
