@@ -211,6 +211,8 @@ export async function run(argv: string[] = process.argv.slice(2), env: NodeJS.Pr
         orm,
         redis,
         paymentsUrl: options.payments ? config.PAYMENTS_URL : null,
+        // The key of the environment the checker was given (a fault run's stack has its own), not this process's.
+        paymentsApiKey: config.PAYMENTS_API_KEY ?? '',
         temporal: options.temporal ? { address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE } : null,
         timeoutMs: options.timeoutMs,
       },
