@@ -14,6 +14,7 @@ import { createEndpoint } from '../../webhooks/store';
 import { apiClient, eventually, unique, type ApiClient } from '../api/http';
 import { ADMIN } from '../support/auth';
 import { startService, type Service } from '../support/service';
+import { activityFailed, expectTemporalWarnings } from '../support/temporal-warnings';
 
 const FAST_RETRIES = { attemptTimeoutMs: 4_000, initialIntervalMs: 200, maximumIntervalMs: 1_000, giveUpAfterMs: 60_000 };
 
@@ -49,6 +50,7 @@ afterAll(async () => {
 
 test('deliveries to loopback by IP literal, IPv4-mapped or NAT64 address are refused before connecting; a refused connection is "endpoint unreachable"', async () => {
   const { port } = listener.address() as AddressInfo;
+  expectTemporalWarnings(activityFailed('deliverWebhook', ENDPOINT_NOT_ALLOWED), activityFailed('deliverWebhook', ENDPOINT_UNREACHABLE));
   const urls = [`http://127.0.0.1:${port}/hooks`, `http://[::ffff:7f00:1]:${port}/hooks`, `http://[64:ff9b::7f00:1]:${port}/hooks`];
   const refused = await Promise.all(urls.map((url) => createEndpoint(service.orm, { id: newEndpointId(), url, events: ['order.reserved'], secret: newSigningSecret() })));
   // Allowed by name in the worker's list, but nothing listens there: what the log says must not tell refused from timed out.
