@@ -1,5 +1,6 @@
 /** The operator console: the sale live (polling GET /console/summary), order search, product admin, invariant check. */
 import type { ConsoleProduct } from '../../api/console/summary';
+import type { SalesFigures, TopProduct } from '../../db/console-queries';
 import { api } from './api';
 import { clock, every, h, money, nodes, statusBadge } from './dom';
 import { hasRole } from './session';
@@ -16,19 +17,8 @@ interface Summary {
   timeline: { startedAt: string; placed: number[]; outcomes: Record<Outcome, number[]> };
   orders: { placed: number; outcomes: Record<Outcome, number>; open: { pending: number; reserved: number } };
   revenue: { cents: number; orders: number };
-  topProducts: Array<{ productId: number; sku: string; name: string; units: number; revenueCents: number }>;
-  compensations: {
-    failedOrders: number;
-    paymentsVoided: number;
-    paymentsRefunded: number;
-    stockRestores: number;
-    unitsRestored: number;
-    refundsSucceeded: number;
-    refundedCents: number;
-    refundsFailed: number;
-    returnsReceived: number;
-    unitsReturned: number;
-  };
+  topProducts: TopProduct[];
+  compensations: SalesFigures['compensations'];
   carts: { created: number; checkedOut: number };
   sagasInFlight: { count: number } | { count: null; error: string };
   products: ConsoleProduct[];
