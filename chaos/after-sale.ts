@@ -22,6 +22,20 @@ export function planAfterSale(rng: Rng): AfterSalePlan {
   return { intent: rng.weighted(AFTER_SALE_MIX), refundShare: rng.between(0.1, 0.9), sellable: rng.chance(0.7) };
 }
 
+/**
+ * Hands out after-sale intents to a run's CONFIRMED orders as they come: the first ones take each action in turn, so
+ * every run returns a unit and sends refunds whichever orders its faults let confirm (a drawn plan alone left a short
+ * run with no return at all); the rest follow their own plan.
+ */
+export class AfterSaleCoverage {
+  private readonly firstOnes: AfterSaleIntent[] = ['return', 'refund-pair', 'refund'];
+
+  intentFor(plan: AfterSalePlan): AfterSalePlan {
+    const intent = this.firstOnes.shift();
+    return intent ? { ...plan, intent } : plan;
+  }
+}
+
 type Send = (what: string, request: () => Promise<Answer | string>) => Promise<Answer | string>;
 
 /** What staff and the buyer do after the sale; `order` is the CONFIRMED order as the payment answered it. */

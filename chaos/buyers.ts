@@ -8,7 +8,7 @@ import { signToken } from '../api/auth/sign-token';
 import type { Role } from '../api/auth/roles';
 import { cartOrderIdFor, orderIdFor } from '../api/order-ids';
 import type { OrderStatus } from '../workflows/order-types';
-import { afterTheSale, planAfterSale, type AfterSalePlan } from './after-sale';
+import { afterTheSale, planAfterSale, type AfterSaleCoverage, type AfterSalePlan } from './after-sale';
 import type { Rng } from './random';
 
 export const PAYMENT_TOKENS = ['tok_visa', 'tok_chargeDeclined', 'tok_insufficientFunds', 'tok_flaky', 'tok_timeout', 'tok_captureFails'] as const;
@@ -213,6 +213,7 @@ export interface BuyerContext {
   loadStartedAt: number;
   /** No buyer starts a request after this (epoch ms): the run is bounded. */
   deadline: number;
+  afterSale: AfterSaleCoverage;
 }
 
 /** One buyer's whole visit; never throws. */
@@ -220,7 +221,7 @@ export async function runBuyer(plan: BuyerPlan, context: BuyerContext): Promise<
   const record: BuyerRecord = { plan, placement: 'GAVE_UP', payments: [], retries: 0, events: [], finishedAtMs: 0 };
   const { api, deadline } = context;
   try {
-    await visit(plan, record, api, deadline, context.orderIdSecret);
+    await visit(plan, record, api, deadline, context.orderIdSecret, context.afterSale);
   } catch (error) {
     record.events.push(`harness error: ${(error as Error).message}`);
   }
@@ -228,7 +229,7 @@ export async function runBuyer(plan: BuyerPlan, context: BuyerContext): Promise<
   return record;
 }
 
-async function visit(plan: BuyerPlan, record: BuyerRecord, api: ApiClient, deadline: number, orderIdSecret: string): Promise<void> {
+async function visit(plan: BuyerPlan, record: BuyerRecord, api: ApiClient, deadline: number, orderIdSecret: string, afterSale: AfterSaleCoverage): Promise<void> {
   const auth = await api.authorization(plan);
   const placed = plan.viaCart
     ? await doubleCheckout(plan, record, api, deadline, auth, orderIdSecret)
@@ -286,7 +287,7 @@ async function visit(plan: BuyerPlan, record: BuyerRecord, api: ApiClient, deadl
       if (answer.status === 200) {
         record.answeredStatus = answer.body.status;
         const send = (what: string, request: () => Promise<Answer | string>) => withRetries(record, what, 6, deadline, request);
-        if (answer.body.status === 'CONFIRMED') await afterTheSale(plan.afterSale, plan.idempotencyKey, answer.body, api, auth, send, record);
+        if (answer.body.status === 'CONFIRMED') await afterTheSale(afterSale.intentFor(plan.afterSale), plan.idempotencyKey, answer.body, api, auth, send, record);
         return;
       }
       if (answer.status === 402 && answer.body?.code === 'PAYMENT_FAILED') {

@@ -3,6 +3,7 @@
  * tear down. Used by `npm run chaos` (chaos/main.ts) and by the smaller run in `npm test` (test/chaos).
  */
 import { orderIdSecretOf } from '../api/order-ids';
+import { AfterSaleCoverage } from './after-sale';
 import { ApiClient, planBuyers, runBuyers, type BuyerRecord } from './buyers';
 import { planFaults, runFaults, type FaultRecord } from './faults';
 import type { ChaosOptions } from './options';
@@ -47,7 +48,7 @@ export async function runChaos(options: ChaosOptions, hooks: RunHooks): Promise<
     let records: BuyerRecord[];
     let faultRecords: FaultRecord[];
     try {
-      const context = { api, orderIdSecret, loadStartedAt, deadline: loadStartedAt + options.durationMs + BUYER_GRACE_MS };
+      const context = { api, orderIdSecret, loadStartedAt, deadline: loadStartedAt + options.durationMs + BUYER_GRACE_MS, afterSale: new AfterSaleCoverage() };
       [records, faultRecords] = await Promise.all([
         runBuyers(plans, context, options.concurrency, () => (done += 1)),
         runFaults(faultPlan, stack, loadStartedAt, { apiRequestsInFlight: () => api.inFlight, log }),
