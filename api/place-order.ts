@@ -79,7 +79,7 @@ export async function placeOrder(deps: PlacementDeps, { orderId, order, requestH
     if (!placedBefore) releaseCaps = await holdBuyerCaps({ orm, redis, limits }, order.customerId, order.items);
     const products = await getProducts(orm, order.items.map((item) => item.productId));
     const { couponCode } = order;
-    const applyCoupon = couponCode === undefined ? undefined : (priced: Parameters<typeof couponForOrder>[3]) => couponForOrder(orm, order.customerId, couponCode, priced);
+    const applyCoupon = couponCode === undefined ? undefined : (priced: Parameters<typeof couponForOrder>[3]) => couponForOrder(orm, { orderId, customerId: order.customerId }, couponCode, priced);
     placed = await orders.place(await buildOrderInput(orderId, order, products, holdMs, requestHash, applyCoupon));
   } catch (error) {
     if (!(error instanceof TemporalDeadlineError)) throw error;

@@ -9,6 +9,7 @@ import type { Role } from '../api/auth/roles';
 import { cartOrderIdFor, orderIdFor } from '../api/order-ids';
 import type { OrderStatus } from '../workflows/order-types';
 import { afterTheSale, planAfterSale, type AfterSaleCoverage, type AfterSalePlan } from './after-sale';
+import { claimFor, planCoupon, type CouponPlan, type CouponRecord, type RunCoupon } from './coupons';
 import type { Rng } from './random';
 
 export const PAYMENT_TOKENS = ['tok_visa', 'tok_chargeDeclined', 'tok_insufficientFunds', 'tok_flaky', 'tok_timeout', 'tok_captureFails'] as const;
@@ -47,6 +48,8 @@ export interface BuyerPlan {
    * Such a buyer's orderId is the cart's, known once the cart is filled.
    */
   viaCart: boolean;
+  /** Whether the buyer claims a coupon of the run's (chaos/coupons.ts), and uses it on the order or never. */
+  coupon: CouponPlan;
 }
 
 export interface BuyerRecord {
@@ -64,6 +67,8 @@ export interface BuyerRecord {
   retries: number;
   /** A cart buyer's double checkout: the order ids its answers named (one, or the checkout made two orders). */
   checkoutOrderIds?: string[];
+  /** A coupon buyer's claim and what became of it. */
+  coupon?: CouponRecord;
   /** Every answer and failure, in order: "POST /orders 201", "POST /orders/…/payment ECONNREFUSED"... */
   events: string[];
   finishedAtMs: number;
@@ -76,6 +81,7 @@ export function planBuyers(
   const spacing = (options.durationMs * 0.9) / options.orders;
   // Drawn from a stream of their own, so every seed plans its sale exactly as before the after-sale actions existed.
   const afterSaleRng = rng.fork('after-sale');
+  const couponRng = rng.fork('coupons');
   return Array.from({ length: options.orders }, (_, index): BuyerPlan => {
     const idempotencyKey = `chaos-${rng.seed}-${index}`;
     const first = rng.pick(options.productIds);
@@ -91,18 +97,21 @@ export function planBuyers(
     // Most pay quickly; some dawdle until the hold is nearly over, racing the expiry.
     const thinkMs = rng.chance(0.08) ? Math.round(options.holdMs * rng.between(0.8, 1.05)) : rng.int(0, 2_000);
     const customerId = `chaos-buyer-${index}`;
+    const coupon = planCoupon(couponRng);
     return {
       index,
       idempotencyKey,
       orderId: orderIdFor(idempotencyKey, { secret: options.orderIdSecret, callerId: customerId }),
       customerId,
       items,
-      intent,
+      // A buyer who cancels to order again with the claim given back cancels whatever was drawn.
+      intent: coupon.use === 'cancel' ? 'cancel' : intent,
       tokens,
       arriveAtMs: Math.round(index * spacing + rng.between(0, spacing)),
       thinkMs,
       afterSale: planAfterSale(afterSaleRng),
       viaCart: index % 10 === 9,
+      coupon,
     };
   });
 }
@@ -134,8 +143,8 @@ export class ApiClient {
   }
 
   /** `Authorization` for a buyer (customer role, sub = their customer id) or for staff (operator). */
-  async authorization(who: { customerId: string } | 'operator'): Promise<Record<string, string>> {
-    const [sub, roles]: [string, Role[]] = who === 'operator' ? ['chaos-operator', ['operator']] : [who.customerId, ['customer']];
+  async authorization(who: { customerId: string } | 'operator' | 'admin'): Promise<Record<string, string>> {
+    const [sub, roles]: [string, Role[]] = typeof who === 'string' ? [`chaos-${who}`, [who]] : [who.customerId, ['customer']];
     let token = this.tokens.get(sub);
     if (!token) {
       token = signToken(this.authSecret, { sub, roles, ttlSeconds: 24 * 3_600 });
@@ -147,7 +156,11 @@ export class ApiClient {
   /** An answer, or the network failure as a string (ECONNREFUSED, socket hang up, timeout). */
   async request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer | string> {
     this.inFlight += 1;
-    const route = `${method} ${path.replace(/(ord|ret)_[A-Za-z0-9_-]+/, ':id').replace(/crt_[a-f0-9]+/, ':id').replace(/\/lines\/\d+/, '/lines/:productId')}`;
+    const route = `${method} ${path
+      .replace(/(ord|ret)_[A-Za-z0-9_-]+/, ':id')
+      .replace(/crt_[a-f0-9]+/, ':id')
+      .replace(/\/lines\/\d+/, '/lines/:productId')
+      .replace(/\/coupons\/[A-Z0-9_-]+\/claims/, '/coupons/:code/claims')}`;
     try {
       // Round-robin: a buyer's retry after an instance died goes to the next one.
       const baseUrl = this.baseUrls[this.sent++ % this.baseUrls.length];
@@ -208,6 +221,8 @@ async function withRetries(
 
 export interface BuyerContext {
   api: ApiClient;
+  /** The run's coupons (registered before the load), by kind. */
+  coupons: RunCoupon[];
   /** The API's ORDER_ID_SECRET: a cart buyer's order id is derived from their cart and its version with it. */
   orderIdSecret: string;
   loadStartedAt: number;
@@ -219,9 +234,8 @@ export interface BuyerContext {
 /** One buyer's whole visit; never throws. */
 export async function runBuyer(plan: BuyerPlan, context: BuyerContext): Promise<BuyerRecord> {
   const record: BuyerRecord = { plan, placement: 'GAVE_UP', payments: [], retries: 0, events: [], finishedAtMs: 0 };
-  const { api, deadline } = context;
   try {
-    await visit(plan, record, api, deadline, context.orderIdSecret, context.afterSale);
+    await visit(plan, record, context);
   } catch (error) {
     record.events.push(`harness error: ${(error as Error).message}`);
   }
@@ -229,11 +243,20 @@ export async function runBuyer(plan: BuyerPlan, context: BuyerContext): Promise<
   return record;
 }
 
-async function visit(plan: BuyerPlan, record: BuyerRecord, api: ApiClient, deadline: number, orderIdSecret: string, afterSale: AfterSaleCoverage): Promise<void> {
+async function visit(plan: BuyerPlan, record: BuyerRecord, { api, deadline, orderIdSecret, coupons, afterSale }: BuyerContext): Promise<void> {
   const auth = await api.authorization(plan);
+  const send = (what: string, request: () => Promise<Answer | string>) => withRetries(record, what, 6, deadline, request);
+  const runCoupon = coupons.find((coupon) => coupon.kind === plan.coupon.coupon);
+  if (plan.coupon.use !== 'none' && runCoupon) record.coupon = await claimFor(runCoupon.code, api, auth, send, record);
+  // Only a claim the buyer knows it holds goes on the order; a claim-only buyer keeps theirs unused.
+  const couponCode = plan.coupon.use !== 'claim-only' && record.coupon?.claim === 'CLAIMED' ? record.coupon.code : undefined;
+  if (couponCode) record.coupon!.ordered = true;
+  const withCoupon = couponCode ? { couponCode } : {};
   const placed = plan.viaCart
-    ? await doubleCheckout(plan, record, api, deadline, auth, orderIdSecret)
-    : await withRetries(record, 'POST /orders', 8, deadline, () => api.request('POST', '/orders', { items: plan.items }, { 'idempotency-key': plan.idempotencyKey, ...auth }));
+    ? await doubleCheckout(plan, record, api, deadline, auth, orderIdSecret, withCoupon)
+    : await withRetries(record, 'POST /orders', 8, deadline, () =>
+        api.request('POST', '/orders', { items: plan.items, ...withCoupon }, { 'idempotency-key': plan.idempotencyKey, ...auth }),
+      );
   if (typeof placed === 'string' || placed.status >= 500) {
     record.placement = 'GAVE_UP';
     return;
@@ -260,6 +283,8 @@ async function visit(plan: BuyerPlan, record: BuyerRecord, api: ApiClient, deadl
     const answer = await withRetries(record, 'POST /orders/:id/cancel', 6, deadline, () => api.request('POST', `${orderPath}/cancel`, undefined, auth));
     record.cancel = describe(answer);
     if (typeof answer !== 'string' && answer.status === 200) record.answeredStatus = answer.body.status;
+    // The cancel answers once its compensations ran: the claim is the buyer's again, to order with at once.
+    if (couponCode && record.answeredStatus === 'CANCELLED') await orderAgainWithTheClaim(plan, record, api, auth, send, orderIdSecret, couponCode);
     return;
   }
 
@@ -286,7 +311,6 @@ async function visit(plan: BuyerPlan, record: BuyerRecord, api: ApiClient, deadl
       }
       if (answer.status === 200) {
         record.answeredStatus = answer.body.status;
-        const send = (what: string, request: () => Promise<Answer | string>) => withRetries(record, what, 6, deadline, request);
         if (answer.body.status === 'CONFIRMED') await afterTheSale(afterSale.intentFor(plan.afterSale), plan.idempotencyKey, answer.body, api, auth, send, record);
         return;
       }
@@ -311,7 +335,15 @@ async function visit(plan: BuyerPlan, record: BuyerRecord, api: ApiClient, deadl
  * Fills a cart with the plan's lines, then checks its version out twice at once. Both answers must name one order
  * (the cart's version names it); the first answer stands for the placement. The plan's orderId becomes the cart's.
  */
-async function doubleCheckout(plan: BuyerPlan, record: BuyerRecord, api: ApiClient, deadline: number, auth: Record<string, string>, orderIdSecret: string): Promise<Answer | string> {
+async function doubleCheckout(
+  plan: BuyerPlan,
+  record: BuyerRecord,
+  api: ApiClient,
+  deadline: number,
+  auth: Record<string, string>,
+  orderIdSecret: string,
+  withCoupon: { couponCode?: string },
+): Promise<Answer | string> {
   const opened = await withRetries(record, 'POST /carts', 8, deadline, () => api.request('POST', '/carts', undefined, auth));
   if (typeof opened === 'string' || opened.status >= 300) return opened;
   const cartPath = `/carts/${opened.body.id}`;
@@ -324,12 +356,24 @@ async function doubleCheckout(plan: BuyerPlan, record: BuyerRecord, api: ApiClie
   if (typeof cart === 'string' || cart.status >= 300) return cart;
   plan.orderId = cartOrderIdFor(cart.body.id, cart.body.version, orderIdSecret);
   const checkout = () =>
-    withRetries(record, 'POST /carts/:id/checkout', 8, deadline, () => api.request('POST', `${cartPath}/checkout`, { expectedVersion: cart.body.version }, auth));
+    withRetries(record, 'POST /carts/:id/checkout', 8, deadline, () => api.request('POST', `${cartPath}/checkout`, { expectedVersion: cart.body.version, ...withCoupon }, auth));
   const answers = await Promise.all([checkout(), checkout()]);
   const named = answers.map((answer) => (typeof answer === 'string' ? undefined : (answer.body?.id ?? answer.body?.orderId))).filter((id): id is string => typeof id === 'string');
   record.checkoutOrderIds = [...new Set(named)];
   return answers[0];
 }
+
+/**
+ * After a cancel gave the claim back: the same lines ordered again with it (a new Idempotency-Key). The claim must be
+ * accepted (a 409 COUPON_NOT_CLAIMED is a claim the compensation did not give back); the order is left to expire.
+ */
+async function orderAgainWithTheClaim(plan: BuyerPlan, record: BuyerRecord, api: ApiClient, auth: Record<string, string>, send: Send, orderIdSecret: string, couponCode: string): Promise<void> {
+  const idempotencyKey = `${plan.idempotencyKey}-again`;
+  const answer = await send('POST /orders (the claim again)', () => api.request('POST', '/orders', { items: plan.items, couponCode }, { 'idempotency-key': idempotencyKey, ...auth }));
+  record.coupon!.again = { orderId: orderIdFor(idempotencyKey, { secret: orderIdSecret, callerId: plan.customerId }), answer: describe(answer) };
+}
+
+type Send = (what: string, request: () => Promise<Answer | string>) => Promise<Answer | string>;
 
 /** Runs every buyer at its arrival time, at most `concurrency` at once; resolves when all are done. */
 export async function runBuyers(plans: BuyerPlan[], context: BuyerContext, concurrency: number, onDone?: (record: BuyerRecord) => void): Promise<BuyerRecord[]> {

@@ -91,6 +91,22 @@ export function formatSummary(summary: ChaosSummary): string {
     ),
   );
 
+  const { coupons } = summary;
+  const i7 = coupons.invariant ? `${coupons.invariant.status} (${coupons.invariant.breaches} breaches, ${coupons.invariant.warnings} warnings)` : 'not checked';
+  out.push('', `Coupons (checker I7: ${i7}; ordered again after a cancel gave the claim back: ${coupons.orderedAgain.accepted} of ${coupons.orderedAgain.buyers} accepted)`);
+  out.push(
+    ...table(
+      ['code', 'quantity', 'per buyer', 'issued', 'redeemed', 'remaining', 'claims answered', 'exhausted answers', 'orders with it', 'CONFIRMED'],
+      coupons.coupons.map((coupon) =>
+        [coupon.code, coupon.quantity, coupon.perBuyer, coupon.issued, coupon.redeemed, coupon.remaining, coupon.claimsAnswered, coupon.exhaustedAnswers, coupon.orders, coupon.confirmed].map(String),
+      ),
+      new Set([1, 2, 3, 4, 5, 6, 7, 8, 9]),
+    ),
+  );
+  out.push(`  reconciler: ${coupons.reconciler.rebuilt} count(s) rebuilt after a flush, ${coupons.reconciler.repairs.length} drift repair(s)`);
+  for (const repair of coupons.reconciler.repairs) out.push(`    ${repair.code}: left ${repair.before} → ${repair.after ?? '-'}`);
+  for (const breach of coupons.breaches) out.push(`    BREACH ${breach.code} ${breach.subject}: ${breach.problem}`);
+
   const byStatus = Object.entries(summary.money.byStatus).map(([status, count]) => `${count} ${status}`).join(', ');
   out.push('', `Money: ${summary.money.authorizations} authorization(s) (${byStatus || 'none'}); double captures ${summary.money.doubleCaptures}; ${summary.money.refunds} refund(s) after the sale, double refunds ${summary.money.doubleRefunds}`);
   out.push(`Quiet: ${summary.quiet.reached ? 'reached' : 'NOT reached'} after ${summary.quiet.waitedS}s; ${summary.checker.summary}`);
@@ -98,7 +114,7 @@ export function formatSummary(summary: ChaosSummary): string {
   const breaches = summary.checker.findings.filter((finding) => finding.severity === 'breach');
   if (breaches.length > 0) {
     out.push('', 'Checker breaches');
-    out.push(...table(['inv', 'subject', 'problem'], breaches.map((f) => [f.invariant, f.orderId ? `${f.orderId} (${f.orderStatus})` : `product ${f.productId}`, f.message])));
+    out.push(...table(['inv', 'subject', 'problem'], breaches.map((f) => [f.invariant, f.orderId ? `${f.orderId} (${f.orderStatus})` : f.productId !== undefined ? `product ${f.productId}` : '-', f.message])));
   }
   if (summary.contradictions.length > 0) {
     out.push('', 'Answers the final state contradicts');
@@ -130,9 +146,22 @@ export function formatSummary(summary: ChaosSummary): string {
   out.push('', 'Verdict');
   out.push(
     ...table(
-      ['breaches', 'orders stuck', 'double captures', 'double refunds', '(checker', 'oversold', 'stock drift', 'contradicted answers', 'reconciler repairs)'],
-      [[verdict.breaches, verdict.stuck, verdict.doubleCaptures, verdict.doubleRefunds, verdict.checkerBreaches, verdict.oversoldUnits, verdict.stockDrift, verdict.contradictions, verdict.reconcilerRepairs].map(String)],
-      new Set([0, 1, 2, 3, 4, 5, 6, 7]),
+      ['breaches', 'orders stuck', 'double captures', 'double refunds', '(checker', 'oversold', 'stock drift', 'contradicted answers', 'reconciler repairs', 'coupons)'],
+      [
+        [
+          verdict.breaches,
+          verdict.stuck,
+          verdict.doubleCaptures,
+          verdict.doubleRefunds,
+          verdict.checkerBreaches,
+          verdict.oversoldUnits,
+          verdict.stockDrift,
+          verdict.contradictions,
+          verdict.reconcilerRepairs,
+          verdict.couponBreaches,
+        ].map(String),
+      ],
+      new Set([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]),
     ),
   );
   const logs = summary.logsKept ? `logs in ${summary.logDir}` : 'logs removed';

@@ -5,6 +5,7 @@
 import { orderIdSecretOf } from '../api/order-ids';
 import { AfterSaleCoverage } from './after-sale';
 import { ApiClient, planBuyers, runBuyers, type BuyerRecord } from './buyers';
+import { registerRunCoupons, runCoupons } from './coupons';
 import { planFaults, runFaults, type FaultRecord } from './faults';
 import type { ChaosOptions } from './options';
 import { waitForQuiet } from './quiet';
@@ -42,13 +43,16 @@ export async function runChaos(options: ChaosOptions, hooks: RunHooks): Promise<
       orderIdSecret,
     });
     const api = new ApiClient(stack.apiUrls, stack.env.AUTH_JWT_SECRET!);
+    const coupons = runCoupons(options.seed, options.orders);
+    await registerRunCoupons(api, coupons);
+    log(`coupons: ${coupons.map((coupon) => `${coupon.code} (${coupon.quantity}, ${coupon.perBuyer} a buyer)`).join(', ')}`);
     const loadStartedAt = Date.now();
     let done = 0;
     const progress = setInterval(() => log(`load: ${done}/${plans.length} buyers done, ${api.inFlight} request(s) open`), 10_000);
     let records: BuyerRecord[];
     let faultRecords: FaultRecord[];
     try {
-      const context = { api, orderIdSecret, loadStartedAt, deadline: loadStartedAt + options.durationMs + BUYER_GRACE_MS, afterSale: new AfterSaleCoverage() };
+      const context = { api, coupons, orderIdSecret, loadStartedAt, deadline: loadStartedAt + options.durationMs + BUYER_GRACE_MS, afterSale: new AfterSaleCoverage() };
       [records, faultRecords] = await Promise.all([
         runBuyers(plans, context, options.concurrency, () => (done += 1)),
         runFaults(faultPlan, stack, loadStartedAt, { apiRequestsInFlight: () => api.inFlight, log }),
@@ -68,6 +72,7 @@ export async function runChaos(options: ChaosOptions, hooks: RunHooks): Promise<
       options,
       stack,
       records,
+      coupons,
       faultRecords,
       quiet,
       answers: api.statusCounts,

@@ -22,7 +22,10 @@ export function parseSeedsArgs(argv: string[]): { count: number; chaosArgs: stri
 /** The seeds of N runs from the first one; kept within --seed's range. */
 export const seedsFrom = (first: number, count: number): number[] => Array.from({ length: count }, (_, i) => (first + i) % 2 ** 31);
 
-type RunFigures = Pick<ChaosSummary, 'seed' | 'ok' | 'verdict' | 'outcomes' | 'phasesMs'> & { faults: Pick<ChaosSummary['faults'], 'injected'> };
+type RunFigures = Pick<ChaosSummary, 'seed' | 'ok' | 'verdict' | 'outcomes' | 'phasesMs'> & {
+  faults: Pick<ChaosSummary['faults'], 'injected'>;
+  coupons: { coupons: Array<Pick<ChaosSummary['coupons']['coupons'][number], 'issued' | 'redeemed'>> };
+};
 
 /** How each kind of fault is named in the line, in FAULT_KINDS order. */
 const FAULT_NAMES: Record<FaultKind, string> = {
@@ -38,11 +41,14 @@ const FAULT_NAMES: Record<FaultKind, string> = {
 export function seedLine(summary: RunFigures): string {
   const { verdict, outcomes } = summary;
   const faults = FAULT_KINDS.map((kind) => `${summary.faults.injected[kind] ?? 0} ${FAULT_NAMES[kind]}`).join(', ');
+  const coupons = summary.coupons.coupons;
+  const issued = coupons.reduce((sum, coupon) => sum + coupon.issued, 0);
+  const used = coupons.reduce((sum, coupon) => sum + coupon.redeemed, 0);
   return (
     `seed ${summary.seed}: ${summary.ok ? 'ok' : 'FAILED'}, ` +
     `${verdict.breaches} breaches, ${verdict.stuck} stuck, ${verdict.doubleCaptures} double captures, ${verdict.doubleRefunds} double refunds; ` +
     `${outcomes.CONFIRMED} CONFIRMED, ${outcomes.CANCELLED} CANCELLED, ${outcomes.EXPIRED} EXPIRED, ${outcomes.FAILED} FAILED, ` +
-    `${outcomes.REJECTED} REJECTED; faults: ${faults} (${Math.round(summary.phasesMs.total / 1000)} s)`
+    `${outcomes.REJECTED} REJECTED; ${issued} coupons issued, ${used} used; faults: ${faults} (${Math.round(summary.phasesMs.total / 1000)} s)`
   );
 }
 

@@ -12,6 +12,8 @@ import { availabilityKey } from '../inventory/keys';
 import type { Authorization, Refund } from '../payments/types';
 import type { FaultCounts } from '../payments/faults';
 import { ApiClient, PAYMENT_TOKENS, type BuyerRecord } from './buyers';
+import { judgeCoupons, type CouponVerdict } from './coupon-verdict';
+import type { RunCoupon } from './coupons';
 import { FAULT_KINDS, type FaultKind, type FaultRecord } from './faults';
 import { reconcilerFindings, type ReconcilerFindings } from './reconciler-findings';
 import type { ChaosOptions } from './options';
@@ -92,6 +94,8 @@ export interface ChaosSummary {
     doubleRefundIds: string[];
   };
   products: ProductVerdict[];
+  /** The run's coupons: their figures, I7 as the checker found it, and the run's own coupon cross-checks. */
+  coupons: CouponVerdict;
   /** The headline numbers; every one must be 0. */
   verdict: {
     breaches: number;
@@ -101,6 +105,8 @@ export interface ChaosSummary {
     contradictions: number;
     /** Drift repairs and sweeps the reconciler made during the run: each hid a fault the saga left behind. */
     reconcilerRepairs: number;
+    /** The run's own coupon cross-checks (chaos/coupon-verdict.ts); I7's breaches are among the checker's. */
+    couponBreaches: number;
     stuck: number;
     doubleCaptures: number;
     doubleRefunds: number;
@@ -180,6 +186,7 @@ export async function judge(input: {
   options: ChaosOptions;
   stack: ChaosStack;
   records: BuyerRecord[];
+  coupons: RunCoupon[];
   faultRecords: FaultRecord[];
   quiet: QuietResult;
   answers: Map<string, number>;
@@ -278,13 +285,15 @@ export async function judge(input: {
   // Temporal may be unreachable (it was restarted on its file): then the repairs are unknown, not zero.
   const reconciler = await reconcilerFindings(stack).catch(() => null);
   const reconcilerRepairs = reconciler ? reconciler.repairs.length + reconciler.swept.length : 0;
+  const coupons = await judgeCoupons(stack, records, input.coupons, checked.result?.summary.I7 ?? null);
   const verdict = {
-    breaches: checkerBreaches + oversoldUnits + stockDrift + contradictions.length + reconcilerRepairs,
+    breaches: checkerBreaches + oversoldUnits + stockDrift + contradictions.length + reconcilerRepairs + coupons.breaches.length,
     checkerBreaches,
     oversoldUnits,
     stockDrift,
     contradictions: contradictions.length,
     reconcilerRepairs,
+    couponBreaches: coupons.breaches.length,
     stuck: stuckOrders.length,
     doubleCaptures: doubleCaptureOrders.length,
     doubleRefunds: doubleRefundIds.length,
@@ -341,6 +350,7 @@ export async function judge(input: {
       doubleRefundIds,
     },
     products,
+    coupons,
     verdict,
     reconciler,
     stuckOrders,

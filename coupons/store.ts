@@ -251,11 +251,16 @@ async function claimHeldBy(orm: MikroORM, orderId: string): Promise<string | nul
   return row?.id ?? null;
 }
 
-/** Whether the buyer holds an unused claim of the coupon (checked when an order names it, before any stock is held). */
-export async function holdsUnusedClaim(orm: MikroORM, customerId: string, couponId: number): Promise<boolean> {
-  const [row] = await select<{ id: string }>(forkSql(orm), 'SELECT id FROM coupon_claim WHERE coupon_id = ? AND customer_id = ? AND order_id IS NULL LIMIT 1', [
-    couponId,
-    customerId,
-  ]);
+/**
+ * Whether the buyer holds a claim of the coupon this order may redeem (checked when an order names it, before any
+ * stock is held): an unused one, or the one this very order redeemed already (a keyed retry whose first try's
+ * workflow took the claim before its answer was lost joins that order; the redemption step finds the claim again).
+ */
+export async function holdsClaimFor(orm: MikroORM, customerId: string, couponId: number, orderId: string): Promise<boolean> {
+  const [row] = await select<{ id: string }>(
+    forkSql(orm),
+    'SELECT id FROM coupon_claim WHERE coupon_id = ? AND customer_id = ? AND (order_id IS NULL OR order_id = ?) LIMIT 1',
+    [couponId, customerId, orderId],
+  );
   return row !== undefined;
 }

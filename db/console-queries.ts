@@ -243,3 +243,34 @@ export async function readCartFigures(orm: MikroORM, sinceDate: Date): Promise<{
   );
   return { created: Number(created.n), checkedOut: Number(checkedOut.n) };
 }
+
+/** A coupon as the console shows it: its counts from MySQL (redeemed: claims held by an order in flight or CONFIRMED). */
+export interface ConsoleCoupon {
+  code: string;
+  name: string;
+  quantity: number;
+  issued: number;
+  redeemed: number;
+  remaining: number;
+  disabled: boolean;
+}
+
+/** The newest coupons with their counts; `redeemed` is read through the claims' (coupon_id, customer_id) index. */
+export async function readNewestCoupons(orm: MikroORM, limit: number): Promise<ConsoleCoupon[]> {
+  const rows = await select<{ code: string; name: string; quantity: number; issued: number; redeemed: number | string; disabled: number }>(
+    forkSql(orm),
+    `SELECT c.code, c.name, c.quantity, c.issued, c.disabled_at IS NOT NULL AS disabled,
+            (SELECT COUNT(*) FROM coupon_claim k WHERE k.coupon_id = c.id AND k.order_id IS NOT NULL) AS redeemed
+       FROM coupon c ORDER BY c.id DESC LIMIT ?`,
+    [limit],
+  );
+  return rows.map((row) => ({
+    code: row.code,
+    name: row.name,
+    quantity: Number(row.quantity),
+    issued: Number(row.issued),
+    redeemed: Number(row.redeemed),
+    remaining: Number(row.quantity) - Number(row.issued),
+    disabled: Number(row.disabled) === 1,
+  }));
+}

@@ -12,6 +12,7 @@ export const COMPENSATION_STEPS: Record<string, string> = {
   releaseReservation: 'release_reservation',
   restoreStock: 'restore_stock',
   reversePayment: 'reverse_payment',
+  giveCouponBack: 'give_coupon_back',
 };
 
 /** Calls to the payment provider, by activity type. */
@@ -61,6 +62,13 @@ export function createSagaMetrics(options: { processMetrics?: boolean } = {}) {
       labelNames: ['kind', 'result'] as const,
       registers: [registry],
     }),
+    /** Beside coupon_claims_total (API): what became of the claims orders named. */
+    couponRedemptions: new Counter({
+      name: 'coupon_redemptions_total',
+      help: "Coupon claims in orders' sagas, by outcome: redeemed (an order took one of its buyer's claims), refused (the buyer held no unused claim any more: the order is REJECTED), given_back (a compensation returned the claim to its buyer: the order ended EXPIRED, CANCELLED or FAILED), consumed (the order was CONFIRMED)",
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
     availabilityRebuilds: new Counter({
       name: 'availability_rebuilds_total',
       help: "A product's Redis availability found missing and rebuilt from MySQL by a reserve step (drift repaired)",
@@ -102,13 +110,16 @@ export function sagaMetricsSinks(metrics: SagaMetrics): InjectedSinks<SagaMetric
   return {
     sagaMetrics: {
       finished: {
-        fn(_info, status, durationMs) {
+        fn(_info, status, durationMs, withCoupon) {
           metrics.ordersFinished.inc({ status });
           metrics.sagaDuration.observe({ status }, durationMs / 1000);
+          if (withCoupon && status === 'CONFIRMED') metrics.couponRedemptions.inc({ outcome: 'consumed' });
         },
       },
       stepEnded: {
-        fn(_info, activityType, failureType, kind) {
+        fn(_info, activityType, failureType, kind, produced) {
+          if (activityType === 'redeemCoupon' && failureType === undefined) metrics.couponRedemptions.inc({ outcome: produced ? 'redeemed' : 'refused' });
+          if (activityType === 'giveCouponBack' && failureType === undefined) metrics.couponRedemptions.inc({ outcome: 'given_back' });
           const compensation = COMPENSATION_STEPS[activityType];
           if (compensation) metrics.compensations.inc({ step: compensation, result: failureType === undefined ? 'ok' : 'failed' });
           const call = PAYMENT_CALLS[activityType];

@@ -40,7 +40,7 @@ function kindOf(args: unknown[]): string | undefined {
 function observeStep<T>(activityType: string, args: unknown[], call: () => Promise<T>): Promise<T> {
   return call().then(
     (result) => {
-      sagaMetrics.stepEnded(activityType, undefined, kindOf(args));
+      sagaMetrics.stepEnded(activityType, undefined, kindOf(args), result !== null && result !== undefined);
       return result;
     },
     (error: unknown) => {
@@ -53,9 +53,9 @@ function observeStep<T>(activityType: string, args: unknown[], call: () => Promi
 class SagaOutcomeInterceptor implements WorkflowInboundCallsInterceptor {
   async execute(input: WorkflowExecuteInput, next: Next<WorkflowInboundCallsInterceptor, 'execute'>): Promise<unknown> {
     const result = await next(input);
-    const status = (result as { status?: unknown } | undefined)?.status;
+    const { status, couponCode } = (result as { status?: unknown; couponCode?: unknown } | undefined) ?? {};
     // Workflow time: the start of this run (the order's placement) to now, both from the history.
-    if (typeof status === 'string') sagaMetrics.finished(status, Date.now() - workflowInfo().runStartTime.getTime());
+    if (typeof status === 'string') sagaMetrics.finished(status, Date.now() - workflowInfo().runStartTime.getTime(), typeof couponCode === 'string');
     return result;
   }
 }

@@ -1,7 +1,7 @@
 import type { MikroORM } from '@mikro-orm/core';
 import type { Client } from '@temporalio/client';
 import type { Redis } from 'ioredis';
-import { OUTCOMES, readCartFigures, readNewestProducts, readSalesFigures, readSoldOutTimes, type Outcome, type SalesFigures } from '../../db/console-queries';
+import { OUTCOMES, readCartFigures, readNewestCoupons, readNewestProducts, readSalesFigures, readSoldOutTimes, type ConsoleCoupon, type Outcome, type SalesFigures } from '../../db/console-queries';
 import type { Inventory } from '../../inventory/inventory';
 import type { ProductResponse } from '../openapi/response-schemas';
 import { latestInvariantCheck, type InvariantCheckReport } from './invariant-check';
@@ -13,6 +13,8 @@ export const RATE_SECONDS = 10;
 const TOP_PRODUCTS = 5;
 /** The console lists at most this many products, newest first (a demo or a drop has a handful). */
 const MAX_PRODUCTS = 200;
+/** The console lists the newest coupons, at most this many. */
+const MAX_COUPONS = 20;
 
 export interface SummaryDeps {
   orm: MikroORM;
@@ -42,6 +44,8 @@ export interface ConsoleSummary {
   carts: { created: number; checkedOut: number };
   sagasInFlight: SagasInFlight;
   products: ConsoleProduct[];
+  /** The newest coupons: issued, redeemed and remaining of each. */
+  coupons: ConsoleCoupon[];
   invariantCheck: InvariantCheckReport | null;
 }
 
@@ -50,12 +54,13 @@ const perSecond = (series: number[]) => Math.round((series.slice(-RATE_SECONDS).
 /** One console frame: MySQL's figures for the window, Redis availability, Temporal's sagas in flight, the latest check. */
 export async function buildSummary(deps: SummaryDeps, windowSeconds: number, now = new Date()): Promise<ConsoleSummary> {
   const since = new Date(now.getTime() - windowSeconds * 1000);
-  const [figures, products, sagasInFlight, invariantCheck, carts] = await Promise.all([
+  const [figures, products, sagasInFlight, invariantCheck, carts, coupons] = await Promise.all([
     readSalesFigures(deps.orm, { since, timelineSince: new Date(now.getTime() - TIMELINE_SECONDS * 1000), now, topProducts: TOP_PRODUCTS }),
     readProducts(deps),
     countSagasInFlight(deps.temporal, deps.taskQueue),
     latestInvariantCheck(deps.redis),
     readCartFigures(deps.orm, since),
+    readNewestCoupons(deps.orm, MAX_COUPONS),
   ]);
   return {
     generatedAt: now.toISOString(),
@@ -73,6 +78,7 @@ export async function buildSummary(deps: SummaryDeps, windowSeconds: number, now
     carts,
     sagasInFlight,
     products,
+    coupons,
     invariantCheck,
   };
 }

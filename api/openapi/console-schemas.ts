@@ -80,6 +80,19 @@ export const consoleSummaryResponse = z
         soldOutAt: z.string().nullable(),
       }),
     ),
+    coupons: z
+      .array(
+        z.object({
+          code: z.string(),
+          name: z.string(),
+          quantity: z.int().min(1),
+          issued: count,
+          redeemed: count.meta({ description: 'claims held by an order in flight or CONFIRMED' }),
+          remaining: count.meta({ description: 'quantity - issued: claims still to issue' }),
+          disabled: z.boolean(),
+        }),
+      )
+      .meta({ description: 'the newest coupons (at most 20), newest first' }),
     invariantCheck: invariantCheckResponse.nullable(),
   })
   .meta({ id: 'ConsoleSummary' });

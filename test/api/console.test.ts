@@ -64,6 +64,21 @@ describe('GET /console/summary', () => {
     expect((await api.call('POST', `/orders/${order.body.id}/cancel`, buyerAs)).status).toBe(200);
   });
 
+  test('shows each coupon issued, redeemed and remaining, and a cancel gives its redemption back', async () => {
+    const productId = await newProduct(5, 2_000);
+    const code = unique('CONSOLE').toUpperCase().replace(/[^A-Z0-9]/g, '').slice(0, 24);
+    expect((await api.post('/coupons', { code, name: 'Console coupon', percentOff: 10, quantity: 3 }, { as: { sub: 'console-admin', roles: ['admin'] } })).status).toBe(201);
+    const buyers = [unique('cus-console-coupon'), unique('cus-console-coupon')].map((sub) => ({ as: { sub, roles: ['customer' as const] } }));
+    for (const buyerAs of buyers) expect((await api.call('POST', `/coupons/${code}/claims`, buyerAs)).status).toBe(201);
+    const orders = [];
+    for (const buyerAs of buyers) orders.push(await api.call('POST', '/orders', { ...buyerAs, json: { items: [{ productId, quantity: 1 }], couponCode: code } }));
+    const row = async () => (await summary()).coupons.find((coupon: { code: string }) => coupon.code === code);
+    expect(await row()).toEqual({ code, name: 'Console coupon', quantity: 3, issued: 2, redeemed: 2, remaining: 1, disabled: false });
+    expect((await api.call('POST', `/orders/${orders[0].body.id}/cancel`, buyers[0])).status).toBe(200);
+    expect(await row()).toEqual(expect.objectContaining({ issued: 2, redeemed: 1, remaining: 1 }));
+    expect((await api.call('POST', `/orders/${orders[1].body.id}/cancel`, buyers[1])).status).toBe(200);
+  });
+
   test('counts a confirmed sale: revenue, top products, outcome rates, units left and when the product sold out', async () => {
     // Priced so its sale outranks every other product sold in the shared test database within the window (a total
     // may not pass the provider's 99,999,999 cents), so the top list of five must show it whatever ran before.

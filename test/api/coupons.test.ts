@@ -3,6 +3,7 @@
  * and list their own. Bad input is answered problem+json naming the field.
  */
 import { couponBuyersKey, couponLeftKey } from '../../coupons/keys';
+import { forkSql, run } from '../../db/sql';
 import { ADMIN, buyer, OPERATOR } from '../support/auth';
 import { expectProblem, unique } from './http';
 import { serviceForThisFile } from './service-per-file';
@@ -234,6 +235,19 @@ describe('coupons at checkout', () => {
     const checkedOut = await stack.api.post(`/carts/${cart.body.id}/checkout`, { couponCode: code }, { as });
     expect(checkedOut.status).toBe(201);
     expect(checkedOut.body).toEqual(expect.objectContaining({ status: 'RESERVED', couponCode: code, discountCents: 1_500, totalCents: 1_500 }));
+  });
+
+  test('a keyed retry of an order whose workflow already took the claim joins that order, not refused the coupon', async () => {
+    const productId = await productOf();
+    const { code, customerId } = await claimedBy();
+    const idempotencyKey = unique('coupon-retry');
+    const placed = await stack.api.post('/orders', { items: [{ productId, quantity: 1 }], couponCode: code }, { as: buyer(customerId), idempotencyKey });
+    expect(placed.status).toBe(201);
+    // As MySQL stands while a first try's workflow has redeemed the claim but not yet recorded RESERVED (its answer lost).
+    await run(forkSql(stack.service.orm), "UPDATE orders SET status = 'PENDING' WHERE id = ?", [placed.body.id]);
+    const retried = await stack.api.post('/orders', { items: [{ productId, quantity: 1 }], couponCode: code }, { as: buyer(customerId), idempotencyKey });
+    expect(retried.status).toBe(201);
+    expect(retried.body).toEqual(expect.objectContaining({ id: placed.body.id, couponCode: code, status: 'RESERVED' }));
   });
 
   test('a claim already used by another order of the buyer is refused', async () => {

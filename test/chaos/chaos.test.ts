@@ -41,7 +41,7 @@ it('keeps every invariant through worker kills, Temporal restarts, Redis flushes
   expect(summary.faults.injected['payments-restart']).toBeGreaterThanOrEqual(1);
   expect(summary.faults.injected['mysql-kill']).toBeGreaterThanOrEqual(1);
   expect(summary.faults.payment?.delayed).toBeGreaterThan(0);
-  expect(summary.verdict).toEqual({ breaches: 0, checkerBreaches: 0, oversoldUnits: 0, stockDrift: 0, contradictions: 0, reconcilerRepairs: 0, stuck: 0, doubleCaptures: 0, doubleRefunds: 0 });
+  expect(summary.verdict).toEqual({ breaches: 0, checkerBreaches: 0, oversoldUnits: 0, stockDrift: 0, contradictions: 0, reconcilerRepairs: 0, couponBreaches: 0, stuck: 0, doubleCaptures: 0, doubleRefunds: 0 });
   expect(summary.reconciler).not.toBeNull();
   expect(summary.quiet.reached).toBe(true);
   expect(summary.checker.exitCode).toBe(0);

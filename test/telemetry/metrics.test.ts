@@ -4,6 +4,7 @@
  */
 import type { Registry } from 'prom-client';
 import { apiClient, eventually, unique, type ApiClient } from '../api/http';
+import { ADMIN, buyer } from '../support/auth';
 import { startService, type Service } from '../support/service';
 
 let service: Service;
@@ -81,4 +82,29 @@ test('a decline, a cancellation and a sold-out refusal are counted by outcome, s
     expect(await sample(saga.registry, 'saga_compensations_total', { step: 'release_reservation', result: 'ok' })).toBe(1);
     expect(await sample(saga.registry, 'saga_compensations_total', { step: 'reverse_payment', result: 'ok' })).toBe(1);
   });
+});
+
+test('coupon redemptions are counted by outcome: redeemed, given back by a cancel, consumed by a sale', async () => {
+  const { saga } = service.metrics!;
+  const productId = await newProduct(5);
+  const code = unique('M').toUpperCase().replace(/[^A-Z0-9]/g, '').slice(0, 24);
+  expect((await api.post('/coupons', { code, name: 'Metrics coupon', percentOff: 10, quantity: 5 }, { as: ADMIN })).status).toBe(201);
+  const customerId = unique('cus-coupon');
+  const as = buyer(customerId);
+  expect((await api.post(`/coupons/${code}/claims`, undefined, { as })).status).toBe(201);
+  const order = () => api.post('/orders', { items: [{ productId, quantity: 1 }], couponCode: code }, { as });
+
+  const cancelled = await order();
+  expect(cancelled.status).toBe(201);
+  expect((await api.post(`/orders/${cancelled.body.id}/cancel`, undefined, { as })).body.status).toBe('CANCELLED');
+  const sold = await order();
+  expect((await api.post(`/orders/${sold.body.id}/payment`, { paymentToken: 'tok_visa' }, { as })).body.status).toBe('CONFIRMED');
+
+  await eventually(async () => {
+    expect(await sample(saga.registry, 'coupon_redemptions_total', { outcome: 'redeemed' })).toBe(2);
+    expect(await sample(saga.registry, 'coupon_redemptions_total', { outcome: 'given_back' })).toBe(1);
+    expect(await sample(saga.registry, 'coupon_redemptions_total', { outcome: 'consumed' })).toBe(1);
+    expect(await sample(saga.registry, 'saga_compensations_total', { step: 'give_coupon_back', result: 'ok' })).toBe(1);
+  });
+  expect(await sample(saga.registry, 'coupon_redemptions_total', { outcome: 'refused' })).toBe(0);
 });

@@ -28,10 +28,10 @@ export interface CartPanel {
 
 /**
  * The cart panel. It shows the buyer's open cart (none until the first add); checkout places its lines as one order
- * (`onOrder` shows it with the hold's countdown and payment). The checkout button is disabled while one runs, and the
+ * (`onOrder` shows it with the hold's countdown and payment), with the coupon the buyer chose to apply (`couponCode`). The checkout button is disabled while one runs, and the
  * API makes one order of a cart version however often it is asked.
  */
-export function cartPanel(onOrder: (order: { id: string }) => void, describe: (error: unknown) => string): CartPanel {
+export function cartPanel(onOrder: (order: { id: string }) => void, describe: (error: unknown) => string, couponCode: () => string | undefined = () => undefined): CartPanel {
   const element = h('section', { class: 'card cart', 'aria-labelledby': 'cart-title', 'data-testid': 'cart' });
   let cart: Cart | null = null;
   let message: { text: string; kind: 'error' | 'info' } | null = null;
@@ -98,7 +98,8 @@ export function cartPanel(onOrder: (order: { id: string }) => void, describe: (e
     button.disabled = true; // at once, before any await: a second click of a double click finds it disabled
     message = null;
     try {
-      const order = await api<{ id: string }>('POST', `/carts/${cart.id}/checkout`, { expectedVersion: cart.version }, { idempotencyKey: `${cart.id}:${cart.version}` });
+      const code = couponCode();
+      const order = await api<{ id: string }>('POST', `/carts/${cart.id}/checkout`, { expectedVersion: cart.version, ...(code ? { couponCode: code } : {}) }, { idempotencyKey: `${cart.id}:${cart.version}` });
       onOrder(order);
       message = { text: 'Checked out: pay for your order below.', kind: 'info' };
       cart = null;

@@ -1,6 +1,6 @@
 /** The operator console: the sale live (polling GET /console/summary), order search, product admin, invariant check. */
 import type { ConsoleProduct } from '../../api/console/summary';
-import type { SalesFigures, TopProduct } from '../../db/console-queries';
+import type { ConsoleCoupon, SalesFigures, TopProduct } from '../../db/console-queries';
 import { api } from './api';
 import { clock, every, h, money, nodes, statusBadge } from './dom';
 import { hasRole } from './session';
@@ -22,6 +22,7 @@ interface Summary {
   carts: { created: number; checkedOut: number };
   sagasInFlight: { count: number } | { count: null; error: string };
   products: ConsoleProduct[];
+  coupons: ConsoleCoupon[];
   invariantCheck: InvariantCheck | null;
 }
 
@@ -58,6 +59,7 @@ export function mountConsole(root: HTMLElement): () => void {
   const productsBody = h('tbody', { 'data-testid': 'console-products' });
   const productRows = new Map<number, { element: HTMLElement; update: (product: Summary['products'][number]) => void }>();
   const topBody = h('tbody', { 'data-testid': 'top-products' });
+  const couponsBody = h('tbody', { 'data-testid': 'console-coupons' });
   const checkBox = h('div', { 'data-testid': 'invariant-check' });
 
   root.append(
@@ -81,6 +83,13 @@ export function mountConsole(root: HTMLElement): () => void {
         hasRole('admin') ? createProductForm(() => void refresh()) : null,
       ),
       h('section', { class: 'card' }, h('h2', {}, 'Top products in the window'), h('table', {}, h('thead', {}, h('tr', {}, ...['Product', 'Units', 'Revenue'].map((t) => h('th', { scope: 'col' }, t)))), topBody)),
+      h(
+        'section',
+        { class: 'card' },
+        h('h2', {}, 'Coupons'),
+        h('p', { class: 'muted' }, 'Issued: claimed by buyers; redeemed: held by an order in flight or confirmed; remaining: still to claim.'),
+        h('div', { class: 'scroll' }, h('table', {}, h('thead', {}, h('tr', {}, ...['Coupon', 'Issued', 'Redeemed', 'Remaining'].map((t) => h('th', { scope: 'col' }, t)))), couponsBody)),
+      ),
       h('section', { class: 'card' }, h('h2', {}, 'Latest invariant check'), checkBox),
       orderSearch(() => settings),
     ),
@@ -137,6 +146,20 @@ export function mountConsole(root: HTMLElement): () => void {
       if (productsBody.children[index] !== row.element) productsBody.insertBefore(row.element, productsBody.children[index] ?? null);
     });
     for (const [id, row] of productRows) if (!keep.has(id)) (row.element.remove(), productRows.delete(id));
+    couponsBody.replaceChildren(
+      ...(summary.coupons.length === 0
+        ? [h('tr', {}, h('td', { colspan: 4, class: 'muted' }, 'No coupons yet.'))]
+        : summary.coupons.map((coupon) =>
+            h(
+              'tr',
+              { 'data-testid': `coupon-${coupon.code}` },
+              h('th', { scope: 'row' }, coupon.code, ' ', h('span', { class: 'muted' }, coupon.disabled ? `${coupon.name} (disabled)` : coupon.name)),
+              h('td', { 'data-testid': 'issued' }, `${coupon.issued} of ${coupon.quantity}`),
+              h('td', { 'data-testid': 'redeemed' }, coupon.redeemed),
+              h('td', { 'data-testid': 'remaining' }, coupon.remaining),
+            ),
+          )),
+    );
     topBody.replaceChildren(
       ...(summary.topProducts.length === 0
         ? [h('tr', {}, h('td', { colspan: 3, class: 'muted' }, 'No confirmed sales in the window.'))]

@@ -5,6 +5,7 @@
 import type { ProductResponse } from '../../api/openapi/response-schemas';
 import { api, ApiError } from './api';
 import { cartPanel } from './cart';
+import { couponsPanel } from './coupons';
 import { clock, every, h, money, nodes, remaining, statusBadge } from './dom';
 import { currentSession, hasRole } from './session';
 import { PAYMENT_TOKENS } from './tokens';
@@ -16,7 +17,10 @@ export interface Order {
   customerId: string;
   status: string;
   items: Array<{ productId: number; sku: string; quantity: number; unitPriceCents: number }>;
+  /** After the coupon's discount, when one applies. */
   totalCents: number;
+  couponCode?: string;
+  discountCents?: number;
   reservedUntil: string | null;
   failureReason?: string;
 }
@@ -31,11 +35,16 @@ export function mountShop(root: HTMLElement): () => void {
   const search = h('input', { id: 'product-search', type: 'search', placeholder: 'name or sku', autocomplete: 'off' });
   const orderPanel = h('section', { class: 'card order', 'aria-labelledby': 'order-title', 'data-testid': 'order-panel' });
   const myOrders = h('ul', { class: 'my-orders', 'data-testid': 'my-orders' });
-  const cart = cartPanel((order) => {
-    showOrder(order.id);
-    void refreshProducts();
-    void refreshMyOrders();
-  }, describe);
+  const coupons = couponsPanel(describe);
+  const cart = cartPanel(
+    (order) => {
+      showOrder(order.id);
+      void refreshProducts();
+      void refreshMyOrders();
+    },
+    describe,
+    () => coupons.selected(),
+  );
   let activeOrderId: string | null = null;
   let stopOrderPoll: (() => void) | null = null;
   let activeView: OrderView | null = null;
@@ -54,6 +63,7 @@ export function mountShop(root: HTMLElement): () => void {
         productList,
       ),
       orderPanel,
+      buyer ? coupons.element : null,
       buyer ? cart.element : null,
       buyer ? h('section', { class: 'card' }, h('h2', {}, 'My orders'), myOrders) : null,
     ),
@@ -138,7 +148,8 @@ export function mountShop(root: HTMLElement): () => void {
 
   async function reserve(product: Product, quantity: number): Promise<void> {
     try {
-      const order = await api<Order>('POST', '/orders', { items: [{ productId: product.id, quantity }] }, { idempotencyKey: crypto.randomUUID() });
+      const couponCode = coupons.selected();
+      const order = await api<Order>('POST', '/orders', { items: [{ productId: product.id, quantity }], ...(couponCode ? { couponCode } : {}) }, { idempotencyKey: crypto.randomUUID() });
       showOrder(order.id, order);
       void refreshProducts();
       void refreshMyOrders();
@@ -163,6 +174,8 @@ export function mountShop(root: HTMLElement): () => void {
   }
 
   async function refreshMyOrders(): Promise<void> {
+    // A coupon an order used leaves the list; one a cancel or an expiry gave back comes back.
+    void coupons.refresh();
     try {
       const { data } = await api<{ data: Order[] }>('GET', '/orders?limit=20');
       myOrders.replaceChildren(
@@ -239,6 +252,13 @@ class OrderView {
       h('h2', { id: 'order-title' }, 'Your order'),
       h('p', {}, h('code', { 'data-testid': 'order-id' }, order.id), ' ', h('span', { role: 'status', 'aria-live': 'polite' }, statusBadge(order.status))),
       h('p', {}, `${order.items.map((item) => `${item.quantity}× ${item.sku}`).join(', ')} — total ${money(order.totalCents)}`),
+      order.couponCode
+        ? h(
+            'p',
+            { 'data-testid': 'order-discount' },
+            `Coupon ${order.couponCode}: ${money(order.discountCents ?? 0)} off ${money(order.totalCents + (order.discountCents ?? 0))}; you pay ${money(order.totalCents)}`,
+          )
+        : null,
       open && order.reservedUntil ? this.countdown : null,
       order.failureReason ? h('p', { class: 'muted' }, order.failureReason) : null,
       this.message ? h('p', { role: this.message.kind === 'error' ? 'alert' : 'status', class: this.message.kind, 'data-testid': 'order-message' }, this.message.text) : null,
