@@ -235,13 +235,20 @@ test('a sale committed and settled between the rebuild reading MySQL and writing
   await expectConserved(product.id);
 });
 
+/** A product on sale, an order of some of it reserved and its sale committed (and settled, if asked), then a flush. */
+async function committedSaleThenFlush({ stock, quantity, settled = false }: { stock: number; quantity: number; settled?: boolean }) {
+  const product = await createTestProduct(orm, { stock });
+  await inventory.load(product.id, stock);
+  const order = orderOf(product.id, product.sku, quantity);
+  await reserve(order);
+  await activities.commitStock({ orderId: order.orderId, lines: stockLines(order) });
+  if (settled) await activities.settleReservation({ orderId: order.orderId, lines: stockLines(order) });
+  await loseRedisData(product.id, [order]);
+  return { product, order };
+}
+
 test('a sale restored and released between the rebuild reading MySQL and writing Redis is given back to the rebuilt count', async () => {
-  const product = await createTestProduct(orm, { stock: 6 });
-  await inventory.load(product.id, 6);
-  const failed = orderOf(product.id, product.sku, 2);
-  await reserve(failed);
-  await activities.commitStock({ orderId: failed.orderId, lines: stockLines(failed) });
-  await loseRedisData(product.id, [failed]);
+  const { product, order: failed } = await committedSaleThenFlush({ stock: 6, quantity: 2 });
 
   const rebuild = await rebuildReadNow(product.id); // reads stock 4 with the sale in it
   await activities.restoreStock({ orderId: failed.orderId }); // the capture failed: compensations run
@@ -375,13 +382,8 @@ async function twoProductOrderReservedWhilePendingThenFlush() {
 }
 
 test('a rebuild that read an order RESERVED after its settled hold was lost, and writes after its CONFIRMED record, leaves no live hold', async () => {
-  const product = await createTestProduct(orm, { stock: 5 });
-  await inventory.load(product.id, 5);
-  const sold = orderOf(product.id, product.sku, 2);
-  await reserve(sold);
-  await activities.commitStock({ orderId: sold.orderId, lines: stockLines(sold) });
-  await activities.settleReservation({ orderId: sold.orderId, lines: stockLines(sold) });
-  await loseRedisData(product.id, [sold]); // the settled hold is gone; MySQL still says RESERVED
+  // Sold and settled, then the settled hold is lost while MySQL still says RESERVED.
+  const { product, order: sold } = await committedSaleThenFlush({ stock: 5, quantity: 2, settled: true });
 
   const rebuild = await rebuildReadNow(product.id); // reads stock 3 with the sale in it, the order RESERVED
   await activities.saveOrder(viewOf(sold, 'CONFIRMED')); // the workflow's last store step: nothing ends its hold after this
@@ -398,12 +400,7 @@ test('a rebuild that read an order RESERVED after its settled hold was lost, and
 });
 
 test('a hold recreated for a committed sale gives the units back when the sale is then given up (restored, then released)', async () => {
-  const product = await createTestProduct(orm, { stock: 5 });
-  await inventory.load(product.id, 5);
-  const failed = orderOf(product.id, product.sku, 2);
-  await reserve(failed);
-  await activities.commitStock({ orderId: failed.orderId, lines: stockLines(failed) });
-  await loseRedisData(product.id, [failed]);
+  const { product, order: failed } = await committedSaleThenFlush({ stock: 5, quantity: 2 });
 
   expect(await rebuildAvailability(product.id)).toBe(true); // stock 3 with the sale in it: 3
   expect(await inventory.available(product.id)).toBe(3);
