@@ -16,14 +16,14 @@
  * I2 conservation (per product with availability loaded in Redis)
  *   - available == stock - held, where held counts the units of each line of a PENDING/RESERVED order
  *     whose sale is not in MySQL's stock (no SALE, or one undone by a RESTORE) and whose Redis hold is
- *     'held', or missing for a RESERVED order (MySQL says it holds them). At rest (nothing in flight)
+ *     'held' or 'committed', or missing for a RESERVED order (MySQL says it holds them). At rest (nothing in flight)
  *     this is db/holds.ts's unitsHeldByOpenOrders, which is 0; in flight it follows each saga step
  *     (released-but-not-yet-EXPIRED, sold-but-not-yet-settled...) as the Redis rebuild does. The stores
  *     are still read one after the other, so a mismatch on a product that in-flight orders touch is a
  *     breach when quiet is required (the default) and a warning otherwise; with nothing in flight on
  *     the product it is always a breach.
  *   - Per order in scope (Redis hold {inv}:hold:<id>): a terminal order that is not CONFIRMED must not
- *     still be 'held' (units leaked in Redis); a CONFIRMED order must not be 'released' (units given
+ *     still be 'held' or 'committed' (units leaked in Redis); a CONFIRMED order must not be 'released' (units given
  *     back although sold), and one still 'held' (settle missed) is a warning, as is a RESERVED order
  *     without a hold while its products' availability is loaded.
  * I3 money (per order in scope, from the provider's books; skipped when the provider is unreachable)
@@ -121,7 +121,11 @@ export interface ProductSnapshot {
   netSoldUnknown: number;
 }
 
-export type HoldState = 'held' | 'released' | 'settled';
+/** 'committed': a hold a rebuild recreated for an order whose sale MySQL had committed (inventory/scripts.ts). */
+export type HoldState = 'held' | 'committed' | 'released' | 'settled';
+
+/** A hold that still holds its order's units: its order's settle or release is still to come. */
+const isLive = (hold: HoldState | null): boolean => hold === 'held' || hold === 'committed';
 
 export interface OrderSnapshot {
   id: string;
@@ -160,13 +164,13 @@ export interface InFlightOrder {
 
 /**
  * Units per product that in-flight orders hold in Redis but MySQL's stock still counts: lines not sold yet
- * whose hold is 'held' (or missing, for a RESERVED order: MySQL says it holds them, as the rebuild assumes).
+ * whose hold is 'held' or 'committed' (or missing, for a RESERVED order: MySQL says it holds them, as the rebuild assumes).
  * A PENDING order without a hold has not reserved yet; a 'released' hold has given its units back already.
  */
 export function unitsHeld(inFlight: InFlightOrder[]): Map<number, number> {
   const held = new Map<number, number>();
   for (const order of inFlight) {
-    if (!(order.hold === 'held' || (order.hold === null && order.status === 'RESERVED'))) continue;
+    if (!(isLive(order.hold) || (order.hold === null && order.status === 'RESERVED'))) continue;
     for (const line of order.lines) if (!line.sold) held.set(line.productId, (held.get(line.productId) ?? 0) + line.quantity);
   }
   return held;
@@ -386,7 +390,7 @@ export function checkI2(snapshot: Snapshot, options: CheckOptions): Finding[] {
   const loaded = new Set(snapshot.products.filter((product) => product.available !== null).map((product) => product.id));
   for (const order of snapshot.orders) {
     const base = { invariant: 'I2' as const, orderId: order.id, orderStatus: order.status };
-    if (isTerminal(order.status) && order.status !== 'CONFIRMED' && order.hold === 'held') {
+    if (isTerminal(order.status) && order.status !== 'CONFIRMED' && isLive(order.hold)) {
       findings.push({ ...base, severity: 'breach', message: `its Redis reservation is still held though the order is ${order.status} (units leaked)` });
     }
     if (order.status === 'CONFIRMED' && order.hold === 'released') {

@@ -84,9 +84,9 @@ export async function repairIfDrifted(orm: MikroORM, inventory: Inventory, produ
 
 const sameReading = (a: QuietReading, b: QuietReading): boolean => a.stock === b.stock && a.orders === b.orders && a.open === b.open;
 
-/** Orders no longer open whose Redis hold of the product is still 'held' (see ordersLeftHolding). */
+/** Orders no longer open whose Redis hold of the product still holds ('held', or 'committed' by a rebuild; see ordersLeftHolding). */
 async function liveHoldsOf(orm: MikroORM, inventory: Inventory, productId: number): Promise<string[]> {
   const orderIds = await ordersLeftHolding(orm, productId);
   const states = await inventory.holdStates(orderIds);
-  return orderIds.filter((_, index) => states[index] === 'held');
+  return orderIds.filter((_, index) => states[index] === 'held' || states[index] === 'committed');
 }

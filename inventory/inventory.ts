@@ -13,6 +13,12 @@ export type ReserveResult =
 
 /** A day covers every retry of a reserve that could still arrive after its order finished. */
 const TOMBSTONE_TTL_SECONDS = 24 * 60 * 60;
+/**
+ * A hold a rebuild recreated 'committed' (its sale already in MySQL's stock) is ended by its order's settle, or by its
+ * release after the sale's restore, within the capture's retry window (CAPTURE_RETRY_WINDOW, 7 days by default); it
+ * expires because its order may have been recorded CONFIRMED before the rebuild wrote it, with nothing left to end it.
+ */
+const COMMITTED_HOLD_TTL_SECONDS = 30 * 24 * 60 * 60;
 
 type InventoryRedis = Redis & {
   reserveStock(...keysAndArgs: (string | number)[]): Promise<[number, number]>;
@@ -139,7 +145,7 @@ export class Inventory {
     return values.map((value) => (value === null ? null : Number(value)));
   }
 
-  /** The state of each order's hold ('held', 'released', 'settled'), or null where it has none. */
+  /** The state of each order's hold ('held', 'committed', 'released', 'settled'), or null where it has none. */
   async holdStates(orderIds: string[]): Promise<(string | null)[]> {
     const pipeline = this.redis.pipeline();
     for (const orderId of orderIds) pipeline.hget(holdKey(orderId), 'state');
@@ -188,13 +194,17 @@ export class Inventory {
    */
   async rebuild(snapshot: RebuildSnapshot & { stock: number }, epoch: string): Promise<'REBUILT' | 'PRESENT' | 'FLUSHED'> {
     const { holds } = snapshot;
+    // A recreated hold takes its order's units from each of its other products' counts too (REBUILD_SCRIPT).
+    const otherProductIds = [...new Set(holds.flatMap((hold) => hold.lines.map((line) => line.productId)))].filter((id) => id !== snapshot.productId);
     const rebuilt = await this.redis.rebuildStock(
-      holds.length + 2,
+      holds.length + otherProductIds.length + 2,
       availabilityKey(snapshot.productId),
       epochKey,
       ...holds.map((hold) => holdKey(hold.orderId)),
+      ...otherProductIds.map(availabilityKey),
       epoch,
       snapshot.stock,
+      COMMITTED_HOLD_TTL_SECONDS,
       ...holds.flatMap((hold) => [hold.units, hold.sold ? 1 : 0, hold.reserved ? 1 : 0, hold.released ? 1 : 0, encodeLines(hold.lines)]),
     );
     if (rebuilt === 1) await this.announceReopened([snapshot.productId]);

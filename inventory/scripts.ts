@@ -1,6 +1,9 @@
 /**
  * The Lua scripts Redis runs atomically. A hold is a hash {state, lines, soldOut}; its state only moves forward:
  *   held → released (units given back) | settled (units sold for good).
+ * A rebuild (REBUILD_SCRIPT) recreates a lost hold 'held', or 'committed' when its order's sale is already in MySQL's
+ * stock; 'committed' moves on as 'held' does, and differs only in that its units are not in the count (they left
+ * with the sale) and that it expires, since its order may have been recorded CONFIRMED before it was recreated.
  * Finished holds stay as tombstones for a while so that a late duplicate of a reserve cannot take stock again.
  *
  * Unless a script says otherwise, KEYS[1] is the hold, KEYS[2..n] the availability of each line's product, and
@@ -25,7 +28,7 @@ local function endClaims()
   for i = 1, lines do redis.call('ZREM', KEYS[1 + lines + i], orderId) end
 end
 local state = redis.call('HGET', KEYS[1], 'state')
-if state == 'held' or state == 'settled' then endClaims() return {1, 0} end
+if state == 'held' or state == 'committed' or state == 'settled' then endClaims() return {1, 0} end
 if state == 'released' then return {0, 0} end
 local needed = {}
 for i = 1, lines do
@@ -49,6 +52,8 @@ return {1, 0}
 
 /**
  * Gives a held reservation back; ARGV[n] is the tombstone TTL in seconds. Returns 1 if units were returned.
+ * A 'committed' hold (recreated for a sale MySQL had committed) is given back too: a release follows the sale's
+ * restore (the undo runs newest first), so its units are back in MySQL's stock and belong in the count again.
  * A hold that is gone (Redis lost its data) leaves a 'released' tombstone, so a rebuild from MySQL that runs before
  * the order's status is recorded does not count it as held again. Only loaded availability is raised: a missing one
  * is rebuilt from MySQL, and the tombstone keeps this order out of it.
@@ -57,7 +62,7 @@ export const RELEASE_SCRIPT = `
 local state = redis.call('HGET', KEYS[1], 'state')
 if state == 'released' or state == 'settled' then return 0 end
 local returned = 0
-if state == 'held' then
+if state == 'held' or state == 'committed' then
   for i = 2, #KEYS do
     if redis.call('EXISTS', KEYS[i]) == 1 then redis.call('INCRBY', KEYS[i], ARGV[i - 1]) end
   end
@@ -71,8 +76,9 @@ return returned
 /**
  * Marks a reservation as sold: the units stay taken. KEYS[1] is the hold, KEYS[2..n] each line's availability,
  * ARGV[1..n-1] the quantities, ARGV[n] the tombstone TTL in seconds, ARGV[n+1] what MySQL says of the order: '1' not
- * yet recorded CONFIRMED, '0' recorded CONFIRMED, '?' not asked. Returns 1 if a held reservation was settled, 2 if the
- * hold is gone and MySQL was not asked (nothing done: ask, and run again), else 0.
+ * yet recorded CONFIRMED, '0' recorded CONFIRMED, '?' not asked. Returns 1 if a held (or committed) reservation was
+ * settled, 2 if the hold is gone and MySQL was not asked (nothing done: ask, and run again), else 0. A 'committed' hold
+ * takes nothing: the rebuild that recreated it read the sale in MySQL's stock.
  * A hold that is gone, for an order not yet CONFIRMED in MySQL, was lost in a flush before its order was recorded
  * RESERVED, and a rebuild recreates the holds of every RESERVED order: so an availability rebuilt since never counted
  * this order, and the sale takes its units now. For an order already CONFIRMED (this settle runs again because the
@@ -91,21 +97,26 @@ if not state and ARGV[#KEYS + 1] == '1' then
 end
 redis.call('HSET', KEYS[1], 'state', 'settled')
 redis.call('EXPIRE', KEYS[1], ARGV[#KEYS])
-return state == 'held' and 1 or 0
+return (state == 'held' or state == 'committed') and 1 or 0
 `;
 
 /**
  * Rebuilds one product's availability after Redis lost it, unless another rebuild got there first. KEYS[1] is the
- * availability, KEYS[2] the epoch marker, KEYS[3..n] the holds of the orders MySQL records as open (PENDING or
- * RESERVED) with this product. ARGV[1] is the epoch read before MySQL was, ARGV[2] MySQL's stock, then per order:
- * its units of this product, 1 if its sale is in that stock, 1 if RESERVED, 1 if it recorded releasing its hold,
- * its lines. Returns 1 rebuilt, 0 already there, -1 Redis was flushed again since the epoch was read (read again).
+ * availability, KEYS[2] the epoch marker, then the holds of the orders MySQL records as open (PENDING or RESERVED)
+ * with this product, then the availability of each other product those orders name. ARGV[1] is the epoch read before
+ * MySQL was, ARGV[2] MySQL's stock, ARGV[3] the TTL in seconds of a hold recreated 'committed', then per order: its
+ * units of this product, 1 if its sale is in that stock, 1 if RESERVED, 1 if it recorded releasing its hold, its lines.
+ * Returns 1 rebuilt, 0 already there, -1 Redis was flushed again since the epoch was read (read again).
  *
  * MySQL was read a moment ago; the holds are read now, so each order's contribution follows the step its Redis
  * hold shows, corrected for a step MySQL took since (see docs/RELIABILITY.md, "The rebuild rule"):
- *   no hold, RESERVED, release not recorded: recreated 'held', so its release or settle still balances;
- *   'held' or 'settled': its units are taken unless its sale was already in the stock read (a settle before the
- *     sale was read means the sale came after the read);
+ *   no hold, RESERVED, release not recorded: recreated, so its release or settle still balances: 'held', or
+ *     'committed' when its sale is in the stock read (the order may be recorded CONFIRMED by now, with no step
+ *     left to end a 'held' hold, so that one expires). The recreated hold stands for the order's whole
+ *     reservation, so every other product of the order whose count is loaded takes the order's units now: that
+ *     count was rebuilt since the flush while the order was PENDING without a hold, so it left them out;
+ *   'held', 'committed' or 'settled': its units are taken unless its sale was already in the stock read (a settle
+ *     before the sale was read means the sale came after the read);
  *   'released' while its sale was in the stock read: the restore came after the read, its units are back;
  *   anything else (no hold and PENDING, or release recorded): nothing; a later settle takes its units itself.
  */
@@ -113,15 +124,24 @@ export const REBUILD_SCRIPT = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 if redis.call('GET', KEYS[2]) ~= ARGV[1] then return -1 end
 local available = tonumber(ARGV[2])
-for i = 3, #KEYS do
-  local at = (i - 3) * 5 + 3
+local holds = (#ARGV - 3) / 5
+local rebuilding = string.match(KEYS[1], '(%d+)$')
+local otherCounts = {}
+for k = 3 + holds, #KEYS do otherCounts[string.match(KEYS[k], '(%d+)$')] = KEYS[k] end
+for i = 1, holds do
+  local hold, at = KEYS[2 + i], (i - 1) * 5 + 4
   local units, sold, reserved, released = tonumber(ARGV[at]), ARGV[at + 1] == '1', ARGV[at + 2] == '1', ARGV[at + 3] == '1'
-  local state = redis.call('HGET', KEYS[i], 'state')
+  local state = redis.call('HGET', hold, 'state')
   if not state and reserved and not released then
-    redis.call('HSET', KEYS[i], 'state', 'held', 'lines', ARGV[at + 4])
-    state = 'held'
+    state = sold and 'committed' or 'held'
+    redis.call('HSET', hold, 'state', state, 'lines', ARGV[at + 4])
+    if sold then redis.call('EXPIRE', hold, ARGV[3]) end
+    for productId, quantity in string.gmatch(ARGV[at + 4], '(%d+):(%d+)') do
+      local count = productId ~= rebuilding and otherCounts[productId]
+      if count and redis.call('EXISTS', count) == 1 then redis.call('DECRBY', count, quantity) end
+    end
   end
-  if (state == 'held' or state == 'settled') and not sold then available = available - units end
+  if (state == 'held' or state == 'committed' or state == 'settled') and not sold then available = available - units end
   if state == 'released' and sold then available = available + units end
 end
 redis.call('SET', KEYS[1], available)

@@ -479,6 +479,10 @@ describe('unitsHeld', () => {
   it('skips a hold already released, and lines whose sale is in MySQL stock', () => {
     expect(unitsHeld([inFlight('RESERVED', 'released'), inFlight('RESERVED', 'held', true)])).toEqual(new Map([[2, 1]]));
   });
+
+  it('counts a hold a rebuild recreated committed as held: only its lines whose sale was restored since hold units', () => {
+    expect(unitsHeld([inFlight('RESERVED', 'committed', true), inFlight('RESERVED', 'committed')])).toEqual(new Map([[1, 2], [2, 2]]));
+  });
 });
 
 describe('report', () => {

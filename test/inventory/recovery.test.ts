@@ -235,13 +235,20 @@ test('a sale committed and settled between the rebuild reading MySQL and writing
   await expectConserved(product.id);
 });
 
+/** A product on sale, an order of some of it reserved and its sale committed (and settled, if asked), then a flush. */
+async function committedSaleThenFlush({ stock, quantity, settled = false }: { stock: number; quantity: number; settled?: boolean }) {
+  const product = await createTestProduct(orm, { stock });
+  await inventory.load(product.id, stock);
+  const order = orderOf(product.id, product.sku, quantity);
+  await reserve(order);
+  await activities.commitStock({ orderId: order.orderId, lines: stockLines(order) });
+  if (settled) await activities.settleReservation({ orderId: order.orderId, lines: stockLines(order) });
+  await loseRedisData(product.id, [order]);
+  return { product, order };
+}
+
 test('a sale restored and released between the rebuild reading MySQL and writing Redis is given back to the rebuilt count', async () => {
-  const product = await createTestProduct(orm, { stock: 6 });
-  await inventory.load(product.id, 6);
-  const failed = orderOf(product.id, product.sku, 2);
-  await reserve(failed);
-  await activities.commitStock({ orderId: failed.orderId, lines: stockLines(failed) });
-  await loseRedisData(product.id, [failed]);
+  const { product, order: failed } = await committedSaleThenFlush({ stock: 6, quantity: 2 });
 
   const rebuild = await rebuildReadNow(product.id); // reads stock 4 with the sale in it
   await activities.restoreStock({ orderId: failed.orderId }); // the capture failed: compensations run
@@ -319,4 +326,88 @@ test('an order of two products sold across a flush, with only one product rebuil
   expect(await inventory.availableMany([first.id, second.id])).toEqual([2, 2]);
   await expectConserved(first.id);
   await expectConserved(second.id);
+});
+
+test('a two-product order recorded RESERVED between the rebuilds of its products takes its units from both counts', async () => {
+  const { first, second, order } = await twoProductOrderReservedWhilePendingThenFlush();
+
+  await reserve(orderOf(first.id, first.sku, 1)); // rebuilds the first while the order is PENDING: 5 − 1, its 2 not taken
+  expect(await inventory.availableMany([first.id, second.id])).toEqual([4, null]);
+  await activities.saveOrder(viewOf(order, 'RESERVED'));
+  // Rebuilds the second: recreates the order's hold (4 − 1 − its 1), and the first's count, which never counted the
+  // order, takes its 2 now, as the reservation the hold stands for did.
+  await reserve(orderOf(second.id, second.sku, 1));
+  expect(await inventory.availableMany([first.id, second.id])).toEqual([2, 2]);
+
+  await activities.commitStock({ orderId: order.orderId, lines: stockLines(order) });
+  await activities.settleReservation({ orderId: order.orderId, lines: stockLines(order) });
+  await activities.saveOrder(viewOf(order, 'CONFIRMED'));
+
+  // MySQL 3 and 3 after the sale, minus the latecomers' 1 each.
+  expect(await inventory.availableMany([first.id, second.id])).toEqual([2, 2]);
+  await expectConserved(first.id);
+  await expectConserved(second.id);
+});
+
+test('a two-product order recorded RESERVED between the rebuilds of its products gives its units back to both on release', async () => {
+  const { first, second, order } = await twoProductOrderReservedWhilePendingThenFlush();
+
+  await rebuildAvailability(first.id); // the order is PENDING: 5, its 2 not taken
+  await activities.saveOrder(viewOf(order, 'RESERVED'));
+  await rebuildAvailability(second.id); // recreates its hold: 4 − 1, and the first's count takes its 2
+  expect(await inventory.availableMany([first.id, second.id])).toEqual([3, 3]);
+
+  await activities.releaseReservation({ orderId: order.orderId, lines: stockLines(order) });
+  await activities.saveOrder(viewOf(order, 'EXPIRED'));
+
+  expect(await inventory.availableMany([first.id, second.id])).toEqual([5, 4]);
+  await expectConserved(first.id);
+  await expectConserved(second.id);
+});
+
+/** An order of 2 units of a product (stock 5) and 1 of another (stock 4), reserved in Redis while still PENDING, then a flush. */
+async function twoProductOrderReservedWhilePendingThenFlush() {
+  const first = await createTestProduct(orm, { stock: 5, label: 'first' });
+  const second = await createTestProduct(orm, { stock: 4, label: 'second' });
+  await inventory.load(first.id, 5);
+  await inventory.load(second.id, 4);
+  const order = orderOfLines([
+    { product: first, quantity: 2 },
+    { product: second, quantity: 1 },
+  ]);
+  await activities.saveOrder(viewOf(order, 'PENDING'));
+  expect(await activities.reserveStock({ orderId: order.orderId, lines: stockLines(order) })).toEqual({ reserved: true });
+  await redis.del(availabilityKey(first.id), availabilityKey(second.id), holdKey(order.orderId));
+  return { first, second, order };
+}
+
+test('a rebuild that read an order RESERVED after its settled hold was lost, and writes after its CONFIRMED record, leaves no live hold', async () => {
+  // Sold and settled, then the settled hold is lost while MySQL still says RESERVED.
+  const { product, order: sold } = await committedSaleThenFlush({ stock: 5, quantity: 2, settled: true });
+
+  const rebuild = await rebuildReadNow(product.id); // reads stock 3 with the sale in it, the order RESERVED
+  await activities.saveOrder(viewOf(sold, 'CONFIRMED')); // the workflow's last store step: nothing ends its hold after this
+  expect(await rebuild.apply()).toBe('REBUILT');
+
+  expect(await inventory.available(product.id)).toBe(3);
+  // Not 'held': nothing would ever settle or release it, and it would read as a live hold for good.
+  expect(await inventory.holdStates([sold.orderId])).not.toEqual(['held']);
+  expect(await redis.ttl(holdKey(sold.orderId))).toBeGreaterThan(0);
+  // A settle run again (its workflow task lost) still takes nothing.
+  await activities.settleReservation({ orderId: sold.orderId, lines: stockLines(sold) });
+  expect(await inventory.available(product.id)).toBe(3);
+  await expectConserved(product.id);
+});
+
+test('a hold recreated for a committed sale gives the units back when the sale is then given up (restored, then released)', async () => {
+  const { product, order: failed } = await committedSaleThenFlush({ stock: 5, quantity: 2 });
+
+  expect(await rebuildAvailability(product.id)).toBe(true); // stock 3 with the sale in it: 3
+  expect(await inventory.available(product.id)).toBe(3);
+  await activities.restoreStock({ orderId: failed.orderId }); // the capture was declined: compensations run
+  await activities.releaseReservation({ orderId: failed.orderId, lines: stockLines(failed) });
+  await activities.saveOrder(viewOf(failed, 'FAILED'));
+
+  expect(await inventory.available(product.id)).toBe(5);
+  await expectConserved(product.id);
 });
