@@ -34,6 +34,10 @@ import { healthRouter } from './routes/health';
 import { ordersRouter } from './routes/orders';
 import { orderAfterSaleRouter, returnsRouter } from './routes/after-sale';
 import { productsRouter } from './routes/products';
+import { queueRouter } from './routes/queue';
+import { DropSettingsCache } from './drop-settings';
+import { WaitingRoom } from '../queue/waiting-room';
+import { loadQueueConfig, type QueueConfig } from '../config/queue';
 import { defaultWebDir, webPage } from './web-page';
 import { webhooksRouter } from './routes/webhooks';
 import { couponsRouter } from './routes/coupons';
@@ -92,6 +96,8 @@ export interface AppDeps {
   webhooks?: WebhookEmitter;
   /** Hosts webhook URLs may name although private (WEBHOOK_ALLOWED_HOSTS); read from the environment when not given. */
   webhookAllowedHosts?: ReadonlySet<string>;
+  /** The waiting room's ticket keys and timings (QUEUE_TICKET_KEYS, ADMISSION_TTL, ...); read from the environment when not given. */
+  queue?: QueueConfig;
   /** PAYMENTS_WEBHOOK_SECRET, which the provider's events are signed with; read from the environment when not given (null or unset: no events taken). */
   paymentWebhookSecret?: string | null;
 }
@@ -131,8 +137,11 @@ export function createApp(deps: AppDeps): Express {
   app.use('/orders', rateLimits);
   // A checkout places an order: it spends the buyer's order budget (the router's POST / is the checkout itself here).
   app.use('/carts/:id/checkout', rateLimits);
-  app.use('/products', productsRouter({ ...deps, inventory }));
-  const placement = { ...deps, inventory, orders: metrics ? meteredOrderClient(orderClient, metrics) : orderClient, orderIdSecret: orderIdSecretOf(auth), limits };
+  const drops = new DropSettingsCache(deps.orm);
+  const waitingRoom = new WaitingRoom(deps.redis, deps.orm, deps.queue ?? loadQueueConfig(auth));
+  app.use('/products', queueRouter({ drops, waitingRoom, onVisit: metrics ? (productId) => metrics.queueVisited(productId, waitingRoom) : undefined }));
+  app.use('/products', productsRouter({ ...deps, inventory, drops }));
+  const placement = { ...deps, inventory, orders: metrics ? meteredOrderClient(orderClient, metrics) : orderClient, orderIdSecret: orderIdSecretOf(auth), limits, dropGate: { drops, waitingRoom } };
   app.use('/orders', ordersRouter(placement));
   const afterSale = new AfterSaleClient(deps.temporal, orderClient, deps.returnWindowMs ?? DEFAULT_RETURN_WINDOW_MS, deps.taskQueue);
   app.use('/orders', orderAfterSaleRouter({ orm: deps.orm, afterSale, orderIdSecret: placement.orderIdSecret }));

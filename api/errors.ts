@@ -10,6 +10,8 @@ import { PROBLEM_CODE } from '../telemetry/request-telemetry';
 import { Problem, type ProblemAnswer } from './problem';
 import { AfterSaleRefusedError } from '../temporal/after-sale-client';
 import { problemTypeOf, statusOf, STATUS_TITLES } from './problem-codes';
+import { TicketRefusedError } from '../queue/tickets';
+import { AdmissionRefusedError } from '../queue/waiting-room';
 
 type ErrorClass<E> = abstract new (...args: never[]) => E;
 /** A domain error class and its problem: answers for errors of that class, undefined for others. */
@@ -35,6 +37,8 @@ const DOMAIN_ERRORS: Mapping[] = [
     return new Problem(code, detail ?? error.message, field === undefined ? {} : { field });
   }),
   mapping(AfterSaleRefusedError, (error) => new Problem(REFUSAL_PROBLEMS[error.refusal].code, error.message, error.details)),
+  mapping(TicketRefusedError, (error) => new Problem('QUEUE_TICKET_INVALID', error.message, { field: 'header.Queue-Ticket' })),
+  mapping(AdmissionRefusedError, (error) => new Problem('QUEUE_ADMISSION_REQUIRED', error.message, { field: 'header.Queue-Ticket', productId: error.productId, admission: error.state })),
   // The call may still take effect: the client retries (with the same Idempotency-Key for a placement).
   mapping(TemporalDeadlineError, () => new Problem('SERVICE_UNAVAILABLE', 'the order service did not answer in time; try again shortly', {}, { 'Retry-After': RETRY_AFTER_SECONDS })),
 ];

@@ -39,8 +39,8 @@ export function corsFor(origins: string[]): RequestHandler {
   return cors({
     origin: origins.length === 0 ? false : origins,
     methods: ['GET', 'POST'],
-    allowedHeaders: ['authorization', 'content-type', 'idempotency-key', 'x-request-id'],
-    exposedHeaders: ['location', 'idempotent-replayed', 'retry-after', 'x-request-id', 'www-authenticate'],
+    allowedHeaders: ['authorization', 'content-type', 'idempotency-key', 'queue-ticket', 'x-request-id'],
+    exposedHeaders: ['location', 'idempotent-replayed', 'queue-ticket', 'retry-after', 'x-request-id', 'www-authenticate'],
     maxAge: 600,
   });
 }

@@ -16,6 +16,7 @@ import type { Caller } from './auth/roles';
 import { holdBuyerCaps } from './limits/caps';
 import { couponForOrder } from './coupon-at-checkout';
 import { buildOrderInput, type BuyerOrder } from './order-placement';
+import { enterDrop, type DropGateDeps } from './drop-gate';
 import { Problem } from './problem';
 import { outOfStockAnswer } from './out-of-stock';
 import type { NewOrder } from './validation';
@@ -31,6 +32,8 @@ export interface PlacementDeps {
   soldOut?: SoldOutFlags;
   /** Where the per-buyer placement lock lives. */
   redis: Redis;
+  /** A drop's start and waiting room (api/drop-gate.ts); absent: products have neither. */
+  dropGate?: DropGateDeps;
 }
 
 export interface PlacementRequest {
@@ -39,6 +42,8 @@ export interface PlacementRequest {
   requestHash: string;
   /** The order id names this request again when repeated (an Idempotency-Key, a cart's version): look for it first. */
   repeatable: boolean;
+  /** The Queue-Ticket header: the admission an order for a queued drop uses. */
+  queueTicket?: string;
 }
 
 /**
@@ -52,8 +57,8 @@ export type Placement = { decided: OrderView; replayed: boolean } | { pendingFor
  * order it names; otherwise the admission gate, the buyer's caps, catalogue prices, and the order's workflow
  * (Update-with-Start: racing requests with one order id make one workflow).
  */
-export async function placeOrder(deps: PlacementDeps, { orderId, order, requestHash, repeatable }: PlacementRequest, res: Response): Promise<Placement> {
-  const { orm, redis, inventory, orders, holdMs, limits, soldOut } = deps;
+export async function placeOrder(deps: PlacementDeps, { orderId, order, requestHash, repeatable, queueTicket }: PlacementRequest, res: Response): Promise<Placement> {
+  const { orm, inventory, soldOut, dropGate } = deps;
   let placedBefore = false;
   if (repeatable) {
     const earlier = await getOrderRecord(orm, orderId);
@@ -67,8 +72,23 @@ export async function placeOrder(deps: PlacementDeps, { orderId, order, requestH
     placedBefore = earlier !== null;
   }
 
-  // Sold-out answers come from Redis alone: admission is decided before anything else is read.
-  if (!placedBefore) await admitOrRefuse(inventory, soldOut, orderId, order.items);
+  // A drop's start and waiting room first (cached settings, no MySQL read a request); its admission is used once.
+  const endDropAdmission = !placedBefore && dropGate ? await enterDrop(dropGate, order, queueTicket, orderId) : undefined;
+  let pending = false;
+  try {
+    // Sold-out answers come from Redis alone: admission is decided before anything else is read.
+    if (!placedBefore) await admitOrRefuse(inventory, soldOut, orderId, order.items);
+    const placement = await placeAdmitted(deps, { orderId, order, requestHash }, placedBefore, res);
+    pending = 'pendingFor' in placement;
+    return placement;
+  } finally {
+    // An order still deciding may yet reserve: its buyer stays counted among the admitted until the admission lapses.
+    if (!pending) await endDropAdmission?.();
+  }
+}
+
+async function placeAdmitted(deps: PlacementDeps, { orderId, order, requestHash }: Omit<PlacementRequest, 'repeatable'>, placedBefore: boolean, res: Response): Promise<Placement> {
+  const { orm, redis, inventory, orders, holdMs, limits } = deps;
   // The claim ends with the request, whatever ends it: the workflow's answer, an error, or the buyer hanging up.
   const endClaim = once(() => inventory.answered(orderId, order.items.map((item) => item.productId)));
   res.once('close', () => void endClaim().catch(() => undefined));

@@ -24,12 +24,34 @@ import { Problem } from './problem';
 
 /** Every body, parameter and header the API accepts: bounded by config/bounds.ts, and with unknown fields rejected. */
 
+/** A drop's waiting room: admissions a second, and buyers holding an unused admission at once. */
+export const queueSettingsSchema = z
+  .strictObject({
+    admitPerSecond: z.int().min(1).max(10_000),
+    maxAdmitted: z.int().min(1).max(1_000_000),
+  })
+  .meta({ id: 'QueueSettings', description: 'the waiting room: at most admitPerSecond admissions a second, and at most maxAdmitted buyers holding an unused admission (also never more than the units available × QUEUE_ADMISSION_FACTOR)' });
+
+/** When a drop starts: ISO 8601 with a time zone (`2026-12-24T18:00:00Z`). */
+export const saleStartsAtSchema = z.iso.datetime({ offset: true }).transform((text) => new Date(text)).meta({ description: 'ISO 8601 date-time with a zone; before it, no order for the product is placed (SALE_NOT_STARTED)' });
+
 export const newProductSchema = z.strictObject({
   sku: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1–64 letters, digits, dots, dashes or underscores'),
   name: z.string().trim().min(1).max(200),
   priceCents: z.int().min(MIN_PRICE_CENTS).max(MAX_PRICE_CENTS),
   stock: z.int().min(0).max(MAX_STOCK_PER_REQUEST),
+  saleStartsAt: saleStartsAtSchema.nullable().optional(),
+  queue: queueSettingsSchema.nullable().optional(),
 });
+
+/** PUT /products/:id/sale: the drop's start and waiting room, both given (null: none). */
+export const saleSettingsSchema = z.strictObject({
+  saleStartsAt: saleStartsAtSchema.nullable(),
+  queue: queueSettingsSchema.nullable(),
+});
+
+/** A waiting-room ticket as sent in the Queue-Ticket header (queue/tickets.ts); its signature is checked later. */
+export const queueTicketSchema = z.string().min(1).max(2_048).regex(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/, 'must be a ticket as POST /products/{id}/queue answered it');
 
 export const restockSchema = z.strictObject({
   quantity: z.int().min(1).max(MAX_STOCK_PER_REQUEST),

@@ -1,4 +1,5 @@
 /** Product queries and stock changes made by operators (the API's catalogue endpoints). */
+import { randomBytes } from 'node:crypto';
 import type { MikroORM } from '@mikro-orm/core';
 import { MAX_STOCK } from '../config/bounds';
 import { ProductEntity, type ProductRow } from './entities';
@@ -11,8 +12,18 @@ export interface Product {
   name: string;
   priceCents: number;
   stock: number;
+  /** Before it, no order for the product is placed; null: on sale. */
+  saleStartsAt: Date | null;
+  /** The product's waiting room (queue/), or null: none. */
+  queue: QueueSettings | null;
   createdAt: Date;
   updatedAt: Date;
+}
+
+/** A drop's waiting room: how many buyers it admits a second, and how many may hold an unused admission at once. */
+export interface QueueSettings {
+  admitPerSecond: number;
+  maxAdmitted: number;
 }
 
 export interface NewProduct {
@@ -20,7 +31,12 @@ export interface NewProduct {
   name: string;
   priceCents: number;
   stock: number;
+  saleStartsAt?: Date | null;
+  queue?: QueueSettings | null;
 }
+
+/** 32 random bytes: the secret seed of a waiting room's lottery (see Migration20261206070000_drop_queue). */
+export const newDrawSeed = (): string => randomBytes(32).toString('hex');
 
 export class SkuTakenError extends Error {
   constructor(readonly sku: string) {
@@ -50,7 +66,16 @@ export class StockLimitError extends Error {
 /** Inserts a product; the unique key on sku (not a prior lookup) decides, so two racing creates cannot both win. */
 export async function createProduct(orm: MikroORM, input: NewProduct): Promise<Product> {
   const em = forkSql(orm);
-  const row = em.create(ProductEntity, { sku: input.sku, name: input.name, priceCents: input.priceCents, stock: input.stock });
+  const row = em.create(ProductEntity, {
+    sku: input.sku,
+    name: input.name,
+    priceCents: input.priceCents,
+    stock: input.stock,
+    saleStartsAt: input.saleStartsAt ?? null,
+    queueAdmitPerSecond: input.queue?.admitPerSecond ?? null,
+    queueMaxAdmitted: input.queue?.maxAdmitted ?? null,
+    queueDrawSeed: input.queue ? newDrawSeed() : null,
+  });
   try {
     await em.flush();
   } catch (error) {
@@ -71,12 +96,15 @@ interface ProductRecord {
   name: string;
   price_cents: number;
   stock: number;
+  sale_starts_at: string | Date | null;
+  queue_admit_per_second: number | null;
+  queue_max_admitted: number | null;
   created_at: string | Date;
   updated_at: string | Date;
 }
 
 async function selectProducts(orm: MikroORM, where: string, params: unknown[]): Promise<Product[]> {
-  const sql = `SELECT product.id, sku, name, price_cents, stock, created_at, updated_at FROM product ${where}`;
+  const sql = `SELECT product.id, sku, name, price_cents, stock, sale_starts_at, queue_admit_per_second, queue_max_admitted, created_at, updated_at FROM product ${where}`;
   const rows: ProductRecord[] = await orm.em.getConnection().execute(sql, params, 'all');
   return rows.map((row) => ({
     id: Number(row.id),
@@ -84,6 +112,8 @@ async function selectProducts(orm: MikroORM, where: string, params: unknown[]): 
     name: row.name,
     priceCents: Number(row.price_cents),
     stock: Number(row.stock),
+    saleStartsAt: row.sale_starts_at === null ? null : utcDate(row.sale_starts_at),
+    queue: row.queue_admit_per_second === null || row.queue_max_admitted === null ? null : { admitPerSecond: Number(row.queue_admit_per_second), maxAdmitted: Number(row.queue_max_admitted) },
     createdAt: utcDate(row.created_at),
     updatedAt: utcDate(row.updated_at),
   }));
@@ -219,5 +249,6 @@ function replayOf(earlier: { quantity: number; stock_after: number }, productId:
 }
 
 function toProduct(row: ProductRow): Product {
-  return { id: row.id, sku: row.sku, name: row.name, priceCents: row.priceCents, stock: row.stock, createdAt: row.createdAt, updatedAt: row.updatedAt };
+  const queue = row.queueAdmitPerSecond == null || row.queueMaxAdmitted == null ? null : { admitPerSecond: row.queueAdmitPerSecond, maxAdmitted: row.queueMaxAdmitted };
+  return { id: row.id, sku: row.sku, name: row.name, priceCents: row.priceCents, stock: row.stock, saleStartsAt: row.saleStartsAt ?? null, queue, createdAt: row.createdAt, updatedAt: row.updatedAt };
 }

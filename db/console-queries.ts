@@ -215,16 +215,26 @@ export interface ConsoleProductRow {
   name: string;
   priceCents: number;
   stock: number;
+  saleStartsAt: Date | null;
+  queue: { admitPerSecond: number; maxAdmitted: number } | null;
 }
 
 /** The newest `limit` products (primary key range, newest first): a drop's products are the ones just created. */
 export async function readNewestProducts(orm: MikroORM, limit: number): Promise<ConsoleProductRow[]> {
-  const rows = await select<{ id: number; sku: string; name: string; price_cents: number; stock: number }>(
+  const rows = await select<{ id: number; sku: string; name: string; price_cents: number; stock: number; sale_starts_at: string | Date | null; queue_admit_per_second: number | null; queue_max_admitted: number | null }>(
     forkSql(orm),
-    'SELECT id, sku, name, price_cents, stock FROM product ORDER BY id DESC LIMIT ?',
+    'SELECT id, sku, name, price_cents, stock, sale_starts_at, queue_admit_per_second, queue_max_admitted FROM product ORDER BY id DESC LIMIT ?',
     [limit],
   );
-  return rows.map((row) => ({ id: Number(row.id), sku: row.sku, name: row.name, priceCents: Number(row.price_cents), stock: Number(row.stock) }));
+  return rows.map((row) => ({
+    id: Number(row.id),
+    sku: row.sku,
+    name: row.name,
+    priceCents: Number(row.price_cents),
+    stock: Number(row.stock),
+    saleStartsAt: row.sale_starts_at === null ? null : fromMysqlUtc(row.sale_starts_at),
+    queue: row.queue_admit_per_second === null || row.queue_max_admitted === null ? null : { admitPerSecond: Number(row.queue_admit_per_second), maxAdmitted: Number(row.queue_max_admitted) },
+  }));
 }
 
 /**

@@ -1,4 +1,5 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { queueMetrics } from './queue-metrics';
 
 /** Seconds; from a cached sold-out answer (~1 ms) to a payment that waits for the provider and MySQL (seconds). */
 const LATENCY_BUCKETS = [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -12,6 +13,7 @@ export function createApiMetrics(options: { processMetrics?: boolean } = {}) {
   if (options.processMetrics) collectDefaultMetrics({ register: registry });
   return {
     registry,
+    ...queueMetrics(registry),
     /** Label `route` is the Express route pattern (`/orders/:id`), never the raw path: bounded whatever clients send. */
     httpRequestDuration: new Histogram({
       name: 'http_request_duration_seconds',

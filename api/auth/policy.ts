@@ -19,6 +19,11 @@ export const ROUTE_POLICY: readonly RoutePolicy[] = [
   { method: 'GET', path: '/products/:id', roles: 'public' },
   { method: 'POST', path: '/products', roles: ['admin'] },
   { method: 'POST', path: '/products/:id/restock', roles: ['admin'] },
+  { method: 'PUT', path: '/products/:id/sale', roles: ['admin'] },
+  // A drop's waiting room: a buyer joins, polls and leaves with their own ticket (bound to their sub).
+  { method: 'POST', path: '/products/:id/queue', roles: ['customer'] },
+  { method: 'GET', path: '/products/:id/queue', roles: ['customer'] },
+  { method: 'DELETE', path: '/products/:id/queue', roles: ['customer'] },
   { method: 'POST', path: '/orders', roles: ['customer'] },
   { method: 'GET', path: '/orders', roles: ['customer', 'operator'] },
   { method: 'GET', path: '/orders/:id', roles: ['customer', 'operator'] },

@@ -97,6 +97,8 @@ async function readProducts({ orm, inventory }: SummaryDeps): Promise<ConsolePro
     priceCents: product.priceCents,
     stock: product.stock,
     available: available[index],
+    saleStartsAt: product.saleStartsAt?.toISOString() ?? null,
+    queue: product.queue,
     soldOutAt: soldOut.get(product.id)?.toISOString() ?? null,
   }));
 }

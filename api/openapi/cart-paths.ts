@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { CART_STATUSES } from '../../db/entities/cart';
 import { cartIdSchema, cartLineSchema, checkoutSchema, idempotencyKeySchema, productIdSchema } from '../validation';
 import { orderResponse, pendingOrderResponse } from './response-schemas';
+import { DROP_CODES, orderQueueTicketHeader } from './queue-paths';
 import { BODY_CODES, json, jsonBody, locationHeader, NO_BODY_CODES, type RegisterRoute } from './route-helpers';
 
 export const cartResponse = z
@@ -80,12 +81,12 @@ export function registerCartPaths(route: RegisterRoute): void {
       description:
         'The order id is derived from the cart id and version: a double click, a retry or a racing client get the same order (Idempotent-Replayed: true), never a second one. The cart becomes CHECKED_OUT; when its order ends without a sale (REJECTED, CANCELLED, EXPIRED, FAILED) it opens again at the next version.',
       tags,
-      request: { headers: z.object({ 'Idempotency-Key': idempotencyKeySchema.optional() }), params: cartParams, ...jsonBody(checkoutSchema, false) },
+      request: { headers: z.object({ 'Idempotency-Key': idempotencyKeySchema.optional(), ...orderQueueTicketHeader }), params: cartParams, ...jsonBody(checkoutSchema, false) },
       responses: {
         201: { ...json(orderResponse, 'the order, RESERVED; the same order again on a repeat (Idempotent-Replayed: true)'), headers: locationHeader },
         202: { ...json(pendingOrderResponse, 'the order exists and is still deciding (Temporal did not answer within TEMPORAL_CALL_TIMEOUT)'), headers: locationHeader },
       },
     },
-    [...BODY_CODES, 'CART_NOT_FOUND', 'CART_CHANGED', 'CART_EMPTY', 'PRODUCT_NOT_FOUND', 'ORDER_TOTAL_OUT_OF_RANGE', 'OUT_OF_STOCK', 'IDEMPOTENCY_KEY_REUSED', 'UNIT_LIMIT_REACHED', 'UNPAID_ORDERS_LIMIT_REACHED', 'RATE_LIMITED', ...COUPON_AT_CHECKOUT_CODES],
+    [...BODY_CODES, 'CART_NOT_FOUND', 'CART_CHANGED', 'CART_EMPTY', 'PRODUCT_NOT_FOUND', 'ORDER_TOTAL_OUT_OF_RANGE', 'OUT_OF_STOCK', 'IDEMPOTENCY_KEY_REUSED', 'UNIT_LIMIT_REACHED', 'UNPAID_ORDERS_LIMIT_REACHED', 'RATE_LIMITED', ...COUPON_AT_CHECKOUT_CODES, ...DROP_CODES],
   );
 }

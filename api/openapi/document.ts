@@ -19,6 +19,7 @@ import { registerConsolePaths } from './console-paths';
 import { BODY_CODES, CALLER_CODES, cachingHeaders, type RegisterRoute, idParam, json, jsonBody, locationHeader, NO_BODY_CODES, SERVICE_CODES } from './route-helpers';
 import { registerWebhookPaths } from './webhook-paths';
 import { COUPON_AT_CHECKOUT_CODES, registerCouponPaths } from './coupon-paths';
+import { DROP_CODES, orderQueueTicketHeader, registerQueuePaths } from './queue-paths';
 import { healthResponse, orderResponse, pageOf, pendingOrderResponse, problemAnswers, productResponse, readinessResponse, signInResponse, signInOptionsResponse, callerResponse } from './response-schemas';
 import { paymentEventSchema } from '../routes/payment-events';
 
@@ -89,7 +90,7 @@ export function buildOpenApiDocument() {
       path: '/orders',
       summary: 'Place an order: reserve its units for the hold (customer)',
       tags: ['orders'],
-      request: { headers: z.object({ 'Idempotency-Key': idempotencyKeySchema.optional() }), ...jsonBody(newOrderSchema) },
+      request: { headers: z.object({ 'Idempotency-Key': idempotencyKeySchema.optional(), ...orderQueueTicketHeader }), ...jsonBody(newOrderSchema) },
       responses: {
         201: { ...json(orderResponse, 'the order, RESERVED; a replay of the same Idempotency-Key and body answers it again (Idempotent-Replayed: true)'), headers: locationHeader },
         202: { ...json(pendingOrderResponse, 'the order exists and is still deciding (Temporal did not answer within TEMPORAL_CALL_TIMEOUT)'), headers: locationHeader },
@@ -106,6 +107,7 @@ export function buildOpenApiDocument() {
       'UNPAID_ORDERS_LIMIT_REACHED',
       'RATE_LIMITED',
       ...COUPON_AT_CHECKOUT_CODES,
+      ...DROP_CODES,
     ],
   );
   route(
@@ -176,6 +178,7 @@ export function buildOpenApiDocument() {
   registerConsolePaths(route);
   registerWebhookPaths(registry, route);
   registerCouponPaths(route);
+  registerQueuePaths(route);
   registry.registerPath({ method: 'get', path: '/healthz', summary: 'The process answers', tags: ['health'], responses: { 200: json(healthResponse, 'up') } });
   registry.registerPath({
     method: 'get',

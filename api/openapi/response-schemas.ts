@@ -19,6 +19,11 @@ export const productResponse = z
     priceCents: z.int(),
     stock: z.int().min(0).meta({ description: "MySQL's durable count of units on hand" }),
     available: z.int().nullable().meta({ description: 'units Redis can still reserve now; null while not loaded' }),
+    saleStartsAt: z.string().nullable().meta({ description: 'ISO 8601: before it, no order for the product is placed (SALE_NOT_STARTED); null: on sale' }),
+    queue: z
+      .object({ admitPerSecond: z.int(), maxAdmitted: z.int() })
+      .nullable()
+      .meta({ description: 'the waiting room (POST /products/{id}/queue): orders need the Queue-Ticket of an admission; null: none' }),
   })
   .meta({ id: 'Product' });
 

@@ -13,6 +13,7 @@ import { idempotencyKeyOf } from '../idempotency-key';
 import { cartOrderIdFor } from '../order-ids';
 import { requestHashOf } from '../order-placement';
 import { answerPlacement, placeOrder, type PlacementDeps } from '../place-order';
+import { queueTicketOf } from '../queue-ticket';
 import { Problem } from '../problem';
 import { cartIdSchema, cartLineSchema, checkoutSchema, parse, productIdSchema } from '../validation';
 
@@ -137,7 +138,7 @@ export function cartsRouter(deps: CartsRouterDeps): Router {
           ...(caller.email !== undefined ? { email: caller.email } : {}),
           ...(couponCode !== undefined ? { couponCode } : {}),
         };
-        const placement = await placeOrder(deps, { orderId, order, requestHash: requestHashOf(order), repeatable: true }, res);
+        const placement = await placeOrder(deps, { orderId, order, requestHash: requestHashOf(order), repeatable: true, queueTicket: queueTicketOf(req) }, res);
         let replayed = 'decided' in placement && placement.replayed;
         if ('decided' in placement && placement.decided.status === 'REJECTED') await markCheckoutRefused(orm, cart.id, cart.version, orderId);
         else if (!(await markCheckedOut(orm, cart.id, cart.version, orderId)) && cart.status === 'CHECKED_OUT') replayed = true;

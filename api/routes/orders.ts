@@ -9,6 +9,7 @@ import { assertOrderAccess, mayAccess, orderNotFound } from '../auth/order-acces
 import { isOperator } from '../auth/roles';
 import { orderIdFor, paymentUpdateIdFor } from '../order-ids';
 import { idempotencyKeyOf } from '../idempotency-key';
+import { queueTicketOf } from '../queue-ticket';
 import { requestHashOf } from '../order-placement';
 import { answerPlacement, placeOrder, sendOrder, sendPending, toOrderResponse, type PlacementDeps } from '../place-order';
 import { decodeCursor, toPage } from '../pagination';
@@ -36,7 +37,7 @@ export function ordersRouter(deps: OrdersRouterDeps): Router {
     const email = caller.email ?? body.email;
     const order = { ...body, customerId: caller.sub, ...(email !== undefined ? { email } : {}) };
     const orderId = orderIdFor(idempotencyKey, { secret: orderIdSecret, callerId: caller.sub });
-    const placement = await placeOrder(deps, { orderId, order, requestHash: requestHashOf(order), repeatable: idempotencyKey !== undefined }, res);
+    const placement = await placeOrder(deps, { orderId, order, requestHash: requestHashOf(order), repeatable: idempotencyKey !== undefined, queueTicket: queueTicketOf(req) }, res);
     answerPlacement(res, placement, caller.sub);
   });
 

@@ -8,7 +8,9 @@ import type { ProductResponse } from '../openapi/response-schemas';
 import { catalogueCaching } from '../catalogue-caching';
 import { recentReads } from '../recent-reads';
 import { decodeCursor, toPage } from '../pagination';
-import { newProductSchema, parse, productCursorSchema, productIdSchema, productListQuerySchema, restockSchema } from '../validation';
+import { newProductSchema, parse, productCursorSchema, productIdSchema, productListQuerySchema, restockSchema, saleSettingsSchema } from '../validation';
+import { setDrop } from '../../db/drops';
+import type { DropSettingsCache } from '../drop-settings';
 
 /** stock is MySQL's durable count; available is what Redis can still reserve right now. */
 const toProductResponse = (product: Product, available: number | null): ProductResponse => ({
@@ -18,6 +20,8 @@ const toProductResponse = (product: Product, available: number | null): ProductR
   priceCents: product.priceCents,
   stock: product.stock,
   available,
+  saleStartsAt: product.saleStartsAt?.toISOString() ?? null,
+  queue: product.queue,
 });
 
 export interface ProductsRouterDeps {
@@ -29,9 +33,11 @@ export interface ProductsRouterDeps {
    * this request or by one in flight when it arrived.
    */
   stockReadMaxAgeMs?: number;
+  /** Forgotten for a product whose sale settings change, so this process applies them at once. */
+  drops?: DropSettingsCache;
 }
 
-export function productsRouter({ orm, inventory, stockReadMaxAgeMs = 0 }: ProductsRouterDeps): Router {
+export function productsRouter({ orm, inventory, stockReadMaxAgeMs = 0, drops }: ProductsRouterDeps): Router {
   const router = Router();
   const products = recentReads((productId: number) => Promise.all([getProduct(orm, productId), availabilityOf(orm, inventory, productId)]), { maxAgeMs: stockReadMaxAgeMs });
 
@@ -55,6 +61,18 @@ export function productsRouter({ orm, inventory, stockReadMaxAgeMs = 0 }: Produc
 
   router.get('/:id', catalogueCaching, async (req, res) => {
     const productId = parse(productIdSchema, req.params.id, 'path', 'id');
+    const [product, available] = await products.read(productId);
+    if (!product) throw new ProductNotFoundError(productId);
+    res.json(toProductResponse(product, available));
+  });
+
+  /** A drop's start and waiting room, set or changed on an existing product (admin). */
+  router.put('/:id/sale', async (req, res) => {
+    const productId = parse(productIdSchema, req.params.id, 'path', 'id');
+    const settings = parse(saleSettingsSchema, req.body, 'body');
+    await setDrop(orm, productId, settings);
+    drops?.forget(productId);
+    products.forget(productId);
     const [product, available] = await products.read(productId);
     if (!product) throw new ProductNotFoundError(productId);
     res.json(toProductResponse(product, available));

@@ -15,6 +15,7 @@ import { Migration20261206030000ExactIds } from './Migration20261206030000_exact
 import { Migration20261206030000ProductSearch } from './Migration20261206030000_product_search';
 import { Migration20261206040000Carts } from './Migration20261206040000_carts';
 import { Migration20261206040000PaymentEvents } from './Migration20261206040000_payment_events';
+import { Migration20261206070000DropQueue } from './Migration20261206070000_drop_queue';
 
 /**
  * Every migration, oldest first, listed explicitly instead of found by a file glob: a glob would
@@ -38,4 +39,5 @@ export const ALL_MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261206030000_product_search', class: Migration20261206030000ProductSearch },
   { name: 'Migration20261206040000_carts', class: Migration20261206040000Carts },
   { name: 'Migration20261206040000_payment_events', class: Migration20261206040000PaymentEvents },
+  { name: 'Migration20261206070000_drop_queue', class: Migration20261206070000DropQueue },
 ];

@@ -58,6 +58,11 @@ const EXPECTED: Record<string, Record<Who, number>> = {
   'GET /products/:id': { anonymous: 200, owner: 200, 'other buyer': 200, admin: 200, operator: 200 },
   'POST /products': { anonymous: 401, owner: 403, 'other buyer': 403, admin: 201, operator: 403 },
   'POST /products/:id/restock': { anonymous: 401, owner: 403, 'other buyer': 403, admin: 200, operator: 403 },
+  'PUT /products/:id/sale': { anonymous: 401, owner: 403, 'other buyer': 403, admin: 200, operator: 403 },
+  // The matrix's product has no waiting room: a buyer is let through to be told so.
+  'POST /products/:id/queue': { anonymous: 401, owner: 404, 'other buyer': 404, admin: 403, operator: 403 },
+  'GET /products/:id/queue': { anonymous: 401, owner: 404, 'other buyer': 404, admin: 403, operator: 403 },
+  'DELETE /products/:id/queue': { anonymous: 401, owner: 404, 'other buyer': 404, admin: 403, operator: 403 },
   'POST /orders': { anonymous: 401, owner: 201, 'other buyer': 201, admin: 403, operator: 403 },
   'GET /orders': { anonymous: 401, owner: 200, 'other buyer': 200, admin: 403, operator: 200 },
   'GET /orders/:id': { anonymous: 401, owner: 200, 'other buyer': 404, admin: 403, operator: 200 },
@@ -107,6 +112,9 @@ async function webhookIdFor(route: string): Promise<string> {
 const NOT_FOUND_CODES: Record<string, Partial<Record<Who, string>>> = {
   'GET /orders/:id/refunds/:refundId': { owner: 'REFUND_NOT_FOUND', operator: 'REFUND_NOT_FOUND' },
   'POST /returns/:id/receive': { operator: 'RETURN_NOT_FOUND' },
+  'POST /products/:id/queue': { owner: 'QUEUE_NOT_FOUND', 'other buyer': 'QUEUE_NOT_FOUND' },
+  'GET /products/:id/queue': { owner: 'QUEUE_NOT_FOUND', 'other buyer': 'QUEUE_NOT_FOUND' },
+  'DELETE /products/:id/queue': { owner: 'QUEUE_NOT_FOUND', 'other buyer': 'QUEUE_NOT_FOUND' },
 };
 
 /** The owner's cart holding one line, for the routes of one cart and for /carts/mine (none for POST /carts). */
@@ -138,6 +146,7 @@ function request(route: string, orderId: string, webhookId: string, cartId: stri
   const bodies: Record<string, unknown> = {
     'POST /products': { sku: unique('auth-sku'), name: 'Matrix product', priceCents: 100, stock: 5 },
     'POST /products/:id/restock': { quantity: 1 },
+    'PUT /products/:id/sale': { saleStartsAt: null, queue: null },
     'POST /orders': { items: [{ productId, quantity: 1 }] },
     'POST /orders/:id/payment': { paymentToken: 'tok_visa' },
     'POST /orders/:id/refunds': { amountCents: 100, reason: 'matrix', expectedRefundedCents: 0 },

@@ -24,7 +24,7 @@ describe('products', () => {
     const sku = unique('api-sku');
     const answer = await fixture.api.post('/products', { sku, name: 'Limited sneaker', priceCents: 12_900, stock: 7 });
     expect(answer.status).toBe(201);
-    expect(answer.body).toEqual({ id: expect.any(Number), sku, name: 'Limited sneaker', priceCents: 12_900, stock: 7, available: 7 });
+    expect(answer.body).toEqual({ id: expect.any(Number), sku, name: 'Limited sneaker', priceCents: 12_900, stock: 7, available: 7, saleStartsAt: null, queue: null });
     expect(answer.headers.get('location')).toBe(`/products/${answer.body.id}`);
     expect(await readStock(fixture.service.orm, answer.body.id)).toBe(7);
     expect(await fixture.service.inventory.available(answer.body.id)).toBe(7);
@@ -80,11 +80,11 @@ describe('products', () => {
     },
   );
 
-  test('GET /products/:id answers {id, sku, name, priceCents, stock, available}', async () => {
+  test('GET /products/:id answers {id, sku, name, priceCents, stock, available, saleStartsAt, queue}', async () => {
     const product = await newProduct({ stock: 4, priceCents: 2_500 });
     const answer = await fixture.api.get(`/products/${product.id}`);
     expect(answer.status).toBe(200);
-    expect(answer.body).toEqual({ id: product.id, sku: product.sku, name: product.name, priceCents: 2_500, stock: 4, available: 4 });
+    expect(answer.body).toEqual({ id: product.id, sku: product.sku, name: product.name, priceCents: 2_500, stock: 4, available: 4, saleStartsAt: null, queue: null });
   });
 
   test('after Redis lost a product\'s count, GET /products/:id and GET /products answer the availability rebuilt from MySQL, with no order placed', async () => {

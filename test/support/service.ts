@@ -12,6 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { loadQueueConfig, type QueueConfig } from '../../config/queue';
 import type { MikroORM } from '@mikro-orm/core';
 import { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -72,7 +73,12 @@ export interface ServiceOptions {
   stockReadMaxAgeMs?: number;
   /** The stand-in sends its signed events to the API's POST /payments/events (TEST_PAYMENTS_WEBHOOK_SECRET). */
   paymentEvents?: boolean;
+  /** The waiting room's settings (ADMISSION_TTL, ...) over the defaults, with the ticket key derived from TEST_AUTH_SECRET. */
+  queue?: Partial<QueueConfig>;
 }
+
+/** The waiting room's settings of a test service: the defaults, the ticket key derived from TEST_AUTH_SECRET. */
+export const testQueueConfig = (overrides: Partial<QueueConfig> = {}): QueueConfig => ({ ...loadQueueConfig({ AUTH_JWT_SECRET: TEST_AUTH_SECRET }, {}), ...overrides });
 
 export interface Service {
   /** The API, e.g. http://127.0.0.1:41234 (no trailing slash). */
@@ -224,6 +230,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       webhooks: emitter,
       stockReadMaxAgeMs: options.stockReadMaxAgeMs,
       paymentWebhookSecret: options.paymentEvents ? TEST_PAYMENTS_WEBHOOK_SECRET : null,
+      queue: testQueueConfig(options.queue),
     });
     server.on('request', app);
 
