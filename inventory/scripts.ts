@@ -1,6 +1,7 @@
 /**
- * The Lua scripts Redis runs atomically. A hold is a hash {state, lines, soldOut}; its state only moves forward:
- *   held → released (units given back) | settled (units sold for good).
+ * The Lua scripts Redis runs atomically. A hold is a hash {state, lines, soldOut, returned}; its state only moves
+ * forward: held → released (units given back) | settled (units sold for good), and released → settled when the sale
+ * went through after all (SETTLE_SCRIPT).
  * A rebuild (REBUILD_SCRIPT) recreates a lost hold 'held', or 'committed' when its order's sale is already in MySQL's
  * stock; 'committed' moves on as 'held' does, and differs only in that its units are not in the count (they left
  * with the sale) and that it expires, since its order may have been recorded CONFIRMED before it was recreated.
@@ -51,7 +52,8 @@ return {1, 0}
 `;
 
 /**
- * Gives a held reservation back; ARGV[n] is the tombstone TTL in seconds. Returns 1 if units were returned.
+ * Gives a held reservation back; ARGV[n] is the tombstone TTL in seconds. Returns 1 if units were returned, and
+ * records it in the tombstone's `returned` field for a settle that comes after all (SETTLE_SCRIPT).
  * A 'committed' hold (recreated for a sale MySQL had committed) is given back too: a release follows the sale's
  * restore (the undo runs newest first), so its units are back in MySQL's stock and belong in the count again.
  * A hold that is gone (Redis lost its data) leaves a 'released' tombstone, so a rebuild from MySQL that runs before
@@ -68,7 +70,7 @@ if state == 'held' or state == 'committed' then
   end
   returned = 1
 end
-redis.call('HSET', KEYS[1], 'state', 'released')
+redis.call('HSET', KEYS[1], 'state', 'released', 'returned', returned)
 redis.call('EXPIRE', KEYS[1], ARGV[#KEYS])
 return returned
 `;
@@ -79,6 +81,11 @@ return returned
  * yet recorded CONFIRMED, '0' recorded CONFIRMED, '?' not asked. Returns 1 if a held (or committed) reservation was
  * settled, 2 if the hold is gone and MySQL was not asked (nothing done: ask, and run again), else 0. A 'committed' hold
  * takes nothing: the rebuild that recreated it read the sale in MySQL's stock.
+ * A 'released' hold whose release gave units back is settled all the same, its units taken again: a settle runs only
+ * after the sale is committed in MySQL, so the release was done by a workflow task that was then lost (a store step
+ * runs as a local activity, its effect outlives its task), and the task's retry, seeing the buyer's payment first, took
+ * the sale instead (fault run seed 2421). If a buyer reserved a returned unit meanwhile, the count goes below zero:
+ * no reservation fits until that buyer's commit, refused by MySQL's stock, releases it again.
  * A hold that is gone, for an order not yet CONFIRMED in MySQL, was lost in a flush before its order was recorded
  * RESERVED, and a rebuild recreates the holds of every RESERVED order: so an availability rebuilt since never counted
  * this order, and the sale takes its units now. For an order already CONFIRMED (this settle runs again because the
@@ -88,7 +95,16 @@ return returned
  */
 export const SETTLE_SCRIPT = `
 local state = redis.call('HGET', KEYS[1], 'state')
-if state == 'released' or state == 'settled' then return 0 end
+if state == 'settled' then return 0 end
+if state == 'released' then
+  if redis.call('HGET', KEYS[1], 'returned') ~= '1' then return 0 end
+  for i = 2, #KEYS do
+    if redis.call('EXISTS', KEYS[i]) == 1 then redis.call('DECRBY', KEYS[i], ARGV[i - 1]) end
+  end
+  redis.call('HSET', KEYS[1], 'state', 'settled', 'returned', 0)
+  redis.call('EXPIRE', KEYS[1], ARGV[#KEYS])
+  return 1
+end
 if not state and ARGV[#KEYS + 1] == '?' then return 2 end
 if not state and ARGV[#KEYS + 1] == '1' then
   for i = 2, #KEYS do

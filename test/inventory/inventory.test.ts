@@ -181,17 +181,30 @@ describe('idempotency and the hold lifecycle', () => {
     expect(await holdState(orderId)).toBe('settled');
   });
 
-  it('does not settle an order already released', async () => {
+  it('settles an order released by a workflow task that was lost, whose retry took the sale: its units are taken again', async () => {
     const productId = await productWith(10);
-    const released = ids.orderId();
+    const orderId = ids.orderId();
     const lines = [{ productId, quantity: 4 }];
-    await inventory.reserve(released, lines);
-    await inventory.release(released, lines);
+    await inventory.reserve(orderId, lines);
+    await inventory.release(orderId, lines);
 
-    expect(await inventory.settle(released, lines)).toBe(false);
+    expect(await inventory.settle(orderId, lines)).toBe(true);
+    expect(await inventory.settle(orderId, lines)).toBe(false);
+
+    expect(await inventory.available(productId)).toBe(6);
+    expect(await holdState(orderId)).toBe('settled');
+  });
+
+  it('takes nothing again for a released hold that gave nothing back (Redis had lost it)', async () => {
+    const productId = await productWith(10);
+    const orderId = ids.orderId();
+    const lines = [{ productId, quantity: 4 }];
+    await inventory.release(orderId, lines);
+
+    expect(await inventory.settle(orderId, lines)).toBe(false);
 
     expect(await inventory.available(productId)).toBe(10);
-    expect(await holdState(released)).toBe('released');
+    expect(await holdState(orderId)).toBe('released');
   });
 
   it('takes the units of a sale whose hold Redis lost: the rebuilt availability never counted that order', async () => {
