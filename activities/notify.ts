@@ -6,7 +6,8 @@
 import type { MikroORM } from '@mikro-orm/core';
 import type { NotificationKind } from '../workflows/order-types';
 import { notificationToSend } from '../db/order-contact';
-import { forkSql, run } from '../db/sql';
+import { driverOf } from '../db/driver';
+import { run } from '../db/sql';
 
 export interface NotificationMessage {
   orderId: string;
@@ -56,7 +57,7 @@ export function createNotifyActivities(orm: MikroORM, notifier: Notifier) {
       // A notifier error propagates before anything is recorded, so Temporal retries the send.
       const usedChannel = await notifier.send({ orderId, customerId, kind, text: notificationText(orderId, kind), ...(email ? { email } : {}) });
       // Two attempts running at once can both send; the unique key keeps the record single.
-      await run(forkSql(orm), 'INSERT INTO notification (order_id, kind, channel) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE id = id', [
+      await run(driverOf(orm), 'INSERT INTO notification (order_id, kind, channel) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE id = id', [
         orderId,
         kind,
         usedChannel || notifier.channel || 'default',

@@ -5,7 +5,8 @@
  */
 import type { MikroORM } from '@mikro-orm/core';
 import type { OrderLine, OrderView } from '../workflows/order-types';
-import { forkSql, placeholders, run, type Sql } from '../db/sql';
+import { driverOf } from '../db/driver';
+import { placeholders, run, type Db } from '../db/sql';
 import { orderStatusNotBehind, paymentStatusNotBehind } from '../db/status-rank';
 import { refusingBadData } from './store-errors';
 import type { WebhookEmitter } from '../webhooks/emitter';
@@ -16,23 +17,24 @@ export type OrderRecordActivities = ReturnType<typeof createOrderRecordActivitie
 export function createOrderRecordActivities(orm: MikroORM, webhooks?: WebhookEmitter) {
   return {
     /**
-     * Upserts the order, its lines (written with its first record, never changed) and its current payment, in one
-     * transaction. Idempotent, and a late replay of an older view never moves the record backwards.
+     * Upserts the order, its lines (written with its first record, never changed) and its current payment, on the
+     * driver (db/driver.ts). Idempotent, and a late replay of an older view never moves the record backwards. The
+     * status's webhook events go in one transaction with it (the outbox); when no endpoint subscribes to them and no
+     * earlier attempt recorded them (one plain read), there is nothing to keep together and each row is one statement.
      */
     async saveOrder(view: OrderView): Promise<void> {
-      const events = await refusingBadData(`save order ${view.id}`, () =>
-        forkSql(orm).transactional(async (em) => {
-          const { affectedRows } = await upsertOrder(em, view);
-          // 2: an existing record changed, so its lines are there (written with its first record, in that
-          // transaction). 1 is a new record, or a repeat that changed nothing (lines inserted again harmlessly).
-          if (affectedRows !== 2) await insertLinesOnce(em, view.id, view.items);
-          const payment = view.payment;
-          if (payment?.authorizationId) {
-            await upsertPayment(em, view.id, { ...payment, authorizationId: payment.authorizationId });
-          }
-          return webhooks ? webhooks.record(em, view) : [];
-        }),
-      );
+      const db = driverOf(orm);
+      const candidates = webhooks ? await webhooks.eventsOf(view) : [];
+      const events = await refusingBadData(`save order ${view.id}`, async () => {
+        if (candidates.length > 0 && (await webhooks!.anyToRecord(db, candidates))) {
+          return db.transaction(async (tx) => {
+            await writeOrder(tx, view);
+            return webhooks!.recordEvents(tx, candidates);
+          });
+        }
+        await writeOrder(db, view);
+        return [];
+      });
       // After the commit: a crash before or during the starts fails this attempt, and its retry starts them.
       if (events.length > 0) await webhooks!.start(events);
     },
@@ -40,11 +42,24 @@ export function createOrderRecordActivities(orm: MikroORM, webhooks?: WebhookEmi
 }
 
 /**
+ * The order, then (with its first record) its lines, then its payment (whose row refers to the order's). Each
+ * statement is idempotent on its own, so a retry after a crash between two of them completes the record.
+ */
+async function writeOrder(db: Db, view: OrderView): Promise<void> {
+  const { affectedRows } = await upsertOrder(db, view);
+  // 2: an existing record changed, so its lines are there (written after its first record). 1 is a new record, or a
+  // repeat that changed nothing (its lines, maybe lost in a crash after the order's row, are inserted again harmlessly).
+  if (affectedRows !== 2) await insertLinesOnce(db, view.id, view.items);
+  const payment = view.payment;
+  if (payment?.authorizationId) await upsertPayment(db, view.id, { ...payment, authorizationId: payment.authorizationId });
+}
+
+/**
  * customer_id, request_hash and the coupon are fixed when the order is placed, so an update leaves them be.
  * MySQL applies the assignments left to right and later ones see earlier results: status must come
  * last, or the other columns' conditions would compare against the status just written.
  */
-function upsertOrder(em: Sql, view: OrderView) {
+function upsertOrder(em: Db, view: OrderView) {
   const newer = orderStatusNotBehind();
   return run(
     em,
@@ -72,7 +87,7 @@ function upsertOrder(em: Sql, view: OrderView) {
 }
 
 /** Lines never change after the order is placed; the unique key (order, product) turns a repeat into a no-op. */
-function insertLinesOnce(em: Sql, orderId: string, items: OrderLine[]) {
+function insertLinesOnce(em: Db, orderId: string, items: OrderLine[]) {
   const lines = mergeByProduct(items);
   if (lines.length === 0) return;
   return run(
@@ -83,7 +98,7 @@ function insertLinesOnce(em: Sql, orderId: string, items: OrderLine[]) {
   );
 }
 
-function upsertPayment(em: Sql, orderId: string, payment: NonNullable<OrderView['payment']> & { authorizationId: string }) {
+function upsertPayment(em: Db, orderId: string, payment: NonNullable<OrderView['payment']> & { authorizationId: string }) {
   const newer = paymentStatusNotBehind();
   return run(
     em,

@@ -2,15 +2,17 @@
  * The MySQL side of the saga's stock step: commit an order's units (the durable decrement) and,
  * as its compensation, restore them. Temporal runs activities at least once, so both are written
  * to be repeated: the stock_movement ledger's unique key (order, product, kind) records that a
- * commit or restore happened, in the same transaction as the stock change itself.
+ * commit or restore happened, in the same transaction as the stock change itself. Both run on the driver
+ * (db/driver.ts): every order commits its stock.
  */
 import type { MikroORM } from '@mikro-orm/core';
 import { ApplicationFailure } from '@temporalio/common';
 import { INSUFFICIENT_STOCK, INVALID_STOCK_REQUEST } from '../workflows/failures';
 import type { StockLine } from '../workflows/order-types';
 import { isDuplicateKey } from '../db/errors';
-import { forkSql, placeholders, run, select, type Sql } from '../db/sql';
-import { STOCK_TRANSACTION } from '../db/transactions';
+import { driverOf, type Driver } from '../db/driver';
+import { placeholders, run, select, type Db } from '../db/sql';
+import { STOCK_TRANSACTION_ON_THE_DRIVER as STOCK_TRANSACTION } from '../db/transactions';
 import { refusingBadData } from './store-errors';
 
 export interface CommitStockInput {
@@ -41,7 +43,7 @@ export function createStockActivities(orm: MikroORM) {
     async commitStock({ orderId, lines }: CommitStockInput): Promise<void> {
       const wanted = mergeLines(orderId, lines);
       if (wanted.length === 0) return;
-      const em = forkSql(orm);
+      const em = driverOf(orm);
       const outcome = await tryCommit(em, orderId, wanted);
       if (outcome === 'committed') return;
 
@@ -64,7 +66,7 @@ export function createStockActivities(orm: MikroORM) {
      */
     async restoreStock({ orderId }: RestoreStockInput): Promise<void> {
       try {
-        await forkSql(orm).transactional(async (tx) => {
+        await driverOf(orm).transaction(async (tx) => {
           // Lock the order's sales first: a concurrent restore of the same order waits here, and
           // then (READ COMMITTED) the next statement sees the RESTORE rows it committed.
           const sales = await select<StockLine>(
@@ -116,9 +118,9 @@ class RollBack extends Error {
  * concurrent orders then both try to upgrade: a deadlock). A duplicate SALE rolls the
  * decrement back, which is what makes a replay a no-op.
  */
-async function tryCommit(em: Sql, orderId: string, wanted: StockLine[]): Promise<CommitOutcome> {
+async function tryCommit(db: Driver, orderId: string, wanted: StockLine[]): Promise<CommitOutcome> {
   try {
-    await em.transactional(async (tx) => {
+    await db.transaction(async (tx) => {
       const byId = caseByProductId(wanted);
       const update = await run(
         tx,
@@ -148,7 +150,7 @@ function mergeLines(orderId: string, lines: StockLine[]): StockLine[] {
   return [...quantities].map(([productId, quantity]) => ({ productId, quantity })).sort((a, b) => a.productId - b.productId);
 }
 
-function soldLines(em: Sql, orderId: string): Promise<StockLine[]> {
+function soldLines(em: Db, orderId: string): Promise<StockLine[]> {
   return select<StockLine>(em, "SELECT product_id AS productId, -delta AS quantity FROM stock_movement WHERE order_id = ? AND kind = 'SALE' ORDER BY product_id", [orderId]);
 }
 
@@ -164,7 +166,7 @@ function assertSameLines(orderId: string, sold: StockLine[], wanted: StockLine[]
 }
 
 /** Best effort, for the failure's message: read after the rollback, so stock may have moved since. */
-async function findShortages(em: Sql, wanted: StockLine[]): Promise<StockShortage[]> {
+async function findShortages(em: Db, wanted: StockLine[]): Promise<StockShortage[]> {
   const rows = await select<{ id: number; stock: number }>(em, `SELECT id, stock FROM product WHERE id IN (${inList(wanted)})`, productIds(wanted));
   const stockById = new Map(rows.map((row) => [row.id, row.stock]));
   return wanted
@@ -178,7 +180,7 @@ function describeShortages(shortages: StockShortage[]): string {
 }
 
 /** One multi-row insert for all lines. */
-function insertMovements(em: Sql, orderId: string, kind: 'SALE' | 'RESTORE', lines: StockLine[]) {
+function insertMovements(em: Db, orderId: string, kind: 'SALE' | 'RESTORE', lines: StockLine[]) {
   const sign = kind === 'SALE' ? -1 : 1;
   return run(
     em,

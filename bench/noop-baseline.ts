@@ -78,6 +78,8 @@ export interface HistoryFacts {
   timers: number;
   searchAttributeUpserts: number;
   updates: number;
+  /** Bytes of every payload in the history as stored (encoded and encrypted: data plus metadata): what Temporal keeps and ships. */
+  payloadBytes: number;
   shape: NoopShape;
 }
 
@@ -100,6 +102,7 @@ export async function historyFacts(temporal: Client, workflowId: string): Promis
     timers: events.filter((event) => event.timerStartedEventAttributes).length,
     searchAttributeUpserts: events.filter((event) => event.upsertWorkflowSearchAttributesEventAttributes).length,
     updates: events.filter((event) => event.workflowExecutionUpdateAcceptedEventAttributes).length,
+    payloadBytes: payloadBytesIn(events),
     shape,
   };
 }
@@ -142,6 +145,18 @@ export function shapeOfHistory(events: readonly HistoryEvent[]): { shape: NoopSh
     else shape.afterPaid.push(kind);
   });
   return { shape, steps };
+}
+
+/** Sums the bytes of every Payload ({metadata, data}) found anywhere under `value`. */
+export function payloadBytesIn(value: unknown): number {
+  if (value === null || typeof value !== 'object' || value instanceof Uint8Array) return 0;
+  if (Array.isArray(value)) return value.reduce((sum: number, item) => sum + payloadBytesIn(item), 0);
+  const { data, metadata } = value as { data?: unknown; metadata?: unknown };
+  if (data instanceof Uint8Array && metadata && typeof metadata === 'object') {
+    const metadataBytes = Object.entries(metadata).reduce((sum, [key, bytes]) => sum + key.length + (bytes instanceof Uint8Array ? bytes.length : 0), 0);
+    return data.length + metadataBytes;
+  }
+  return Object.values(value).reduce((sum: number, item) => sum + payloadBytesIn(item), 0);
 }
 
 /** A protobuf Duration (seconds as a Long or number, and nanos) in milliseconds. */

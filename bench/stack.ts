@@ -89,6 +89,8 @@ export interface Stack {
   cpuProfiled: PartName[];
   /** Root pids of each part (tsx wrapper; its node child is a descendant), for CPU accounting. */
   pids: Record<string, number | undefined>;
+  /** Each order worker's `GET /metrics` (WORKER_METRICS_PORT: BENCH_WORKER_METRICS_PORT, then the next ports). */
+  workerMetricsUrls: string[];
   stop(options?: { keepLogs?: boolean }): Promise<void>;
 }
 
@@ -203,13 +205,15 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const paymentsPort = options.paymentsPort ?? numberArg('payments-port', 'BENCH_PAYMENTS_PORT', 4400);
   const temporalPort = options.temporalPort ?? numberArg('temporal-port', 'BENCH_TEMPORAL_PORT', 7400);
   const uiPort = options.uiPort ?? numberArg('ui-port', 'BENCH_UI_PORT', 8400);
+  // Each worker serves its metrics on a port of its own (the SQL statements it sent, by activity: bench:saga reads them).
+  const workerMetricsPort = numberArg('worker-metrics-port', 'BENCH_WORKER_METRICS_PORT', 9400);
   const workers = options.workers ?? numberArg('workers', 'BENCH_WORKERS', 1);
   const apiProcesses = options.apiProcesses ?? numberArg('api-processes', 'BENCH_API_PROCESSES', 1);
   const logLevel = options.logLevel ?? process.env.BENCH_LOG_LEVEL ?? 'warn';
   const cpuProf = options.cpuProf ?? ((process.env.BENCH_CPU_PROF ?? '').split(',').filter(Boolean) as PartName[]);
   const codecServerPort = options.codecServerPort;
   const idpPort = options.idpPort;
-  for (const port of [apiPort, paymentsPort, temporalPort, uiPort, ...(codecServerPort ? [codecServerPort] : []), ...(idpPort ? [idpPort] : [])]) await assertPortFree(port);
+  for (const port of [apiPort, paymentsPort, temporalPort, uiPort, ...(codecServerPort ? [codecServerPort] : []), ...(idpPort ? [idpPort] : []), ...Array.from({ length: workers }, (_, i) => workerMetricsPort + i)]) await assertPortFree(port);
 
   // The schema must be current before the API and workers open their pools.
   const orm = await openOrm(base.DATABASE_URL);
@@ -257,14 +261,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   };
 
   const parts: RunningPart[] = [];
-  const startPart = (name: string, entry: string, profile: boolean) => {
+  const startPart = (name: string, entry: string, profile: boolean, partEnv: NodeJS.ProcessEnv = env) => {
     const logFile = path.join(logDir, `${name}.log`);
     const fd = openSync(logFile, 'a');
     // --cpu-prof is not allowed in NODE_OPTIONS: a profiled part runs as `node --cpu-prof --import tsx <entry>`.
     const [command, args] = profile
       ? [process.execPath, ['--cpu-prof', `--cpu-prof-dir=${path.join(logDir, `prof-${name}`)}`, '--import', 'tsx', entry]]
       : [tsx, [entry]];
-    const child = spawn(command, args, { cwd: root, env, stdio: ['ignore', fd, fd], detached: true });
+    const child = spawn(command, args, { cwd: root, env: partEnv, stdio: ['ignore', fd, fd], detached: true });
     closeSync(fd);
     parts.push({ name, child, logFile });
   };
@@ -291,7 +295,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   try {
     if (idpPort) startPart('idp', 'idp/main.ts', false);
     startPart('payments', 'payments/main.ts', cpuProf.includes('payments'));
-    for (let i = 1; i <= workers; i += 1) startPart(workers === 1 ? 'worker' : `worker-${i}`, 'worker/main.ts', cpuProf.includes('worker'));
+    for (let i = 1; i <= workers; i += 1) {
+      const workerEnv = { ...env, WORKER_METRICS_PORT: String(workerMetricsPort + i - 1), METRICS_HOST: host };
+      startPart(workers === 1 ? 'worker' : `worker-${i}`, 'worker/main.ts', cpuProf.includes('worker'), workerEnv);
+    }
     startPart('api', 'api/main.ts', cpuProf.includes('api'));
     if (codecServerPort) startPart('codec-server', 'codec-server/main.ts', false);
     await waitForReady(`http://${host}:${apiPort}/readyz`, parts, 90_000);
@@ -319,6 +326,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     apiProcesses,
     cpuProfiled: cpuProf,
     pids,
+    workerMetricsUrls: Array.from({ length: workers }, (_, i) => `http://${host}:${workerMetricsPort + i}/metrics`),
     stop,
   };
 }

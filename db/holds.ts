@@ -1,4 +1,5 @@
 import { IsolationLevel, type MikroORM } from '@mikro-orm/core';
+import { driverOf } from './driver';
 import { forkSql, run, select } from './sql';
 
 /**
@@ -20,12 +21,12 @@ export const HOLD_IS_RELEASED = 'EXISTS (SELECT 1 FROM hold_release released WHE
 
 /** Records, before Redis gives its units back, that the order lets go of its hold. Idempotent. */
 export async function recordHoldRelease(orm: MikroORM, orderId: string): Promise<void> {
-  await run(forkSql(orm), 'INSERT INTO hold_release (order_id) VALUES (?) ON DUPLICATE KEY UPDATE order_id = order_id', [orderId]);
+  await run(driverOf(orm), 'INSERT INTO hold_release (order_id) VALUES (?) ON DUPLICATE KEY UPDATE order_id = order_id', [orderId]);
 }
 
 /** Whether MySQL records the order CONFIRMED: its sale is then in the stock, and its settle has run before. */
 export async function isRecordedConfirmed(orm: MikroORM, orderId: string): Promise<boolean> {
-  const [row] = await select<{ status: string }>(forkSql(orm), 'SELECT status FROM orders WHERE id = ?', [orderId]);
+  const [row] = await select<{ status: string }>(driverOf(orm), 'SELECT status FROM orders WHERE id = ?', [orderId]);
   return row?.status === 'CONFIRMED';
 }
 

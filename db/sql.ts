@@ -5,8 +5,11 @@
  */
 import type { MikroORM, QueryResult } from '@mikro-orm/core';
 import { SqlEntityManager } from '@mikro-orm/mysql';
+import type { Statements } from './driver';
 
 export type Sql = SqlEntityManager;
+/** Where a statement runs: an EntityManager (inside its transaction, if any) or the driver (db/driver.ts). */
+export type Db = Sql | Statements;
 
 /**
  * A fresh EntityManager for one unit of work (never the global one: its identity map would be
@@ -20,13 +23,15 @@ export function forkSql(orm: MikroORM): Sql {
 }
 
 /** A write; affectedRows counts matched rows (the driver sets CLIENT_FOUND_ROWS). */
-export function run(em: Sql, sql: string, params: unknown[] = []): Promise<QueryResult> {
-  return em.execute<QueryResult>(sql, params, 'run');
+export async function run(db: Db, sql: string, params: unknown[] = []): Promise<QueryResult> {
+  if (db instanceof SqlEntityManager) return db.execute<QueryResult>(sql, params, 'run');
+  const { affectedRows, insertId } = await db.run(sql, params);
+  return { affectedRows, insertId, rows: [] };
 }
 
 /** A read; DATETIME columns come back as UTC strings here, so prefer entities when dates matter. */
-export function select<Row extends object>(em: Sql, sql: string, params: unknown[] = []): Promise<Row[]> {
-  return em.execute<Row[]>(sql, params, 'all');
+export function select<Row extends object>(db: Db, sql: string, params: unknown[] = []): Promise<Row[]> {
+  return db instanceof SqlEntityManager ? db.execute<Row[]>(sql, params, 'all') : db.select<Row>(sql, params);
 }
 
 /** `(?, ?, ?), (?, ?, ?)` for a multi-row insert of `rowCount` rows of `columnCount` values. */

@@ -7,3 +7,6 @@ import { IsolationLevel } from '@mikro-orm/core';
  * stock_movement, not the isolation level, are what stop a double commit or restore.
  */
 export const STOCK_TRANSACTION = { isolationLevel: IsolationLevel.READ_COMMITTED } as const;
+
+/** The same, for a transaction on the driver (db/driver.ts). */
+export const STOCK_TRANSACTION_ON_THE_DRIVER = { readCommitted: true } as const;

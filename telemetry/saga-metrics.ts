@@ -74,6 +74,12 @@ export function createSagaMetrics(options: { processMetrics?: boolean } = {}) {
       help: "A product's Redis availability found missing and rebuilt from MySQL by a reserve step (drift repaired)",
       registers: [registry],
     }),
+    dbStatements: new Counter({
+      name: 'db_statements_total',
+      help: 'SQL statements this worker sent to MySQL (BEGIN and COMMIT included), by the activity that sent them and its task queue (none: outside any)',
+      labelNames: ['activity', 'task_queue'] as const,
+      registers: [registry],
+    }),
     refunds: new Counter({
       name: 'refunds_total',
       help: 'Refunds after the sale that settled, by status: SUCCEEDED, or FAILED (declined, or no answer within an hour: staff must act)',

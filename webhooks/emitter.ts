@@ -8,11 +8,11 @@
  */
 import type { MikroORM } from '@mikro-orm/core';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import type { Sql } from '../db/sql';
+import type { Db } from '../db/sql';
 import type { OrderView } from '../workflows/order-types';
 import { DEFAULT_DELIVERY_POLICY, deliveryWorkflowId, WEBHOOK_TASK_QUEUE, type DeliveryPolicy } from './delivery-types';
 import { orderEvent, soldOutEvent, type WebhookEvent } from './events';
-import { pendingDeliveries, recordEvent } from './store';
+import { anySubscribedOrRecorded, pendingDeliveries, recordEvent } from './store';
 
 export interface WebhookEmitterOptions {
   client: Client;
@@ -28,23 +28,34 @@ export interface WebhookEmitterOptions {
 
 export interface WebhookEmitter {
   /** Called inside the order record's transaction; returns the events recorded (none without a subscriber), to be started after the commit. */
-  record(em: Sql, view: OrderView): Promise<WebhookEvent[]>;
+  record(em: Db, view: OrderView): Promise<WebhookEvent[]>;
+  /** The events recording this view would write (none for PENDING and REJECTED); `at` is their timestamp. */
+  eventsOf(view: OrderView, at?: Date): Promise<WebhookEvent[]>;
+  /** Records these events (from eventsOf) inside the caller's transaction; returns those recorded, as record does. */
+  recordEvents(em: Db, events: readonly WebhookEvent[]): Promise<WebhookEvent[]>;
+  /** Whether recording these events would write anything (webhooks/store.ts anySubscribedOrRecorded): one plain read. */
+  anyToRecord(db: Db, events: readonly WebhookEvent[]): Promise<boolean>;
   start(events: WebhookEvent[]): Promise<void>;
 }
 
 export function createWebhookEmitter(orm: MikroORM, options: WebhookEmitterOptions): WebhookEmitter {
   const taskQueue = options.taskQueue ?? WEBHOOK_TASK_QUEUE;
   const policy = options.policy ?? DEFAULT_DELIVERY_POLICY;
+  const eventsOf = async (view: OrderView, at = new Date()): Promise<WebhookEvent[]> => {
+    const event = orderEvent(view, at);
+    if (!event) return [];
+    return [event, ...(view.status === 'RESERVED' ? await soldOutEvents(view, at) : [])];
+  };
+  const recordEvents = async (em: Db, events: readonly WebhookEvent[]): Promise<WebhookEvent[]> => {
+    const recorded: WebhookEvent[] = [];
+    for (const candidate of events) if (await recordEvent(em, candidate)) recorded.push(candidate);
+    return recorded;
+  };
   return {
-    async record(em, view) {
-      const now = new Date();
-      const event = orderEvent(view, now);
-      if (!event) return [];
-      const events = [event, ...(view.status === 'RESERVED' ? await soldOutEvents(view, now) : [])];
-      const recorded: WebhookEvent[] = [];
-      for (const candidate of events) if (await recordEvent(em, candidate)) recorded.push(candidate);
-      return recorded;
-    },
+    record: async (em, view) => recordEvents(em, await eventsOf(view)),
+    eventsOf,
+    recordEvents,
+    anyToRecord: (db, events) => anySubscribedOrRecorded(db, events),
 
     async start(events) {
       for (const event of events) {

@@ -5,7 +5,7 @@
  */
 import type { MikroORM } from '@mikro-orm/core';
 import { mysqlUtc } from '../db/console-queries';
-import { forkSql, run, select, type Sql } from '../db/sql';
+import { forkSql, run, select, type Db } from '../db/sql';
 import type { WebhookEvent, WebhookEventType } from './events';
 
 export type DeliveryStatus = 'PENDING' | 'DELIVERED' | 'FAILED' | 'CANCELLED';
@@ -78,7 +78,7 @@ export async function rotateSecret(orm: MikroORM, id: string, secret: string, gr
  * not, it has no deliveries to start. Every status an order records comes through here, and no subscriber is the
  * common case: it costs two statements, and nothing after the commit.
  */
-export async function recordEvent(em: Sql, event: WebhookEvent): Promise<boolean> {
+export async function recordEvent(em: Db, event: WebhookEvent): Promise<boolean> {
   const pattern = subscriptionPattern(event.type);
   const inserted = await run(
     em,
@@ -103,6 +103,24 @@ export async function recordEvent(em: Sql, event: WebhookEvent): Promise<boolean
     [event.id, pattern, event.id],
   );
   return true;
+}
+
+/**
+ * Whether recording these events would write anything: an endpoint subscribes to one of their types, or an earlier
+ * attempt recorded one of them. One plain read (it locks nothing). False, the common case, lets the caller record the
+ * status alone without a transaction; an endpoint that subscribes after this read is as one that subscribed after the
+ * status was recorded.
+ */
+export async function anySubscribedOrRecorded(db: Db, events: readonly WebhookEvent[]): Promise<boolean> {
+  if (events.length === 0) return false;
+  const types = events.map((event) => event.type);
+  const [row] = await select<{ any: number | string }>(
+    db,
+    `SELECT EXISTS (SELECT 1 FROM webhook_endpoint WHERE deleted_at IS NULL AND (${types.map(() => 'events LIKE ?').join(' OR ')}))
+         OR EXISTS (SELECT 1 FROM webhook_event WHERE id IN (${events.map(() => '?').join(', ')})) AS \`any\``,
+    [...types.map(subscriptionPattern), ...events.map((event) => event.id)],
+  );
+  return Number(row.any) === 1;
 }
 
 export async function pendingDeliveries(orm: MikroORM, eventId: string): Promise<string[]> {

@@ -26,6 +26,7 @@ import { afterSaleMetrics } from '../telemetry/saga-metrics';
 import { dataConverterFor } from '../temporal/codec';
 import { startWorkerHealthServer } from './health';
 import { sdkLoggerFrom } from './sdk-logger';
+import { countStatementsByActivity } from './statement-metrics';
 import { connectWhenReachable, createOrderWorker } from './worker';
 
 /** `npm run worker`: one order worker against TEMPORAL_ADDRESS; SIGINT/SIGTERM drain it before exit. */
@@ -39,6 +40,7 @@ async function main(): Promise<void> {
   });
   await metrics?.serve();
   const orm = await openOrm(config.DATABASE_URL);
+  if (metrics) countStatementsByActivity(orm, metrics.saga.dbStatements);
   const redis = await connectRedis(config.REDIS_URL);
   const notifier: Notifier = config.SMTP_URL
     ? emailNotifier({ smtpUrl: config.SMTP_URL, from: config.SMTP_FROM, fallback: logNotifier(logger) })

@@ -2,7 +2,8 @@ import type { MikroORM } from '@mikro-orm/core';
 import type { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import type { LimitsConfig } from '../../config/limits';
-import { forkSql, select } from '../../db/sql';
+import { driverOf } from '../../db/driver';
+import { select } from '../../db/sql';
 import { Problem } from '../problem';
 
 const LOCK_MS = 15_000;
@@ -38,26 +39,33 @@ export async function holdBuyerCaps(
   }
 }
 
+/**
+ * Both caps from one statement (one round trip, on the driver: every placement asks): a row with product_id NULL
+ * counts the buyer's unpaid orders, one row per product of the order the units the buyer already holds of it.
+ */
 async function assertWithinCaps(orm: MikroORM, limits: LimitsConfig, customerId: string, items: Array<{ productId: number; quantity: number }>): Promise<void> {
-  const em = forkSql(orm);
+  const productIds = items.map((item) => item.productId);
+  const parts: string[] = [];
+  const params: unknown[] = [];
   if (limits.LIMIT_UNPAID_ORDERS > 0) {
-    const [row] = await select<{ n: number | string }>(em, "SELECT COUNT(*) AS n FROM orders WHERE customer_id = ? AND status IN ('PENDING', 'RESERVED')", [customerId]);
-    if (Number(row.n) >= limits.LIMIT_UNPAID_ORDERS) {
-      throw new Problem('UNPAID_ORDERS_LIMIT_REACHED', `you have ${Number(row.n)} unpaid order(s) open, the most one buyer may; pay or cancel one first`, {
-        limit: limits.LIMIT_UNPAID_ORDERS,
-      });
-    }
+    parts.push("SELECT NULL AS product_id, COUNT(*) AS n FROM orders WHERE customer_id = ? AND status IN ('PENDING', 'RESERVED')");
+    params.push(customerId);
   }
   if (limits.LIMIT_UNITS_PER_PRODUCT > 0) {
-    const productIds = items.map((item) => item.productId);
-    const held = await select<{ product_id: number; units: number | string }>(
-      em,
-      `SELECT l.product_id, SUM(l.quantity) AS units FROM order_line l JOIN orders o ON o.id = l.order_id
+    parts.push(`SELECT l.product_id, SUM(l.quantity) AS n FROM order_line l JOIN orders o ON o.id = l.order_id
        WHERE o.customer_id = ? AND o.status IN ('PENDING', 'RESERVED', 'CONFIRMED') AND l.product_id IN (${productIds.map(() => '?').join(', ')})
-       GROUP BY l.product_id`,
-      [customerId, ...productIds],
-    );
-    const heldOf = new Map(held.map((row) => [Number(row.product_id), Number(row.units)]));
+       GROUP BY l.product_id`);
+    params.push(customerId, ...productIds);
+  }
+  const rows = await select<{ product_id: number | null; n: number | string }>(driverOf(orm), parts.join(' UNION ALL '), params);
+  const unpaid = Number(rows.find((row) => row.product_id === null)?.n ?? 0);
+  if (limits.LIMIT_UNPAID_ORDERS > 0 && unpaid >= limits.LIMIT_UNPAID_ORDERS) {
+    throw new Problem('UNPAID_ORDERS_LIMIT_REACHED', `you have ${unpaid} unpaid order(s) open, the most one buyer may; pay or cancel one first`, {
+      limit: limits.LIMIT_UNPAID_ORDERS,
+    });
+  }
+  if (limits.LIMIT_UNITS_PER_PRODUCT > 0) {
+    const heldOf = new Map(rows.filter((row) => row.product_id !== null).map((row) => [Number(row.product_id), Number(row.n)]));
     items.forEach((item, index) => {
       const already = heldOf.get(item.productId) ?? 0;
       if (already + item.quantity > limits.LIMIT_UNITS_PER_PRODUCT) {

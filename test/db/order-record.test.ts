@@ -3,6 +3,7 @@ import { createOrderRecordActivities, type OrderRecordActivities } from '../../a
 import type { Product } from '../../db/catalogue';
 import { getOrderRecord, listOrders } from '../../db/order-queries';
 import { forkSql, run } from '../../db/sql';
+import { onEveryStatement } from '../../db/statement-count';
 import type { OrderView } from '../../workflows/order-types';
 import { createTestProduct, openTestOrm, uniqueOrderId, uniqueSuffix } from '../support/db';
 
@@ -18,6 +19,21 @@ describe('saveOrder and the order queries', () => {
     hat = await createTestProduct(orm, { priceCents: 1_500 });
   });
   afterAll(() => orm.close());
+
+  /** The statements this process sends while `work` runs (this file's tests run one at a time). */
+  const sent: string[] = [];
+  let counting = false;
+  beforeAll(() => onEveryStatement(orm, (sql) => counting && sent.push(sql)));
+  async function statementsOf(work: () => Promise<unknown>): Promise<string[]> {
+    sent.length = 0;
+    counting = true;
+    try {
+      await work();
+    } finally {
+      counting = false;
+    }
+    return sent.map((sql) => sql.trim().split(/\s+/).slice(0, 3).join(' '));
+  }
 
   /** An order as the workflow sees it when it starts. */
   function pendingView(overrides: Partial<OrderView> = {}): OrderView {
@@ -54,6 +70,29 @@ describe('saveOrder and the order queries', () => {
     await record.saveOrder(confirmed);
     await record.saveOrder(confirmed); // a repeat that changes nothing
     expect((await getOrderRecord(orm, first.id))?.items).toEqual(first.items);
+  });
+
+  it('writes each row in one statement, without a transaction, when there is no event to keep with the status', async () => {
+    const pending = pendingView();
+    expect(await statementsOf(() => record.saveOrder(pending))).toEqual(['INSERT INTO orders', 'INSERT INTO order_line']);
+    const reserved: OrderView = { ...pending, status: 'RESERVED', reservedUntil: new Date().toISOString() };
+    expect(await statementsOf(() => record.saveOrder(reserved))).toEqual(['INSERT INTO orders']);
+    const confirmed: OrderView = { ...reserved, status: 'CONFIRMED', payment: { status: 'CAPTURED', amountCents: 8_000, authorizationId: `auth-${uniqueSuffix()}` } };
+    expect(await statementsOf(() => record.saveOrder(confirmed))).toEqual(['INSERT INTO orders', 'INSERT INTO payment']);
+    expect(await getOrderRecord(orm, pending.id)).toEqual(confirmed);
+  });
+
+  it("mends a first record that a crash cut after the order's row: the retry writes its lines", async () => {
+    const pending = pendingView();
+    // What the first attempt left: the order's row, not its lines.
+    await run(forkSql(orm), "INSERT INTO orders (id, customer_id, status, total_cents, request_hash) VALUES (?, ?, 'PENDING', ?, ?)", [
+      pending.id,
+      pending.customerId,
+      pending.totalCents,
+      pending.requestHash,
+    ]);
+    await record.saveOrder(pending);
+    expect(await getOrderRecord(orm, pending.id)).toEqual(pending);
   });
 
   it('records the code that tells staff to act on a FAILED order', async () => {

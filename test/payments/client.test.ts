@@ -1,3 +1,5 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createPaymentsClient, PaymentsError } from '../../payments/client';
 import { request, startStandIn, type StandIn } from './stand-in';
 import { TEST_PAYMENTS_API_KEY } from '../support/payments-keys';
@@ -55,5 +57,41 @@ describe('the payments client', () => {
     const client = createPaymentsClient({ apiKey: TEST_PAYMENTS_API_KEY, baseUrl: standIn.baseUrl, timeoutMs: 2_000, readRetryDelaysMs: [0, 0] });
     await expect(client.get('auth_x')).rejects.toMatchObject({ kind: 'retryable', code: 'temporarily_unavailable', status: 503 });
     expect((await request(standIn.baseUrl, 'GET', '/v1/faults')).body.injected.failed).toBe(3);
+  });
+
+  describe('over HTTP', () => {
+    let server: http.Server | undefined;
+    afterEach(() => {
+      server?.closeAllConnections();
+      server?.close();
+    });
+    /** A provider of our own making, answering each request with `answer`; counts the connections it is given. */
+    async function provider(answer: (request: http.IncomingMessage, response: http.ServerResponse) => void) {
+      const seen = { connections: 0 };
+      server = http.createServer(answer);
+      server.on('connection', () => (seen.connections += 1));
+      await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+      const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      return { seen, client: createPaymentsClient({ apiKey: 'sk_test', baseUrl, timeoutMs: 300, readRetryDelaysMs: [] }) };
+    }
+
+    it('keeps its connections alive from one call to the next', async () => {
+      const { seen, client } = await provider((_request, response) => {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ id: 'auth_1', status: 'AUTHORIZED' }));
+      });
+      // The pool may open a second connection while the first is still being handed back, never one per call.
+      for (let call = 0; call < 20; call += 1) await client.capture('auth_1', `key-${call}`);
+      expect(seen.connections).toBeGreaterThan(0);
+      expect(seen.connections).toBeLessThanOrEqual(2);
+    });
+
+    it('times out a body that stops arriving, as an unknown outcome to ask again under the same key', async () => {
+      const { client } = await provider((_request, response) => {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.write('{"id":'); // and nothing more
+      });
+      await expect(client.capture('auth_1', 'key')).rejects.toMatchObject({ kind: 'retryable', code: 'timeout' });
+    });
   });
 });
