@@ -35,6 +35,7 @@ import { ordersRouter } from './routes/orders';
 import { orderAfterSaleRouter, returnsRouter } from './routes/after-sale';
 import { productsRouter } from './routes/products';
 import { queueRouter } from './routes/queue';
+import { availabilityOf } from '../inventory/availability-sync';
 import { DropSettingsCache } from './drop-settings';
 import { WaitingRoom } from '../queue/waiting-room';
 import { loadQueueConfig, type QueueConfig } from '../config/queue';
@@ -138,7 +139,7 @@ export function createApp(deps: AppDeps): Express {
   // A checkout places an order: it spends the buyer's order budget (the router's POST / is the checkout itself here).
   app.use('/carts/:id/checkout', rateLimits);
   const drops = new DropSettingsCache(deps.orm);
-  const waitingRoom = new WaitingRoom(deps.redis, deps.orm, deps.queue ?? loadQueueConfig(auth));
+  const waitingRoom = new WaitingRoom(deps.redis, deps.orm, deps.queue ?? loadQueueConfig(auth), (productId) => availabilityOf(deps.orm, inventory, productId));
   app.use('/products', queueRouter({ drops, waitingRoom, onVisit: metrics ? (productId) => metrics.queueVisited(productId, waitingRoom) : undefined }));
   app.use('/products', productsRouter({ ...deps, inventory, drops }));
   const placement = { ...deps, inventory, orders: metrics ? meteredOrderClient(orderClient, metrics) : orderClient, orderIdSecret: orderIdSecretOf(auth), limits, dropGate: { drops, waitingRoom } };

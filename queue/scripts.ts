@@ -71,7 +71,7 @@ end
  * Join or poll. ARGV: now, buyer, mode ('join' | 'poll'), place (poll: the ticket's), seed, startsAt, admitPerSecond,
  * maxAdmitted, factor, admission ttl (ms), rate window (ms).
  * Returns {'REBUILD'}, or {state, place, position, until, admittedJson, rateCount, rateWindowMs, lastEta, soldOutCandidate,
- * waitingCount}: state one of WAITING, ADMITTED, USED, LAPSED, LEFT, SOLD_OUT; position 0 when unknown (before the start).
+ * waitingCount, availabilityLoaded}: state one of WAITING, ADMITTED, USED, LAPSED, LEFT, SOLD_OUT; position 0 when unknown (before the start).
  * A poll whose buyer is in no structure (Redis lost the line) puts them back at the ticket's place: the line is
  * rebuilt from the signed tickets as buyers poll.
  */
@@ -86,7 +86,7 @@ redis.call('ZREMRANGEBYSCORE', rate, '-inf', now - window)
 local function answer(code, place, position, untilMs)
   local soldOutCandidate = (available == '0' and redis.call('ZCARD', admitted) == 0 and redis.call('HGET', meta, 'soldOut') ~= '1') and 1 or 0
   return {code, place, position, untilMs, cjson.encode(given), redis.call('ZCARD', rate), tonumber(redis.call('HGET', meta, 'admittedTotal') or '0'),
-    redis.call('HGET', eta, buyer) or '', soldOutCandidate, redis.call('ZCARD', waiting)}
+    redis.call('HGET', eta, buyer) or '', soldOutCandidate, redis.call('ZCARD', waiting), available and 1 or 0}
 end
 local held = redis.call('HGET', state, buyer)
 if held then

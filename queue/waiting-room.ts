@@ -33,7 +33,7 @@ export class AdmissionRefusedError extends Error {
   }
 }
 
-type VisitReply = [string, string, number, string, string, number, number, string, number, number];
+type VisitReply = [string, string, number, string, string, number, number, string, number, number, number];
 
 type QueueRedis = Redis & {
   queueVisit(...keysAndArgs: (string | number)[]): Promise<VisitReply | ['REBUILD']>;
@@ -66,6 +66,8 @@ export class WaitingRoom {
     redis: Redis,
     private readonly orm: MikroORM,
     readonly config: QueueConfig,
+    /** Rebuilds a product's availability Redis lost (inventory/availability-sync.ts): admission waits for it. */
+    private readonly loadAvailability: (productId: number) => Promise<unknown> = async () => undefined,
     private readonly clock: () => number = Date.now,
   ) {
     const keys = scriptKeys(queueKeys(0)).length;
@@ -145,8 +147,9 @@ export class WaitingRoom {
         RATE_WINDOW_MS,
       ),
     );
-    const [state, place, position, until, givenJson, admittedInWindow, admittedTotal, lastEta, soldOutCandidate, waitingCount] = reply;
+    const [state, place, position, until, givenJson, admittedInWindow, admittedTotal, lastEta, soldOutCandidate, waitingCount, availabilityLoaded] = reply;
     await this.recordGiven(drop.productId, now, JSON.parse(givenJson) as string[]);
+    if (availabilityLoaded === 0) await this.loadAvailability(drop.productId);
     const ticket = signTicket(this.config.keys, { productId: drop.productId, sub, place, expiresAt: (place === 'lottery' ? startsAt : startsAt + Number(place) - 1) + this.config.ticketTtlMs });
     if (soldOutCandidate === 1 && (await this.latchSoldOut(drop.productId)) && state === 'WAITING') return { ticket, state: 'SOLD_OUT' };
     switch (state) {
