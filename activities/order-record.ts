@@ -4,10 +4,12 @@
  * lists) and the rebuild of Redis availability; the workflow stays the truth for an order in flight.
  */
 import type { MikroORM } from '@mikro-orm/core';
+import { log } from '@temporalio/activity';
 import type { OrderLine, OrderView } from '../workflows/order-types';
 import { driverOf } from '../db/driver';
 import { placeholders, run, type Db } from '../db/sql';
 import { orderStatusNotBehind, paymentStatusNotBehind } from '../db/status-rank';
+import { redeemClaim } from '../coupons/store';
 import { refusingBadData } from './store-errors';
 import type { WebhookEmitter } from '../webhooks/emitter';
 
@@ -35,10 +37,22 @@ export function createOrderRecordActivities(orm: MikroORM, webhooks?: WebhookEmi
         await writeOrder(db, view);
         return [];
       });
+      if (view.status === 'CONFIRMED' && view.couponCode) await keepTheSoldOrdersClaim(orm, view.id, view.customerId, view.couponCode);
       // After the commit: a crash before or during the starts fails this attempt, and its retry starts them.
       if (events.length > 0) await webhooks!.start(events);
     },
   };
+}
+
+/**
+ * A sold order keeps the claim its discount came from. It holds it already, unless a workflow task that gave it back
+ * (the undo of a release) was lost and its retry took the sale instead (a store step's effect outlives a lost task):
+ * then it takes the buyer's unused claim again. One read when it holds it, as it almost always does.
+ */
+async function keepTheSoldOrdersClaim(orm: MikroORM, orderId: string, customerId: string, code: string): Promise<void> {
+  if ((await redeemClaim(orm, { orderId, customerId, code })) === null) {
+    log.warn('a CONFIRMED order has no claim of its coupon left to keep (the buyer used it again meanwhile)', { orderId, code });
+  }
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { MikroORM } from '@mikro-orm/core';
 import { createOrderRecordActivities, type OrderRecordActivities } from '../../activities/order-record';
 import type { Product } from '../../db/catalogue';
+import { createCoupon, findCoupon, giveClaimBack, recordClaim, redeemClaim, unusedClaimsOf } from '../../coupons/store';
 import { getOrderRecord, listOrders } from '../../db/order-queries';
 import { forkSql, run } from '../../db/sql';
 import { onEveryStatement } from '../../db/statement-count';
@@ -166,5 +167,19 @@ describe('saveOrder and the order queries', () => {
     await record.saveOrder(view);
     await run(forkSql(orm), "INSERT INTO notification (order_id, kind, channel) VALUES (?, 'ORDER_CONFIRMED', 'test')", [view.id]);
     expect((await getOrderRecord(orm, view.id))?.notifications).toEqual(['ORDER_CONFIRMED']);
+  });
+  it('a CONFIRMED coupon order takes its claim again when a lost workflow task had given it back', async () => {
+    const coupon = await createCoupon(orm, { code: `KEEP-${uniqueSuffix().toUpperCase()}`, name: 'Kept claim', percentOff: 10, quantity: 5, perBuyer: 1 });
+    const view = pendingView({ couponCode: coupon.code, discountCents: 800, totalCents: 7_200 });
+    const recorded = await recordClaim(orm, coupon.id, view.customerId);
+    expect(recorded.outcome).toBe('CLAIMED');
+    await redeemClaim(orm, { orderId: view.id, customerId: view.customerId, code: coupon.code });
+    await giveClaimBack(orm, view.id); // the undo of a release, run in a task whose retry then took the sale
+
+    await record.saveOrder({ ...view, status: 'CONFIRMED' });
+    await record.saveOrder({ ...view, status: 'CONFIRMED' });
+
+    expect(await unusedClaimsOf(orm, view.customerId)).toEqual([]);
+    expect((await findCoupon(orm, coupon.code))?.redeemed).toBe(1);
   });
 });
