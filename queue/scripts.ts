@@ -44,8 +44,9 @@ local function admitStep(now, startsAt, admitPerSecond, maxAdmitted, factor, ttl
   if not available then return given end
   local holding = redis.call('ZCARD', admitted)
   local room = math.min(math.floor(tonumber(available) * factor) - holding, maxAdmitted - holding)
-  local tokensAt = tonumber(redis.call('HGET', meta, 'tokensAt') or tostring(math.max(startsAt, 0)))
-  local tokens = tonumber(redis.call('HGET', meta, 'tokens') or '0')
+  -- A token bucket of one second's admissions, full when the drop opens (no tokens recorded yet).
+  local tokensAt = tonumber(redis.call('HGET', meta, 'tokensAt') or tostring(now))
+  local tokens = tonumber(redis.call('HGET', meta, 'tokens') or tostring(admitPerSecond))
   tokens = math.min(admitPerSecond, tokens + math.max(0, now - math.max(tokensAt, startsAt)) / 1000 * admitPerSecond)
   redis.call('HSET', meta, 'tokens', tostring(tokens), 'tokensAt', tostring(now))
   local count = math.min(room, math.floor(tokens))
@@ -208,7 +209,7 @@ for i = 3, #ARGV, 4 do
   end
   count = count + 1
 end
-redis.call('HSET', KEYS[1], 'init', ARGV[1], 'regatherUntil', ARGV[2], 'admittedTotal', count, 'tokens', '0', 'tokensAt', ARGV[1])
+redis.call('HSET', KEYS[1], 'init', ARGV[1], 'regatherUntil', ARGV[2], 'admittedTotal', count)
 return 1
 `;
 

@@ -12,7 +12,7 @@ import { signTicket } from '../../queue/tickets';
 import { forkSql, select } from '../../db/sql';
 
 const ADMISSION_TTL_MS = 1_500;
-const stack = serviceForThisFile({ holdMs: 60_000, queue: { admissionTtlMs: ADMISSION_TTL_MS, pollMaxSeconds: 1 } });
+const stack = serviceForThisFile({ holdMs: 60_000, metrics: true, queue: { admissionTtlMs: ADMISSION_TTL_MS, pollMaxSeconds: 1 } });
 
 interface Drop {
   stock?: number;
@@ -209,5 +209,17 @@ describe('the waiting room', () => {
   test('a product without a waiting room answers 404 QUEUE_NOT_FOUND', async () => {
     const productId = await productWith({});
     expectProblem(await join(productId, unique('nobody')), 404, 'QUEUE_NOT_FOUND');
+  });
+
+  test('each drop shows its line on /metrics: waiting, admitted, admissions, lapsed admissions, admission rate', async () => {
+    const productId = await productWith({ stock: 1, queue: QUEUE });
+    for (const sub of [unique('metric-a'), unique('metric-b'), unique('metric-c')]) expect((await join(productId, sub)).status).toBe(201);
+    const text = await stack.service.metrics!.api.registry.metrics();
+    const value = (name: string) => Number(new RegExp(`^${name}\\{product="${productId}"\\} (\\S+)$`, 'm').exec(text)?.[1]);
+    expect(value('drop_queue_waiting')).toBe(2);
+    expect(value('drop_queue_admitted')).toBe(1);
+    expect(value('drop_queue_admissions')).toBe(1);
+    expect(value('drop_queue_lapsed_admissions')).toBe(0);
+    expect(value('drop_queue_admission_rate')).toBeCloseTo(1 / 60, 5);
   });
 });
