@@ -9,12 +9,9 @@
  * product (nothing changes it) and writes bench/results/read-<timestamp>.json.
  */
 import './databases';
-import { loadConfig } from '../config';
-import { openOrm } from '../db/orm';
-import { connectRedis } from '../inventory/redis';
 import { checkBenchInvariants, printInvariants } from './invariants';
-import { codeVersion, cpuDelta, cpuSnapshot, jsonRequest, numberArg, percentiles, printTable, round, runAutocannon, verdict, waitForQuietMachine, writeResults } from './lib';
-import { startStack } from './stack';
+import { onFreshStack } from './fresh-stack';
+import { codeVersion, countInto, cpuDelta, cpuSnapshot, jsonRequest, numberArg, percentiles, printTable, responseTally, round, runAutocannon, verdict, waitForQuietMachine, writeResults } from './lib';
 import { buyerAuth } from './tokens';
 
 interface EndpointResult {
@@ -25,13 +22,9 @@ interface EndpointResult {
 }
 
 async function measure(url: string, connections: number, seconds: number): Promise<EndpointResult> {
-  const latencies: number[] = [];
-  const statuses: Record<string, number> = {};
+  const { latencies, statuses } = responseTally();
   // A buyer's token on every request (the catalogue needs an authenticated caller; /healthz ignores it).
-  const result = await runAutocannon({ url, connections, duration: seconds, headers: buyerAuth('bench-reader') }, (statusCode, responseTime) => {
-    statuses[statusCode] = (statuses[statusCode] ?? 0) + 1;
-    latencies.push(responseTime);
-  });
+  const result = await runAutocannon({ url, connections, duration: seconds, headers: buyerAuth('bench-reader') }, countInto({ latencies, statuses }));
   return { requestsPerSecond: round(latencies.length / result.duration), latencyMs: percentiles(latencies), statuses, errors: result.errors };
 }
 
@@ -41,14 +34,7 @@ async function main(): Promise<void> {
   const soloSeconds = numberArg('solo-seconds', 'READ_SOLO_SECONDS', 3);
   // The code the stack runs is the code on disk when it starts.
   const code = codeVersion();
-  const config = loadConfig();
-
-  console.log('[read] starting a fresh stack…');
-  const stack = await startStack({ name: 'read' });
-  const orm = await openOrm(config.DATABASE_URL);
-  const redis = await connectRedis(config.REDIS_URL);
-  let failed = false;
-  try {
+  await onFreshStack('read', async ({ stack, orm, redis }) => {
     const tag = Date.now().toString(36);
     const stock = 1_000;
     const product = await jsonRequest<{ id: number }>('POST', `${stack.apiUrl}/products`, { sku: `read-${tag}`, name: 'Read bench', priceCents: 1_000, stock }, 201);
@@ -89,7 +75,7 @@ async function main(): Promise<void> {
       targets: { readVsBare: { target: '>= 0.9 of bare req/s (side by side; issue 14)', measured: ratio, met: ratio >= 0.9 } },
       invariants,
     };
-    failed = !invariants.ok;
+    const failed = !invariants.ok;
 
     console.log(JSON.stringify(summary, null, 2));
     const row = (name: string, result: EndpointResult): [string, ...Array<string | number>] => [
@@ -111,15 +97,8 @@ async function main(): Promise<void> {
     printTable('CPU seconds side by side', [['process', 'cpu s', 'cores'], ...cpu.byProcess.map((entry): [string, number, number] => [entry.process, entry.cpuSeconds, entry.coresUsed])]);
     printInvariants(invariants);
     console.log(`\nresults: ${writeResults('read', summary)}`);
-  } catch (error) {
-    failed = true;
-    throw error;
-  } finally {
-    redis.disconnect();
-    await orm.close();
-    await stack.stop({ keepLogs: failed || stack.cpuProfiled.length > 0 || process.env.BENCH_KEEP_LOGS === '1' });
-    if (failed) process.exitCode = 1;
-  }
+    return failed;
+  });
 }
 
 main().catch((error: unknown) => {
