@@ -14,40 +14,18 @@
  * Ends with invariant I7 on the drop (check/coupon-invariants.ts) and writes bench/results/coupon-drop-<timestamp>.json.
  */
 import './databases';
-import { loadConfig } from '../config';
-import { openOrm } from '../db/orm';
 import { forkSql, type Sql } from '../db/sql';
-import { connectRedis } from '../inventory/redis';
 import { checkI7 } from '../check/coupon-invariants';
 import { readCouponTables, withCouponCounts } from '../check/coupon-snapshot';
-import { codeVersion, cpuDelta, cpuSnapshot, jsonRequest, numberArg, percentiles, printTable, round, runAutocannon, verdict, waitForQuietMachine, writeResults } from './lib';
-import { startStack } from './stack';
+import { onFreshStack } from './fresh-stack';
+import { codeVersion, countInto, cpuDelta, cpuSnapshot, dropArgs, jsonRequest, percentiles, printTable, responseTally, round, runAutocannon, verdict, waitForQuietMachine, writeResults } from './lib';
 import { buyerAuth } from './tokens';
 
-type Tally = { latencies: number[]; statuses: Record<string, number> };
-const tally = (): Tally => ({ latencies: [], statuses: {} });
-const record = (into: Tally) => (statusCode: number, responseTime: number) => {
-  into.statuses[statusCode] = (into.statuses[statusCode] ?? 0) + 1;
-  into.latencies.push(responseTime);
-};
-
 async function main(): Promise<void> {
-  const buyers = numberArg('buyers', 'COUPON_BUYERS', 10_000);
-  const concurrency = numberArg('concurrency', 'COUPON_CONCURRENCY', 500);
-  const quantity = numberArg('quantity', 'COUPON_QUANTITY', 100);
-  const exhaustedSeconds = numberArg('exhausted-seconds', 'COUPON_EXHAUSTED_SECONDS', 5);
-  const exhaustedConnections = numberArg('exhausted-connections', 'COUPON_EXHAUSTED_CONNECTIONS', 4);
-  if (concurrency > buyers) throw new Error('concurrency cannot exceed the number of buyers');
+  const { buyers, concurrency, units: quantity, refusedSeconds: exhaustedSeconds, refusedConnections: exhaustedConnections } = dropArgs('COUPON', 'quantity', 'exhausted');
 
   const code = codeVersion();
-  const config = loadConfig();
-  console.log('[coupons] starting a fresh stack…');
-  const stack = await startStack({ name: 'coupons' });
-  const orm = await openOrm(config.DATABASE_URL);
-  const redis = await connectRedis(config.REDIS_URL);
-  let failed = false;
-
-  try {
+  await onFreshStack('coupons', async ({ stack, orm, redis }) => {
     const tag = Date.now().toString(36).toUpperCase();
     const createCoupon = (couponCode: string, units: number) =>
       jsonRequest<{ code: string }>('POST', `${stack.apiUrl}/coupons`, { code: couponCode, name: `Bench drop ${couponCode}`, percentOff: 20, quantity: units }, 201);
@@ -66,7 +44,7 @@ async function main(): Promise<void> {
     const machineBeforeRace = await waitForQuietMachine();
     const drop = await createCoupon(`DROP-${tag}`, quantity);
     console.log(`[coupons] race: ${buyers} buyers, ${concurrency} connections, ${quantity} coupons ${drop.code}`);
-    const race = tally();
+    const race = responseTally();
     const refusalCodes: Record<string, number> = {};
     const otherBodies: string[] = [];
     let claimed = 0;
@@ -92,7 +70,7 @@ async function main(): Promise<void> {
           },
         ],
       },
-      record(race),
+      countInto(race),
     );
     const raceMs = performance.now() - t0;
     const cpuRace = cpuDelta(cpuBefore, cpuSnapshot(stack.pids), raceMs / 1000);
@@ -100,8 +78,8 @@ async function main(): Promise<void> {
     // Phase 2: exhausted answers beside the bare endpoint.
     console.log(`[coupons] exhausted answers: ${exhaustedConnections}+${exhaustedConnections} connections for ${exhaustedSeconds}s`);
     const machineBeforeExhausted = await waitForQuietMachine();
-    const exhausted = tally();
-    const bare = tally();
+    const exhausted = responseTally();
+    const bare = responseTally();
     // Tokens signed before the phase, so the load generator does as little for a claim as for a health check.
     const lateBuyers = Array.from({ length: exhaustedSeconds * 10_000 }, (_, i) => buyerAuth(`late-${tag}-${i + 1}`));
     let late = 0;
@@ -121,9 +99,9 @@ async function main(): Promise<void> {
             },
           ],
         },
-        record(exhausted),
+        countInto(exhausted),
       ),
-      runAutocannon({ url: `${stack.apiUrl}/healthz`, connections: exhaustedConnections, duration: exhaustedSeconds }, record(bare)),
+      runAutocannon({ url: `${stack.apiUrl}/healthz`, connections: exhaustedConnections, duration: exhaustedSeconds }, countInto(bare)),
     ]);
     const cpuExhausted = cpuDelta(cpuBefore2, cpuSnapshot(stack.pids), (performance.now() - t2) / 1000);
 
@@ -175,7 +153,7 @@ async function main(): Promise<void> {
       },
       invariantI7: findings,
     };
-    failed = overIssued > 0 || findings.some((finding) => finding.severity === 'breach');
+    const failed = overIssued > 0 || findings.some((finding) => finding.severity === 'breach');
 
     console.log(JSON.stringify(summary, null, 2));
     printTable('Coupon drop: the race', [
@@ -197,15 +175,8 @@ async function main(): Promise<void> {
     printTable('Targets', [['target', 'measured', 'verdict'], ...Object.entries(summary.targets).map(([name, t]): [string, string, string] => [`${name} ${t.target}`, String(t.measured), verdict(t.met)])]);
     console.log(`I7 on the drop: ${findings.length === 0 ? 'ok' : JSON.stringify(findings)}`);
     console.log(`\nresults: ${writeResults('coupon-drop', summary)}`);
-  } catch (error) {
-    failed = true;
-    throw error;
-  } finally {
-    redis.disconnect();
-    await orm.close();
-    await stack.stop({ keepLogs: failed || process.env.BENCH_KEEP_LOGS === '1' });
-    if (failed) process.exitCode = 1;
-  }
+    return failed;
+  });
 }
 
 main().catch((error: unknown) => {

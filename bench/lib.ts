@@ -22,6 +22,26 @@ export function numberArg(name: string, envName: string, fallback: number): numb
   return value;
 }
 
+/**
+ * The parameters of a drop (bench/flash-sale.ts, bench/coupon-drop.ts): `--buyers` race at `--concurrency` for
+ * `--<units>` units, then the refused answers are measured for `--<refused>-seconds` over `--<refused>-connections`
+ * per endpoint. Each also reads <PREFIX>_BUYERS, <PREFIX>_CONCURRENCY, <PREFIX>_<UNITS>, <PREFIX>_<REFUSED>_SECONDS and
+ * <PREFIX>_<REFUSED>_CONNECTIONS; the defaults are 10,000 buyers, 500 connections, 100 units, 5 s and 4 connections.
+ */
+export function dropArgs(prefix: string, units: string, refused: string) {
+  const env = (name: string) => `${prefix}_${name.toUpperCase().replaceAll('-', '_')}`;
+  const buyers = numberArg('buyers', env('buyers'), 10_000);
+  const concurrency = numberArg('concurrency', env('concurrency'), 500);
+  if (concurrency > buyers) throw new Error('concurrency cannot exceed the number of buyers');
+  return {
+    buyers,
+    concurrency,
+    units: numberArg(units, env(units), 100),
+    refusedSeconds: numberArg(`${refused}-seconds`, env(`${refused}-seconds`), 5),
+    refusedConnections: numberArg(`${refused}-connections`, env(`${refused}-connections`), 4),
+  };
+}
+
 export function listArg(name: string, envName: string, fallback: number[]): number[] {
   const flag = process.argv.find((arg) => arg.startsWith(`--${name}=`));
   const text = flag ? flag.slice(name.length + 3) : process.env[envName];
@@ -165,6 +185,22 @@ export function runAutocannon(
     if (onResponse) instance.on('response', (_client, statusCode, _bytes, responseTime) => onResponse(statusCode, responseTime));
   });
 }
+
+/** The answers of autocannon runs: every latency (ms), and how many answers each status code had. */
+export interface ResponseTally {
+  latencies: number[];
+  statuses: Record<string, number>;
+}
+
+export const responseTally = (): ResponseTally => ({ latencies: [], statuses: {} });
+
+/** An `onResponse` for runAutocannon that counts each answer into `tally`. */
+export const countInto =
+  (tally: ResponseTally) =>
+  (statusCode: number, responseTimeMs: number): void => {
+    tally.statuses[statusCode] = (tally.statuses[statusCode] ?? 0) + 1;
+    tally.latencies.push(responseTimeMs);
+  };
 
 // ---------------------------------------------------------------------------------------------------------------
 // CPU time per process, from /proc: evidence of where the machine's two cores went during a phase.

@@ -4,36 +4,43 @@
 # per run the states stored, the depth reached, the time and the verdict; ends with "N passed, N failed" and exits
 # non-zero when a model is not verified or a twin is not refuted. Trails go to model/out/ (not committed).
 # Needs spin and gcc (scripts/install-spin.sh installs them). MODEL_CHECK_ONLY=<substring> runs the matching runs;
-# MODEL_CHECK_FULL=1 adds the three largest runs (a flush with a worker crash; two flushes; liveness with a flush),
-# which take many minutes each.
+# MODEL_CHECK_FULL=1 adds the largest runs (a flush with a decline; a flush with a worker crash; two flushes; liveness
+# with a flush), which take many minutes each.
 set -uo pipefail
 cd "$(dirname "$0")"
 command -v spin >/dev/null && command -v gcc >/dev/null || bash ../scripts/install-spin.sh
 
 # name | expected verdict | spin -D flags | check [| full: tens of millions of states, run only with MODEL_CHECK_FULL=1]
-# verified: every state explored, no error. refuted: an error found, with its trail. A "known issue" is a bug the
-# model found in the service and that is not fixed yet (docs/DESIGN.md, "The model"): it is expected refuted, so the
-# run fails once the fix lands, and the fix then moves its bounds into the verified runs.
+# verified: every state explored, no error. refuted: an error found, with its trail. A bug the model finds in the
+# service and that is not fixed yet is listed as a known issue (docs/DESIGN.md, "The model"), expected refuted, so the
+# run fails once the fix lands; the fix then moves its bounds into the verified runs and keeps the bug as a twin.
 # safety: assertions (I1, I2, I3, I6, I4 at rest) and invalid end states. liveness: acceptance cycles of the LTL
 # claim `terminates` (every order reaches a terminal status, no hold stranded) under weak fairness (-a -f).
 RUNS=(
   "model, no faults|verified|-DCLAIMS_EXPIRE -DMAXLOST=0 -DMAXCRASH=0 -DMAXFLUSH=0 -DMAXTERM=0|safety"
   "model, lost answers and a worker crash|verified|-DMAXLOST=1 -DMAXCRASH=1 -DMAXFLUSH=0 -DMAXTERM=0|safety"
   "model, a workflow terminated (reconciler sweep)|verified|-DMAXLOST=0 -DMAXCRASH=0 -DMAXFLUSH=0 -DMAXTERM=1 -DMAXDECLINE=0|safety"
-  "model, a Redis flush at any moment|verified|-DSINGLE_PRODUCT_ORDERS -DMAXLOST=0 -DMAXCRASH=0 -DMAXFLUSH=1 -DMAXTERM=0 -DMAXDECLINE=0 -DMAXSWEEPREBUILD=0|safety"
-  "model, a flush and a worker crash|verified|-DSINGLE_PRODUCT_ORDERS -DMAXLOST=0 -DMAXCRASH=1 -DMAXFLUSH=1 -DMAXTERM=0 -DMAXDECLINE=0 -DMAXSWEEPREBUILD=0|safety|full"
-  "model, Redis empty at the start, two flushes|verified|-DSINGLE_PRODUCT_ORDERS -DSTART_UNLOADED -DMAXLOST=0 -DMAXCRASH=0 -DMAXFLUSH=2 -DMAXTERM=0 -DMAXDECLINE=0 -DMAXSWEEPREBUILD=0|safety|full"
+  "model, a Redis flush at any moment|verified|-DTWO_TWO_PRODUCT_ORDERS -DMAXLOST=0 -DMAXCRASH=0 -DMAXFLUSH=1 -DMAXTERM=0 -DMAXDECLINE=0 -DMAXSWEEPREBUILD=0|safety"
+  "model, a flush and a decline|verified|-DTWO_TWO_PRODUCT_ORDERS -DMAXLOST=0 -DMAXCRASH=0 -DMAXFLUSH=1 -DMAXTERM=0 -DMAXDECLINE=1 -DMAXSWEEPREBUILD=0|safety|full"
+  "model, a flush and a worker crash|verified|-DTWO_TWO_PRODUCT_ORDERS -DMAXLOST=0 -DMAXCRASH=1 -DMAXFLUSH=1 -DMAXTERM=0 -DMAXDECLINE=0 -DMAXSWEEPREBUILD=0|safety|full"
+  "model, Redis empty at the start, two flushes|verified|-DTWO_TWO_PRODUCT_ORDERS -DSTART_UNLOADED -DMAXLOST=0 -DMAXCRASH=0 -DMAXFLUSH=2 -DMAXTERM=0 -DMAXDECLINE=0 -DMAXSWEEPREBUILD=0|safety|full"
   "model, liveness, no faults|verified|-DMAXLOST=0 -DMAXCRASH=0 -DMAXFLUSH=0 -DMAXTERM=0|liveness"
   "model, liveness, a lost answer|verified|-DMAXLOST=1 -DMAXCRASH=0 -DMAXFLUSH=0 -DMAXTERM=0 -DMAXDECLINE=0|liveness"
   "model, liveness, a terminated workflow|verified|-DMAXLOST=0 -DMAXCRASH=0 -DMAXFLUSH=0 -DMAXTERM=1 -DMAXDECLINE=0|liveness"
-  "model, liveness, a flush|verified|-DSINGLE_PRODUCT_ORDERS -DMAXLOST=0 -DMAXCRASH=0 -DMAXFLUSH=1 -DMAXTERM=0 -DMAXDECLINE=0 -DMAXSWEEPREBUILD=0|liveness|full"
+  "model, liveness, a flush|verified|-DTWO_TWO_PRODUCT_ORDERS -DMAXLOST=0 -DMAXCRASH=0 -DMAXFLUSH=1 -DMAXTERM=0 -DMAXDECLINE=0 -DMAXSWEEPREBUILD=0|liveness|full"
+  "coupons, a Redis flush at any moment|verified|-DCOUPONS -DCOUPON_ORDERS_ONLY -DMAXLOST=0 -DMAXCRASH=0 -DMAXFLUSH=1 -DMAXTERM=0 -DMAXDECLINE=0 -DMAXSWEEPREBUILD=0|safety"
+  "coupons, a lost answer and a terminated workflow|verified|-DCOUPONS -DCOUPON_ORDERS_ONLY -DMAXLOST=1 -DMAXCRASH=0 -DMAXFLUSH=0 -DMAXTERM=1 -DMAXDECLINE=0|safety"
+  "coupons, three orders, no faults|verified|-DCOUPONS -DCLAIMS_EXPIRE -DMAXLOST=0 -DMAXCRASH=0 -DMAXFLUSH=0 -DMAXTERM=0|safety|full"
+  "coupons, a lost answer, a crash, a terminate, a decline|verified|-DCOUPONS -DCOUPON_ORDERS_ONLY -DMAXLOST=1 -DMAXCRASH=1 -DMAXFLUSH=0 -DMAXTERM=1 -DMAXDECLINE=1|safety|full"
   "twin: reserve reads then writes|refuted|-DRESERVE_READ_THEN_WRITE -DCLAIMS_EXPIRE -DMAXLOST=0 -DMAXCRASH=0 -DMAXFLUSH=0 -DMAXTERM=0|safety"
   "twin: release before the void|refuted|-DRELEASE_BEFORE_VOID -DMAXLOST=0 -DMAXCRASH=0 -DMAXFLUSH=0 -DMAXTERM=0|safety"
   "twin: rebuild without the epoch check (a0cae91)|refuted|-DREBUILD_WITHOUT_EPOCH -DSINGLE_PRODUCT_ORDERS -DSTART_UNLOADED -DMAXLOST=0 -DMAXCRASH=0 -DMAXFLUSH=2 -DMAXTERM=0 -DMAXDECLINE=0 -DMAXSWEEPREBUILD=0|safety"
   "twin: capture retried without its key|refuted|-DCAPTURE_WITHOUT_KEY -DMAXLOST=0 -DMAXCRASH=1 -DMAXFLUSH=0 -DMAXTERM=0|safety"
   "twin: settle asks nothing (7d9e97d)|refuted|-DSETTLE_ASKS_NOTHING -DSINGLE_PRODUCT_ORDERS -DMAXLOST=0 -DMAXCRASH=1 -DMAXFLUSH=1 -DMAXTERM=0 -DMAXDECLINE=0 -DMAXSWEEPREBUILD=0|safety"
-  "known issue 1: a two-product order across a flush|refuted|-DTWO_TWO_PRODUCT_ORDERS -DMAXLOST=0 -DMAXCRASH=0 -DMAXFLUSH=1 -DMAXTERM=0 -DMAXDECLINE=0 -DMAXSWEEPREBUILD=0|safety"
-  "known issue 2: a hold recreated after CONFIRMED|refuted|-DSTRICT_HOLDS -DSINGLE_PRODUCT_ORDERS -DMAXLOST=0 -DMAXCRASH=0 -DMAXFLUSH=1 -DMAXTERM=0 -DMAXDECLINE=0 -DMAXSWEEPREBUILD=0|safety"
+  "twin: a recreated hold takes one product (issue 1)|refuted|-DRECREATE_TAKES_ONE_PRODUCT -DTWO_TWO_PRODUCT_ORDERS -DMAXLOST=0 -DMAXCRASH=0 -DMAXFLUSH=1 -DMAXTERM=0 -DMAXDECLINE=0 -DMAXSWEEPREBUILD=0|safety"
+  "twin: a sold order's hold recreated held (issue 2)|refuted|-DRECREATE_AS_HELD -DTWO_TWO_PRODUCT_ORDERS -DMAXLOST=0 -DMAXCRASH=0 -DMAXFLUSH=1 -DMAXTERM=0 -DMAXDECLINE=0 -DMAXSWEEPREBUILD=0|safety"
+  "twin: coupon checked before the lock|refuted|-DCOUPON_CHECK_BEFORE_LOCK -DCOUPONS -DCOUPON_ORDERS_ONLY -DMAXLOST=0 -DMAXCRASH=0 -DMAXFLUSH=1 -DMAXTERM=0 -DMAXDECLINE=0 -DMAXSWEEPREBUILD=0|safety"
+  "twin: coupon kept on the undo|refuted|-DCOUPON_KEPT_ON_UNDO -DCOUPONS -DCOUPON_ORDERS_ONLY -DMAXLOST=0 -DMAXCRASH=0 -DMAXFLUSH=0 -DMAXTERM=0 -DMAXDECLINE=0|safety"
 )
 
 # Exhaustive: full state storage (COLLAPSE only compresses the stored states), no bitstate hashing. MEMLIM keeps a

@@ -19,6 +19,15 @@
  *   SETTLE_ASKS_NOTHING      the settle of a gone hold always takes the units: the bug fixed by commit 7d9e97d
  *                            ("A settle run again after its order was recorded CONFIRMED no longer sells the
  *                            units twice"), which the fault run met as "availability 45 -> 46" repairs.
+ *   RECREATE_TAKES_ONE_PRODUCT  a hold the rebuild recreates takes units from the rebuilt product's count only; the
+ *                            other product's count, rebuilt while the order was PENDING, stays one unit over
+ *                            (found by this model, fixed by commit ce19fb2).
+ *   RECREATE_AS_HELD         a lost hold of an order whose sale is committed is recreated 'held', which nothing ends
+ *                            once the order is recorded CONFIRMED (found by this model, fixed by commit ce19fb2).
+ *   COUPON_CHECK_BEFORE_LOCK MySQL checks a coupon's quantity before the lock and writes the claim later.
+ *   COUPON_KEPT_ON_UNDO      the compensation of an order does not give its coupon claim back.
+ *
+ * -DCOUPONS adds the coupon steps (issue 24): buyers' claims, the redemption after the reservation and its undo.
  */
 
 #ifndef MAXLOST
@@ -46,14 +55,14 @@
 #define MAXPAY 2       /* payment attempts per order */
 
 /* Units of product p in order o: order 0 buys one of each product, orders 1 and 2 one of product 0.
- * -DSINGLE_PRODUCT_ORDERS: every order buys one of product 0 only. The runs with a Redis flush use it, because a
- * two-product order across a flush breaks I2 (KNOWN ISSUE 1 in docs/DESIGN.md, "The model"): its hold, recreated by
- * the rebuild of one product, is settled without taking units from the other product's count, which was rebuilt
- * while the order was PENDING and left its units for the settle to take. */
+ * -DTWO_TWO_PRODUCT_ORDERS: orders 0 and 2 buy one of each product, order 1 one of product 0. The runs with a Redis
+ * flush use it: a two-product order's hold can then be recreated by the rebuild of either product while the other
+ * product's count, rebuilt while the order was PENDING, is loaded (known issue 1, fixed: the twin
+ * RECREATE_TAKES_ONE_PRODUCT). -DSINGLE_PRODUCT_ORDERS: every order buys one of product 0 only (smaller runs). */
 #ifdef SINGLE_PRODUCT_ORDERS
 #define Q(o, p) ((p) == 0 -> 1 : 0)
 #elif defined(TWO_TWO_PRODUCT_ORDERS)
-#define Q(o, p) ((p) == 0 -> 1 : ((o) == 1 -> 0 : 1))  /* orders 0 and 2 buy one of each product (known issue 1) */
+#define Q(o, p) ((p) == 0 -> 1 : ((o) == 1 -> 0 : 1))
 #else
 #define Q(o, p) ((p) == 0 -> 1 : ((o) == 0 -> 1 : 0))
 #endif
@@ -70,6 +79,7 @@ short avail[NP] = STOCK;
 #define H_HELD 1
 #define H_RELEASED 2
 #define H_SETTLED 3
+#define H_COMMITTED 4           /* recreated by a rebuild for an order whose sale MySQL had committed */
 byte hold[NO];                  /* {inv}:hold:<o> state */
 byte epoch;                     /* {inv}:epoch: a new value after each flush or forget */
 bool claim[NO];                 /* {inv}:admitting:<p> holds the order's admission claim */
@@ -107,15 +117,39 @@ byte captureAnswer[NO];
 byte captureRuns[NO];           /* capture requests the provider executed (not replayed) */
 bool everCaptured[NO];
 
+#ifdef COUPONS
+/* ── Coupons (coupons/, issue 24): one coupon of quantity CQ, one claim per buyer. Buyer 0 claims it and carries it
+ * on orders 1 and 2 (so a claim order 1 gives back can be redeemed by order 2); buyer 1 claims it too (competition)
+ * and orders nothing. Redis: the claims left and each buyer's claims, under the coupons' own epoch. MySQL: each
+ * buyer's claim row (coupon_claim) and the order that redeemed it (order_id). */
+#define CQ 1
+#define NB 2
+#define USES_COUPON(o) ((o) != 0)
+short cLeft = CQ;               /* coupon:left:<id> (MISSING when Redis lost it) */
+byte cShare[NB];                /* coupon:buyers:<id>, the buyer's claims (read only while cLeft is loaded) */
+byte cEpoch;                    /* the coupons' epoch marker: a new value after each flush */
+bool claimed[NB];               /* coupon_claim row of the buyer (MySQL) */
+byte redeemedBy[NB];            /* coupon_claim.order_id: 0 none, else the order + 1 */
+#define ISSUED (claimed[0] + claimed[1])
+#define REDEEMED ((redeemedBy[0] != 0) + (redeemedBy[1] != 0))
+#else
+#define USES_COUPON(o) false
+#endif
+
 /* ── Faults and the world ── */
 byte lost, crashes, flushes, terms, declines;
 bool wfClosed[NO];              /* the order's workflow was terminated by an operator */
 byte sweepRebuilds;             /* rebuilds of a lost availability made by the reconciler */
 byte repairs;                   /* drift repairs the reconciler made: each is a breach of I2 */
+#ifdef COUPON_ORDERS_ONLY
+byte ordersRunning = NO - 1;    /* order 0 (no coupon) is not placed: smaller runs of the coupon steps with a flush */
+#else
 byte ordersRunning = NO;
+#endif
 
 /* ── Invariants ── */
-#define TK(o) ((SOLD(o) || hold[o] == H_HELD) -> 1 : 0)
+#define LIVE(o) (hold[o] == H_HELD || hold[o] == H_COMMITTED)
+#define TK(o) ((SOLD(o) || LIVE(o)) -> 1 : 0)
 #define TAKEN(p) (Q(0, p) * TK(0) + Q(1, p) * TK(1) + Q(2, p) * TK(2))
 #define SOLD_UNITS(p) (Q(0, p) * (SOLD(0) -> 1 : 0) + Q(1, p) * (SOLD(1) -> 1 : 0) + Q(2, p) * (SOLD(2) -> 1 : 0))
 /* I1 in MySQL: the stock is what was stocked minus the units sold, never below zero (byte: an underflow breaks the
@@ -127,18 +161,31 @@ byte ordersRunning = NO;
 /* An order is over once it has a terminal status, or its workflow was terminated before its first record. */
 #define TERMINAL(o) (status[o] >= CONFIRMED || (wfClosed[o] && status[o] == S_NONE))
 #define ALL_TERMINAL (TERMINAL(0) && TERMINAL(1) && TERMINAL(2))
-/* A hold is stranded when its order ended without a sale and it still holds units. (A 'held' hold of a CONFIRMED
- * order whose sale is in MySQL takes nothing from a rebuilt count; the model shows one can be recreated after the
- * order's CONFIRMED record: see KNOWN ISSUES in docs/DESIGN.md, "The model".) */
-#ifdef STRICT_HOLDS
-#define STRANDED(o) (hold[o] == H_HELD)
-#else
-#define STRANDED(o) (hold[o] == H_HELD && !(status[o] == CONFIRMED && SOLD(o)))
-#endif
+/* A hold is stranded when nothing will end it: 'held' once its order is over (a CONFIRMED order's hold is settled),
+ * or 'committed' once its order is over without a sale. A 'committed' hold of a CONFIRMED order (recreated by a
+ * rebuild that read the order RESERVED, after its settled hold was flushed) takes nothing and expires (its TTL). */
+#define STRANDED(o) (hold[o] == H_HELD || (hold[o] == H_COMMITTED && status[o] != CONFIRMED))
 #define NO_STRANDED_HOLD (!STRANDED(0) && !STRANDED(1) && !STRANDED(2))
 
+#ifdef COUPONS
+/* Issue 24's coupon invariants, in every state: issued <= quantity; redeemed <= issued; a redeemed claim is a claim,
+ * of one order only (order_id is unique), and that order is CONFIRMED or in flight (a compensation gives the claim
+ * back before the order's terminal record). In Redis: the claims left never below zero. */
+#define IN_FLIGHT_OR_CONFIRMED(o) (status[o] == PENDING || status[o] == RESERVED || status[o] == CONFIRMED)
+#define REDEEMED_BY_LIVE(b) (redeemedBy[b] == 0 || (claimed[b] && IN_FLIGHT_OR_CONFIRMED(redeemedBy[b] - 1)))
+#define C_ISSUED (ISSUED <= CQ)
+#define C_REDEEMED (REDEEMED <= ISSUED)
+#define C_OWNED (REDEEMED_BY_LIVE(0) && REDEEMED_BY_LIVE(1) && (redeemedBy[0] == 0 || redeemedBy[0] != redeemedBy[1]))
+#define C_REDIS (cLeft == MISSING || cLeft >= 0)
+#define COUPON_OK (C_ISSUED && C_REDEEMED && C_OWNED && C_REDIS)
+#define ASSERT_COUPONS assert(C_ISSUED); assert(C_REDEEMED); assert(C_OWNED); assert(C_REDIS)
+#else
+#define COUPON_OK true
+#define ASSERT_COUPONS skip
+#endif
+
 active proctype invariants() {
-end: atomic { !I1 -> assert(I1) }
+end: atomic { !(I1 && COUPON_OK) -> assert(I1); ASSERT_COUPONS }
 }
 
 /* Liveness (I4): every order reaches a terminal status and no hold is left held (checked with -a -f). */
@@ -152,7 +199,7 @@ ltl terminates { <> (ALL_TERMINAL && NO_STRANDED_HOLD) }
 inline reserveScript(o, res) {
   atomic {
     if
-    :: hold[o] == H_HELD || hold[o] == H_SETTLED -> claim[o] = false; res = 1
+    :: LIVE(o) || hold[o] == H_SETTLED -> claim[o] = false; res = 1
     :: hold[o] == H_RELEASED -> res = 0
     :: hold[o] == H_NONE && avail[0] == MISSING -> res = 2
     :: hold[o] == H_NONE && avail[0] != MISSING && !FITS(o, 0) -> res = 0
@@ -174,14 +221,15 @@ inline reserveScript(o, res) {
   }
 }
 
-/* RELEASE_SCRIPT: gives a held reservation back to the loaded availabilities; leaves a 'released' tombstone. */
+/* RELEASE_SCRIPT: gives a held (or committed) reservation back to the loaded availabilities; leaves a 'released'
+ * tombstone. */
 inline releaseScript(o) {
   atomic {
     if
     :: hold[o] == H_RELEASED || hold[o] == H_SETTLED -> skip
     :: else ->
        if
-       :: hold[o] == H_HELD ->
+       :: LIVE(o) ->
           if :: avail[0] != MISSING -> avail[0] = avail[0] + Q(o, 0) :: else -> skip fi;
           if :: avail[1] != MISSING -> avail[1] = avail[1] + Q(o, 1) :: else -> skip fi
        :: else -> skip
@@ -206,7 +254,7 @@ inline settleScript(o, recorded, res) {
           if :: avail[1] != MISSING -> avail[1] = avail[1] - Q(o, 1) :: else -> skip fi
        :: else -> skip
        fi;
-       res = (hold[o] == H_HELD -> 1 : 0);
+       res = (LIVE(o) -> 1 : 0);                                 /* a committed hold takes nothing */
        hold[o] = H_SETTLED
     fi
   }
@@ -219,6 +267,9 @@ inline flushRedis() {
     avail[0] = MISSING; avail[1] = MISSING;
     hold[0] = H_NONE; hold[1] = H_NONE; hold[2] = H_NONE;
     claim[0] = false; claim[1] = false; claim[2] = false;
+#ifdef COUPONS
+    cLeft = MISSING; cShare[0] = 0; cShare[1] = 0; cEpoch++;
+#endif
     epoch++; flushes++
   }
 }
@@ -258,11 +309,23 @@ inline rebuild(p) {
             if
             :: rbSnap[i] & IN_VIEW ->
                if
-               :: hold[i] == H_NONE && (rbSnap[i] & V_RESERVED) && !(rbSnap[i] & V_RELEASED) -> hold[i] = H_HELD
+               :: hold[i] == H_NONE && (rbSnap[i] & V_RESERVED) && !(rbSnap[i] & V_RELEASED) ->
+#ifndef RECREATE_AS_HELD
+                  hold[i] = ((rbSnap[i] & V_SOLD) -> H_COMMITTED : H_HELD);
+#else
+                  hold[i] = H_HELD;                          /* the twin: a sold order's hold too (known issue 2) */
+#endif
+#ifndef RECREATE_TAKES_ONE_PRODUCT
+                  /* the recreated hold stands for the whole reservation: the order's other product, when its count
+                   * is loaded (rebuilt while the order was PENDING, without it), takes its units now */
+                  if :: avail[1 - (p)] != MISSING -> avail[1 - (p)] = avail[1 - (p)] - Q(i, 1 - (p)) :: else -> skip fi
+#else
+                  skip                                       /* the twin: only this product's count (known issue 1) */
+#endif
                :: else -> skip
                fi;
                if
-               :: (hold[i] == H_HELD || hold[i] == H_SETTLED) && !(rbSnap[i] & V_SOLD) -> rbStock = rbStock - Q(i, p)
+               :: (LIVE(i) || hold[i] == H_SETTLED) && !(rbSnap[i] & V_SOLD) -> rbStock = rbStock - Q(i, p)
                :: hold[i] == H_RELEASED && (rbSnap[i] & V_SOLD) -> rbStock = rbStock + Q(i, p)
                :: else -> skip
                fi
@@ -278,6 +341,118 @@ inline rebuild(p) {
      fi
   od
 }
+
+#ifdef COUPONS
+/* ── Coupon steps (coupons/gate.ts, coupons/issuance.ts, coupons/store.ts) ── */
+
+/* COUPON_CLAIM_SCRIPT: res 1 taken (seen: the epoch it was taken in), 0 none left, 2 the buyer holds their share,
+ * 3 the count is not loaded. */
+inline couponClaimScript(b, res, seen) {
+  atomic {
+    if
+    :: cLeft == MISSING -> res = 3
+    :: cLeft != MISSING && cLeft <= 0 -> res = 0
+    :: cLeft > 0 && cShare[b] >= 1 -> res = 2
+    :: cLeft > 0 && cShare[b] < 1 -> cLeft--; cShare[b]++; seen = cEpoch; res = 1
+    fi
+  }
+}
+
+/* COUPON_GIVE_BACK_SCRIPT: undoes what a claim took in Redis when MySQL did not record it, only within the life of
+ * Redis's data that took it (a count rebuilt since never included the claim). */
+inline couponGiveBack(b, seen, count, share) {
+  atomic {
+    if
+    :: cEpoch == seen && cLeft != MISSING ->
+       if :: count -> cLeft++ :: else -> skip fi;
+       if :: share -> cShare[b]-- :: else -> skip fi
+    :: else -> skip
+    fi
+  }
+}
+
+/* rebuildCouponCount (coupons/count-sync.ts): the coupons' epoch, then MySQL's issued count and claims per buyer
+ * (readCouponCounts; one step, as for stock), then COUPON_REBUILD_SCRIPT; read again when flushed in between. */
+inline couponRebuild() {
+  crTries = 0;
+  do
+  :: atomic { crEpoch = cEpoch; crLeft = CQ - ISSUED; crShare0 = claimed[0]; crShare1 = claimed[1] };
+     atomic {
+       if
+       :: cLeft != MISSING -> crOut = 0
+       :: cLeft == MISSING && cEpoch != crEpoch -> crOut = 2
+       :: cLeft == MISSING && cEpoch == crEpoch -> cLeft = crLeft; cShare[0] = crShare0; cShare[1] = crShare1; crOut = 1
+       fi
+     };
+     if
+     :: crOut == 2 && crTries < 4 -> crTries++
+     :: else -> break
+     fi
+  od
+}
+
+/* recordClaim (coupons/store.ts): under the coupon row's lock, the quantity then the buyer's share are checked against
+ * every claim committed, and the claim is written. rec: 1 CLAIMED, 0 EXHAUSTED, 2 ALREADY_CLAIMED.
+ * The twin COUPON_CHECK_BEFORE_LOCK checks before the lock (Saleor's voucher limit, issue 24) and writes later,
+ * without the conditional update. */
+inline recordClaim(b, rec) {
+#ifndef COUPON_CHECK_BEFORE_LOCK
+  atomic {
+    if
+    :: ISSUED >= CQ -> rec = 0
+    :: ISSUED < CQ && claimed[b] -> rec = 2
+    :: ISSUED < CQ && !claimed[b] -> claimed[b] = true; rec = 1
+    fi
+  }
+#else
+  atomic { if :: ISSUED >= CQ -> rec = 0 :: ISSUED < CQ && claimed[b] -> rec = 2 :: else -> rec = 1 fi };
+  atomic { if :: rec == 1 -> claimed[b] = true :: else -> skip fi }
+#endif
+}
+
+/* redeemClaim (activities/coupons.ts redeemCoupon): the buyer's unused claim becomes the order's; a repeat finds the
+ * claim the order holds. Orders 1 and 2 are buyer 0's. res: 1 redeemed, 0 the buyer holds no unused claim. */
+inline redeemClaim(o, res) {
+  atomic {
+    if
+    :: redeemedBy[0] == o + 1 -> res = 1
+    :: redeemedBy[0] != o + 1 && claimed[0] && redeemedBy[0] == 0 -> redeemedBy[0] = o + 1; res = 1
+    :: else -> res = 0
+    fi
+  }
+}
+
+/* giveClaimBack (giveCouponBack, the undo of the redemption): the order's claim goes back to its buyer, unused. */
+inline giveCouponBack(o) {
+#ifndef COUPON_KEPT_ON_UNDO
+  atomic { if :: redeemedBy[0] == o + 1 -> redeemedBy[0] = 0 :: else -> skip fi }
+#else
+  skip                                                         /* the twin: the undo leaves the claim redeemed */
+#endif
+}
+
+/* A buyer's claim through the API (claimCoupon): the gate, a rebuild when the count is not loaded, then MySQL, then
+ * what MySQL refused is given back to the gate. Buyer 1 competes with buyer 0 for the one coupon. */
+proctype Claimer(byte b) {
+  byte res, rec, seen, crEpoch, crTries, crOut, crShare0, crShare1;
+  short crLeft;
+  couponClaimScript(b, res, seen);
+  if
+  :: res == 3 -> couponRebuild(); couponClaimScript(b, res, seen)
+  :: else -> skip
+  fi;
+  if
+  :: res == 1 ->
+     recordClaim(b, rec);
+     if
+     :: rec == 0 -> couponGiveBack(b, seen, false, true)     /* EXHAUSTED: the count stays taken (it was one high) */
+     :: rec == 2 -> couponGiveBack(b, seen, true, false)     /* ALREADY_CLAIMED: Redis had not counted the share */
+     :: rec == 1 -> skip
+     fi
+  :: else -> skip                                              /* refused by the gate (or not loaded: an error) */
+  fi
+}
+#endif
 
 /* ── MySQL steps (activities/order-record.ts, activities/stock.ts, db/holds.ts) ── */
 
@@ -334,7 +509,7 @@ inline reversePayment(o) {
 #define ANSWERED(next) pc = next
 #define RUN_ONCE_OR_AGAIN(next) if :: ANSWERED(next) :: ANSWER_LOST fi
 
-/* ── The order workflow (workflows/order.ts orderWorkflow, generation 5) ── */
+/* ── The order workflow (workflows/order.ts orderWorkflow, generation 5; with -DCOUPONS, generation 6's redemption) ── */
 
 /* Where the workflow is (pc), and the start of the workflow task it is in (task): a worker crash runs the task
  * again from its start, since the results of its local activities are recorded only when the task completes. */
@@ -356,6 +531,8 @@ inline reversePayment(o) {
 #define W_RECORD_END 15
 #define W_NOTIFY 16
 #define W_END 17
+#define W_REDEEM 18              /* redeemCoupon (local), right after the reservation */
+#define W_GIVE_BACK 19           /* its undo, giveCouponBack (local) */
 
 /* Payment attempts: order 0 may pay twice (a decline or an unanswered attempt, then another), the others once. */
 #define MAXPAY_OF(o) ((o) == 0 -> MAXPAY : 1)
@@ -363,8 +540,19 @@ inline reversePayment(o) {
 /* Undos registered, oldest first (workflows/saga.ts UndoStack): release (with the reservation), reverse payment
  * (once RESERVED is recorded; it asks the provider only if a payment was tried), restore stock (with the commit);
  * undoAll (W_RESTORE, W_REVERSE, W_RELEASE) runs them newest first. `undos` counts them. */
+#ifndef COUPONS
+#define U_REVERSE 2
+#define U_RESTORE 3
+#define U_AFTER_REVERSE(o) 1
 #define UNDO_NEXT (undos == 3 -> W_RESTORE : (undos == 2 -> W_REVERSE : (undos == 1 -> W_RELEASE : W_RECORD_END)))
-#ifdef RELEASE_BEFORE_VOID
+#else
+/* With coupons the redemption's undo sits between the release and the payment's reversal: give back (2). */
+#define U_REVERSE 3
+#define U_RESTORE 4
+#define U_AFTER_REVERSE(o) (USES_COUPON(o) -> 2 : 1)
+#define UNDO_NEXT (undos == 4 -> W_RESTORE : (undos == 3 -> W_REVERSE : (undos == 2 -> W_GIVE_BACK : (undos == 1 -> W_RELEASE : W_RECORD_END))))
+#endif
+#if defined(RELEASE_BEFORE_VOID) && !defined(COUPONS)
 /* the twin: the reservation is released first, then the payment reversed */
 #undef UNDO_NEXT
 #define UNDO_NEXT (undos == 3 -> W_RESTORE : (undos == 2 -> W_RELEASE : (undos == 1 -> W_REVERSE : W_RECORD_END)))
@@ -422,17 +610,31 @@ proctype Order(byte o) {
        rbEpoch = 0; rbStock = 0; rbTries = 0; rbOut = 0; i = 0; rbSnap[0] = 0; rbSnap[1] = 0; rbSnap[2] = 0;
        if
        :: res >= 2 -> skip                                         /* AVAILABILITY_NOT_LOADED: retried */
-       :: res == 1 -> undos = 1; RUN_ONCE_OR_AGAIN(W_RECORD_RESERVED)
+       :: res == 1 -> undos = 1; RUN_ONCE_OR_AGAIN((USES_COUPON(o) -> W_REDEEM : W_RECORD_RESERVED))
        :: res == 0 -> RUN_ONCE_OR_AGAIN(W_RECORD_REJECTED)
        fi;
        res = 0
      }
+#ifdef COUPONS
+  :: atomic {                                                      /* redeemsItsCoupon; refused: reject() */
+       pc == W_REDEEM -> redeemClaim(o, res);
+       if
+       :: res == 1 -> undos = 2; RUN_ONCE_OR_AGAIN(W_RECORD_RESERVED)
+       :: res == 0 -> outcome = REJECTED; pc = UNDO_NEXT                  /* undoAll, then REJECTED */
+       fi;
+       res = 0
+     }
+  :: atomic {
+       pc == W_GIVE_BACK -> giveCouponBack(o); undos = 1; RUN_ONCE_OR_AGAIN(UNDO_NEXT);
+       if :: pc == W_GIVE_BACK -> undos = 2 :: else -> skip fi
+     }
+#endif
   :: atomic {                                                      /* moveTo('REJECTED'); the API's answered() */
        pc == W_RECORD_REJECTED -> saveOrder(o, REJECTED); claim[o] = false; RUN_ONCE_OR_AGAIN(W_NOTIFY)
      }
   :: atomic {                                                      /* moveTo('RESERVED'); the hold timer starts */
        pc == W_RECORD_RESERVED -> saveOrder(o, RESERVED); claim[o] = false; RUN_ONCE_OR_AGAIN(W_HOLD);
-       if :: pc == W_HOLD -> undos = 2; task = W_HOLD; taskUndos = undos :: else -> skip fi
+       if :: pc == W_HOLD -> undos = U_REVERSE; task = W_HOLD; taskUndos = undos :: else -> skip fi
      }
 
   /* holdUntilPaidOrReleased: the payOrder update authorises; cancelOrder or the timer ends the hold unpaid. A cancel
@@ -464,7 +666,7 @@ proctype Order(byte o) {
   :: atomic {                                                      /* commitStock (local) */
        pc == W_COMMIT -> commitStock(o, res);
        if
-       :: res == 1 -> undos = 3; captureTry = 1; RUN_ONCE_OR_AGAIN(W_CAPTURE)
+       :: res == 1 -> undos = U_RESTORE; captureTry = 1; RUN_ONCE_OR_AGAIN(W_CAPTURE)
        :: else ->
           assert(flushes > 0);   /* I1: while Redis keeps its data, it never holds units MySQL cannot sell */
           outcome = FAILED; pc = UNDO_NEXT
@@ -522,15 +724,15 @@ proctype Order(byte o) {
   :: atomic { pc == W_RECORD_CONFIRMED -> saveOrder(o, CONFIRMED); RUN_ONCE_OR_AGAIN(W_NOTIFY) }
 
   /* undoAll, newest first: restore stock (local), reverse payment (scheduled), release reservation (local). */
-  :: atomic { pc == W_RESTORE -> restoreStock(o); undos = 2; RUN_ONCE_OR_AGAIN(UNDO_NEXT) }
+  :: atomic { pc == W_RESTORE -> restoreStock(o); undos = U_REVERSE; RUN_ONCE_OR_AGAIN(UNDO_NEXT) }
   :: atomic {
-       pc == W_REVERSE && attempts == 0 -> undos--; pc = UNDO_NEXT       /* no payment was tried: nothing to ask */
+       pc == W_REVERSE && attempts == 0 -> undos = U_AFTER_REVERSE(o); pc = UNDO_NEXT   /* no payment tried: nothing to ask */
      }
   :: atomic {
        pc == W_REVERSE && attempts > 0 -> task = W_REVERSE; taskUndos = undos;
        reversePayment(o);
 #ifndef RELEASE_BEFORE_VOID
-       undos = 1;
+       undos = U_AFTER_REVERSE(o);
 #else
        undos = 0;
 #endif
@@ -564,6 +766,9 @@ proctype Order(byte o) {
  * steps: restore the stock, record the release then release the hold, reverse the payment, record FAILED. */
 inline sweepOne(o) {
   restoreStock(o);
+#ifdef COUPONS
+  giveCouponBack(o);
+#endif
   releaseRecorded[o] = true;
   releaseScript(o);
   reversePayment(o);
@@ -617,7 +822,15 @@ proctype Flush() {
 init {
   byte k;
   atomic {
-    run Order(0); run Order(1); run Order(2); run Reconciler(); run Flush()
+#ifdef COUPON_ORDERS_ONLY
+    status[0] = REFUSED;
+#else
+    run Order(0);
+#endif
+    run Order(1); run Order(2); run Reconciler(); run Flush();
+#ifdef COUPONS
+    run Claimer(0); run Claimer(1)
+#endif
   }
   (_nr_pr == 2);                                                   /* at rest: only init and the monitor are left */
   atomic {
@@ -633,5 +846,18 @@ init {
       assert(!everCaptured[k] || status[k] == CONFIRMED || (wfClosed[k] && (AUTH(k, 1) == A_REFUND || AUTH(k, 2) == A_REFUND)));
       assert(status[k] != CONFIRMED || ((AUTH(k, 1) == A_CAPT) + (AUTH(k, 2) == A_CAPT) == 1 && SOLD(k)))
     }
+#ifdef COUPONS
+    /* Coupons at rest: a claim an order gave back is unused again, so its buyer can redeem it (only a CONFIRMED
+     * order keeps one: consumed); a CONFIRMED coupon order consumed buyer 0's claim; Redis never counts fewer claims
+     * left than MySQL has (it would refuse a buyer MySQL would serve), and while it kept its data, exactly as many,
+     * with each buyer's share. (After a flush it may count one more: a claim recorded after the rebuild read MySQL;
+     * MySQL refuses the extra claim, and the coupons' drift repair mends the count.) */
+    assert(redeemedBy[0] == 0 || status[redeemedBy[0] - 1] == CONFIRMED);
+    assert(redeemedBy[1] == 0);
+    assert(status[1] != CONFIRMED || redeemedBy[0] == 2);
+    assert(status[2] != CONFIRMED || redeemedBy[0] == 3);
+    assert(cLeft == MISSING || cLeft >= CQ - ISSUED);
+    assert(cLeft == MISSING || flushes > 0 || (cLeft == CQ - ISSUED && cShare[0] == claimed[0] && cShare[1] == claimed[1]))
+#endif
   }
 }

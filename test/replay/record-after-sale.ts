@@ -7,27 +7,12 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Client } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { createActivities } from '../../activities';
-import { logNotifier } from '../../activities/notify';
-import { loadConfig } from '../../config';
-import { Inventory } from '../../inventory/inventory';
-import { connectRedis } from '../../inventory/redis';
-import { createPaymentsClient } from '../../payments/client';
 import { AfterSaleClient, AfterSaleRefusedError } from '../../temporal/after-sale-client';
-import { dataConverterFor } from '../../temporal/codec';
 import { afterSaleWorkflowId } from '../../temporal/names';
-import { OrderClient } from '../../temporal/order-client';
-import { createOrderWorker } from '../../worker/worker';
 import type { RefundView } from '../../workflows/after-sale-types';
-import { startStandIn } from '../payments/stand-in';
-import { TEST_CODEC_KEYS } from '../support/codec';
-import { createTestProduct, openTestOrm } from '../support/db';
-import { startDevServerEnv } from '../support/dev-server';
 import { AFTER_SALE_GENERATION, AFTER_SALE_PATHS, HISTORIES_DIR } from './paths';
-import { TEST_PAYMENTS_API_KEY } from '../support/payments-keys';
+import { withRecordingRig } from './recording-rig';
 
 const PRICE_CENTS = 1_500;
 const QUANTITY = 2;
@@ -67,65 +52,33 @@ const SCENARIOS: Record<string, { token: string; drive: Drive }> = {
 };
 
 async function main(): Promise<void> {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-  const config = loadConfig();
-  const env = await startDevServerEnv();
-  const standIn = await startStandIn();
-  const orm = await openTestOrm();
-  const redis = await connectRedis(config.REDIS_URL);
-  try {
-    const inventory = new Inventory(redis);
-    const product = await createTestProduct(orm, { label: 'replay-after-sale', stock: 20, priceCents: PRICE_CENTS });
-    await inventory.load(product.id, product.stock);
-    const taskQueue = `record-after-sale-${randomUUID()}`;
-    const dataConverter = dataConverterFor(TEST_CODEC_KEYS);
-    const client = new Client({ connection: env.connection, namespace: env.namespace, dataConverter });
-    const worker = await createOrderWorker({
-      dataConverter,
-      connection: env.nativeConnection,
-      namespace: env.namespace,
-      taskQueue,
-      activities: createActivities({
-        inventory,
-        orm,
-        payments: createPaymentsClient({ apiKey: TEST_PAYMENTS_API_KEY, baseUrl: standIn.baseUrl, timeoutMs: 5_000 }),
-        notifier: logNotifier({ info: () => undefined }),
-      }),
-    });
-    const orders = new OrderClient(client, taskQueue);
+  const rig = { label: 'replay-after-sale', queuePrefix: 'record-after-sale', stock: 20, priceCents: PRICE_CENTS, onNotification: () => undefined };
+  await withRecordingRig(rig, async ({ client, orders, taskQueue, product }) => {
     const afterSale = new AfterSaleClient(client, orders, RETURN_WINDOW_MS, taskQueue);
     const dir = path.join(HISTORIES_DIR, AFTER_SALE_GENERATION);
     mkdirSync(dir, { recursive: true });
-
-    await worker.runUntil(async () => {
-      for (const name of AFTER_SALE_PATHS) {
-        const scenario = SCENARIOS[name];
-        const orderId = `ord_${randomUUID().replaceAll('-', '')}`;
-        await orders.place({
-          orderId,
-          customerId: 'cus_recorded',
-          lines: [{ productId: product.id, sku: product.sku, quantity: QUANTITY, unitPriceCents: PRICE_CENTS }],
-          totalCents: QUANTITY * PRICE_CENTS,
-          holdMs: 60_000,
-          requestHash: 'recorded',
-        });
-        const paid = await orders.pay(orderId, scenario.token);
-        if (paid.status !== 'CONFIRMED') throw new Error(`order ${orderId} is ${paid.status}, expected CONFIRMED`);
-        await scenario.drive(afterSale, orderId, product.id);
-        const handle = client.workflow.getHandle(afterSaleWorkflowId(orderId));
-        await handle.result(); // the window's timer ends the run
-        const history = await handle.fetchHistory();
-        const file = path.join(dir, `${name}.json`);
-        writeFileSync(file, `${historyToJSON(history)}\n`);
-        console.log(`${path.relative(process.cwd(), file)}: order ${orderId}, ${history.events?.length ?? 0} events`);
-      }
-    });
-  } finally {
-    redis.disconnect();
-    await orm.close();
-    await standIn.close();
-    await env.teardown();
-  }
+    for (const name of AFTER_SALE_PATHS) {
+      const scenario = SCENARIOS[name];
+      const orderId = `ord_${randomUUID().replaceAll('-', '')}`;
+      await orders.place({
+        orderId,
+        customerId: 'cus_recorded',
+        lines: [{ productId: product.id, sku: product.sku, quantity: QUANTITY, unitPriceCents: PRICE_CENTS }],
+        totalCents: QUANTITY * PRICE_CENTS,
+        holdMs: 60_000,
+        requestHash: 'recorded',
+      });
+      const paid = await orders.pay(orderId, scenario.token);
+      if (paid.status !== 'CONFIRMED') throw new Error(`order ${orderId} is ${paid.status}, expected CONFIRMED`);
+      await scenario.drive(afterSale, orderId, product.id);
+      const handle = client.workflow.getHandle(afterSaleWorkflowId(orderId));
+      await handle.result(); // the window's timer ends the run
+      const history = await handle.fetchHistory();
+      const file = path.join(dir, `${name}.json`);
+      writeFileSync(file, `${historyToJSON(history)}\n`);
+      console.log(`${path.relative(process.cwd(), file)}: order ${orderId}, ${history.events?.length ?? 0} events`);
+    }
+  });
 }
 
 main().catch((error: unknown) => {

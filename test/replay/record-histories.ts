@@ -11,28 +11,14 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { createOrderWorker } from '../../worker/worker';
-import { createActivities } from '../../activities';
-import { logNotifier } from '../../activities/notify';
-import { loadConfig } from '../../config';
-import { Inventory } from '../../inventory/inventory';
-import { connectRedis } from '../../inventory/redis';
-import { createPaymentsClient } from '../../payments/client';
 import { OrderRefusal } from '../../temporal/order-errors';
 import { PAYMENT_DECLINED } from '../../workflows/failures';
 import { OrderClient } from '../../temporal/order-client';
 import type { AppliedCoupon, OrderInput, OrderView } from '../../workflows/order-types';
 import type { MikroORM } from '@mikro-orm/core';
 import { createCoupon, recordClaim } from '../../coupons/store';
-import { startStandIn } from '../payments/stand-in';
-import { createTestProduct, openTestOrm } from '../support/db';
-import { startDevServerEnv } from '../support/dev-server';
 import { currentGenerationDir, describeRecordedPath, RECORDED_PATHS, type RecordedPath } from './paths';
-import { Client } from '@temporalio/client';
-import { dataConverterFor } from '../../temporal/codec';
-import { TEST_CODEC_KEYS } from '../support/codec';
-import { TEST_PAYMENTS_API_KEY } from '../support/payments-keys';
+import { withRecordingRig } from './recording-rig';
 
 const STOCK = 20;
 const QUANTITY = 2;
@@ -136,41 +122,10 @@ function orderInput(product: Product, quantity: number, holdMs: number): OrderIn
 }
 
 async function main(): Promise<void> {
-  // Workflow and worker logs at WARN, so the output is what was recorded.
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-  const config = loadConfig();
-
-  const env = await startDevServerEnv();
-  const standIn = await startStandIn();
-  const orm = await openTestOrm();
-  const redis = await connectRedis(config.REDIS_URL);
-  try {
-    const inventory = new Inventory(redis);
-    const product = await createTestProduct(orm, { label: 'replay', stock: STOCK, priceCents: PRICE_CENTS });
-    await inventory.load(product.id, product.stock);
-
-    const taskQueue = `record-histories-${randomUUID()}`;
-    // Recorded as production writes them: payloads encrypted (with the public test key the replay test holds).
-    const dataConverter = dataConverterFor(TEST_CODEC_KEYS);
-    const client = new Client({ connection: env.connection, namespace: env.namespace, dataConverter });
-    const worker = await createOrderWorker({
-      dataConverter,
-      connection: env.nativeConnection,
-      namespace: env.namespace,
-      taskQueue,
-      activities: createActivities({
-        inventory,
-        orm,
-        payments: createPaymentsClient({ apiKey: TEST_PAYMENTS_API_KEY, baseUrl: standIn.baseUrl, timeoutMs: 5_000 }),
-        notifier: logNotifier({ info: (_fields, message) => console.log(`  notifier: ${message}`) }),
-      }),
-    });
-    const orders = new OrderClient(client, taskQueue);
-
+  const rig = { label: 'replay', queuePrefix: 'record-histories', stock: STOCK, priceCents: PRICE_CENTS, onNotification: (message: string) => console.log(`  notifier: ${message}`) };
+  await withRecordingRig(rig, async ({ orm, client, orders, product }) => {
     mkdirSync(currentGenerationDir(), { recursive: true });
-    await worker.runUntil(async () => {
-      for (const recorded of RECORDED_PATHS) await record(recorded, product);
-    });
+    for (const recorded of RECORDED_PATHS) await record(recorded, product);
 
     async function record(recorded: RecordedPath, product: Product): Promise<void> {
       const scenario = SCENARIOS[recorded.name];
@@ -190,12 +145,7 @@ async function main(): Promise<void> {
       const relative = path.relative(process.cwd(), file);
       console.log(`${relative}: ${describeRecordedPath(recorded)}, order ${input.orderId}, ${history.events?.length ?? 0} events`);
     }
-  } finally {
-    redis.disconnect();
-    await orm.close();
-    await standIn.close();
-    await env.teardown();
-  }
+  });
 }
 
 main().catch((error: unknown) => {
