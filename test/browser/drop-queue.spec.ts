@@ -76,6 +76,25 @@ test('a buyer waits in line with a place and an ETA, is admitted, reserves with 
   await second.close();
 });
 
+test("an admitted buyer checks out a cart holding the drop: the checkout sends the ticket", async ({ page, request }) => {
+  const { sku } = await createDrop(request, 'Queued scarf', { stock: 3, queue: QUEUE });
+  await page.goto('/#/shop');
+  await signIn(page, unique('cus-queue-cart'), 'customer');
+  const card = page.getByTestId(`product-${sku}`);
+  await card.getByRole('button', { name: 'Add to cart' }).click();
+  const cart = page.getByTestId('cart');
+  await expect(cart.getByTestId(`cart-line-${sku}`)).toBeVisible();
+  // Not admitted yet: the checkout is refused.
+  await cart.getByRole('button', { name: 'Checkout' }).click();
+  await expect(cart).toContainText('QUEUE_ADMISSION_REQUIRED');
+
+  await card.getByRole('button', { name: 'Join the queue' }).click();
+  await expect(card.getByTestId('queue-status')).toContainText(/^Your turn: /, { timeout: 15_000 });
+  await cart.getByRole('button', { name: 'Checkout' }).click();
+  await expect(page.getByTestId('order-panel').getByTestId('status')).toHaveText('RESERVED');
+  await expect(card.getByTestId('queue-status')).toHaveText('Your admission was used by your order.', { timeout: 10_000 });
+});
+
 test('a buyer leaves the queue; a drop not started says when it opens and refuses an order (SALE_NOT_STARTED)', async ({ page, request }) => {
   const queued = await createDrop(request, 'Queued hoodie', { stock: 5, queue: QUEUE, saleStartsAt: new Date(Date.now() + 3_600_000).toISOString() });
   const later = await createDrop(request, 'Later cap', { stock: 5, saleStartsAt: new Date(Date.now() + 3_600_000).toISOString() });
