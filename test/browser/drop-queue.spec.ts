@@ -48,7 +48,8 @@ test('a buyer waits in line with a place and an ETA, is admitted, reserves with 
   await expect(card.getByTestId('queue-status')).toHaveText('In the queue: position 1');
   await expect(card.getByTestId('queue-detail')).toContainText(/^Estimated wait: (about|at least) \d+/);
   // The ticket is kept in the tab's sessionStorage and travels in a header, never in the page's address.
-  const tickets = await page.evaluate(() => Object.keys(sessionStorage).filter((key) => key.startsWith('queue-ticket:')).map((key) => sessionStorage.getItem(key) ?? ''));
+  const stored = JSON.parse(String(await page.evaluate('JSON.stringify({ ...sessionStorage })'))) as Record<string, string>;
+  const tickets = Object.entries(stored).filter(([key]) => key.startsWith('queue-ticket:')).map(([, ticket]) => ticket);
   expect(tickets).toHaveLength(1);
   expect(page.url()).not.toContain(tickets[0]);
 
