@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import { OUTCOMES, readCartFigures, readNewestCoupons, readNewestProducts, readSalesFigures, readSoldOutTimes, type ConsoleCoupon, type Outcome, type SalesFigures } from '../../db/console-queries';
 import type { Inventory } from '../../inventory/inventory';
 import type { ProductResponse } from '../openapi/response-schemas';
+import type { WaitingRoom } from '../../queue/waiting-room';
 import { latestInvariantCheck, type InvariantCheckReport } from './invariant-check';
 import { countSagasInFlight, type SagasInFlight } from './sagas-in-flight';
 
@@ -22,6 +23,8 @@ export interface SummaryDeps {
   inventory: Inventory;
   temporal: Client;
   taskQueue: string;
+  /** The drops' waiting rooms: their figures are those of the drop_queue_* metrics (WaitingRoom.stats). */
+  waitingRoom?: Pick<WaitingRoom, 'stats'>;
 }
 
 /** A product as GET /products/:id answers it, and when it sold out. */
@@ -46,7 +49,23 @@ export interface ConsoleSummary {
   products: ConsoleProduct[];
   /** The newest coupons: issued, redeemed and remaining of each. */
   coupons: ConsoleCoupon[];
+  /** Each listed product with a waiting room: its line, admissions and their rate (the drop_queue_* metrics' figures). */
+  queues: ConsoleQueue[];
   invariantCheck: InvariantCheckReport | null;
+}
+
+/** A drop's waiting room as the console shows it. */
+export interface ConsoleQueue {
+  productId: number;
+  sku: string;
+  name: string;
+  waiting: number;
+  /** Buyers holding an admission not yet ended (unused, or used by an order not yet answered). */
+  admitted: number;
+  /** Admissions a second over the last minute. */
+  admissionRate: number;
+  admissionsTotal: number;
+  lapsedAdmissions: number;
 }
 
 const perSecond = (series: number[]) => Math.round((series.slice(-RATE_SECONDS).reduce((sum, n) => sum + n, 0) / RATE_SECONDS) * 10) / 10;
@@ -62,6 +81,7 @@ export async function buildSummary(deps: SummaryDeps, windowSeconds: number, now
     readCartFigures(deps.orm, since),
     readNewestCoupons(deps.orm, MAX_COUPONS),
   ]);
+  const queues = await readQueues(deps, products);
   return {
     generatedAt: now.toISOString(),
     window: { seconds: windowSeconds, since: since.toISOString() },
@@ -79,6 +99,7 @@ export async function buildSummary(deps: SummaryDeps, windowSeconds: number, now
     sagasInFlight,
     products,
     coupons,
+    queues,
     invariantCheck,
   };
 }
@@ -101,4 +122,25 @@ async function readProducts({ orm, inventory }: SummaryDeps): Promise<ConsolePro
     queue: product.queue,
     soldOutAt: soldOut.get(product.id)?.toISOString() ?? null,
   }));
+}
+
+async function readQueues({ waitingRoom }: SummaryDeps, products: ConsoleProduct[]): Promise<ConsoleQueue[]> {
+  if (!waitingRoom) return [];
+  return Promise.all(
+    products
+      .filter((product) => product.queue)
+      .map(async ({ id, sku, name }) => {
+        const stats = await waitingRoom.stats(id);
+        return {
+          productId: id,
+          sku,
+          name,
+          waiting: stats.waiting,
+          admitted: stats.admitted,
+          admissionRate: Math.round((stats.admittedLastMinute / 60) * 100) / 100,
+          admissionsTotal: stats.admittedTotal,
+          lapsedAdmissions: stats.lapsedTotal,
+        };
+      }),
+  );
 }

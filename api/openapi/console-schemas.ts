@@ -93,6 +93,20 @@ export const consoleSummaryResponse = z
         }),
       )
       .meta({ description: 'the newest coupons (at most 20), newest first' }),
+    queues: z
+      .array(
+        z.object({
+          productId: z.int(),
+          sku: z.string(),
+          name: z.string(),
+          waiting: count.meta({ description: 'buyers waiting in line' }),
+          admitted: count.meta({ description: 'buyers holding an admission not yet ended (unused, or used by an order not yet answered)' }),
+          admissionRate: z.number().min(0).meta({ description: 'admissions a second over the last minute' }),
+          admissionsTotal: count.meta({ description: 'admissions given in the drop so far' }),
+          lapsedAdmissions: count.meta({ description: 'admissions that lapsed unused (ADMISSION_TTL) so far' }),
+        }),
+      )
+      .meta({ description: "each listed product with a waiting room: the figures of the drop_queue_* metrics, from the queue's Redis state" }),
     invariantCheck: invariantCheckResponse.nullable(),
   })
   .meta({ id: 'ConsoleSummary' });

@@ -3,6 +3,7 @@ import type { MikroORM } from '@mikro-orm/core';
 import type { Client } from '@temporalio/client';
 import type { Redis } from 'ioredis';
 import type { Inventory } from '../../inventory/inventory';
+import type { WaitingRoom } from '../../queue/waiting-room';
 import { cachedFor } from '../console/cached';
 import { latestInvariantCheck, runInvariantCheck, type InvariantCheckReport } from '../console/invariant-check';
 import { buildSummary } from '../console/summary';
@@ -25,6 +26,7 @@ export interface ConsoleRouterDeps {
   temporal: Client;
   taskQueue: string;
   settings: ConsoleSettings;
+  waitingRoom?: Pick<WaitingRoom, 'stats'>;
 }
 
 /** The windows the console offers; any duration from a minute to a week is accepted. */

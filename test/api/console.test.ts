@@ -5,12 +5,14 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { OPERATOR } from '../support/auth';
+import { OPERATOR, buyer } from '../support/auth';
 import { forkSql, select } from '../../db/sql';
 import { openTestOrm } from '../support/db';
 import { startService, type Service } from '../support/service';
 import { apiClient, eventually, expectProblem, sleep, unique, type ApiClient } from './http';
 
+/** Short, so that an admission lapses within the test. */
+const ADMISSION_TTL_MS = 1_500;
 let service: Service;
 let api: ApiClient;
 const webDir = mkdtempSync(path.join(tmpdir(), 'web-page-'));
@@ -19,7 +21,7 @@ beforeAll(async () => {
   writeFileSync(path.join(webDir, 'index.html'), '<!doctype html><title>Flash sale</title>');
   // A file named like an API route: the route must win.
   writeFileSync(path.join(webDir, 'products'), 'not the API');
-  service = await startService({ holdMs: 60_000, webDir, consoleChecksEverything: true });
+  service = await startService({ holdMs: 60_000, webDir, consoleChecksEverything: true, queue: { admissionTtlMs: ADMISSION_TTL_MS, pollMaxSeconds: 1 } });
   api = apiClient(service.baseUrl);
 }, 120_000);
 
@@ -50,6 +52,32 @@ async function summary(window = '15m') {
 const TOP_PRICE_CENTS = 49_999_999;
 
 describe('GET /console/summary', () => {
+  test("shows each queued drop's line: waiting, admitted, the admission rate and lapsed admissions", async () => {
+    const created = await api.post('/products', { sku: unique('console-drop'), name: 'Queued drop', priceCents: 1_000, stock: 1, queue: { admitPerSecond: 100, maxAdmitted: 100 } });
+    expect(created.status).toBe(201);
+    const productId: number = created.body.id;
+    const row = async () => (await summary()).queues.find((queue: { productId: number }) => queue.productId === productId);
+    expect(await row()).toEqual({ productId, sku: created.body.sku, name: 'Queued drop', waiting: 0, admitted: 0, admissionRate: 0, admissionsTotal: 0, lapsedAdmissions: 0 });
+
+    // One unit: the first buyer is admitted, the second waits.
+    const [first, second] = [unique('cus-console-queue'), unique('cus-console-queue')];
+    const firstTicket: string = (await api.post(`/products/${productId}/queue`, undefined, { as: buyer(first) })).body.ticket;
+    // Admission runs as buyers visit the room.
+    await eventually(async () => expect((await api.get(`/products/${productId}/queue`, { as: buyer(first), headers: { 'Queue-Ticket': firstTicket } })).body.state).toBe('ADMITTED'));
+    const waiting = await api.post(`/products/${productId}/queue`, undefined, { as: buyer(second) });
+    expect(waiting.body.state).toBe('WAITING');
+    expect(await row()).toMatchObject({ waiting: 1, admitted: 1, admissionsTotal: 1, lapsedAdmissions: 0, admissionRate: Math.round((1 / 60) * 100) / 100 });
+
+    // The first admission lapses unused; the second buyer's next poll takes the place.
+    await sleep(ADMISSION_TTL_MS + 100);
+    const admitted = await api.get(`/products/${productId}/queue`, { as: buyer(second), headers: { 'Queue-Ticket': waiting.body.ticket } });
+    expect(admitted.body.state).toBe('ADMITTED');
+    expect(await row()).toMatchObject({ waiting: 0, admitted: 1, admissionsTotal: 2, lapsedAdmissions: 1, admissionRate: Math.round((2 / 60) * 100) / 100 });
+    // A product without a waiting room has no row.
+    const plain = await newProduct(1);
+    expect((await summary()).queues.map((queue: { productId: number }) => queue.productId)).not.toContain(plain);
+  });
+
   test('counts carts made and checked out in the window', async () => {
     const productId = await newProduct(5, 1_000);
     const buyerAs = { as: { sub: unique('cus-console-cart'), roles: ['customer' as const] } };

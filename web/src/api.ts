@@ -15,6 +15,8 @@ export class ApiError extends Error {
 export interface CallOptions {
   idempotencyKey?: string;
   signal?: AbortSignal;
+  /** More request headers (e.g. Queue-Ticket: a waiting room's ticket travels in a header, never in a URL). */
+  headers?: Record<string, string>;
 }
 
 export async function api<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown, options: CallOptions = {}): Promise<T> {
@@ -23,6 +25,7 @@ export async function api<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: st
   if (session) headers.authorization = `Bearer ${session.token}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (options.idempotencyKey) headers['idempotency-key'] = options.idempotencyKey;
+  Object.assign(headers, options.headers);
   const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: options.signal });
   const text = await response.text();
   let parsed: Record<string, unknown> = {};

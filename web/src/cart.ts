@@ -1,4 +1,5 @@
 /** The buyer's cart: add, change a quantity, remove, the estimated total, and checkout (which answers an order). */
+import { queueTicketHeader } from './queue';
 import { api, ApiError } from './api';
 import { h, money } from './dom';
 
@@ -99,7 +100,7 @@ export function cartPanel(onOrder: (order: { id: string }) => void, describe: (e
     message = null;
     try {
       const code = couponCode();
-      const order = await api<{ id: string }>('POST', `/carts/${cart.id}/checkout`, { expectedVersion: cart.version, ...(code ? { couponCode: code } : {}) }, { idempotencyKey: `${cart.id}:${cart.version}` });
+      const order = await api<{ id: string }>('POST', `/carts/${cart.id}/checkout`, { expectedVersion: cart.version, ...(code ? { couponCode: code } : {}) }, { idempotencyKey: `${cart.id}:${cart.version}`, headers: queueTicketHeader(cart.lines.map((line) => line.productId)) });
       onOrder(order);
       message = { text: 'Checked out: pay for your order below.', kind: 'info' };
       cart = null;

@@ -1,5 +1,5 @@
 /** The operator console: the sale live (polling GET /console/summary), order search, product admin, invariant check. */
-import type { ConsoleProduct } from '../../api/console/summary';
+import type { ConsoleProduct, ConsoleQueue } from '../../api/console/summary';
 import type { ConsoleCoupon, SalesFigures, TopProduct } from '../../db/console-queries';
 import { api } from './api';
 import { clock, every, h, money, nodes, statusBadge } from './dom';
@@ -23,6 +23,7 @@ interface Summary {
   sagasInFlight: { count: number } | { count: null; error: string };
   products: ConsoleProduct[];
   coupons: ConsoleCoupon[];
+  queues: ConsoleQueue[];
   invariantCheck: InvariantCheck | null;
 }
 
@@ -60,6 +61,7 @@ export function mountConsole(root: HTMLElement): () => void {
   const productRows = new Map<number, { element: HTMLElement; update: (product: Summary['products'][number]) => void }>();
   const topBody = h('tbody', { 'data-testid': 'top-products' });
   const couponsBody = h('tbody', { 'data-testid': 'console-coupons' });
+  const queuesBody = h('tbody', { 'data-testid': 'console-queues' });
   const checkBox = h('div', { 'data-testid': 'invariant-check' });
 
   root.append(
@@ -89,6 +91,13 @@ export function mountConsole(root: HTMLElement): () => void {
         h('h2', {}, 'Coupons'),
         h('p', { class: 'muted' }, 'Issued: claimed by buyers; redeemed: held by an order in flight or confirmed; remaining: still to claim.'),
         h('div', { class: 'scroll' }, h('table', {}, h('thead', {}, h('tr', {}, ...['Coupon', 'Issued', 'Redeemed', 'Remaining'].map((t) => h('th', { scope: 'col' }, t)))), couponsBody)),
+      ),
+      h(
+        'section',
+        { class: 'card' },
+        h('h2', {}, 'Waiting rooms'),
+        h('p', { class: 'muted' }, 'Per queued drop: buyers waiting, buyers holding an admission, admissions a second over the last minute, admissions given and lapsed unused.'),
+        h('div', { class: 'scroll' }, h('table', {}, h('thead', {}, h('tr', {}, ...['Drop', 'Waiting', 'Admitted', 'Admission rate', 'Admissions', 'Lapsed'].map((t) => h('th', { scope: 'col' }, t)))), queuesBody)),
       ),
       h('section', { class: 'card' }, h('h2', {}, 'Latest invariant check'), checkBox),
       orderSearch(() => settings),
@@ -157,6 +166,22 @@ export function mountConsole(root: HTMLElement): () => void {
               h('td', { 'data-testid': 'issued' }, `${coupon.issued} of ${coupon.quantity}`),
               h('td', { 'data-testid': 'redeemed' }, coupon.redeemed),
               h('td', { 'data-testid': 'remaining' }, coupon.remaining),
+            ),
+          )),
+    );
+    queuesBody.replaceChildren(
+      ...(summary.queues.length === 0
+        ? [h('tr', {}, h('td', { colspan: 6, class: 'muted' }, 'No drop with a waiting room.'))]
+        : summary.queues.map((queue) =>
+            h(
+              'tr',
+              { 'data-testid': `queue-${queue.sku}` },
+              h('th', { scope: 'row' }, queue.name, ' ', h('span', { class: 'muted' }, queue.sku)),
+              h('td', { 'data-testid': 'waiting' }, queue.waiting),
+              h('td', { 'data-testid': 'admitted' }, queue.admitted),
+              h('td', { 'data-testid': 'admission-rate' }, `${queue.admissionRate}/s`),
+              h('td', { 'data-testid': 'admissions' }, queue.admissionsTotal),
+              h('td', { 'data-testid': 'lapsed' }, queue.lapsedAdmissions),
             ),
           )),
     );

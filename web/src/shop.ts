@@ -9,6 +9,7 @@ import { couponsPanel } from './coupons';
 import { clock, every, h, money, nodes, remaining, statusBadge } from './dom';
 import { currentSession, hasRole } from './session';
 import { PAYMENT_TOKENS } from './tokens';
+import { DropQueue } from './queue';
 
 type Product = ProductResponse;
 
@@ -75,6 +76,7 @@ export function mountShop(root: HTMLElement): () => void {
     searchTimer = window.setTimeout(() => {
       query = search.value.trim();
       productList.replaceChildren();
+      for (const entry of cards.values()) entry.stop();
       cards.clear();
       void refreshProducts();
     }, 250);
@@ -88,7 +90,7 @@ export function mountShop(root: HTMLElement): () => void {
   }
 
   // Cards are made once per product and updated in place, so a refresh never takes the focus or a typed quantity.
-  const cards = new Map<number, { card: HTMLElement; update: (product: Product) => void }>();
+  const cards = new Map<number, { card: HTMLElement; update: (product: Product) => void; stop: () => void; queue: DropQueue | null }>();
   async function refreshProducts(): Promise<void> {
     try {
       // Every page (a catalogue of a few hundred at most): the newest products are on the last one.
@@ -118,21 +120,28 @@ export function mountShop(root: HTMLElement): () => void {
     }
   }
 
-  function productCard(first: Product): { card: HTMLElement; update: (product: Product) => void } {
+  function productCard(first: Product): { card: HTMLElement; update: (product: Product) => void; stop: () => void; queue: DropQueue | null } {
     let current = first;
+    let admitted = false;
     const inputId = `qty-${first.id}`;
     const quantity = h('input', { id: inputId, type: 'number', min: 1, max: 100, value: 1, inputmode: 'numeric' });
     const availability = h('p', { class: 'availability', 'data-testid': 'available' });
-    const button = h('button', { type: 'button', onclick: () => (buyer ? void reserve(current, Number(quantity.value)) : askToSignIn()) }, 'Reserve');
+    const button = h('button', { type: 'button', onclick: () => (buyer ? void reserve(current, Number(quantity.value), queue?.admittedTicket ?? undefined) : askToSignIn()) }, 'Reserve');
+    const startsAt = h('p', { class: 'muted', 'data-testid': 'sale-starts' });
+    const joinPrompt = first.queue && !buyer ? h('button', { type: 'button', onclick: askToSignIn }, 'Join the queue') : null;
     const addToCart = h('button', { type: 'button', class: 'secondary', onclick: () => (buyer ? void cart.add(current.id, Number(quantity.value)) : askToSignIn()) }, 'Add to cart');
+    // A queued drop: the buyer joins its waiting room and may reserve once admitted (visitors are asked to sign in).
+    const queue = first.queue && buyer ? new DropQueue(first.id, (now) => ((admitted = now), update(current)), describe) : null;
     const card = h(
       'li',
       { class: 'product', 'data-testid': `product-${first.sku}` },
       h('div', { class: 'product-head' }, h('strong', {}, first.name), h('span', { class: 'price' }, money(first.priceCents))),
       availability,
+      startsAt,
+      queue?.element ?? joinPrompt,
       h('div', { class: 'buy' }, h('label', { for: inputId }, 'Quantity'), quantity, button, addToCart),
     );
-    const update = (product: Product) => {
+    function update(product: Product): void {
       current = product;
       const soldOut = (product.available ?? 0) <= 0;
       const text = soldOut ? 'Sold out' : `${product.available} of ${product.stock} left`;
@@ -142,15 +151,30 @@ export function mountShop(root: HTMLElement): () => void {
       button.disabled = soldOut;
       addToCart.disabled = soldOut;
       button.textContent = soldOut ? 'Sold out' : 'Reserve';
-    };
-    return { card, update };
+      // Before the start the API refuses an order (SALE_NOT_STARTED); the card says when it opens.
+      const opens = product.saleStartsAt && Date.parse(product.saleStartsAt) > Date.now() ? `On sale from ${new Date(product.saleStartsAt).toLocaleString('en-GB')}` : '';
+      if (startsAt.textContent !== opens) startsAt.textContent = opens;
+      startsAt.hidden = opens === '';
+      if (product.queue && !soldOut && !admitted) {
+        button.disabled = true;
+        button.textContent = 'Reserve (once admitted)';
+      }
+    }
+    return { card, update, stop: () => queue?.stop(), queue };
   }
 
-  async function reserve(product: Product, quantity: number): Promise<void> {
+  async function reserve(product: Product, quantity: number, queueTicket?: string): Promise<void> {
     try {
       const couponCode = coupons.selected();
-      const order = await api<Order>('POST', '/orders', { items: [{ productId: product.id, quantity }], ...(couponCode ? { couponCode } : {}) }, { idempotencyKey: crypto.randomUUID() });
+      const order = await api<Order>(
+        'POST',
+        '/orders',
+        { items: [{ productId: product.id, quantity }], ...(couponCode ? { couponCode } : {}) },
+        { idempotencyKey: crypto.randomUUID(), headers: queueTicket ? { 'Queue-Ticket': queueTicket } : {} },
+      );
       showOrder(order.id, order);
+      // The admission is used by this order: the queue panel says so.
+      void cards.get(product.id)?.queue?.refresh();
       void refreshProducts();
       void refreshMyOrders();
     } catch (error) {
@@ -198,7 +222,7 @@ export function mountShop(root: HTMLElement): () => void {
     }
   }
 
-  stops.push(every(2_000, refreshProducts));
+  stops.push(every(2_000, refreshProducts), () => cards.forEach((entry) => entry.stop()));
   if (buyer) {
     stops.push(every(3_000, refreshMyOrders));
     void cart.refresh().catch(() => undefined);
