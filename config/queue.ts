@@ -6,8 +6,9 @@ import { parseDuration } from './index';
 /**
  * The waiting room (queue/). QUEUE_TICKET_KEYS signs its tickets: `kid:secret` pairs, comma-separated; the first
  * signs, every one verifies (rotation: put the new key first, drop the old one once the tickets it signed have
- * expired). Unset: one key derived from AUTH_JWT_SECRET (kid `auth`), as ORDER_ID_SECRET is; with keys from
- * AUTH_JWKS_URL alone it must be set.
+ * expired). Unset: one key derived from AUTH_JWT_SECRET (kid `auth`), or, with keys from AUTH_JWKS_URL alone, from
+ * ORDER_ID_SECRET (kid `order-ids`), which such a deployment must set anyway (config/auth.ts): a service secret
+ * either way, never the JWT secret itself.
  */
 const schema = z.object({
   QUEUE_TICKET_KEYS: z.string().optional(),
@@ -38,12 +39,12 @@ export interface QueueConfig {
   ticketTtlMs: number;
 }
 
-export function loadQueueConfig(auth: Pick<AuthConfig, 'AUTH_JWT_SECRET'>, env: NodeJS.ProcessEnv = process.env): QueueConfig {
+export function loadQueueConfig(auth: Pick<AuthConfig, 'AUTH_JWT_SECRET' | 'ORDER_ID_SECRET'>, env: NodeJS.ProcessEnv = process.env): QueueConfig {
   const parsed = schema.safeParse(Object.fromEntries(Object.entries(env).filter(([, value]) => value !== '')));
   if (!parsed.success) throw new Error(`invalid queue configuration: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
   const values = parsed.data;
   return {
-    keys: ticketKeysOf(values.QUEUE_TICKET_KEYS, auth.AUTH_JWT_SECRET),
+    keys: ticketKeysOf(values.QUEUE_TICKET_KEYS, auth),
     admissionTtlMs: parseDuration(values.ADMISSION_TTL),
     admissionFactor: values.QUEUE_ADMISSION_FACTOR,
     pollMaxSeconds: Math.max(1, Math.round(parseDuration(values.QUEUE_POLL_MAX) / 1000)),
@@ -51,10 +52,13 @@ export function loadQueueConfig(auth: Pick<AuthConfig, 'AUTH_JWT_SECRET'>, env: 
   };
 }
 
-function ticketKeysOf(text: string | undefined, jwtSecret: string | undefined): QueueKey[] {
+const derivedKey = (kid: string, secret: string): QueueKey => ({ kid, secret: createHmac('sha256', secret).update('queue-ticket-key').digest() });
+
+function ticketKeysOf(text: string | undefined, auth: Pick<AuthConfig, 'AUTH_JWT_SECRET' | 'ORDER_ID_SECRET'>): QueueKey[] {
   if (text === undefined) {
-    if (jwtSecret === undefined) throw new Error('invalid queue configuration: set QUEUE_TICKET_KEYS when keys come from AUTH_JWKS_URL alone');
-    return [{ kid: 'auth', secret: createHmac('sha256', jwtSecret).update('queue-ticket-key').digest() }];
+    if (auth.AUTH_JWT_SECRET !== undefined) return [derivedKey('auth', auth.AUTH_JWT_SECRET)];
+    if (auth.ORDER_ID_SECRET !== undefined) return [derivedKey('order-ids', auth.ORDER_ID_SECRET)];
+    throw new Error('invalid queue configuration: set QUEUE_TICKET_KEYS (or ORDER_ID_SECRET) when keys come from AUTH_JWKS_URL alone');
   }
   return text.split(',').map((pair) => {
     const match = /^([A-Za-z0-9_-]{1,32}):(.{32,})$/.exec(pair.trim());
