@@ -13,7 +13,7 @@ test('runs consecutive seeds from the first, within the seed range', () => {
 
 test('prints one line per seed with its verdict, outcomes and faults, and a total', () => {
   const outcomes = { CONFIRMED: 40, REJECTED: 1, CANCELLED: 5, EXPIRED: 9, FAILED: 4, PENDING: 0, RESERVED: 0, NO_ORDER: 30, UNKNOWN: 0 };
-  const verdict = { breaches: 0, checkerBreaches: 0, oversoldUnits: 0, stockDrift: 0, contradictions: 0, reconcilerRepairs: 0, couponBreaches: 0, stuck: 0, doubleCaptures: 0, doubleRefunds: 0 };
+  const verdict = { breaches: 0, checkerBreaches: 0, oversoldUnits: 0, stockDrift: 0, contradictions: 0, reconcilerRepairs: 0, couponBreaches: 0, queueBreaches: 0, stuck: 0, doubleCaptures: 0, doubleRefunds: 0 };
   const phasesMs = { setup: 10_000, load: 60_000, quiet: 2_000, verdict: 1_000, total: 73_400 };
   const injected = { 'worker-kill': 5, 'temporal-restart': 2, 'redis-flush': 3, 'api-kill': 2, 'payments-restart': 2, 'mysql-kill': 3 };
   const coupons = { coupons: [{ issued: 7, redeemed: 2 }, { issued: 20, redeemed: 9 }] };
