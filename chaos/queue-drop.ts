@@ -12,8 +12,13 @@ import { queueKeys } from '../queue/keys';
 import { describe, withRetries, type Answer, type ApiClient, type BuyerRecord } from './buyers';
 import type { Rng } from './random';
 
-/** The drop goes on sale this long after the load starts: buyers who join before it are shuffled by the lottery. */
-export const DROP_STARTS_AFTER_MS = 4_000;
+/**
+ * The drop goes on sale this long after the load starts (buyers who join before it are shuffled by the lottery), or
+ * earlier, a second before the run's first Redis flush, so that the flushes fall on a drop under way.
+ */
+export function dropStartsAfterMs(firstFlushAtMs: number | undefined): number {
+  return Math.max(2_000, Math.min(4_000, (firstFlushAtMs ?? Infinity) - 1_000));
+}
 /** Buyers of the drop, per buyer of the run. */
 const QUEUE_BUYER_SHARE = 0.3;
 /** The longest a buyer waits between polls, whatever pollAfterSeconds says (QUEUE_POLL_MAX is 5 s). */
@@ -32,7 +37,7 @@ export interface QueueBuyerPlan {
   index: number;
   customerId: string;
   idempotencyKey: string;
-  /** Since the load began: before DROP_STARTS_AFTER_MS joins the lottery, after it the line's end. */
+  /** Since the load began: before the drop's start joins the lottery, after it the line's end. */
   joinAtMs: number;
   /** Pause between the order's answer and paying. */
   thinkMs: number;
@@ -69,22 +74,22 @@ export function planDrop(orders: number): { buyers: number; units: number; admit
 }
 
 /** Drawn from a stream of its own (rng.fork('queue')): every seed's other draws stay what they were. */
-export function planQueueBuyers(rng: Rng, seed: number, count: number, durationMs: number): QueueBuyerPlan[] {
+export function planQueueBuyers(rng: Rng, seed: number, count: number, durationMs: number, startsAfterMs: number): QueueBuyerPlan[] {
   return Array.from({ length: count }, (_, index) => ({
     index,
     customerId: `chaos-queue-${index}`,
     idempotencyKey: `chaos-${seed}-queue-${index}`,
     // Half before the start (the lottery), the rest over the first half of the load window.
-    joinAtMs: rng.chance(0.5) ? rng.int(0, DROP_STARTS_AFTER_MS - 1_000) : rng.int(DROP_STARTS_AFTER_MS, Math.max(DROP_STARTS_AFTER_MS + 1, durationMs / 2)),
+    joinAtMs: rng.chance(0.5) ? rng.int(0, startsAfterMs - 1_000) : rng.int(startsAfterMs, Math.max(startsAfterMs + 1, durationMs / 2)),
     thinkMs: rng.int(500, 4_000),
     abandons: rng.chance(0.2),
   }));
 }
 
-/** Adds the drop as an admin would, on sale DROP_STARTS_AFTER_MS after `loadStartsAt`. */
-export async function registerDrop(api: ApiClient, seed: number, shape: ReturnType<typeof planDrop>, loadStartsAt: number): Promise<RunDrop> {
+/** Adds the drop as an admin would, on sale `startsAfterMs` after `loadStartsAt`. */
+export async function registerDrop(api: ApiClient, seed: number, shape: ReturnType<typeof planDrop>, loadStartsAt: number, startsAfterMs: number): Promise<RunDrop> {
   const admin = await api.authorization('admin');
-  const saleStartsAt = loadStartsAt + DROP_STARTS_AFTER_MS;
+  const saleStartsAt = loadStartsAt + startsAfterMs;
   const body = {
     sku: `CHAOS-QUEUE-${seed}`,
     name: 'Chaos queued drop',

@@ -6,7 +6,7 @@ import { orderIdSecretOf } from '../api/order-ids';
 import { AfterSaleCoverage } from './after-sale';
 import { ApiClient, planBuyers, runBuyers, type BuyerRecord } from './buyers';
 import { registerRunCoupons, runCoupons } from './coupons';
-import { planDrop, planQueueBuyers, registerDrop, runQueueBuyer, sampleAdmitted, type QueueBuyerRecord } from './queue-drop';
+import { dropStartsAfterMs, planDrop, planQueueBuyers, registerDrop, runQueueBuyer, sampleAdmitted, type QueueBuyerRecord } from './queue-drop';
 import { planFaults, runFaults, type FaultRecord } from './faults';
 import type { ChaosOptions } from './options';
 import { waitForQuiet } from './quiet';
@@ -51,8 +51,9 @@ export async function runChaos(options: ChaosOptions, hooks: RunHooks): Promise<
     log(`coupons: ${coupons.map((coupon) => `${coupon.code} (${coupon.quantity}, ${coupon.perBuyer} a buyer)`).join(', ')}`);
     // The queued drop: added last, on sale a few seconds into the load (its buyers' draws come from a stream of their own).
     const dropShape = planDrop(options.orders);
-    const queuePlans = planQueueBuyers(rng.fork('queue'), options.seed, dropShape.buyers, options.durationMs);
-    const drop = await registerDrop(api, options.seed, dropShape, Date.now());
+    const startsAfterMs = dropStartsAfterMs(faultPlan.find((fault) => fault.kind === 'redis-flush')?.atMs);
+    const queuePlans = planQueueBuyers(rng.fork('queue'), options.seed, dropShape.buyers, options.durationMs, startsAfterMs);
+    const drop = await registerDrop(api, options.seed, dropShape, Date.now(), startsAfterMs);
     log(`queued drop: product ${drop.productId}, ${drop.units} units, ${queuePlans.length} buyers in its queue, on sale at ${new Date(drop.saleStartsAt).toISOString()}`);
     const loadStartedAt = Date.now();
     let done = 0;

@@ -68,4 +68,5 @@ it('keeps every invariant through worker kills, Temporal restarts, Redis flushes
   expect(queue.admittedSamples.samples).toBeGreaterThan(0);
   expect(queue.admittedSamples.most).toBeLessThanOrEqual(queue.admittedSamples.bound);
   expect(queue.skips).toBe(0);
+  expect(queue.flushesDuringDrop).toBeGreaterThanOrEqual(1);
 });
