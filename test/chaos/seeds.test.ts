@@ -17,11 +17,13 @@ test('prints one line per seed with its verdict, outcomes and faults, and a tota
   const phasesMs = { setup: 10_000, load: 60_000, quiet: 2_000, verdict: 1_000, total: 73_400 };
   const injected = { 'worker-kill': 5, 'temporal-restart': 2, 'redis-flush': 3, 'api-kill': 2, 'payments-restart': 2, 'mysql-kill': 3 };
   const coupons = { coupons: [{ issued: 7, redeemed: 2 }, { issued: 20, redeemed: 9 }] };
-  const ok = { seed: 42, ok: true, verdict, outcomes, phasesMs, faults: { injected }, coupons };
+  const queue = { buyers: 24, endings: { ORDERED: 7, ORDER_REFUSED: 0, SOLD_OUT: 16, UNANSWERED: 1, UNEXPECTED: 0 }, flushesDuringDrop: 2 };
+  const ok = { seed: 42, ok: true, verdict, outcomes, phasesMs, faults: { injected }, coupons, queue };
   const failed = { ...ok, seed: 43, ok: false, verdict: { ...verdict, breaches: 1, checkerBreaches: 1 } };
 
   expect(seedLine(ok)).toBe(
     'seed 42: ok, 0 breaches, 0 stuck, 0 double captures, 0 double refunds; 40 CONFIRMED, 5 CANCELLED, 9 EXPIRED, 4 FAILED, 1 REJECTED; 27 coupons issued, 11 used; ' +
+      'queue: 24 buyers, 7 ordered, 16 sold out, 1 unanswered, 2 flushes during the drop; ' +
       'faults: 5 worker kills, 2 Temporal restarts, 3 Redis flushes, 2 API kills, 2 provider restarts, 3 MySQL kills (73 s)',
   );
   expect(seedLine(failed)).toMatch(/^seed 43: FAILED, 1 breaches,/);
