@@ -61,6 +61,8 @@ export interface QueueBuyerRecord {
   /** The order placed with the ticket, when one was. */
   orderId?: string;
   polls: number;
+  /** Each join or poll the waiting room answered: when it was sent and when its answer came (since the load began). */
+  answered: Array<{ sentAtMs: number; answeredAtMs: number }>;
   /** When (since the load began) the visit ended. */
   endedAtMs: number;
   events: string[];
@@ -116,7 +118,7 @@ export function placeOf(ticket: string): string | undefined {
 
 /** One queue buyer: join, poll until ADMITTED, SOLD_OUT or the deadline, order with the ticket, pay. Never throws. */
 export async function runQueueBuyer(plan: QueueBuyerPlan, drop: RunDrop, context: { api: ApiClient; loadStartedAt: number; deadline: number }): Promise<QueueBuyerRecord> {
-  const record: QueueBuyerRecord = { plan, ending: 'UNANSWERED', endingAnswer: 'NOT_SENT', polls: 0, endedAtMs: 0, events: [] };
+  const record: QueueBuyerRecord = { plan, ending: 'UNANSWERED', endingAnswer: 'NOT_SENT', polls: 0, answered: [], endedAtMs: 0, events: [] };
   try {
     await waitInLine(plan, drop, record, context);
   } catch (error) {
@@ -139,7 +141,13 @@ async function waitInLine(plan: QueueBuyerPlan, drop: RunDrop, record: QueueBuye
   await sleep(plan.joinAtMs - since());
   const auth = await api.authorization({ customerId: plan.customerId });
   const path = `/products/${drop.productId}/queue`;
-  let answer = await withRetries(log, 'POST /products/:id/queue', 8, deadline, () => api.request('POST', path, undefined, auth));
+  const visitLine = async (method: 'POST' | 'GET', headers: Record<string, string>): Promise<Answer | string> => {
+    const sentAtMs = since();
+    const answer = await api.request(method, path, undefined, headers);
+    if (typeof answer !== 'string' && answer.status < 500) record.answered.push({ sentAtMs, answeredAtMs: since() });
+    return answer;
+  };
+  let answer = await withRetries(log, 'POST /products/:id/queue', 8, deadline, () => visitLine('POST', auth));
   for (;;) {
     if (typeof answer === 'string' || answer.status >= 500) return end('UNANSWERED', answer);
     if (answer.status !== 200 && answer.status !== 201) return end('UNEXPECTED', answer);
@@ -158,7 +166,7 @@ async function waitInLine(plan: QueueBuyerPlan, drop: RunDrop, record: QueueBuye
     if (Date.now() + pause >= deadline) return end('UNANSWERED', 'still WAITING at the deadline');
     await sleep(pause);
     record.polls += 1;
-    answer = await withRetries(log, 'GET /products/:id/queue', 8, deadline, () => api.request('GET', path, undefined, { ...auth, 'queue-ticket': ticket }));
+    answer = await withRetries(log, 'GET /products/:id/queue', 8, deadline, () => visitLine('GET', { ...auth, 'queue-ticket': ticket }));
   }
 }
 
@@ -169,9 +177,10 @@ async function orderWithTicket(plan: QueueBuyerPlan, drop: RunDrop, record: Queu
   record.endingAnswer = describe(placed);
   if (typeof placed === 'string' || placed.status >= 500) return void (record.ending = 'UNANSWERED');
   if (placed.status === 409 && placed.body?.code === 'OUT_OF_STOCK') return void (record.ending = 'ORDER_REFUSED');
-  if (placed.status !== 201) return void (record.ending = 'UNEXPECTED');
+  // 202: the order exists and is still deciding (Temporal slow or restarting): placed all the same.
+  if (placed.status !== 201 && placed.status !== 202) return void (record.ending = 'UNEXPECTED');
   record.ending = 'ORDERED';
-  record.orderId = String(placed.body.id);
+  record.orderId = String(placed.body.id ?? placed.body.orderId);
   if (plan.abandons) return;
   await sleep(plan.thinkMs);
   await withRetries(log, 'POST /orders/:id/payment', 6, deadline, () => api.request('POST', `/orders/${record.orderId}/payment`, { paymentToken: 'tok_visa' }, auth));

@@ -38,6 +38,8 @@ export interface QueueVerdict {
   flushesDuringDrop: number;
   /** Admissions given while a buyer ahead in line was still polling, not admitted. */
   skips: number;
+  /** Admissions given ahead of a buyer who had not come back to the line since the last flush (allowed). */
+  cameBackLate: number;
   breaches: Array<{ subject: string; problem: string }>;
 }
 
@@ -83,7 +85,10 @@ export async function judgeQueue(
   const seed = product?.queue_draw_seed ?? '';
   const admittedAt = new Map(admissions.map((row) => [row.customer_id, fromMysqlUtc(row.admitted_at).getTime()]));
   const inLine = buyers.filter((buyer) => buyer.place !== undefined).map((buyer) => ({ buyer, key: lineKey(buyer.place!, seed, buyer.plan.customerId) }));
+  const flushes = input.faults.filter((fault) => fault.kind === 'redis-flush' && fault.injected).map((fault) => input.loadStartedAt + fault.firedAtMs);
+  const toEpoch = (sinceLoad: number) => input.loadStartedAt + sinceLoad;
   let skips = 0;
+  let cameBackLate = 0;
   for (const admitted of inLine) {
     const at = admittedAt.get(admitted.buyer.plan.customerId);
     if (at === undefined) continue;
@@ -92,11 +97,17 @@ export async function judgeQueue(
       const aheadAt = admittedAt.get(ahead.buyer.plan.customerId);
       if (aheadAt !== undefined && aheadAt <= at) continue;
       // Still polling then: its visit (bounded by the deadline, or by unanswered polls) had not ended.
-      if (input.loadStartedAt + ahead.buyer.endedAtMs < at) continue;
+      if (toEpoch(ahead.buyer.endedAtMs) < at) continue;
+      const lastFlush = Math.max(-Infinity, ...flushes.filter((flush) => flush < at));
+      const backInLine = ahead.buyer.answered.some((visit) => toEpoch(visit.sentAtMs) > lastFlush && toEpoch(visit.answeredAtMs) < at);
+      if (!backInLine) {
+        cameBackLate += 1;
+        continue;
+      }
       skips += 1;
       breaches.push({
         subject: admitted.buyer.plan.customerId,
-        problem: `admitted at ${new Date(at).toISOString()} (place ${admitted.buyer.place}) while ${ahead.buyer.plan.customerId} (place ${ahead.buyer.place}), ahead in line, was still polling and ${aheadAt === undefined ? 'never admitted' : `admitted only at ${new Date(aheadAt).toISOString()}`}`,
+        problem: `admitted at ${new Date(at).toISOString()} (place ${admitted.buyer.place}) while ${ahead.buyer.plan.customerId} (place ${ahead.buyer.place}), ahead in line, was in it and ${aheadAt === undefined ? 'never admitted' : `admitted only at ${new Date(aheadAt).toISOString()}`} (its visits since the load: ${ahead.buyer.answered.map((visit) => `${visit.sentAtMs}→${visit.answeredAtMs} ms`).join(', ')})`,
       });
     }
   }
@@ -119,6 +130,7 @@ export async function judgeQueue(
     admittedSamples: { ...sampled, bound },
     flushesDuringDrop,
     skips,
+    cameBackLate,
     breaches,
   };
 }

@@ -113,7 +113,7 @@ export function formatSummary(summary: ChaosSummary): string {
   out.push('', `Queued drop (checker I9: ${i9}): product ${queue.productId}, ${queue.units} units, ${queue.admitPerSecond}/s, maxAdmitted ${queue.maxAdmitted}`);
   out.push(`  ${queue.buyers} buyers in its queue (${queue.lottery} in the lottery before the start): ${endings}`);
   out.push(`  ${queue.admissions} admission(s) recorded, ${queue.confirmed} order(s) CONFIRMED; ${queue.flushesDuringDrop} Redis flush(es) during the drop`);
-  out.push(`  admitted at once (Redis, ${queue.admittedSamples.samples} samples): at most ${queue.admittedSamples.most} of ${queue.admittedSamples.bound} allowed; line skipped ${queue.skips} time(s)`);
+  out.push(`  admitted at once (Redis, ${queue.admittedSamples.samples} samples): at most ${queue.admittedSamples.most} of ${queue.admittedSamples.bound} allowed; line skipped ${queue.skips} time(s) (${queue.cameBackLate} admission(s) ahead of a buyer not back since a flush)`);
   for (const breach of queue.breaches.slice(0, 20)) out.push(`    BREACH ${breach.subject}: ${breach.problem}`);
 
   const byStatus = Object.entries(summary.money.byStatus).map(([status, count]) => `${count} ${status}`).join(', ');
