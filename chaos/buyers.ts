@@ -196,10 +196,10 @@ export class ApiClient {
 
 /** Retry an unanswered or 5xx request (the API restarting, a backing service briefly away); anything else is an answer. */
 const shouldRetry = (answer: Answer | string) => typeof answer === 'string' || answer.status >= 500 || answer.status === 429;
-const describe = (answer: Answer | string) => (typeof answer === 'string' ? answer : `${answer.status}${answer.body?.code ? ` ${answer.body.code}` : ''}`);
+export const describe = (answer: Answer | string) => (typeof answer === 'string' ? answer : `${answer.status}${answer.body?.code ? ` ${answer.body.code}` : ''}`);
 
 /** The same request until it is answered, at most `attempts` times, backing off 250 ms → 4 s. */
-async function withRetries(
+export async function withRetries(
   record: BuyerRecord,
   what: string,
   attempts: number,

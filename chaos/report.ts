@@ -107,6 +107,15 @@ export function formatSummary(summary: ChaosSummary): string {
   for (const repair of coupons.reconciler.repairs) out.push(`    ${repair.code}: left ${repair.before} → ${repair.after ?? '-'}`);
   for (const breach of coupons.breaches) out.push(`    BREACH ${breach.code} ${breach.subject}: ${breach.problem}`);
 
+  const { queue } = summary;
+  const i9 = queue.invariant ? `${queue.invariant.status} (${queue.invariant.breaches} breaches, ${queue.invariant.warnings} warnings)` : 'not checked';
+  const endings = Object.entries(queue.endings).map(([ending, count]) => `${count} ${ending}`).join(', ');
+  out.push('', `Queued drop (checker I9: ${i9}): product ${queue.productId}, ${queue.units} units, ${queue.admitPerSecond}/s, maxAdmitted ${queue.maxAdmitted}`);
+  out.push(`  ${queue.buyers} buyers in its queue (${queue.lottery} in the lottery before the start): ${endings}`);
+  out.push(`  ${queue.admissions} admission(s) recorded, ${queue.confirmed} order(s) CONFIRMED; ${queue.flushesDuringDrop} Redis flush(es) during the drop`);
+  out.push(`  admitted at once (Redis, ${queue.admittedSamples.samples} samples): at most ${queue.admittedSamples.most} of ${queue.admittedSamples.bound} allowed; line skipped ${queue.skips} time(s) (${queue.cameBackLate} admission(s) ahead of a buyer not back since a flush)`);
+  for (const breach of queue.breaches.slice(0, 20)) out.push(`    BREACH ${breach.subject}: ${breach.problem}`);
+
   const byStatus = Object.entries(summary.money.byStatus).map(([status, count]) => `${count} ${status}`).join(', ');
   out.push('', `Money: ${summary.money.authorizations} authorization(s) (${byStatus || 'none'}); double captures ${summary.money.doubleCaptures}; ${summary.money.refunds} refund(s) after the sale, double refunds ${summary.money.doubleRefunds}`);
   out.push(`Quiet: ${summary.quiet.reached ? 'reached' : 'NOT reached'} after ${summary.quiet.waitedS}s; ${summary.checker.summary}`);
@@ -146,7 +155,7 @@ export function formatSummary(summary: ChaosSummary): string {
   out.push('', 'Verdict');
   out.push(
     ...table(
-      ['breaches', 'orders stuck', 'double captures', 'double refunds', '(checker', 'oversold', 'stock drift', 'contradicted answers', 'reconciler repairs', 'coupons)'],
+      ['breaches', 'orders stuck', 'double captures', 'double refunds', '(checker', 'oversold', 'stock drift', 'contradicted answers', 'reconciler repairs', 'coupons', 'queue)'],
       [
         [
           verdict.breaches,
@@ -159,9 +168,10 @@ export function formatSummary(summary: ChaosSummary): string {
           verdict.contradictions,
           verdict.reconcilerRepairs,
           verdict.couponBreaches,
+          verdict.queueBreaches,
         ].map(String),
       ],
-      new Set([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]),
+      new Set([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]),
     ),
   );
   const logs = summary.logsKept ? `logs in ${summary.logDir}` : 'logs removed';

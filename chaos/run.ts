@@ -6,6 +6,7 @@ import { orderIdSecretOf } from '../api/order-ids';
 import { AfterSaleCoverage } from './after-sale';
 import { ApiClient, planBuyers, runBuyers, type BuyerRecord } from './buyers';
 import { registerRunCoupons, runCoupons } from './coupons';
+import { dropStartsAfterMs, planDrop, planQueueBuyers, registerDrop, runQueueBuyer, sampleAdmitted, type QueueBuyerRecord } from './queue-drop';
 import { planFaults, runFaults, type FaultRecord } from './faults';
 import type { ChaosOptions } from './options';
 import { waitForQuiet } from './quiet';
@@ -15,6 +16,8 @@ import { judge, type ChaosSummary } from './verdict';
 
 /** Buyers may finish their last requests this long after the load window (their retries are bounded anyway). */
 const BUYER_GRACE_MS = 90_000;
+/** The queued drop's buyers poll at most this long after the load window. */
+const QUEUE_GRACE_MS = 20_000;
 
 export interface RunHooks {
   log(line: string): void;
@@ -46,20 +49,31 @@ export async function runChaos(options: ChaosOptions, hooks: RunHooks): Promise<
     const coupons = runCoupons(options.seed, options.orders);
     await registerRunCoupons(api, coupons);
     log(`coupons: ${coupons.map((coupon) => `${coupon.code} (${coupon.quantity}, ${coupon.perBuyer} a buyer)`).join(', ')}`);
+    // The queued drop: added last, on sale a few seconds into the load (its buyers' draws come from a stream of their own).
+    const dropShape = planDrop(options.orders);
+    const startsAfterMs = dropStartsAfterMs(faultPlan.find((fault) => fault.kind === 'redis-flush')?.atMs);
+    const queuePlans = planQueueBuyers(rng.fork('queue'), options.seed, dropShape.buyers, options.durationMs, startsAfterMs);
+    const drop = await registerDrop(api, options.seed, dropShape, Date.now(), startsAfterMs);
+    log(`queued drop: product ${drop.productId}, ${drop.units} units, ${queuePlans.length} buyers in its queue, on sale at ${new Date(drop.saleStartsAt).toISOString()}`);
     const loadStartedAt = Date.now();
     let done = 0;
     const progress = setInterval(() => log(`load: ${done}/${plans.length} buyers done, ${api.inFlight} request(s) open`), 10_000);
     let records: BuyerRecord[];
     let faultRecords: FaultRecord[];
+    let queueBuyers: QueueBuyerRecord[];
+    const sampler = sampleAdmitted(stack.redis, drop.productId);
     try {
       const context = { api, coupons, orderIdSecret, loadStartedAt, deadline: loadStartedAt + options.durationMs + BUYER_GRACE_MS, afterSale: new AfterSaleCoverage() };
-      [records, faultRecords] = await Promise.all([
+      [records, faultRecords, queueBuyers] = await Promise.all([
         runBuyers(plans, context, options.concurrency, () => (done += 1)),
         runFaults(faultPlan, stack, loadStartedAt, { apiRequestsInFlight: () => api.inFlight, log }),
+        // Waiting buyers stop polling a little after the load window (still WAITING then: counted unanswered).
+        Promise.all(queuePlans.map((plan) => runQueueBuyer(plan, drop, { ...context, deadline: loadStartedAt + options.durationMs + QUEUE_GRACE_MS }))),
       ]);
     } finally {
       clearInterval(progress);
     }
+    const sampled = await sampler.stop();
     const loadMs = Date.now() - loadStartedAt;
     log(`load done in ${(loadMs / 1000).toFixed(1)}s; waiting for quiet (at most ${options.quietTimeoutMs / 1000}s)`);
 
@@ -73,6 +87,7 @@ export async function runChaos(options: ChaosOptions, hooks: RunHooks): Promise<
       stack,
       records,
       coupons,
+      queue: { drop, buyers: queueBuyers, sampled, loadStartedAt },
       faultRecords,
       quiet,
       answers: api.statusCounts,

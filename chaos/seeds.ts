@@ -25,6 +25,7 @@ export const seedsFrom = (first: number, count: number): number[] => Array.from(
 type RunFigures = Pick<ChaosSummary, 'seed' | 'ok' | 'verdict' | 'outcomes' | 'phasesMs'> & {
   faults: Pick<ChaosSummary['faults'], 'injected'>;
   coupons: { coupons: Array<Pick<ChaosSummary['coupons']['coupons'][number], 'issued' | 'redeemed'>> };
+  queue: Pick<ChaosSummary['queue'], 'buyers' | 'endings' | 'flushesDuringDrop'>;
 };
 
 /** How each kind of fault is named in the line, in FAULT_KINDS order. */
@@ -44,11 +45,14 @@ export function seedLine(summary: RunFigures): string {
   const coupons = summary.coupons.coupons;
   const issued = coupons.reduce((sum, coupon) => sum + coupon.issued, 0);
   const used = coupons.reduce((sum, coupon) => sum + coupon.redeemed, 0);
+  const { queue } = summary;
   return (
     `seed ${summary.seed}: ${summary.ok ? 'ok' : 'FAILED'}, ` +
     `${verdict.breaches} breaches, ${verdict.stuck} stuck, ${verdict.doubleCaptures} double captures, ${verdict.doubleRefunds} double refunds; ` +
     `${outcomes.CONFIRMED} CONFIRMED, ${outcomes.CANCELLED} CANCELLED, ${outcomes.EXPIRED} EXPIRED, ${outcomes.FAILED} FAILED, ` +
-    `${outcomes.REJECTED} REJECTED; ${issued} coupons issued, ${used} used; faults: ${faults} (${Math.round(summary.phasesMs.total / 1000)} s)`
+    `${outcomes.REJECTED} REJECTED; ${issued} coupons issued, ${used} used; ` +
+    `queue: ${queue.buyers} buyers, ${queue.endings.ORDERED} ordered, ${queue.endings.SOLD_OUT} sold out, ${queue.endings.UNANSWERED} unanswered, ${queue.flushesDuringDrop} flushes during the drop; ` +
+    `faults: ${faults} (${Math.round(summary.phasesMs.total / 1000)} s)`
   );
 }
 

@@ -14,6 +14,8 @@ import type { FaultCounts } from '../payments/faults';
 import { ApiClient, PAYMENT_TOKENS, type BuyerRecord } from './buyers';
 import { judgeCoupons, type CouponVerdict } from './coupon-verdict';
 import type { RunCoupon } from './coupons';
+import type { QueueBuyerRecord, RunDrop } from './queue-drop';
+import { judgeQueue, type QueueVerdict } from './queue-verdict';
 import { FAULT_KINDS, type FaultKind, type FaultRecord } from './faults';
 import { reconcilerFindings, type ReconcilerFindings } from './reconciler-findings';
 import type { ChaosOptions } from './options';
@@ -96,6 +98,8 @@ export interface ChaosSummary {
   products: ProductVerdict[];
   /** The run's coupons: their figures, I7 as the checker found it, and the run's own coupon cross-checks. */
   coupons: CouponVerdict;
+  /** The run's queued drop: its figures, I9 as the checker found it, and the run's own queue cross-checks. */
+  queue: QueueVerdict;
   /** The headline numbers; every one must be 0. */
   verdict: {
     breaches: number;
@@ -107,6 +111,8 @@ export interface ChaosSummary {
     reconcilerRepairs: number;
     /** The run's own coupon cross-checks (chaos/coupon-verdict.ts); I7's breaches are among the checker's. */
     couponBreaches: number;
+    /** The run's own queue cross-checks (chaos/queue-verdict.ts); I9's breaches are among the checker's. */
+    queueBreaches: number;
     stuck: number;
     doubleCaptures: number;
     doubleRefunds: number;
@@ -187,6 +193,7 @@ export async function judge(input: {
   stack: ChaosStack;
   records: BuyerRecord[];
   coupons: RunCoupon[];
+  queue: { drop: RunDrop; buyers: QueueBuyerRecord[]; sampled: { samples: number; most: number }; loadStartedAt: number };
   faultRecords: FaultRecord[];
   quiet: QuietResult;
   answers: Map<string, number>;
@@ -257,7 +264,8 @@ export async function judge(input: {
   const available = await stack.redis.mget(productRows.map((row) => availabilityKey(Number(row.id))));
   const products = productRows.map((row, index): ProductVerdict => {
     const soldUnits = sold.get(Number(row.id)) ?? 0;
-    const initialStock = stack.products.find((product) => product.id === Number(row.id))?.stock ?? 0;
+    // The queued drop was added through the API with its own units (chaos/queue-drop.ts).
+    const initialStock = Number(row.id) === input.queue.drop.productId ? input.queue.drop.units : (stack.products.find((product) => product.id === Number(row.id))?.stock ?? 0);
     return {
       id: Number(row.id),
       sku: row.sku,
@@ -286,14 +294,16 @@ export async function judge(input: {
   const reconciler = await reconcilerFindings(stack).catch(() => null);
   const reconcilerRepairs = reconciler ? reconciler.repairs.length + reconciler.swept.length : 0;
   const coupons = await judgeCoupons(stack, records, input.coupons, checked.result?.summary.I7 ?? null);
+  const queue = await judgeQueue(stack, { ...input.queue, faults: faultRecords, invariant: checked.result?.summary.I9 ?? null });
   const verdict = {
-    breaches: checkerBreaches + oversoldUnits + stockDrift + contradictions.length + reconcilerRepairs + coupons.breaches.length,
+    breaches: checkerBreaches + oversoldUnits + stockDrift + contradictions.length + reconcilerRepairs + coupons.breaches.length + queue.breaches.length,
     checkerBreaches,
     oversoldUnits,
     stockDrift,
     contradictions: contradictions.length,
     reconcilerRepairs,
     couponBreaches: coupons.breaches.length,
+    queueBreaches: queue.breaches.length,
     stuck: stuckOrders.length,
     doubleCaptures: doubleCaptureOrders.length,
     doubleRefunds: doubleRefundIds.length,
@@ -351,6 +361,7 @@ export async function judge(input: {
     },
     products,
     coupons,
+    queue,
     verdict,
     reconciler,
     stuckOrders,

@@ -61,6 +61,9 @@
  *   - a CHECKED_OUT cart names an order that exists in MySQL (one checked out less than stuckAfter ago whose order
  *     is not recorded yet, the placement answered 202, is a warning);
  *   - no two orders were placed from one version of one cart (cart_checkout).
+ * I9 the waiting room (check/queue-invariants.ts): a used admission names one order, of its buyer, with the product; no
+ *   order for a queued product without a used admission of its buyer; at most maxAdmitted admissions live at any
+ *   admission over the drop's history; ⌊available × QUEUE_ADMISSION_FACTOR⌋ at the snapshot's moment only (a warning).
  * I7 coupons (check/coupon-invariants.ts): issued <= quantity, redeemed <= issued, every redeemed claim belongs to one
  *   order CONFIRMED or in flight, and Redis's count agrees with MySQL's.
  */
@@ -70,8 +73,9 @@ import type { Authorization, Refund } from '../payments/types';
 import type { RefundStatus, ReturnStatus } from '../workflows/after-sale-types';
 import { checkI8, succeededRefundCents } from './after-sale-invariants';
 import { checkI7, type CouponSnapshot } from './coupon-invariants';
+import { checkI9, type QueueSnapshot } from './queue-invariants';
 
-export const INVARIANTS = ['I1', 'I2', 'I3', 'I4', 'I5', 'I6', 'I7', 'I8', 'I10'] as const;
+export const INVARIANTS = ['I1', 'I2', 'I3', 'I4', 'I5', 'I6', 'I7', 'I8', 'I9', 'I10'] as const;
 export type InvariantId = (typeof INVARIANTS)[number];
 
 export const INVARIANT_TITLES: Record<InvariantId, string> = {
@@ -83,6 +87,7 @@ export const INVARIANT_TITLES: Record<InvariantId, string> = {
   I6: 'idempotency',
   I7: 'coupons',
   I8: 'after the sale',
+  I9: 'waiting room',
   I10: 'one order per cart version',
 };
 
@@ -220,6 +225,8 @@ export interface Snapshot {
   temporal: TemporalSnapshot;
   /** Every coupon (they are not scoped by product or order); absent: none to check. */
   coupons?: CouponSnapshot[];
+  /** Every product with a waiting room (those of the scope), its admissions and orders; absent: none to check. */
+  queue?: QueueSnapshot;
 }
 
 export interface CheckOptions {
@@ -273,6 +280,7 @@ export function checkInvariants(snapshot: Snapshot, options: CheckOptions): Chec
     ...checkI6(snapshot),
     ...checkI7(snapshot.coupons ?? [], snapshot.takenAt),
     ...checkI8(snapshot),
+    ...checkI9(snapshot.queue, snapshot.takenAt),
     ...checkI10(snapshot, options),
   ];
   const skipped: Partial<Record<InvariantId, string>> = {};

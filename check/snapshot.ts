@@ -23,6 +23,8 @@ import type { ReceivedLine, RefundStatus, ReturnStatus } from '../workflows/afte
 import { unitsHeld, type CartsSnapshot, type HoldState, type InFlightOrder, type OrderSnapshot, type PaymentsSnapshot, type ProductSnapshot, type Snapshot, type TemporalSnapshot } from './invariants';
 import { temporalConnectionOptions } from '../temporal/connection-options';
 import { readCouponTables, withCouponCounts } from './coupon-snapshot';
+import { readQueueTables } from './queue-snapshot';
+import { admissionFactorOf } from '../config/queue';
 
 export interface SnapshotScope {
   /** Only these products, and orders with a line on one of them. */
@@ -42,6 +44,8 @@ export interface SnapshotSources {
   temporal: { address: string; namespace: string } | null;
   /** Per remote call of the optional sources (provider, Temporal). */
   timeoutMs?: number;
+  /** I9's QUEUE_ADMISSION_FACTOR; the environment's unless given. */
+  admissionFactor?: number;
 }
 
 export class UnknownProductsError extends Error {
@@ -92,6 +96,10 @@ export async function takeSnapshot(sources: SnapshotSources, scope: SnapshotScop
     temporal,
     carts,
     coupons: await withCouponCounts(sources.redis, mysql.coupons),
+    queue: {
+      admissionFactor: sources.admissionFactor ?? admissionFactorOf(process.env),
+      products: mysql.queued.map((product) => ({ ...product, available: redis.available.get(product.productId) ?? null })),
+    },
   };
 }
 
@@ -144,18 +152,25 @@ interface MysqlView {
   orders: Array<Omit<OrderSnapshot, 'hold'>>;
   inFlight: Array<Omit<InFlightOrder, 'hold'>>;
   coupons: Awaited<ReturnType<typeof readCouponTables>>;
+  queued: Awaited<ReturnType<typeof readQueueTables>>;
 }
 
 /** All tables in one REPEATABLE READ transaction: one consistent view, however busy the shop is. */
 function readMysql(orm: MikroORM, scope: SnapshotScope): Promise<MysqlView> {
   // Coupons belong to no product: a check scoped to products leaves them out (I7 runs on an unscoped check).
   const scoped = scope.productIds !== undefined && scope.productIds.length > 0;
-  return forkSql(orm).transactional(async (em) => ({ ...(await readTables(em as Sql, scope)), coupons: scoped ? [] : await readCouponTables(em as Sql) }), {
-    isolationLevel: IsolationLevel.REPEATABLE_READ,
-  });
+  const productIds = scoped ? [...new Set(scope.productIds!)] : undefined;
+  return forkSql(orm).transactional(
+    async (em) => ({
+      ...(await readTables(em as Sql, scope)),
+      coupons: scoped ? [] : await readCouponTables(em as Sql),
+      queued: await readQueueTables(em as Sql, productIds),
+    }),
+    { isolationLevel: IsolationLevel.REPEATABLE_READ },
+  );
 }
 
-async function readTables(em: Sql, scope: SnapshotScope): Promise<Omit<MysqlView, 'coupons'>> {
+async function readTables(em: Sql, scope: SnapshotScope): Promise<Omit<MysqlView, 'coupons' | 'queued'>> {
   const productIds = scope.productIds && scope.productIds.length > 0 ? [...new Set(scope.productIds)] : undefined;
   const productFilter = (column: string) => (productIds ? `${column} IN (${marks(productIds.length)})` : '1 = 1');
   const productParams = productIds ?? [];

@@ -66,3 +66,9 @@ function ticketKeysOf(text: string | undefined, auth: Pick<AuthConfig, 'AUTH_JWT
     return { kid: match[1], secret: Buffer.from(match[2]) };
   });
 }
+
+/** QUEUE_ADMISSION_FACTOR alone: what the invariant checker (check/, I9) needs, without the ticket keys. */
+export function admissionFactorOf(env: NodeJS.ProcessEnv = process.env): number {
+  const value = env.QUEUE_ADMISSION_FACTOR;
+  return schema.shape.QUEUE_ADMISSION_FACTOR.parse(value === '' ? undefined : value);
+}

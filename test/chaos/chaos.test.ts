@@ -4,7 +4,7 @@
  * instance killed mid-request, the payment stand-in SIGKILLed and restarted on its ledger, KILL CONNECTION of the
  * parts' MySQL connections) and a slow, flaky, answer-losing payment provider throughout. Everything runs on its own
  * ports, Redis, database and Temporal data. Some buyers' confirmed orders then get refunds (a concurrent pair of full
- * refunds included) and returns, received sellable or damaged.
+ * refunds included) and returns, received sellable or damaged. One product is a queued drop that 18 more buyers wait for.
  */
 import { defaultOptions } from '../../chaos/options';
 import { formatSummary } from '../../chaos/report';
@@ -41,7 +41,7 @@ it('keeps every invariant through worker kills, Temporal restarts, Redis flushes
   expect(summary.faults.injected['payments-restart']).toBeGreaterThanOrEqual(1);
   expect(summary.faults.injected['mysql-kill']).toBeGreaterThanOrEqual(1);
   expect(summary.faults.payment?.delayed).toBeGreaterThan(0);
-  expect(summary.verdict).toEqual({ breaches: 0, checkerBreaches: 0, oversoldUnits: 0, stockDrift: 0, contradictions: 0, reconcilerRepairs: 0, couponBreaches: 0, stuck: 0, doubleCaptures: 0, doubleRefunds: 0 });
+  expect(summary.verdict).toEqual({ breaches: 0, checkerBreaches: 0, oversoldUnits: 0, stockDrift: 0, contradictions: 0, reconcilerRepairs: 0, couponBreaches: 0, queueBreaches: 0, stuck: 0, doubleCaptures: 0, doubleRefunds: 0 });
   expect(summary.reconciler).not.toBeNull();
   expect(summary.quiet.reached).toBe(true);
   expect(summary.checker.exitCode).toBe(0);
@@ -55,4 +55,18 @@ it('keeps every invariant through worker kills, Temporal restarts, Redis flushes
   // After the sale: refunds (concurrent pairs included) and returns ran through the same faults.
   expect(summary.money.refunds).toBeGreaterThan(0);
   expect(Object.keys(summary.answers).some((answer) => answer.startsWith('POST /returns/:id/receive 200'))).toBe(true);
+  // The queued drop: I9 held, and every one of its buyers (18 of them, some in the lottery) ended ordered, sold out,
+  // or still waiting at the deadline; buyers were ordered with their tickets and others told SOLD_OUT.
+  const { queue } = summary;
+  expect(queue.invariant?.status).toBe('ok');
+  expect(queue.buyers).toBe(18);
+  expect(queue.lottery).toBeGreaterThan(0);
+  expect(queue.endings.ORDERED + queue.endings.SOLD_OUT + queue.endings.UNANSWERED).toBe(18);
+  expect(queue.endings.ORDERED).toBeGreaterThan(0);
+  expect(queue.endings.SOLD_OUT).toBeGreaterThan(0);
+  expect(queue.confirmed).toBeGreaterThan(0);
+  expect(queue.admittedSamples.samples).toBeGreaterThan(0);
+  expect(queue.admittedSamples.most).toBeLessThanOrEqual(queue.admittedSamples.bound);
+  expect(queue.skips).toBe(0);
+  expect(queue.flushesDuringDrop).toBeGreaterThanOrEqual(1);
 });

@@ -119,7 +119,7 @@ describe('checkInvariants', () => {
     const result = checkInvariants(consistent(), OPTIONS);
     expect(result.findings).toEqual([]);
     expect(result.ok).toBe(true);
-    expect(summaryLine(result)).toBe('invariants: I1 ok, I2 ok, I3 ok, I4 ok, I5 ok, I6 ok, I7 ok, I8 ok, I10 ok');
+    expect(summaryLine(result)).toBe('invariants: I1 ok, I2 ok, I3 ok, I4 ok, I5 ok, I6 ok, I7 ok, I8 ok, I9 ok, I10 ok');
     expect(result.products).toEqual([
       { id: 1, sku: 'sku-1', stock: 8, available: 7, held: 1, sold: 2, status: 'ok' },
       { id: 2, sku: 'sku-2', stock: 5, available: 5, held: 0, sold: 0, status: 'ok' },
@@ -189,7 +189,7 @@ describe('checkInvariants', () => {
       expect(result.findings).toEqual([
         expect.objectContaining({ invariant: 'I2', severity: 'breach', productId: 2, message: 'Redis availability 6 != MySQL stock 5 - held 0 = 5 (off by 1)' }),
       ]);
-      expect(summaryLine(result)).toBe('invariants: I1 ok, I2 BREACH (1), I3 ok, I4 ok, I5 ok, I6 ok, I7 ok, I8 ok, I10 ok');
+      expect(summaryLine(result)).toBe('invariants: I1 ok, I2 BREACH (1), I3 ok, I4 ok, I5 ok, I6 ok, I7 ok, I8 ok, I9 ok, I10 ok');
     });
 
     it('names the in-flight orders, and makes their mismatch a warning only when quiet is not required', () => {
@@ -240,7 +240,7 @@ describe('checkInvariants', () => {
       expect(result.findings).toEqual([
         expect.objectContaining({ invariant: 'I3', severity: 'breach', orderId: 'A', message: expect.stringContaining('(double charge): auth_a, auth_a2') }),
       ]);
-      expect(summaryLine(result)).toBe('invariants: I1 ok, I2 ok, I3 BREACH (1), I4 ok, I5 ok, I6 ok, I7 ok, I8 ok, I10 ok');
+      expect(summaryLine(result)).toBe('invariants: I1 ok, I2 ok, I3 BREACH (1), I4 ok, I5 ok, I6 ok, I7 ok, I8 ok, I9 ok, I10 ok');
     });
 
     it('only warns about an extra capture that was refunded', () => {
@@ -325,7 +325,7 @@ describe('checkInvariants', () => {
     it('reports I3 as skipped, not passed, when the provider was not read', () => {
       const result = checkInvariants(broken((s) => (s.payments = { status: 'skipped', reason: 'not reachable' })), OPTIONS);
       expect(result.summary.I3).toEqual({ status: 'skipped', breaches: 0, warnings: 0, skipped: 'payment provider: not reachable' });
-      expect(summaryLine(result)).toBe('invariants: I1 ok, I2 ok, I3 skipped, I4 ok, I5 ok, I6 ok, I7 ok, I8 ok, I10 ok');
+      expect(summaryLine(result)).toBe('invariants: I1 ok, I2 ok, I3 skipped, I4 ok, I5 ok, I6 ok, I7 ok, I8 ok, I9 ok, I10 ok');
       expect(result.ok).toBe(true);
     });
   });
@@ -375,13 +375,13 @@ describe('checkInvariants', () => {
       const snapshot = broken((s) => s.temporal.status === 'ok' && s.temporal.runningWorkflowIds.push('A'));
       const result = checkInvariants(snapshot, OPTIONS);
       expect(result.findings).toEqual([expect.objectContaining({ invariant: 'I4', severity: 'warning', orderId: 'A' })]);
-      expect(summaryLine(result)).toBe('invariants: I1 ok, I2 ok, I3 ok, I4 ok (1 warning), I5 ok, I6 ok, I7 ok, I8 ok, I10 ok');
+      expect(summaryLine(result)).toBe('invariants: I1 ok, I2 ok, I3 ok, I4 ok (1 warning), I5 ok, I6 ok, I7 ok, I8 ok, I9 ok, I10 ok');
     });
 
     it('says the Temporal part was skipped instead of passing it', () => {
       const result = checkInvariants(broken((s) => (s.temporal = { status: 'skipped', reason: 'unreachable' })), OPTIONS);
       expect(result.summary.I4).toMatchObject({ status: 'ok', skipped: 'Temporal cross-check: unreachable' });
-      expect(summaryLine(result)).toBe('invariants: I1 ok, I2 ok, I3 ok, I4 ok (Temporal skipped), I5 ok, I6 ok, I7 ok, I8 ok, I10 ok');
+      expect(summaryLine(result)).toBe('invariants: I1 ok, I2 ok, I3 ok, I4 ok (Temporal skipped), I5 ok, I6 ok, I7 ok, I8 ok, I9 ok, I10 ok');
     });
   });
 
@@ -392,7 +392,7 @@ describe('checkInvariants', () => {
         expect.objectContaining({ invariant: 'I5', severity: 'warning', productId: 1, message: expect.stringContaining('stock 8 - held 1 = 7') }),
       ]);
       expect(result.ok).toBe(true);
-      expect(summaryLine(result)).toBe('invariants: I1 ok, I2 ok, I3 ok, I4 ok, I5 ok (1 warning), I6 ok, I7 ok, I8 ok, I10 ok');
+      expect(summaryLine(result)).toBe('invariants: I1 ok, I2 ok, I3 ok, I4 ok, I5 ok (1 warning), I6 ok, I7 ok, I8 ok, I9 ok, I10 ok');
     });
   });
 
@@ -499,7 +499,7 @@ describe('report', () => {
     expect(text).toMatch(/Product breaches\n.*\n {2}2 +I2 +Redis availability 6/);
     expect(text).toMatch(/Order breaches\n.*\n {2}A +CONFIRMED +I3 +2 authorizations captured/);
     expect(text).toContain('In flight: 1 order(s) PENDING/RESERVED: C (RESERVED; products 1)');
-    expect(text).toContain('invariants: I1 ok, I2 BREACH (1), I3 BREACH (1), I4 ok, I5 ok, I6 ok, I7 ok, I8 ok, I10 ok');
+    expect(text).toContain('invariants: I1 ok, I2 BREACH (1), I3 BREACH (1), I4 ok, I5 ok, I6 ok, I7 ok, I8 ok, I9 ok, I10 ok');
     expect(text.endsWith('result: BREACH')).toBe(true);
 
     const json = JSON.parse(formatJson(result, { scope: 'test scope' }));
