@@ -48,6 +48,11 @@ export interface StackOptions {
   paymentsPort?: number;
   temporalPort?: number;
   uiPort?: number;
+  /**
+   * The first order worker's metrics port (WORKER_METRICS_PORT); the next workers take the ports after it. Default
+   * BENCH_WORKER_METRICS_PORT, 9400; 'off': no worker serves metrics.
+   */
+  workerMetricsPort?: number | 'off';
   /** Order worker processes on the order task queue (default 1). */
   workers?: number;
   /** API_PROCESSES of the API (default 1: one process, no cluster primary). */
@@ -206,14 +211,15 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const temporalPort = options.temporalPort ?? numberArg('temporal-port', 'BENCH_TEMPORAL_PORT', 7400);
   const uiPort = options.uiPort ?? numberArg('ui-port', 'BENCH_UI_PORT', 8400);
   // Each worker serves its metrics on a port of its own (the SQL statements it sent, by activity: bench:saga reads them).
-  const workerMetricsPort = numberArg('worker-metrics-port', 'BENCH_WORKER_METRICS_PORT', 9400);
   const workers = options.workers ?? numberArg('workers', 'BENCH_WORKERS', 1);
+  const workerMetricsPort = options.workerMetricsPort ?? numberArg('worker-metrics-port', 'BENCH_WORKER_METRICS_PORT', 9400);
+  const workerMetricsPorts = workerMetricsPort === 'off' ? [] : Array.from({ length: workers }, (_, i) => workerMetricsPort + i);
   const apiProcesses = options.apiProcesses ?? numberArg('api-processes', 'BENCH_API_PROCESSES', 1);
   const logLevel = options.logLevel ?? process.env.BENCH_LOG_LEVEL ?? 'warn';
   const cpuProf = options.cpuProf ?? ((process.env.BENCH_CPU_PROF ?? '').split(',').filter(Boolean) as PartName[]);
   const codecServerPort = options.codecServerPort;
   const idpPort = options.idpPort;
-  for (const port of [apiPort, paymentsPort, temporalPort, uiPort, ...(codecServerPort ? [codecServerPort] : []), ...(idpPort ? [idpPort] : []), ...Array.from({ length: workers }, (_, i) => workerMetricsPort + i)]) await assertPortFree(port);
+  for (const port of [apiPort, paymentsPort, temporalPort, uiPort, ...(codecServerPort ? [codecServerPort] : []), ...(idpPort ? [idpPort] : []), ...workerMetricsPorts]) await assertPortFree(port);
 
   // The schema must be current before the API and workers open their pools.
   const orm = await openOrm(base.DATABASE_URL);
@@ -296,7 +302,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     if (idpPort) startPart('idp', 'idp/main.ts', false);
     startPart('payments', 'payments/main.ts', cpuProf.includes('payments'));
     for (let i = 1; i <= workers; i += 1) {
-      const workerEnv = { ...env, WORKER_METRICS_PORT: String(workerMetricsPort + i - 1), METRICS_HOST: host };
+      const workerEnv = { ...env, WORKER_METRICS_PORT: workerMetricsPorts[i - 1] === undefined ? 'off' : String(workerMetricsPorts[i - 1]), METRICS_HOST: host };
       startPart(workers === 1 ? 'worker' : `worker-${i}`, 'worker/main.ts', cpuProf.includes('worker'), workerEnv);
     }
     startPart('api', 'api/main.ts', cpuProf.includes('api'));
@@ -326,7 +332,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     apiProcesses,
     cpuProfiled: cpuProf,
     pids,
-    workerMetricsUrls: Array.from({ length: workers }, (_, i) => `http://${host}:${workerMetricsPort + i}/metrics`),
+    workerMetricsUrls: workerMetricsPorts.map((port) => `http://${host}:${port}/metrics`),
     stop,
   };
 }

@@ -54,7 +54,8 @@ async function main(): Promise<void> {
       paymentsPort: basePort + 1,
       temporalPort: basePort + 2,
       uiPort: basePort + 3,
-      env: { METRICS_PORT: 'off', WORKER_METRICS_PORT: 'off', OTEL_EXPORTER_OTLP_ENDPOINT: '', OTEL_TRACES_EXPORTER: 'none' },
+      workerMetricsPort: 'off',
+      env: { METRICS_PORT: 'off', OTEL_EXPORTER_OTLP_ENDPOINT: '', OTEL_TRACES_EXPORTER: 'none' },
     });
     stacks.on = await startStack({
       name: 'telemetry-on',
@@ -62,9 +63,9 @@ async function main(): Promise<void> {
       paymentsPort: basePort + 11,
       temporalPort: basePort + 12,
       uiPort: basePort + 13,
+      workerMetricsPort: metricsPorts.worker,
       env: {
         METRICS_PORT: String(metricsPorts.api),
-        WORKER_METRICS_PORT: String(metricsPorts.worker),
         OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint,
         OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
         OTEL_TRACES_EXPORTER: 'otlp',

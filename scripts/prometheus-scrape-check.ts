@@ -105,7 +105,8 @@ async function main(): Promise<void> {
       paymentsPort: ports.payments,
       temporalPort: ports.temporal,
       uiPort: ports.ui,
-      env: { METRICS_PORT: String(ports.apiMetrics), WORKER_METRICS_PORT: String(ports.workerMetrics) },
+      workerMetricsPort: ports.workerMetrics,
+      env: { METRICS_PORT: String(ports.apiMetrics) },
     });
     await placeAndPay(stack.apiUrl);
 
