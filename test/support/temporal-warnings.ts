@@ -17,7 +17,10 @@ interface Expectation {
 
 const expectations: Expectation[] = [];
 
-const nowNanos = (): bigint => BigInt(Date.now()) * 1_000_000n;
+// Epoch nanoseconds from a monotonic clock: Date.now()'s milliseconds made a test ending and the next test's first
+// record fall in the same instant on a fast machine, so the ended test's declaration still covered it.
+const clockOrigin = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
+export const nowNanos = (): bigint => clockOrigin + process.hrtime.bigint();
 
 /** The running test's name, or undefined at a file's top level (Jest's expect state; absent outside Jest). */
 function currentTestName(): string | undefined {

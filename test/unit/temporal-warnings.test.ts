@@ -1,5 +1,5 @@
 /** The quiet test logger hides only what the running test declared expected, and only while that test runs. */
-import { activityFailed, expectTemporalWarnings, isExpectedWarning } from '../support/temporal-warnings';
+import { activityFailed, expectTemporalWarnings, isExpectedWarning, nowNanos } from '../support/temporal-warnings';
 
 const DECLINED = '[temporal WARN] Activity failed (orderWorkflow authorizePayment ord_1): card declined';
 const OTHER_ACTIVITY = '[temporal WARN] Activity failed (orderWorkflow capturePayment ord_1): card declined';
@@ -10,7 +10,7 @@ describe('expected Temporal warnings', () => {
 
   test('a line the test declared is hidden; the same failure of another activity, or another failure, is printed', () => {
     expectTemporalWarnings(activityFailed('authorizePayment', 'card declined'));
-    declaredAt = BigInt(Date.now()) * 1_000_000n;
+    declaredAt = nowNanos();
     expect(isExpectedWarning(DECLINED)).toBe(true);
     expect(isExpectedWarning(OTHER_ACTIVITY)).toBe(false);
     expect(isExpectedWarning(OTHER_REASON)).toBe(false);
@@ -22,7 +22,7 @@ describe('expected Temporal warnings', () => {
   });
 
   test('a record made before the declaration is printed', () => {
-    const before = BigInt(Date.now()) * 1_000_000n - 1_000_000n;
+    const before = nowNanos() - 1_000_000n;
     expectTemporalWarnings(activityFailed('capturePayment', 'card declined'));
     expect(isExpectedWarning(OTHER_ACTIVITY, before)).toBe(false);
     expect(isExpectedWarning(OTHER_ACTIVITY)).toBe(true);
