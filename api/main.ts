@@ -12,6 +12,7 @@ import { connectRedis } from '../inventory/redis';
 import { connectClient } from '../temporal/connection';
 import { serveApiMetrics } from '../telemetry/api-endpoint';
 import { createApp } from './app';
+import { listenOn } from './listen';
 import { createWebhookEmitter } from '../webhooks/emitter';
 import { offerMetricsToPrimary, runPrimary } from './cluster';
 import { requestIdMixin } from './http-hygiene';
@@ -62,7 +63,8 @@ async function main(): Promise<void> {
       temporalAddress: config.TEMPORAL_ADDRESS,
     },
   });
-  const server = app.listen(config.PORT, () => logger.info(`API listening on http://localhost:${config.PORT}`));
+  const server = await listenOn(app, config.PORT);
+  logger.info(`API listening on http://localhost:${config.PORT}`);
 
   let stopping = false;
   const stop = () => {

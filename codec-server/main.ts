@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
+import { listenOn } from '../api/listen';
 import { trustProxySetting } from '../api/limits/rate';
 import { loadAuthConfig } from '../config/auth';
 import { loadCodecKeys } from '../config/codec';
@@ -22,10 +23,9 @@ async function main(): Promise<void> {
   const uiOrigins = (process.env.CODEC_CORS_ORIGINS ?? `http://localhost:${uiPort},http://127.0.0.1:${uiPort}`).split(',').map((origin) => origin.trim()).filter(Boolean);
   const trustProxy = trustProxySetting(process.env.TRUST_PROXY ?? '');
   const app = createCodecServer({ codec: new AesGcmCodec(keys), auth: loadAuthConfig(), uiOrigins, trustProxy, logger });
-  const server = app.listen(port, host, () => {
-    const { address, port: listening } = server.address() as AddressInfo;
-    logger.info({ uiOrigins, address }, `codec server on http://localhost:${listening}`);
-  });
+  const server = await listenOn(app, port, host);
+  const { address, port: listening } = server.address() as AddressInfo;
+  logger.info({ uiOrigins, address }, `codec server on http://localhost:${listening}`);
   const stop = () => server.close(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

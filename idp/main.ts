@@ -1,5 +1,6 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import pino from 'pino';
+import { listenOn } from '../api/listen';
 import { loadIdpConfig } from '../config/idp';
 import { loginRouter } from './login-page';
 import { createProvider } from './provider';
@@ -29,9 +30,8 @@ async function main(): Promise<void> {
     if (status === 500) logger.error({ err: error }, 'identity provider error');
     res.status(status).type('text/plain').send(status === 500 ? 'Something went wrong: start signing in again from the shop.\n' : 'This sign-in has expired or is not valid: start again from the shop.\n');
   });
-  const server = app.listen(config.port, config.host, () =>
-    logger.info({ issuer: config.issuer, clientId: config.clientId, redirectUris: config.redirectUris, audience: config.audience }, `identity provider on http://${config.host}:${config.port}`),
-  );
+  const server = await listenOn(app, config.port, config.host);
+  logger.info({ issuer: config.issuer, clientId: config.clientId, redirectUris: config.redirectUris, audience: config.audience }, `identity provider on http://${config.host}:${config.port}`);
   const stop = () => server.close(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

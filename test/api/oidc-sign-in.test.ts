@@ -19,7 +19,9 @@ let productId: number;
 const apps: ServedApp[] = [];
 
 beforeAll(async () => {
-  [service, idp] = await Promise.all([startService({ holdMs: 60_000 }), startIdp()]);
+  // Both started before either failure is thrown, so afterAll stops whichever did start.
+  const started = await Promise.allSettled([startService({ holdMs: 60_000 }).then((s) => (service = s)), startIdp().then((i) => (idp = i))]);
+  for (const outcome of started) if (outcome.status === 'rejected') throw outcome.reason;
   const product = await apiClient(service.baseUrl).post('/products', { sku: unique('oidc-sku'), name: 'OIDC test product', priceCents: 700, stock: 100 });
   productId = product.body.id;
 }, 120_000);

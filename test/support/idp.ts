@@ -10,6 +10,7 @@ import net from 'node:net';
 import path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '..', '..');
+const REDIRECT_URI = 'http://127.0.0.1:3999/';
 
 export interface RunningIdp {
   issuer: string;
@@ -29,28 +30,51 @@ async function freePort(): Promise<number> {
 }
 
 export async function startIdp({ audience = 'order-saga-api', rolesClaim }: { audience?: string; rolesClaim?: string } = {}): Promise<RunningIdp> {
-  const port = await freePort();
+  // The port is free when probed, not necessarily when the provider binds it (another process may take it between):
+  // a provider that could not bind is started again on another port.
+  for (let attempt = 1; ; attempt += 1) {
+    const port = await freePort();
+    const started = await spawnIdp(port, audience, rolesClaim);
+    if ('child' in started) return running(started.child, `http://127.0.0.1:${port}`, audience);
+    if (!started.portTaken || attempt === 3) throw new Error(`the identity provider did not start: ${started.reason}`);
+  }
+}
+
+type Spawned = { child: ChildProcess } | { reason: string; portTaken: boolean };
+
+async function spawnIdp(port: number, audience: string, rolesClaim: string | undefined): Promise<Spawned> {
   const issuer = `http://127.0.0.1:${port}`;
-  const redirectUri = 'http://127.0.0.1:3999/';
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'idp/main.ts'], {
     cwd: ROOT,
-    env: { ...process.env, IDP_PORT: String(port), IDP_ISSUER: issuer, IDP_REDIRECT_URIS: redirectUri, AUTH_AUDIENCE: audience, ...(rolesClaim ? { AUTH_ROLES_CLAIM: rolesClaim } : {}), LOG_LEVEL: 'warn' },
+    env: { ...process.env, IDP_PORT: String(port), IDP_ISSUER: issuer, IDP_REDIRECT_URIS: REDIRECT_URI, AUTH_AUDIENCE: audience, ...(rolesClaim ? { AUTH_ROLES_CLAIM: rolesClaim } : {}), LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  // 'close' comes after the last of stderr: what the process said before it exited is all there.
+  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
   const deadline = Date.now() + 30_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`the identity provider exited: ${stderr}`);
+    if (child.exitCode !== null || child.signalCode !== null) {
+      await closed;
+      return { reason: `exited (${child.exitCode ?? child.signalCode}): ${stderr}`, portTaken: stderr.includes('EADDRINUSE') };
+    }
     const up = await fetch(`${issuer}/healthz`).then((answer) => answer.ok, () => false);
-    if (up) break;
-    if (Date.now() > deadline) throw new Error(`the identity provider did not answer within 30 s: ${stderr}`);
+    if (up) return { child };
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      await closed;
+      return { reason: `no answer within 30 s: ${stderr}`, portTaken: false };
+    }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+}
+
+function running(child: ChildProcess, issuer: string, audience: string): RunningIdp {
   return {
     issuer,
     clientId: 'order-saga-web',
-    redirectUri,
+    redirectUri: REDIRECT_URI,
     audience,
     stop: () =>
       new Promise<void>((resolve) => {

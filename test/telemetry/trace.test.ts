@@ -46,7 +46,9 @@ function startPart(entry: string, extraEnv: Record<string, string>): ChildProces
 beforeAll(async () => {
   // The test database's schema is brought up to date here: the processes below do not migrate.
   await (await openTestOrm()).close();
-  [env, standIn, collector] = await Promise.all([startDevServerEnv(), startStandIn(), startCollector()]);
+  // All three settled before a failure is thrown, so afterAll stops whichever did start.
+  const started = await Promise.allSettled([startDevServerEnv().then((e) => (env = e)), startStandIn().then((s) => (standIn = s)), startCollector().then((c) => (collector = c))]);
+  for (const outcome of started) if (outcome.status === 'rejected') throw outcome.reason;
   const port = await freePort();
   const common = {
     TEMPORAL_ADDRESS: env.address,
