@@ -1,18 +1,6 @@
 import { LOCAL_IDP_DEFAULTS } from '../config/idp';
 
 /**
- * How `npm start` lets people sign in on a developer's machine: the local form (AUTH_LOCAL_SIGN_IN) is on unless the
- * environment says otherwise, an explicit AUTH_LOCAL_SIGN_IN=false included, and only with a secret to sign its
- * tokens (an external provider's JWKS alone has none). compose.yaml and deploy/k8s never set it.
- */
-export function applyDevSignIn(env: NodeJS.ProcessEnv = process.env): string[] {
-  if (env.AUTH_LOCAL_SIGN_IN !== undefined && env.AUTH_LOCAL_SIGN_IN !== '') return [];
-  if (!env.AUTH_JWT_SECRET) return [];
-  env.AUTH_LOCAL_SIGN_IN = 'true';
-  return ['AUTH_LOCAL_SIGN_IN=true'];
-}
-
-/**
  * With no provider named (neither OIDC_ISSUER nor AUTH_JWKS_URL), `npm start` runs the local OpenID provider (idp/)
  * and points everything at it as production points at a real one: the page signs in at OIDC_ISSUER, the API checks
  * tokens through AUTH_JWKS_URL, AUTH_ISSUER and AUTH_AUDIENCE. `npm run token` applies the same, so its tokens carry

@@ -8,7 +8,7 @@ import { connectRedis } from '../inventory/redis';
 import { devServerOptionsFrom, startDevServer } from '../temporal/dev-server';
 import { type PartLauncher, SupervisedPart } from './supervised-part';
 import { applyLocalSecrets, LOCAL_SECRETS_FILE } from './local-secrets';
-import { applyDevSignIn, applyLocalIdentityProvider } from './dev-sign-in';
+import { applyLocalIdentityProvider } from './dev-sign-in';
 
 /**
  * `npm start`: the whole service in one terminal — Temporal dev server (Web UI on TEMPORAL_UI_PORT), migrations,
@@ -62,8 +62,8 @@ async function main(): Promise<void> {
   process.env.PAYMENTS_EVENTS_URL ||= `http://127.0.0.1:${process.env.PORT || 3000}/payments/events`;
   // Without a provider named, the local one (idp/) signs buyers and staff in, verified through its JWKS.
   const idpPort = applyLocalIdentityProvider(process.env);
-  const signIn = applyDevSignIn(process.env);
-  if (signIn.length > 0) console.log(`[start] ${signIn.join(', ')}: the page's local sign-in form is on (AUTH_LOCAL_SIGN_IN=false turns it off)`);
+  // People sign in at that provider (its demo buyers and staff); the any-role local form only where asked for.
+  if (process.env.AUTH_LOCAL_SIGN_IN === 'true') console.log("[start] AUTH_LOCAL_SIGN_IN=true: the page's local sign-in form is on, and anyone who reaches the API may take any role");
   const config = loadConfig();
   await prepareDatabase(config.DATABASE_URL);
   (await connectRedis(config.REDIS_URL)).disconnect();

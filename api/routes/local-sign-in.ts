@@ -10,7 +10,7 @@ const SIGN_IN_TTL_SECONDS = 8 * 3_600;
 /**
  * POST /auth/local-sign-in {sub, roles}: a bearer token signed with AUTH_JWT_SECRET, for the web page on a developer's
  * machine (the same token `npm run token` prints). Anyone who reaches it may pick any role, so it answers only where
- * AUTH_LOCAL_SIGN_IN=true says so (`npm start`, the browser tests, the benchmarks), and says so in the log at start;
+ * AUTH_LOCAL_SIGN_IN=true says so (the browser tests, the benchmarks, a developer's `AUTH_LOCAL_SIGN_IN=true npm start`), and says so in the log at start;
  * everywhere else it answers 404 and buyers and staff sign in at the OpenID provider (docs/SECURITY.md).
  */
 export function localSignInRouter(auth: AuthConfig, logger: Logger): Router {

@@ -1,12 +1,12 @@
 /**
  * Local sign-in (POST /auth/local-sign-in hands anyone a token for any role) answers only where AUTH_LOCAL_SIGN_IN=true
  * asks for it, and logs a warning when it does. The deployment shapes the project ships (compose.yaml, deploy/k8s) and
- * `npm start` told AUTH_LOCAL_SIGN_IN=false leave it off, and none lets an anonymous caller create a product or read an
- * order.
+ * `npm start` (which signs people in at its local OpenID provider) leave it off unless told, and none lets an anonymous
+ * caller create a product or read an order.
  */
 import pino from 'pino';
 import { loadAuthConfig, type AuthConfig } from '../../config/auth';
-import { applyDevSignIn } from '../../scripts/dev-sign-in';
+import { applyLocalIdentityProvider } from '../../scripts/dev-sign-in';
 import { buyer, TEST_AUTH_SECRET } from '../support/auth';
 import { composeFile, composeServiceEnv, k8sDeploymentEnv } from '../support/deployment-env';
 import { serveAppOn } from '../support/app-on-service';
@@ -67,19 +67,6 @@ describe('AUTH_LOCAL_SIGN_IN', () => {
     expect(() => loadAuthConfig({ AUTH_JWT_SECRET: TEST_AUTH_SECRET, AUTH_LOCAL_SIGN_IN: 'yes' })).toThrow(/AUTH_LOCAL_SIGN_IN: must be true or false/);
     expect(() => loadAuthConfig({ AUTH_JWKS_URL: 'http://127.0.0.1:9/jwks', ORDER_ID_SECRET: TEST_AUTH_SECRET, AUTH_LOCAL_SIGN_IN: 'true' })).toThrow(/AUTH_LOCAL_SIGN_IN: local sign-in signs its tokens with AUTH_JWT_SECRET/);
   });
-
-  test('npm start turns it on when the environment does not say, and an explicit false wins', () => {
-    const unset: NodeJS.ProcessEnv = { AUTH_JWT_SECRET: TEST_AUTH_SECRET };
-    applyDevSignIn(unset);
-    expect(unset.AUTH_LOCAL_SIGN_IN).toBe('true');
-    // With an outside provider's JWKS and no secret, there is nothing to sign local tokens with: it stays off.
-    const external: NodeJS.ProcessEnv = { AUTH_JWKS_URL: 'https://login.example/jwks' };
-    expect(applyDevSignIn(external)).toEqual([]);
-    expect(external.AUTH_LOCAL_SIGN_IN).toBeUndefined();
-    const off: NodeJS.ProcessEnv = { AUTH_LOCAL_SIGN_IN: 'false' };
-    expect(applyDevSignIn(off)).toEqual([]);
-    expect(off.AUTH_LOCAL_SIGN_IN).toBe('false');
-  });
 });
 
 describe('the shipped deployment shapes leave local sign-in off and nothing open to anonymous callers', () => {
@@ -89,9 +76,10 @@ describe('the shipped deployment shapes leave local sign-in off and nothing open
   const shapes: Array<[string, () => NodeJS.ProcessEnv]> = [
     ['compose.yaml (api)', () => composeServiceEnv('api', composeSecrets)],
     ['deploy/k8s (api Deployment)', () => k8sDeploymentEnv('api')],
-    ['npm start with AUTH_LOCAL_SIGN_IN=false', () => {
-      const env: NodeJS.ProcessEnv = { ...operatorSecret, AUTH_LOCAL_SIGN_IN: 'false' };
-      applyDevSignIn(env);
+    // What `npm start` gives the API when the environment says nothing: its kept HS256 secret and the local provider.
+    ['npm start with AUTH_LOCAL_SIGN_IN unset', () => {
+      const env: NodeJS.ProcessEnv = { ...operatorSecret };
+      applyLocalIdentityProvider(env);
       return env;
     }],
   ];
