@@ -75,6 +75,8 @@ export interface ServiceOptions {
   paymentEvents?: boolean;
   /** The waiting room's settings (ADMISSION_TTL, ...) over the defaults, with the ticket key derived from TEST_AUTH_SECRET. */
   queue?: Partial<QueueConfig>;
+  /** RETURN_WINDOW; the production default (14 days) unless given. */
+  returnWindowMs?: number;
 }
 
 /** The waiting room's settings of a test service: the defaults, the ticket key derived from TEST_AUTH_SECRET. */
@@ -231,6 +233,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       stockReadMaxAgeMs: options.stockReadMaxAgeMs,
       paymentWebhookSecret: options.paymentEvents ? TEST_PAYMENTS_WEBHOOK_SECRET : null,
       queue: testQueueConfig(options.queue),
+      returnWindowMs: options.returnWindowMs,
     });
     server.on('request', app);
 
