@@ -7,6 +7,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
+import { checkInvariants } from '../../check/invariants';
+import { takeSnapshot } from '../../check/snapshot';
 import { sagaReversalKeys } from '../../payments/saga-keys';
 import { apiClient, call, eventually, expectProblem, unique, type ApiClient } from '../api/http';
 import { buyer, OPERATOR } from '../support/auth';
@@ -26,8 +28,12 @@ afterAll(async () => {
   await service?.stop();
 }, 60_000);
 
+/** Every product these tests sold: the invariant check at the end looks at them. */
+const productIds: number[] = [];
+
 async function confirmedOrder(): Promise<{ orderId: string; customer: string; authorizationId: string; totalCents: number }> {
   const product = await api.post('/products', { sku: unique('evt'), name: 'Evented', priceCents: 1_250, stock: 5 });
+  productIds.push(product.body.id);
   const customer = unique('cus-evt');
   const placed = await api.post('/orders', { items: [{ productId: product.body.id, quantity: 2 }] }, { as: buyer(customer) });
   const paid = await api.post(`/orders/${placed.body.id}/payment`, { paymentToken: 'tok_visa' }, { as: buyer(customer) });
@@ -201,4 +207,11 @@ describe('a refund made at the provider is a refund of the order', () => {
     expect(await orderAsStaffSeeIt(order.orderId)).toEqual(before.order);
     expect(await refundsOfOrder(order.orderId)).toEqual(before.refunds);
   });
+});
+
+test("npm run check's invariants hold over every order above: a refund made at the provider is one the checker expects", async () => {
+  const { orm, redis, paymentsBaseUrl } = service;
+  const result = checkInvariants(await takeSnapshot({ orm, redis, paymentsUrl: paymentsBaseUrl, temporal: null }, { productIds }), { stuckAfterMs: 60_000, quietRequired: true });
+  expect(result.findings.filter((finding) => finding.severity === 'breach')).toEqual([]);
+  expect(result.summary.I8).toMatchObject({ status: 'ok', breaches: 0 });
 });
