@@ -10,6 +10,8 @@ import { Webhook } from 'standardwebhooks';
 import { checkInvariants } from '../../check/invariants';
 import { takeSnapshot } from '../../check/snapshot';
 import { sagaReversalKeys } from '../../payments/saga-keys';
+import { afterSaleWorkflowId } from '../../temporal/names';
+import { getAfterSaleQuery } from '../../workflows/after-sale-messages';
 import { apiClient, call, eventually, expectProblem, unique, type ApiClient } from '../api/http';
 import { buyer, OPERATOR } from '../support/auth';
 import { TEST_PAYMENTS_WEBHOOK_SECRET } from '../support/payments-keys';
@@ -135,6 +137,8 @@ async function refundAtProvider(authorizationId: string, amountCents: number): P
   return made.body;
 }
 
+/** What the order's running after-sale workflow counts as refunded. */
+const afterSaleKnows = (orderId: string) => service.temporalClient.workflow.getHandle(afterSaleWorkflowId(orderId)).query(getAfterSaleQuery);
 const orderAsStaffSeeIt = async (orderId: string) => (await api.get(`/orders/${orderId}`, { as: OPERATOR })).body;
 const refundsOfOrder = async (orderId: string) => (await orderAsStaffSeeIt(orderId)).refunds as Array<{ id: string; reason: string }>;
 
@@ -153,6 +157,8 @@ describe('a refund made at the provider is a refund of the order', () => {
       return answer;
     }, 5_000);
     expect(seen.refunds).toHaveLength(2);
+    // MySQL has it before the workflow is signalled: wait for the workflow too, or a staff request might come first.
+    await eventually(async () => expect((await afterSaleKnows(order.orderId)).refundedCents).toBe(1_200), 5_000);
     const atProvider = (await refundsOfOrder(order.orderId)).find((refund) => refund.reason === 'refunded at the payment provider')!;
     const shown = await api.get(`/orders/${order.orderId}/refunds/${atProvider.id}`, { as: OPERATOR });
     expect(shown.body).toMatchObject({ status: 'SUCCEEDED', amountCents: 700, lines: [], reason: 'refunded at the payment provider' });
@@ -167,6 +173,7 @@ describe('a refund made at the provider is a refund of the order', () => {
     await refundAtProvider(order.authorizationId, order.totalCents - 1_200);
     await eventually(async () => {
       expect(await orderAsStaffSeeIt(order.orderId)).toMatchObject({ refundedCents: order.totalCents, refundStatus: 'REFUNDED', payment: { status: 'REFUNDED' } });
+      expect((await afterSaleKnows(order.orderId)).refundStatus).toBe('REFUNDED');
       expect(service.notifications.filter((sent) => sent.orderId === order.orderId).map((sent) => sent.kind)).toContain('ORDER_REFUNDED');
     }, 5_000);
     expectProblem(await staffRefund(order.orderId, 1, order.totalCents), 409, 'REFUND_EXCEEDS_CAPTURED');

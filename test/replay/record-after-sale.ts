@@ -43,6 +43,17 @@ const SCENARIOS: Record<string, { token: string; drive: Drive }> = {
       await afterSale.receiveReturn(orderId, { returnId: ret.id, receivedBy: 'recorder', lines: [{ productId, quantity: 1, condition: 'SELLABLE' }] });
     },
   },
+  'refunded-at-provider': {
+    token: 'tok_visa',
+    drive: async (afterSale, orderId) => {
+      await settled(await afterSale.requestRefund(orderId, refund('rf_recorded_own', 500, 0)), 'SUCCEEDED');
+      // As POST /payments/events tells the workflow of a refund made at the provider's dashboard (its row in MySQL).
+      const atProvider: RefundView = { id: 'rf_precorded', orderId, status: 'SUCCEEDED', amountCents: 700, lines: [], reason: 'refunded at the payment provider', returnId: null, requestedBy: 'payment-provider', failureReason: null };
+      await afterSale.refundedAtProvider(orderId, atProvider);
+      await refused(afterSale.requestRefund(orderId, refund('rf_recorded_stale', 100, 500))); // stale: 1200 are refunded
+      await refused(afterSale.requestRefund(orderId, refund('rf_recorded_over', 1_801, 1_200))); // more than the 1800 left
+    },
+  },
   'refund-declined': {
     token: 'tok_refundFails',
     drive: async (afterSale, orderId) => {
