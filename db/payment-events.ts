@@ -38,7 +38,7 @@ export const REFUNDED_AT_PROVIDER_BY = 'payment-provider';
  * The order's refund id for a refund made at the provider: derived from the provider's refund id, so every event that
  * announces the refund names the same row, and the row is written once.
  */
-export const refundIdAtProvider = (providerRefundId: string): string => `rf_p${createHash('sha256').update(providerRefundId).digest('base64url').slice(0, 40)}`;
+const refundIdAtProvider = (providerRefundId: string): string => `rf_p${createHash('sha256').update(providerRefundId).digest('base64url').slice(0, 40)}`;
 
 /**
  * Whether a refund with this Idempotency-Key is one of the service's own after-sale refunds: those are recorded in
@@ -86,7 +86,7 @@ export async function recordPaymentEvent(
 }
 
 /**
- * A refund made at the provider, as a refund of the order exactly like one staff made through the API: a SUCCEEDED
+ * A refund made at the provider, as a refund of the order like one staff made through the API: a SUCCEEDED
  * row in `refund` (saved by the after-sale store, which names its order.refunded event), under an id derived from
  * the provider's refund id, so a repeated event writes nothing new. Only a CONFIRMED order's captured payment has
  * refunds (the checker's I8): a refund of anything else stays on the payment row alone. Null when it has none.

@@ -69,7 +69,7 @@ test('a refund made at the provider with the right key shows on the order within
     expect(answer.body.payment).toMatchObject({ status: 'REFUNDED', refundedCents: order.totalCents });
     return answer;
   }, 5_000);
-  expect(seen.body.status).toBe('CONFIRMED');
+  expect(seen.body).toMatchObject({ status: 'CONFIRMED', refundedCents: order.totalCents, refundStatus: 'REFUNDED', refunds: [{ status: 'SUCCEEDED', amountCents: order.totalCents }] });
   expect(await outsideCount('authorization.refunded')).toBe(before + 1);
 });
 
