@@ -6,14 +6,14 @@
 import type { MikroORM } from '@mikro-orm/core';
 import { activityInfo, log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { getSoldOrder, refundsOf, returnsOf, saveRefund, saveReturn } from '../db/after-sale';
+import { getSoldOrder, refundsOf, returnsOf, saveRefundWithEvents, saveReturn } from '../db/after-sale';
 import { forkSql } from '../db/sql';
 import type { Inventory } from '../inventory/inventory';
 import { PaymentsError, type PaymentsClient } from '../payments/client';
 import { recordEvent } from '../webhooks/store';
-import { refundEvent, returnReceivedEvent, type WebhookEvent } from '../webhooks/events';
+import { returnReceivedEvent, type WebhookEvent } from '../webhooks/events';
 import type { WebhookEmitter } from '../webhooks/emitter';
-import { summarise, type AfterSaleState, type RefundView, type ReturnView } from '../workflows/after-sale-types';
+import type { AfterSaleState, RefundView, ReturnView } from '../workflows/after-sale-types';
 import { PAYMENT_REQUEST_REJECTED, REFUND_DECLINED } from '../workflows/failures';
 import { createReturnStockActivities } from './return-stock';
 
@@ -64,14 +64,7 @@ export function createAfterSaleActivities({ orm, inventory, payments, webhooks, 
 
     /** A settled refund also says so to subscribers: order.refunded or refund.failed, once per refund id. */
     async saveRefund({ refund, providerRefundId, capturedCents }: { refund: RefundView; providerRefundId: string | null; capturedCents: number }): Promise<void> {
-      await writeWithEvents(async (tx) => {
-        await saveRefund(tx, refund, providerRefundId);
-        if (refund.status === 'PENDING') return [];
-        const { refundedCents, refundStatus } = summarise(await refundsOf(tx, refund.orderId), [], capturedCents);
-        const data = { orderId: refund.orderId, refundId: refund.id, amountCents: refund.amountCents, reason: refund.reason, refundedCents, refundStatus };
-        if (refund.status === 'SUCCEEDED') return [refundEvent('order.refunded', data, new Date())];
-        return [refundEvent('refund.failed', { ...data, failureReason: refund.failureReason ?? 'unknown' }, new Date())];
-      });
+      await writeWithEvents((tx) => saveRefundWithEvents(tx, refund, providerRefundId, capturedCents));
       if (refund.status !== 'PENDING') observer?.refundSettled?.(refund);
     },
 

@@ -123,7 +123,10 @@ export function createApp(deps: AppDeps): Express {
   if (trustProxy !== undefined) app.set('trust proxy', trustProxy);
   // The provider's events are verified on their exact bytes, before any JSON parsing, and carry no bearer token.
   const paymentWebhookSecret = deps.paymentWebhookSecret === undefined ? loadConfig().PAYMENTS_WEBHOOK_SECRET : deps.paymentWebhookSecret;
-  if (paymentWebhookSecret) app.use('/payments', paymentEventsRouter({ orm: deps.orm, secret: paymentWebhookSecret, logger: deps.logger, metrics }));
+  const afterSale = new AfterSaleClient(deps.temporal, orderClient, deps.returnWindowMs ?? DEFAULT_RETURN_WINDOW_MS, deps.taskQueue);
+  if (paymentWebhookSecret) {
+    app.use('/payments', paymentEventsRouter({ orm: deps.orm, secret: paymentWebhookSecret, logger: deps.logger, afterSale, webhooks: deps.webhooks, metrics }));
+  }
   app.use(express.json({ limit: '16kb', strict: true }));
   app.use(authenticate(createTokenVerifier(auth)));
   // Next to authentication, before the other routers and the rate limiter: a refusal from the in-process flag costs
@@ -144,7 +147,6 @@ export function createApp(deps: AppDeps): Express {
   app.use('/products', productsRouter({ ...deps, inventory, drops }));
   const placement = { ...deps, inventory, orders: metrics ? meteredOrderClient(orderClient, metrics) : orderClient, orderIdSecret: orderIdSecretOf(auth), limits, dropGate: { drops, waitingRoom } };
   app.use('/orders', ordersRouter(placement));
-  const afterSale = new AfterSaleClient(deps.temporal, orderClient, deps.returnWindowMs ?? DEFAULT_RETURN_WINDOW_MS, deps.taskQueue);
   app.use('/orders', orderAfterSaleRouter({ orm: deps.orm, afterSale, orderIdSecret: placement.orderIdSecret }));
   app.use('/returns', returnsRouter({ orm: deps.orm, afterSale }));
   app.use('/carts', cartsRouter({ ...placement, metrics }));

@@ -31,8 +31,11 @@ function checkRefunds(order: OrderSnapshot, add: Add): void {
   if (refunded > order.totalCents) add(`refunded ${refunded} cents of the ${order.totalCents} captured`);
 }
 
-/** The provider's refunds made under the service's refund ids (the saga's own compensation names none). */
-function checkProviderRefunds(order: OrderSnapshot, made: Array<{ merchantReference: string | null; amountCents: number }>, add: Add): void {
+/**
+ * The provider's refunds made under the service's refund ids (the saga's own compensation names none). A refund made
+ * at the provider names none either: the order's row for it is matched by the provider's refund id.
+ */
+function checkProviderRefunds(order: OrderSnapshot, made: Array<{ id: string; merchantReference: string | null; amountCents: number }>, add: Add): void {
   const byRefundId = new Map<string, number>();
   for (const refund of made) if (refund.merchantReference !== null) byRefundId.set(refund.merchantReference, (byRefundId.get(refund.merchantReference) ?? 0) + 1);
   const known = new Map((order.refunds ?? []).map((refund) => [refund.id, refund]));
@@ -45,8 +48,10 @@ function checkProviderRefunds(order: OrderSnapshot, made: Array<{ merchantRefere
   }
   for (const refund of made) if (refund.merchantReference !== null) total += refund.amountCents;
   if (total > order.totalCents) add(`the provider refunded ${total} cents of the ${order.totalCents} captured`);
+  const madeIds = new Set(made.map((refund) => refund.id));
   for (const refund of order.refunds ?? []) {
-    if (refund.status === 'SUCCEEDED' && !byRefundId.has(refund.id)) add(`refund ${refund.id} is SUCCEEDED in MySQL, yet the provider has no such refund`);
+    const atProvider = byRefundId.has(refund.id) || (typeof refund.providerRefundId === 'string' && madeIds.has(refund.providerRefundId));
+    if (refund.status === 'SUCCEEDED' && !atProvider) add(`refund ${refund.id} is SUCCEEDED in MySQL, yet the provider has no such refund`);
   }
 }
 

@@ -53,7 +53,8 @@
  *   - refunded (SUCCEEDED refunds in MySQL, and what the provider refunded under the service's refund ids) <=
  *     captured; only a CONFIRMED order has refunds;
  *   - each refund id refunded at most once at the provider, and each such refund is one MySQL knows, not FAILED;
- *     a SUCCEEDED refund the provider does not have is a breach (when the provider's refunds are listed);
+ *     a SUCCEEDED refund the provider does not have (under its refund id, or its provider refund id for one made
+ *     at the provider) is a breach (when the provider's refunds are listed);
  *   - units returned to stock (RETURN movements) <= units sold (SALE - RESTORE) per order and product, and each
  *     RETURN belongs to a RECEIVED return of the order with exactly that many SELLABLE units of the product;
  *   - stock and availability agreeing after returns is I2's rule (a RETURN adds to MySQL's stock like a restock).
@@ -148,8 +149,11 @@ export interface OrderSnapshot {
   hold: HoldState | null;
   /** The payments MySQL records for the order (id: the provider's authorisation id); absent: not read. */
   recordedPayments?: Array<{ id: string; status: PaymentStatus }>;
-  /** After the sale (absent: none read): the order's refunds in MySQL. */
-  refunds?: Array<{ id: string; status: RefundStatus; amountCents: number }>;
+  /**
+   * After the sale (absent: none read): the order's refunds in MySQL; `providerRefundId`, when read, names the
+   * provider's refund (a refund made at the provider has no merchant reference, only this).
+   */
+  refunds?: Array<{ id: string; status: RefundStatus; amountCents: number; providerRefundId?: string | null }>;
   /** Its returns, with the SELLABLE units each received. */
   returns?: Array<{ id: string; status: ReturnStatus; sellable: Array<{ productId: number; quantity: number }> }>;
   /** Its RETURN stock movements, one entry per row (`ref`: the return id). */

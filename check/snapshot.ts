@@ -258,9 +258,9 @@ async function readTables(em: Sql, scope: SnapshotScope): Promise<Omit<MysqlView
     `SELECT order_id, kind, COUNT(*) AS n FROM notification WHERE order_id IN (${scoped}) GROUP BY order_id, kind`,
     orderParams,
   );
-  const refundRows = await select<{ order_id: string; id: string; status: RefundStatus; amount_cents: number | string }>(
+  const refundRows = await select<{ order_id: string; id: string; status: RefundStatus; amount_cents: number | string; provider_refund_id: string | null }>(
     em,
-    `SELECT order_id, id, status, amount_cents FROM refund WHERE order_id IN (${scoped}) ORDER BY created_at, id`,
+    `SELECT order_id, id, status, amount_cents, provider_refund_id FROM refund WHERE order_id IN (${scoped}) ORDER BY created_at, id`,
     orderParams,
   );
   const returnRows = await select<{ order_id: string; id: string; status: ReturnStatus; received_items: string | null }>(
@@ -304,7 +304,7 @@ async function readTables(em: Sql, scope: SnapshotScope): Promise<Omit<MysqlView
     movements: (orderMovements.get(row.id) ?? []).map((movement) => ({ productId: Number(movement.product_id), kind: movement.kind, delta: Number(movement.delta) })),
     notifications: (notifications.get(row.id) ?? []).map((notification) => ({ kind: notification.kind, count: Number(notification.n) })),
     recordedPayments: (payments.get(row.id) ?? []).map((payment) => ({ id: payment.id, status: payment.status })),
-    refunds: (refunds.get(row.id) ?? []).map((refund) => ({ id: refund.id, status: refund.status, amountCents: Number(refund.amount_cents) })),
+    refunds: (refunds.get(row.id) ?? []).map((refund) => ({ id: refund.id, status: refund.status, amountCents: Number(refund.amount_cents), providerRefundId: refund.provider_refund_id })),
     returns: (returns.get(row.id) ?? []).map((ret) => ({ id: ret.id, status: ret.status, sellable: sellableOf(ret.received_items) })),
     returnMovements: (returnMovements.get(row.id) ?? []).map((movement) => ({ ref: movement.ref, productId: Number(movement.product_id), delta: Number(movement.delta) })),
   }));

@@ -6,6 +6,7 @@
 import type { MikroORM } from '@mikro-orm/core';
 import { summarise, type AfterSaleSummary, type ReceivedLine, type RefundStatus, type RefundView, type ReturnStatus, type ReturnView, type SoldOrder } from '../workflows/after-sale-types';
 import type { OrderView, StockLine } from '../workflows/order-types';
+import { refundEvent, type WebhookEvent } from '../webhooks/events';
 import { OrderEntity } from './entities';
 import { getOrderRecord } from './order-queries';
 import { forkSql, run, select, type Sql } from './sql';
@@ -117,6 +118,21 @@ export async function saveRefund(em: Sql, refund: RefundView, providerRefundId: 
       refund.requestedBy,
     ],
   );
+}
+
+/**
+ * Saves a refund in the caller's transaction and answers the events a settled one sends subscribers (order.refunded
+ * or refund.failed, with the order's refunded total after it; named by the refund id, so once per refund), for the
+ * caller to record in the same transaction. Every refund of an order is saved through here: the after-sale
+ * workflow's own and those made at the provider (db/payment-events.ts), so subscribers hear of both alike.
+ */
+export async function saveRefundWithEvents(em: Sql, refund: RefundView, providerRefundId: string | null, capturedCents: number): Promise<WebhookEvent[]> {
+  await saveRefund(em, refund, providerRefundId);
+  if (refund.status === 'PENDING') return [];
+  const { refundedCents, refundStatus } = summarise(await refundsOf(em, refund.orderId), [], capturedCents);
+  const data = { orderId: refund.orderId, refundId: refund.id, amountCents: refund.amountCents, reason: refund.reason, refundedCents, refundStatus };
+  if (refund.status === 'SUCCEEDED') return [refundEvent('order.refunded', data, new Date())];
+  return [refundEvent('refund.failed', { ...data, failureReason: refund.failureReason ?? 'unknown' }, new Date())];
 }
 
 /** A REQUESTED return is inserted; RECEIVED updates it (once). */

@@ -85,6 +85,7 @@ function toPaymentView(row: { id: string; status: PaymentView['status']; amountC
     amountCents: row.amountCents,
     authorizationId: row.id,
     ...(row.declineCode !== null ? { declineCode: row.declineCode } : {}),
-    ...(row.status === 'REFUNDED' ? { refundedCents: row.refundedCents || row.amountCents } : {}),
+    // Refunded in part (still CAPTURED) or in full: what the provider paid back so far.
+    ...(row.status === 'REFUNDED' ? { refundedCents: row.refundedCents || row.amountCents } : row.refundedCents > 0 ? { refundedCents: row.refundedCents } : {}),
   };
 }

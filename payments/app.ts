@@ -5,7 +5,7 @@ import { IdempotencyStore, type IdempotencyEntry } from './idempotency-store';
 import { Journal } from './journal';
 import { idempotentRoute } from './idempotent-route';
 import { Ledger, type LedgerEntry } from './ledger';
-import { authorize, capture, dispute, refund, refundPart, voidAuthorization } from './operations';
+import { authorize, capture, dispute, refund, refundPart, voidAuthorization, type RefundingOutcome } from './operations';
 import { accountOf, accountOfRequest, requireApiKey, type AccountId } from './accounts';
 import type { ProviderEvents, ProviderEventType } from './events';
 import type { Authorization, Refund } from './types';
@@ -103,11 +103,11 @@ export function createPaymentsApp(options: PaymentsAppOptions): Express {
   const action = prepareAction(ledger);
   /** Runs a change of one authorisation and announces it when it happened (not on a refusal, never on a replay). */
   const announced =
-    (type: ProviderEventType, change: (authorization: Authorization) => Outcome) =>
+    (type: ProviderEventType, change: (authorization: Authorization) => RefundingOutcome) =>
     ({ id }: { id: string }, _tryNumber: number, req: Request, res: Response): Outcome => {
       const account = accountOfRequest(res);
       const outcome = change(current(ledger, id, account));
-      if (outcome.status === 200) options.events?.announce(account, type, outcome.body as Authorization, req.get('Idempotency-Key') ?? null);
+      if (outcome.status === 200) options.events?.announce(account, type, outcome.body as Authorization, req.get('Idempotency-Key') ?? null, outcome.refund ?? null);
       return outcome;
     };
 
@@ -147,7 +147,7 @@ export function createPaymentsApp(options: PaymentsAppOptions): Express {
       const outcome = refundPart(ledger, current(ledger, params.authorizationId, account), params.amountCents, params.merchantReference);
       if (outcome.status === 201) {
         const refunded = current(ledger, (outcome.body as Refund).authorizationId, account);
-        options.events?.announce(account, 'authorization.refunded', refunded, req.get('Idempotency-Key') ?? null);
+        options.events?.announce(account, 'authorization.refunded', refunded, req.get('Idempotency-Key') ?? null, outcome.body as Refund);
       }
       return outcome;
     }),

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { Webhook } from 'standardwebhooks';
 import { accountOf, type AccountId } from './accounts';
-import type { Authorization } from './types';
+import type { Authorization, Refund } from './types';
 
 /**
  * Signed events to the merchant, as providers announce what happened to a payment (Stripe's `charge.refunded`,
@@ -15,11 +15,18 @@ import type { Authorization } from './types';
  */
 export type ProviderEventType = 'authorization.voided' | 'authorization.refunded' | 'dispute.created';
 
+/** The one refund an `authorization.refunded` event announces (its authorisation's totals cover every refund so far). */
+export interface AnnouncedRefund {
+  id: string;
+  amountCents: number;
+}
+
 export interface ProviderEvent {
   id: string;
   type: ProviderEventType;
   createdAt: string;
-  data: { authorization: Authorization; idempotencyKey: string | null };
+  /** `refund`: the refund made, for `authorization.refunded`; null for a void or a dispute. */
+  data: { authorization: Authorization; idempotencyKey: string | null; refund: AnnouncedRefund | null };
 }
 
 export interface ProviderEventsOptions {
@@ -69,10 +76,11 @@ export function providerEvents(options: ProviderEventsOptions) {
   }
 
   return {
-    /** Announces a change of `owner`'s authorisation, if that is the merchant's account; never waits. */
-    announce(owner: AccountId, type: ProviderEventType, authorization: Authorization, idempotencyKey: string | null): void {
+    /** Announces a change of `owner`'s authorisation (and the refund that made it, if one did), if that is the merchant's account; never waits. */
+    announce(owner: AccountId, type: ProviderEventType, authorization: Authorization, idempotencyKey: string | null, refund: Refund | null = null): void {
       if (owner !== account) return;
-      const event: ProviderEvent = { id: `evt_${randomBytes(12).toString('hex')}`, type, createdAt: new Date().toISOString(), data: { authorization, idempotencyKey } };
+      const data = { authorization, idempotencyKey, refund: refund && { id: refund.id, amountCents: refund.amountCents } };
+      const event: ProviderEvent = { id: `evt_${randomBytes(12).toString('hex')}`, type, createdAt: new Date().toISOString(), data };
       void deliver(event);
     },
   };

@@ -82,11 +82,16 @@ export function refundPart(ledger: Ledger, authorization: Authorization, amountC
   return { ...ok(201, refund), loseAnswer: behaviour?.kind === 'lose_answer' };
 }
 
+/** An outcome that may have made a refund: `refund` is it (not part of the answer), for the provider's event. */
+export interface RefundingOutcome extends Outcome {
+  refund?: Refund;
+}
+
 /** The saga's compensation: refunds the rest of the capture and answers with the authorization, now refunded. */
-export function refund(ledger: Ledger, authorization: Authorization): Outcome {
+export function refund(ledger: Ledger, authorization: Authorization): RefundingOutcome {
   const outcome = refundPart(ledger, authorization, authorization.capturedAmountCents - authorization.refundedAmountCents);
   if (outcome.status !== 201) return outcome;
-  return { ...ok(200, ledger.reread(authorization)), loseAnswer: outcome.loseAnswer };
+  return { ...ok(200, ledger.reread(authorization)), loseAnswer: outcome.loseAnswer, refund: outcome.body as Refund };
 }
 
 /**

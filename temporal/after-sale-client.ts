@@ -1,6 +1,6 @@
 import { WithStartWorkflowOperation, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { afterSaleWorkflow } from '../workflows';
-import { receiveReturnUpdate, requestRefundUpdate, requestReturnUpdate } from '../workflows/after-sale-messages';
+import { receiveReturnUpdate, refundedAtProviderSignal, requestRefundUpdate, requestReturnUpdate } from '../workflows/after-sale-messages';
 import type { ReceiveRequest, RefundRequest, RefundView, ReturnRequest, ReturnView } from '../workflows/after-sale-types';
 import { AFTER_SALE_REFUSALS, applicationFailureOf, type AfterSaleRefusal } from '../workflows/failures';
 import { afterSaleWorkflowId, ORDER_TASK_QUEUE } from './names';
@@ -50,6 +50,18 @@ export class AfterSaleClient {
     return this.send(orderId, (operation) =>
       this.client.workflow.executeUpdateWithStart(receiveReturnUpdate, { args: [request], startWorkflowOperation: operation }),
     );
+  }
+
+  /**
+   * Tells the order's after-sale workflow of a refund made at the provider (recorded in MySQL already), so its checks
+   * count it. No run open (none started yet, or the last one ended): nothing to tell, the next run reads MySQL.
+   */
+  async refundedAtProvider(orderId: string, refund: RefundView): Promise<void> {
+    try {
+      await this.orders.withDeadline(() => this.client.workflow.getHandle(afterSaleWorkflowId(orderId)).signal(refundedAtProviderSignal, refund));
+    } catch (error) {
+      if (!(error instanceof WorkflowNotFoundError)) throw error;
+    }
   }
 
   private async send<T>(orderId: string, call: (operation: WithStartWorkflowOperation<typeof afterSaleWorkflow>) => Promise<T>): Promise<T> {

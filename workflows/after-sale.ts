@@ -23,7 +23,7 @@ import {
   RETURN_WINDOW_CLOSED,
   type AfterSaleRefusal,
 } from './failures';
-import { getAfterSaleQuery, receiveReturnUpdate, requestRefundUpdate, requestReturnUpdate } from './after-sale-messages';
+import { getAfterSaleQuery, receiveReturnUpdate, refundedAtProviderSignal, requestRefundUpdate, requestReturnUpdate } from './after-sale-messages';
 import {
   refundStatusOf,
   summarise,
@@ -165,6 +165,21 @@ class AfterSale {
       await condition(() => this.state !== undefined);
       return this.receiveReturn(request);
     });
+    setHandler(refundedAtProviderSignal, async (refund) => {
+      await condition(() => this.state !== undefined);
+      await this.refundedAtProvider(refund);
+    });
+  }
+
+  /**
+   * A refund made at the provider, already SUCCEEDED in MySQL: from now on the checks count it, and the buyer hears of
+   * it as of one of the workflow's own. Known already (load() read it, or the signal came twice): nothing to do.
+   */
+  private async refundedAtProvider(refund: RefundView): Promise<void> {
+    if (this.refunds.has(refund.id)) return;
+    this.refunds.set(refund.id, refund);
+    const status = this.showRefundStatus();
+    await this.tellTheBuyer(status === 'REFUNDED' ? 'ORDER_REFUNDED' : 'ORDER_PARTIALLY_REFUNDED');
   }
 
   /**

@@ -56,7 +56,10 @@ export interface PaymentView {
   amountCents: number;
   authorizationId?: string;
   declineCode?: string;
-  /** Of a REFUNDED payment: how much went back (the provider's figure when its event told, else the whole amount). */
+  /**
+   * How much the provider paid back: of a REFUNDED payment (its figure when its event told, else the whole amount), or
+   * of a CAPTURED one refunded in part (absent while nothing is).
+   */
   refundedCents?: number;
 }
 

@@ -148,7 +148,7 @@ export function buildOpenApiDocument() {
     path: '/payments/events',
     summary: "The payment provider's signed events: refunds, voids and disputes (PAYMENTS_WEBHOOK_SECRET)",
     description:
-      'No bearer token: the Standard Webhooks signature (webhook-id, webhook-timestamp, webhook-signature) with PAYMENTS_WEBHOOK_SECRET authenticates the sender. Idempotent by event id. A refund or void made at the provider by anyone but the service shows on the order (payment REFUNDED with refundedCents, or VOIDED) and is counted in payment_events_outside_total. Absent (404) when PAYMENTS_WEBHOOK_SECRET is unset.',
+      'No bearer token: the Standard Webhooks signature (webhook-id, webhook-timestamp, webhook-signature) with PAYMENTS_WEBHOOK_SECRET authenticates the sender. Idempotent by event id. A refund or void made at the provider by anyone but the service shows on the order (payment refundedCents, REFUNDED once nothing is left; or VOIDED) and is counted in payment_events_outside_total. A refund made at the provider of a CONFIRMED order is also a refund of the order, as if staff had made it through the API (SUCCEEDED, reason "refunded at the payment provider", order.refunded to subscribers): GET /orders/{id} (refunds, refundedCents, refundStatus) and GET /orders/{id}/refunds/{refundId} show it, and later refunds are checked against it. Absent (404) when PAYMENTS_WEBHOOK_SECRET is unset.',
     tags: ['payments'],
     security: [],
     request: {

@@ -5,7 +5,9 @@ import { Webhook } from 'standardwebhooks';
 import { z } from 'zod';
 import { isOwnRefund, recordPaymentEvent } from '../../db/payment-events';
 import { isSagaReversal } from '../../payments/saga-keys';
+import type { AfterSaleClient } from '../../temporal/after-sale-client';
 import type { ApiMetrics } from '../../telemetry/api-metrics';
+import type { WebhookEmitter } from '../../webhooks/emitter';
 import { Problem } from '../problem';
 import { parse } from '../validation';
 
@@ -23,6 +25,15 @@ export const paymentEventSchema = z
         refundedAmountCents: z.int().min(0),
       }),
       idempotencyKey: z.string().max(255).nullable(),
+      // Optional: events of a provider that does not name the refund still record its totals on the payment.
+      refund: z
+        .object({
+          id: z.string().regex(/^[A-Za-z0-9_]{1,64}$/, 'is not a refund id'),
+          amountCents: z.int().min(1),
+        })
+        .nullable()
+        .optional()
+        .meta({ description: 'the one refund an authorization.refunded event announces (the provider id and its own amount); null otherwise' }),
     }),
   })
   .meta({ id: 'PaymentEvent', description: 'an event of the payment provider, signed per Standard Webhooks' });
@@ -31,9 +42,18 @@ export const paymentEventSchema = z
  * POST /payments/events: the payment provider's signed events (payments/events.ts). Authenticated by its Standard
  * Webhooks signature with PAYMENTS_WEBHOOK_SECRET, not by a bearer token: 401 PAYMENT_EVENT_UNVERIFIED otherwise.
  * Idempotent by event id. A refund or void someone made at the provider (not the saga's own compensation) becomes the
- * order's payment state, and staff are told: a warning in the log and payment_events_outside_total.
+ * order's payment state, and staff are told: a warning in the log and payment_events_outside_total. A refund made at
+ * the provider of a CONFIRMED order is also a refund of the order, as one made through the API is: a SUCCEEDED row
+ * (order.refunded to subscribers) that the order's after-sale workflow is told of, so its checks count it.
  */
-export function paymentEventsRouter(deps: { orm: MikroORM; secret: string; logger: Logger; metrics?: ApiMetrics }): Router {
+export function paymentEventsRouter(deps: {
+  orm: MikroORM;
+  secret: string;
+  logger: Logger;
+  afterSale: Pick<AfterSaleClient, 'refundedAtProvider'>;
+  webhooks?: WebhookEmitter;
+  metrics?: ApiMetrics;
+}): Router {
   const webhook = new Webhook(deps.secret);
   const router = Router();
   // The signature covers the exact bytes sent, so the body is read as text and parsed only once it is verified.
@@ -52,20 +72,29 @@ export function paymentEventsRouter(deps: { orm: MikroORM; secret: string; logge
       throw new Problem('MALFORMED_JSON', 'the event is not valid JSON');
     }
     const event = parse(paymentEventSchema, json, 'body');
-    const { authorization, idempotencyKey } = event.data;
+    const { authorization, idempotencyKey, refund } = event.data;
     const own =
       event.type !== 'dispute.created' &&
       (isSagaReversal(idempotencyKey, authorization.reference, authorization.id) || (await isOwnRefund(deps.orm, idempotencyKey, authorization.reference)));
     const outside = !own;
-    const recorded = await recordPaymentEvent(deps.orm, {
-      id: event.id,
-      type: event.type,
-      authorizationId: authorization.id,
-      orderId: authorization.reference,
-      amountCents: event.type === 'authorization.refunded' ? authorization.refundedAmountCents : event.type === 'dispute.created' ? authorization.capturedAmountCents : 0,
-      outside,
-      fullyRefunded: authorization.status === 'refunded',
-    });
+    const { recorded, refund: orderRefund, webhookEvents } = await recordPaymentEvent(
+      deps.orm,
+      {
+        id: event.id,
+        type: event.type,
+        authorizationId: authorization.id,
+        orderId: authorization.reference,
+        amountCents: event.type === 'authorization.refunded' ? authorization.refundedAmountCents : event.type === 'dispute.created' ? authorization.capturedAmountCents : 0,
+        outside,
+        fullyRefunded: authorization.status === 'refunded',
+        refund,
+      },
+      (em, events) => deps.webhooks?.recordEvents(em, events) ?? Promise.resolve([]),
+    );
+    if (webhookEvents.length > 0) await deps.webhooks?.start(webhookEvents);
+    // Also for a repeated event: the workflow ignores a refund it knows, and a failure here (answered 5xx) makes the
+    // provider deliver again, so the workflow is told in the end.
+    if (orderRefund) await deps.afterSale.refundedAtProvider(orderRefund.orderId, orderRefund);
     if (recorded && outside) {
       deps.metrics?.paymentEventsOutside.inc({ type: event.type });
       deps.logger.warn({ eventId: event.id, type: event.type, orderId: authorization.reference, authorizationId: authorization.id }, 'payment changed at the provider, not by the service: staff should look');

@@ -72,6 +72,18 @@ test('a refunded order whose refunds add up to its capture, each made once, and 
   expect(checkInvariants(snapshot, { stuckAfterMs: 60_000, quietRequired: true }).summary.I3.status).toBe('ok');
 });
 
+test('a refund made at the provider is matched by its provider refund id; one the provider does not have is a breach', () => {
+  const atProvider = { ...providerRefund(null, 700), id: 're_dashboard' };
+  const order = sold({
+    refunds: [
+      { id: 'rf_1', status: 'SUCCEEDED', amountCents: 500, providerRefundId: 're_own' },
+      { id: 'rf_p1', status: 'SUCCEEDED', amountCents: 700, providerRefundId: 're_dashboard' },
+      { id: 'rf_p2', status: 'SUCCEEDED', amountCents: 100, providerRefundId: 're_unknown' },
+    ],
+  });
+  expect(messages(snapshotOf(order, [providerRefund('rf_1', 500), atProvider]))).toEqual(['refund rf_p2 is SUCCEEDED in MySQL, yet the provider has no such refund']);
+});
+
 test('more refunded than captured, a refund made twice, and a refund the provider made but MySQL calls FAILED are breaches', () => {
   const order = sold({
     refunds: [

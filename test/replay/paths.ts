@@ -42,4 +42,4 @@ export function describeRecordedPath(recorded: RecordedPath): string {
  * after each `patched()` in workflows/after-sale.ts, the old ones kept and replayed.
  */
 export const AFTER_SALE_GENERATION = 'after-sale-v1';
-export const AFTER_SALE_PATHS = ['refunds-and-return', 'refund-declined'] as const;
+export const AFTER_SALE_PATHS = ['refunds-and-return', 'refund-declined', 'refunded-at-provider'] as const;

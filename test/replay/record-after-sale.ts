@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { REFUNDED_AT_PROVIDER_BY } from '../../db/payment-events';
 import { AfterSaleClient, AfterSaleRefusedError } from '../../temporal/after-sale-client';
 import { afterSaleWorkflowId } from '../../temporal/names';
 import type { RefundView } from '../../workflows/after-sale-types';
@@ -41,6 +42,17 @@ const SCENARIOS: Record<string, { token: string; drive: Drive }> = {
       await refused(afterSale.requestRefund(orderId, refund('rf_recorded_3', 3_000, 500))); // more than captured
       const ret = await afterSale.requestReturn(orderId, { returnId: `ret_${randomUUID()}`, customerId: 'cus_recorded', lines: [{ productId, quantity: 1 }] });
       await afterSale.receiveReturn(orderId, { returnId: ret.id, receivedBy: 'recorder', lines: [{ productId, quantity: 1, condition: 'SELLABLE' }] });
+    },
+  },
+  'refunded-at-provider': {
+    token: 'tok_visa',
+    drive: async (afterSale, orderId) => {
+      await settled(await afterSale.requestRefund(orderId, refund('rf_recorded_own', 500, 0)), 'SUCCEEDED');
+      // As POST /payments/events tells the workflow of a refund made at the provider's dashboard (its row in MySQL).
+      const atProvider: RefundView = { id: 'rf_precorded', orderId, status: 'SUCCEEDED', amountCents: 700, lines: [], reason: 'refunded at the payment provider', returnId: null, requestedBy: REFUNDED_AT_PROVIDER_BY, failureReason: null };
+      await afterSale.refundedAtProvider(orderId, atProvider);
+      await refused(afterSale.requestRefund(orderId, refund('rf_recorded_stale', 100, 500))); // stale: 1200 are refunded
+      await refused(afterSale.requestRefund(orderId, refund('rf_recorded_over', 1_801, 1_200))); // more than the 1800 left
     },
   },
   'refund-declined': {
