@@ -6,35 +6,25 @@
  */
 import { Webhook } from 'standardwebhooks';
 import { sagaReversalKeys } from '../../payments/saga-keys';
-import { apiClient, call, eventually, expectProblem, unique, type ApiClient } from '../api/http';
+import { call, eventually, expectProblem, unique } from '../api/http';
 import { buyer, OPERATOR } from '../support/auth';
 import { TEST_PAYMENTS_WEBHOOK_SECRET } from '../support/payments-keys';
-import { startService, type Service } from '../support/service';
+import { serviceForThisFile } from '../api/service-per-file';
 import { request } from './stand-in';
 
-let service: Service;
-let api: ApiClient;
-
-beforeAll(async () => {
-  service = await startService({ holdMs: 60_000, paymentEvents: true, metrics: true });
-  api = apiClient(service.baseUrl);
-}, 120_000);
-
-afterAll(async () => {
-  await service?.stop();
-}, 60_000);
+const stack = serviceForThisFile({ holdMs: 60_000, paymentEvents: true, metrics: true });
 
 async function confirmedOrder(): Promise<{ orderId: string; customer: string; authorizationId: string; totalCents: number }> {
-  const product = await api.post('/products', { sku: unique('evt'), name: 'Evented', priceCents: 1_250, stock: 5 });
+  const product = await stack.api.post('/products', { sku: unique('evt'), name: 'Evented', priceCents: 1_250, stock: 5 });
   const customer = unique('cus-evt');
-  const placed = await api.post('/orders', { items: [{ productId: product.body.id, quantity: 2 }] }, { as: buyer(customer) });
-  const paid = await api.post(`/orders/${placed.body.id}/payment`, { paymentToken: 'tok_visa' }, { as: buyer(customer) });
+  const placed = await stack.api.post('/orders', { items: [{ productId: product.body.id, quantity: 2 }] }, { as: buyer(customer) });
+  const paid = await stack.api.post(`/orders/${placed.body.id}/payment`, { paymentToken: 'tok_visa' }, { as: buyer(customer) });
   expect(paid.body).toMatchObject({ status: 'CONFIRMED', payment: { status: 'CAPTURED' } });
   return { orderId: placed.body.id, customer, authorizationId: paid.body.payment.authorizationId, totalCents: paid.body.totalCents };
 }
 
 const outsideCount = async (type: string) =>
-  (await service.metrics!.api.paymentEventsOutside.get()).values.find((value) => value.labels.type === type)?.value ?? 0;
+  (await stack.service.metrics!.api.paymentEventsOutside.get()).values.find((value) => value.labels.type === type)?.value ?? 0;
 
 /** An event as the stand-in would send it, signed with `secret`. */
 function signedEvent(event: object, secret = TEST_PAYMENTS_WEBHOOK_SECRET) {
@@ -46,16 +36,16 @@ function signedEvent(event: object, secret = TEST_PAYMENTS_WEBHOOK_SECRET) {
     headers: { 'webhook-id': id, 'webhook-timestamp': String(Math.floor(sentAt.getTime() / 1000)), 'webhook-signature': new Webhook(secret).sign(id, sentAt, body) },
   };
 }
-const postEvent = (signed: { raw: string; headers: Record<string, string> }) => call(service.baseUrl, 'POST', '/payments/events', { as: 'anonymous', ...signed });
+const postEvent = (signed: { raw: string; headers: Record<string, string> }) => call(stack.service.baseUrl, 'POST', '/payments/events', { as: 'anonymous', ...signed });
 
 test('a refund made at the provider with the right key shows on the order within seconds, and staff are told', async () => {
   const order = await confirmedOrder();
   const before = await outsideCount('authorization.refunded');
-  const refunded = await request(service.paymentsBaseUrl, 'POST', `/v1/authorizations/${order.authorizationId}/refund`, { key: 'made-at-the-dashboard', body: {} });
+  const refunded = await request(stack.service.paymentsBaseUrl, 'POST', `/v1/authorizations/${order.authorizationId}/refund`, { key: 'made-at-the-dashboard', body: {} });
   expect(refunded.body.status).toBe('refunded');
 
   const seen = await eventually(async () => {
-    const answer = await api.get(`/orders/${order.orderId}`, { as: buyer(order.customer) });
+    const answer = await stack.api.get(`/orders/${order.orderId}`, { as: buyer(order.customer) });
     expect(answer.body.payment).toMatchObject({ status: 'REFUNDED', refundedCents: order.totalCents });
     return answer;
   }, 5_000);
@@ -77,7 +67,7 @@ test('a forged, unsigned or stale event is refused with 401 and changes nothing'
   const genuine = signedEvent(event);
   const stale = { ...genuine.headers, 'webhook-timestamp': String(Math.floor(Date.now() / 1000) - 3_600) };
   expectProblem(await postEvent({ raw: genuine.raw, headers: stale }), 401, 'PAYMENT_EVENT_UNVERIFIED');
-  expect((await api.get(`/orders/${order.orderId}`, { as: OPERATOR })).body.payment.status).toBe('CAPTURED');
+  expect((await stack.api.get(`/orders/${order.orderId}`, { as: OPERATOR })).body.payment.status).toBe('CAPTURED');
 });
 
 test('a signed event is recorded once by its id; a malformed one is a problem, not a 500', async () => {
@@ -113,5 +103,5 @@ test("the saga's own refund is recorded without telling staff", async () => {
   expect((await postEvent(signedEvent(event))).body.recorded).toBe(true);
   expect(await outsideCount('authorization.refunded')).toBe(before);
   // The saga records its own reversal with the order; the event alone does not turn a CAPTURED payment REFUNDED.
-  expect((await api.get(`/orders/${order.orderId}`, { as: OPERATOR })).body.payment.status).toBe('CAPTURED');
+  expect((await stack.api.get(`/orders/${order.orderId}`, { as: OPERATOR })).body.payment.status).toBe('CAPTURED');
 });
