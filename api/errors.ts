@@ -12,6 +12,8 @@ import { AfterSaleRefusedError } from '../temporal/after-sale-client';
 import { problemTypeOf, statusOf, STATUS_TITLES } from './problem-codes';
 import { TicketRefusedError } from '../queue/tickets';
 import { AdmissionRefusedError } from '../queue/waiting-room';
+import { CouponCodeTakenError } from '../coupons/store';
+import { CartCheckedOutError } from '../db/carts';
 
 type ErrorClass<E> = abstract new (...args: never[]) => E;
 /** A domain error class and its problem: answers for errors of that class, undefined for others. */
@@ -37,6 +39,10 @@ const DOMAIN_ERRORS: Mapping[] = [
     return new Problem(code, detail ?? error.message, field === undefined ? {} : { field });
   }),
   mapping(AfterSaleRefusedError, (error) => new Problem(REFUSAL_PROBLEMS[error.refusal].code, error.message, error.details)),
+  mapping(CouponCodeTakenError, (error) => new Problem('COUPON_CODE_TAKEN', error.message, { field: 'body.code' })),
+  mapping(CartCheckedOutError, (error) =>
+    new Problem('CART_CHECKED_OUT', `cart ${error.cart.id} was checked out as order ${error.cart.orderId}; its lines cannot change`, { orderId: error.cart.orderId, field: 'path.id' }),
+  ),
   mapping(TicketRefusedError, (error) => new Problem('QUEUE_TICKET_INVALID', error.message, { field: 'header.Queue-Ticket' })),
   mapping(AdmissionRefusedError, (error) => new Problem('QUEUE_ADMISSION_REQUIRED', error.message, { field: 'header.Queue-Ticket', productId: error.productId, admission: error.state })),
   // The call may still take effect: the client retries (with the same Idempotency-Key for a placement).

@@ -1,6 +1,6 @@
 /**
  * `npm run check`: reads MySQL, Redis, the payment provider's books and Temporal, and reports the
- * invariants I1–I10 of docs/DESIGN.md §3 and §9 (I9, the waiting room: check/queue-invariants.ts) per product and per order (what each checks: check/invariants.ts).
+ * invariants I1–I10 of docs/DESIGN.md §3 (I9, the waiting room: check/queue-invariants.ts) per product and per order (what each checks: check/invariants.ts).
  *
  * Exit code: 0 all invariants hold; 1 a breach (or, with --strict, a check skipped); 2 the checker could not run.
  *

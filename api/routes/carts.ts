@@ -1,6 +1,6 @@
 import { Router, type Response } from 'express';
 import { getProducts } from '../../db/catalogue';
-import { CartCheckedOutError, getCart, latestCartOf, markCheckedOut, markCheckoutRefused, openCartFor, reopenCart, setCartLine, type Cart, type CartLine } from '../../db/carts';
+import { getCart, latestCartOf, markCheckedOut, markCheckoutRefused, openCartFor, reopenCart, setCartLine, type Cart, type CartLine } from '../../db/carts';
 import { getOrderRecord } from '../../db/order-queries';
 import type { OrderStatus } from '../../workflows/order-types';
 import type { ApiMetrics } from '../../telemetry/api-metrics';
@@ -77,12 +77,7 @@ export function cartsRouter(deps: CartsRouterDeps): Router {
 
   async function changeLine(res: Response, cartIdText: unknown, line: CartLine): Promise<void> {
     const cart = await cartFor(callerOf(res), cartIdText, 'change');
-    try {
-      await send(res, 200, await setCartLine(orm, cart.id, line, (lines) => withinOrderBounds(lines, line.productId)));
-    } catch (error) {
-      if (!(error instanceof CartCheckedOutError)) throw error;
-      throw new Problem('CART_CHECKED_OUT', `cart ${cart.id} was checked out as order ${error.cart.orderId}; its lines cannot change`, { orderId: error.cart.orderId, field: 'path.id' });
-    }
+    await send(res, 200, await setCartLine(orm, cart.id, line, (lines) => withinOrderBounds(lines, line.productId)));
   }
 
   router.post('/', async (_req, res) => {

@@ -4,7 +4,7 @@ import { getProducts } from '../../db/catalogue';
 import type { ExhaustedCoupons } from '../../coupons/exhausted-flags';
 import type { CouponGate } from '../../coupons/gate';
 import { claimCoupon, isActive } from '../../coupons/issuance';
-import { createCoupon, CouponCodeTakenError, disableCoupon, findCoupon, listCoupons, type Claim, type Coupon } from '../../coupons/store';
+import { createCoupon, disableCoupon, findCoupon, listCoupons, type Claim, type Coupon } from '../../coupons/store';
 import { callerOf } from '../auth/middleware';
 import { Problem } from '../problem';
 import { recentReads } from '../recent-reads';
@@ -83,13 +83,7 @@ export function couponsRouter({ orm, gate, exhausted, metrics, webhooks }: Coupo
       const missing = body.productIds.findIndex((id) => !found.has(id));
       if (missing >= 0) throw new Problem('PRODUCT_NOT_FOUND', `product ${body.productIds[missing]} does not exist`, { field: `body.productIds.${missing}` });
     }
-    let coupon: Coupon;
-    try {
-      coupon = await createCoupon(orm, body);
-    } catch (error) {
-      if (error instanceof CouponCodeTakenError) throw new Problem('COUPON_CODE_TAKEN', error.message, { field: 'body.code' });
-      throw error;
-    }
+    const coupon = await createCoupon(orm, body);
     res.status(201).location(`/coupons/${coupon.code}`).json(presentCoupon(coupon));
   });
 

@@ -5,8 +5,9 @@ export type CartStatus = (typeof CART_STATUSES)[number];
 
 /**
  * A buyer's cart (Migration20261206040000_carts): lines to order later, nothing reserved. `version` rises with every
- * change, and a checkout's order id is derived from the cart id and version (api/cart-checkout.ts). The table's
- * generated column open_customer_id (one OPEN cart per buyer) is the database's, not mapped here.
+ * change, and a checkout's order id is derived from the cart id and version (`cartOrderIdFor` in api/order-ids.ts,
+ * called by the checkout route in api/routes/carts.ts). The table's generated column open_customer_id (one OPEN cart
+ * per buyer) is the database's, not mapped here.
  */
 export interface CartRow {
   id: string;

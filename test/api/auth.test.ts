@@ -7,24 +7,17 @@ import { createHash, randomUUID } from 'node:crypto';
 import { ROUTE_POLICY } from '../../api/auth/policy';
 import { ADMIN, buyer, customToken, OPERATOR, TEST_AUTH_SECRET, type As } from '../support/auth';
 import { serveAppOn, type ServedApp } from '../support/app-on-service';
-import { startService, type Service } from '../support/service';
-import { apiClient, call, expectProblem, unique, type ApiClient } from './http';
+import { serviceForThisFile } from './service-per-file';
+import { call, expectProblem, unique } from './http';
 
-let service: Service;
-let api: ApiClient;
+const stack = serviceForThisFile({ holdMs: 60_000 });
 let productId: number;
 
 beforeAll(async () => {
-  service = await startService({ holdMs: 60_000 });
-  api = apiClient(service.baseUrl);
-  const product = await api.post('/products', { sku: unique('auth-sku'), name: 'Auth test product', priceCents: 500, stock: 1_000 }, { as: ADMIN });
+  const product = await stack.api.post('/products', { sku: unique('auth-sku'), name: 'Auth test product', priceCents: 500, stock: 1_000 }, { as: ADMIN });
   expect(product.status).toBe(201);
   productId = product.body.id;
 }, 120_000);
-
-afterAll(async () => {
-  await service?.stop();
-}, 60_000);
 
 type Who = 'anonymous' | 'owner' | 'other buyer' | 'admin' | 'operator';
 const WHO: Who[] = ['anonymous', 'owner', 'other buyer', 'admin', 'operator'];
@@ -32,7 +25,7 @@ const WHO: Who[] = ['anonymous', 'owner', 'other buyer', 'admin', 'operator'];
 /** A fresh RESERVED order of a fresh buyer, for routes that change it. */
 async function orderOfNewBuyer(): Promise<{ orderId: string; owner: string }> {
   const owner = unique('cus-auth');
-  const placed = await api.post('/orders', { items: [{ productId, quantity: 1 }] }, { as: buyer(owner) });
+  const placed = await stack.api.post('/orders', { items: [{ productId, quantity: 1 }] }, { as: buyer(owner) });
   expect(placed.status).toBe(201);
   return { orderId: placed.body.id, owner };
 }
@@ -103,7 +96,7 @@ const MATRIX_WEBHOOK = { url: 'http://93.184.215.14/hooks', events: ['order.conf
 /** A fresh endpoint for each case on /webhooks/:id, so a deletion in one case leaves the others theirs. */
 async function webhookIdFor(route: string): Promise<string> {
   if (!route.includes('/webhooks/:id')) return '';
-  const registered = await call(service.baseUrl, 'POST', '/webhooks', { json: MATRIX_WEBHOOK, as: ADMIN });
+  const registered = await call(stack.service.baseUrl, 'POST', '/webhooks', { json: MATRIX_WEBHOOK, as: ADMIN });
   expect(registered.status).toBe(201);
   return registered.body.id;
 }
@@ -120,8 +113,8 @@ const NOT_FOUND_CODES: Record<string, Partial<Record<Who, string>>> = {
 /** The owner's cart holding one line, for the routes of one cart and for /carts/mine (none for POST /carts). */
 async function cartIdFor(route: string, owner: string): Promise<string> {
   if (!route.includes('/carts/')) return '';
-  const cart = await api.call('POST', '/carts', { as: buyer(owner) });
-  expect((await api.call('PUT', `/carts/${cart.body.id}/lines/${productId}`, { as: buyer(owner), json: { quantity: 1 } })).status).toBe(200);
+  const cart = await stack.api.call('POST', '/carts', { as: buyer(owner) });
+  expect((await stack.api.call('PUT', `/carts/${cart.body.id}/lines/${productId}`, { as: buyer(owner), json: { quantity: 1 } })).status).toBe(200);
   return cart.body.id;
 }
 
@@ -130,7 +123,7 @@ const matrixCoupon = () => ({ code: unique('AUTH').toUpperCase().replace(/[^A-Z0
 /** A fresh coupon for each case on /coupons/:code, so a disabling in one case leaves the others theirs. */
 async function couponCodeFor(route: string): Promise<string> {
   if (!route.includes('/coupons/:code')) return '';
-  const created = await call(service.baseUrl, 'POST', '/coupons', { json: matrixCoupon(), as: ADMIN });
+  const created = await call(stack.service.baseUrl, 'POST', '/coupons', { json: matrixCoupon(), as: ADMIN });
   expect(created.status).toBe(201);
   return created.body.code;
 }
@@ -170,7 +163,7 @@ describe('route × role matrix', () => {
     const { orderId, owner } = await orderOfNewBuyer();
     const { method, path, json } = request(route, orderId, await webhookIdFor(route), await cartIdFor(route, owner), await couponCodeFor(route));
     const idempotencyKey = route === 'POST /orders/:id/refunds' ? randomUUID() : undefined;
-    const answer = await call(service.baseUrl, method, path, { json, as: caller(who, owner), idempotencyKey });
+    const answer = await call(stack.service.baseUrl, method, path, { json, as: caller(who, owner), idempotencyKey });
     if (status >= 400) {
       expectProblem(answer, status);
       if (status === 401) expect(answer.headers.get('www-authenticate')).toBe('Bearer realm="order-saga"');
@@ -181,17 +174,17 @@ describe('route × role matrix', () => {
   });
 
   test('/healthz and /readyz stay open', async () => {
-    expect((await api.get('/healthz', { as: 'anonymous' })).status).toBe(200);
-    expect((await api.get('/readyz', { as: 'anonymous' })).status).toBe(200);
+    expect((await stack.api.get('/healthz', { as: 'anonymous' })).status).toBe(200);
+    expect((await stack.api.get('/readyz', { as: 'anonymous' })).status).toBe(200);
   });
 
   test('a buyer lists only their own orders; staff list anyone and filter by customer', async () => {
     const mine = await orderOfNewBuyer();
     const theirs = await orderOfNewBuyer();
-    const listed = await api.get('/orders?limit=100', { as: buyer(mine.owner) });
+    const listed = await stack.api.get('/orders?limit=100', { as: buyer(mine.owner) });
     expect(listed.body.data.map((order: { id: string }) => order.id)).toEqual([mine.orderId]);
-    expectProblem(await api.get(`/orders?customerId=${theirs.owner}`, { as: buyer(mine.owner) }), 403, 'FORBIDDEN');
-    const filtered = await api.get(`/orders?customerId=${theirs.owner}`, { as: OPERATOR });
+    expectProblem(await stack.api.get(`/orders?customerId=${theirs.owner}`, { as: buyer(mine.owner) }), 403, 'FORBIDDEN');
+    const filtered = await stack.api.get(`/orders?customerId=${theirs.owner}`, { as: OPERATOR });
     expect(filtered.body.data.map((order: { id: string }) => order.id)).toEqual([theirs.orderId]);
   });
 });
@@ -199,9 +192,9 @@ describe('route × role matrix', () => {
 describe('POST /orders takes the customer from the token', () => {
   test('the order belongs to the token sub; a body naming another customer is refused with 403 CUSTOMER_MISMATCH', async () => {
     const me = unique('cus-me');
-    const placed = await api.post('/orders', { customerId: me, items: [{ productId, quantity: 1 }] }, { as: buyer(me) });
+    const placed = await stack.api.post('/orders', { customerId: me, items: [{ productId, quantity: 1 }] }, { as: buyer(me) });
     expect(placed.body.customerId).toBe(me);
-    const refused = await api.post('/orders', { customerId: unique('cus-victim'), items: [{ productId, quantity: 1 }] }, { as: buyer(me) });
+    const refused = await stack.api.post('/orders', { customerId: unique('cus-victim'), items: [{ productId, quantity: 1 }] }, { as: buyer(me) });
     expectProblem(refused, 403, 'CUSTOMER_MISMATCH');
     expect(refused.body.field).toBe('body.customerId');
   });
@@ -211,24 +204,24 @@ describe('Idempotency-Keys are scoped to their caller', () => {
   test('two buyers using the same key get two orders, and neither answer names the other order', async () => {
     const key = unique('shared-key');
     const [alice, bob] = [unique('cus-alice'), unique('cus-bob')];
-    const first = await api.post('/orders', { items: [{ productId, quantity: 1 }] }, { as: buyer(alice), idempotencyKey: key });
+    const first = await stack.api.post('/orders', { items: [{ productId, quantity: 1 }] }, { as: buyer(alice), idempotencyKey: key });
     // Bob reuses Alice's key with another body: no 422 and no trace of Alice's order, just his own new order.
-    const second = await api.post('/orders', { items: [{ productId, quantity: 2 }] }, { as: buyer(bob), idempotencyKey: key });
+    const second = await stack.api.post('/orders', { items: [{ productId, quantity: 2 }] }, { as: buyer(bob), idempotencyKey: key });
     expect([first.status, second.status]).toEqual([201, 201]);
     expect(second.body.id).not.toBe(first.body.id);
     expect(JSON.stringify(second.body)).not.toContain(first.body.id);
     // Alice's own retry still replays her order; her key with another body is refused naming only her order.
-    const replay = await api.post('/orders', { items: [{ productId, quantity: 1 }] }, { as: buyer(alice), idempotencyKey: key });
+    const replay = await stack.api.post('/orders', { items: [{ productId, quantity: 1 }] }, { as: buyer(alice), idempotencyKey: key });
     expect(replay.body.id).toBe(first.body.id);
     expect(replay.headers.get('idempotent-replayed')).toBe('true');
-    const reused = await api.post('/orders', { items: [{ productId, quantity: 3 }] }, { as: buyer(alice), idempotencyKey: key });
+    const reused = await stack.api.post('/orders', { items: [{ productId, quantity: 3 }] }, { as: buyer(alice), idempotencyKey: key });
     expectProblem(reused, 422, 'IDEMPOTENCY_KEY_REUSED');
     expect(reused.body.orderId).toBe(first.body.id);
   });
 
   test('an order id cannot be computed from the key (it was ord_k + sha256(key))', async () => {
     const key = unique('guessable');
-    const placed = await api.post('/orders', { items: [{ productId, quantity: 1 }] }, { as: buyer(unique('cus-k')), idempotencyKey: key });
+    const placed = await stack.api.post('/orders', { items: [{ productId, quantity: 1 }] }, { as: buyer(unique('cus-k')), idempotencyKey: key });
     const oldScheme = `ord_k${createHash('sha256').update(key).digest('base64url').slice(0, 40)}`;
     expect(placed.body.id).not.toBe(oldScheme);
     expect(placed.body.id).toMatch(/^ord_[A-Za-z0-9_-]{20,}$/);
@@ -241,7 +234,7 @@ describe('tokens that do not pass', () => {
   let strictUrl: string;
 
   beforeAll(async () => {
-    strictApp = await serveAppOn(service, { auth: strict });
+    strictApp = await serveAppOn(stack.service, { auth: strict });
     strictUrl = strictApp.url;
   });
   afterAll(() => strictApp.close());

@@ -11,11 +11,10 @@
 import fc from 'fast-check';
 import { MAX_PRICE_CENTS, MAX_STOCK_PER_REQUEST, MAX_UNITS_PER_LINE, MIN_PRICE_CENTS } from '../../config/bounds';
 import { readStock } from '../support/db';
-import { startService, type Service } from '../support/service';
-import { apiClient, countOrderRows, countProductRows, ledger, sleep, unique, type Answer, type ApiClient, type RequestOptions } from './http';
+import { serviceForThisFile } from './service-per-file';
+import { countOrderRows, countProductRows, ledger, sleep, unique, type Answer, type RequestOptions } from './http';
 
-let service: Service;
-let api: ApiClient;
+const stack = serviceForThisFile({ holdMs: 10 * 60_000 });
 
 /** Products the valid-looking order bodies name, so a defect that slipped through would really place an order. */
 let orderProducts: number[];
@@ -34,27 +33,21 @@ const BODY_RUNS = 300;
 const PATH_RUNS = 150;
 
 beforeAll(async () => {
-  service = await startService({ holdMs: 10 * 60_000 });
-  api = apiClient(service.baseUrl);
   const product = async (stock: number) => {
-    const answer = await api.post('/products', { sku: unique('api-fuzz'), name: 'Fuzzed product', priceCents: 100, stock });
+    const answer = await stack.api.post('/products', { sku: unique('api-fuzz'), name: 'Fuzzed product', priceCents: 100, stock });
     expect(answer.status).toBe(201);
     return answer.body.id as number;
   };
   orderProducts = [await product(10_000), await product(10_000), await product(10_000)];
   restockProduct = await product(10);
-  const order = await api.post('/orders', { customerId: unique('fuzz-payer'), items: [{ productId: orderProducts[0], quantity: 1 }] });
+  const order = await stack.api.post('/orders', { customerId: unique('fuzz-payer'), items: [{ productId: orderProducts[0], quantity: 1 }] });
   expect(order.status).toBe(201);
   payableOrder = order.body.id;
   workflowsAtStart = await countWorkflows();
 }, 120_000);
 
-afterAll(async () => {
-  await service?.stop();
-}, 60_000);
-
 async function countWorkflows(): Promise<number> {
-  return (await service.temporalClient.workflow.count()).count;
+  return (await stack.service.temporalClient.workflow.count()).count;
 }
 
 /** Never a server error; a client error is a problem document with a code, and a named field is a request part. */
@@ -87,7 +80,7 @@ function expectRejectedBody(answer: Answer, what: string): void {
   }
 }
 
-const post = (path: string, body: unknown) => api.call('POST', path, { raw: JSON.stringify(body) });
+const post = (path: string, body: unknown) => stack.api.call('POST', path, { raw: JSON.stringify(body) });
 const show = (value: unknown) => {
   const text = JSON.stringify(value) ?? String(value);
   return text.length > 300 ? `${text.slice(0, 300)}…` : text;
@@ -295,9 +288,9 @@ describe('POST /orders with bad input', () => {
       }),
       { numRuns: BODY_RUNS },
     );
-    expect(await countOrderRows(service.orm, { customerIdPrefix: CUSTOMER_PREFIX })).toBe(0);
+    expect(await countOrderRows(stack.service.orm, { customerIdPrefix: CUSTOMER_PREFIX })).toBe(0);
     expect(await countWorkflows()).toBe(workflowsAtStart);
-    for (const productId of orderProducts) expect(await service.inventory.available(productId)).toBe(productId === orderProducts[0] ? 9_999 : 10_000);
+    for (const productId of orderProducts) expect(await stack.service.inventory.available(productId)).toBe(productId === orderProducts[0] ? 9_999 : 10_000);
   });
 
   test('any JSON body is answered without a 5xx, and a refusal is a problem document', async () => {
@@ -317,7 +310,7 @@ describe('POST /orders with bad input', () => {
   test('any text body is answered without a 5xx, as a problem document', async () => {
     await fc.assert(
       fc.asyncProperty(notJsonObjectText, async (text) => {
-        const answer = await api.call('POST', '/orders', { raw: text });
+        const answer = await stack.api.call('POST', '/orders', { raw: text });
         expectWellFormed(answer, show(text));
         if (answer.status !== 400) throw new Error(`expected 400: ${show(text)} -> ${answer.status}`);
       }),
@@ -335,7 +328,7 @@ describe('POST /orders with bad input', () => {
     await fc.assert(
       fc.asyncProperty(badKey, validOrder, async (key, body) => {
         // A body that would otherwise be valid: only the key stands between it and a new order.
-        const answer = await api.call('POST', '/orders', { raw: JSON.stringify(body), idempotencyKey: key });
+        const answer = await stack.api.call('POST', '/orders', { raw: JSON.stringify(body), idempotencyKey: key });
         expectWellFormed(answer, `key ${show(key)}`);
         if (answer.status !== 400 || answer.body.field !== 'header.Idempotency-Key') {
           throw new Error(`expected 400 naming header.Idempotency-Key for key ${show(key)} -> ${answer.status} ${JSON.stringify(answer.body)}`);
@@ -354,13 +347,13 @@ describe('POST /products with bad input', () => {
       }),
       { numRuns: BODY_RUNS },
     );
-    expect(await countProductRows(service.orm, SKU_PREFIX)).toBe(0);
+    expect(await countProductRows(stack.service.orm, SKU_PREFIX)).toBe(0);
   });
 
   test('any JSON or text body is answered without a 5xx, and a refusal is a problem document', async () => {
     await fc.assert(
       fc.asyncProperty(fc.oneof(anyJson.map((value) => JSON.stringify(value)), notJsonObjectText), async (text) => {
-        const answer = await api.call('POST', '/products', { raw: text });
+        const answer = await stack.api.call('POST', '/products', { raw: text });
         expectWellFormed(answer, show(text));
         if (answer.status < 400) throw new Error(`accepted: ${show(text)} -> ${answer.status}`);
       }),
@@ -377,14 +370,14 @@ describe('POST /products/:id/restock with bad input', () => {
       }),
       { numRuns: BODY_RUNS },
     );
-    expect(await readStock(service.orm, restockProduct)).toBe(10);
-    expect(await service.inventory.available(restockProduct)).toBe(10);
+    expect(await readStock(stack.service.orm, restockProduct)).toBe(10);
+    expect(await stack.service.inventory.available(restockProduct)).toBe(10);
   });
 
   test('any JSON or text body is answered without a 5xx, and a refusal is a problem document', async () => {
     await fc.assert(
       fc.asyncProperty(fc.oneof(anyJson.map((value) => JSON.stringify(value)), notJsonObjectText), async (text) => {
-        const answer = await api.call('POST', `/products/${restockProduct}/restock`, { raw: text });
+        const answer = await stack.api.call('POST', `/products/${restockProduct}/restock`, { raw: text });
         expectWellFormed(answer, show(text));
       }),
       { numRuns: BODY_RUNS },
@@ -400,19 +393,19 @@ describe('POST /orders/:id/payment with bad input', () => {
       }),
       { numRuns: BODY_RUNS },
     );
-    expect((await api.get(`/orders/${payableOrder}`)).body.status).toBe('RESERVED');
-    expect((await ledger(service.paymentsBaseUrl)).filter((authorization) => authorization.reference === payableOrder)).toEqual([]);
+    expect((await stack.api.get(`/orders/${payableOrder}`)).body.status).toBe('RESERVED');
+    expect((await ledger(stack.service.paymentsBaseUrl)).filter((authorization) => authorization.reference === payableOrder)).toEqual([]);
   });
 
   test('any JSON or text body is answered without a 5xx, and a refusal is a problem document', async () => {
     await fc.assert(
       fc.asyncProperty(fc.oneof(anyJson.map((value) => JSON.stringify(value)), notJsonObjectText), async (text) => {
-        const answer = await api.call('POST', `/orders/${payableOrder}/payment`, { raw: text });
+        const answer = await stack.api.call('POST', `/orders/${payableOrder}/payment`, { raw: text });
         expectWellFormed(answer, show(text));
       }),
       { numRuns: BODY_RUNS },
     );
-    expect((await api.get(`/orders/${payableOrder}`)).body.status).toBe('RESERVED');
+    expect((await stack.api.get(`/orders/${payableOrder}`)).body.status).toBe('RESERVED');
   });
 });
 
@@ -451,7 +444,7 @@ describe('GET routes with arbitrary path segments and query strings', () => {
         const [method, path] = route.split(' ');
         const [before, after = ''] = path.split('|');
         const options: RequestOptions = route.endsWith('payment') ? { raw: JSON.stringify({ paymentToken: 'tok_chargeDeclined' }) } : {};
-        const answer = await api.call(method, `${before}${seg}${after}`, options);
+        const answer = await stack.api.call(method, `${before}${seg}${after}`, options);
         expectWellFormed(answer, `${method} ${before}${seg}${after}`);
       }),
       { numRuns: PATH_RUNS },
@@ -461,7 +454,7 @@ describe('GET routes with arbitrary path segments and query strings', () => {
   test('a refused path parameter is named by its request part (path.id), like every other field', async () => {
     await fc.assert(
       fc.asyncProperty(segment, fc.constantFrom('/products/', '/orders/'), async (seg, route) => {
-        const answer = await api.get(`${route}${seg}`);
+        const answer = await stack.api.get(`${route}${seg}`);
         expectWellFormed(answer, `GET ${route}${seg}`);
         expectFieldInRequestPart(answer, `GET ${route}${seg}`);
       }),
@@ -472,7 +465,7 @@ describe('GET routes with arbitrary path segments and query strings', () => {
   test('GET /orders and GET /products with any query string never answer 5xx; refusals are problems', async () => {
     await fc.assert(
       fc.asyncProperty(queryString, fc.constantFrom('/orders', '/products', '/healthz'), async (query, path) => {
-        const answer = await api.get(`${path}?${query}`);
+        const answer = await stack.api.get(`${path}?${query}`);
         expectWellFormed(answer, `GET ${path}?${query}`);
         expectFieldInRequestPart(answer, `GET ${path}?${query}`);
       }),
@@ -485,7 +478,7 @@ describe('GET routes with arbitrary path segments and query strings', () => {
       fc.asyncProperty(fc.constantFrom('GET', 'PUT', 'PATCH', 'DELETE', 'POST'), fc.webPath(), async (method, path) => {
         // Skip the routes that act on real ids: a random path can name a product of another suite.
         fc.pre(!/^\/products\/[^/]+\/restock\/?$/.test(path) && !(method === 'POST' && /^\/(products|orders)\/?$/.test(path)));
-        const answer = await api.call(method, path.startsWith('/') ? path : `/${path}`);
+        const answer = await stack.api.call(method, path.startsWith('/') ? path : `/${path}`);
         expectWellFormed(answer, `${method} ${path}`);
       }),
       { numRuns: PATH_RUNS },
@@ -507,7 +500,7 @@ describe('body size and media type', () => {
   test.each([0, 1, 2, 3])('a body over 16 KiB is answered 413 BODY_TOO_LARGE as a problem (route %#)', async (index) => {
     const { path, body } = ROUTES()[index];
     const raw = JSON.stringify({ ...body, padding: 'x'.repeat(16 * 1024) });
-    const answer = await api.call('POST', path, { raw });
+    const answer = await stack.api.call('POST', path, { raw });
     expectWellFormed(answer, `${path} ${raw.length} bytes`);
     expect(answer.status).toBe(413);
     expect(answer.body.code).toBe('BODY_TOO_LARGE');
@@ -517,18 +510,18 @@ describe('body size and media type', () => {
     const base = JSON.stringify({ customerId: unique('fuzz-size'), items: [{ productId: orderProducts[1], quantity: 1 }], padding: '' });
     const atLimit = base.replace('"padding":""', `"padding":"${'x'.repeat(16 * 1024 - base.length)}"`);
     expect(Buffer.byteLength(atLimit)).toBe(16 * 1024);
-    const read = await api.call('POST', '/orders', { raw: atLimit });
+    const read = await stack.api.call('POST', '/orders', { raw: atLimit });
     expectWellFormed(read, '16 KiB');
     expect(read.status).toBe(400);
     expect(read.body.field).toBe('body');
 
-    const over = await api.call('POST', '/orders', { raw: atLimit.replace('"padding":"', '"padding":"x') });
+    const over = await stack.api.call('POST', '/orders', { raw: atLimit.replace('"padding":"', '"padding":"x') });
     expectWellFormed(over, '16 KiB + 1');
     expect(over.status).toBe(413);
   });
 
   test('a 1 MiB body is answered 413 as a problem, not a dropped connection', async () => {
-    const answer = await api.call('POST', '/orders', { raw: JSON.stringify({ padding: 'x'.repeat(1024 * 1024) }) });
+    const answer = await stack.api.call('POST', '/orders', { raw: JSON.stringify({ padding: 'x'.repeat(1024 * 1024) }) });
     expectWellFormed(answer, '1 MiB');
     expect(answer.status).toBe(413);
   });
@@ -549,22 +542,22 @@ describe('body size and media type', () => {
   ];
 
   test.each(mediaTypes)('%s is answered 400 or 415 as a problem on every POST route, never 5xx', async (_what, headers) => {
-    const stockBefore = await readStock(service.orm, restockProduct);
+    const stockBefore = await readStock(stack.service.orm, restockProduct);
     for (const { path, body } of ROUTES()) {
-      const answer = await api.call('POST', path, { raw: JSON.stringify(body), headers });
+      const answer = await stack.api.call('POST', path, { raw: JSON.stringify(body), headers });
       const what = `POST ${path} with ${JSON.stringify(headers)}`;
       expectWellFormed(answer, what);
       if (answer.status !== 400 && answer.status !== 415) throw new Error(`expected 400 or 415: ${what} -> ${answer.status} ${JSON.stringify(answer.body)}`);
     }
-    expect((await api.get(`/orders/${payableOrder}`)).body.status).toBe('RESERVED');
-    expect(await readStock(service.orm, restockProduct)).toBe(stockBefore);
+    expect((await stack.api.get(`/orders/${payableOrder}`)).body.status).toBe('RESERVED');
+    expect(await readStock(stack.service.orm, restockProduct)).toBe(stockBefore);
   });
 });
 
 test('no refused request placed an order: no row for the fuzzed customers, no workflow started', async () => {
   await sleep(1_000); // visibility is eventually consistent
-  expect(await countOrderRows(service.orm, { customerIdPrefix: CUSTOMER_PREFIX })).toBe(0);
+  expect(await countOrderRows(stack.service.orm, { customerIdPrefix: CUSTOMER_PREFIX })).toBe(0);
   expect(await countWorkflows()).toBe(workflowsAtStart);
-  expect((await api.get(`/orders/${payableOrder}`)).body.status).toBe('RESERVED');
-  expect((await ledger(service.paymentsBaseUrl)).filter((authorization) => authorization.status !== 'voided')).toEqual([]);
+  expect((await stack.api.get(`/orders/${payableOrder}`)).body.status).toBe('RESERVED');
+  expect((await ledger(stack.service.paymentsBaseUrl)).filter((authorization) => authorization.status !== 'voided')).toEqual([]);
 });

@@ -8,35 +8,26 @@ import path from 'node:path';
 import { OPERATOR, buyer } from '../support/auth';
 import { forkSql, select } from '../../db/sql';
 import { openTestOrm } from '../support/db';
-import { startService, type Service } from '../support/service';
-import { apiClient, eventually, expectProblem, sleep, unique, type ApiClient } from './http';
+import { serviceForThisFile } from './service-per-file';
+import { eventually, expectProblem, sleep, unique } from './http';
 
 /** Short, so that an admission lapses within the test. */
 const ADMISSION_TTL_MS = 1_500;
-let service: Service;
-let api: ApiClient;
+// The page the service serves, written before the service starts (its options are fixed when the file loads).
 const webDir = mkdtempSync(path.join(tmpdir(), 'web-page-'));
-
-beforeAll(async () => {
-  writeFileSync(path.join(webDir, 'index.html'), '<!doctype html><title>Flash sale</title>');
-  // A file named like an API route: the route must win.
-  writeFileSync(path.join(webDir, 'products'), 'not the API');
-  service = await startService({ holdMs: 60_000, webDir, consoleChecksEverything: true, queue: { admissionTtlMs: ADMISSION_TTL_MS, pollMaxSeconds: 1 } });
-  api = apiClient(service.baseUrl);
-}, 120_000);
-
-afterAll(async () => {
-  await service?.stop();
-}, 60_000);
+writeFileSync(path.join(webDir, 'index.html'), '<!doctype html><title>Flash sale</title>');
+// A file named like an API route: the route must win.
+writeFileSync(path.join(webDir, 'products'), 'not the API');
+const stack = serviceForThisFile({ holdMs: 60_000, webDir, consoleChecksEverything: true, queue: { admissionTtlMs: ADMISSION_TTL_MS, pollMaxSeconds: 1 } });
 
 async function newProduct(stock: number, priceCents = 1_000): Promise<number> {
-  const answer = await api.post('/products', { sku: unique('console'), name: 'Console test product', priceCents, stock });
+  const answer = await stack.api.post('/products', { sku: unique('console'), name: 'Console test product', priceCents, stock });
   expect(answer.status).toBe(201);
   return answer.body.id;
 }
 
 async function reserve(productId: number, quantity: number): Promise<string> {
-  const answer = await api.post('/orders', { customerId: unique('cus-console'), items: [{ productId, quantity }] });
+  const answer = await stack.api.post('/orders', { customerId: unique('cus-console'), items: [{ productId, quantity }] });
   expect(answer.status).toBe(201);
   return answer.body.id;
 }
@@ -44,7 +35,7 @@ async function reserve(productId: number, quantity: number): Promise<string> {
 /** A fresh summary (the API caches one per window for a second). */
 async function summary(window = '15m') {
   await sleep(1_100);
-  const answer = await api.get(`/console/summary?window=${window}`);
+  const answer = await stack.api.get(`/console/summary?window=${window}`);
   expect(answer.status).toBe(200);
   return answer.body;
 }
@@ -53,7 +44,7 @@ const TOP_PRICE_CENTS = 49_999_999;
 
 describe('GET /console/summary', () => {
   test("shows each queued drop's line: waiting, admitted, the admission rate and lapsed admissions", async () => {
-    const created = await api.post('/products', { sku: unique('console-drop'), name: 'Queued drop', priceCents: 1_000, stock: 1, queue: { admitPerSecond: 100, maxAdmitted: 100 } });
+    const created = await stack.api.post('/products', { sku: unique('console-drop'), name: 'Queued drop', priceCents: 1_000, stock: 1, queue: { admitPerSecond: 100, maxAdmitted: 100 } });
     expect(created.status).toBe(201);
     const productId: number = created.body.id;
     const row = async () => (await summary()).queues.find((queue: { productId: number }) => queue.productId === productId);
@@ -61,16 +52,16 @@ describe('GET /console/summary', () => {
 
     // One unit: the first buyer is admitted, the second waits.
     const [first, second] = [unique('cus-console-queue'), unique('cus-console-queue')];
-    const firstTicket: string = (await api.post(`/products/${productId}/queue`, undefined, { as: buyer(first) })).body.ticket;
+    const firstTicket: string = (await stack.api.post(`/products/${productId}/queue`, undefined, { as: buyer(first) })).body.ticket;
     // Admission runs as buyers visit the room.
-    await eventually(async () => expect((await api.get(`/products/${productId}/queue`, { as: buyer(first), headers: { 'Queue-Ticket': firstTicket } })).body.state).toBe('ADMITTED'));
-    const waiting = await api.post(`/products/${productId}/queue`, undefined, { as: buyer(second) });
+    await eventually(async () => expect((await stack.api.get(`/products/${productId}/queue`, { as: buyer(first), headers: { 'Queue-Ticket': firstTicket } })).body.state).toBe('ADMITTED'));
+    const waiting = await stack.api.post(`/products/${productId}/queue`, undefined, { as: buyer(second) });
     expect(waiting.body.state).toBe('WAITING');
     expect(await row()).toMatchObject({ waiting: 1, admitted: 1, admissionsTotal: 1, lapsedAdmissions: 0, admissionRate: Math.round((1 / 60) * 100) / 100 });
 
     // The first admission lapses unused; the second buyer's next poll takes the place.
     await sleep(ADMISSION_TTL_MS + 100);
-    const admitted = await api.get(`/products/${productId}/queue`, { as: buyer(second), headers: { 'Queue-Ticket': waiting.body.ticket } });
+    const admitted = await stack.api.get(`/products/${productId}/queue`, { as: buyer(second), headers: { 'Queue-Ticket': waiting.body.ticket } });
     expect(admitted.body.state).toBe('ADMITTED');
     expect(await row()).toMatchObject({ waiting: 0, admitted: 1, admissionsTotal: 2, lapsedAdmissions: 1, admissionRate: Math.round((2 / 60) * 100) / 100 });
     // A product without a waiting room has no row.
@@ -82,29 +73,29 @@ describe('GET /console/summary', () => {
     const productId = await newProduct(5, 1_000);
     const buyerAs = { as: { sub: unique('cus-console-cart'), roles: ['customer' as const] } };
     const before = await summary('7d');
-    const cart = await api.call('POST', '/carts', buyerAs);
-    expect((await api.call('PUT', `/carts/${cart.body.id}/lines/${productId}`, { ...buyerAs, json: { quantity: 1 } })).status).toBe(200);
-    const order = await api.call('POST', `/carts/${cart.body.id}/checkout`, buyerAs);
+    const cart = await stack.api.call('POST', '/carts', buyerAs);
+    expect((await stack.api.call('PUT', `/carts/${cart.body.id}/lines/${productId}`, { ...buyerAs, json: { quantity: 1 } })).status).toBe(200);
+    const order = await stack.api.call('POST', `/carts/${cart.body.id}/checkout`, buyerAs);
     expect(order.status).toBe(201);
     const after = await summary('7d');
     expect({ created: after.carts.created - before.carts.created, checkedOut: after.carts.checkedOut - before.carts.checkedOut }).toEqual({ created: 1, checkedOut: 1 });
     // No saga left running for the tests that count them.
-    expect((await api.call('POST', `/orders/${order.body.id}/cancel`, buyerAs)).status).toBe(200);
+    expect((await stack.api.call('POST', `/orders/${order.body.id}/cancel`, buyerAs)).status).toBe(200);
   });
 
   test('shows each coupon issued, redeemed and remaining, and a cancel gives its redemption back', async () => {
     const productId = await newProduct(5, 2_000);
     const code = unique('CONSOLE').toUpperCase().replace(/[^A-Z0-9]/g, '').slice(0, 24);
-    expect((await api.post('/coupons', { code, name: 'Console coupon', percentOff: 10, quantity: 3 }, { as: { sub: 'console-admin', roles: ['admin'] } })).status).toBe(201);
+    expect((await stack.api.post('/coupons', { code, name: 'Console coupon', percentOff: 10, quantity: 3 }, { as: { sub: 'console-admin', roles: ['admin'] } })).status).toBe(201);
     const buyers = [unique('cus-console-coupon'), unique('cus-console-coupon')].map((sub) => ({ as: { sub, roles: ['customer' as const] } }));
-    for (const buyerAs of buyers) expect((await api.call('POST', `/coupons/${code}/claims`, buyerAs)).status).toBe(201);
+    for (const buyerAs of buyers) expect((await stack.api.call('POST', `/coupons/${code}/claims`, buyerAs)).status).toBe(201);
     const orders = [];
-    for (const buyerAs of buyers) orders.push(await api.call('POST', '/orders', { ...buyerAs, json: { items: [{ productId, quantity: 1 }], couponCode: code } }));
+    for (const buyerAs of buyers) orders.push(await stack.api.call('POST', '/orders', { ...buyerAs, json: { items: [{ productId, quantity: 1 }], couponCode: code } }));
     const row = async () => (await summary()).coupons.find((coupon: { code: string }) => coupon.code === code);
     expect(await row()).toEqual({ code, name: 'Console coupon', quantity: 3, issued: 2, redeemed: 2, remaining: 1, disabled: false });
-    expect((await api.call('POST', `/orders/${orders[0].body.id}/cancel`, buyers[0])).status).toBe(200);
+    expect((await stack.api.call('POST', `/orders/${orders[0].body.id}/cancel`, buyers[0])).status).toBe(200);
     expect(await row()).toEqual(expect.objectContaining({ issued: 2, redeemed: 1, remaining: 1 }));
-    expect((await api.call('POST', `/orders/${orders[1].body.id}/cancel`, buyers[1])).status).toBe(200);
+    expect((await stack.api.call('POST', `/orders/${orders[1].body.id}/cancel`, buyers[1])).status).toBe(200);
   });
 
   test('counts a confirmed sale: revenue, top products, outcome rates, units left and when the product sold out', async () => {
@@ -116,7 +107,7 @@ describe('GET /console/summary', () => {
     const before = await summary('7d');
 
     const orderId = await reserve(productId, 2);
-    expect((await api.post(`/orders/${orderId}/payment`, { paymentToken: 'tok_visa' })).status).toBe(200);
+    expect((await stack.api.post(`/orders/${orderId}/payment`, { paymentToken: 'tok_visa' })).status).toBe(200);
     const after = await summary('7d');
 
     expect(after.revenue.cents - before.revenue.cents).toBe(2 * TOP_PRICE_CENTS);
@@ -138,7 +129,7 @@ describe('GET /console/summary', () => {
     const before = await summary();
 
     const orderId = await reserve(productId, 1);
-    const paid = await api.post(`/orders/${orderId}/payment`, { paymentToken: 'tok_captureFails' });
+    const paid = await stack.api.post(`/orders/${orderId}/payment`, { paymentToken: 'tok_captureFails' });
     expectProblem(paid, 402, 'PAYMENT_FAILED');
     const after = await summary();
 
@@ -155,11 +146,11 @@ describe('GET /console/summary', () => {
     const productId = await newProduct(5);
     const before = await summary();
     const orderId = await reserve(productId, 2);
-    expect((await api.post(`/orders/${orderId}/payment`, { paymentToken: 'tok_visa' })).body.status).toBe('CONFIRMED');
-    const refunded = await api.post(`/orders/${orderId}/refunds`, { amountCents: 300, reason: 'console', expectedRefundedCents: 0 }, { as: OPERATOR, idempotencyKey: unique('refund') });
+    expect((await stack.api.post(`/orders/${orderId}/payment`, { paymentToken: 'tok_visa' })).body.status).toBe('CONFIRMED');
+    const refunded = await stack.api.post(`/orders/${orderId}/refunds`, { amountCents: 300, reason: 'console', expectedRefundedCents: 0 }, { as: OPERATOR, idempotencyKey: unique('refund') });
     expect(refunded.status).toBe(202);
-    const asked = await api.post(`/orders/${orderId}/returns`, { lines: [{ productId, quantity: 1 }] });
-    const received = await api.post(`/returns/${asked.body.id}/receive`, { lines: [{ productId, quantity: 1, condition: 'SELLABLE' }] }, { as: OPERATOR });
+    const asked = await stack.api.post(`/orders/${orderId}/returns`, { lines: [{ productId, quantity: 1 }] });
+    const received = await stack.api.post(`/returns/${asked.body.id}/receive`, { lines: [{ productId, quantity: 1, condition: 'SELLABLE' }] }, { as: OPERATOR });
     expect(received.body.status).toBe('RECEIVED');
     await eventually(async () => {
       const after = await summary();
@@ -182,7 +173,7 @@ describe('GET /console/summary', () => {
     expect(during.orders.open.reserved).toBeGreaterThanOrEqual(1);
     expect(during.products.find((row: { id: number }) => row.id === productId)).toMatchObject({ stock: 5, available: 4 });
 
-    expect((await api.post(`/orders/${orderId}/cancel`)).status).toBe(200);
+    expect((await stack.api.post(`/orders/${orderId}/cancel`)).status).toBe(200);
     await eventually(async () => expect((await summary()).sagasInFlight).toEqual({ count: 0 }), 15_000);
   });
 
@@ -202,14 +193,14 @@ describe('GET /console/summary', () => {
       await released;
     });
     await lockTaken;
-    const waiting = Array.from({ length: 10 }, () => select(forkSql(service.orm), `SELECT id FROM product WHERE id = ? FOR UPDATE /* ${marker} */`, [productId]));
+    const waiting = Array.from({ length: 10 }, () => select(forkSql(stack.service.orm), `SELECT id FROM product WHERE id = ? FOR UPDATE /* ${marker} */`, [productId]));
     try {
       await eventually(async () => {
         const [row] = await select<{ n: number | string }>(forkSql(holder), "SELECT COUNT(*) AS n FROM information_schema.processlist WHERE info LIKE ? AND info NOT LIKE '%processlist%'", [`%${marker}%`]);
         expect(Number(row.n)).toBe(10);
       }, 15_000);
       // A window no other test asked for: no cached summary can answer for the pool.
-      const answer = await Promise.race([api.get('/console/summary?window=17m'), sleep(15_000).then(() => 'no answer in 15 s while the pool was held')]);
+      const answer = await Promise.race([stack.api.get('/console/summary?window=17m'), sleep(15_000).then(() => 'no answer in 15 s while the pool was held')]);
       expect(typeof answer === 'string' ? answer : answer.status).toBe(200);
     } finally {
       release();
@@ -221,44 +212,44 @@ describe('GET /console/summary', () => {
 
   test('refuses a window that is not a duration from 1m to 7d, naming the field', async () => {
     for (const window of ['0m', '30s', '8d', 'soon', '15']) {
-      const answer = await api.get(`/console/summary?window=${window}`);
+      const answer = await stack.api.get(`/console/summary?window=${window}`);
       expectProblem(answer, 400, 'VALIDATION_FAILED');
       expect(answer.body.field).toBe('query.window');
     }
-    expectProblem(await api.get('/console/summary?window=15m&extra=1'), 400, 'VALIDATION_FAILED');
+    expectProblem(await stack.api.get('/console/summary?window=15m&extra=1'), 400, 'VALIDATION_FAILED');
   });
 });
 
 describe('invariant checks', () => {
   test('POST runs the checker against MySQL, Redis, the provider and Temporal; the summary and GET latest show it', async () => {
-    const answer = await api.post('/console/invariant-checks', { ordersSince: '1h' });
+    const answer = await stack.api.post('/console/invariant-checks', { ordersSince: '1h' });
     expect(answer.status).toBe(200);
     expect(answer.body.invariants.map((row: { id: string }) => row.id)).toEqual(['I1', 'I2', 'I3', 'I4', 'I5', 'I6', 'I7', 'I8', 'I9', 'I10']);
     // Every part ran: the provider (I3) and Temporal (I4) were reachable.
     for (const row of answer.body.invariants) expect(row.skipped).toBeUndefined();
     expect(Date.now() - Date.parse(answer.body.takenAt)).toBeLessThan(30_000);
 
-    expect((await api.get('/console/invariant-checks/latest')).body).toEqual(answer.body);
+    expect((await stack.api.get('/console/invariant-checks/latest')).body).toEqual(answer.body);
     expect((await summary()).invariantCheck).toEqual(answer.body);
   });
 
   test('refuses an unknown body field', async () => {
-    expectProblem(await api.post('/console/invariant-checks', { everything: true }), 400, 'VALIDATION_FAILED');
+    expectProblem(await stack.api.post('/console/invariant-checks', { everything: true }), 400, 'VALIDATION_FAILED');
   });
 });
 
 describe('the web page', () => {
   test('GET / serves the built page; API routes keep precedence over files; settings name the Web UI', async () => {
-    const page = await api.get('/');
+    const page = await stack.api.get('/');
     expect(page.status).toBe(200);
     expect(page.contentType).toMatch(/^text\/html/);
     expect(page.body).toContain('<title>Flash sale</title>');
 
-    const products = await api.get('/products');
+    const products = await stack.api.get('/products');
     expect(products.status).toBe(200);
     expect(products.body.data).toEqual(expect.any(Array));
 
-    const settings = await api.get('/console/settings');
+    const settings = await stack.api.get('/console/settings');
     expect(settings.body).toMatchObject({ temporalUiUrl: 'http://localhost:8233', namespace: 'default' });
   });
 });
@@ -268,20 +259,20 @@ describe('POST /auth/local-sign-in', () => {
 
   test('with the local secret: a token for the name and roles asked, which the API accepts', async () => {
     const buyerId = unique('cus-signin');
-    const signedIn = await api.post('/auth/local-sign-in', { sub: buyerId, roles: ['customer'] }, anonymous);
+    const signedIn = await stack.api.post('/auth/local-sign-in', { sub: buyerId, roles: ['customer'] }, anonymous);
     expect(signedIn.status).toBe(200);
     expect(signedIn.body).toMatchObject({ sub: buyerId, roles: ['customer'], token: expect.any(String) });
     const bearer = { as: 'anonymous' as const, headers: { authorization: `Bearer ${signedIn.body.token}` } };
-    expect((await api.get('/orders', bearer)).status).toBe(200);
-    expectProblem(await api.get('/console/summary', bearer), 403, 'FORBIDDEN');
+    expect((await stack.api.get('/orders', bearer)).status).toBe(200);
+    expectProblem(await stack.api.get('/console/summary', bearer), 403, 'FORBIDDEN');
 
-    const staff = await api.post('/auth/local-sign-in', { sub: 'ops-1', roles: ['operator', 'admin'] }, anonymous);
-    expect((await api.get('/console/summary', { as: 'anonymous', headers: { authorization: `Bearer ${staff.body.token}` } })).status).toBe(200);
+    const staff = await stack.api.post('/auth/local-sign-in', { sub: 'ops-1', roles: ['operator', 'admin'] }, anonymous);
+    expect((await stack.api.get('/console/summary', { as: 'anonymous', headers: { authorization: `Bearer ${staff.body.token}` } })).status).toBe(200);
   });
 
   test('refuses an unknown role or a malformed name', async () => {
-    expectProblem(await api.post('/auth/local-sign-in', { sub: 'x', roles: ['root'] }, anonymous), 400, 'VALIDATION_FAILED');
-    expectProblem(await api.post('/auth/local-sign-in', { sub: 'a b', roles: ['customer'] }, anonymous), 400, 'VALIDATION_FAILED');
-    expectProblem(await api.post('/auth/local-sign-in', { sub: 'x', roles: [] }, anonymous), 400, 'VALIDATION_FAILED');
+    expectProblem(await stack.api.post('/auth/local-sign-in', { sub: 'x', roles: ['root'] }, anonymous), 400, 'VALIDATION_FAILED');
+    expectProblem(await stack.api.post('/auth/local-sign-in', { sub: 'a b', roles: ['customer'] }, anonymous), 400, 'VALIDATION_FAILED');
+    expectProblem(await stack.api.post('/auth/local-sign-in', { sub: 'x', roles: [] }, anonymous), 400, 'VALIDATION_FAILED');
   });
 });

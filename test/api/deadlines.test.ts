@@ -6,13 +6,9 @@
  * payment that outlasts the deadline is retried with its Idempotency-Key and joins the first payment's outcome.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import pino from 'pino';
-import { createApp } from '../../api/app';
-import { NO_LIMITS } from '../../config/limits';
 import { forkSql, run } from '../../db/sql';
 import { OPERATOR, TEST_AUTH_SECRET } from '../support/auth';
+import { serveAppOn, type ServedApp } from '../support/app-on-service';
 import { useService } from './fixtures';
 import { apiClient, expectProblem, unique, type ApiClient } from './http';
 
@@ -26,7 +22,7 @@ const { newProduct, available } = fixture;
 let stalled: ApiClient;
 /** The same API on the service's own task queue (its worker runs), with the same short deadline. */
 let impatient: ApiClient;
-const servers: Server[] = [];
+const served: ServedApp[] = [];
 
 /** No worker will ever run these: end them at once, so they hold nothing and the service stops without waiting. */
 async function endOrder(orderId: string): Promise<void> {
@@ -35,24 +31,9 @@ async function endOrder(orderId: string): Promise<void> {
 
 /** The service's API on another port, answering within CALL_TIMEOUT_MS, for the orders of `taskQueue`. */
 async function serveApp(taskQueue: string): Promise<ApiClient> {
-  const { orm, redis, inventory, temporalClient } = fixture.service;
-  const app = createApp({
-    orm,
-    redis,
-    inventory,
-    temporal: temporalClient,
-    holdMs: 60_000,
-    logger: pino({ level: 'silent' }),
-    taskQueue,
-    temporalCallTimeoutMs: CALL_TIMEOUT_MS,
-    metrics: null,
-    auth: { AUTH_JWT_SECRET: TEST_AUTH_SECRET },
-    limits: NO_LIMITS,
-  });
-  const server = createServer(app);
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return apiClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  const app = await serveAppOn(fixture.service, { taskQueue, temporalCallTimeoutMs: CALL_TIMEOUT_MS, metrics: null, auth: { AUTH_JWT_SECRET: TEST_AUTH_SECRET } });
+  served.push(app);
+  return apiClient(app.url);
 }
 
 beforeAll(async () => {
@@ -61,12 +42,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const server of servers) {
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
-  }
+  for (const app of served) await app.close();
 });
 
 async function timed<T>(call: () => Promise<T>): Promise<{ answer: T; ms: number }> {

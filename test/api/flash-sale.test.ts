@@ -6,29 +6,13 @@
  */
 import { forkSql, select } from '../../db/sql';
 import { readStock } from '../support/db';
-import { startService, type Service } from '../support/service';
-import { apiClient, eventually, expectProblem, ledger, sleep, unique, type Answer, type ApiClient } from './http';
+import { eventually, expectProblem, ledger, sleep, unique, type Answer } from './http';
+import { useService } from './fixtures';
 
 /** Long enough for 60 buyers to reserve and pay, short enough to wait for in the expiry scenario. */
 const HOLD_MS = 6_000;
 
-let service: Service;
-let api: ApiClient;
-
-beforeAll(async () => {
-  service = await startService({ holdMs: HOLD_MS });
-  api = apiClient(service.baseUrl);
-}, 120_000);
-
-afterAll(async () => {
-  await service?.stop();
-}, 60_000);
-
-async function newProduct(stock: number): Promise<number> {
-  const answer = await api.post('/products', { sku: unique('api-flash'), name: 'Flash sale product', priceCents: 9_900, stock });
-  expect(answer.status).toBe(201);
-  return answer.body.id;
-}
+const fixture = useService({ holdMs: HOLD_MS });
 
 /** Samples the product's MySQL stock until stopped; resolves with the lowest value seen. */
 function watchStock(productId: number): { stop(): Promise<number> } {
@@ -36,7 +20,7 @@ function watchStock(productId: number): { stop(): Promise<number> } {
   let lowest = Number.POSITIVE_INFINITY;
   const loop = (async () => {
     while (running) {
-      lowest = Math.min(lowest, await readStock(service.orm, productId));
+      lowest = Math.min(lowest, await readStock(fixture.service.orm, productId));
       await sleep(5);
     }
   })();
@@ -51,7 +35,7 @@ function watchStock(productId: number): { stop(): Promise<number> } {
 
 async function orderStatuses(customerIdPrefix: string): Promise<Record<string, number>> {
   const rows = await select<{ status: string; n: number | string }>(
-    forkSql(service.orm),
+    forkSql(fixture.service.orm),
     'SELECT status, COUNT(*) AS n FROM orders WHERE customer_id LIKE ? GROUP BY status',
     [`${customerIdPrefix}%`],
   );
@@ -60,20 +44,20 @@ async function orderStatuses(customerIdPrefix: string): Promise<Record<string, n
 
 async function unitsSold(productId: number): Promise<number> {
   const [row] = await select<{ units: number | string | null }>(
-    forkSql(service.orm),
+    forkSql(fixture.service.orm),
     'SELECT -SUM(delta) AS units FROM stock_movement WHERE product_id = ? AND kind IN (\'SALE\', \'RESTORE\')',
     [productId],
   );
   return Number(row.units ?? 0);
 }
 
-const placeOrder = (customerId: string, productId: number) => api.post('/orders', { customerId, items: [{ productId, quantity: 1 }] });
-const pay = (orderId: string, paymentToken: string) => api.post(`/orders/${orderId}/payment`, { paymentToken });
+const placeOrder = (customerId: string, productId: number) => fixture.api.post('/orders', { customerId, items: [{ productId, quantity: 1 }] });
+const pay = (orderId: string, paymentToken: string) => fixture.api.post(`/orders/${orderId}/payment`, { paymentToken });
 
 test('5 units and 60 concurrent buyers: exactly 5 orders confirmed, 55 answered 409 OUT_OF_STOCK, nothing oversold', async () => {
   const STOCK = 5;
   const BUYERS = 60;
-  const productId = await newProduct(STOCK);
+  const productId = (await fixture.newProduct({ stock: STOCK, priceCents: 9_900 })).id;
   const customerPrefix = unique('flash');
   const stock = watchStock(productId);
 
@@ -97,14 +81,14 @@ test('5 units and 60 concurrent buyers: exactly 5 orders confirmed, 55 answered 
   const confirmedIds = reserved.map((buyer) => buyer.placed.body.id as string).sort();
 
   // I1: MySQL stock reached 0 and never went below it; exactly the stock was sold.
-  expect(await readStock(service.orm, productId)).toBe(0);
+  expect(await readStock(fixture.service.orm, productId)).toBe(0);
   expect(lowestStock).toBeGreaterThanOrEqual(0);
   expect(await unitsSold(productId)).toBe(STOCK);
   // I2 at rest: nothing more to reserve in Redis either.
-  expect(await service.inventory.available(productId)).toBe(0);
-  expect((await api.get(`/products/${productId}`)).body).toMatchObject({ stock: 0, available: 0 });
+  expect(await fixture.service.inventory.available(productId)).toBe(0);
+  expect((await fixture.api.get(`/products/${productId}`)).body).toMatchObject({ stock: 0, available: 0 });
   // I3: one capture per confirmed order, and no authorization left open.
-  const book = await ledger(service.paymentsBaseUrl);
+  const book = await ledger(fixture.service.paymentsBaseUrl);
   const captured = book.filter((authorization) => authorization.status === 'captured' && confirmedIds.includes(authorization.reference));
   expect(captured.map((authorization) => authorization.reference).sort()).toEqual(confirmedIds);
   expect(book.filter((authorization) => authorization.status === 'authorized')).toEqual([]);
@@ -118,7 +102,7 @@ test('5 units and 60 concurrent buyers: exactly 5 orders confirmed, 55 answered 
 test('a sale where buyers pay, cancel, fail at capture, are declined or walk away ends with Redis availability equal to MySQL stock', async () => {
   const STOCK = 10;
   const BUYERS = 30;
-  const productId = await newProduct(STOCK);
+  const productId = (await fixture.newProduct({ stock: STOCK, priceCents: 9_900 })).id;
   const customerPrefix = unique('flash-mixed');
   /** What each buyer who got a reservation does next, handed out in turn: two of each for 10 units. */
   const fates = ['pay', 'cancel', 'captureFails', 'declinedThenGone', 'gone'] as const;
@@ -139,7 +123,7 @@ test('a sale where buyers pay, cancel, fail at capture, are declined or walk awa
           expect((await pay(orderId, 'tok_visa')).status).toBe(200);
           break;
         case 'cancel':
-          expect((await api.post(`/orders/${orderId}/cancel`)).status).toBe(200);
+          expect((await fixture.api.post(`/orders/${orderId}/cancel`)).status).toBe(200);
           break;
         case 'captureFails':
           expectProblem(await pay(orderId, 'tok_captureFails'), 402, 'PAYMENT_FAILED');
@@ -163,12 +147,12 @@ test('a sale where buyers pay, cancel, fail at capture, are declined or walk awa
   expect(statuses).toMatchObject({ CONFIRMED: 2, CANCELLED: 2, FAILED: 2, EXPIRED: 4 });
 
   // I1 and I2: only the confirmed units are sold, and Redis agrees with MySQL.
-  expect(await readStock(service.orm, productId)).toBe(STOCK - 2);
-  expect(await service.inventory.available(productId)).toBe(STOCK - 2);
-  expect((await api.get(`/products/${productId}`)).body).toMatchObject({ stock: STOCK - 2, available: STOCK - 2 });
+  expect(await readStock(fixture.service.orm, productId)).toBe(STOCK - 2);
+  expect(await fixture.service.inventory.available(productId)).toBe(STOCK - 2);
+  expect((await fixture.api.get(`/products/${productId}`)).body).toMatchObject({ stock: STOCK - 2, available: STOCK - 2 });
   // I3: captured exactly for the confirmed orders; every other authorization of the sale voided.
   const ids = new Set(reserved.map((buyer) => buyer.orderId));
-  const book = (await ledger(service.paymentsBaseUrl)).filter((authorization) => ids.has(authorization.reference));
+  const book = (await ledger(fixture.service.paymentsBaseUrl)).filter((authorization) => ids.has(authorization.reference));
   const paidIds = reserved.filter((buyer) => buyer.fate === 'pay').map((buyer) => buyer.orderId).sort();
   expect(book.filter((authorization) => authorization.status === 'captured').map((authorization) => authorization.reference).sort()).toEqual(paidIds);
   expect(book.filter((authorization) => authorization.status === 'authorized')).toEqual([]);

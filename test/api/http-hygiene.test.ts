@@ -2,26 +2,20 @@
  * HTTP hygiene: a request id on every answer and log line, security headers, CORS for configured origins only,
  * readiness detail for staff only, failure detail for staff only.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { createApp } from '../../api/app';
 import { requestIdMixin } from '../../api/http-hygiene';
-import { NO_LIMITS } from '../../config/limits';
 import { ADMIN, buyer, OPERATOR, TEST_AUTH_SECRET } from '../support/auth';
-import { startService, type Service } from '../support/service';
-import { apiClient, call, unique, type ApiClient } from './http';
+import { serveAppOn, type ServedApp } from '../support/app-on-service';
+import { call, unique } from './http';
+import { serviceForThisFile } from './service-per-file';
 
-let service: Service;
-let api: ApiClient;
-let server: Server;
+const stack = serviceForThisFile({ holdMs: 60_000 });
+let shop: ServedApp | undefined;
 let shopUrl: string;
 const logLines: Array<Record<string, unknown>> = [];
 
 beforeAll(async () => {
-  service = await startService({ holdMs: 60_000 });
-  api = apiClient(service.baseUrl);
   // A second app on the same service, configured as a shop would: one CORS origin, a logger we can read.
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -29,40 +23,26 @@ beforeAll(async () => {
       done();
     },
   });
-  const app = createApp({
-    orm: service.orm,
-    redis: service.redis,
-    inventory: service.inventory,
-    temporal: service.temporalClient,
-    holdMs: 60_000,
+  shop = await serveAppOn(stack.service, {
     logger: pino({ level: 'info', mixin: requestIdMixin }, sink),
-    taskQueue: service.taskQueue,
     metrics: null,
     auth: { AUTH_JWT_SECRET: TEST_AUTH_SECRET },
-    limits: NO_LIMITS,
     http: { CORS_ORIGINS: ['https://shop.example'] },
   });
-  server = createServer(app);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  shopUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  shopUrl = shop.url;
 }, 120_000);
 
 afterAll(async () => {
-  await new Promise<void>((resolve) => {
-    if (!server) return resolve();
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
-  await service?.stop();
+  await shop?.close();
 }, 60_000);
 
 describe('request ids', () => {
   test('every answer carries X-Request-Id: successes, refusals, unknown routes', async () => {
     const answers = await Promise.all([
-      api.get('/healthz'),
-      api.get('/orders', { as: 'anonymous' }),
-      api.get('/no-such-route'),
-      api.post('/products', { sku: unique('hyg'), name: 'Hygiene', priceCents: 1, stock: 1 }),
+      stack.api.get('/healthz'),
+      stack.api.get('/orders', { as: 'anonymous' }),
+      stack.api.get('/no-such-route'),
+      stack.api.post('/products', { sku: unique('hyg'), name: 'Hygiene', priceCents: 1, stock: 1 }),
     ]);
     expect(answers.map((answer) => answer.status)).toEqual([200, 401, 404, 201]);
     const ids = answers.map((answer) => answer.headers.get('x-request-id'));
@@ -71,8 +51,8 @@ describe('request ids', () => {
   });
 
   test("a caller's own X-Request-Id is kept; a malformed one is replaced", async () => {
-    expect((await api.get('/healthz', { headers: { 'x-request-id': 'shop-req-12345' } })).headers.get('x-request-id')).toBe('shop-req-12345');
-    expect((await api.get('/healthz', { headers: { 'x-request-id': 'bad id <script>' } })).headers.get('x-request-id')).not.toBe('bad id <script>');
+    expect((await stack.api.get('/healthz', { headers: { 'x-request-id': 'shop-req-12345' } })).headers.get('x-request-id')).toBe('shop-req-12345');
+    expect((await stack.api.get('/healthz', { headers: { 'x-request-id': 'bad id <script>' } })).headers.get('x-request-id')).not.toBe('bad id <script>');
   });
 
   test("the request's log lines carry its id", async () => {
@@ -86,7 +66,7 @@ describe('request ids', () => {
 
 describe('security headers and CORS', () => {
   test('helmet headers are on every answer', async () => {
-    const answer = await api.get('/products');
+    const answer = await stack.api.get('/products');
     expect(answer.headers.get('x-content-type-options')).toBe('nosniff');
     expect(answer.headers.get('content-security-policy')).toContain("default-src 'self'");
     expect(answer.headers.get('strict-transport-security')).toContain('max-age=');
@@ -108,27 +88,27 @@ describe('security headers and CORS', () => {
   test('any other origin gets no CORS grant (and none at all by default)', async () => {
     const other = await call(shopUrl, 'GET', '/products', { as: buyer('cus-cors'), headers: { origin: 'https://evil.example' } });
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
-    const byDefault = await api.get('/products', { headers: { origin: 'https://shop.example' } });
+    const byDefault = await stack.api.get('/products', { headers: { origin: 'https://shop.example' } });
     expect(byDefault.headers.get('access-control-allow-origin')).toBeNull();
   });
 });
 
 describe('internal detail for staff only', () => {
   test('/readyz tells anyone the status, and staff which dependency answered how', async () => {
-    expect((await api.get('/readyz', { as: 'anonymous' })).body).toEqual({ status: 'ready' });
-    expect((await api.get('/readyz', { as: buyer('cus-ready') })).body).toEqual({ status: 'ready' });
-    expect((await api.get('/readyz', { as: OPERATOR })).body).toEqual({ status: 'ready', checks: { mysql: 'ok', redis: 'ok', temporal: 'ok', worker: 'ok' } });
+    expect((await stack.api.get('/readyz', { as: 'anonymous' })).body).toEqual({ status: 'ready' });
+    expect((await stack.api.get('/readyz', { as: buyer('cus-ready') })).body).toEqual({ status: 'ready' });
+    expect((await stack.api.get('/readyz', { as: OPERATOR })).body).toEqual({ status: 'ready', checks: { mysql: 'ok', redis: 'ok', temporal: 'ok', worker: 'ok' } });
   });
 
   test('a failed order shows the buyer a failureReason code and staff the detail', async () => {
-    const product = await api.post('/products', { sku: unique('hyg-fail'), name: 'Fails', priceCents: 100, stock: 5 }, { as: ADMIN });
+    const product = await stack.api.post('/products', { sku: unique('hyg-fail'), name: 'Fails', priceCents: 100, stock: 5 }, { as: ADMIN });
     const owner = unique('cus-fail');
-    const placed = await api.post('/orders', { items: [{ productId: product.body.id, quantity: 1 }] }, { as: buyer(owner) });
-    const paid = await api.post(`/orders/${placed.body.id}/payment`, { paymentToken: 'tok_captureFails' }, { as: buyer(owner) });
+    const placed = await stack.api.post('/orders', { items: [{ productId: product.body.id, quantity: 1 }] }, { as: buyer(owner) });
+    const paid = await stack.api.post(`/orders/${placed.body.id}/payment`, { paymentToken: 'tok_captureFails' }, { as: buyer(owner) });
     expect(paid.status).toBe(402);
     expect(paid.body.order.failureReason).toBe('PAYMENT_FAILED');
-    expect((await api.get(`/orders/${placed.body.id}`, { as: buyer(owner) })).body.failureReason).toBe('PAYMENT_FAILED');
-    const staffView = await api.get(`/orders/${placed.body.id}`, { as: OPERATOR });
+    expect((await stack.api.get(`/orders/${placed.body.id}`, { as: buyer(owner) })).body.failureReason).toBe('PAYMENT_FAILED');
+    const staffView = await stack.api.get(`/orders/${placed.body.id}`, { as: OPERATOR });
     expect(staffView.body.failureReason).not.toBe('PAYMENT_FAILED');
     expect(staffView.body.failureReason.length).toBeGreaterThan(10);
   });

@@ -1,36 +1,23 @@
 /** Limits for a drop: per-buyer caps (units per product, unpaid orders, payment attempts) and rate limits (429). */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import pino from 'pino';
-import { createApp } from '../../api/app';
 import { NO_LIMITS } from '../../config/limits';
 import { ADMIN, buyer, OPERATOR, TEST_AUTH_SECRET } from '../support/auth';
-import { startService, type Service } from '../support/service';
-import { apiClient, call, expectProblem, unique, type ApiClient } from './http';
+import { serveAppOn, type ServedApp } from '../support/app-on-service';
+import { call, expectProblem, unique } from './http';
+import { serviceForThisFile } from './service-per-file';
 
-let service: Service;
-let api: ApiClient;
-
-beforeAll(async () => {
-  service = await startService({
-    holdMs: 60_000,
-    limits: { LIMIT_UNITS_PER_PRODUCT: 2, LIMIT_UNPAID_ORDERS: 2, LIMIT_PAYMENT_ATTEMPTS: 3, RATE_ORDERS_PER_MINUTE: 6, RATE_PAYMENTS_PER_MINUTE: 5 },
-    // A flag outlasts every test here, so which refusals come from it does not depend on how fast the machine is.
-    soldOutFlagMaxAgeMs: 10 * 60_000,
-  });
-  api = apiClient(service.baseUrl);
-}, 120_000);
-
-afterAll(async () => {
-  await service?.stop();
-}, 60_000);
+const stack = serviceForThisFile({
+  holdMs: 60_000,
+  limits: { LIMIT_UNITS_PER_PRODUCT: 2, LIMIT_UNPAID_ORDERS: 2, LIMIT_PAYMENT_ATTEMPTS: 3, RATE_ORDERS_PER_MINUTE: 6, RATE_PAYMENTS_PER_MINUTE: 5 },
+  // A flag outlasts every test here, so which refusals come from it does not depend on how fast the machine is.
+  soldOutFlagMaxAgeMs: 10 * 60_000,
+});
 
 async function newProduct(stock = 20): Promise<number> {
-  const answer = await api.post('/products', { sku: unique('lim'), name: 'Limited', priceCents: 1_000, stock }, { as: ADMIN });
+  const answer = await stack.api.post('/products', { sku: unique('lim'), name: 'Limited', priceCents: 1_000, stock }, { as: ADMIN });
   expect(answer.status).toBe(201);
   return answer.body.id;
 }
-const place = (customer: string, items: Array<{ productId: number; quantity: number }>) => api.post('/orders', { items }, { as: buyer(customer) });
+const place = (customer: string, items: Array<{ productId: number; quantity: number }>) => stack.api.post('/orders', { items }, { as: buyer(customer) });
 
 test('a buyer holds at most 2 units of a product across unpaid and confirmed orders; cancelled ones do not count', async () => {
   const [productId, other] = [await newProduct(), await newProduct()];
@@ -41,7 +28,7 @@ test('a buyer holds at most 2 units of a product across unpaid and confirmed ord
   expectProblem(over, 409, 'UNIT_LIMIT_REACHED');
   expect(over.body).toMatchObject({ field: 'body.items.0.quantity', productId, limit: 2 });
   expect((await place(me, [{ productId: other, quantity: 1 }])).status).toBe(201);
-  expect((await api.post(`/orders/${first.body.id}/cancel`, undefined, { as: buyer(me) })).status).toBe(200);
+  expect((await stack.api.post(`/orders/${first.body.id}/cancel`, undefined, { as: buyer(me) })).status).toBe(200);
   expect((await place(me, [{ productId, quantity: 2 }])).status).toBe(201);
 });
 
@@ -51,7 +38,7 @@ test('a buyer has at most 2 unpaid orders open; paying one opens a place', async
   const first = await place(me, [{ productId: productIds[0], quantity: 1 }]);
   expect((await place(me, [{ productId: productIds[1], quantity: 1 }])).status).toBe(201);
   expectProblem(await place(me, [{ productId: productIds[2], quantity: 1 }]), 409, 'UNPAID_ORDERS_LIMIT_REACHED');
-  expect((await api.post(`/orders/${first.body.id}/payment`, { paymentToken: 'tok_visa' }, { as: buyer(me) })).status).toBe(200);
+  expect((await stack.api.post(`/orders/${first.body.id}/payment`, { paymentToken: 'tok_visa' }, { as: buyer(me) })).status).toBe(200);
   expect((await place(me, [{ productId: productIds[2], quantity: 1 }])).status).toBe(201);
 });
 
@@ -61,14 +48,14 @@ test('an order takes 3 payment attempts, each decline answered alike; the 4th is
   const orderId = placed.body.id;
   const answers = [];
   for (const paymentToken of ['tok_chargeDeclined', 'tok_insufficientFunds', 'tok_chargeDeclined']) {
-    answers.push(await api.post(`/orders/${orderId}/payment`, { paymentToken }, { as: buyer(me) }));
+    answers.push(await stack.api.post(`/orders/${orderId}/payment`, { paymentToken }, { as: buyer(me) }));
   }
   for (const answer of answers) expectProblem(answer, 402, 'PAYMENT_DECLINED');
   // Nothing tells insufficient_funds from card_declined.
   expect(new Set(answers.map(({ body: { instance: _instance, ...rest } }) => JSON.stringify(rest))).size).toBe(1);
-  const fourth = await api.post(`/orders/${orderId}/payment`, { paymentToken: 'tok_visa' }, { as: buyer(me) });
+  const fourth = await stack.api.post(`/orders/${orderId}/payment`, { paymentToken: 'tok_visa' }, { as: buyer(me) });
   expectProblem(fourth, 409, 'ORDER_NOT_PAYABLE');
-  const staff = await api.get(`/orders/${orderId}`, { as: OPERATOR });
+  const staff = await stack.api.get(`/orders/${orderId}`, { as: OPERATOR });
   expect(staff.body.paymentAttempts.map((attempt: { outcome: string; reason: string }) => [attempt.outcome, attempt.reason])).toEqual([
     ['DECLINED', 'card_declined'],
     ['DECLINED', 'insufficient_funds'],
@@ -107,37 +94,22 @@ test('a sold-out answer from the flag spends none of the buyer\'s rate budget; t
 test('POST /orders/:id/payment: 5 a minute per buyer, then 429', async () => {
   const me = unique('cus-payrate');
   const statuses = [];
-  for (let i = 0; i < 6; i += 1) statuses.push((await api.post('/orders/ord_doesnotexist000000/payment', { paymentToken: 'tok_visa' }, { as: buyer(me) })).status);
+  for (let i = 0; i < 6; i += 1) statuses.push((await stack.api.post('/orders/ord_doesnotexist000000/payment', { paymentToken: 'tok_visa' }, { as: buyer(me) })).status);
   expect(statuses).toEqual([404, 404, 404, 404, 404, 429]);
 });
 
 describe('per-IP limit behind a trusted proxy', () => {
-  let server: Server;
+  let proxied: ServedApp | undefined;
   let url: string;
   beforeAll(async () => {
-    const app = createApp({
-      orm: service.orm,
-      redis: service.redis,
-      inventory: service.inventory,
-      temporal: service.temporalClient,
-      holdMs: 60_000,
-      logger: pino({ level: 'silent' }),
-      taskQueue: service.taskQueue,
+    proxied = await serveAppOn(stack.service, {
       metrics: null,
       auth: { AUTH_JWT_SECRET: TEST_AUTH_SECRET },
       limits: { ...NO_LIMITS, RATE_PER_IP_PER_MINUTE: 3, TRUST_PROXY: 'loopback' },
     });
-    server = createServer(app);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    url = proxied.url;
   });
-  afterAll(
-    () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  );
+  afterAll(() => proxied?.close());
 
   test('the client address the proxy reports gets 3 a minute, whichever buyers it claims to be', async () => {
     const soldOut = await newProduct(0);

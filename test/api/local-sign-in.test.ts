@@ -10,31 +10,25 @@ import { applyLocalIdentityProvider } from '../../scripts/dev-sign-in';
 import { buyer, TEST_AUTH_SECRET } from '../support/auth';
 import { composeFile, composeServiceEnv, k8sDeploymentEnv } from '../support/deployment-env';
 import { serveAppOn } from '../support/app-on-service';
-import { startService, type Service } from '../support/service';
-import { apiClient, call, expectProblem, unique, type Answer } from './http';
+import { serviceForThisFile } from './service-per-file';
+import { call, expectProblem, unique, type Answer } from './http';
 
-let service: Service;
+const stack = serviceForThisFile({ holdMs: 60_000 });
 let orderId: string;
 let productId: number;
 
 beforeAll(async () => {
-  service = await startService({ holdMs: 60_000 });
-  const api = apiClient(service.baseUrl);
-  const product = await api.post('/products', { sku: unique('signin-sku'), name: 'Sign-in test product', priceCents: 500, stock: 10 });
+  const product = await stack.api.post('/products', { sku: unique('signin-sku'), name: 'Sign-in test product', priceCents: 500, stock: 10 });
   productId = product.body.id;
-  const order = await api.post('/orders', { items: [{ productId, quantity: 1 }] }, { as: buyer(unique('cus-signin')) });
+  const order = await stack.api.post('/orders', { items: [{ productId, quantity: 1 }] }, { as: buyer(unique('cus-signin')) });
   expect(order.status).toBe(201);
   orderId = order.body.id;
 }, 120_000);
 
-afterAll(async () => {
-  await service?.stop();
-}, 60_000);
-
 /** An API on this service's stores, configured as `auth` says; `logLines` collects what it logs. */
 async function withApi<T>(auth: AuthConfig, use: (url: string, logLines: string[]) => Promise<T>): Promise<T> {
   const logLines: string[] = [];
-  const app = await serveAppOn(service, { auth, logger: pino({ level: 'info' }, { write: (line: string) => logLines.push(line) }) });
+  const app = await serveAppOn(stack.service, { auth, logger: pino({ level: 'info' }, { write: (line: string) => logLines.push(line) }) });
   try {
     return await use(app.url, logLines);
   } finally {

@@ -18,6 +18,7 @@ let idp: RunningIdp;
 let productId: number;
 const apps: ServedApp[] = [];
 
+// Own set-up: the service and the OpenID provider start together (see below); the fixture starts the service alone.
 beforeAll(async () => {
   // Both started before either failure is thrown, so afterAll stops whichever did start.
   const started = await Promise.allSettled([startService({ holdMs: 60_000 }).then((s) => (service = s)), startIdp().then((i) => (idp = i))]);

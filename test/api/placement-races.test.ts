@@ -3,18 +3,14 @@
  * keep its admission claim, and a keyed retry that arrives while the first request's workflow already holds the
  * last units is answered by that workflow, not refused by the gate.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import pino from 'pino';
 import { createActivities } from '../../activities';
-import { createApp } from '../../api/app';
 import { orderIdFor, orderIdSecretOf } from '../../api/order-ids';
 import { requestHashOf } from '../../api/order-placement';
-import { NO_LIMITS } from '../../config/limits';
 import { admissionKey } from '../../inventory/keys';
 import type { PaymentsClient } from '../../payments/client';
+import { serveAppOn } from '../support/app-on-service';
 import { buyer, TEST_AUTH_SECRET, tokenFor } from '../support/auth';
 import { eventually, unique } from './http';
 import { serviceForThisFile } from './service-per-file';
@@ -37,27 +33,16 @@ async function newProduct(stock: number): Promise<{ id: number; sku: string }> {
 async function apiWithNoWorker(): Promise<{ baseUrl: string; taskQueue: string; close: () => Promise<void> }> {
   const taskQueue = `nobody-polls-${randomUUID()}`;
   const connection = await Connection.connect({ address: (stack.service.temporalClient.connection as Connection).options.address });
-  const app = createApp({
-    orm: stack.service.orm,
-    redis: stack.service.redis,
-    inventory: stack.service.inventory,
+  const app = await serveAppOn(stack.service, {
     temporal: new Client({ connection, namespace: stack.service.temporalClient.options.namespace }),
-    holdMs: 60_000,
-    logger: pino({ level: 'silent' }),
     taskQueue,
     auth: { AUTH_JWT_SECRET: TEST_AUTH_SECRET },
-    limits: NO_LIMITS,
   });
-  const server: Server = createServer(app);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const close = async () => {
     await connection.close();
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+    await app.close();
   };
-  return { baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, taskQueue, close };
+  return { baseUrl: app.url, taskQueue, close };
 }
 
 test('a buyer who hangs up before the answer gives up their admission claim at once, not after its 30 s', async () => {

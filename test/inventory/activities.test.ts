@@ -4,16 +4,13 @@
  * does with a failure (retry it or not).
  */
 import { ApplicationFailure } from '@temporalio/common';
-import type { Redis } from 'ioredis';
 import { createInventoryActivities } from '../../activities/inventory';
-import { Inventory } from '../../inventory/inventory';
 import { AVAILABILITY_NOT_LOADED } from '../../workflows/failures';
-import { openTestRedis, TestInventoryKeys } from '../support/redis';
+import { inventoryForThisFile } from '../support/redis';
 
-let redis: Redis;
-let inventory: Inventory;
+const gate = inventoryForThisFile();
+const { ids, productWith } = gate;
 let activities: ReturnType<typeof createInventoryActivities>;
-const ids = new TestInventoryKeys();
 /** Products whose availability the activity asked to rebuild; this stand-in for MySQL knows 3 units of each. */
 const rebuilt: number[] = [];
 /** Orders whose release the activity recorded (MySQL's hold_release) before Redis gave the units back. */
@@ -25,33 +22,23 @@ const recordHoldRelease = async (orderId: string) => {
 };
 
 beforeAll(async () => {
-  redis = await openTestRedis();
-  inventory = new Inventory(redis);
   activities = createInventoryActivities(
-    inventory,
+    gate.inventory,
     async (productId) => {
       rebuilt.push(productId);
-      await inventory.rebuild({ productId, stock: 3, holds: [] }, await inventory.epoch());
+      await gate.inventory.rebuild({ productId, stock: 3, holds: [] }, await gate.inventory.epoch());
     },
     recordHoldRelease,
     noOrderRecord,
   );
 });
-afterEach(() => ids.cleanup(redis));
-afterAll(() => redis.quit());
-
-async function productWith(units: number): Promise<number> {
-  const productId = ids.productId();
-  await inventory.load(productId, units);
-  return productId;
-}
 
 describe('reserveStock', () => {
   it('answers {reserved: true} and takes the units', async () => {
     const productId = await productWith(5);
 
     expect(await activities.reserveStock({ orderId: ids.orderId(), lines: [{ productId, quantity: 2 }] })).toEqual({ reserved: true });
-    expect(await inventory.available(productId)).toBe(3);
+    expect(await gate.inventory.available(productId)).toBe(3);
   });
 
   it('answers {reserved: false} naming the short product, and takes nothing', async () => {
@@ -60,7 +47,7 @@ describe('reserveStock', () => {
 
     // A plain answer, not a failure: out of stock is a business outcome the workflow turns into a rejection.
     expect(await activities.reserveStock({ orderId: ids.orderId(), lines })).toEqual({ reserved: false, productId: scarce });
-    expect(await inventory.availableMany([plenty, scarce])).toEqual([5, 1]);
+    expect(await gate.inventory.availableMany([plenty, scarce])).toEqual([5, 1]);
   });
 
   it('takes stock once when the activity is retried for the same order', async () => {
@@ -69,7 +56,7 @@ describe('reserveStock', () => {
 
     expect(await activities.reserveStock(input)).toEqual({ reserved: true });
     expect(await activities.reserveStock(input)).toEqual({ reserved: true });
-    expect(await inventory.available(productId)).toBe(3);
+    expect(await gate.inventory.available(productId)).toBe(3);
   });
 
   it('rebuilds a lost availability from the system of record, then reserves against it', async () => {
@@ -80,13 +67,13 @@ describe('reserveStock', () => {
     expect(await activities.reserveStock(input)).toEqual({ reserved: true });
 
     expect(rebuilt).toEqual([missing]);
-    expect(await inventory.availableMany([loaded, missing])).toEqual([4, 2]);
+    expect(await gate.inventory.availableMany([loaded, missing])).toEqual([4, 2]);
   });
 
   it('throws a retryable AvailabilityNotLoaded failure when even a rebuild finds no product, taking nothing', async () => {
     const loaded = await productWith(5);
     const unknown = ids.productId();
-    const noRebuild = createInventoryActivities(inventory, async () => undefined, recordHoldRelease, noOrderRecord);
+    const noRebuild = createInventoryActivities(gate.inventory, async () => undefined, recordHoldRelease, noOrderRecord);
     const input = { orderId: ids.orderId(), lines: [{ productId: loaded, quantity: 1 }, { productId: unknown, quantity: 1 }] };
 
     const failure = await noRebuild.reserveStock(input).then(
@@ -97,7 +84,7 @@ describe('reserveStock', () => {
     expect(failure).toBeInstanceOf(ApplicationFailure);
     expect(failure).toMatchObject({ type: AVAILABILITY_NOT_LOADED, nonRetryable: false });
     expect((failure as ApplicationFailure).message).toContain(String(unknown));
-    expect(await inventory.available(loaded)).toBe(5);
+    expect(await gate.inventory.available(loaded)).toBe(5);
   });
 });
 
@@ -110,7 +97,7 @@ describe('releaseReservation', () => {
     await activities.releaseReservation(input);
     await activities.releaseReservation(input);
 
-    expect(await inventory.available(productId)).toBe(5);
+    expect(await gate.inventory.available(productId)).toBe(5);
     expect(releasesRecorded.filter((orderId) => orderId === input.orderId).length).toBeGreaterThan(0);
   });
 
@@ -119,7 +106,7 @@ describe('releaseReservation', () => {
     const input = { orderId: ids.orderId(), lines: [{ productId, quantity: 2 }] };
     await activities.reserveStock(input);
     const mysqlDown = createInventoryActivities(
-      inventory,
+      gate.inventory,
       async () => undefined,
       async () => {
         throw new Error('connection lost');
@@ -129,7 +116,7 @@ describe('releaseReservation', () => {
 
     await expect(mysqlDown.releaseReservation(input)).rejects.toThrow('connection lost');
 
-    expect(await inventory.available(productId)).toBe(3);
+    expect(await gate.inventory.available(productId)).toBe(3);
   });
 
   it('keeps a late duplicate reserveStock from taking the units again after release', async () => {
@@ -139,7 +126,7 @@ describe('releaseReservation', () => {
     await activities.releaseReservation(input);
 
     expect(await activities.reserveStock(input)).toEqual({ reserved: false, productId });
-    expect(await inventory.available(productId)).toBe(5);
+    expect(await gate.inventory.available(productId)).toBe(5);
   });
 });
 
@@ -153,6 +140,6 @@ describe('settleReservation', () => {
     await activities.settleReservation(input);
     await activities.releaseReservation(input);
 
-    expect(await inventory.available(productId)).toBe(3);
+    expect(await gate.inventory.available(productId)).toBe(3);
   });
 });

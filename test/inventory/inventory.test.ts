@@ -6,38 +6,24 @@ import type { Redis } from 'ioredis';
 import { Inventory, type ReserveResult } from '../../inventory/inventory';
 import type { StockLine } from '../../workflows/order-types';
 import { availabilityKey, holdKey } from '../../inventory/keys';
-import { closeAll, openTestRedis, openTestRedisPool, TestInventoryKeys } from '../support/redis';
+import { closeAll, inventoryForThisFile, openTestRedisPool } from '../support/redis';
 
 const ONE_DAY_SECONDS = 24 * 60 * 60;
 
-let redis: Redis;
-let inventory: Inventory;
-const ids = new TestInventoryKeys();
+const gate = inventoryForThisFile();
+const { ids, productWith } = gate;
 
-beforeAll(async () => {
-  redis = await openTestRedis();
-  inventory = new Inventory(redis);
-});
-afterEach(() => ids.cleanup(redis));
-afterAll(() => redis.quit());
 
-/** A fresh product whose availability is loaded with `units`. */
-async function productWith(units: number): Promise<number> {
-  const productId = ids.productId();
-  expect(await inventory.load(productId, units)).toBe(true);
-  return productId;
-}
-
-const holdState = (orderId: string) => redis.hget(holdKey(orderId), 'state');
+const holdState = (orderId: string) => gate.redis.hget(holdKey(orderId), 'state');
 
 describe('reserve', () => {
   it('takes the units of every line of the order', async () => {
     const [shirt, mug] = [await productWith(10), await productWith(5)];
     const orderId = ids.orderId();
 
-    expect(await inventory.reserve(orderId, [{ productId: shirt, quantity: 3 }, { productId: mug, quantity: 5 }])).toEqual({ outcome: 'RESERVED' });
+    expect(await gate.inventory.reserve(orderId, [{ productId: shirt, quantity: 3 }, { productId: mug, quantity: 5 }])).toEqual({ outcome: 'RESERVED' });
 
-    expect(await inventory.availableMany([shirt, mug])).toEqual([7, 0]);
+    expect(await gate.inventory.availableMany([shirt, mug])).toEqual([7, 0]);
     expect(await holdState(orderId)).toBe('held');
   });
 
@@ -45,20 +31,20 @@ describe('reserve', () => {
     const [plenty, scarce] = [await productWith(10), await productWith(2)];
     const orderId = ids.orderId();
 
-    const result = await inventory.reserve(orderId, [{ productId: plenty, quantity: 4 }, { productId: scarce, quantity: 3 }]);
+    const result = await gate.inventory.reserve(orderId, [{ productId: plenty, quantity: 4 }, { productId: scarce, quantity: 3 }]);
 
     expect(result).toEqual({ outcome: 'OUT_OF_STOCK', productId: scarce });
-    expect(await inventory.availableMany([plenty, scarce])).toEqual([10, 2]);
+    expect(await gate.inventory.availableMany([plenty, scarce])).toEqual([10, 2]);
     // No hold is left behind, so a later attempt of the same order (after a restock) may still succeed.
-    expect(await redis.exists(holdKey(orderId))).toBe(0);
+    expect(await gate.redis.exists(holdKey(orderId))).toBe(0);
   });
 
   it('grants an order that takes exactly what is left, and refuses one more unit', async () => {
     const productId = await productWith(3);
 
-    expect(await inventory.reserve(ids.orderId(), [{ productId, quantity: 3 }])).toEqual({ outcome: 'RESERVED' });
-    expect(await inventory.reserve(ids.orderId(), [{ productId, quantity: 1 }])).toEqual({ outcome: 'OUT_OF_STOCK', productId });
-    expect(await inventory.available(productId)).toBe(0);
+    expect(await gate.inventory.reserve(ids.orderId(), [{ productId, quantity: 3 }])).toEqual({ outcome: 'RESERVED' });
+    expect(await gate.inventory.reserve(ids.orderId(), [{ productId, quantity: 1 }])).toEqual({ outcome: 'OUT_OF_STOCK', productId });
+    expect(await gate.inventory.available(productId)).toBe(0);
   });
 
   it('counts the same product on two lines together, so their sum cannot exceed what is available', async () => {
@@ -66,11 +52,11 @@ describe('reserve', () => {
     const productId = await productWith(3);
     const orderId = ids.orderId();
 
-    const result = await inventory.reserve(orderId, [{ productId, quantity: 2 }, { productId, quantity: 2 }]);
+    const result = await gate.inventory.reserve(orderId, [{ productId, quantity: 2 }, { productId, quantity: 2 }]);
 
     expect(result).toEqual({ outcome: 'OUT_OF_STOCK', productId });
-    expect(await inventory.available(productId)).toBe(3);
-    expect(await redis.exists(holdKey(orderId))).toBe(0);
+    expect(await gate.inventory.available(productId)).toBe(3);
+    expect(await gate.redis.exists(holdKey(orderId))).toBe(0);
   });
 
   it('takes the same product on two lines when their sum fits, and release gives both back', async () => {
@@ -78,10 +64,10 @@ describe('reserve', () => {
     const orderId = ids.orderId();
     const lines = [{ productId, quantity: 1 }, { productId, quantity: 3 }];
 
-    expect(await inventory.reserve(orderId, lines)).toEqual({ outcome: 'RESERVED' });
-    expect(await inventory.available(productId)).toBe(0);
-    expect(await inventory.release(orderId, lines)).toBe(true);
-    expect(await inventory.available(productId)).toBe(4);
+    expect(await gate.inventory.reserve(orderId, lines)).toEqual({ outcome: 'RESERVED' });
+    expect(await gate.inventory.available(productId)).toBe(0);
+    expect(await gate.inventory.release(orderId, lines)).toBe(true);
+    expect(await gate.inventory.available(productId)).toBe(4);
   });
 
   it('rejects quantities that are not positive whole numbers before touching any stock', async () => {
@@ -90,20 +76,20 @@ describe('reserve', () => {
     const [first, second] = [await productWith(5), await productWith(5)];
     for (const quantity of [0, -2, 1.5, Number.NaN]) {
       const orderId = ids.orderId();
-      await expect(inventory.reserve(orderId, [{ productId: first, quantity: 1 }, { productId: second, quantity }])).rejects.toThrow(RangeError);
-      expect(await redis.exists(holdKey(orderId))).toBe(0);
+      await expect(gate.inventory.reserve(orderId, [{ productId: first, quantity: 1 }, { productId: second, quantity }])).rejects.toThrow(RangeError);
+      expect(await gate.redis.exists(holdKey(orderId))).toBe(0);
     }
-    expect(await inventory.availableMany([first, second])).toEqual([5, 5]);
+    expect(await gate.inventory.availableMany([first, second])).toEqual([5, 5]);
   });
 
   it('rejects such quantities on release too, leaving the hold and the stock as they were', async () => {
     const productId = await productWith(5);
     const orderId = ids.orderId();
-    await inventory.reserve(orderId, [{ productId, quantity: 2 }]);
+    await gate.inventory.reserve(orderId, [{ productId, quantity: 2 }]);
 
-    await expect(inventory.release(orderId, [{ productId, quantity: -2 }])).rejects.toThrow(RangeError);
+    await expect(gate.inventory.release(orderId, [{ productId, quantity: -2 }])).rejects.toThrow(RangeError);
 
-    expect(await inventory.available(productId)).toBe(3);
+    expect(await gate.inventory.available(productId)).toBe(3);
     expect(await holdState(orderId)).toBe('held');
   });
 
@@ -112,11 +98,11 @@ describe('reserve', () => {
     const missing = ids.productId();
     const orderId = ids.orderId();
 
-    const result = await inventory.reserve(orderId, [{ productId: loaded, quantity: 2 }, { productId: missing, quantity: 1 }]);
+    const result = await gate.inventory.reserve(orderId, [{ productId: loaded, quantity: 2 }, { productId: missing, quantity: 1 }]);
 
     expect(result).toEqual({ outcome: 'NOT_LOADED', productId: missing });
-    expect(await inventory.availableMany([loaded, missing])).toEqual([10, null]);
-    expect(await redis.exists(holdKey(orderId))).toBe(0);
+    expect(await gate.inventory.availableMany([loaded, missing])).toEqual([10, null]);
+    expect(await gate.redis.exists(holdKey(orderId))).toBe(0);
   });
 
   it('proceeds once the missing availability is loaded (what a retry after recovery sees)', async () => {
@@ -124,10 +110,10 @@ describe('reserve', () => {
     const orderId = ids.orderId();
     const lines = [{ productId, quantity: 2 }];
 
-    expect(await inventory.reserve(orderId, lines)).toEqual({ outcome: 'NOT_LOADED', productId });
-    await inventory.load(productId, 5);
-    expect(await inventory.reserve(orderId, lines)).toEqual({ outcome: 'RESERVED' });
-    expect(await inventory.available(productId)).toBe(3);
+    expect(await gate.inventory.reserve(orderId, lines)).toEqual({ outcome: 'NOT_LOADED', productId });
+    await gate.inventory.load(productId, 5);
+    expect(await gate.inventory.reserve(orderId, lines)).toEqual({ outcome: 'RESERVED' });
+    expect(await gate.inventory.available(productId)).toBe(3);
   });
 });
 
@@ -137,22 +123,22 @@ describe('idempotency and the hold lifecycle', () => {
     const orderId = ids.orderId();
     const lines = [{ productId, quantity: 4 }];
 
-    expect(await inventory.reserve(orderId, lines)).toEqual({ outcome: 'RESERVED' });
-    expect(await inventory.reserve(orderId, lines)).toEqual({ outcome: 'RESERVED' });
+    expect(await gate.inventory.reserve(orderId, lines)).toEqual({ outcome: 'RESERVED' });
+    expect(await gate.inventory.reserve(orderId, lines)).toEqual({ outcome: 'RESERVED' });
 
-    expect(await inventory.available(productId)).toBe(6);
+    expect(await gate.inventory.available(productId)).toBe(6);
   });
 
   it('gives the units back once when the same order is released twice', async () => {
     const productId = await productWith(10);
     const orderId = ids.orderId();
     const lines = [{ productId, quantity: 4 }];
-    await inventory.reserve(orderId, lines);
+    await gate.inventory.reserve(orderId, lines);
 
-    expect(await inventory.release(orderId, lines)).toBe(true);
-    expect(await inventory.release(orderId, lines)).toBe(false);
+    expect(await gate.inventory.release(orderId, lines)).toBe(true);
+    expect(await gate.inventory.release(orderId, lines)).toBe(false);
 
-    expect(await inventory.available(productId)).toBe(10);
+    expect(await gate.inventory.available(productId)).toBe(10);
     expect(await holdState(orderId)).toBe('released');
   });
 
@@ -160,24 +146,24 @@ describe('idempotency and the hold lifecycle', () => {
     const productId = await productWith(10);
     const orderId = ids.orderId();
 
-    expect(await inventory.release(orderId, [{ productId, quantity: 4 }])).toBe(false);
+    expect(await gate.inventory.release(orderId, [{ productId, quantity: 4 }])).toBe(false);
 
-    expect(await inventory.available(productId)).toBe(10);
+    expect(await gate.inventory.available(productId)).toBe(10);
     expect(await holdState(orderId)).toBe('released');
-    expect(await redis.ttl(holdKey(orderId))).toBeGreaterThan(0);
+    expect(await gate.redis.ttl(holdKey(orderId))).toBeGreaterThan(0);
   });
 
   it('keeps settled units taken: a later release does not give them back, a second settle is a no-op', async () => {
     const productId = await productWith(10);
     const orderId = ids.orderId();
     const lines = [{ productId, quantity: 4 }];
-    await inventory.reserve(orderId, lines);
+    await gate.inventory.reserve(orderId, lines);
 
-    expect(await inventory.settle(orderId, lines)).toBe(true);
-    expect(await inventory.settle(orderId, lines)).toBe(false);
-    expect(await inventory.release(orderId, lines)).toBe(false);
+    expect(await gate.inventory.settle(orderId, lines)).toBe(true);
+    expect(await gate.inventory.settle(orderId, lines)).toBe(false);
+    expect(await gate.inventory.release(orderId, lines)).toBe(false);
 
-    expect(await inventory.available(productId)).toBe(6);
+    expect(await gate.inventory.available(productId)).toBe(6);
     expect(await holdState(orderId)).toBe('settled');
   });
 
@@ -185,13 +171,13 @@ describe('idempotency and the hold lifecycle', () => {
     const productId = await productWith(10);
     const orderId = ids.orderId();
     const lines = [{ productId, quantity: 4 }];
-    await inventory.reserve(orderId, lines);
-    await inventory.release(orderId, lines);
+    await gate.inventory.reserve(orderId, lines);
+    await gate.inventory.release(orderId, lines);
 
-    expect(await inventory.settle(orderId, lines)).toBe(true);
-    expect(await inventory.settle(orderId, lines)).toBe(false);
+    expect(await gate.inventory.settle(orderId, lines)).toBe(true);
+    expect(await gate.inventory.settle(orderId, lines)).toBe(false);
 
-    expect(await inventory.available(productId)).toBe(6);
+    expect(await gate.inventory.available(productId)).toBe(6);
     expect(await holdState(orderId)).toBe('settled');
   });
 
@@ -199,11 +185,11 @@ describe('idempotency and the hold lifecycle', () => {
     const productId = await productWith(10);
     const orderId = ids.orderId();
     const lines = [{ productId, quantity: 4 }];
-    await inventory.release(orderId, lines);
+    await gate.inventory.release(orderId, lines);
 
-    expect(await inventory.settle(orderId, lines)).toBe(false);
+    expect(await gate.inventory.settle(orderId, lines)).toBe(false);
 
-    expect(await inventory.available(productId)).toBe(10);
+    expect(await gate.inventory.available(productId)).toBe(10);
     expect(await holdState(orderId)).toBe('released');
   });
 
@@ -212,33 +198,33 @@ describe('idempotency and the hold lifecycle', () => {
     const orderId = ids.orderId();
     const lines = [{ productId, quantity: 4 }];
 
-    expect(await inventory.settle(orderId, lines)).toBe(false);
+    expect(await gate.inventory.settle(orderId, lines)).toBe(false);
 
-    expect(await inventory.available(productId)).toBe(6);
+    expect(await gate.inventory.available(productId)).toBe(6);
     expect(await holdState(orderId)).toBe('settled');
-    expect(await inventory.settle(orderId, lines)).toBe(false);
-    expect(await inventory.available(productId)).toBe(6);
+    expect(await gate.inventory.settle(orderId, lines)).toBe(false);
+    expect(await gate.inventory.available(productId)).toBe(6);
   });
 
   it('asks whether the order is recorded CONFIRMED only when its hold is gone, and then takes nothing for a sale MySQL records', async () => {
     const productId = await productWith(10);
     const held = ids.orderId();
     const lines = [{ productId, quantity: 4 }];
-    await inventory.reserve(held, lines);
+    await gate.inventory.reserve(held, lines);
     const asked: string[] = [];
     const ask = (orderId: string, answer: boolean) => async () => {
       asked.push(orderId);
       return answer;
     };
 
-    expect(await inventory.settle(held, lines, { isRecordedConfirmed: ask(held, false) })).toBe(true);
+    expect(await gate.inventory.settle(held, lines, { isRecordedConfirmed: ask(held, false) })).toBe(true);
     expect(asked).toEqual([]);
 
     // A hold lost in a flush, for an order MySQL already records CONFIRMED: its sale is counted already, nothing taken.
     const recorded = ids.orderId();
-    expect(await inventory.settle(recorded, lines, { isRecordedConfirmed: ask(recorded, true) })).toBe(false);
+    expect(await gate.inventory.settle(recorded, lines, { isRecordedConfirmed: ask(recorded, true) })).toBe(false);
     expect(asked).toEqual([recorded]);
-    expect(await inventory.available(productId)).toBe(6);
+    expect(await gate.inventory.available(productId)).toBe(6);
     expect(await holdState(recorded)).toBe('settled');
   });
 
@@ -246,23 +232,23 @@ describe('idempotency and the hold lifecycle', () => {
     const productId = ids.productId();
     const orderId = ids.orderId();
 
-    await inventory.settle(orderId, [{ productId, quantity: 4 }]);
+    await gate.inventory.settle(orderId, [{ productId, quantity: 4 }]);
 
-    expect(await inventory.available(productId)).toBeNull();
+    expect(await gate.inventory.available(productId)).toBeNull();
   });
 
   it('does not take stock again for a reserve arriving after its order was released (a late duplicate)', async () => {
     const productId = await productWith(10);
     const orderId = ids.orderId();
     const lines = [{ productId, quantity: 4 }];
-    await inventory.reserve(orderId, lines);
-    await inventory.release(orderId, lines);
+    await gate.inventory.reserve(orderId, lines);
+    await gate.inventory.release(orderId, lines);
 
-    const late = await inventory.reserve(orderId, lines);
+    const late = await gate.inventory.reserve(orderId, lines);
 
     // Reported as not reserved (productId is the first line's, as there is no short line to name).
     expect(late).toEqual({ outcome: 'OUT_OF_STOCK', productId });
-    expect(await inventory.available(productId)).toBe(10);
+    expect(await gate.inventory.available(productId)).toBe(10);
     expect(await holdState(orderId)).toBe('released');
   });
 
@@ -270,38 +256,38 @@ describe('idempotency and the hold lifecycle', () => {
     const productId = await productWith(10);
     const orderId = ids.orderId();
     const lines = [{ productId, quantity: 4 }];
-    await inventory.reserve(orderId, lines);
-    await inventory.settle(orderId, lines);
+    await gate.inventory.reserve(orderId, lines);
+    await gate.inventory.settle(orderId, lines);
 
-    expect(await inventory.reserve(orderId, lines)).toEqual({ outcome: 'RESERVED' });
-    expect(await inventory.available(productId)).toBe(6);
+    expect(await gate.inventory.reserve(orderId, lines)).toEqual({ outcome: 'RESERVED' });
+    expect(await gate.inventory.available(productId)).toBe(6);
   });
 
   it('gives finished holds (tombstones) a TTL of up to a day, and active holds none', async () => {
     const productId = await productWith(10);
     const [held, released, settled] = ids.orderIdList(3);
     const lines = [{ productId, quantity: 1 }];
-    for (const orderId of [held, released, settled]) await inventory.reserve(orderId, lines);
-    await inventory.release(released, lines);
-    await inventory.settle(settled, lines);
+    for (const orderId of [held, released, settled]) await gate.inventory.reserve(orderId, lines);
+    await gate.inventory.release(released, lines);
+    await gate.inventory.settle(settled, lines);
 
     // -1: the key exists without expiry. An active hold must never vanish, or its units would be lost for good.
-    expect(await redis.ttl(holdKey(held))).toBe(-1);
+    expect(await gate.redis.ttl(holdKey(held))).toBe(-1);
     for (const orderId of [released, settled]) {
-      const ttl = await redis.ttl(holdKey(orderId));
+      const ttl = await gate.redis.ttl(holdKey(orderId));
       expect(ttl).toBeGreaterThan(ONE_DAY_SECONDS - 60);
       expect(ttl).toBeLessThanOrEqual(ONE_DAY_SECONDS);
     }
     // The availability itself never expires.
-    expect(await redis.ttl(availabilityKey(productId))).toBe(-1);
+    expect(await gate.redis.ttl(availabilityKey(productId))).toBe(-1);
   });
 
   it('records the order lines on the hold, and the products whose last unit it took', async () => {
     const [a, b] = [await productWith(10), await productWith(1)];
     const orderId = ids.orderId();
-    await inventory.reserve(orderId, [{ productId: a, quantity: 2 }, { productId: b, quantity: 1 }]);
+    await gate.inventory.reserve(orderId, [{ productId: a, quantity: 2 }, { productId: b, quantity: 1 }]);
 
-    expect(await redis.hgetall(holdKey(orderId))).toEqual({ state: 'held', lines: `${a}:2,${b}:1`, soldOut: `${b}` });
+    expect(await gate.redis.hgetall(holdKey(orderId))).toEqual({ state: 'held', lines: `${a}:2,${b}:1`, soldOut: `${b}` });
   });
 
   it('names the one reservation that sold a product out, however many race for its last units', async () => {
@@ -314,7 +300,7 @@ describe('idempotency and the hold lifecycle', () => {
     } finally {
       await closeAll(connections);
     }
-    const soldOutBy = await Promise.all(orderIds.map((orderId) => inventory.soldOutBy(orderId)));
+    const soldOutBy = await Promise.all(orderIds.map((orderId) => gate.inventory.soldOutBy(orderId)));
     expect(soldOutBy.filter((products) => products.includes(productId))).toHaveLength(1);
   });
 });
@@ -323,25 +309,25 @@ describe('load and add', () => {
   it('loads availability only when none is there: a live count is never overwritten', async () => {
     const productId = ids.productId();
 
-    expect(await inventory.load(productId, 10)).toBe(true);
-    await inventory.reserve(ids.orderId(), [{ productId, quantity: 3 }]);
+    expect(await gate.inventory.load(productId, 10)).toBe(true);
+    await gate.inventory.reserve(ids.orderId(), [{ productId, quantity: 3 }]);
     // A reload from MySQL (stock 10) would undo the 3 units held in Redis only, and allow overselling them.
-    expect(await inventory.load(productId, 10)).toBe(false);
+    expect(await gate.inventory.load(productId, 10)).toBe(false);
 
-    expect(await inventory.available(productId)).toBe(7);
+    expect(await gate.inventory.available(productId)).toBe(7);
   });
 
   it('reads null for a product whose availability is not loaded, and an empty list for no products', async () => {
-    expect(await inventory.available(ids.productId())).toBeNull();
-    expect(await inventory.availableMany([])).toEqual([]);
+    expect(await gate.inventory.available(ids.productId())).toBeNull();
+    expect(await gate.inventory.availableMany([])).toEqual([]);
   });
 
   it('adds restocked units to a loaded availability and returns the new count', async () => {
     const productId = await productWith(2);
-    await inventory.reserve(ids.orderId(), [{ productId, quantity: 2 }]);
+    await gate.inventory.reserve(ids.orderId(), [{ productId, quantity: 2 }]);
 
-    expect(await inventory.add(productId, 5)).toBe(5);
-    expect(await inventory.available(productId)).toBe(5);
+    expect(await gate.inventory.add(productId, 5)).toBe(5);
+    expect(await gate.inventory.available(productId)).toBe(5);
   });
 
   it('does not invent availability when restocking a product that is not loaded (returns null)', async () => {
@@ -349,16 +335,16 @@ describe('load and add', () => {
     // already has; the next load (SET NX) would then keep that wrong count. Loading must come from MySQL.
     const productId = ids.productId();
 
-    expect(await inventory.add(productId, 5)).toBeNull();
+    expect(await gate.inventory.add(productId, 5)).toBeNull();
 
-    expect(await inventory.available(productId)).toBeNull();
-    expect(await redis.exists(availabilityKey(productId))).toBe(0);
+    expect(await gate.inventory.available(productId)).toBeNull();
+    expect(await gate.redis.exists(availabilityKey(productId))).toBe(0);
   });
 
   it('rejects restocking by a quantity that is not a positive whole number', async () => {
     const productId = await productWith(2);
-    for (const units of [0, -3, 2.5]) await expect(inventory.add(productId, units)).rejects.toThrow(RangeError);
-    expect(await inventory.available(productId)).toBe(2);
+    for (const units of [0, -3, 2.5]) await expect(gate.inventory.add(productId, units)).rejects.toThrow(RangeError);
+    expect(await gate.inventory.available(productId)).toBe(2);
   });
 });
 
@@ -387,7 +373,7 @@ describe('the race for the last units', () => {
     let lowest = Number.POSITIVE_INFINITY;
     const done = (async () => {
       while (running) {
-        for (const value of await inventory.availableMany(productIds)) if (value !== null) lowest = Math.min(lowest, value);
+        for (const value of await gate.inventory.availableMany(productIds)) if (value !== null) lowest = Math.min(lowest, value);
       }
     })();
     return {
@@ -411,7 +397,7 @@ describe('the race for the last units', () => {
     const granted = orderIds.filter((_, index) => results[index].outcome === 'RESERVED');
     expect(granted).toHaveLength(STOCK);
     expect(results.filter((result) => result.outcome === 'OUT_OF_STOCK')).toHaveLength(500 - STOCK);
-    expect(await inventory.available(productId)).toBe(0);
+    expect(await gate.inventory.available(productId)).toBe(0);
     expect(lowestSeen).toBeGreaterThanOrEqual(0);
     // Exactly the granted orders hold units; the refused ones left no hold behind.
     const states = await Promise.all(orderIds.map(holdState));
@@ -428,7 +414,7 @@ describe('the race for the last units', () => {
     const results = await concurrently(orders.map(({ orderId, quantity }) => (inv: Inventory) => inv.reserve(orderId, [{ productId, quantity }])));
     const lowestSeen = await watcher.stop();
 
-    const final = (await inventory.available(productId)) as number;
+    const final = (await gate.inventory.available(productId)) as number;
     const grantedUnits = orders.filter((_, index) => results[index].outcome === 'RESERVED').reduce((sum, order) => sum + order.quantity, 0);
     expect(final).toBeGreaterThanOrEqual(0);
     expect(lowestSeen).toBeGreaterThanOrEqual(0);
@@ -460,7 +446,7 @@ describe('the race for the last units', () => {
     const granted = orders.filter((_, index) => results[index].outcome === 'RESERVED');
     const taken = (productId: number) =>
       granted.flatMap((order) => order.lines).filter((line) => line.productId === productId).reduce((sum, line) => sum + line.quantity, 0);
-    const [finalA, finalB] = (await inventory.availableMany([a, b])) as number[];
+    const [finalA, finalB] = (await gate.inventory.availableMany([a, b])) as number[];
     expect(lowestSeen).toBeGreaterThanOrEqual(0);
     expect(granted.length).toBeGreaterThan(0);
     expect(taken(a)).toBe(12 - finalA);
@@ -474,7 +460,7 @@ describe('the race for the last units', () => {
 
     // 40 orders already hold 2 units each (80 of 100).
     const earlier = ids.orderIdList(40, 'held').map((orderId, index) => ({ orderId, quantity: 2, index }));
-    for (const { orderId, quantity } of earlier) expect(await inventory.reserve(orderId, lineFor(quantity))).toEqual({ outcome: 'RESERVED' });
+    for (const { orderId, quantity } of earlier) expect(await gate.inventory.reserve(orderId, lineFor(quantity))).toEqual({ outcome: 'RESERVED' });
     const newcomers = ids.orderIdList(200, 'newcomer').map((orderId, index) => ({ orderId, quantity: (index % 3) + 1 }));
 
     // Half of the earlier orders are released, some twice (a retried compensation), while 200 newcomers reserve.
@@ -498,7 +484,7 @@ describe('the race for the last units', () => {
     const everyOrder = [...earlier, ...newcomers];
     const states = await Promise.all(everyOrder.map(({ orderId }) => holdState(orderId)));
     const stillHeld = everyOrder.filter((_, index) => states[index] === 'held').reduce((sum, order) => sum + order.quantity, 0);
-    expect(await inventory.available(productId)).toBe(STOCK - stillHeld);
+    expect(await gate.inventory.available(productId)).toBe(STOCK - stillHeld);
     expect(lowestSeen).toBeGreaterThanOrEqual(0);
     expect(states.filter((state) => state === 'released')).toHaveLength(toRelease.length);
   });

@@ -15,6 +15,7 @@ let service: Service;
 let api: ApiClient;
 const logLines: string[] = [];
 
+// Own set-up: the notifier needs the SMTP sink's address, known once it listens; the fixture's options are fixed at load.
 beforeAll(async () => {
   sink = await startSmtpSink();
   const logChannel = logNotifier({ info: (fields, message) => logLines.push(JSON.stringify(fields) + message) });

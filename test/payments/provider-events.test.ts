@@ -12,39 +12,29 @@ import { takeSnapshot } from '../../check/snapshot';
 import { sagaReversalKeys } from '../../payments/saga-keys';
 import { afterSaleWorkflowId } from '../../temporal/names';
 import { getAfterSaleQuery } from '../../workflows/after-sale-messages';
-import { apiClient, call, eventually, expectProblem, unique, type ApiClient } from '../api/http';
+import { call, eventually, expectProblem, unique } from '../api/http';
 import { buyer, OPERATOR } from '../support/auth';
 import { TEST_PAYMENTS_WEBHOOK_SECRET } from '../support/payments-keys';
-import { startService, type Service } from '../support/service';
+import { serviceForThisFile } from '../api/service-per-file';
 import { request } from './stand-in';
 
-let service: Service;
-let api: ApiClient;
-
-beforeAll(async () => {
-  service = await startService({ holdMs: 60_000, paymentEvents: true, metrics: true });
-  api = apiClient(service.baseUrl);
-}, 120_000);
-
-afterAll(async () => {
-  await service?.stop();
-}, 60_000);
+const stack = serviceForThisFile({ holdMs: 60_000, paymentEvents: true, metrics: true });
 
 /** Every product these tests sold: the invariant check at the end looks at them. */
 const productIds: number[] = [];
 
 async function confirmedOrder(): Promise<{ orderId: string; customer: string; authorizationId: string; totalCents: number }> {
-  const product = await api.post('/products', { sku: unique('evt'), name: 'Evented', priceCents: 1_250, stock: 5 });
+  const product = await stack.api.post('/products', { sku: unique('evt'), name: 'Evented', priceCents: 1_250, stock: 5 });
   productIds.push(product.body.id);
   const customer = unique('cus-evt');
-  const placed = await api.post('/orders', { items: [{ productId: product.body.id, quantity: 2 }] }, { as: buyer(customer) });
-  const paid = await api.post(`/orders/${placed.body.id}/payment`, { paymentToken: 'tok_visa' }, { as: buyer(customer) });
+  const placed = await stack.api.post('/orders', { items: [{ productId: product.body.id, quantity: 2 }] }, { as: buyer(customer) });
+  const paid = await stack.api.post(`/orders/${placed.body.id}/payment`, { paymentToken: 'tok_visa' }, { as: buyer(customer) });
   expect(paid.body).toMatchObject({ status: 'CONFIRMED', payment: { status: 'CAPTURED' } });
   return { orderId: placed.body.id, customer, authorizationId: paid.body.payment.authorizationId, totalCents: paid.body.totalCents };
 }
 
 const outsideCount = async (type: string) =>
-  (await service.metrics!.api.paymentEventsOutside.get()).values.find((value) => value.labels.type === type)?.value ?? 0;
+  (await stack.service.metrics!.api.paymentEventsOutside.get()).values.find((value) => value.labels.type === type)?.value ?? 0;
 
 /** An event as the stand-in would send it, signed with `secret`. */
 function signedEvent(event: object, secret = TEST_PAYMENTS_WEBHOOK_SECRET) {
@@ -56,16 +46,16 @@ function signedEvent(event: object, secret = TEST_PAYMENTS_WEBHOOK_SECRET) {
     headers: { 'webhook-id': id, 'webhook-timestamp': String(Math.floor(sentAt.getTime() / 1000)), 'webhook-signature': new Webhook(secret).sign(id, sentAt, body) },
   };
 }
-const postEvent = (signed: { raw: string; headers: Record<string, string> }) => call(service.baseUrl, 'POST', '/payments/events', { as: 'anonymous', ...signed });
+const postEvent = (signed: { raw: string; headers: Record<string, string> }) => call(stack.service.baseUrl, 'POST', '/payments/events', { as: 'anonymous', ...signed });
 
 test('a refund made at the provider with the right key shows on the order within seconds, and staff are told', async () => {
   const order = await confirmedOrder();
   const before = await outsideCount('authorization.refunded');
-  const refunded = await request(service.paymentsBaseUrl, 'POST', `/v1/authorizations/${order.authorizationId}/refund`, { key: 'made-at-the-dashboard', body: {} });
+  const refunded = await request(stack.service.paymentsBaseUrl, 'POST', `/v1/authorizations/${order.authorizationId}/refund`, { key: 'made-at-the-dashboard', body: {} });
   expect(refunded.body.status).toBe('refunded');
 
   const seen = await eventually(async () => {
-    const answer = await api.get(`/orders/${order.orderId}`, { as: buyer(order.customer) });
+    const answer = await stack.api.get(`/orders/${order.orderId}`, { as: buyer(order.customer) });
     expect(answer.body.payment).toMatchObject({ status: 'REFUNDED', refundedCents: order.totalCents });
     return answer;
   }, 5_000);
@@ -87,7 +77,7 @@ test('a forged, unsigned or stale event is refused with 401 and changes nothing'
   const genuine = signedEvent(event);
   const stale = { ...genuine.headers, 'webhook-timestamp': String(Math.floor(Date.now() / 1000) - 3_600) };
   expectProblem(await postEvent({ raw: genuine.raw, headers: stale }), 401, 'PAYMENT_EVENT_UNVERIFIED');
-  expect((await api.get(`/orders/${order.orderId}`, { as: OPERATOR })).body.payment.status).toBe('CAPTURED');
+  expect((await stack.api.get(`/orders/${order.orderId}`, { as: OPERATOR })).body.payment.status).toBe('CAPTURED');
 });
 
 test('a signed event is recorded once by its id; a malformed one is a problem, not a 500', async () => {
@@ -123,23 +113,23 @@ test("the saga's own refund is recorded without telling staff", async () => {
   expect((await postEvent(signedEvent(event))).body.recorded).toBe(true);
   expect(await outsideCount('authorization.refunded')).toBe(before);
   // The saga records its own reversal with the order; the event alone does not turn a CAPTURED payment REFUNDED.
-  expect((await api.get(`/orders/${order.orderId}`, { as: OPERATOR })).body.payment.status).toBe('CAPTURED');
+  expect((await stack.api.get(`/orders/${order.orderId}`, { as: OPERATOR })).body.payment.status).toBe('CAPTURED');
 });
 
 /** Staff refund `amountCents` through the API, believing `expectedRefundedCents` are refunded already. */
 const staffRefund = (orderId: string, amountCents: number, expectedRefundedCents: number) =>
-  api.post(`/orders/${orderId}/refunds`, { amountCents, reason: 'customer service', expectedRefundedCents }, { as: OPERATOR, idempotencyKey: randomUUID() });
+  stack.api.post(`/orders/${orderId}/refunds`, { amountCents, reason: 'customer service', expectedRefundedCents }, { as: OPERATOR, idempotencyKey: randomUUID() });
 
 /** A refund of part of the capture made at the provider's dashboard, with the service's key: answered with the provider's refund. */
 async function refundAtProvider(authorizationId: string, amountCents: number): Promise<{ id: string; amountCents: number }> {
-  const made = await request(service.paymentsBaseUrl, 'POST', '/v1/refunds', { key: unique('dashboard'), body: { authorizationId, amountCents } });
+  const made = await request(stack.service.paymentsBaseUrl, 'POST', '/v1/refunds', { key: unique('dashboard'), body: { authorizationId, amountCents } });
   expect(made.status).toBe(201);
   return made.body;
 }
 
 /** What the order's running after-sale workflow counts as refunded. */
-const afterSaleKnows = (orderId: string) => service.temporalClient.workflow.getHandle(afterSaleWorkflowId(orderId)).query(getAfterSaleQuery);
-const orderAsStaffSeeIt = async (orderId: string) => (await api.get(`/orders/${orderId}`, { as: OPERATOR })).body;
+const afterSaleKnows = (orderId: string) => stack.service.temporalClient.workflow.getHandle(afterSaleWorkflowId(orderId)).query(getAfterSaleQuery);
+const orderAsStaffSeeIt = async (orderId: string) => (await stack.api.get(`/orders/${orderId}`, { as: OPERATOR })).body;
 const refundsOfOrder = async (orderId: string) => (await orderAsStaffSeeIt(orderId)).refunds as Array<{ id: string; reason: string }>;
 
 describe('a refund made at the provider is a refund of the order', () => {
@@ -160,7 +150,7 @@ describe('a refund made at the provider is a refund of the order', () => {
     // MySQL has it before the workflow is signalled: wait for the workflow too, or a staff request might come first.
     await eventually(async () => expect((await afterSaleKnows(order.orderId)).refundedCents).toBe(1_200), 5_000);
     const atProvider = (await refundsOfOrder(order.orderId)).find((refund) => refund.reason === 'refunded at the payment provider')!;
-    const shown = await api.get(`/orders/${order.orderId}/refunds/${atProvider.id}`, { as: OPERATOR });
+    const shown = await stack.api.get(`/orders/${order.orderId}/refunds/${atProvider.id}`, { as: OPERATOR });
     expect(shown.body).toMatchObject({ status: 'SUCCEEDED', amountCents: 700, lines: [], reason: 'refunded at the payment provider' });
 
     // Staff looking at the screen from before the provider's refund: stale; and no more than what is left.
@@ -174,7 +164,7 @@ describe('a refund made at the provider is a refund of the order', () => {
     await eventually(async () => {
       expect(await orderAsStaffSeeIt(order.orderId)).toMatchObject({ refundedCents: order.totalCents, refundStatus: 'REFUNDED', payment: { status: 'REFUNDED' } });
       expect((await afterSaleKnows(order.orderId)).refundStatus).toBe('REFUNDED');
-      expect(service.notifications.filter((sent) => sent.orderId === order.orderId).map((sent) => sent.kind)).toContain('ORDER_REFUNDED');
+      expect(stack.service.notifications.filter((sent) => sent.orderId === order.orderId).map((sent) => sent.kind)).toContain('ORDER_REFUNDED');
     }, 5_000);
     expectProblem(await staffRefund(order.orderId, 1, order.totalCents), 409, 'REFUND_EXCEEDS_CAPTURED');
     expect(outside.amountCents).toBe(700);
@@ -217,7 +207,7 @@ describe('a refund made at the provider is a refund of the order', () => {
 });
 
 test("npm run check's invariants hold over every order above: a refund made at the provider is one the checker expects", async () => {
-  const { orm, redis, paymentsBaseUrl } = service;
+  const { orm, redis, paymentsBaseUrl } = stack.service;
   const result = checkInvariants(await takeSnapshot({ orm, redis, paymentsUrl: paymentsBaseUrl, temporal: null }, { productIds }), { stuckAfterMs: 60_000, quietRequired: true });
   expect(result.findings.filter((finding) => finding.severity === 'breach')).toEqual([]);
   expect(result.summary.I8).toMatchObject({ status: 'ok', breaches: 0 });

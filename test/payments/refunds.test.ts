@@ -2,26 +2,19 @@
  * Partial refunds at the stand-in (POST /v1/refunds): several per capture, never more in sum than was captured, each
  * once per Idempotency-Key; tok_refundFails declines them, tok_refundTimeout loses the answer of one that was made.
  */
-import { ledger, request, sleep, startStandIn, type StandIn } from './stand-in';
+import { ledger, request, sleep, standInForEachTest } from './stand-in';
 
-let standIn: StandIn;
-let baseUrl: string;
 const HOLD_MS = 1_500;
-
-beforeEach(async () => {
-  standIn = await startStandIn({ lostAnswerDelayMs: HOLD_MS });
-  baseUrl = standIn.baseUrl;
-});
-afterEach(() => standIn.close());
+const standIn = standInForEachTest({ lostAnswerDelayMs: HOLD_MS });
 
 async function capturedWith(paymentToken: string, amountCents = 1_000): Promise<string> {
-  const { body } = await request(baseUrl, 'POST', '/v1/authorizations', { key: `a-${paymentToken}`, body: { amountCents, paymentToken, reference: 'ord_r' } });
-  await request(baseUrl, 'POST', `/v1/authorizations/${body.id}/capture`, { key: `c-${paymentToken}`, body: {} });
+  const { body } = await request(standIn.baseUrl, 'POST', '/v1/authorizations', { key: `a-${paymentToken}`, body: { amountCents, paymentToken, reference: 'ord_r' } });
+  await request(standIn.baseUrl, 'POST', `/v1/authorizations/${body.id}/capture`, { key: `c-${paymentToken}`, body: {} });
   return body.id;
 }
 const refund = (key: string, authorizationId: string, amountCents: number, timeoutMs?: number) =>
-  request(baseUrl, 'POST', '/v1/refunds', { key, body: { authorizationId, amountCents, merchantReference: key }, timeoutMs });
-const authorization = async (id: string) => (await request(baseUrl, 'GET', `/v1/authorizations/${id}`)).body;
+  request(standIn.baseUrl, 'POST', '/v1/refunds', { key, body: { authorizationId, amountCents, merchantReference: key }, timeoutMs });
+const authorization = async (id: string) => (await request(standIn.baseUrl, 'GET', `/v1/authorizations/${id}`)).body;
 
 it('refunds a capture in parts, keeps it captured until the parts add up to it, and refuses more', async () => {
   const id = await capturedWith('tok_visa');
@@ -38,9 +31,9 @@ it('refunds a capture in parts, keeps it captured until the parts add up to it, 
   expect(await authorization(id)).toMatchObject({ status: 'refunded', refundedAmountCents: 1_000 });
   expect((await refund('rf_4', id, 1)).body.error.code).toBe('invalid_state');
 
-  const listed = await request(baseUrl, 'GET', `/v1/refunds?authorizationId=${id}`);
+  const listed = await request(standIn.baseUrl, 'GET', `/v1/refunds?authorizationId=${id}`);
   expect(listed.body.data.map((found: { amountCents: number }) => found.amountCents)).toEqual([300, 700]);
-  expect(await request(baseUrl, 'GET', `/v1/refunds/${first.body.id}`)).toMatchObject({ status: 200, body: first.body });
+  expect(await request(standIn.baseUrl, 'GET', `/v1/refunds/${first.body.id}`)).toMatchObject({ status: 200, body: first.body });
 });
 
 it('replays a refund for its key instead of refunding again, and refuses the key with another amount', async () => {
@@ -63,7 +56,7 @@ it('tok_refundFails declines every refund (stored and replayed) and refunds noth
   const declined = await refund('rf_d', id, 100);
   expect(declined).toMatchObject({ status: 402, body: { error: { type: 'card_error', code: 'refund_declined' } } });
   expect(await refund('rf_d', id, 100)).toEqual({ ...declined, replayed: true });
-  expect((await request(baseUrl, 'POST', `/v1/authorizations/${id}/refund`, { key: 'full', body: {} })).body.error.code).toBe('refund_declined');
+  expect((await request(standIn.baseUrl, 'POST', `/v1/authorizations/${id}/refund`, { key: 'full', body: {} })).body.error.code).toBe('refund_declined');
   expect(await authorization(id)).toMatchObject({ status: 'captured', refundedAmountCents: 0 });
 });
 
@@ -83,7 +76,7 @@ it.each([
   ['a zero amount', { authorizationId: 'auth_nope', amountCents: 0 }, 400],
   ['an unknown field', { authorizationId: 'auth_nope', amountCents: 1, reason: 'x' }, 400],
 ])('answers %s with a 4xx and refunds nothing', async (_name, body, status) => {
-  expect((await request(baseUrl, 'POST', '/v1/refunds', { key: 'bad', body })).status).toBe(status);
-  expect((await request(baseUrl, 'GET', '/v1/ledger')).body.refunds).toEqual([]);
-  expect(await ledger(baseUrl)).toHaveLength(0);
+  expect((await request(standIn.baseUrl, 'POST', '/v1/refunds', { key: 'bad', body })).status).toBe(status);
+  expect((await request(standIn.baseUrl, 'GET', '/v1/ledger')).body.refunds).toEqual([]);
+  expect(await ledger(standIn.baseUrl)).toHaveLength(0);
 });

@@ -1,21 +1,14 @@
 import { TEST_TOKENS } from '../../payments/test-tokens';
-import { ledger, request, sleep, startStandIn, type StandIn } from './stand-in';
+import { ledger, request, sleep, standInForEachTest } from './stand-in';
 
-let standIn: StandIn;
-let baseUrl: string;
 // How long the stand-in holds a lost answer: the window in which a second request must find the key in flight,
 // wide enough for a loaded machine (300 ms was not).
 const HOLD_MS = 1_500;
+const standIn = standInForEachTest({ lostAnswerDelayMs: HOLD_MS });
 
-beforeEach(async () => {
-  standIn = await startStandIn({ lostAnswerDelayMs: HOLD_MS });
-  baseUrl = standIn.baseUrl;
-});
-afterEach(() => standIn.close());
-
-const authorize = (key: string | undefined, body: object) => request(baseUrl, 'POST', '/v1/authorizations', { key, body });
+const authorize = (key: string | undefined, body: object) => request(standIn.baseUrl, 'POST', '/v1/authorizations', { key, body });
 const act = (id: string, action: string, key?: string) =>
-  request(baseUrl, 'POST', `/v1/authorizations/${id}/${action}`, { key, body: {} });
+  request(standIn.baseUrl, 'POST', `/v1/authorizations/${id}/${action}`, { key, body: {} });
 const visa = { amountCents: 1999, paymentToken: 'tok_visa', reference: 'order-1' };
 
 describe('authorizations', () => {
@@ -32,7 +25,7 @@ describe('authorizations', () => {
       capturedAmountCents: 0,
       refundedAmountCents: 0,
     });
-    expect(await request(baseUrl, 'GET', `/v1/authorizations/${answer.body.id}`)).toMatchObject({ status: 200, body: answer.body });
+    expect(await request(standIn.baseUrl, 'GET', `/v1/authorizations/${answer.body.id}`)).toMatchObject({ status: 200, body: answer.body });
   });
 
   it('requires an Idempotency-Key', async () => {
@@ -40,16 +33,16 @@ describe('authorizations', () => {
     expect(answer.status).toBe(400);
     expect(answer.body.error).toMatchObject({ type: 'invalid_request_error', param: 'Idempotency-Key' });
     expect((await act('auth_x', 'capture')).status).toBe(400);
-    expect(await ledger(baseUrl)).toHaveLength(0);
+    expect(await ledger(standIn.baseUrl)).toHaveLength(0);
   });
 
   it('finds authorizations by reference, and answers 404 for an unknown id', async () => {
     const first = await authorize('a', visa);
     await authorize('b', { ...visa, reference: 'order-2' });
-    const list = await request(baseUrl, 'GET', '/v1/authorizations?reference=order-1');
+    const list = await request(standIn.baseUrl, 'GET', '/v1/authorizations?reference=order-1');
     expect(list.body).toEqual({ data: [first.body] });
-    expect((await request(baseUrl, 'GET', '/v1/authorizations?reference=nobody')).body).toEqual({ data: [] });
-    const missing = await request(baseUrl, 'GET', '/v1/authorizations/auth_nope');
+    expect((await request(standIn.baseUrl, 'GET', '/v1/authorizations?reference=nobody')).body).toEqual({ data: [] });
+    const missing = await request(standIn.baseUrl, 'GET', '/v1/authorizations/auth_nope');
     expect(missing.status).toBe(404);
     expect(missing.body.error.code).toBe('resource_missing');
   });
@@ -60,7 +53,7 @@ describe('idempotency', () => {
     const first = await authorize('same', visa);
     const again = await authorize('same', { reference: 'order-1', paymentToken: 'tok_visa', amountCents: 1999, currency: 'EUR' });
     expect(again).toEqual({ status: 201, body: first.body, replayed: true });
-    expect(await ledger(baseUrl)).toHaveLength(1);
+    expect(await ledger(standIn.baseUrl)).toHaveLength(1);
   });
 
   it('refuses the same key with other parameters', async () => {
@@ -68,7 +61,7 @@ describe('idempotency', () => {
     const answer = await authorize('same', { ...visa, amountCents: 2000 });
     expect(answer.status).toBe(400);
     expect(answer.body.error).toMatchObject({ type: 'idempotency_error', code: 'idempotency_key_reused' });
-    expect(await ledger(baseUrl)).toHaveLength(1);
+    expect(await ledger(standIn.baseUrl)).toHaveLength(1);
   });
 
   it('scopes a key to the endpoint and path', async () => {
@@ -76,7 +69,7 @@ describe('idempotency', () => {
     const b = await authorize('other', visa);
     expect((await act(a.body.id, 'capture', 'shared')).status).toBe(200);
     expect((await act(b.body.id, 'capture', 'shared')).replayed).toBe(false);
-    expect((await ledger(baseUrl)).map((found) => found.status)).toEqual(['captured', 'captured']);
+    expect((await ledger(standIn.baseUrl)).map((found) => found.status)).toEqual(['captured', 'captured']);
   });
 
   it('answers 409 while the same key is still in flight', async () => {
@@ -113,7 +106,7 @@ describe('test tokens', () => {
     expect(first.status).toBe(402);
     expect(first.body.error).toMatchObject({ type: 'card_error', code });
     expect(await authorize('d', { ...visa, paymentToken })).toEqual({ ...first, replayed: true });
-    expect(await ledger(baseUrl)).toHaveLength(0);
+    expect(await ledger(standIn.baseUrl)).toHaveLength(0);
   });
 
   it('tok_flaky fails twice per key without storing, then succeeds', async () => {
@@ -126,17 +119,17 @@ describe('test tokens', () => {
     expect(third.status).toBe(201);
     expect(await authorize('f', flaky)).toEqual({ ...third, replayed: true });
     expect((await authorize('g', flaky)).status).toBe(503);
-    expect(await ledger(baseUrl)).toHaveLength(1);
+    expect(await ledger(standIn.baseUrl)).toHaveLength(1);
   });
 
   it('tok_timeout authorises but loses the answer; the same key then replays the success', async () => {
     const timeout = { ...visa, paymentToken: 'tok_timeout' };
-    await expect(request(baseUrl, 'POST', '/v1/authorizations', { key: 't', body: timeout, timeoutMs: 100 })).rejects.toThrow();
-    const [made] = await ledger(baseUrl);
+    await expect(request(standIn.baseUrl, 'POST', '/v1/authorizations', { key: 't', body: timeout, timeoutMs: 100 })).rejects.toThrow();
+    const [made] = await ledger(standIn.baseUrl);
     expect(made).toMatchObject({ status: 'authorized', reference: 'order-1' });
     await sleep(HOLD_MS + 100);
     expect(await authorize('t', timeout)).toEqual({ status: 201, body: made, replayed: true });
-    expect(await ledger(baseUrl)).toHaveLength(1);
+    expect(await ledger(standIn.baseUrl)).toHaveLength(1);
   });
 
   it('tok_timeout drops the connection even for a patient client', async () => {
@@ -222,10 +215,10 @@ describe('bad input', () => {
   ];
 
   it.each(junk)('answers %s with a 4xx error, never a 500', async (_name, method, path, options) => {
-    const answer = await request(baseUrl, method, path, options);
+    const answer = await request(standIn.baseUrl, method, path, options);
     expect(answer.status).toBeGreaterThanOrEqual(400);
     expect(answer.status).toBeLessThan(500);
     expect(answer.body.error).toEqual(expect.objectContaining({ type: expect.any(String), code: expect.any(String), message: expect.any(String) }));
-    expect(await ledger(baseUrl)).toHaveLength(0);
+    expect(await ledger(standIn.baseUrl)).toHaveLength(0);
   });
 });

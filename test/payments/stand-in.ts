@@ -24,6 +24,24 @@ export async function startStandIn(options: Partial<PaymentsAppOptions> = {}): P
   };
 }
 
+/**
+ * A fresh stand-in for each test of the file (its books empty at every test's start), closed after the test. Read
+ * `baseUrl` inside tests (it exists once beforeEach has run).
+ */
+export function standInForEachTest(options: Partial<PaymentsAppOptions> = {}): { readonly baseUrl: string } {
+  let standIn: StandIn | undefined;
+  beforeEach(async () => {
+    standIn = await startStandIn(options);
+  });
+  afterEach(() => standIn?.close());
+  return {
+    get baseUrl() {
+      if (!standIn) throw new Error('the stand-in starts in beforeEach');
+      return standIn.baseUrl;
+    },
+  };
+}
+
 export interface Answer {
   status: number;
   body: any;

@@ -5,6 +5,7 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { loadConfig } from '../../config';
+import { Inventory } from '../../inventory/inventory';
 import { admissionKey, availabilityKey, holdKey } from '../../inventory/keys';
 import { connectRedis } from '../../inventory/redis';
 
@@ -60,4 +61,48 @@ export class TestInventoryKeys {
     this.productIds.clear();
     this.orderIds.clear();
   }
+}
+
+export interface InventoryFixture {
+  readonly redis: Redis;
+  readonly inventory: Inventory;
+  readonly ids: TestInventoryKeys;
+  /** A fresh product whose availability is loaded with `units`. */
+  productWith(units: number): Promise<number>;
+}
+
+/**
+ * The Redis stock gate one test file runs against: a connection and an Inventory of its own, opened before the file's
+ * tests and closed after them; after each test, the keys of the ids it was handed are deleted. Read `redis` and
+ * `inventory` inside tests (they exist once beforeAll has run).
+ */
+export function inventoryForThisFile(): InventoryFixture {
+  const ids = new TestInventoryKeys();
+  let opened: { redis: Redis; inventory: Inventory } | undefined;
+  const current = () => {
+    if (!opened) throw new Error('Redis opens in beforeAll');
+    return opened;
+  };
+  beforeAll(async () => {
+    const redis = await openTestRedis();
+    opened = { redis, inventory: new Inventory(redis) };
+  });
+  afterEach(() => opened && ids.cleanup(opened.redis));
+  afterAll(async () => {
+    await opened?.redis.quit();
+  });
+  return {
+    get redis() {
+      return current().redis;
+    },
+    get inventory() {
+      return current().inventory;
+    },
+    ids,
+    async productWith(units) {
+      const productId = ids.productId();
+      expect(await current().inventory.load(productId, units)).toBe(true);
+      return productId;
+    },
+  };
 }

@@ -3,21 +3,11 @@
  * admission counters, the stock gauges, and the worker's saga metrics fed by the workflow interceptors' sink.
  */
 import type { Registry } from 'prom-client';
-import { apiClient, eventually, unique, type ApiClient } from '../api/http';
+import { eventually, unique } from '../api/http';
 import { ADMIN, buyer } from '../support/auth';
-import { startService, type Service } from '../support/service';
+import { serviceForThisFile } from '../api/service-per-file';
 
-let service: Service;
-let api: ApiClient;
-
-beforeAll(async () => {
-  service = await startService({ holdMs: 60_000, metrics: true });
-  api = apiClient(service.baseUrl);
-}, 120_000);
-
-afterAll(async () => {
-  await service?.stop();
-}, 60_000);
+const stack = serviceForThisFile({ holdMs: 60_000, metrics: true });
 
 /** The value of one series (a counter, a gauge, or a histogram's `_count`), 0 when it has no sample yet. */
 async function sample(registry: Registry, name: string, labels: Record<string, string> = {}): Promise<number> {
@@ -34,17 +24,17 @@ async function sample(registry: Registry, name: string, labels: Record<string, s
 }
 
 async function newProduct(stock: number): Promise<number> {
-  const answer = await api.post('/products', { sku: unique('metrics-sku'), name: 'Metrics product', priceCents: 500, stock });
+  const answer = await stack.api.post('/products', { sku: unique('metrics-sku'), name: 'Metrics product', priceCents: 500, stock });
   expect(answer.status).toBe(201);
   return answer.body.id;
 }
 
 test('an order placed and paid moves the request histogram, the order counters and the saga outcome', async () => {
-  const { api: apiMetrics, saga } = service.metrics!;
+  const { api: apiMetrics, saga } = stack.service.metrics!;
   const productId = await newProduct(5);
-  const placed = await api.post('/orders', { customerId: unique('cus'), items: [{ productId, quantity: 1 }] });
+  const placed = await stack.api.post('/orders', { customerId: unique('cus'), items: [{ productId, quantity: 1 }] });
   expect(placed.status).toBe(201);
-  const paid = await api.post(`/orders/${placed.body.id}/payment`, { paymentToken: 'tok_visa' });
+  const paid = await stack.api.post(`/orders/${placed.body.id}/payment`, { paymentToken: 'tok_visa' });
   expect(paid.status).toBe(200);
 
   expect(await sample(apiMetrics.registry, 'orders_placed_total', { replayed: 'false' })).toBe(1);
@@ -64,15 +54,15 @@ test('an order placed and paid moves the request histogram, the order counters a
 });
 
 test('a decline, a cancellation and a sold-out refusal are counted by outcome, step and code', async () => {
-  const { api: apiMetrics, saga } = service.metrics!;
+  const { api: apiMetrics, saga } = stack.service.metrics!;
   const productId = await newProduct(1);
-  const placed = await api.post('/orders', { customerId: unique('cus'), items: [{ productId, quantity: 1 }] });
+  const placed = await stack.api.post('/orders', { customerId: unique('cus'), items: [{ productId, quantity: 1 }] });
   expect(placed.status).toBe(201);
   expect(await sample(apiMetrics.registry, 'orders_open', { status: 'RESERVED' })).toBeGreaterThanOrEqual(1);
-  expect((await api.post(`/orders/${placed.body.id}/payment`, { paymentToken: 'tok_chargeDeclined' })).status).toBe(402);
-  const refused = await api.post('/orders', { customerId: unique('cus'), items: [{ productId, quantity: 1 }] });
+  expect((await stack.api.post(`/orders/${placed.body.id}/payment`, { paymentToken: 'tok_chargeDeclined' })).status).toBe(402);
+  const refused = await stack.api.post('/orders', { customerId: unique('cus'), items: [{ productId, quantity: 1 }] });
   expect(refused.status).toBe(409);
-  expect((await api.post(`/orders/${placed.body.id}/cancel`, {})).status).toBe(200);
+  expect((await stack.api.post(`/orders/${placed.body.id}/cancel`, {})).status).toBe(200);
 
   expect(await sample(apiMetrics.registry, 'orders_refused_total', { code: 'OUT_OF_STOCK' })).toBe(1);
   expect(await sample(apiMetrics.registry, 'admission_gate_decisions_total', { decision: 'refused', reason: 'SOLD_OUT' })).toBe(1);
@@ -85,20 +75,20 @@ test('a decline, a cancellation and a sold-out refusal are counted by outcome, s
 });
 
 test('coupon redemptions are counted by outcome: redeemed, given back by a cancel, consumed by a sale', async () => {
-  const { saga } = service.metrics!;
+  const { saga } = stack.service.metrics!;
   const productId = await newProduct(5);
   const code = unique('M').toUpperCase().replace(/[^A-Z0-9]/g, '').slice(0, 24);
-  expect((await api.post('/coupons', { code, name: 'Metrics coupon', percentOff: 10, quantity: 5 }, { as: ADMIN })).status).toBe(201);
+  expect((await stack.api.post('/coupons', { code, name: 'Metrics coupon', percentOff: 10, quantity: 5 }, { as: ADMIN })).status).toBe(201);
   const customerId = unique('cus-coupon');
   const as = buyer(customerId);
-  expect((await api.post(`/coupons/${code}/claims`, undefined, { as })).status).toBe(201);
-  const order = () => api.post('/orders', { items: [{ productId, quantity: 1 }], couponCode: code }, { as });
+  expect((await stack.api.post(`/coupons/${code}/claims`, undefined, { as })).status).toBe(201);
+  const order = () => stack.api.post('/orders', { items: [{ productId, quantity: 1 }], couponCode: code }, { as });
 
   const cancelled = await order();
   expect(cancelled.status).toBe(201);
-  expect((await api.post(`/orders/${cancelled.body.id}/cancel`, undefined, { as })).body.status).toBe('CANCELLED');
+  expect((await stack.api.post(`/orders/${cancelled.body.id}/cancel`, undefined, { as })).body.status).toBe('CANCELLED');
   const sold = await order();
-  expect((await api.post(`/orders/${sold.body.id}/payment`, { paymentToken: 'tok_visa' }, { as })).body.status).toBe('CONFIRMED');
+  expect((await stack.api.post(`/orders/${sold.body.id}/payment`, { paymentToken: 'tok_visa' }, { as })).body.status).toBe('CONFIRMED');
 
   await eventually(async () => {
     expect(await sample(saga.registry, 'coupon_redemptions_total', { outcome: 'redeemed' })).toBe(2);

@@ -11,15 +11,14 @@ import { ENDPOINT_NOT_ALLOWED, ENDPOINT_UNREACHABLE } from '../../activities/web
 import { forkSql, run } from '../../db/sql';
 import { newEndpointId, newSigningSecret } from '../../webhooks/secrets';
 import { createEndpoint } from '../../webhooks/store';
-import { apiClient, eventually, unique, type ApiClient } from '../api/http';
+import { eventually, unique } from '../api/http';
 import { ADMIN } from '../support/auth';
-import { startService, type Service } from '../support/service';
+import { serviceForThisFile } from '../api/service-per-file';
 import { activityFailed, expectTemporalWarnings } from '../support/temporal-warnings';
 
 const FAST_RETRIES = { attemptTimeoutMs: 4_000, initialIntervalMs: 200, maximumIntervalMs: 1_000, giveUpAfterMs: 60_000 };
 
-let service: Service;
-let api: ApiClient;
+const stack = serviceForThisFile({ holdMs: 60_000, webhooks: { allowedHosts: new Set(['localhost']), policy: FAST_RETRIES } });
 let listener: Server;
 let connections = 0;
 
@@ -38,13 +37,10 @@ beforeAll(async () => {
     socket.destroy();
   });
   await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
-  service = await startService({ holdMs: 60_000, webhooks: { allowedHosts: new Set(['localhost']), policy: FAST_RETRIES } });
-  await run(forkSql(service.orm), 'UPDATE webhook_endpoint SET deleted_at = CURRENT_TIMESTAMP(3) WHERE deleted_at IS NULL');
-  api = apiClient(service.baseUrl);
+  await run(forkSql(stack.service.orm), 'UPDATE webhook_endpoint SET deleted_at = CURRENT_TIMESTAMP(3) WHERE deleted_at IS NULL');
 }, 120_000);
 
 afterAll(async () => {
-  await service?.stop();
   await new Promise<void>((resolve) => listener?.close(() => resolve()));
 }, 60_000);
 
@@ -52,21 +48,21 @@ test('deliveries to loopback by IP literal, IPv4-mapped or NAT64 address are ref
   const { port } = listener.address() as AddressInfo;
   expectTemporalWarnings(activityFailed('deliverWebhook', ENDPOINT_NOT_ALLOWED), activityFailed('deliverWebhook', ENDPOINT_UNREACHABLE));
   const urls = [`http://127.0.0.1:${port}/hooks`, `http://[::ffff:7f00:1]:${port}/hooks`, `http://[64:ff9b::7f00:1]:${port}/hooks`];
-  const refused = await Promise.all(urls.map((url) => createEndpoint(service.orm, { id: newEndpointId(), url, events: ['order.reserved'], secret: newSigningSecret() })));
+  const refused = await Promise.all(urls.map((url) => createEndpoint(stack.service.orm, { id: newEndpointId(), url, events: ['order.reserved'], secret: newSigningSecret() })));
   // Allowed by name in the worker's list, but nothing listens there: what the log says must not tell refused from timed out.
-  const unreachable = await createEndpoint(service.orm, {
+  const unreachable = await createEndpoint(stack.service.orm, {
     id: newEndpointId(),
     url: `http://localhost:${await closedPort()}/hooks`,
     events: ['order.reserved'],
     secret: newSigningSecret(),
   });
 
-  const product = await api.post('/products', { sku: unique('ssrf'), name: 'SSRF probe', priceCents: 100, stock: 5 });
-  expect((await api.post('/orders', { customerId: unique('cus'), items: [{ productId: product.body.id, quantity: 1 }] })).status).toBe(201);
+  const product = await stack.api.post('/products', { sku: unique('ssrf'), name: 'SSRF probe', priceCents: 100, stock: 5 });
+  expect((await stack.api.post('/orders', { customerId: unique('cus'), items: [{ productId: product.body.id, quantity: 1 }] })).status).toBe(201);
 
   const firstErrorOf = (endpointId: string) =>
     eventually(async () => {
-      const log = await api.get(`/webhooks/${endpointId}/deliveries`, { as: ADMIN });
+      const log = await stack.api.get(`/webhooks/${endpointId}/deliveries`, { as: ADMIN });
       const error = log.body.data[0]?.attempts[0]?.error;
       expect(error).toEqual(expect.any(String));
       return error;
