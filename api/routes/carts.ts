@@ -7,7 +7,7 @@ import type { ApiMetrics } from '../../telemetry/api-metrics';
 import { MAX_LINES_PER_ORDER, MAX_ORDER_TOTAL_CENTS } from '../../config/bounds';
 import { callerOf } from '../auth/middleware';
 import type { Caller } from '../auth/roles';
-import { oneCheckoutAtATime } from '../cart-lock';
+import { oneCartChangeAtATime } from '../cart-lock';
 import { presentCart } from '../cart-view';
 import { idempotencyKeyOf } from '../idempotency-key';
 import { cartOrderIdFor } from '../order-ids';
@@ -77,7 +77,8 @@ export function cartsRouter(deps: CartsRouterDeps): Router {
 
   async function changeLine(res: Response, cartIdText: unknown, line: CartLine): Promise<void> {
     const cart = await cartFor(callerOf(res), cartIdText, 'change');
-    await send(res, 200, await setCartLine(orm, cart.id, line, (lines) => withinOrderBounds(lines, line.productId)));
+    const changed = await oneCartChangeAtATime(deps.redis, cart.id, () => setCartLine(orm, cart.id, line, (lines) => withinOrderBounds(lines, line.productId)));
+    await send(res, 200, changed);
   }
 
   router.post('/', async (_req, res) => {
@@ -120,7 +121,7 @@ export function cartsRouter(deps: CartsRouterDeps): Router {
     const caller = callerOf(res);
     const { id } = await cartFor(caller, req.params.id, 'change');
     try {
-      await oneCheckoutAtATime(deps.redis, id, async () => {
+      await oneCartChangeAtATime(deps.redis, id, async () => {
         const cart = await settled((await getCart(orm, id))!);
         if (expectedVersion !== undefined && expectedVersion !== cart.version) {
           throw new Problem('CART_CHANGED', `the cart is at version ${cart.version}, not ${expectedVersion}`, { field: 'body.expectedVersion', currentVersion: cart.version });

@@ -208,6 +208,18 @@ describe('checkout', () => {
     expect(checkouts.map((row) => Number(row.cart_version))).toEqual([cart.version]);
   }, 60_000);
 
+  test('a line changed while the cart is checked out lands before the checkout (in its order) or is refused 409 CART_CHECKED_OUT: never an order placed and the cart left open', async () => {
+    for (let round = 0; round < 8; round += 1) {
+      const { who, product, cart } = await cartWithLine({ stock: 50, quantity: 2 });
+      const [checkedOut, changed] = await Promise.all([who.checkout(cart.id), who.setLine(cart.id, product.id, 3)]);
+      expect(checkedOut.status).toBe(201);
+      const after = (await who.read(cart.id)).body;
+      expect(after).toMatchObject({ status: 'CHECKED_OUT', orderId: checkedOut.body.id });
+      if (changed.status === 200) expect(checkedOut.body.items).toEqual([expect.objectContaining({ productId: product.id, quantity: 3 })]);
+      else expectProblem(changed, 409, 'CART_CHECKED_OUT');
+    }
+  }, 120_000);
+
   test('expectedVersion that is not the cart\'s: 409 CART_CHANGED with the current version, and no order', async () => {
     const { who, cart } = await cartWithLine();
     const answer = await who.checkout(cart.id, { expectedVersion: cart.version - 1 });
