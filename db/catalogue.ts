@@ -126,6 +126,11 @@ export function listProducts(orm: MikroORM): Promise<Product[]> {
   return selectProducts(orm, 'ORDER BY id', []);
 }
 
+/** The newest `limit` products (primary key range, newest first): a drop's products are the ones just created. */
+export function listNewestProducts(orm: MikroORM, limit: number): Promise<Product[]> {
+  return selectProducts(orm, 'ORDER BY id DESC LIMIT ?', [limit]);
+}
+
 /** Up to `limit` products with ids above `afterId`, in id order: a page of the catalogue. */
 export function listProductPage(orm: MikroORM, { afterId, limit }: { afterId: number; limit: number }): Promise<Product[]> {
   return selectProducts(orm, 'WHERE id > ? ORDER BY id LIMIT ?', [afterId, limit]);

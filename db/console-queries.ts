@@ -209,34 +209,6 @@ export async function readSoldOutTimes(orm: MikroORM, productIds: number[]): Pro
   return new Map(rows.map((row) => [Number(row.product_id), fromMysqlUtc(row.last_sale)]));
 }
 
-export interface ConsoleProductRow {
-  id: number;
-  sku: string;
-  name: string;
-  priceCents: number;
-  stock: number;
-  saleStartsAt: Date | null;
-  queue: { admitPerSecond: number; maxAdmitted: number } | null;
-}
-
-/** The newest `limit` products (primary key range, newest first): a drop's products are the ones just created. */
-export async function readNewestProducts(orm: MikroORM, limit: number): Promise<ConsoleProductRow[]> {
-  const rows = await select<{ id: number; sku: string; name: string; price_cents: number; stock: number; sale_starts_at: string | Date | null; queue_admit_per_second: number | null; queue_max_admitted: number | null }>(
-    forkSql(orm),
-    'SELECT id, sku, name, price_cents, stock, sale_starts_at, queue_admit_per_second, queue_max_admitted FROM product ORDER BY id DESC LIMIT ?',
-    [limit],
-  );
-  return rows.map((row) => ({
-    id: Number(row.id),
-    sku: row.sku,
-    name: row.name,
-    priceCents: Number(row.price_cents),
-    stock: Number(row.stock),
-    saleStartsAt: row.sale_starts_at === null ? null : fromMysqlUtc(row.sale_starts_at),
-    queue: row.queue_admit_per_second === null || row.queue_max_admitted === null ? null : { admitPerSecond: Number(row.queue_admit_per_second), maxAdmitted: Number(row.queue_max_admitted) },
-  }));
-}
-
 /**
  * Carts over the window: made, and checked out into an order the workflow did not refuse (a refused checkout leaves
  * its cart open). Checkouts are read by the cart_checkout_created_idx range; carts by a scan of `cart`, which holds

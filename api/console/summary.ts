@@ -1,7 +1,8 @@
 import type { MikroORM } from '@mikro-orm/core';
 import type { Client } from '@temporalio/client';
 import type { Redis } from 'ioredis';
-import { OUTCOMES, readCartFigures, readNewestCoupons, readNewestProducts, readSalesFigures, readSoldOutTimes, type ConsoleCoupon, type Outcome, type SalesFigures } from '../../db/console-queries';
+import { OUTCOMES, readCartFigures, readNewestCoupons, readSalesFigures, readSoldOutTimes, type ConsoleCoupon, type Outcome, type SalesFigures } from '../../db/console-queries';
+import { listNewestProducts } from '../../db/catalogue';
 import type { Inventory } from '../../inventory/inventory';
 import type { ProductResponse } from '../openapi/response-schemas';
 import type { WaitingRoom } from '../../queue/waiting-room';
@@ -105,7 +106,7 @@ export async function buildSummary(deps: SummaryDeps, windowSeconds: number, now
 }
 
 async function readProducts({ orm, inventory }: SummaryDeps): Promise<ConsoleProduct[]> {
-  const products = await readNewestProducts(orm, MAX_PRODUCTS);
+  const products = await listNewestProducts(orm, MAX_PRODUCTS);
   const available = await inventory.availableMany(products.map((product) => product.id));
   const soldOut = await readSoldOutTimes(
     orm,
