@@ -1,14 +1,16 @@
 /*
  * The order protocol, model-checked (issue 27). One Promela model of the real service: the Redis Lua scripts
- * (inventory/scripts.ts) as atomic steps, the order workflow (workflows/order.ts, generation 5) as a process whose
- * activities are delivered at least once, MySQL's records and conditional stock commit, the payment provider with
- * idempotency keys, the reconciler, and Redis losing all of its data at any moment. docs/DESIGN.md, "The model",
+ * (inventory/scripts.ts) as atomic steps, the order workflow (workflows/order.ts, generation 6, the one new orders run)
+ * as a process whose activities are delivered at least once and whose workflow tasks may be lost after their local
+ * steps ran, MySQL's records and conditional stock commit, the payment provider with idempotency keys, the
+ * reconciler, and Redis losing all of its data at any moment. docs/DESIGN.md, "The model",
  * maps every step below to the function that implements it; a change to a workflow step or a Lua script changes
  * this file in the same commit.
  *
  * Bounds: 2 products, 3 buyers, stock 2 of each; per run at most MAXLOST lost answers, MAXCRASH worker crashes,
- * MAXFLUSH Redis flushes, MAXTERM workflows terminated by an operator, MAXDECLINE declines (authorisation or
- * capture); order 0 may pay twice, the others once; order 1's hold ends by a cancel, the others' by the timer.
+ * MAXLOSTTASK lost workflow tasks that had ended the hold (their retry decides the hold again), MAXFLUSH Redis
+ * flushes, MAXTERM workflows terminated by an operator, MAXDECLINE declines (authorisation or capture); order 0 may
+ * pay twice, the others once; order 1's hold ends by a cancel, the others' by the timer.
  *
  * Buggy twins (compiled with one -D flag each; each differs from this model by exactly its bug and must fail):
  *   RESERVE_READ_THEN_WRITE  the reserve reads availability in one step and takes the units in another.
@@ -26,6 +28,10 @@
  *                            once the order is recorded CONFIRMED (found by this model, fixed by commit ce19fb2).
  *   COUPON_CHECK_BEFORE_LOCK MySQL checks a coupon's quantity before the lock and writes the claim later.
  *   COUPON_KEPT_ON_UNDO      the compensation of an order does not give its coupon claim back.
+ *   SETTLE_SKIPS_RELEASED    the settle of a 'released' hold does nothing: SETTLE_SCRIPT before commit 6fc2576. A
+ *                            workflow task that ended the hold released it and was lost; its retry saw the payment
+ *                            and took the sale; the CONFIRMED order's units stayed on sale in Redis (fault run seed
+ *                            2421, checker I2). Refuted with -DMAXLOSTTASK=1.
  *
  * -DCOUPONS adds the coupon steps (issue 24): buyers' claims, the redemption after the reservation and its undo.
  */
@@ -47,6 +53,11 @@
 #endif
 #ifndef MAXDECLINE
 #define MAXDECLINE 1
+#endif
+/* Lost workflow tasks that had ended the hold (see `lostTask` in Order): 0 unless a run asks, so that the runs of the
+ * other faults keep their size. */
+#ifndef MAXLOSTTASK
+#define MAXLOSTTASK 0
 #endif
 
 #define NP 2           /* products */
@@ -81,6 +92,7 @@ short avail[NP] = STOCK;
 #define H_SETTLED 3
 #define H_COMMITTED 4           /* recreated by a rebuild for an order whose sale MySQL had committed */
 byte hold[NO];                  /* {inv}:hold:<o> state */
+bool returned[NO];              /* {inv}:hold:<o> returned: its release gave units back (read by a later settle) */
 byte epoch;                     /* {inv}:epoch: a new value after each flush or forget */
 bool claim[NO];                 /* {inv}:admitting:<p> holds the order's admission claim */
 
@@ -137,7 +149,13 @@ byte redeemedBy[NB];            /* coupon_claim.order_id: 0 none, else the order
 #endif
 
 /* ── Faults and the world ── */
-byte lost, crashes, flushes, terms, declines;
+byte lost, crashes, flushes, terms, declines, lostTasks;
+/* The order's units were given back to Redis by a release in a workflow task that was then lost (lostTask). Its
+ * retry may take the sale: MySQL sells the units, and until the settle takes them again Redis counts them available;
+ * other buyers may reserve them meanwhile, and the settle's retake then leaves the count below zero until MySQL
+ * refuses one buyer's stock commit and its release gives them back. I1 in Redis allows for these units, no more. */
+bool lostRelease[NO];
+#define OVER(p) (Q(0, p) * lostRelease[0] + Q(1, p) * lostRelease[1] + Q(2, p) * lostRelease[2])
 bool wfClosed[NO];              /* the order's workflow was terminated by an operator */
 byte sweepRebuilds;             /* rebuilds of a lost availability made by the reconciler */
 byte repairs;                   /* drift repairs the reconciler made: each is a breach of I2 */
@@ -154,9 +172,9 @@ byte ordersRunning = NO;
 #define SOLD_UNITS(p) (Q(0, p) * (SOLD(0) -> 1 : 0) + Q(1, p) * (SOLD(1) -> 1 : 0) + Q(2, p) * (SOLD(2) -> 1 : 0))
 /* I1 in MySQL: the stock is what was stocked minus the units sold, never below zero (byte: an underflow breaks the
  * equation). In Redis, while it has not lost its data: availability never negative, units held plus units sold never
- * above the stock. */
+ * above the stock; except by the units of releases whose workflow task was lost (OVER), no more. */
 #define I1_MYSQL(p) (stock[p] + SOLD_UNITS(p) == STOCK)
-#define I1_REDIS(p) (flushes > 0 || ((avail[p] == MISSING || avail[p] >= 0) && TAKEN(p) <= STOCK))
+#define I1_REDIS(p) (flushes > 0 || ((avail[p] == MISSING || avail[p] + OVER(p) >= 0) && TAKEN(p) <= STOCK + OVER(p)))
 #define I1 (I1_MYSQL(0) && I1_MYSQL(1) && I1_REDIS(0) && I1_REDIS(1))
 /* An order is over once it has a terminal status, or its workflow was terminated before its first record. */
 #define TERMINAL(o) (status[o] >= CONFIRMED || (wfClosed[o] && status[o] == S_NONE))
@@ -222,7 +240,7 @@ inline reserveScript(o, res) {
 }
 
 /* RELEASE_SCRIPT: gives a held (or committed) reservation back to the loaded availabilities; leaves a 'released'
- * tombstone. */
+ * tombstone whose `returned` says whether units were given back (a gone hold's tombstone gave nothing). */
 inline releaseScript(o) {
   atomic {
     if
@@ -231,8 +249,9 @@ inline releaseScript(o) {
        if
        :: LIVE(o) ->
           if :: avail[0] != MISSING -> avail[0] = avail[0] + Q(o, 0) :: else -> skip fi;
-          if :: avail[1] != MISSING -> avail[1] = avail[1] + Q(o, 1) :: else -> skip fi
-       :: else -> skip
+          if :: avail[1] != MISSING -> avail[1] = avail[1] + Q(o, 1) :: else -> skip fi;
+          returned[o] = true
+       :: else -> returned[o] = false
        fi;
        hold[o] = H_RELEASED
     fi
@@ -245,7 +264,20 @@ inline releaseScript(o) {
 inline settleScript(o, recorded, res) {
   atomic {
     if
-    :: hold[o] == H_RELEASED || hold[o] == H_SETTLED -> res = 0
+    :: hold[o] == H_SETTLED -> res = 0
+#ifndef SETTLE_SKIPS_RELEASED
+    /* A released hold whose release gave units back: that release ran in a workflow task that was lost, and the
+     * task's retry took the sale (a settle runs only after the stock commit). The units are taken again from each
+     * loaded count, as the Lua's DECRBY does, whether or not they are still there: a buyer who reserved a returned
+     * unit meanwhile leaves the count below zero (lostRelease) until MySQL refuses that buyer's commit. */
+    :: hold[o] == H_RELEASED && returned[o] ->
+       if :: avail[0] != MISSING -> avail[0] = avail[0] - Q(o, 0) :: else -> skip fi;
+       if :: avail[1] != MISSING -> avail[1] = avail[1] - Q(o, 1) :: else -> skip fi;
+       hold[o] = H_SETTLED; returned[o] = false; res = 1
+    :: hold[o] == H_RELEASED && !returned[o] -> res = 0       /* it gave nothing back (Redis had lost it): nothing to take */
+#else
+    :: hold[o] == H_RELEASED -> res = 0                       /* the twin: SETTLE_SCRIPT before 6fc2576 */
+#endif
     :: hold[o] == H_NONE && recorded == ASK -> res = 2
     :: else ->
        if
@@ -266,6 +298,7 @@ inline flushRedis() {
   atomic {
     avail[0] = MISSING; avail[1] = MISSING;
     hold[0] = H_NONE; hold[1] = H_NONE; hold[2] = H_NONE;
+    returned[0] = false; returned[1] = false; returned[2] = false;
     claim[0] = false; claim[1] = false; claim[2] = false;
 #ifdef COUPONS
     cLeft = MISSING; cShare[0] = 0; cShare[1] = 0; cEpoch++;
@@ -509,7 +542,8 @@ inline reversePayment(o) {
 #define ANSWERED(next) pc = next
 #define RUN_ONCE_OR_AGAIN(next) if :: ANSWERED(next) :: ANSWER_LOST fi
 
-/* ── The order workflow (workflows/order.ts orderWorkflow, generation 5; with -DCOUPONS, generation 6's redemption) ── */
+/* ── The order workflow (workflows/order.ts orderWorkflow, generation 6: with -DCOUPONS its redemption; without, its
+ * orders carry no coupon and take generation 5's steps) ── */
 
 /* Where the workflow is (pc), and the start of the workflow task it is in (task): a worker crash runs the task
  * again from its start, since the results of its local activities are recorded only when the task completes. */
@@ -563,6 +597,7 @@ proctype Order(byte o) {
   byte undos = 0, taskUndos = 0;     /* taskUndos: the undos registered when the last task completed */
   byte attempts = 0, paidWith = 0;
   byte outcome = S_NONE;             /* CANCELLED, EXPIRED or FAILED once decided */
+  bool holdEnding = false;           /* in the workflow task that ended the hold unpaid, not completed yet */
   byte res, asked, captureTry;
   byte rbEpoch, rbTries, rbOut, i;
   short rbStock;
@@ -572,6 +607,17 @@ proctype Order(byte o) {
   :: pc == W_END -> break
   /* A worker crash: another worker runs the task again from its start (its local activities again). */
   :: atomic { pc != W_END && pc != W_ADMIT && pc != W_HOLD && crashes < MAXCRASH -> crashes++; pc = task; undos = taskUndos }
+  /* lostTask: the workflow task that ended the hold unpaid (a cancel or the timer) is lost before it completes, after
+   * its local steps ran: their effects stay (the release in Redis with its hold_release row, a CANCELLED or EXPIRED
+   * record, a coupon given back). Nothing of the task is in the history, so its retry decides the hold again from the
+   * last durable point, and may hold a message the lost task did not: a payment, accepted first, which takes the sale
+   * (fault run seed 2421). The crash above retries with the same messages, so it resumes after the decision. */
+  :: atomic {
+       holdEnding && pc != W_END && lostTasks < MAXLOSTTASK ->
+       lostTasks++; holdEnding = false; outcome = S_NONE;
+       lostRelease[o] = (lostRelease[o] || (hold[o] == H_RELEASED && returned[o]));
+       pc = W_HOLD; undos = U_REVERSE; task = W_HOLD; taskUndos = undos
+     }
 #ifdef CLAIMS_EXPIRE
   /* The admission claim outlives ADMISSION_CLAIM_MS (30 s) before the reservation ends it: a later buyer is let in. */
   :: atomic { claim[o] && pc != W_ADMIT -> claim[o] = false }
@@ -645,7 +691,7 @@ proctype Order(byte o) {
        :: attempts < MAXPAY_OF(o) ->                               /* payOrder: the accepting task completes first */
           attempts++; pc = W_AUTHORISE
        :: outcome = (o == 1 -> CANCELLED : EXPIRED);               /* cancelOrder (order 1), or the timer fires */
-          pc = UNDO_NEXT; task = pc
+          pc = UNDO_NEXT; task = pc; holdEnding = (MAXLOSTTASK > 0)   /* a run without lost tasks keeps its states */
        fi
      }
   :: atomic {                                                      /* authorise (scheduled) under its attempt's key */
@@ -668,7 +714,9 @@ proctype Order(byte o) {
        if
        :: res == 1 -> undos = U_RESTORE; captureTry = 1; RUN_ONCE_OR_AGAIN(W_CAPTURE)
        :: else ->
-          assert(flushes > 0);   /* I1: while Redis keeps its data, it never holds units MySQL cannot sell */
+          /* I1: while Redis keeps its data, it never holds units MySQL cannot sell; except units a lost task's
+           * release gave back, sold by its retry, and reserved by another buyer meanwhile (lostRelease). */
+          assert(flushes > 0 || lostRelease[0] || lostRelease[1] || lostRelease[2]);
           outcome = FAILED; pc = UNDO_NEXT
        fi;
        res = 0
@@ -721,7 +769,15 @@ proctype Order(byte o) {
      :: else -> skip
      fi;
      atomic { res = 0; asked = 0; RUN_ONCE_OR_AGAIN(W_RECORD_CONFIRMED) }
-  :: atomic { pc == W_RECORD_CONFIRMED -> saveOrder(o, CONFIRMED); RUN_ONCE_OR_AGAIN(W_NOTIFY) }
+  :: atomic {
+       pc == W_RECORD_CONFIRMED -> saveOrder(o, CONFIRMED);
+#ifdef COUPONS
+       /* keepTheSoldOrdersClaim (9d580b2): the sale keeps its claim; a lost task that gave it back left it unused, so
+        * the record takes the buyer's unused claim again (none left: the buyer spent it meanwhile, a warning, I7) */
+       if :: USES_COUPON(o) -> redeemClaim(o, res); res = 0 :: else -> skip fi;
+#endif
+       RUN_ONCE_OR_AGAIN(W_NOTIFY)
+     }
 
   /* undoAll, newest first: restore stock (local), reverse payment (scheduled), release reservation (local). */
   :: atomic { pc == W_RESTORE -> restoreStock(o); undos = U_REVERSE; RUN_ONCE_OR_AGAIN(UNDO_NEXT) }
@@ -729,7 +785,7 @@ proctype Order(byte o) {
        pc == W_REVERSE && attempts == 0 -> undos = U_AFTER_REVERSE(o); pc = UNDO_NEXT   /* no payment tried: nothing to ask */
      }
   :: atomic {
-       pc == W_REVERSE && attempts > 0 -> task = W_REVERSE; taskUndos = undos;
+       pc == W_REVERSE && attempts > 0 -> task = W_REVERSE; taskUndos = undos; holdEnding = false;   /* scheduled: the task completes */
        reversePayment(o);
 #ifndef RELEASE_BEFORE_VOID
        undos = U_AFTER_REVERSE(o);
@@ -755,7 +811,7 @@ proctype Order(byte o) {
        if :: pc == W_RELEASE -> undos = 1 :: else -> skip fi
      }
   :: atomic { pc == W_RECORD_END -> saveOrder(o, outcome); RUN_ONCE_OR_AGAIN(W_NOTIFY) }
-  :: atomic { pc == W_NOTIFY -> pc = W_END; task = W_END }         /* notify (scheduled): the task completes */
+  :: atomic { pc == W_NOTIFY -> pc = W_END; task = W_END; holdEnding = false }   /* notify (scheduled): the task completes */
   od;
   ordersRunning--
 }
