@@ -12,7 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { InvariantSummary } from '../check/invariants';
-import { fromMysqlUtc } from '../db/console-queries';
+import { fromMysqlUtc } from '../db/sql';
 import { forkSql, select } from '../db/sql';
 import type { FaultRecord } from './faults';
 import type { QueueBuyerRecord, QueueEnding, RunDrop } from './queue-drop';

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Sql } from '../db/sql';
 import { select } from '../db/sql';
-import { fromMysqlUtc } from '../db/console-queries';
+import { fromMysqlUtc } from '../db/sql';
 import { couponLeftKey } from '../coupons/keys';
 import type { OrderStatus } from '../workflows/order-types';
 import type { CouponSnapshot } from './coupon-invariants';

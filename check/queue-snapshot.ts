@@ -1,6 +1,6 @@
 import type { Sql } from '../db/sql';
 import { select } from '../db/sql';
-import { fromMysqlUtc } from '../db/console-queries';
+import { fromMysqlUtc } from '../db/sql';
 import type { QueuedProductSnapshot } from './queue-invariants';
 
 type MysqlQueuedProduct = Omit<QueuedProductSnapshot, 'available'>;

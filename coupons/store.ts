@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { MikroORM } from '@mikro-orm/core';
-import { fromMysqlUtc, mysqlUtc } from '../db/console-queries';
+import { fromMysqlUtc, mysqlUtc } from '../db/sql';
 import { CouponEntity } from '../db/entities';
 import { isDuplicateKey } from '../db/errors';
 import { forkSql, run, select, type Sql } from '../db/sql';

@@ -4,7 +4,7 @@ import type { MikroORM } from '@mikro-orm/core';
 import { MAX_STOCK } from '../config/bounds';
 import { ProductEntity, type ProductRow } from './entities';
 import { isDuplicateKey } from './errors';
-import { forkSql, run, select, type Sql } from './sql';
+import { forkSql, fromMysqlUtc, run, select, type Sql } from './sql';
 
 export interface Product {
   id: number;
@@ -112,15 +112,13 @@ async function selectProducts(orm: MikroORM, where: string, params: unknown[]): 
     name: row.name,
     priceCents: Number(row.price_cents),
     stock: Number(row.stock),
-    saleStartsAt: row.sale_starts_at === null ? null : utcDate(row.sale_starts_at),
+    saleStartsAt: row.sale_starts_at === null ? null : fromMysqlUtc(row.sale_starts_at),
     queue: row.queue_admit_per_second === null || row.queue_max_admitted === null ? null : { admitPerSecond: Number(row.queue_admit_per_second), maxAdmitted: Number(row.queue_max_admitted) },
-    createdAt: utcDate(row.created_at),
-    updatedAt: utcDate(row.updated_at),
+    createdAt: fromMysqlUtc(row.created_at),
+    updatedAt: fromMysqlUtc(row.updated_at),
   }));
 }
 
-/** DATETIME columns hold UTC (see mikro-orm.config.ts) and come back from a raw query as text. */
-const utcDate = (value: string | Date): Date => (value instanceof Date ? value : new Date(`${value.replace(' ', 'T')}Z`));
 
 export function listProducts(orm: MikroORM): Promise<Product[]> {
   return selectProducts(orm, 'ORDER BY id', []);

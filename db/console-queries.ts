@@ -7,7 +7,7 @@
  */
 import type { MikroORM } from '@mikro-orm/core';
 import type { OrderStatus } from '../workflows/order-types';
-import { forkSql, select, type Sql } from './sql';
+import { forkSql, fromMysqlUtc, mysqlUtc, select, type Sql } from './sql';
 
 /** The outcomes the console counts, each at the moment an order reached it. */
 export const OUTCOMES = ['CONFIRMED', 'REJECTED', 'CANCELLED', 'EXPIRED', 'FAILED'] as const satisfies readonly OrderStatus[];
@@ -58,12 +58,6 @@ export interface SalesFigures {
     unitsReturned: number;
   };
 }
-
-/** A Date as the DATETIME(3) text MySQL compares with (the columns hold UTC). */
-export const mysqlUtc = (date: Date): string => date.toISOString().replace('T', ' ').replace('Z', '');
-
-/** DATETIME columns come back from raw queries as UTC text. */
-export const fromMysqlUtc = (value: string | Date): Date => (value instanceof Date ? value : new Date(`${value.replace(' ', 'T')}Z`));
 
 const marks = (count: number) => Array.from({ length: count }, () => '?').join(', ');
 const zeroes = () => Object.fromEntries(OUTCOMES.map((outcome) => [outcome, 0])) as Record<Outcome, number>;

@@ -5,7 +5,7 @@
 import type { MikroORM } from '@mikro-orm/core';
 import { newDrawSeed, ProductNotFoundError, type QueueSettings } from './catalogue';
 import { HOLD_IS_RELEASED } from './holds';
-import { forkSql, placeholders, run, select } from './sql';
+import { forkSql, fromMysqlUtc, placeholders, run, select } from './sql';
 
 export interface DropSettings {
   productId: number;
@@ -23,14 +23,12 @@ interface DropRow {
   queue_draw_seed: string | null;
 }
 
-const utcDate = (value: string | Date): Date => (value instanceof Date ? value : new Date(`${value.replace(' ', 'T')}Z`));
-
 /** The drop settings of a product, or null when it does not exist. */
 export async function getDropSettings(orm: MikroORM, productId: number): Promise<DropSettings | null> {
   const [row] = await select<DropRow>(forkSql(orm), 'SELECT id, sale_starts_at, queue_admit_per_second, queue_max_admitted, queue_draw_seed FROM product WHERE id = ?', [productId]);
   if (!row) return null;
   const queue = row.queue_admit_per_second === null || row.queue_max_admitted === null ? null : { admitPerSecond: Number(row.queue_admit_per_second), maxAdmitted: Number(row.queue_max_admitted) };
-  return { productId, saleStartsAt: row.sale_starts_at === null ? null : utcDate(row.sale_starts_at), queue, drawSeed: queue ? row.queue_draw_seed : null };
+  return { productId, saleStartsAt: row.sale_starts_at === null ? null : fromMysqlUtc(row.sale_starts_at), queue, drawSeed: queue ? row.queue_draw_seed : null };
 }
 
 /**
@@ -98,8 +96,8 @@ export async function admissionsOf(orm: MikroORM, productId: number): Promise<Re
   return rows.map((row) => ({
     customerId: row.customer_id,
     place: row.place,
-    admittedAt: utcDate(row.admitted_at).getTime(),
-    admittedUntil: utcDate(row.admitted_until).getTime(),
+    admittedAt: fromMysqlUtc(row.admitted_at).getTime(),
+    admittedUntil: fromMysqlUtc(row.admitted_until).getTime(),
     usedBy: row.used_at === null ? null : (row.order_id ?? 'unknown'),
   }));
 }

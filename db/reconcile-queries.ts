@@ -2,7 +2,7 @@
 import { IsolationLevel, type MikroORM } from '@mikro-orm/core';
 import type { OrderStatus } from '../workflows/order-types';
 import { RELEASE_FAILED } from '../workflows/failures';
-import { fromMysqlUtc, mysqlUtc } from './console-queries';
+import { fromMysqlUtc, mysqlUtc } from './sql';
 import { forkSql, select } from './sql';
 
 const marks = (count: number) => Array.from({ length: count }, () => '?').join(', ');

@@ -11,6 +11,12 @@ export type Sql = SqlEntityManager;
 /** Where a statement runs: an EntityManager (inside its transaction, if any) or the driver (db/driver.ts). */
 export type Db = Sql | Statements;
 
+/** A Date as the DATETIME(3) text MySQL compares with (the columns hold UTC, see mikro-orm.config.ts). */
+export const mysqlUtc = (date: Date): string => date.toISOString().replace('T', ' ').replace('Z', '');
+
+/** DATETIME columns hold UTC and come back from raw queries as text (or a Date): the Date they mean. */
+export const fromMysqlUtc = (value: string | Date): Date => (value instanceof Date ? value : new Date(`${value.replace(' ', 'T')}Z`));
+
 /**
  * A fresh EntityManager for one unit of work (never the global one: its identity map would be
  * shared by concurrent activities). Takes the driver-neutral MikroORM type so callers may hold

@@ -4,7 +4,7 @@
  * per subscribed endpoint names what the delivery workflows must do.
  */
 import type { MikroORM } from '@mikro-orm/core';
-import { mysqlUtc } from '../db/console-queries';
+import { mysqlUtc } from '../db/sql';
 import { forkSql, run, select, type Db } from '../db/sql';
 import type { WebhookEvent, WebhookEventType } from './events';
 
