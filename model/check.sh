@@ -13,13 +13,16 @@ command -v spin >/dev/null && command -v gcc >/dev/null || bash ../scripts/insta
 # name | expected verdict | spin -D flags | check [| full: tens of millions of states, run only with MODEL_CHECK_FULL=1]
 # verified: every state explored, no error. refuted: an error found, with its trail. A bug the model finds in the
 # service and that is not fixed yet is listed as a known issue (docs/DESIGN.md, "The model"), expected refuted, so the
-# run fails once the fix lands; the fix then moves its bounds into the verified runs and keeps the bug as a twin.
+# run fails once the fix lands; the fix then moves its bounds into the verified runs and keeps the bug as a twin
+# (issues 3 to 5, fixed by generation 7: the twins "undo in the deciding task").
 # safety: assertions (I1, I2, I3, I6, I4 at rest) and invalid end states. liveness: acceptance cycles of the LTL
 # claim `terminates` (every order reaches a terminal status, no hold stranded) under weak fairness (-a -f).
 RUNS=(
   "model, no faults|verified|-DCLAIMS_EXPIRE -DMAXLOST=0 -DMAXCRASH=0 -DMAXFLUSH=0 -DMAXTERM=0|safety"
   "model, lost answers and a worker crash|verified|-DMAXLOST=1 -DMAXCRASH=1 -DMAXFLUSH=0 -DMAXTERM=0|safety"
   "model, a lost workflow task (the hold decided again)|verified|-DCLAIMS_EXPIRE -DMAXLOSTTASK=1 -DMAXLOST=0 -DMAXCRASH=0 -DMAXFLUSH=0 -DMAXTERM=0|safety"
+  "model, a lost workflow task and a flush|verified|-DSINGLE_PRODUCT_ORDERS -DMAXLOSTTASK=1 -DMAXLOST=0 -DMAXCRASH=0 -DMAXFLUSH=1 -DMAXTERM=0 -DMAXDECLINE=0 -DMAXSWEEPREBUILD=0|safety"
+  "model, a lost workflow task and a terminate|verified|-DMAXLOSTTASK=1 -DMAXLOST=0 -DMAXCRASH=0 -DMAXFLUSH=0 -DMAXTERM=1 -DMAXDECLINE=0|safety"
   "model, a lost task, a lost answer and a worker crash|verified|-DMAXLOSTTASK=1 -DMAXLOST=1 -DMAXCRASH=1 -DMAXFLUSH=0 -DMAXTERM=0 -DMAXDECLINE=0|safety|full"
   "model, a workflow terminated (reconciler sweep)|verified|-DMAXLOST=0 -DMAXCRASH=0 -DMAXFLUSH=0 -DMAXTERM=1 -DMAXDECLINE=0|safety"
   "model, a Redis flush at any moment|verified|-DTWO_TWO_PRODUCT_ORDERS -DMAXLOST=0 -DMAXCRASH=0 -DMAXFLUSH=1 -DMAXTERM=0 -DMAXDECLINE=0 -DMAXSWEEPREBUILD=0|safety"
@@ -33,6 +36,7 @@ RUNS=(
   "model, liveness, a flush|verified|-DTWO_TWO_PRODUCT_ORDERS -DMAXLOST=0 -DMAXCRASH=0 -DMAXFLUSH=1 -DMAXTERM=0 -DMAXDECLINE=0 -DMAXSWEEPREBUILD=0|liveness|full"
   "coupons, a Redis flush at any moment|verified|-DCOUPONS -DCOUPON_ORDERS_ONLY -DMAXLOST=0 -DMAXCRASH=0 -DMAXFLUSH=1 -DMAXTERM=0 -DMAXDECLINE=0 -DMAXSWEEPREBUILD=0|safety"
   "coupons, a lost answer and a terminated workflow|verified|-DCOUPONS -DCOUPON_ORDERS_ONLY -DMAXLOST=1 -DMAXCRASH=0 -DMAXFLUSH=0 -DMAXTERM=1 -DMAXDECLINE=0|safety"
+  "coupons, a lost workflow task|verified|-DCOUPONS -DCOUPON_ORDERS_ONLY -DMAXLOSTTASK=1 -DMAXLOST=0 -DMAXCRASH=0 -DMAXFLUSH=0 -DMAXTERM=0 -DMAXDECLINE=0|safety"
   "coupons, three orders, no faults|verified|-DCOUPONS -DCLAIMS_EXPIRE -DMAXLOST=0 -DMAXCRASH=0 -DMAXFLUSH=0 -DMAXTERM=0|safety|full"
   "coupons, a lost answer, a crash, a terminate, a decline|verified|-DCOUPONS -DCOUPON_ORDERS_ONLY -DMAXLOST=1 -DMAXCRASH=1 -DMAXFLUSH=0 -DMAXTERM=1 -DMAXDECLINE=1|safety|full"
   "twin: reserve reads then writes|refuted|-DRESERVE_READ_THEN_WRITE -DCLAIMS_EXPIRE -DMAXLOST=0 -DMAXCRASH=0 -DMAXFLUSH=0 -DMAXTERM=0|safety"
@@ -44,10 +48,10 @@ RUNS=(
   "twin: a sold order's hold recreated held (issue 2)|refuted|-DRECREATE_AS_HELD -DTWO_TWO_PRODUCT_ORDERS -DMAXLOST=0 -DMAXCRASH=0 -DMAXFLUSH=1 -DMAXTERM=0 -DMAXDECLINE=0 -DMAXSWEEPREBUILD=0|safety"
   "twin: coupon checked before the lock|refuted|-DCOUPON_CHECK_BEFORE_LOCK -DCOUPONS -DCOUPON_ORDERS_ONLY -DMAXLOST=0 -DMAXCRASH=0 -DMAXFLUSH=1 -DMAXTERM=0 -DMAXDECLINE=0 -DMAXSWEEPREBUILD=0|safety"
   "twin: coupon kept on the undo|refuted|-DCOUPON_KEPT_ON_UNDO -DCOUPONS -DCOUPON_ORDERS_ONLY -DMAXLOST=0 -DMAXCRASH=0 -DMAXFLUSH=0 -DMAXTERM=0 -DMAXDECLINE=0|safety"
-  "twin: settle skips a released hold (6fc2576)|refuted|-DSETTLE_SKIPS_RELEASED -DMAXLOSTTASK=1 -DMAXLOST=0 -DMAXCRASH=0 -DMAXFLUSH=0 -DMAXTERM=0 -DMAXDECLINE=0|safety"
-  "known issue 3: a lost task released a flushed hold|refuted|-DSINGLE_PRODUCT_ORDERS -DMAXLOSTTASK=1 -DMAXLOST=0 -DMAXCRASH=0 -DMAXFLUSH=1 -DMAXTERM=0 -DMAXDECLINE=0 -DMAXSWEEPREBUILD=0|safety"
-  "known issue 4: a lost task's record, a terminate|refuted|-DMAXLOSTTASK=1 -DMAXLOST=0 -DMAXCRASH=0 -DMAXFLUSH=0 -DMAXTERM=1 -DMAXDECLINE=0|safety"
-  "known issue 5: a lost task's coupon spent again|refuted|-DCOUPONS -DCOUPON_ORDERS_ONLY -DMAXLOSTTASK=1 -DMAXLOST=0 -DMAXCRASH=0 -DMAXFLUSH=0 -DMAXTERM=0 -DMAXDECLINE=0|safety"
+  "twin: settle skips a released hold (6fc2576)|refuted|-DSETTLE_SKIPS_RELEASED -DUNDO_IN_THE_DECIDING_TASK -DMAXLOSTTASK=1 -DMAXLOST=0 -DMAXCRASH=0 -DMAXFLUSH=0 -DMAXTERM=0 -DMAXDECLINE=0|safety"
+  "twin: undo in the deciding task, a flush (issue 3)|refuted|-DUNDO_IN_THE_DECIDING_TASK -DSINGLE_PRODUCT_ORDERS -DMAXLOSTTASK=1 -DMAXLOST=0 -DMAXCRASH=0 -DMAXFLUSH=1 -DMAXTERM=0 -DMAXDECLINE=0 -DMAXSWEEPREBUILD=0|safety"
+  "twin: undo in the deciding task, a terminate (issue 4)|refuted|-DUNDO_IN_THE_DECIDING_TASK -DMAXLOSTTASK=1 -DMAXLOST=0 -DMAXCRASH=0 -DMAXFLUSH=0 -DMAXTERM=1 -DMAXDECLINE=0|safety"
+  "twin: undo in the deciding task, coupons (issue 5)|refuted|-DUNDO_IN_THE_DECIDING_TASK -DCOUPONS -DCOUPON_ORDERS_ONLY -DMAXLOSTTASK=1 -DMAXLOST=0 -DMAXCRASH=0 -DMAXFLUSH=0 -DMAXTERM=0 -DMAXDECLINE=0|safety"
 )
 
 # Exhaustive: full state storage (COLLAPSE only compresses the stored states), no bitstate hashing. MEMLIM keeps a

@@ -1,6 +1,6 @@
 /*
  * The order protocol, model-checked (issue 27). One Promela model of the real service: the Redis Lua scripts
- * (inventory/scripts.ts) as atomic steps, the order workflow (workflows/order.ts, generation 6, the one new orders run)
+ * (inventory/scripts.ts) as atomic steps, the order workflow (workflows/order.ts, generation 7, the one new orders run)
  * as a process whose activities are delivered at least once and whose workflow tasks may be lost after their local
  * steps ran, MySQL's records and conditional stock commit, the payment provider with idempotency keys, the
  * reconciler, and Redis losing all of its data at any moment. docs/DESIGN.md, "The model",
@@ -31,7 +31,11 @@
  *   SETTLE_SKIPS_RELEASED    the settle of a 'released' hold does nothing: SETTLE_SCRIPT before commit 6fc2576. A
  *                            workflow task that ended the hold released it and was lost; its retry saw the payment
  *                            and took the sale; the CONFIRMED order's units stayed on sale in Redis (fault run seed
- *                            2421, checker I2). Refuted with -DMAXLOSTTASK=1.
+ *                            2421, checker I2). Refuted with -DMAXLOSTTASK=1 and UNDO_IN_THE_DECIDING_TASK (since
+ *                            generation 7 a lost task has released nothing).
+ *   UNDO_IN_THE_DECIDING_TASK generation 6: the undos run in the workflow task that decided them, so a lost task's
+ *                            undos outlive it while its retry takes the sale. Found by this model (known issues 3 to
+ *                            5 in docs/DESIGN.md), fixed by generation 7 (UNDO_AFTER_A_DURABLE_DECISION).
  *
  * -DCOUPONS adds the coupon steps (issue 24): buyers' claims, the redemption after the reservation and its undo.
  */
@@ -150,7 +154,8 @@ byte redeemedBy[NB];            /* coupon_claim.order_id: 0 none, else the order
 
 /* ── Faults and the world ── */
 byte lost, crashes, flushes, terms, declines, lostTasks;
-/* The order's units were given back to Redis by a release in a workflow task that was then lost (lostTask). Its
+/* The order's units were given back to Redis by a release in a workflow task that was then lost (lostTask; since
+ * generation 7 only in the twin UNDO_IN_THE_DECIDING_TASK, where the release runs in the deciding task). Its
  * retry may take the sale: MySQL sells the units, and until the settle takes them again Redis counts them available;
  * other buyers may reserve them meanwhile, and the settle's retake then leaves the count below zero until MySQL
  * refuses one buyer's stock commit and its release gives them back. I1 in Redis allows for these units, no more. */
@@ -542,8 +547,8 @@ inline reversePayment(o) {
 #define ANSWERED(next) pc = next
 #define RUN_ONCE_OR_AGAIN(next) if :: ANSWERED(next) :: ANSWER_LOST fi
 
-/* ── The order workflow (workflows/order.ts orderWorkflow, generation 6: with -DCOUPONS its redemption; without, its
- * orders carry no coupon and take generation 5's steps) ── */
+/* ── The order workflow (workflows/order.ts orderWorkflow, generation 7: with -DCOUPONS its redemption; without, its
+ * orders carry no coupon) ── */
 
 /* Where the workflow is (pc), and the start of the workflow task it is in (task): a worker crash runs the task
  * again from its start, since the results of its local activities are recorded only when the task completes. */
@@ -567,6 +572,16 @@ inline reversePayment(o) {
 #define W_END 17
 #define W_REDEEM 18              /* redeemCoupon (local), right after the reservation */
 #define W_GIVE_BACK 19           /* its undo, giveCouponBack (local) */
+#define W_DECIDED 20             /* decisionInTheHistory: a timer completes the task that decided to undo */
+
+/* Generation 7 (UNDO_AFTER_A_DURABLE_DECISION): the task that decides to undo an order completes (its 1 ms timer)
+ * before the first undo runs, so a lost task has run no undo and its retry may decide otherwise safely. The twin
+ * UNDO_IN_THE_DECIDING_TASK is generation 6: the undos run as local activities in the deciding task itself. */
+#ifdef UNDO_IN_THE_DECIDING_TASK
+#define UNDO_START UNDO_NEXT
+#else
+#define UNDO_START W_DECIDED
+#endif
 
 /* Payment attempts: order 0 may pay twice (a decline or an unanswered attempt, then another), the others once. */
 #define MAXPAY_OF(o) ((o) == 0 -> MAXPAY : 1)
@@ -607,14 +622,19 @@ proctype Order(byte o) {
   :: pc == W_END -> break
   /* A worker crash: another worker runs the task again from its start (its local activities again). */
   :: atomic { pc != W_END && pc != W_ADMIT && pc != W_HOLD && crashes < MAXCRASH -> crashes++; pc = task; undos = taskUndos }
-  /* lostTask: the workflow task that ended the hold unpaid (a cancel or the timer) is lost before it completes, after
-   * its local steps ran: their effects stay (the release in Redis with its hold_release row, a CANCELLED or EXPIRED
-   * record, a coupon given back). Nothing of the task is in the history, so its retry decides the hold again from the
-   * last durable point, and may hold a message the lost task did not: a payment, accepted first, which takes the sale
-   * (fault run seed 2421). The crash above retries with the same messages, so it resumes after the decision. */
+  /* lostTask: the workflow task that ended the hold unpaid (a cancel or the timer) is lost before it completes.
+   * Nothing of the task is in the history, so its retry decides the hold again from the last durable point, and may
+   * hold a message the lost task did not: a payment, accepted first, which takes the sale (fault run seed 2421). Since
+   * generation 7 the task completes (W_DECIDED) before any undo, so it is lost with no effect; in the twin
+   * UNDO_IN_THE_DECIDING_TASK its local undos ran and their effects stay (the release in Redis with its hold_release
+   * row, a CANCELLED or EXPIRED record, a coupon given back). The crash above retries with the same messages, so it
+   * resumes after the decision. */
   :: atomic {
        holdEnding && pc != W_END && lostTasks < MAXLOSTTASK ->
        lostTasks++; holdEnding = false; outcome = S_NONE;
+#ifndef UNDO_IN_THE_DECIDING_TASK
+       assert(status[o] == RESERVED && !releaseRecorded[o]);         /* generation 7: the lost task undid nothing */
+#endif
        lostRelease[o] = (lostRelease[o] || (hold[o] == H_RELEASED && returned[o]));
        pc = W_HOLD; undos = U_REVERSE; task = W_HOLD; taskUndos = undos
      }
@@ -666,7 +686,7 @@ proctype Order(byte o) {
        pc == W_REDEEM -> redeemClaim(o, res);
        if
        :: res == 1 -> undos = 2; RUN_ONCE_OR_AGAIN(W_RECORD_RESERVED)
-       :: res == 0 -> outcome = REJECTED; pc = UNDO_NEXT                  /* undoAll, then REJECTED */
+       :: res == 0 -> outcome = REJECTED; pc = UNDO_START                 /* undoAll, then REJECTED */
        fi;
        res = 0
      }
@@ -691,7 +711,7 @@ proctype Order(byte o) {
        :: attempts < MAXPAY_OF(o) ->                               /* payOrder: the accepting task completes first */
           attempts++; pc = W_AUTHORISE
        :: outcome = (o == 1 -> CANCELLED : EXPIRED);               /* cancelOrder (order 1), or the timer fires */
-          pc = UNDO_NEXT; task = pc; holdEnding = (MAXLOSTTASK > 0)   /* a run without lost tasks keeps its states */
+          pc = UNDO_START; task = pc; holdEnding = (MAXLOSTTASK > 0)  /* a run without lost tasks keeps its states */
        fi
      }
   :: atomic {                                                      /* authorise (scheduled) under its attempt's key */
@@ -717,7 +737,7 @@ proctype Order(byte o) {
           /* I1: while Redis keeps its data, it never holds units MySQL cannot sell; except units a lost task's
            * release gave back, sold by its retry, and reserved by another buyer meanwhile (lostRelease). */
           assert(flushes > 0 || lostRelease[0] || lostRelease[1] || lostRelease[2]);
-          outcome = FAILED; pc = UNDO_NEXT
+          outcome = FAILED; pc = UNDO_START
        fi;
        res = 0
      }
@@ -746,7 +766,7 @@ proctype Order(byte o) {
        if
        :: res == 1 && attempts > 1 -> pc = W_VOID_STRAYS; captureTry = 0
        :: res == 1 && attempts == 1 -> pc = W_SETTLE; captureTry = 0
-       :: res > 1 -> outcome = FAILED; pc = UNDO_NEXT; captureTry = 0    /* CAPTURE_DECLINED or rejected */
+       :: res > 1 -> outcome = FAILED; pc = UNDO_START; captureTry = 0   /* CAPTURE_DECLINED or rejected */
        :: ANSWER_LOST; captureTry++
        fi;
        res = 0
@@ -779,7 +799,9 @@ proctype Order(byte o) {
        RUN_ONCE_OR_AGAIN(W_NOTIFY)
      }
 
-  /* undoAll, newest first: restore stock (local), reverse payment (scheduled), release reservation (local). */
+  /* undoAll, newest first: restore stock (local), reverse payment (scheduled), release reservation (local); first, the
+   * timer that puts the decision in the history (generation 7): the deciding task completes, the undos run after. */
+  :: atomic { pc == W_DECIDED -> pc = UNDO_NEXT; task = pc; taskUndos = undos; holdEnding = false }
   :: atomic { pc == W_RESTORE -> restoreStock(o); undos = U_REVERSE; RUN_ONCE_OR_AGAIN(UNDO_NEXT) }
   :: atomic {
        pc == W_REVERSE && attempts == 0 -> undos = U_AFTER_REVERSE(o); pc = UNDO_NEXT   /* no payment tried: nothing to ask */

@@ -125,7 +125,8 @@ class Order {
   ) {
     this.hold = { orderId: input.orderId, lines: input.lines.map(({ productId, quantity }) => ({ productId, quantity })) };
     this.units = input.lines.reduce((sum, line) => sum + line.quantity, 0);
-    this.undos = new UndoStack(input.orderId, behaviour.undosContinueAfterAFailure, (failed) => this.undoFailed(failed));
+    const undoRules = { continueAfterAFailure: behaviour.undosContinueAfterAFailure, waitForADurableDecision: behaviour.undoWaitsForADurableDecision };
+    this.undos = new UndoStack(input.orderId, undoRules, (failed) => this.undoFailed(failed));
   }
 
   // ── Steps, each beside its undo ───────────────────────────────────────────────────────────────────────────────

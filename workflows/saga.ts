@@ -2,7 +2,7 @@
  * The saga's bookkeeping, apart from the order: a step that names itself when it fails, and the stack of undos, each
  * of which receives exactly what its step produced. Deterministic code only.
  */
-import { CancellationScope, log } from '@temporalio/workflow';
+import { CancellationScope, log, sleep } from '@temporalio/workflow';
 import type { StaffActionCode } from './failures';
 import type { OrderStatus } from './order-types';
 
@@ -67,16 +67,21 @@ export interface FailedUndo {
   readonly reason: string;
 }
 
-/**
- * The undos of the steps done so far, run newest first. `continueAfterAFailure` (the order's behaviour): an undo that
- * fails for good is reported and the next one still runs; else its failure stops the undoing and is thrown.
- */
+/** How an order's undos run (the order's behaviour, by generation). */
+export interface UndoRules {
+  /** An undo that fails for good is reported and the next one still runs; else its failure stops the undoing. */
+  readonly continueAfterAFailure: boolean;
+  /** The workflow task that decided to undo completes before the first undo runs (UNDO_AFTER_A_DURABLE_DECISION). */
+  readonly waitForADurableDecision: boolean;
+}
+
+/** The undos of the steps done so far, run newest first. */
 export class UndoStack {
   private readonly undos: (() => Promise<void>)[] = [];
 
   constructor(
     private readonly orderId: string,
-    private readonly continueAfterAFailure: boolean,
+    private readonly rules: UndoRules,
     private readonly onFailedUndo: (failed: FailedUndo) => void,
   ) {}
 
@@ -92,7 +97,7 @@ export class UndoStack {
       try {
         await undo.run(produced);
       } catch (error) {
-        if (!this.continueAfterAFailure) throw error;
+        if (!this.rules.continueAfterAFailure) throw error;
         log.error('an undo failed for good: staff must act', { orderId: this.orderId, undo: undo.name, code: undo.codeIfItFails, error: messageOf(error) });
         this.onFailedUndo({ code: undo.codeIfItFails, reason: `${undo.name} failed: ${messageOf(error)}` });
       }
@@ -102,7 +107,18 @@ export class UndoStack {
   /** Runs every undo newest first, each once; nothing cancels it, since a half-undone order is the one outcome we refuse. */
   async undoAll(): Promise<void> {
     await CancellationScope.nonCancellable(async () => {
+      if (this.rules.waitForADurableDecision && this.undos.length > 0) await decisionInTheHistory();
       for (let undo = this.undos.pop(); undo; undo = this.undos.pop()) await undo();
     });
   }
+}
+
+/**
+ * Completes the current workflow task, so that what it decided is in the history before anything acts on it. Local
+ * activities run inside the task; had the undo run in the task that decided it and that task been lost, the undo's
+ * effects would stay while the task's retry could decide otherwise (a payment accepted first). A timer is the
+ * cheapest command the task must complete to start; 1 ms is the shortest the server takes.
+ */
+async function decisionInTheHistory(): Promise<void> {
+  await sleep(1, { summary: 'Record the decision to undo before undoing' });
 }

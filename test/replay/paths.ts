@@ -8,7 +8,7 @@ import type { OrderStatus } from '../../workflows/order-types';
 export const HISTORIES_DIR = path.join(__dirname, 'histories');
 
 /** The generation `npm run record-histories` records: name it after the newest patch in workflows/order.ts. */
-export const CURRENT_GENERATION = 'v6-coupon-redeemed-with-the-stock';
+export const CURRENT_GENERATION = 'v7-undo-after-a-durable-decision';
 export const currentGenerationDir = (): string => path.join(HISTORIES_DIR, CURRENT_GENERATION);
 
 export interface RecordedPath {
