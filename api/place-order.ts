@@ -74,17 +74,27 @@ export async function placeOrder(deps: PlacementDeps, { orderId, order, requestH
 
   // A drop's start and waiting room first (cached settings, no MySQL read a request); its admission is used once.
   const endDropAdmission = !placedBefore && dropGate ? await enterDrop(dropGate, order, queueTicket, orderId) : undefined;
-  let pending = false;
+  let answeredForGood = false;
   try {
     // Sold-out answers come from Redis alone: admission is decided before anything else is read.
     if (!placedBefore) await admitOrRefuse(inventory, soldOut, orderId, order.items);
     const placement = await placeAdmitted(deps, { orderId, order, requestHash }, placedBefore, res);
-    pending = 'pendingFor' in placement;
+    answeredForGood = !('pendingFor' in placement);
     return placement;
+  } catch (error) {
+    answeredForGood = !isRetryable(error);
+    throw error;
   } finally {
-    // An order still deciding may yet reserve: its buyer stays counted among the admitted until the admission lapses.
-    if (!pending) await endDropAdmission?.();
+    // The buyer stops counting among the admitted once the order has its units or is refused for good. An order still
+    // deciding may yet reserve, and a retryable answer (429, 5xx) invites the same order again: either way the buyer
+    // keeps their admission, and so their unit, until the order is answered or the admission lapses.
+    if (answeredForGood) await endDropAdmission?.();
   }
+}
+
+/** An answer that asks the buyer to send the same order again: 429 (their other order is being placed) or 5xx. */
+function isRetryable(error: unknown): boolean {
+  return !(error instanceof Problem) || error.status === 429 || error.status >= 500;
 }
 
 async function placeAdmitted(deps: PlacementDeps, { orderId, order, requestHash }: Omit<PlacementRequest, 'repeatable'>, placedBefore: boolean, res: Response): Promise<Placement> {

@@ -12,7 +12,8 @@ import { signTicket } from '../../queue/tickets';
 import { forkSql, select } from '../../db/sql';
 
 const ADMISSION_TTL_MS = 1_500;
-const stack = serviceForThisFile({ holdMs: 60_000, metrics: true, queue: { admissionTtlMs: ADMISSION_TTL_MS, pollMaxSeconds: 1 } });
+// A cap on unpaid orders, as a drop would have: placements then run under the buyer's placement lock.
+const stack = serviceForThisFile({ holdMs: 60_000, metrics: true, queue: { admissionTtlMs: ADMISSION_TTL_MS, pollMaxSeconds: 1 }, limits: { LIMIT_UNPAID_ORDERS: 10 } });
 
 interface Drop {
   stock?: number;
@@ -151,6 +152,25 @@ describe('the waiting room', () => {
     expect((await poll(productId, first, firstTicket)).body).toMatchObject({ state: 'EXPIRED', reason: 'ADMISSION_LAPSED' });
     expectProblem(await order(productId, first, firstTicket), 403, 'QUEUE_ADMISSION_REQUIRED');
     expect((await order(productId, second, secondTicket)).status).toBe(201);
+  });
+
+  test('an order answered 429 keeps its buyer admitted: the same order sent again still gets the unit', async () => {
+    const productId = await productWith({ stock: 1, queue: QUEUE });
+    const [first, second] = [unique('retry-a'), unique('retry-b')];
+    const firstTicket = (await join(productId, first)).body.ticket;
+    const secondTicket = (await join(productId, second)).body.ticket;
+    const idempotencyKey = unique('retry-key');
+    const orderOnce = () => stack.api.post('/orders', { items: [{ productId, quantity: 1 }] }, { as: buyer(first), idempotencyKey, headers: { 'Queue-Ticket': firstTicket } });
+
+    // Another placement of the buyer's holds their lock (as one on an API replica that died does until it expires).
+    const lock = `lock:buyer:${first}`;
+    await stack.service.redis.set(lock, 'another-placement', 'PX', 10_000);
+    expectProblem(await orderOnce(), 429, 'RATE_LIMITED');
+    expect((await poll(productId, second, secondTicket)).body.state).toBe('WAITING');
+
+    await stack.service.redis.del(lock);
+    expect((await orderOnce()).status).toBe(201);
+    expect((await poll(productId, second, secondTicket)).body.state).toBe('WAITING');
   });
 
   test('everyone who joined before the start is admitted in the order of the draw, whoever came first', async () => {
