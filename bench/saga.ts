@@ -23,6 +23,7 @@
  */
 import './databases';
 import { loadavg } from 'node:os';
+import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../config';
 import { dataConverterFor } from '../temporal/codec';
@@ -32,6 +33,7 @@ import { cpuMsPerSaga, ratioCeiling, STORES_AND_BUYERS } from './cpu-per-saga';
 import { checkBenchInvariants, printInvariants } from './invariants';
 import { boundedPool, codeVersion, cpuDelta, failureTally, cpuSnapshot, httpClient, jsonRequest, listArg, numberArg, percentiles, pollUntil, printTable, round, verdict, waitForQuietMachine, writeResults } from './lib';
 import { historyFacts, startNoopBaseline } from './noop-baseline';
+import { profileWhile } from './self-profile';
 import { startStack } from './stack';
 import { findMetricsUrl, perUnit, scrape } from './temporal-metrics';
 import { buyerAuth } from './tokens';
@@ -69,6 +71,8 @@ async function main(): Promise<void> {
   const levelTimeoutMs = numberArg('level-timeout', 'SAGA_LEVEL_TIMEOUT', 300) * 1000;
   const rounds = numberArg('rounds', 'SAGA_ROUNDS', 3);
   const warmCount = 20;
+  // The no-op's worker runs in this process: BENCH_CPU_PROF=noop profiles it over each measured no-op level.
+  const profileNoop = (process.env.BENCH_CPU_PROF ?? '').split(',').includes('noop');
   // The code the stack runs is the code on disk when it starts.
   const code = codeVersion();
   const config = loadConfig();
@@ -209,7 +213,8 @@ async function main(): Promise<void> {
         console.log(`[saga] level ${concurrency}, round ${r} of ${rounds}: ${count} orders`);
         const orders = await runLevel(concurrency, count, placeAndPay);
         console.log(`[saga]   orders: ${orders.perSecond}/s, p50 ${orders.endToEndMs.p50} ms, p99 ${orders.endToEndMs.p99} ms; no-op…`);
-        const noop = await runLevel(concurrency, count, baseline.saga(history.shape));
+        const runNoop = () => runLevel(concurrency, count, baseline.saga(history.shape));
+        const noop = profileNoop ? await profileWhile(path.join(stack.logDir, 'prof-noop', `noop-c${concurrency}-r${r}.cpuprofile`), runNoop) : await runNoop();
         console.log(`[saga]   no-op: ${noop.perSecond}/s, p50 ${noop.endToEndMs.p50} ms, p99 ${noop.endToEndMs.p99} ms`);
         rows.push({ concurrency, round: r, orders, noop, ratio: round(orders.perSecond / noop.perSecond, 3) });
       }

@@ -9,7 +9,8 @@
  *
  * Environment overrides: BENCH_API_PORT (3400), BENCH_PAYMENTS_PORT (4400), BENCH_TEMPORAL_PORT (7400),
  * BENCH_UI_PORT (8400), BENCH_WORKERS (1), BENCH_API_PROCESSES (1: the API's API_PROCESSES), BENCH_LOG_LEVEL (warn), BENCH_CPU_PROF ("api,worker": write
- * .cpuprofile files of those parts into the log folder), BENCH_KEEP_LOGS=1 (also keep the logs of a good run),
+ * .cpuprofile files of those parts into the log folder; bench:saga also reads `noop`, its own process, bench/self-profile.ts),
+ * BENCH_KEEP_LOGS=1 (also keep the logs of a good run),
  * BENCH_TEMPORAL_DYNAMIC_CONFIG (experiments: extra `--dynamic-config-value key=value` settings for the dev server).
  */
 import './databases';
