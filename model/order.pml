@@ -47,6 +47,7 @@
  * -DAFTER_SALE adds order 0's life after the sale (docs/DESIGN.md §8, workflows/after-sale.ts afterSaleWorkflow):
  * two staff refunds, a return (requested, received, its unit put back in MySQL and Redis, then refunded), a refund
  * made at the provider directly that the service learns of by its event, and the provider's refunds under their keys.
+ * -DPLACED_ORDERS=n places only orders 0 .. n - 1 (the after-sale runs' bound).
  */
 
 #ifndef MAXLOST
