@@ -39,6 +39,11 @@ RUNS=(
   "coupons, a lost workflow task|verified|-DCOUPONS -DCOUPON_ORDERS_ONLY -DMAXLOSTTASK=1 -DMAXLOST=0 -DMAXCRASH=0 -DMAXFLUSH=0 -DMAXTERM=0 -DMAXDECLINE=0|safety"
   "coupons, three orders, no faults|verified|-DCOUPONS -DCLAIMS_EXPIRE -DMAXLOST=0 -DMAXCRASH=0 -DMAXFLUSH=0 -DMAXTERM=0|safety|full"
   "coupons, a lost answer, a crash, a terminate, a decline|verified|-DCOUPONS -DCOUPON_ORDERS_ONLY -DMAXLOST=1 -DMAXCRASH=1 -DMAXFLUSH=0 -DMAXTERM=1 -DMAXDECLINE=1|safety|full"
+  "after sale, no faults (orders 0 and 1)|verified|-DAFTER_SALE -DPLACED_ORDERS=2 -DMAXLOST=0 -DMAXCRASH=0 -DMAXFLUSH=0 -DMAXTERM=0 -DMAXDECLINE=0 -DMAXREFUNDDECLINE=0|safety"
+  "after sale, a lost answer and a refund declined|verified|-DAFTER_SALE -DPLACED_ORDERS=1 -DMAXLOST=1 -DMAXCRASH=0 -DMAXFLUSH=0 -DMAXTERM=0 -DMAXDECLINE=0 -DMAXREFUNDDECLINE=1|safety"
+  "after sale, a Redis flush at any moment|verified|-DAFTER_SALE -DPLACED_ORDERS=1 -DMAXLOST=0 -DMAXCRASH=0 -DMAXFLUSH=1 -DMAXTERM=0 -DMAXDECLINE=0 -DMAXREFUNDDECLINE=0 -DMAXSWEEPREBUILD=0|safety"
+  "after sale, the drift repair during a return|verified|-DAFTER_SALE -DDRIFT_LOOK_DURING_AFTER_SALE -DPLACED_ORDERS=1 -DMAXLOST=0 -DMAXCRASH=0 -DMAXFLUSH=0 -DMAXTERM=0 -DMAXDECLINE=0 -DMAXREFUNDDECLINE=0|safety"
+  "after sale, liveness, no faults|verified|-DAFTER_SALE -DPLACED_ORDERS=1 -DMAXLOST=0 -DMAXCRASH=0 -DMAXFLUSH=0 -DMAXTERM=0 -DMAXDECLINE=0 -DMAXREFUNDDECLINE=0|liveness"
   "twin: reserve reads then writes|refuted|-DRESERVE_READ_THEN_WRITE -DCLAIMS_EXPIRE -DMAXLOST=0 -DMAXCRASH=0 -DMAXFLUSH=0 -DMAXTERM=0|safety"
   "twin: release before the void|refuted|-DRELEASE_BEFORE_VOID -DMAXLOST=0 -DMAXCRASH=0 -DMAXFLUSH=0 -DMAXTERM=0|safety"
   "twin: rebuild without the epoch check (a0cae91)|refuted|-DREBUILD_WITHOUT_EPOCH -DSINGLE_PRODUCT_ORDERS -DSTART_UNLOADED -DMAXLOST=0 -DMAXCRASH=0 -DMAXFLUSH=2 -DMAXTERM=0 -DMAXDECLINE=0 -DMAXSWEEPREBUILD=0|safety"
@@ -52,6 +57,8 @@ RUNS=(
   "twin: undo in the deciding task, a flush (issue 3)|refuted|-DUNDO_IN_THE_DECIDING_TASK -DSINGLE_PRODUCT_ORDERS -DMAXLOSTTASK=1 -DMAXLOST=0 -DMAXCRASH=0 -DMAXFLUSH=1 -DMAXTERM=0 -DMAXDECLINE=0 -DMAXSWEEPREBUILD=0|safety"
   "twin: undo in the deciding task, a terminate (issue 4)|refuted|-DUNDO_IN_THE_DECIDING_TASK -DMAXLOSTTASK=1 -DMAXLOST=0 -DMAXCRASH=0 -DMAXFLUSH=0 -DMAXTERM=1 -DMAXDECLINE=0|safety"
   "twin: undo in the deciding task, coupons (issue 5)|refuted|-DUNDO_IN_THE_DECIDING_TASK -DCOUPONS -DCOUPON_ORDERS_ONLY -DMAXLOSTTASK=1 -DMAXLOST=0 -DMAXCRASH=0 -DMAXFLUSH=0 -DMAXTERM=0 -DMAXDECLINE=0|safety"
+  "twin: refund checked outside the workflow|refuted|-DREFUND_CHECK_OUTSIDE_WORKFLOW -DAFTER_SALE -DPLACED_ORDERS=1 -DMAXLOST=0 -DMAXCRASH=0 -DMAXFLUSH=0 -DMAXTERM=0 -DMAXDECLINE=0 -DMAXREFUNDDECLINE=0|safety"
+  "twin: refund retried with a new key|refuted|-DREFUND_RETRIED_WITH_NEW_KEY -DAFTER_SALE -DPLACED_ORDERS=1 -DMAXLOST=1 -DMAXCRASH=0 -DMAXFLUSH=0 -DMAXTERM=0 -DMAXDECLINE=0 -DMAXREFUNDDECLINE=0|safety"
 )
 
 # Exhaustive: full state storage (COLLAPSE only compresses the stored states), no bitstate hashing. MEMLIM keeps a
@@ -80,7 +87,9 @@ for entry in "${RUNS[@]}"; do
     # shellcheck disable=SC2086
     spin $defines -a order.pml >/dev/null || exit 2
     if [ "$check" = liveness ]; then
-      gcc $PAN_FLAGS -DNFAIR=3 -o pan pan.c && ./pan -a -f -N terminates -m200000 -w24
+      # weak fairness counts processes: the after-sale runs have more (its run and its four requesters)
+      nfair=3; [[ "$defines" == *-DAFTER_SALE* ]] && nfair=4
+      gcc $PAN_FLAGS -DNFAIR=$nfair -o pan pan.c && ./pan -a -f -N terminates -m200000 -w24
     else
       gcc $PAN_FLAGS -DNOCLAIM -DSAFETY -o pan pan.c && ./pan -m200000 -w24
     fi

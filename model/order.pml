@@ -37,7 +37,17 @@
  *                            undos outlive it while its retry takes the sale. Found by this model (known issues 3 to
  *                            5 in docs/DESIGN.md), fixed by generation 7 (UNDO_AFTER_A_DURABLE_DECISION).
  *
+ *   REFUND_CHECK_OUTSIDE_WORKFLOW  (with -DAFTER_SALE) a refund request checks "refunded + this one <= captured" in
+ *                            one step and books the refund in a later one, as a check made outside the workflow's
+ *                            one-message-at-a-time handler would: two concurrent requests both pass before either books.
+ *   REFUND_RETRIED_WITH_NEW_KEY (with -DAFTER_SALE) a refund's retry is sent under a new idempotency key: the request
+ *                            of the attempt that timed out reaches the provider late and is executed as well.
+ *
  * -DCOUPONS adds the coupon steps (issue 24): buyers' claims, the redemption after the reservation and its undo.
+ * -DAFTER_SALE adds order 0's life after the sale (docs/DESIGN.md §8, workflows/after-sale.ts afterSaleWorkflow):
+ * two staff refunds, a return (requested, received, its unit put back in MySQL and Redis, then refunded), a refund
+ * made at the provider directly that the service learns of by its event, and the provider's refunds under their keys.
+ * -DPLACED_ORDERS=n places only orders 0 .. n - 1 (the after-sale runs' bound).
  */
 
 #ifndef MAXLOST
@@ -62,6 +72,10 @@
  * other faults keep their size. */
 #ifndef MAXLOSTTASK
 #define MAXLOSTTASK 0
+#endif
+/* Declines of an after-sale refund at the provider (only with -DAFTER_SALE). */
+#ifndef MAXREFUNDDECLINE
+#define MAXREFUNDDECLINE 1
 #endif
 
 #define NP 2           /* products */
@@ -152,6 +166,67 @@ byte redeemedBy[NB];            /* coupon_claim.order_id: 0 none, else the order
 #define USES_COUPON(o) false
 #endif
 
+#ifdef AFTER_SALE
+/* ── After the sale (workflows/after-sale.ts, activities/after-sale.ts, db/after-sale.ts; docs/DESIGN.md §8) ── only
+ * order 0 has a life after the sale. It bought one unit of each product at one unit of money each, so its capture is
+ * 2: the staff's refunds are of 1 (R_STAFF_PART) and of the whole capture (R_STAFF_ALL), the return is of its unit of
+ * product 0 (RP), refunded at its price as far as the capture still allows (R_RETURN, id rf_<returnId>), and someone
+ * refunds 1 at the provider directly (R_OUTSIDE, recorded under an id derived from the provider's refund id). */
+#ifdef SINGLE_PRODUCT_ORDERS
+#error "-DAFTER_SALE needs order 0 to buy two units (a capture of 2 that a refund of 1 leaves partly refunded)"
+#endif
+#define CAPTURED (Q(0, 0) + Q(0, 1))
+#define RP 0
+#define NR 4
+#define R_STAFF_PART 0
+#define R_STAFF_ALL 1
+#define R_RETURN 2
+#define R_OUTSIDE 3
+#define RF_NONE 0
+#define RF_PENDING 1
+#define RF_SUCCEEDED 2
+#define RF_FAILED 3
+byte refundRow[NR];             /* refund.status in MySQL (db/after-sale.ts saveRefund: never back from a settled one) */
+byte refundMem[NR];             /* the after-sale run's own map of refunds (AfterSale.refunds), by status */
+byte refundAmount[NR];          /* refund.amount_cents (R_RETURN's is set when it is booked) */
+byte refundQueue[3];            /* AfterSale.queue: own refunds recorded PENDING, waiting for their turn at the provider */
+byte queued;
+/* The provider (payments/operations.ts refundPart, payments/idempotent-route.ts): refundedAmountCents of order 0's
+ * captured authorisation; per refund id, the refunds made with it as merchantReference (I6: at most one) and the
+ * stored answer of the Idempotency-Key it is sent under (0 none, else RP_*). */
+byte provRefunded;
+byte provRuns[NR];
+byte keyAnswer[NR];
+byte lateRequest;               /* 0, or r + 1: refund r's request of an attempt that timed out, still on its way */
+bool lateFreshKey;              /* (the twin REFUND_RETRIED_WITH_NEW_KEY) that request was sent under a retry's new key */
+byte refundDeclines;
+#define RET_NONE 0
+#define RET_REQUESTED 1
+#define RET_RECEIVED 2
+byte returnRow;                 /* order_return.status */
+byte returnMem;                 /* the run's own map of returns */
+bool returnMovement;            /* the RETURN stock_movement row, unique by (order, product, RETURN, return id) */
+bool asStarted;                 /* the after-sale run started (Update-with-Start) and loaded MySQL (load) */
+bool asGone;                    /* order 0 ended otherwise than CONFIRMED: no after-sale life */
+bool restocking;                /* a return's unit is in MySQL's stock and not yet in Redis's count (before its resync) */
+byte returnRepairs;             /* drift repairs of such a unit (the resync made early by the reconciler) */
+bool asDone;                    /* the run ended: nothing queued, no request under way */
+byte asOpen = 4;                /* requesters still under way: the two staff refunds, the return, the outside refund */
+#define RETURNED(p) (((p) == RP && returnMovement) -> 1 : 0)
+#define AMT_IF(r, c) ((c) -> refundAmount[r] : 0)
+#define BOOKED(s) ((s) == RF_PENDING || (s) == RF_SUCCEEDED)
+/* committedCents(): what the run counts as refunded or being refunded (its own and those it was told of) */
+#define COMMITTED (AMT_IF(0, BOOKED(refundMem[0])) + AMT_IF(1, BOOKED(refundMem[1])) + AMT_IF(2, BOOKED(refundMem[2])) + AMT_IF(3, BOOKED(refundMem[3])))
+/* the refunds the run booked itself (not those made at the provider) */
+#define OWN_BOOKED (AMT_IF(0, BOOKED(refundMem[0])) + AMT_IF(1, BOOKED(refundMem[1])) + AMT_IF(2, BOOKED(refundMem[2])))
+/* what the order shows as refunded (summarise: SUCCEEDED rows) */
+#define MYSQL_REFUNDED (AMT_IF(0, refundRow[0] == RF_SUCCEEDED) + AMT_IF(1, refundRow[1] == RF_SUCCEEDED) + AMT_IF(2, refundRow[2] == RF_SUCCEEDED) + AMT_IF(3, refundRow[3] == RF_SUCCEEDED))
+/* the authorisation order 0's payment was captured on (the payment row's authorizationId) */
+#define CAPT_AUTH ((AUTH(0, 1) == A_CAPT || AUTH(0, 1) == A_REFUND) -> 1 : 2)
+#else
+#define RETURNED(p) 0
+#endif
+
 /* ── Faults and the world ── */
 byte lost, crashes, flushes, terms, declines, lostTasks;
 /* The order's units were given back to Redis by a release in a workflow task that was then lost (lostTask; since
@@ -166,6 +241,8 @@ byte sweepRebuilds;             /* rebuilds of a lost availability made by the r
 byte repairs;                   /* drift repairs the reconciler made: each is a breach of I2 */
 #ifdef COUPON_ORDERS_ONLY
 byte ordersRunning = NO - 1;    /* order 0 (no coupon) is not placed: smaller runs of the coupon steps with a flush */
+#elif defined(PLACED_ORDERS)
+byte ordersRunning = PLACED_ORDERS;   /* only orders 0 .. PLACED_ORDERS - 1 are placed (the after-sale runs' bound) */
 #else
 byte ordersRunning = NO;
 #endif
@@ -175,11 +252,11 @@ byte ordersRunning = NO;
 #define TK(o) ((SOLD(o) || LIVE(o)) -> 1 : 0)
 #define TAKEN(p) (Q(0, p) * TK(0) + Q(1, p) * TK(1) + Q(2, p) * TK(2))
 #define SOLD_UNITS(p) (Q(0, p) * (SOLD(0) -> 1 : 0) + Q(1, p) * (SOLD(1) -> 1 : 0) + Q(2, p) * (SOLD(2) -> 1 : 0))
-/* I1 in MySQL: the stock is what was stocked minus the units sold, never below zero (byte: an underflow breaks the
- * equation). In Redis, while it has not lost its data: availability never negative, units held plus units sold never
+/* I1 in MySQL: the stock is what was stocked minus the units sold plus the units returned to it (-DAFTER_SALE), never
+ * below zero (byte: an underflow breaks the equation). In Redis, while it has not lost its data: availability never negative, units held plus units sold never
  * above the stock; except by the units of releases whose workflow task was lost (OVER), no more. */
-#define I1_MYSQL(p) (stock[p] + SOLD_UNITS(p) == STOCK)
-#define I1_REDIS(p) (flushes > 0 || ((avail[p] == MISSING || avail[p] + OVER(p) >= 0) && TAKEN(p) <= STOCK + OVER(p)))
+#define I1_MYSQL(p) (stock[p] + SOLD_UNITS(p) == STOCK + RETURNED(p))
+#define I1_REDIS(p) (flushes > 0 || ((avail[p] == MISSING || avail[p] + OVER(p) >= 0) && TAKEN(p) <= STOCK + RETURNED(p) + OVER(p)))
 #define I1 (I1_MYSQL(0) && I1_MYSQL(1) && I1_REDIS(0) && I1_REDIS(1))
 /* An order is over once it has a terminal status, or its workflow was terminated before its first record. */
 #define TERMINAL(o) (status[o] >= CONFIRMED || (wfClosed[o] && status[o] == S_NONE))
@@ -207,12 +284,32 @@ byte ordersRunning = NO;
 #define ASSERT_COUPONS skip
 #endif
 
+#ifdef AFTER_SALE
+/* I8 (and I3, I6 after the sale), in every state: the provider never refunds more than it captured; MySQL records as
+ * refunded no more than the provider refunded (a SUCCEEDED row follows the provider's refund); the refunds the run
+ * booked itself (PENDING or SUCCEEDED) never add up to more than the capture (its check; a refund made at the
+ * provider is not checked by anyone but the provider, so it is not in this sum); no more units asked back or put
+ * back than order 0 bought. */
+#define AS_PROVIDER (provRefunded <= CAPTURED)
+#define AS_MYSQL (MYSQL_REFUNDED <= provRefunded)
+#define AS_BOOKED (OWN_BOOKED <= CAPTURED)
+#define AS_RETURNED (RETURNED(RP) <= Q(0, RP))
+#define AFTER_SALE_OK (AS_PROVIDER && AS_MYSQL && AS_BOOKED && AS_RETURNED)
+#define ASSERT_AFTER_SALE assert(AS_PROVIDER); assert(AS_MYSQL); assert(AS_BOOKED); assert(AS_RETURNED)
+#define AFTER_SALE_OVER (asDone || asGone)
+#else
+#define AFTER_SALE_OK true
+#define ASSERT_AFTER_SALE skip
+#define AFTER_SALE_OVER true
+#endif
+
 active proctype invariants() {
-end: atomic { !(I1 && COUPON_OK) -> assert(I1); ASSERT_COUPONS }
+end: atomic { !(I1 && COUPON_OK && AFTER_SALE_OK) -> assert(I1); ASSERT_COUPONS; ASSERT_AFTER_SALE }
 }
 
-/* Liveness (I4): every order reaches a terminal status and no hold is left held (checked with -a -f). */
-ltl terminates { <> (ALL_TERMINAL && NO_STRANDED_HOLD) }
+/* Liveness (I4): every order reaches a terminal status and no hold is left held (checked with -a -f); with
+ * -DAFTER_SALE, order 0's after-sale run also ends (every refund settled, the return received). */
+ltl terminates { <> (ALL_TERMINAL && NO_STRANDED_HOLD && AFTER_SALE_OVER) }
 
 /* ── Redis Lua scripts (inventory/scripts.ts), each one atomic step ── */
 
@@ -858,21 +955,45 @@ inline sweepOne(o) {
  * has ended, where each repair is a breach of I2 (as the fault run counts them). */
 inline repairIfDrifted(p) {
   atomic { open1 = (OPEN(0) && Q(0, p) > 0) + (OPEN(1) && Q(1, p) > 0) + (OPEN(2) && Q(2, p) > 0); stock1 = stock[p] };
+#ifndef AFTER_SALE
   seen = avail[p];
+#else
+  atomic { seen = avail[p]; midReturn = (restocking && p == RP) };
+#endif
   atomic { open2 = (OPEN(0) && Q(0, p) > 0) + (OPEN(1) && Q(1, p) > 0) + (OPEN(2) && Q(2, p) > 0); stock2 = stock[p] };
   if
   :: open1 == 0 && open2 == 0 && stock1 == stock2 && seen != MISSING && seen != stock1 ->
+#ifndef AFTER_SALE
      repairs++;
+#else
+     /* a returned unit read in MySQL's stock but not yet in Redis's count (between putBackInMySql and the resync):
+      * the repair is the resync the return makes next, made early; not a breach */
+     if :: midReturn -> returnRepairs++ :: else -> repairs++ fi;
+#endif
      atomic { avail[p] = MISSING; epoch++ };                       /* FORGET_SCRIPT */
      rebuild(p);
      atomic { rbEpoch = 0; rbStock = 0; rbTries = 0; rbOut = 0; i = 0; rbSnap[0] = 0; rbSnap[1] = 0; rbSnap[2] = 0 }
   :: else -> skip
   fi;
+#ifdef AFTER_SALE
+  midReturn = false;
+#endif
   atomic { open1 = 0; open2 = 0; stock1 = 0; stock2 = 0; seen = 0 }
 }
 
+/* The drift repair looks once every order has ended; with -DAFTER_SALE, once order 0's after-sale run has ended too,
+ * unless -DDRIFT_LOOK_DURING_AFTER_SALE (then it may look while a return's unit is put back: see repairIfDrifted). */
+#if defined(AFTER_SALE) && !defined(DRIFT_LOOK_DURING_AFTER_SALE)
+#define DRIFT_LOOK_READY (ordersRunning == 0 && ALL_TERMINAL && AFTER_SALE_OVER)
+#else
+#define DRIFT_LOOK_READY (ordersRunning == 0 && ALL_TERMINAL)
+#endif
+
 proctype Reconciler() {
   byte o, p = 0, open1, open2, stock1;
+#ifdef AFTER_SALE
+  bool midReturn;
+#endif
   short seen, stock2;
   byte rbEpoch, rbTries, rbOut, i;
   short rbStock;
@@ -885,10 +1006,220 @@ proctype Reconciler() {
    * (MAXSWEEPREBUILD times a run: each is a whole rebuild interleaved with everything else). */
   :: avail[0] == MISSING && sweepRebuilds < MAXSWEEPREBUILD -> sweepRebuilds++; rebuild(0); atomic { rbEpoch = 0; rbStock = 0; rbTries = 0; rbOut = 0; i = 0; rbSnap[0] = 0; rbSnap[1] = 0; rbSnap[2] = 0 }
   :: avail[1] == MISSING && sweepRebuilds < MAXSWEEPREBUILD -> sweepRebuilds++; rebuild(1); atomic { rbEpoch = 0; rbStock = 0; rbTries = 0; rbOut = 0; i = 0; rbSnap[0] = 0; rbSnap[1] = 0; rbSnap[2] = 0 }
-  :: ordersRunning == 0 && ALL_TERMINAL && p < NP -> repairIfDrifted(p); p++
-  :: atomic { ordersRunning == 0 && ALL_TERMINAL && p == NP -> break }
+  :: DRIFT_LOOK_READY && p < NP -> repairIfDrifted(p); p++
+  :: atomic { DRIFT_LOOK_READY && p == NP -> break }
   od
 }
+
+#ifdef AFTER_SALE
+/* ── Order 0 after the sale (workflows/after-sale.ts afterSaleWorkflow; docs/DESIGN.md §8) ──
+ * One run, started by the first request once order 0 is CONFIRMED. Its message handlers (requestRefund,
+ * requestReturn, receiveReturn updates, the refundedAtProvider signal) and its main loop (refundNext) run one at a
+ * time between awaits: each atomic step below is the code between two awaits, and each await is where the others may
+ * run. Its activities are scheduled (not local): a completed one is replayed from the history after a worker crash,
+ * so a crash only runs an activity under way again, which is a lost answer here. Its MySQL writes (saveRefund,
+ * saveReturn) are upserts by id whose repeat writes the same row: their lost answers are not modelled (a retry only
+ * comes later, which the interleavings cover). */
+
+/* Stored answers of a refund's Idempotency-Key (payments/idempotent-route.ts stores every non-5xx answer). */
+#define RP_REFUNDED 1
+#define RP_DECLINED 2           /* 402 refund_declined (tok_refundFails): REFUND_DECLINED, final */
+#define RP_REFUSED 3            /* 400 amount_too_large, 409 invalid_state: PAYMENT_REQUEST_REJECTED, final */
+#define RP_GAVE_UP 4            /* (the activity's outcome) an hour of retries without an answer */
+
+/* refundPart (payments/operations.ts) behind idempotentRoute, for a request of refund r (its merchantReference) sent
+ * under the refund id as its key; `fresh`: (the twin) under a retry's new key, whose answer nothing stored. The
+ * refund must fit in what is left of the capture; a refund that leaves nothing makes the authorisation 'refunded'
+ * (Ledger.applyRefund). */
+inline providerRefund(r, fresh, res) {
+#ifndef REFUND_RETRIED_WITH_NEW_KEY
+  if
+  :: keyAnswer[r] != 0 -> res = keyAnswer[r]                   /* the key's stored answer, replayed */
+  :: else ->
+#else
+  if
+  :: !fresh && keyAnswer[r] != 0 -> res = keyAnswer[r]
+  :: else ->                                                   /* the twin: a new key has no stored answer */
+#endif
+     if
+     :: AUTH(0, CAPT_AUTH) != A_CAPT -> res = RP_REFUSED                             /* invalid_state */
+     :: AUTH(0, CAPT_AUTH) == A_CAPT && provRefunded + refundAmount[r] > CAPTURED -> res = RP_REFUSED   /* amount_too_large */
+     :: AUTH(0, CAPT_AUTH) == A_CAPT && provRefunded + refundAmount[r] <= CAPTURED ->
+        if
+        :: provRefunded = provRefunded + refundAmount[r]; provRuns[r]++;
+           assert(provRuns[r] <= 1);                           /* I6: the provider makes refund r once */
+           if :: provRefunded == CAPTURED -> AUTH(0, CAPT_AUTH) = A_REFUND :: else -> skip fi;
+           res = RP_REFUNDED
+        :: refundDeclines < MAXREFUNDDECLINE -> refundDeclines++; res = RP_DECLINED
+        fi
+     fi;
+#ifdef REFUND_RETRIED_WITH_NEW_KEY
+     if :: !fresh -> keyAnswer[r] = res :: else -> skip fi
+#else
+     keyAnswer[r] = res
+#endif
+  fi
+}
+
+/* A request of an attempt that timed out reaches the provider late; its answer goes to no one. */
+inline lateRequestArrives(r, res) {
+  atomic { lateRequest != 0 -> r = lateRequest - 1; providerRefund(r, lateFreshKey, res); lateRequest = 0; lateFreshKey = false; r = 0; res = 0 }
+}
+
+/* AfterSale.refund: the checks and the booking in one handler step, before any await (the order is CONFIRMED and
+ * paid; the caller's expectedRefundedCents is what is committed now, else REFUND_STATE_CHANGED: a request with a stale
+ * figure books nothing and is not modelled; committed + this one <= captured, else REFUND_EXCEEDS_CAPTURED). res: 1
+ * booked PENDING (in the run's map), 0 refused. The twin REFUND_CHECK_OUTSIDE_WORKFLOW checks in one step and books
+ * in another. */
+inline bookRefund(r, res, fromStaff) {
+  atomic {
+    asStarted;
+    if
+    :: COMMITTED + refundAmount[r] <= CAPTURED -> res = 1
+    :: else -> res = 0                                         /* REFUND_EXCEEDS_CAPTURED */
+    fi;
+#ifdef REFUND_CHECK_OUTSIDE_WORKFLOW
+  };
+  atomic {
+#endif
+    /* booked in the run's map; then the await of saveRefund(PENDING) (durable in MySQL before the provider is asked)
+     * and the queue. One step here: during that await other handlers see the booking as they do after it, and the
+     * queue keeps the order of the bookings */
+    if :: res == 1 -> refundMem[r] = RF_PENDING; refundRow[r] = RF_PENDING; refundQueue[queued] = r; queued++ :: else -> skip fi;
+    if :: fromStaff -> asOpen--; res = 0 :: else -> skip fi    /* the staff's request is answered */
+  }
+}
+
+/* A staff refund request (POST /orders/:id/refunds → requestRefundUpdate), sent once the run has started. */
+proctype StaffRefund(byte r) {
+  byte res;
+  if
+  :: atomic { asGone -> asOpen-- }
+  :: bookRefund(r, res, true)          /* a request with a stale figure books nothing, as one refused here */
+  fi
+}
+
+/* The buyer's return of order 0's unit of product 0, then its receipt by staff (requestReturnUpdate,
+ * receiveReturnUpdate). */
+proctype Returner() {
+  byte res, amount;
+  byte rbEpoch, rbTries, rbOut, i;
+  short rbStock;
+  byte rbSnap[NO];
+  if
+  :: atomic { asGone -> asOpen-- }
+  :: /* requestReturn: no more units than sold less those in earlier returns (the one request here always fits), booked
+      * in the run's map in the handler step, then saveReturn(REQUESTED) */
+     atomic { asStarted && returnMem == RET_NONE && Q(0, RP) >= 1 -> returnMem = RET_REQUESTED; returnRow = RET_REQUESTED };
+     /* receiveReturn: the return is known and REQUESTED; its units are checked against what it asked for. The unit
+      * arrives SELLABLE: restockReturn (activities/return-stock.ts), run until it answers: putBackInMySql, then
+      * resyncAvailability */
+     do
+     :: atomic {                                            /* the RETURN movement's unique key: once */
+          if :: !returnMovement -> stock[RP] = stock[RP] + 1; returnMovement = true; restocking = true :: else -> skip fi
+        };
+        if
+        :: atomic { ANSWER_LOST }                           /* the worker dies between the two stores: run again */
+        :: atomic { avail[RP] = MISSING; epoch++; restocking = false };   /* Inventory.forget: FORGET_SCRIPT */
+           rebuild(RP);                                     /* rebuildAvailability */
+           if
+           :: break
+           :: atomic { ANSWER_LOST }                        /* the activity's answer lost: run again */
+           fi
+        fi
+     od;
+     /* refundReturn: the unit's price as far as the capture still allows (Math.min(1, captured - committed), none when
+      * nothing is left), through AfterSale.refund (no expected figure); then saveReturn(RECEIVED) */
+     atomic {
+       rbEpoch = 0; rbStock = 0; rbTries = 0; rbOut = 0; i = 0; rbSnap[0] = 0; rbSnap[1] = 0; rbSnap[2] = 0;
+       amount = (COMMITTED < CAPTURED -> 1 : 0);
+       if :: amount > 0 -> refundAmount[R_RETURN] = amount :: else -> skip fi
+     };
+     if
+     :: amount > 0 -> bookRefund(R_RETURN, res, false)
+     :: else -> skip
+     fi;
+     atomic { returnRow = RET_RECEIVED; returnMem = RET_RECEIVED; asOpen--; res = 0; amount = 0 }
+  fi
+}
+
+/* Someone refunds 1 at the provider's dashboard (POST /v1/refunds under a key of their own), once order 0 is
+ * CONFIRMED. The provider's signed authorization.refunded event reaches POST /payments/events (api/routes/
+ * payment-events.ts), which records a SUCCEEDED refund row (db/payment-events.ts recordRefundAtProvider, the order being
+ * CONFIRMED), then signals the run (AfterSaleClient.refundedAtProvider; no run open: nothing to tell, load reads it). */
+proctype OutsideRefund() {
+  bool made = false;
+  if
+  :: atomic { asGone -> asOpen-- }
+  :: atomic {                                                  /* refundPart: fits, or refused and nothing happens */
+       status[0] == CONFIRMED ->
+       if
+       :: AUTH(0, CAPT_AUTH) == A_CAPT && provRefunded + 1 <= CAPTURED ->
+          provRefunded++; made = true;
+          if :: provRefunded == CAPTURED -> AUTH(0, CAPT_AUTH) = A_REFUND :: else -> skip fi
+       :: else -> skip
+       fi
+     };
+     if
+     :: made ->
+        atomic { if :: refundRow[R_OUTSIDE] == RF_NONE -> refundRow[R_OUTSIDE] = RF_SUCCEEDED :: else -> skip fi };
+        atomic {                                               /* refundedAtProvider: counted from now on */
+          if :: asStarted && refundMem[R_OUTSIDE] == RF_NONE -> refundMem[R_OUTSIDE] = RF_SUCCEEDED :: else -> skip fi;
+          asOpen--; made = false
+        }
+     :: else -> atomic { asOpen-- }
+     fi
+  fi
+}
+
+/* The run's main loop: one queued refund at a time at the provider (refundNext), until the requests are done. */
+proctype AfterSale() {
+  byte r, attempt, res, lr, lres;
+  if
+  :: atomic { TERMINAL(0) && status[0] != CONFIRMED -> asGone = true }
+  :: atomic {                                                  /* started by the first request; load() reads MySQL */
+       status[0] == CONFIRMED -> asStarted = true; refundMem[R_OUTSIDE] = refundRow[R_OUTSIDE]
+     };
+     do
+     :: lateRequestArrives(lr, lres)
+     :: atomic { queued > 0 -> r = refundQueue[0]; attempt = 1; res = 0 };
+        /* refundPayment (REFUND_STEP: retried for an hour under the refund id as key; a decline or a refusal is final).
+         * A retry first asks the provider whether an earlier attempt made the refund (findByReference). */
+        do
+        :: lateRequestArrives(lr, lres)
+        :: atomic {
+             res == 0 ->
+             if
+             :: attempt > 1 && provRuns[r] > 0 -> res = RP_REFUNDED     /* the look-up finds it */
+             :: else ->
+                if
+                :: providerRefund(r, attempt > 1, res);
+                   if :: skip :: ANSWER_LOST; res = 0; attempt = 2 fi   /* the answer lost: retried */
+                :: lateRequest == 0 && lost < MAXLOST ->               /* the request is late: the attempt times out */
+                   lost++; lateRequest = r + 1; lateFreshKey = (attempt > 1); attempt = 2
+                fi
+             fi
+           }
+        /* An hour of retries without an answer (a request still on its way reaches the provider within it): one last
+         * look-up by the refund id (findRefund) decides. */
+        :: atomic { res == 0 && attempt > 1 && lateRequest == 0 -> res = (provRuns[r] > 0 -> RP_REFUNDED : RP_GAVE_UP) }
+        :: res != 0 -> break
+        od;
+        atomic {
+          /* a decline or a refusal: findRefund, then the outcome; saveRefund(SUCCEEDED or FAILED), then the run's map
+           * and the queue (tellTheBuyer follows: notifications are not modelled) */
+          if :: res != RP_REFUNDED && provRuns[r] > 0 -> res = RP_REFUNDED :: else -> skip fi;
+          if :: refundRow[r] == RF_PENDING -> refundRow[r] = (res == RP_REFUNDED -> RF_SUCCEEDED : RF_FAILED) :: else -> skip fi;
+          refundMem[r] = (res == RP_REFUNDED -> RF_SUCCEEDED : RF_FAILED);
+          refundQueue[0] = refundQueue[1]; refundQueue[1] = refundQueue[2]; refundQueue[2] = 0; queued--;
+          r = 0; attempt = 0; res = 0
+        }
+     /* the run ends once nothing is queued and no request is under way (windowClosed && allHandlersFinished) */
+     :: atomic { queued == 0 && asOpen == 0 && lateRequest == 0 -> asDone = true; break }
+     od
+  fi
+}
+#endif
 
 proctype Flush() {
   do
@@ -897,17 +1228,38 @@ proctype Flush() {
   od
 }
 
+/* A CONFIRMED order keeps its capture; with -DAFTER_SALE order 0's may have been refunded in full since. */
+#ifdef AFTER_SALE
+#define KEPT_CAPTURE(k, a) (AUTH(k, a) == A_CAPT || ((k) == 0 && AUTH(k, a) == A_REFUND))
+#else
+#define KEPT_CAPTURE(k, a) (AUTH(k, a) == A_CAPT)
+#endif
+
 init {
   byte k;
   atomic {
 #ifdef COUPON_ORDERS_ONLY
     status[0] = REFUSED;
+#elif defined(PLACED_ORDERS)
+    run Order(0);
+    if :: PLACED_ORDERS > 1 -> run Order(1) :: else -> status[1] = REFUSED fi;
+    if :: PLACED_ORDERS > 2 -> run Order(2) :: else -> status[2] = REFUSED fi;
+    run Reconciler(); run Flush();
 #else
     run Order(0);
 #endif
+#ifndef PLACED_ORDERS
     run Order(1); run Order(2); run Reconciler(); run Flush();
+#endif
 #ifdef COUPONS
     run Claimer(0); run Claimer(1)
+#endif
+#if defined(COUPONS) && defined(AFTER_SALE)
+    ;
+#endif
+#ifdef AFTER_SALE
+    refundAmount[R_STAFF_PART] = 1; refundAmount[R_STAFF_ALL] = CAPTURED; refundAmount[R_OUTSIDE] = 1;
+    run AfterSale(); run StaffRefund(R_STAFF_PART); run StaffRefund(R_STAFF_ALL); run Returner(); run OutsideRefund()
 #endif
   }
   (_nr_pr == 2);                                                   /* at rest: only init and the monitor are left */
@@ -922,8 +1274,25 @@ init {
        * and refunded by the sweep; a CONFIRMED order keeps exactly one capture, and its units stay sold. */
       assert(AUTH(k, 1) != A_AUTH && AUTH(k, 2) != A_AUTH);
       assert(!everCaptured[k] || status[k] == CONFIRMED || (wfClosed[k] && (AUTH(k, 1) == A_REFUND || AUTH(k, 2) == A_REFUND)));
-      assert(status[k] != CONFIRMED || ((AUTH(k, 1) == A_CAPT) + (AUTH(k, 2) == A_CAPT) == 1 && SOLD(k)))
+      assert(status[k] != CONFIRMED || ((KEPT_CAPTURE(k, 1) + KEPT_CAPTURE(k, 2)) == 1 && SOLD(k)))
     }
+#ifdef AFTER_SALE
+    /* After the sale, at rest: every refund settled (SUCCEEDED or FAILED); MySQL's refunded total is the provider's;
+     * each of the service's refunds is SUCCEEDED exactly when the provider made it (once), the one made at the provider
+     * is recorded once it was made; the authorisation is 'refunded' exactly when nothing is left of the capture; the
+     * return was received, and its unit is back in stock only if it was received sellable (the I1 and I2 checks above
+     * count it: MySQL's stock, then Redis's availability rebuilt from it). */
+    if
+    :: asGone -> assert(provRefunded == 0 && refundRow[0] + refundRow[1] + refundRow[2] + refundRow[3] == 0 && !returnMovement)
+    :: else ->
+       assert(asDone && queued == 0 && lateRequest == 0);
+       for (k : 0 .. NR - 1) { assert(refundRow[k] != RF_PENDING) }
+       assert(MYSQL_REFUNDED == provRefunded);
+       for (k : 0 .. NR - 2) { assert((refundRow[k] == RF_SUCCEEDED) == (provRuns[k] == 1)) }
+       assert((AUTH(0, CAPT_AUTH) == A_REFUND) == (provRefunded == CAPTURED));
+       assert(returnRow == RET_RECEIVED && returnMem == RET_RECEIVED)
+    fi
+#endif
 #ifdef COUPONS
     /* Coupons at rest: a claim an order gave back is unused again, so its buyer can redeem it (only a CONFIRMED
      * order keeps one: consumed); a CONFIRMED coupon order consumed buyer 0's claim; Redis never counts fewer claims
