@@ -117,7 +117,7 @@ export class UndoStack {
  * Completes the current workflow task, so that what it decided is in the history before anything acts on it. Local
  * activities run inside the task; had the undo run in the task that decided it and that task been lost, the undo's
  * effects would stay while the task's retry could decide otherwise (a payment accepted first). A timer is the
- * cheapest command the task must complete to start; 1 ms is the shortest the server takes.
+ * cheapest command the task must complete to start; its length does not matter, so it is the shortest, 1 ms.
  */
 async function decisionInTheHistory(): Promise<void> {
   await sleep(1, { summary: 'Record the decision to undo before undoing' });
