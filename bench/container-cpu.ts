@@ -2,12 +2,12 @@
  * CPU accounting for the container stack: CPU seconds used so far by each running container of a compose project (its
  * cgroup's counter: every process in the container, the same figure `docker stats` samples), Docker's own processes
  * on the host (the daemon, containerd's shims, and docker-proxy, which carries every connection to a published port
- * such as localhost:3000 and localhost:7233), this process and the whole machine. Subtract two snapshots with
- * cpuDelta (bench/lib.ts).
+ * such as localhost:3000 and localhost:7233), the host processes named (the no-op's worker), this process and the
+ * whole machine. Subtract two snapshots with cpuDelta (bench/lib.ts).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { allProcesses, benchAndMachineCpu, commandCpuSeconds } from './lib';
+import { allProcesses, benchAndMachineCpu, commandCpuSeconds, processTreeSeconds } from './lib';
 
 /** cgroup v1 (cpuacct, nanoseconds) or v2 (cpu.stat usage_usec), for the cgroupfs and systemd drivers. */
 function containerCpuSeconds(id: string): number | undefined {
@@ -32,13 +32,16 @@ function runningContainers(project: string): Array<{ id: string; name: string }>
   return lines.map(([id, service, number]) => ({ id, name: services.filter((one) => one === service).length > 1 || service === 'worker' ? `${service}_${number}` : service }));
 }
 
-export function containerCpuSnapshot(project = 'order-saga'): Record<string, number> {
+/** `hostProcesses`: process trees on the host to count too, by row name (the no-op baseline's worker). */
+export function containerCpuSnapshot(project = 'order-saga', hostProcesses: Record<string, number> = {}): Record<string, number> {
   const snapshot: Record<string, number> = {};
   for (const { id, name } of runningContainers(project)) {
     const seconds = containerCpuSeconds(id);
     if (seconds !== undefined) snapshot[`container ${name}`] = seconds;
   }
   const processes = allProcesses();
+  const treeSeconds = processTreeSeconds(processes);
+  for (const [name, pid] of Object.entries(hostProcesses)) snapshot[name] = treeSeconds(pid);
   snapshot['docker-proxy (published ports)'] = commandCpuSeconds(processes, 'docker-proxy');
   snapshot['dockerd, containerd and shims'] = commandCpuSeconds(processes, 'dockerd', 'containerd', 'containerd-shim', 'containerd-shim-runc-v2');
   return { ...snapshot, ...benchAndMachineCpu() };

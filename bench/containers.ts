@@ -1,27 +1,31 @@
 /**
  * `npm run bench:containers`: saga throughput of the container stack (`npm run containers:up` first) with 1, 2 and 3
  * worker containers, each level beside the no-op baseline of bench:saga (bench/noop-baseline.ts: the same steps and
- * Updates with activities that do nothing, run by a worker inside this process against the stack's Temporal), measured
- * right after it so both see the same machine.
+ * Updates with activities that do nothing, run by a worker process of its own on the host, bench/noop-worker-main.ts,
+ * against the stack's Temporal), measured right after it so both see the same machine.
  *
  *   --workers=1,2,3 (CONTAINERS_WORKERS)   --count=120 sagas per level (CONTAINERS_COUNT)
  *   --concurrency=20 closed-loop clients (CONTAINERS_CONCURRENCY)
  *
  * One saga = POST /orders (201 RESERVED) then POST /orders/:id/payment tok_visa (200 CONFIRMED) on localhost:3000.
- * Each level also records the CPU each container used (its cgroup), Docker's own processes, this process and how busy
- * the whole machine was (other people's work included). Writes bench/results/containers-<timestamp>.json and leaves
+ * Each level also records the CPU each container used (its cgroup), Docker's own processes, the no-op's worker, this
+ * process and how busy the whole machine was (other people's work included). The no-op worker's log goes to a
+ * bench-logs-containers-* folder under the temporary directory, kept when the run fails, BENCH_KEEP_LOGS=1 or
+ * BENCH_CPU_PROF=noop (its .cpuprofile). Writes bench/results/containers-<timestamp>.json and leaves
  * the stack with the last level's workers.
  */
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { signToken } from '../api/auth/sign-token';
 import { LOCAL_TOKEN_CLAIMS } from '../config/auth';
 import { applyLocalSecrets } from '../scripts/local-secrets';
 import { dataConverterFor } from '../temporal/codec';
 import { containerCpuSnapshot } from './container-cpu';
-import { boundedPool, codeVersion, cpuDelta, failureTally, httpClient, listArg, numberArg, percentiles, printTable, round, sleep, waitForQuietMachine, writeResults } from './lib';
+import { boundedPool, codeVersion, CPU_ROW, cpuDelta, failureTally, httpClient, listArg, numberArg, percentiles, printTable, round, sleep, waitForQuietMachine, writeResults } from './lib';
 import { historyFacts, startNoopBaseline } from './noop-baseline';
 
 const API = 'http://localhost:3000';
@@ -48,13 +52,16 @@ async function waitForHealthyWorkers(wanted: number): Promise<void> {
 
 type Saga = () => Promise<void>;
 
-/** One measured level: `count` sagas by `concurrency` closed-loop clients, with the CPU each part used meanwhile. */
-async function measure(saga: Saga) {
+/**
+ * One measured level: `count` sagas by `concurrency` closed-loop clients, with the CPU each part used meanwhile (the
+ * containers, and `hostProcesses`: process trees on the host by row name).
+ */
+async function measure(saga: Saga, hostProcesses: Record<string, number>) {
   const latencies: number[] = [];
   const { failures, failureSamples, record } = failureTally();
   const machineBefore = await waitForQuietMachine();
   const loadBefore = os.loadavg()[0];
-  const cpuBefore = containerCpuSnapshot();
+  const cpuBefore = containerCpuSnapshot('order-saga', hostProcesses);
   const started = performance.now();
   await boundedPool(count, concurrency, 600_000, async () => {
     const begin = performance.now();
@@ -66,7 +73,7 @@ async function measure(saga: Saga) {
     }
   });
   const seconds = (performance.now() - started) / 1000;
-  const cpu = cpuDelta(cpuBefore, containerCpuSnapshot(), seconds);
+  const cpu = cpuDelta(cpuBefore, containerCpuSnapshot('order-saga', hostProcesses), seconds);
   return {
     completed: latencies.length,
     failures,
@@ -87,7 +94,10 @@ async function main(): Promise<void> {
   const connection = await Connection.connect({ address: TEMPORAL.temporalAddress });
   // The workers encrypt payloads with the stack's codec key: read histories, and run the no-op, with the same one.
   const temporal = new Client({ connection, namespace: TEMPORAL.namespace, dataConverter: dataConverterFor() });
-  const baseline = await startNoopBaseline(temporal, TEMPORAL);
+  const logDir = mkdtempSync(path.join(os.tmpdir(), 'bench-logs-containers-'));
+  const baseline = await startNoopBaseline(temporal, { ...TEMPORAL, logDir });
+  const hostProcesses = { [CPU_ROW.noopWorker]: baseline.workerPid };
+  let finished = false;
   try {
     const admin = { authorization: `Bearer ${await signToken(secret, { sub: 'bench-admin', roles: ['admin'], ...LOCAL_TOKEN_CLAIMS })}` };
     const created = await api.request('POST', '/products', { sku: `bench-ctr-${runId}`, name: 'Container bench product', priceCents: 500, stock: 100_000 }, admin);
@@ -117,8 +127,8 @@ async function main(): Promise<void> {
       history ??= await historyFacts(temporal, firstOrderId);
       const noopSaga = baseline.saga(history.shape);
       await boundedPool(10, 5, 60_000, async () => void (await noopSaga()));
-      const orders = await measure(saga);
-      const noop = await measure(async () => void (await noopSaga()));
+      const orders = await measure(saga, hostProcesses);
+      const noop = await measure(async () => void (await noopSaga()), hostProcesses);
       const ratio = round(orders.perSecond / noop.perSecond, 2);
       console.log(
         `[containers] ${workers} worker(s): ${orders.perSecond} sagas/s (p50 ${orders.ms.p50} ms, p99 ${orders.ms.p99} ms, ${orders.completed}/${count}); ` +
@@ -155,10 +165,14 @@ async function main(): Promise<void> {
     ]);
     const file = writeResults('containers', { benchmark: 'containers', at: new Date().toISOString(), code, machine: { cores: os.cpus().length }, count, concurrency, orderHistory: history, rows });
     console.log(`[containers] results: ${file}`);
+    finished = true;
   } finally {
     api.close();
     await baseline.stop();
     await connection.close();
+    const keepLogs = !finished || process.env.BENCH_KEEP_LOGS === '1' || (process.env.BENCH_CPU_PROF ?? '').split(',').includes('noop');
+    if (keepLogs) console.log(`[containers] the no-op worker's log: ${logDir}`);
+    else rmSync(logDir, { recursive: true, force: true });
   }
 }
 

@@ -28,7 +28,7 @@ import { forkSql, select } from '../db/sql';
 import { Inventory } from '../inventory/inventory';
 import { connectRedis } from '../inventory/redis';
 import { checkBenchInvariants, printInvariants } from './invariants';
-import { historyFacts, startNoopBaseline } from './noop-baseline';
+import { historyFacts, startNoopBaseline, type NoopTemporal } from './noop-baseline';
 import { boundedPool, codeVersion, cpuDelta, cpuSnapshot, httpClient, jsonRequest, numberArg, percentiles, pollUntil, printTable, round, runAutocannon, sleep, verdict, waitForQuietMachine, writeResults } from './lib';
 import { startStack } from './stack';
 import { findMetricsUrl, perUnit, scrape } from './temporal-metrics';
@@ -441,7 +441,7 @@ async function main(): Promise<void> {
 }
 
 /** Runs `count` no-op sagas in the shape of a sold order's history, all at once; how long until all are done. */
-async function measureNoopDrop(temporal: Client, stack: { temporalAddress: string; namespace: string }, soldOrderId: string, count: number) {
+async function measureNoopDrop(temporal: Client, stack: NoopTemporal, soldOrderId: string, count: number) {
   const history = await historyFacts(temporal, soldOrderId);
   const baseline = await startNoopBaseline(temporal, stack);
   try {

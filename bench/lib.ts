@@ -259,13 +259,8 @@ export function allProcesses(): ProcStat[] {
  */
 export function cpuSnapshot(roots: Record<string, number | undefined>): Record<string, number> {
   const processes = allProcesses();
-  const children = new Map<number, ProcStat[]>();
-  for (const stat of processes) children.set(stat.ppid, [...(children.get(stat.ppid) ?? []), stat]);
   const byPid = new Map(processes.map((stat) => [stat.pid, stat]));
-  const treeSeconds = (pid: number): number => {
-    const own = byPid.get(pid)?.cpuSeconds ?? 0;
-    return own + (children.get(pid) ?? []).reduce((sum, child) => sum + treeSeconds(child.pid), 0);
-  };
+  const treeSeconds = processTreeSeconds(processes);
   const snapshot: Record<string, number> = {};
   for (const [name, pid] of Object.entries(roots)) if (pid !== undefined) snapshot[name] = treeSeconds(pid);
   // A part that runs as several processes (the API with API_PROCESSES > 1: tsx wrapper → cluster primary → its
@@ -280,6 +275,18 @@ export function cpuSnapshot(roots: Record<string, number | undefined>): Record<s
   snapshot[CPU_ROW.mariadb] = commandCpuSeconds(processes, 'mariadbd', 'mysqld');
   snapshot[CPU_ROW.redis] = commandCpuSeconds(processes, 'redis-server');
   return { ...snapshot, ...benchAndMachineCpu() };
+}
+
+/** CPU seconds used so far by a process and all its descendants (a part's tsx wrapper, its node program, esbuild). */
+export function processTreeSeconds(processes: readonly ProcStat[] = allProcesses()): (rootPid: number) => number {
+  const children = new Map<number, ProcStat[]>();
+  for (const stat of processes) children.set(stat.ppid, [...(children.get(stat.ppid) ?? []), stat]);
+  const byPid = new Map(processes.map((stat) => [stat.pid, stat]));
+  const treeSeconds = (pid: number): number => {
+    const own = byPid.get(pid)?.cpuSeconds ?? 0;
+    return own + (children.get(pid) ?? []).reduce((sum, child) => sum + treeSeconds(child.pid), 0);
+  };
+  return treeSeconds;
 }
 
 /** CPU seconds used so far by every process whose command name is one of `names`. */
@@ -297,8 +304,13 @@ export function benchAndMachineCpu(): Record<string, number> {
 export const CPU_ROW = {
   mariadb: 'mariadbd',
   redis: 'redis-server',
-  /** The benchmark's own process: the load generator, and the no-op baseline's worker and client where there is one. */
+  /** The benchmark's own process: the load generator (of the orders, and the no-op baseline's Temporal client). */
   loadGenerator: 'bench (load generator)',
+  /**
+   * The no-op baseline's worker (bench/noop-worker-main.ts), a process of its own like the order `worker`: the two
+   * rows compare directly, and the bench row holds only the load it generates.
+   */
+  noopWorker: 'noop worker',
   /** cpuDelta's row for the CPU the machine used outside these processes. */
   otherWork: 'everything else on the machine',
 } as const;

@@ -1,13 +1,13 @@
 /**
- * The no-op baseline that benchmarks measure the saga beside: bench/noop-workflow.ts on its own task queue, run by a
- * worker inside the benchmark's process against the same dev server, in the shape a real CONFIRMED order's history
- * shows (historyFacts). bench:saga compares sagas per second; bench:flash compares the time a drop takes to confirm.
+ * The no-op baseline that benchmarks measure the saga beside: bench/noop-workflow.ts on its own task queue against the
+ * same dev server, in the shape a real CONFIRMED order's history shows (historyFacts). Its worker runs in a process of
+ * its own (bench/noop-worker-main.ts), as the order worker does, so CPU tables count it apart from the benchmark's
+ * process, which only drives the sagas through its Temporal client. bench:saga compares sagas per second; bench:flash
+ * compares the time a drop takes to confirm.
  */
 import { WithStartWorkflowOperation, type Client, type WorkflowHandle } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
-import { dataConverterFor } from '../temporal/codec';
 import { customerIdKey, orderStatusKey } from '../temporal/names';
-import { createNoopActivities } from './noop-activities';
+import { spawnPart, stopChild, waitForPollers } from './part-process';
 import { NOOP_TASK_QUEUE, noopWorkflow, payNoopUpdate, placeNoopUpdate, type NoopShape, type StepKind } from './noop-workflow';
 
 export interface NoopBaseline {
@@ -15,25 +15,55 @@ export interface NoopBaseline {
   saga(shape: NoopShape): () => Promise<{ endToEnd: number; place: number; pay: number }>;
   /** The id of the first no-op saga run, to read its history. */
   readonly firstWorkflowId: string;
+  /** The root pid of the no-op's worker process, for CPU accounting (cpuSnapshot's roots, as CPU_ROW.noopWorker). */
+  readonly workerPid: number;
+  /** Stops the worker (it drains, as the order worker does) and waits until its process has exited. */
   stop(): Promise<void>;
 }
 
-export async function startNoopBaseline(temporal: Client, stack: { temporalAddress: string; namespace: string }): Promise<NoopBaseline> {
-  const connection = await NativeConnection.connect({ address: stack.temporalAddress });
-  const worker = await Worker.create({
-    connection,
-    namespace: stack.namespace,
-    taskQueue: NOOP_TASK_QUEUE,
-    // Encrypted as the orders' payloads are, so the no-op pays the same codec cost.
-    dataConverter: dataConverterFor(),
-    workflowsPath: require.resolve('./noop-workflow'),
-    activities: createNoopActivities(),
+export interface NoopTemporal {
+  temporalAddress: string;
+  namespace: string;
+  /** Where the worker's log (noop-worker.log) and, when profiled, its .cpuprofile (prof-noop-worker/) go. */
+  logDir: string;
+}
+
+/**
+ * Starts the no-op's worker and waits until it polls its task queue (workflow and activity tasks), so the first saga
+ * is not timed against the worker's start-up.
+ */
+export async function startNoopBaseline(temporal: Client, where: NoopTemporal): Promise<NoopBaseline> {
+  const worker = spawnPart('noop-worker', 'bench/noop-worker-main.ts', {
+    logDir: where.logDir,
+    // The benchmark's environment carries the codec keys its clients use: the worker encrypts with the same ones.
+    env: { ...process.env, TEMPORAL_ADDRESS: where.temporalAddress, TEMPORAL_NAMESPACE: where.namespace },
+    // BENCH_CPU_PROF names `noop`: profiled the way the stack profiles its parts (`node --cpu-prof`, into the log folder).
+    cpuProfile: (process.env.BENCH_CPU_PROF ?? '').split(',').includes('noop'),
   });
-  const running = worker.run();
+  // Detached, the worker would outlive a benchmark that exits without stop() (a Ctrl-C, a crash), polling forever.
+  const killOnExit = () => {
+    try {
+      process.kill(-worker.child.pid!, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  };
+  process.on('exit', killOnExit);
+  const stop = async () => {
+    await stopChild(worker.child);
+    process.off('exit', killOnExit);
+  };
+  try {
+    await waitForPollers(where.temporalAddress, where.namespace, NOOP_TASK_QUEUE, 1, 90_000, [worker]);
+  } catch (error) {
+    await stop();
+    throw new Error(`${(error as Error).message}\n(the no-op worker's log: ${worker.logFile})`);
+  }
   const tag = Date.now().toString(36);
   let sequence = 0;
   return {
     firstWorkflowId: `noop-${tag}-1`,
+    workerPid: worker.child.pid!,
     saga: (shape) => async () => {
       const started = performance.now();
       const startWorkflowOperation = new WithStartWorkflowOperation(noopWorkflow, {
@@ -56,11 +86,7 @@ export async function startNoopBaseline(temporal: Client, stack: { temporalAddre
       const endToEnd = performance.now() - started;
       return { endToEnd, place: placeMs, pay: endToEnd - placeMs };
     },
-    async stop() {
-      worker.shutdown();
-      await running.catch(() => undefined);
-      await connection.close();
-    },
+    stop,
   };
 }
 

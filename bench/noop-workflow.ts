@@ -4,8 +4,8 @@
  * nothing. Each step is what a CONFIRMED order's history shows, in its order: a scheduled activity, a local activity
  * or a search-attribute upsert; and, like the order's hold, a timer started once placed and cancelled by the payment.
  * So the baseline pays the same server round trips and the same writes (history events, timer and visibility
- * tasks). Run on its own task queue by an in-process worker against the same dev server, it measures what Temporal
- * itself costs for those steps and messages on this machine.
+ * tasks). Run on its own task queue by a worker process of its own (bench/noop-worker-main.ts) against the same dev
+ * server, it measures what Temporal itself costs for those steps and messages on this machine.
  *
  * Workflow code: deterministic, imports @temporalio/workflow only (activities by type).
  */

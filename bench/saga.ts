@@ -9,21 +9,25 @@
  * from the first request to the CONFIRMED answer. A placement answered 202 (the order exists and is deciding) is read
  * with GET /orders/:id after each Retry-After until RESERVED, then paid, as a buyer would: it counts as a saga.
  *
- * Baseline: bench/noop-workflow.ts, on its own task queue, run by a worker inside this process against the same dev
- * server, with as many activities as a CONFIRMED order's history shows (split the same way around the two Updates),
- * driven by the Temporal client directly (Update-with-Start, then the pay Update) at the same concurrency and count.
+ * Baseline: bench/noop-workflow.ts, on its own task queue, run against the same dev server by a worker in a process of
+ * its own (bench/noop-worker-main.ts), as the order worker runs, with as many activities as a CONFIRMED order's history
+ * shows (split the same way around the two Updates), driven by this process's Temporal client directly
+ * (Update-with-Start, then the pay Update) at the same concurrency and count.
  * The levels run one after the other (orders, then no-op, `rounds` times), each after the previous one's workflows
  * have closed. The no-op's rate moves by a fifth from one run to the next on this machine (the dev server's timing),
  * so one pair of runs can say 0.62 or 0.80 for the same code: a level's ratio is the median of its rounds' ratios.
  *
  * CPU per saga, process by process, is printed for the median round with the highest ratio this machine allows
- * (bench/cpu-per-saga.ts): the no-op's CPU plus only what an order's stores and buyers use.
+ * (bench/cpu-per-saga.ts): the no-op's CPU plus only what an order's stores and buyers use. Every phase counts the
+ * same processes: the order `worker` row beside the `noop worker` row (each idle, polling, on the other side's
+ * phases), and the bench row is the load generator alone: the buyers' HTTP client, or the no-op's Temporal client.
+ * BENCH_CPU_PROF=noop runs the no-op's worker under `node --cpu-prof` as `api` and `worker` run theirs
+ * (`prof-noop-worker/` in the kept log folder).
  *
  * Ends with the invariant check and writes bench/results/saga-<timestamp>.json.
  */
 import './databases';
 import { loadavg } from 'node:os';
-import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../config';
 import { dataConverterFor } from '../temporal/codec';
@@ -31,9 +35,8 @@ import { openOrm } from '../db/orm';
 import { connectRedis } from '../inventory/redis';
 import { cpuMsPerSaga, ratioCeiling, STORES_AND_BUYERS } from './cpu-per-saga';
 import { checkBenchInvariants, printInvariants } from './invariants';
-import { boundedPool, codeVersion, cpuDelta, failureTally, cpuSnapshot, httpClient, jsonRequest, listArg, numberArg, percentiles, pollUntil, printTable, round, verdict, waitForQuietMachine, writeResults } from './lib';
+import { boundedPool, codeVersion, CPU_ROW, cpuDelta, failureTally, cpuSnapshot, httpClient, jsonRequest, listArg, numberArg, percentiles, pollUntil, printTable, round, verdict, waitForQuietMachine, writeResults } from './lib';
 import { historyFacts, startNoopBaseline } from './noop-baseline';
-import { profileWhile } from './self-profile';
 import { startStack } from './stack';
 import { findMetricsUrl, perUnit, scrape } from './temporal-metrics';
 import { buyerAuth } from './tokens';
@@ -71,8 +74,6 @@ async function main(): Promise<void> {
   const levelTimeoutMs = numberArg('level-timeout', 'SAGA_LEVEL_TIMEOUT', 300) * 1000;
   const rounds = numberArg('rounds', 'SAGA_ROUNDS', 3);
   const warmCount = 20;
-  // The no-op's worker runs in this process: BENCH_CPU_PROF=noop profiles it over each measured no-op level.
-  const profileNoop = (process.env.BENCH_CPU_PROF ?? '').split(',').includes('noop');
   // The code the stack runs is the code on disk when it starts.
   const code = codeVersion();
   const config = loadConfig();
@@ -85,7 +86,13 @@ async function main(): Promise<void> {
   // The stack's parts encrypt payloads (TEMPORAL_CODEC_KEYS, or the local keys): results are read with the same codec.
   const temporal = new Client({ connection, namespace: stack.namespace, dataConverter: dataConverterFor() });
   const api = httpClient(stack.apiUrl, Math.max(...levels));
-  const baseline = await startNoopBaseline(temporal, stack);
+  // A no-op worker that never polls must not leave the stack's detached parts running.
+  const baseline = await startNoopBaseline(temporal, stack).catch(async (error: unknown) => {
+    await stack.stop({ keepLogs: true });
+    throw error;
+  });
+  // Both workers in every phase's snapshot, so the two sides' tables have the same rows and totals.
+  const cpuRoots = { ...stack.pids, [CPU_ROW.noopWorker]: baseline.workerPid };
   const metricsUrl = await findMetricsUrl(stack.pids.temporal);
   let failed = false;
 
@@ -155,7 +162,7 @@ async function main(): Promise<void> {
       paymentsResent = 0;
       const countersBefore = await scrape(metricsUrl);
       const statementsBefore = await scrapeStatements(stack.workerMetricsUrls);
-      const cpuBefore = cpuSnapshot(stack.pids);
+      const cpuBefore = cpuSnapshot(cpuRoots);
       const started = performance.now();
       const { issued } = await boundedPool(total, concurrency, levelTimeoutMs, async () => {
         try {
@@ -168,7 +175,7 @@ async function main(): Promise<void> {
         }
       });
       const seconds = (performance.now() - started) / 1000;
-      const cpu = cpuDelta(cpuBefore, cpuSnapshot(stack.pids), seconds);
+      const cpu = cpuDelta(cpuBefore, cpuSnapshot(cpuRoots), seconds);
       const drainSeconds = await drain();
       // After the drain, so the tails (notifications, workflow completion) are in.
       const temporalPerSaga = perUnit(countersBefore, await scrape(metricsUrl), endToEnd.length);
@@ -213,8 +220,7 @@ async function main(): Promise<void> {
         console.log(`[saga] level ${concurrency}, round ${r} of ${rounds}: ${count} orders`);
         const orders = await runLevel(concurrency, count, placeAndPay);
         console.log(`[saga]   orders: ${orders.perSecond}/s, p50 ${orders.endToEndMs.p50} ms, p99 ${orders.endToEndMs.p99} ms; no-op…`);
-        const runNoop = () => runLevel(concurrency, count, baseline.saga(history.shape));
-        const noop = profileNoop ? await profileWhile(path.join(stack.logDir, 'prof-noop', `noop-c${concurrency}-r${r}.cpuprofile`), runNoop) : await runNoop();
+        const noop = await runLevel(concurrency, count, baseline.saga(history.shape));
         console.log(`[saga]   no-op: ${noop.perSecond}/s, p50 ${noop.endToEndMs.p50} ms, p99 ${noop.endToEndMs.p99} ms`);
         rows.push({ concurrency, round: r, orders, noop, ratio: round(orders.perSecond / noop.perSecond, 3) });
       }

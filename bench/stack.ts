@@ -9,28 +9,25 @@
  *
  * Environment overrides: BENCH_API_PORT (3400), BENCH_PAYMENTS_PORT (4400), BENCH_TEMPORAL_PORT (7400),
  * BENCH_UI_PORT (8400), BENCH_WORKERS (1), BENCH_API_PROCESSES (1: the API's API_PROCESSES), BENCH_LOG_LEVEL (warn), BENCH_CPU_PROF ("api,worker": write
- * .cpuprofile files of those parts into the log folder; bench:saga also reads `noop`, its own process, bench/self-profile.ts),
+ * .cpuprofile files of those parts into the log folder; `noop` is read by bench/noop-baseline.ts for the no-op's worker),
  * BENCH_KEEP_LOGS=1 (also keep the logs of a good run),
  * BENCH_TEMPORAL_DYNAMIC_CONFIG (experiments: extra `--dynamic-config-value key=value` settings for the dev server).
  */
 import './databases';
 import { randomBytes } from 'node:crypto';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { Connection } from '@temporalio/client';
 import { loadConfig } from '../config';
 import { migrateUp } from '../db/migrate';
 import { openOrm } from '../db/orm';
 import { startDevServer } from '../temporal/dev-server';
 import { ORDER_TASK_QUEUE } from '../temporal/names';
 import { allProcesses, numberArg, programOf, sleep } from './lib';
+import { exited, spawnPart, stopChild, tail, waitForPollers, type RunningPart } from './part-process';
 import { BENCH_AUTH_SECRET, BENCH_PAYMENTS_API_KEY, BENCH_PAYMENTS_WEBHOOK_SECRET } from './tokens';
 import { applyLocalIdentityProvider } from '../scripts/dev-sign-in';
-
-const root = path.resolve(__dirname, '..');
 
 /**
  * Payloads encrypted as in production: the codec's cost is part of every figure. One key per benchmark process, set in
@@ -38,7 +35,6 @@ const root = path.resolve(__dirname, '..');
  */
 const BENCH_CODEC = { TEMPORAL_CODEC_KEYS: `bench:${randomBytes(32).toString('base64')}`, TEMPORAL_CODEC_KEY_ID: 'bench' };
 Object.assign(process.env, BENCH_CODEC);
-const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
 
 export type PartName = 'payments' | 'worker' | 'api';
 
@@ -75,12 +71,6 @@ export interface StackOptions {
   idpPort?: number;
 }
 
-export interface RunningPart {
-  name: string;
-  child: ChildProcess;
-  logFile: string;
-}
-
 export interface Stack {
   apiUrl: string;
   /** The Web UI's codec server, when the stack runs one. */
@@ -108,59 +98,6 @@ async function assertPortFree(port: number): Promise<void> {
     );
     probe.listen(port, '127.0.0.1', () => probe.close(() => resolve()));
   });
-}
-
-function exited(child: ChildProcess): boolean {
-  return child.exitCode !== null || child.signalCode !== null;
-}
-
-async function stopChild(child: ChildProcess, graceMs = 30_000): Promise<void> {
-  if (exited(child)) return;
-  const done = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const inTime = await Promise.race([done.then(() => true), sleep(graceMs).then(() => false)]);
-  if (!inTime && child.pid !== undefined) {
-    // The tsx wrapper leads its own process group (detached), so its node child goes with it.
-    try {
-      process.kill(-child.pid, 'SIGKILL');
-    } catch {
-      /* already gone */
-    }
-    await done;
-  }
-}
-
-function tail(file: string, lines = 30): string {
-  try {
-    return readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
-  } catch {
-    return '(no log)';
-  }
-}
-
-/** Waits until the task queue has `count` pollers of both kinds (workflow and activity): the workers are really polling. */
-async function waitForPollers(address: string, namespace: string, taskQueue: string, count: number, timeoutMs: number, parts: RunningPart[]): Promise<void> {
-  const connection = await Connection.connect({ address });
-  try {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      for (const part of parts) {
-        if (exited(part.child)) throw new Error(`${part.name} exited with code ${part.child.exitCode} while starting:\n${tail(part.logFile)}`);
-      }
-      // TaskQueueType: 1 = workflow, 2 = activity (temporal.api.enums.v1.TaskQueueType).
-      const [workflowPollers, activityPollers] = await Promise.all(
-        [1, 2].map(async (taskQueueType) => {
-          const answer = await connection.workflowService.describeTaskQueue({ namespace, taskQueue: { name: taskQueue }, taskQueueType });
-          return new Set((answer.pollers ?? []).map((poller) => poller.identity)).size;
-        }),
-      );
-      if (workflowPollers >= count && activityPollers >= count) return;
-      if (Date.now() > deadline) throw new Error(`only ${workflowPollers}/${activityPollers} worker(s) polling ${taskQueue} after ${timeoutMs} ms`);
-      await sleep(250);
-    }
-  } finally {
-    await connection.close();
-  }
 }
 
 /**
@@ -269,15 +206,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
   const parts: RunningPart[] = [];
   const startPart = (name: string, entry: string, profile: boolean, partEnv: NodeJS.ProcessEnv = env) => {
-    const logFile = path.join(logDir, `${name}.log`);
-    const fd = openSync(logFile, 'a');
-    // --cpu-prof is not allowed in NODE_OPTIONS: a profiled part runs as `node --cpu-prof --import tsx <entry>`.
-    const [command, args] = profile
-      ? [process.execPath, ['--cpu-prof', `--cpu-prof-dir=${path.join(logDir, `prof-${name}`)}`, '--import', 'tsx', entry]]
-      : [tsx, [entry]];
-    const child = spawn(command, args, { cwd: root, env: partEnv, stdio: ['ignore', fd, fd], detached: true });
-    closeSync(fd);
-    parts.push({ name, child, logFile });
+    parts.push(spawnPart(name, entry, { logDir, env: partEnv, cpuProfile: profile }));
   };
 
   let stopping = false;
