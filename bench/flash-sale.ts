@@ -29,7 +29,7 @@ import { Inventory } from '../inventory/inventory';
 import { connectRedis } from '../inventory/redis';
 import { checkBenchInvariants, printInvariants } from './invariants';
 import { historyFacts, startNoopBaseline, type NoopTemporal } from './noop-baseline';
-import { boundedPool, codeVersion, cpuDelta, cpuSnapshot, httpClient, jsonRequest, numberArg, percentiles, pollUntil, printTable, round, runAutocannon, sleep, verdict, waitForQuietMachine, writeResults } from './lib';
+import { boundedPool, codeVersion, cpuDelta, cpuSnapshot, httpClient, jsonRequest, numberArg, partCpuWhile, percentiles, pollUntil, printTable, round, runAutocannon, sleep, verdict, waitForQuietMachine, writeResults } from './lib';
 import { startStack } from './stack';
 import { findMetricsUrl, perUnit, scrape } from './temporal-metrics';
 import { buyerAuth } from './tokens';
@@ -254,7 +254,7 @@ async function main(): Promise<void> {
     // Context: each endpoint alone for a short while, same connections.
     const soloSoldOut = { latencies: [] as number[], statuses: {} as Record<string, number> };
     const soloBare = { latencies: [] as number[], statuses: {} as Record<string, number> };
-    const soloSoldOutResult = await runAutocannon(
+    const { result: soloSoldOutResult, cpuSeconds: soloSoldOutApiCpu } = await partCpuWhile(stack.pids.api, () => runAutocannon(
       {
         url: stack.apiUrl,
         connections: soldOutConnections,
@@ -269,12 +269,16 @@ async function main(): Promise<void> {
         ],
       },
       record(soloSoldOut),
+    ));
+    const { result: soloBareResult, cpuSeconds: soloBareApiCpu } = await partCpuWhile(stack.pids.api, () =>
+      runAutocannon({ url: `${stack.apiUrl}/healthz`, connections: soldOutConnections, duration: soloSeconds }, record(soloBare)),
     );
-    const soloBareResult = await runAutocannon({ url: `${stack.apiUrl}/healthz`, connections: soldOutConnections, duration: soloSeconds }, record(soloBare));
+    // What each answer cost the API's process: steadier than the rates on a shared machine (bench/lib.ts partCpuWhile).
+    const microsPerAnswer = (cpuSeconds: number, answers: number) => round((cpuSeconds * 1e6) / answers, 0);
     const alone = {
       seconds: soloSeconds,
-      soldOutOrders: { requestsPerSecond: round(soloSoldOut.latencies.length / soloSoldOutResult.duration), latencyMs: percentiles(soloSoldOut.latencies), statuses: soloSoldOut.statuses },
-      healthz: { requestsPerSecond: round(soloBare.latencies.length / soloBareResult.duration), latencyMs: percentiles(soloBare.latencies), statuses: soloBare.statuses },
+      soldOutOrders: { requestsPerSecond: round(soloSoldOut.latencies.length / soloSoldOutResult.duration), latencyMs: percentiles(soloSoldOut.latencies), statuses: soloSoldOut.statuses, apiCpuMicrosPerAnswer: microsPerAnswer(soloSoldOutApiCpu, soloSoldOut.latencies.length) },
+      healthz: { requestsPerSecond: round(soloBare.latencies.length / soloBareResult.duration), latencyMs: percentiles(soloBare.latencies), statuses: soloBare.statuses, apiCpuMicrosPerAnswer: microsPerAnswer(soloBareApiCpu, soloBare.latencies.length) },
     };
     const rowsAfterPhase = async () => (await readSample(0)).orderRows;
 
@@ -413,6 +417,12 @@ async function main(): Promise<void> {
       ['alone: POST /orders (sold out)', alone.soldOutOrders.requestsPerSecond, alone.soldOutOrders.latencyMs.p50, alone.soldOutOrders.latencyMs.p99, JSON.stringify(alone.soldOutOrders.statuses)],
       ['alone: GET /healthz', alone.healthz.requestsPerSecond, alone.healthz.latencyMs.p50, alone.healthz.latencyMs.p99, JSON.stringify(alone.healthz.statuses)],
       ['alone: ratio (sold-out / bare)', summary.soldOutAnswers.alone.ratioRps, '', '', ''],
+    ]);
+    printTable('API CPU per answer, each endpoint alone', [
+      ['endpoint', 'µs'],
+      ['POST /orders (sold out)', alone.soldOutOrders.apiCpuMicrosPerAnswer],
+      ['GET /healthz', alone.healthz.apiCpuMicrosPerAnswer],
+      ['GET /healthz ÷ sold out', round(alone.healthz.apiCpuMicrosPerAnswer / alone.soldOutOrders.apiCpuMicrosPerAnswer, 3)],
     ]);
     if (dropBaseline) {
       printTable('The drop beside its no-op baseline', [

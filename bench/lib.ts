@@ -289,6 +289,18 @@ export function processTreeSeconds(processes: readonly ProcStat[] = allProcesses
   return treeSeconds;
 }
 
+/**
+ * The CPU seconds one part of the stack (its process tree, by root pid) used while `run` ran. Per answer, this is what
+ * a route costs the API: others' work on the machine moves answers per second a lot (it takes the cores) and the CPU
+ * an answer needs far less, so two routes compare by it more steadily than by their rates.
+ */
+export async function partCpuWhile<T>(rootPid: number | undefined, run: () => Promise<T>): Promise<{ result: T; cpuSeconds: number }> {
+  const partSeconds = () => (rootPid === undefined ? NaN : processTreeSeconds()(rootPid));
+  const before = partSeconds();
+  const result = await run();
+  return { result, cpuSeconds: partSeconds() - before };
+}
+
 /** CPU seconds used so far by every process whose command name is one of `names`. */
 export function commandCpuSeconds(processes: ProcStat[] = allProcesses(), ...names: string[]): number {
   return processes.filter((stat) => names.includes(stat.comm)).reduce((sum, stat) => sum + stat.cpuSeconds, 0);

@@ -12,7 +12,8 @@
  *    against the estimate of every earlier poll); no ETA or position grew without ADMISSION_RATE_DROPPED.
  * 2. The same drop without a queue: N buyers POST /orders at the start over C connections, winners pay; time until
  *    U units are CONFIRMED, beside the queued drop's.
- * 3. GET /products/:id/queue (a SOLD_OUT ticket) against GET /healthz, autocannon, same connections (issue 28).
+ * 3. GET /products/:id/queue (a SOLD_OUT ticket) against GET /healthz, autocannon, same connections (issue 28): answers
+ *    per second, and the API's CPU per answer (steadier on a shared machine: bench/lib.ts partCpuWhile).
  */
 import './databases';
 import { createHash } from 'node:crypto';
@@ -21,7 +22,7 @@ import { openOrm } from '../db/orm';
 import { forkSql, select } from '../db/sql';
 import { connectRedis } from '../inventory/redis';
 import { queueKeys } from '../queue/keys';
-import { httpClient, jsonRequest, numberArg, percentiles, printTable, round, runAutocannon, verdict, writeResults, type HttpAnswer } from './lib';
+import { httpClient, jsonRequest, numberArg, partCpuWhile, percentiles, printTable, round, runAutocannon, verdict, writeResults, type HttpAnswer } from './lib';
 import { startStack } from './stack';
 import { buyerAuth } from './tokens';
 
@@ -157,10 +158,14 @@ async function main(): Promise<void> {
     console.log(`[queue] ${plainConfirmed.length} units confirmed without a queue; poll against /healthz…`);
     // Phase 3: a poll against the bare endpoint.
     const soldOutBuyer = buyers.find((buyer) => buyer.final === 'SOLD_OUT') ?? buyers[0];
-    const throughput = async (path: string, headers: Record<string, string>) =>
-      (await runAutocannon({ url: stack.apiUrl, connections: Math.min(connections, 16), duration: throughputSeconds, requests: [{ method: 'GET', path, headers }] })).requests.average;
-    const pollRate = await throughput(`/products/${queued.id}/queue`, { ...auth.get(soldOutBuyer.sub)!, 'queue-ticket': soldOutBuyer.ticket });
-    const healthRate = await throughput('/healthz', {});
+    const throughput = async (path: string, headers: Record<string, string>) => {
+      const run = () => runAutocannon({ url: stack.apiUrl, connections: Math.min(connections, 16), duration: throughputSeconds, requests: [{ method: 'GET', path, headers }] });
+      const { result, cpuSeconds } = await partCpuWhile(stack.pids.api, run);
+      return { rate: result.requests.average, apiCpuMicros: round((cpuSeconds * 1e6) / result.requests.total, 0) };
+    };
+    const poll = await throughput(`/products/${queued.id}/queue`, { ...auth.get(soldOutBuyer.sub)!, 'queue-ticket': soldOutBuyer.ticket });
+    const health = await throughput('/healthz', {});
+    const [pollRate, healthRate] = [poll.rate, health.rate];
 
     // The checks.
     const em = forkSql(orm);
@@ -231,9 +236,10 @@ async function main(): Promise<void> {
       ['actual admission outside the range ±1 s (polls)', outside],
       ['all units CONFIRMED after the start: queue / no queue (s)', `${round(queuedAllConfirmed, 2)} / ${round(plainAllConfirmed, 2)}`],
       ['GET queue poll ÷ GET /healthz (req/s)', `${round(pollRate, 0)} / ${round(healthRate, 0)} = ${round(pollRate / healthRate, 2)}`],
+      ['API CPU µs per answer: /healthz ÷ queue poll', `${health.apiCpuMicros} / ${poll.apiCpuMicros} = ${round(health.apiCpuMicros / poll.apiCpuMicros, 2)}`],
       ['poll / order errors', pollErrors.length === 0 ? 'none' : `${pollErrors.length}: ${pollErrors.slice(0, 3).join('; ')}`],
     ]);
-    const file = writeResults('queue-drop', { buyerCount, units, admitPerSecond, checks, maxAdmitted, samples, lastSoldOutAfterLastSaleSeconds: (lastSoldOut - lastSale) / 1000, eta, outside, queuedAllConfirmed, plainAllConfirmed, pollRate, healthRate });
+    const file = writeResults('queue-drop', { buyerCount, units, admitPerSecond, checks, maxAdmitted, samples, lastSoldOutAfterLastSaleSeconds: (lastSoldOut - lastSale) / 1000, eta, outside, queuedAllConfirmed, plainAllConfirmed, pollRate, healthRate, apiCpuMicrosPerAnswer: { poll: poll.apiCpuMicros, healthz: health.apiCpuMicros } });
     console.log(`\n[queue] ${failed ? 'FAILED' : 'passed'}; results in ${file}`);
   } finally {
     client.close();
