@@ -11,11 +11,13 @@
  * A poller reads MySQL (CONFIRMED count, order rows) and Redis (availability) every 100 ms for the timeline.
  *
  * Phase 2 (sold-out answers): POST /orders on the sold-out product and GET /healthz of the same API, side by side in
- * one run (FLASH_SOLDOUT_CONNECTIONS connections each, 8 in all by default), for a few seconds.
+ * one run (FLASH_SOLDOUT_CONNECTIONS connections each, 8 in all by default), for a few seconds; then each alone, with
+ * the API's CPU per answer.
  *
  * Phase 3 (the drop's baseline): as many no-op workflows of a sold order's shape (bench/noop-baseline.ts) as units were
  * sold, all started at once on the same dev server, placed and paid: the time they take to finish is what Temporal
- * itself needs for that many sagas here, set beside the time every sold unit took to be CONFIRMED.
+ * itself needs for that many sagas here, set beside the time every sold unit took to be CONFIRMED; and in CPU, the
+ * lowest ratio this machine allows (bench/drop-floor.ts).
  *
  * Ends with the invariant check (bench/invariants.ts) and writes bench/results/flash-sale-<timestamp>.json.
  */
@@ -27,9 +29,10 @@ import { openOrm } from '../db/orm';
 import { forkSql, select } from '../db/sql';
 import { Inventory } from '../inventory/inventory';
 import { connectRedis } from '../inventory/redis';
+import { dropFloor } from './drop-floor';
 import { checkBenchInvariants, printInvariants } from './invariants';
 import { historyFacts, startNoopBaseline, type NoopTemporal } from './noop-baseline';
-import { boundedPool, codeVersion, cpuDelta, cpuSnapshot, httpClient, jsonRequest, numberArg, partCpuWhile, percentiles, pollUntil, printTable, round, runAutocannon, sleep, verdict, waitForQuietMachine, writeResults } from './lib';
+import { boundedPool, codeVersion, CPU_ROW, cpuDelta, cpuSnapshot, httpClient, jsonRequest, numberArg, partCpuWhile, percentiles, pollUntil, printTable, round, runAutocannon, sleep, verdict, waitForQuietMachine, writeResults } from './lib';
 import { startStack } from './stack';
 import { findMetricsUrl, perUnit, scrape } from './temporal-metrics';
 import { buyerAuth } from './tokens';
@@ -285,6 +288,7 @@ async function main(): Promise<void> {
     // ---------------------------------------------------------------------------------------------------------
     // Phase 3: the drop's baseline, as many no-op sagas as units sold, all at once.
     const dropBaseline = sold > 0 ? await measureNoopDrop(temporal, stack, soldOrderIds[0], sold) : null;
+    const floor = dropBaseline && dropFloor(cpuRace, dropBaseline.cpu, statuses[409] ?? 0, alone.healthz.apiCpuMicrosPerAnswer);
 
     // ---------------------------------------------------------------------------------------------------------
     const invariants = await checkBenchInvariants({
@@ -369,6 +373,7 @@ async function main(): Promise<void> {
       dropBaseline: dropBaseline && {
         ...dropBaseline,
         confirmVsNoop: allConfirmedMs === null ? null : round(allConfirmedMs / dropBaseline.allDoneMs, 3),
+        floor,
         note: 'sold units CONFIRMED (ms since the race began) beside as many no-op sagas of the same shape started at once',
       },
       targets: {
@@ -431,6 +436,14 @@ async function main(): Promise<void> {
         [`${sold} no-op sagas of the same shape, started at once, all done`, dropBaseline.allDoneMs],
         ['ratio', allConfirmedMs === null ? '-' : round(allConfirmedMs / dropBaseline.allDoneMs, 3)],
       ]);
+      printTable('The drop in CPU: the lowest ratio this machine allows (bench/drop-floor.ts)', [
+        ['what', 'cpu s'],
+        [`the no-op drop (${sold} sagas; busy ${dropBaseline.cpu.machineBusy} of the machine)`, floor!.noopDropCpuSeconds],
+        ["the race's stores and buyers", floor!.raceStoresAndBuyersCpuSeconds],
+        [`${statuses[409] ?? 0} refusals at a health check's cost (${alone.healthz.apiCpuMicrosPerAnswer} µs)`, floor!.refusalsAtHealthzCpuSeconds],
+        ['floor: (no-op + stores and buyers + refusals) ÷ no-op', floor!.floor],
+        [`measured: the race's CPU ÷ the no-op drop's (race busy ${cpuRace.machineBusy} of the machine)`, floor!.measuredCpuRatio],
+      ]);
     }
     printTable('Targets', [['target', 'measured', 'verdict'], ...Object.entries(summary.targets).map(([name, t]): [string, string, string] => [`${name} ${t.target}`, String('measured' in t ? t.measured : t.measuredMs), verdict(t.met)])]);
     printTable(`CPU seconds during the race (API_PROCESSES=${stack.apiProcesses})`, [['process', 'cpu s', 'cores'], ...cpuRace.byProcess.map((row): [string, number, number] => [row.process, row.cpuSeconds, row.coresUsed])]);
@@ -451,17 +464,21 @@ async function main(): Promise<void> {
 }
 
 /** Runs `count` no-op sagas in the shape of a sold order's history, all at once; how long until all are done. */
-async function measureNoopDrop(temporal: Client, stack: NoopTemporal, soldOrderId: string, count: number) {
+async function measureNoopDrop(temporal: Client, stack: NoopTemporal & { pids: Record<string, number | undefined> }, soldOrderId: string, count: number) {
   const history = await historyFacts(temporal, soldOrderId);
   const baseline = await startNoopBaseline(temporal, stack);
   try {
     await waitForQuietMachine();
+    // The stack's parts stay in the snapshot (idle now) so the table has the race's rows, beside the no-op's worker.
+    const roots = { ...stack.pids, [CPU_ROW.noopWorker]: baseline.workerPid };
+    const cpuBefore = cpuSnapshot(roots);
     const started = performance.now();
     const results = await Promise.allSettled(Array.from({ length: count }, () => baseline.saga(history.shape)()));
     const allDoneMs = round(performance.now() - started, 0);
+    const cpu = cpuDelta(cpuBefore, cpuSnapshot(roots), allDoneMs / 1000);
     const failures = results.filter((result) => result.status === 'rejected').length;
     if (failures > 0) throw new Error(`${failures} of ${count} no-op sagas failed`);
-    return { sagas: count, shape: history.shape, allDoneMs };
+    return { sagas: count, shape: history.shape, allDoneMs, cpu };
   } finally {
     await baseline.stop();
   }
