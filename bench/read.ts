@@ -11,7 +11,7 @@
  *
  * In a phase, both autocannon runs start together with the same number of connections, so they share the API's event
  * loop and the machine; the ratio of their req/s is what the read costs next to a bare answer (issue 28: ≥ 0.95).
- * Before that, each endpoint runs alone (the ratio alone is context). A phase whose answers are not all the expected
+ * Before that, each endpoint runs alone (the ratio alone is context, with the API's CPU per answer). A phase whose answers are not all the expected
  * status measured something else and fails the run. Ends with the invariant check on the product (nothing changes it)
  * and writes bench/results/read-<timestamp>.json.
  */
@@ -22,7 +22,7 @@ import { loadConfig } from '../config';
 import { openOrm } from '../db/orm';
 import { connectRedis } from '../inventory/redis';
 import { checkBenchInvariants, printInvariants } from './invariants';
-import { codeVersion, cpuDelta, cpuSnapshot, jsonRequest, numberArg, percentiles, printTable, round, runAutocannon, verdict, waitForQuietMachine, writeResults } from './lib';
+import { codeVersion, cpuDelta, cpuSnapshot, jsonRequest, numberArg, partCpuWhile, percentiles, printTable, round, runAutocannon, verdict, waitForQuietMachine, writeResults } from './lib';
 import { startStack } from './stack';
 import { buyerAuth } from './tokens';
 
@@ -31,6 +31,7 @@ interface EndpointResult {
   latencyMs: ReturnType<typeof percentiles>;
   statuses: Record<string, number>;
   errors: number;
+  apiCpuMicrosPerAnswer?: number;
 }
 
 /** What one phase sends: autocannon options without the run's connections and duration, and the status it expects. */
@@ -41,14 +42,18 @@ interface Read {
   expected: number;
 }
 
-async function measure(target: Read['target'], connections: number, seconds: number): Promise<EndpointResult> {
+/** One endpoint under load; given the API's pid, also the API's CPU per answer (for a run alone: bench/lib.ts partCpuWhile). */
+async function measure(target: Read['target'], connections: number, seconds: number, apiPid?: number): Promise<EndpointResult> {
   const latencies: number[] = [];
   const statuses: Record<string, number> = {};
-  const result = await runAutocannon({ ...target, connections, duration: seconds } as autocannon.Options, (statusCode, responseTime) => {
-    statuses[statusCode] = (statuses[statusCode] ?? 0) + 1;
-    latencies.push(responseTime);
-  });
-  return { requestsPerSecond: round(latencies.length / result.duration), latencyMs: percentiles(latencies), statuses, errors: result.errors };
+  const { result, cpuSeconds } = await partCpuWhile(apiPid, () =>
+    runAutocannon({ ...target, connections, duration: seconds } as autocannon.Options, (statusCode, responseTime) => {
+      statuses[statusCode] = (statuses[statusCode] ?? 0) + 1;
+      latencies.push(responseTime);
+    }),
+  );
+  const apiCpuMicrosPerAnswer = apiPid === undefined ? undefined : round((cpuSeconds * 1e6) / latencies.length, 0);
+  return { requestsPerSecond: round(latencies.length / result.duration), latencyMs: percentiles(latencies), statuses, errors: result.errors, apiCpuMicrosPerAnswer };
 }
 
 const PHASES = ['product', 'product-304', 'coupon-refusal'];
@@ -116,8 +121,8 @@ async function main(): Promise<void> {
     for (const name of phases) {
       const read = reads[name];
       if (!read) throw new Error(`unknown phase ${name} (phases: ${PHASES.join(', ')})`);
-      const soloRead = await measure(read.target, connections, soloSeconds);
-      const soloHealth = await measure(health, connections, soloSeconds);
+      const soloRead = await measure(read.target, connections, soloSeconds, stack.pids.api);
+      const soloHealth = await measure(health, connections, soloSeconds, stack.pids.api);
       console.log(`[read] ${read.describe}: ${connections} + ${connections} connections for ${seconds}s`);
       const cpuBefore = cpuSnapshot(stack.pids);
       const started = performance.now();
@@ -128,7 +133,12 @@ async function main(): Promise<void> {
         ...read,
         target: undefined,
         sideBySide: { read: sideRead, healthz: sideHealth, ratioRps: round(sideRead.requestsPerSecond / sideHealth.requestsPerSecond, 3), cpu },
-        alone: { read: soloRead, healthz: soloHealth, ratioRps: round(soloRead.requestsPerSecond / soloHealth.requestsPerSecond, 3) },
+        alone: {
+          read: soloRead,
+          healthz: soloHealth,
+          ratioRps: round(soloRead.requestsPerSecond / soloHealth.requestsPerSecond, 3),
+          ratioApiCpu: round(soloHealth.apiCpuMicrosPerAnswer! / soloRead.apiCpuMicrosPerAnswer!, 3),
+        },
         /** Every answer the expected status: else the phase measured something else. */
         valid: answered > 0 && (sideRead.statuses[read.expected] ?? 0) === answered && (soloRead.statuses[read.expected] ?? 0) > 0,
         loadAverage: loadavg().map((load) => load.toFixed(2)).join(' '),
@@ -179,6 +189,7 @@ async function main(): Promise<void> {
         row(`alone: ${phase.describe}`, phase.alone.read),
         row('alone: GET /healthz', phase.alone.healthz),
         ['alone: ratio (read / bare)', phase.alone.ratioRps, '', '', ''],
+        ['alone: API CPU µs per answer, bare ÷ read', `${phase.alone.healthz.apiCpuMicrosPerAnswer} ÷ ${phase.alone.read.apiCpuMicrosPerAnswer} = ${phase.alone.ratioApiCpu}`, '', '', ''],
       ]);
     }
     printTable('Targets', [
