@@ -6,7 +6,7 @@ import type { CouponGate } from '../../coupons/gate';
 import { claimCoupon, isActive } from '../../coupons/issuance';
 import { createCoupon, disableCoupon, findCoupon, listCoupons, type Claim, type Coupon } from '../../coupons/store';
 import { callerOf } from '../auth/middleware';
-import { Problem } from '../problem';
+import { Problem, type ProblemAnswer } from '../problem';
 import { recentReads } from '../recent-reads';
 import type { ApiMetrics } from '../../telemetry/api-metrics';
 import type { WebhookEmitter } from '../../webhooks/emitter';
@@ -69,7 +69,9 @@ export function presentClaim(claim: Claim, coupon: Coupon) {
 export const couponNotFound = (code: string) => new Problem('COUPON_NOT_FOUND', `coupon ${code} does not exist`, { field: 'path.code' });
 
 /** The refusal of a claim once every coupon is issued: from the flag, the gate or MySQL alike. */
-export const exhaustedProblem = (code: string) => new Problem('COUPONS_EXHAUSTED', `every coupon ${code} has been issued`, { field: 'path.code' });
+/** The one COUPONS_EXHAUSTED answer, without an Error: the early refusal sends it as is (api/exhausted-coupon-refusal.ts). */
+export const exhaustedAnswer = (code: string): ProblemAnswer => ({ code: 'COUPONS_EXHAUSTED', message: `every coupon ${code} has been issued`, extensions: { field: 'path.code' }, headers: {} });
+export const exhaustedProblem = (code: string): Problem => Problem.from(exhaustedAnswer(code));
 
 /** Admins register and disable coupons and read their counts; buyers claim them, first come, first served. */
 export function couponsRouter({ orm, gate, exhausted, metrics, webhooks }: CouponsRouterDeps): Router {
