@@ -68,8 +68,10 @@ export function presentClaim(claim: Claim, coupon: Coupon) {
 
 export const couponNotFound = (code: string) => new Problem('COUPON_NOT_FOUND', `coupon ${code} does not exist`, { field: 'path.code' });
 
-/** The refusal of a claim once every coupon is issued: from the flag, the gate or MySQL alike. */
-/** The one COUPONS_EXHAUSTED answer, without an Error: the early refusal sends it as is (api/exhausted-coupon-refusal.ts). */
+/**
+ * The refusal of a claim once every coupon is issued: from the flag, the gate or MySQL alike. The early refusal sends
+ * the answer as is, without an Error (api/exhausted-coupon-refusal.ts); the routes throw it as a Problem.
+ */
 export const exhaustedAnswer = (code: string): ProblemAnswer => ({ code: 'COUPONS_EXHAUSTED', message: `every coupon ${code} has been issued`, extensions: { field: 'path.code' }, headers: {} });
 export const exhaustedProblem = (code: string): Problem => Problem.from(exhaustedAnswer(code));
 
