@@ -39,3 +39,25 @@ export function ratioCeiling(orders: Map<string, number>, noop: Map<string, numb
   const storesAndBuyersMs = round(STORES_AND_BUYERS.reduce((sum, name) => sum + (orders.get(name) ?? 0), 0), 1);
   return { orderMs: total(orders), noopMs, storesAndBuyersMs, ceiling: round(noopMs / (noopMs + storesAndBuyersMs), 3) };
 }
+
+/**
+ * One round in CPU alone: what is ours (as in RatioCeiling), the order worker beyond the no-op's worker, the API, and
+ * the no-op's CPU per saga over the order's: each round's figures, so that a cut is judged against the rounds' spread
+ * in CPU as well as in rates.
+ */
+export interface RoundInCpu {
+  oursMs: number;
+  workerBeyondNoopMs: number;
+  apiMs: number;
+  cpuRatio: number;
+}
+
+export function roundInCpu(orders: Map<string, number>, noop: Map<string, number>): RoundInCpu {
+  const { orderMs, noopMs, storesAndBuyersMs } = ratioCeiling(orders, noop);
+  return {
+    oursMs: round(orderMs - noopMs - storesAndBuyersMs, 1),
+    workerBeyondNoopMs: round((orders.get('worker' satisfies PartName) ?? 0) - (noop.get(CPU_ROW.noopWorker) ?? 0), 1),
+    apiMs: orders.get('api' satisfies PartName) ?? 0,
+    cpuRatio: orderMs > 0 ? round(noopMs / orderMs, 3) : 0,
+  };
+}

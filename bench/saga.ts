@@ -33,7 +33,7 @@ import { loadConfig } from '../config';
 import { dataConverterFor } from '../temporal/codec';
 import { openOrm } from '../db/orm';
 import { connectRedis } from '../inventory/redis';
-import { cpuMsPerSaga, ratioCeiling, STORES_AND_BUYERS } from './cpu-per-saga';
+import { cpuMsPerSaga, ratioCeiling, roundInCpu, STORES_AND_BUYERS, type RoundInCpu } from './cpu-per-saga';
 import { checkBenchInvariants, printInvariants } from './invariants';
 import { boundedPool, codeVersion, CPU_ROW, cpuDelta, failureTally, cpuSnapshot, httpClient, jsonRequest, listArg, numberArg, percentiles, pollUntil, printTable, round, verdict, waitForQuietMachine, writeResults } from './lib';
 import { historyFacts, startNoopBaseline } from './noop-baseline';
@@ -232,9 +232,11 @@ async function main(): Promise<void> {
       const ordersCpu = cpuMsPerSaga(median.orders.cpu, median.orders.completed);
       const noopCpu = cpuMsPerSaga(median.noop.cpu, median.noop.completed);
       const ceiling = ratioCeiling(ordersCpu, noopCpu);
+      const inOrder = rows.filter((row) => row.concurrency === concurrency);
       return {
         ...median,
-        roundRatios: rows.filter((row) => row.concurrency === concurrency).map((row) => row.ratio),
+        roundRatios: inOrder.map((row) => row.ratio),
+        roundsInCpu: inOrder.map((row) => roundInCpu(cpuMsPerSaga(row.orders.cpu, row.orders.completed), cpuMsPerSaga(row.noop.cpu, row.noop.completed))),
         cpuMsPerSaga: { orders: Object.fromEntries(ordersCpu), noop: Object.fromEntries(noopCpu) },
         ceiling,
         /** The share of the highest ratio this machine allows that the orders reached (issue 28: ≥ 0.95). */
@@ -342,6 +344,21 @@ async function main(): Promise<void> {
         String(row.ratioOfCeiling),
         `${row.ceiling.orderMs} − ${row.ceiling.noopMs} − ${row.ceiling.storesAndBuyersMs} = ${row.oursMs}`,
         `${row.orders.loadAverage} | ${row.noop.loadAverage}`,
+      ]),
+    ]);
+    const eachRound = (row: (typeof results)[number], pick: (one: RoundInCpu) => number) => {
+      const values = row.roundsInCpu.map(pick);
+      const sorted = [...values].sort((a, b) => a - b);
+      return `${sorted[Math.floor((sorted.length - 1) / 2)]} (${values.join(', ')}; spread ${round(sorted[sorted.length - 1] - sorted[0], 3)})`;
+    };
+    printTable('Per level, every round in CPU per saga: median (rounds; spread)', [
+      ['concurrency', 'CPU ms per order that is ours', 'order worker − no-op worker', 'api', 'CPU ratio: no-op ÷ order'],
+      ...results.map((row): [string, ...string[]] => [
+        String(row.concurrency),
+        eachRound(row, (one) => one.oursMs),
+        eachRound(row, (one) => one.workerBeyondNoopMs),
+        eachRound(row, (one) => one.apiMs),
+        eachRound(row, (one) => one.cpuRatio),
       ]),
     ]);
     const perOrder = (orders: number | string, noop: number | string) => `${orders} | ${noop}`;

@@ -1,4 +1,4 @@
-import { cpuMsPerSaga, ratioCeiling } from '../../bench/cpu-per-saga';
+import { cpuMsPerSaga, ratioCeiling, roundInCpu } from '../../bench/cpu-per-saga';
 
 const phase = (rows: Array<[string, number]>) => ({
   wallSeconds: 10,
@@ -37,6 +37,26 @@ test('the highest reachable ratio adds only the stores and the buyers of an orde
     ['bench (load generator)', 55],
   ]);
   expect(ratioCeiling(orders, noop)).toEqual({ orderMs: 110, noopMs: 90, storesAndBuyersMs: 10, ceiling: 0.9 });
+});
+
+test('a round in CPU: what is ours, the order worker beyond the no-op worker, the API, and the no-op over the order', () => {
+  const orders = new Map([
+    ['temporal', 33],
+    ['worker', 41],
+    ['api', 8],
+    ['noop worker', 0.5],
+    ['mariadbd', 4],
+    ['redis-server', 1],
+    ['payments', 2],
+    ['bench (load generator)', 1.5],
+  ]);
+  const noop = new Map([
+    ['temporal', 29],
+    ['noop worker', 26.5],
+    ['worker', 0.5],
+    ['bench (load generator)', 3],
+  ]);
+  expect(roundInCpu(orders, noop)).toEqual({ oursMs: 23.5, workerBeyondNoopMs: 14.5, apiMs: 8, cpuRatio: 0.648 });
 });
 
 test('a phase that completed no saga has no CPU per saga', () => {
