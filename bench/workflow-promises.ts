@@ -9,7 +9,8 @@
  *   beside the no-op baseline's (bench/noop-workflow.ts in a CONFIRMED order's shape, run once against a throwaway
  *   dev server and replayed the same way);
  * - the CPU one workflow promise costs: the CONFIRMED history replayed with the order workflow as it is and with one
- *   that first awaits 100 resolved promises (bench/workflow-promises-calibration.ts) (nothing else differs), alternating, median of the rounds.
+ *   that first awaits 100 resolved promises, nothing else differing (bench/workflow-promises-calibration.ts),
+ *   alternating, median of the rounds.
  *
  * Counting wraps the hook the SDK installs (v8.promiseHooks.createHook) before any workflow runs in this process, and
  * counts the promises the SDK tags with a run id: those made in a workflow's context. Knobs: `PROMISES_REPLAYS` (200
