@@ -185,16 +185,52 @@ export class Supervisor {
   }
 }
 
-/** A free TCP port on 127.0.0.1 (the kernel's pick, released again for the part to take). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * Where freePort picks: below the kernel's ephemeral range (net.ipv4.ip_local_port_range, 32768–60999 by default),
+ * whose ports the kernel hands out on its own, to every outbound connection and to every server that listens on port
+ * 0 (the Temporal dev server picks its internal services' ports that way). A port from that range, probed free and
+ * released for a part to take, can be taken by one of those before the part binds it, or between a part's kill and
+ * its restart: an API of the fault run then failed to start 41 times on EADDRINUSE. Below the range, only a process
+ * that asks for that very port can take it.
+ */
+const PICK_FROM = 20_000;
+const PICK_BELOW = Math.min(32_768, ephemeralRangeStart());
+/** Ports this process has handed out: a part may not have bound its port yet when the next one is picked. */
+const handedOut = new Set<number>();
+
+function ephemeralRangeStart(): number {
+  try {
+    const [start] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    return start > PICK_FROM + 1_000 ? start : 32_768;
+  } catch {
+    return 32_768;
+  }
+}
+
+/**
+ * True when nothing listens on `port` on any address (the API listens on every address, the other parts on
+ * 127.0.0.1): probed on IPv6's any-address, which covers IPv4's too, or on IPv4's where the machine has no IPv6.
+ */
+function isFree(port: number, host = '::'): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      const noIpv6 = host === '::' && (error.code === 'EAFNOSUPPORT' || error.code === 'EADDRNOTAVAIL');
+      resolve(noIpv6 ? isFree(port, '0.0.0.0') : false);
     });
+    server.listen({ port, host, ipv6Only: false, exclusive: true }, () => server.close(() => resolve(true)));
   });
+}
+
+/** A TCP port free on every address right now, outside the kernel's ephemeral range, for a part to take. */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt += 1) {
+    const port = PICK_FROM + Math.floor(Math.random() * (PICK_BELOW - PICK_FROM));
+    if (handedOut.has(port) || !(await isFree(port))) continue;
+    handedOut.add(port);
+    return port;
+  }
+  throw new Error(`no free TCP port found in ${PICK_FROM}–${PICK_BELOW - 1}`);
 }
 
 /** Polls `probe` until it resolves true, the part dies for good, or the time is up. */
