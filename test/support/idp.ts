@@ -6,8 +6,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import net from 'node:net';
 import path from 'node:path';
+import { freePort } from '../../chaos/supervisor';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const REDIRECT_URI = 'http://127.0.0.1:3999/';
@@ -18,15 +18,6 @@ export interface RunningIdp {
   redirectUri: string;
   audience: string;
   stop(): Promise<void>;
-}
-
-/** A port free right now (the provider's issuer URL must name its port before it listens). */
-async function freePort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
 }
 
 export async function startIdp({ audience = 'order-saga-api', rolesClaim }: { audience?: string; rolesClaim?: string } = {}): Promise<RunningIdp> {

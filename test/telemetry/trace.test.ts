@@ -6,13 +6,13 @@
  * HTTP calls made inside the activities.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startStandIn, type StandIn } from '../payments/stand-in';
 import { apiClient, eventually, unique, type ApiClient } from '../api/http';
 import { openTestOrm } from '../support/db';
 import { startDevServerEnv } from '../support/dev-server';
+import { freePort } from '../../chaos/supervisor';
 import { ORDER_TASK_QUEUE } from '../../temporal/names';
 import { startCollector, type CollectedSpan, type Collector } from './otlp-collector';
 
@@ -25,15 +25,6 @@ let collector: Collector;
 const parts: ChildProcess[] = [];
 let api: ApiClient;
 const output: string[] = [];
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 function startPart(entry: string, extraEnv: Record<string, string>): ChildProcess {
   const child = spawn(tsx, [entry], { cwd: root, env: { ...process.env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
