@@ -19,13 +19,12 @@ import { Inventory } from '../inventory/inventory';
 import { connectRedis } from '../inventory/redis';
 import { createPaymentsClient } from '../payments/client';
 import type { OrderView } from '../workflows/order-types';
-import { jsonRequest, numberArg, printTable, round } from './lib';
+import { jsonRequest, medianAndRounds, medianOf, numberArg, printTable, round } from './lib';
 import { createNoopActivities } from './noop-activities';
 import { startStack } from './stack';
 import { BENCH_PAYMENTS_API_KEY } from './tokens';
 
 const silent = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)];
 
 async function main(): Promise<void> {
   const perRound = numberArg('orders', 'ACTIVITIES_ORDERS', 300);
@@ -98,12 +97,11 @@ async function main(): Promise<void> {
       orders.push(await cpuMsPerOrder(confirmedOrder, perRound));
       harness.push(await cpuMsPerOrder(noopOrder, perRound));
     }
-    const show = (values: number[]) => `${round(median(values), 2)} (${values.map((ms) => round(ms, 2)).join(', ')})`;
     printTable(`CPU ms per order in this process: ${perRound} orders a round at concurrency ${concurrency}, ${rounds} rounds, alternating`, [
       ['what', 'median (rounds)'],
-      ["a CONFIRMED order's nine activities", show(orders)],
-      ['nine no-op activities through the same harness', show(harness)],
-      ["the activities' own CPU per order", String(round(median(orders) - median(harness), 2))],
+      ["a CONFIRMED order's nine activities", medianAndRounds(orders)],
+      ['nine no-op activities through the same harness', medianAndRounds(harness)],
+      ["the activities' own CPU per order", String(round(medianOf(orders) - medianOf(harness), 2))],
     ]);
   } finally {
     redis.disconnect();

@@ -75,6 +75,16 @@ export function percentiles(values: number[]): Percentiles {
 
 export { round };
 
+/** The median of a few rounds (the lower middle for an even count), as every benchmark here takes it. */
+export function medianOf(values: number[]): number {
+  return [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)];
+}
+
+/** "median (round, round, …)", each to `digits` decimals: how the benchmarks print their rounds. */
+export function medianAndRounds(values: number[], digits = 2): string {
+  return `${round(medianOf(values), digits)} (${values.map((value) => round(value, digits)).join(', ')})`;
+}
+
 export interface HttpAnswer {
   status: number;
   body: string;

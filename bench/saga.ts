@@ -35,7 +35,7 @@ import { openOrm } from '../db/orm';
 import { connectRedis } from '../inventory/redis';
 import { cpuMsPerSaga, ratioCeiling, roundInCpu, STORES_AND_BUYERS, type RoundInCpu } from './cpu-per-saga';
 import { checkBenchInvariants, printInvariants } from './invariants';
-import { boundedPool, codeVersion, CPU_ROW, cpuDelta, failureTally, cpuSnapshot, httpClient, jsonRequest, listArg, numberArg, percentiles, pollUntil, printTable, round, verdict, waitForQuietMachine, writeResults } from './lib';
+import { boundedPool, codeVersion, CPU_ROW, cpuDelta, failureTally, cpuSnapshot, httpClient, jsonRequest, listArg, medianOf, numberArg, percentiles, pollUntil, printTable, round, verdict, waitForQuietMachine, writeResults } from './lib';
 import { historyFacts, startNoopBaseline } from './noop-baseline';
 import { startStack } from './stack';
 import { findMetricsUrl, perUnit, scrape } from './temporal-metrics';
@@ -348,8 +348,7 @@ async function main(): Promise<void> {
     ]);
     const eachRound = (row: (typeof results)[number], pick: (one: RoundInCpu) => number) => {
       const values = row.roundsInCpu.map(pick);
-      const sorted = [...values].sort((a, b) => a - b);
-      return `${sorted[Math.floor((sorted.length - 1) / 2)]} (${values.join(', ')}; spread ${round(sorted[sorted.length - 1] - sorted[0], 3)})`;
+      return `${medianOf(values)} (${values.join(', ')}; spread ${round(Math.max(...values) - Math.min(...values), 3)})`;
     };
     printTable('Per level, every round in CPU per saga: median (rounds; spread)', [
       ['concurrency', 'CPU ms per order that is ours', 'order worker − no-op worker', 'api', 'CPU ratio: no-op ÷ order'],

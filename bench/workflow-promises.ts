@@ -26,7 +26,7 @@ import { dataConverterFor } from '../temporal/codec';
 import { startDevServer } from '../temporal/dev-server';
 import { TEST_CODEC_KEYS } from '../test/support/codec';
 import { CURRENT_GENERATION, HISTORIES_DIR, RECORDED_PATHS } from '../test/replay/paths';
-import { numberArg, printTable, round } from './lib';
+import { medianAndRounds, medianOf, numberArg, printTable, round } from './lib';
 import { createNoopActivities } from './noop-activities';
 import { shapeOfHistory } from './noop-baseline';
 import { NOOP_TASK_QUEUE, noopWorkflow, payNoopUpdate, placeNoopUpdate } from './noop-workflow';
@@ -121,8 +121,7 @@ async function main(): Promise<void> {
     asIs.push(await cpuPerReplay(orders, confirmed, replays));
     withExtra.push(await cpuPerReplay(calibrated, confirmed, replays));
   }
-  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)];
-  const microsPerPromise = ((median(withExtra) - median(asIs)) * 1000) / extra;
+  const microsPerPromise = ((medianOf(withExtra) - medianOf(asIs)) * 1000) / extra;
 
   printTable(`Workflow promises per order (generation ${CURRENT_GENERATION}), replayed; the no-op baseline in a CONFIRMED order's shape: ${noopPromises}`, [
     ['recorded path', 'promises', 'beyond the no-op'],
@@ -130,8 +129,8 @@ async function main(): Promise<void> {
   ]);
   printTable(`CPU per replay of the CONFIRMED history (${replays} replays a round, ${rounds} rounds, alternating)`, [
     ['workflow code', 'CPU ms per replay, median (rounds)'],
-    ['as it is', `${round(median(asIs), 2)} (${asIs.map((ms) => round(ms, 2)).join(', ')})`],
-    [`with ${extra} promises more`, `${round(median(withExtra), 2)} (${withExtra.map((ms) => round(ms, 2)).join(', ')})`],
+    ['as it is', medianAndRounds(asIs)],
+    [`with ${extra} promises more`, medianAndRounds(withExtra)],
     ['CPU µs per workflow promise', String(round(microsPerPromise, 1))],
     [`the CONFIRMED order's promises beyond the no-op's, at that cost (ms)`, String(round(((counted.find(([name]) => name === 'confirmed')![1] - noopPromises) * microsPerPromise) / 1000, 2))],
   ]);
